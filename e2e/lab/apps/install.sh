@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Installs the Debian programs the lab's application layer runs: qBittorrent (headless),
+# Prometheus, Alertmanager, nginx, git with its http-backend, fcgiwrap and openssl.
+# Idempotent: does nothing when every program is already present.
+set -euo pipefail
+
+declare -A need=(
+  [qbittorrent-nox]=qbittorrent-nox
+  [prometheus]=prometheus
+  [prometheus-alertmanager]=prometheus-alertmanager
+  [nginx]=nginx
+  [fcgiwrap]=fcgiwrap
+  [git]=git
+  [openssl]=openssl
+)
+
+missing=()
+for bin in "${!need[@]}"; do
+  if ! command -v "$bin" >/dev/null 2>&1 && [ ! -x "/usr/sbin/$bin" ] && [ ! -x "/usr/bin/$bin" ]; then
+    missing+=("${need[$bin]}")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "lab apps: all programs present"
+  exit 0
+fi
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+
+echo "lab apps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+# Wait for other apt users instead of failing on the dpkg lock.
+APT_OPTS=(-o DPkg::Lock::Timeout=900 -o Acquire::Retries=3)
+if [ -z "$(find /var/lib/apt/lists -maxdepth 1 -name '*_Packages' -mmin -1440 2>/dev/null | head -n1)" ]; then
+  $SUDO apt-get "${APT_OPTS[@]}" update -q
+fi
+# The lab starts these programs itself on 127.0.0.1; keep the packages' init scripts from
+# starting system-wide daemons (nginx on :80, prometheus on :9090) during installation.
+policy=/usr/sbin/policy-rc.d
+added_policy=0
+if [ ! -e "$policy" ]; then
+  printf '#!/bin/sh\nexit 101\n' | $SUDO tee "$policy" >/dev/null
+  $SUDO chmod +x "$policy"
+  added_policy=1
+fi
+cleanup() { if [ "$added_policy" = 1 ]; then $SUDO rm -f "$policy"; fi; }
+trap cleanup EXIT
+$SUDO apt-get "${APT_OPTS[@]}" install -y -q --no-install-recommends "${missing[@]}"
+echo "lab apps: installed"
