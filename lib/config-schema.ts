@@ -1,0 +1,163 @@
+import { z } from "zod";
+
+/**
+ * The panel's configuration file (YAML, path in `PANEL_CONFIG`). Secrets never live here: the file names
+ * the environment variables that hold them (`...Env` keys). Unknown keys are errors, so a typo is caught
+ * at start instead of being silently ignored. Every key is documented in the README.
+ */
+const envName = z
+  .string()
+  .regex(/^[A-Z_][A-Z0-9_]*$/, "must be the NAME of an environment variable (A-Z, 0-9, _), not a value");
+
+const httpUrl = z
+  .string()
+  .refine((v) => /^https?:\/\/[^\s/]+/.test(v), "must be an http:// or https:// URL");
+
+const roleName = z.enum(["admin", "viewer"]);
+
+const namespaceName = z
+  .string()
+  .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, "must be a Kubernetes namespace name (lowercase letters, digits, '-')");
+
+const localUser = z.strictObject({
+  username: z.string().min(1).max(64).regex(/^[A-Za-z0-9._@-]+$/, "may hold letters, digits and . _ @ - only"),
+  role: roleName,
+  /** Environment variable holding the scrypt hash made by `npm run hash-password`. */
+  passwordHashEnv: envName,
+});
+
+const oidc = z.strictObject({
+  /** Issuer URL (Authelia, Authentik, Keycloak, Dex, ...): discovery is read from `/.well-known/openid-configuration`. */
+  issuer: httpUrl,
+  clientId: z.string().min(1),
+  clientSecretEnv: envName,
+  /** Label on the sign-in button. */
+  name: z.string().min(1).default("Single sign-on"),
+  scopes: z.array(z.string().min(1)).default(["openid", "profile", "email", "groups"]),
+  /** Claim holding the user's groups (a string or a list of strings). */
+  roleClaim: z.string().min(1).default("groups"),
+  adminGroups: z.array(z.string().min(1)).default([]),
+  viewerGroups: z.array(z.string().min(1)).default([]),
+  /** Role for a signed-in OIDC user in none of the groups; `none` refuses the sign-in. */
+  defaultRole: z.enum(["admin", "viewer", "none"]).default("none"),
+});
+
+const secretRef = z.strictObject({
+  namespace: namespaceName,
+  name: z.string().min(1),
+});
+
+export const panelConfigSchema = z.strictObject({
+  server: z
+    .strictObject({
+      /** The URL people open (used in links, pull-request bodies and cookie security). */
+      publicUrl: httpUrl.optional(),
+      /** Directory for SQLite and the Git work tree; `PANEL_DATA_DIR` overrides it. */
+      dataDir: z.string().min(1).default("./.data"),
+      /** Log level of the JSON logs. */
+      logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace"]).default("info"),
+    })
+    .prefault({}),
+  kubernetes: z
+    .strictObject({
+      /** `in-cluster` uses the pod's ServiceAccount; `kubeconfig` reads a file; `none` runs without a cluster. */
+      mode: z.enum(["in-cluster", "kubeconfig", "none"]).default("none"),
+      /** Kubeconfig path when `mode: kubeconfig` (`KUBECONFIG` is used when this is not set). */
+      kubeconfig: z.string().min(1).optional(),
+      /** Context within the kubeconfig; its current context when not set. */
+      context: z.string().min(1).optional(),
+      /** Namespaces the panel watches. */
+      namespaces: z.array(namespaceName).default(["media", "qbittorrent", "monitoring", "homepage", "argocd"]),
+      /** Timeout of a single API call, in milliseconds. */
+      requestTimeoutMs: z.number().int().min(100).max(120_000).default(10_000),
+    })
+    .prefault({}),
+  /**
+   * In-cluster addresses rewritten for a panel running outside the cluster (like `kubectl port-forward`):
+   * `service.namespace` -> `http://127.0.0.1:PORT`.
+   */
+  addressMap: z
+    .record(
+      z.string().regex(/^[a-z0-9-]+\.[a-z0-9-]+$/, "keys must look like service.namespace"),
+      httpUrl,
+    )
+    .default({}),
+  apps: z
+    .strictObject({
+      /** Where the apps' API keys live; `default` is used for every app without its own entry. */
+      secretRefs: z.record(z.string(), secretRef).default({ default: { namespace: "media", name: "starr-secrets" } }),
+    })
+    .prefault({}),
+  gitops: z
+    .strictObject({
+      /** The kustomize repository Argo CD deploys from. */
+      repoUrl: z.string().min(1),
+      /** Branch Argo CD deploys from; read from the Applications' `targetRevision` when not set. */
+      baseBranch: z.string().min(1).optional(),
+      /** Folder holding the apps, relative to the repository root. */
+      appsPath: z.string().min(1).default("apps"),
+      forge: z.enum(["github", "gitea", "none"]).default("github"),
+      /** Forge API base URL (GitHub Enterprise, Gitea); derived from `repoUrl` when not set. */
+      apiUrl: httpUrl.optional(),
+      tokenEnv: envName.default("GITOPS_TOKEN"),
+      author: z
+        .strictObject({ name: z.string().min(1), email: z.string().email() })
+        .default({ name: "k8s-nas-panel", email: "k8s-nas-panel@localhost" }),
+    })
+    .optional(),
+  auth: z
+    .strictObject({
+      localUsers: z
+        .array(localUser)
+        .default([{ username: "admin", role: "admin", passwordHashEnv: "PANEL_ADMIN_PASSWORD_HASH" }]),
+      oidc: oidc.optional(),
+      /** Session lifetime in hours. */
+      sessionHours: z.number().int().min(1).max(24 * 30).default(12),
+      /** Failed sign-ins allowed per account and per address within `lockoutMinutes`. */
+      maxFailedLogins: z.number().int().min(1).max(100).default(5),
+      lockoutMinutes: z.number().int().min(1).max(24 * 60).default(15),
+    })
+    .prefault({}),
+  metrics: z
+    .strictObject({
+      /** When set, `/api/metrics` requires `Authorization: Bearer <value of this variable>`. */
+      bearerTokenEnv: envName.optional(),
+    })
+    .prefault({}),
+});
+
+export type PanelConfig = z.infer<typeof panelConfigSchema>;
+export type PanelConfigInput = z.input<typeof panelConfigSchema>;
+
+/** One problem in a config file: the dotted path of the field and what is wrong with it. */
+export interface ConfigProblem {
+  path: string;
+  message: string;
+}
+
+/** Formats zod issues as `field.path: problem` lines. */
+export function describeConfigIssues(issues: readonly z.core.$ZodIssue[]): ConfigProblem[] {
+  return issues.map((issue) => {
+    const path = issue.path.length === 0 ? "(top level)" : formatPath(issue.path);
+    let message = issue.message;
+    if (issue.code === "unrecognized_keys") {
+      message = `unknown key${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((k) => `"${k}"`).join(", ")}`;
+    }
+    return { path, message };
+  });
+}
+
+function formatPath(path: readonly PropertyKey[]): string {
+  return path
+    .map((part, i) => (typeof part === "number" ? `[${part}]` : `${i === 0 ? "" : "."}${String(part)}`))
+    .join("");
+}
+
+/** Parses an already-loaded YAML value. Throws nothing: returns the config or the problems. */
+export function parsePanelConfig(
+  raw: unknown,
+): { ok: true; config: PanelConfig } | { ok: false; problems: ConfigProblem[] } {
+  const result = panelConfigSchema.safeParse(raw ?? {});
+  if (result.success) return { ok: true, config: result.data };
+  return { ok: false, problems: describeConfigIssues(result.error.issues) };
+}

@@ -1,0 +1,10 @@
+/** @type {import('next').NextConfig} */
+const nextConfig = {
+  output: "standalone",
+  poweredByHeader: false,
+  reactStrictMode: true,
+  serverExternalPackages: ["better-sqlite3", "@kubernetes/client-node", "pino"],
+  typescript: { ignoreBuildErrors: false },
+};
+
+export default nextConfig;
