@@ -1,0 +1,31 @@
+import "server-only";
+import { getDb } from "@/server/db";
+import { checkWritable } from "@/server/db/open";
+import { checkKubernetes, type KubernetesReachability } from "@/server/k8s/client";
+import { logger } from "./logger";
+
+export interface HealthReport {
+  status: "ok" | "failing";
+  database: { ok: boolean; message: string };
+  kubernetes: KubernetesReachability;
+  uptimeSeconds: number;
+}
+
+/** Process and database health, plus Kubernetes reachability as a separate field that does not fail liveness. */
+export async function checkHealth(): Promise<HealthReport> {
+  let database: HealthReport["database"];
+  try {
+    checkWritable(getDb());
+    database = { ok: true, message: "writable" };
+  } catch (error) {
+    logger.error({ err: error }, "database health check failed");
+    database = { ok: false, message: error instanceof Error ? error.message : "database check failed" };
+  }
+  const kubernetes = await checkKubernetes();
+  return {
+    status: database.ok ? "ok" : "failing",
+    database,
+    kubernetes,
+    uptimeSeconds: Math.round(process.uptime()),
+  };
+}
