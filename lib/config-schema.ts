@@ -140,7 +140,9 @@ export function describeConfigIssues(issues: readonly z.core.$ZodIssue[]): Confi
   return issues.map((issue) => {
     const path = issue.path.length === 0 ? "(top level)" : formatPath(issue.path);
     let message = issue.message;
-    if (issue.code === "unrecognized_keys") {
+    if (issue.code === "invalid_key") {
+      message = `key "${String(issue.key)}": ${issue.issues.map((i) => i.message).join("; ")}`;
+    } else if (issue.code === "unrecognized_keys") {
       message = `unknown key${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((k) => `"${k}"`).join(", ")}`;
     }
     return { path, message };

@@ -1,0 +1,58 @@
+import { describe, expect, it } from "vitest";
+import { parsePanelConfig } from "./config-schema";
+
+describe("parsePanelConfig", () => {
+  it("fills defaults for an empty file", () => {
+    const result = parsePanelConfig({});
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    expect(result.config.kubernetes.mode).toBe("none");
+    expect(result.config.kubernetes.namespaces).toContain("media");
+    expect(result.config.auth.localUsers[0]).toEqual({ username: "admin", role: "admin", passwordHashEnv: "PANEL_ADMIN_PASSWORD_HASH" });
+    expect(result.config.apps.secretRefs.default).toEqual({ namespace: "media", name: "starr-secrets" });
+  });
+
+  it("names the field and the problem", () => {
+    const result = parsePanelConfig({ kubernetes: { mode: "cluster", namespaces: ["Media"] } });
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    const paths = result.problems.map((p) => p.path);
+    expect(paths).toContain("kubernetes.mode");
+    expect(paths).toContain("kubernetes.namespaces[0]");
+    expect(result.problems.find((p) => p.path === "kubernetes.namespaces[0]")?.message).toMatch(/namespace name/);
+  });
+
+  it("reports unknown keys so typos are caught", () => {
+    const result = parsePanelConfig({ kubernetes: { namespace: ["media"] } });
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.problems).toContainEqual({ path: "kubernetes", message: 'unknown key "namespace"' });
+  });
+
+  it("refuses a secret value where an environment variable name is expected", () => {
+    const result = parsePanelConfig({ auth: { localUsers: [{ username: "admin", role: "admin", passwordHashEnv: "hunter2!" }] } });
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.problems[0]?.path).toBe("auth.localUsers[0].passwordHashEnv");
+    expect(result.problems[0]?.message).toMatch(/NAME of an environment variable/);
+  });
+
+  it("validates the address map", () => {
+    expect(parsePanelConfig({ addressMap: { "sonarr.media": "http://127.0.0.1:8989" } }).ok).toBe(true);
+    const bad = parsePanelConfig({ addressMap: { sonarr: "127.0.0.1:8989" } });
+    expect(bad.ok).toBe(false);
+    if (bad.ok) return;
+    expect(bad.problems.map((p) => p.message).join(" ")).toMatch(/service\.namespace|http/);
+  });
+
+  it("accepts a full OIDC and GitOps configuration", () => {
+    const result = parsePanelConfig({
+      gitops: { repoUrl: "https://github.com/o/k8s_nas.git", baseBranch: "live", forge: "github" },
+      auth: { oidc: { issuer: "https://auth.example.com", clientId: "panel", clientSecretEnv: "OIDC_CLIENT_SECRET", adminGroups: ["admins"] } },
+    });
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    expect(result.config.auth.oidc?.roleClaim).toBe("groups");
+    expect(result.config.gitops?.tokenEnv).toBe("GITOPS_TOKEN");
+  });
+});
