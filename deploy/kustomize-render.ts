@@ -95,12 +95,17 @@ export function objectId(obj: KubeObject): string {
 }
 
 /**
- * Finds a kustomize binary: `KUSTOMIZE_BIN`, else the newest
- * `${K8S_NAS_PANEL_CACHE:-$HOME/.cache/k8s-nas-panel}/bin/kustomize-*` (built by the lab's build script).
+ * Finds a kustomize binary: `KUSTOMIZE_BIN`, else the newest `<cache>/bin/kustomize-*` built by
+ * e2e/lab/build-binaries.sh, where `<cache>` is `$K8S_NAS_PANEL_CACHE` or
+ * `${XDG_CACHE_HOME:-$HOME/.cache}/k8s-nas-panel`. A `KUSTOMIZE_BIN` that does not exist is an error.
  */
 export function findKustomizeBinary(env: NodeJS.ProcessEnv = process.env): string | null {
-  if (env.KUSTOMIZE_BIN) return existsSync(env.KUSTOMIZE_BIN) ? resolve(env.KUSTOMIZE_BIN) : null;
-  const binDir = join(env.K8S_NAS_PANEL_CACHE ?? join(homedir(), ".cache", "k8s-nas-panel"), "bin");
+  if (env.KUSTOMIZE_BIN) {
+    if (!existsSync(env.KUSTOMIZE_BIN)) throw new Error(`KUSTOMIZE_BIN=${env.KUSTOMIZE_BIN} does not exist`);
+    return resolve(env.KUSTOMIZE_BIN);
+  }
+  const cache = env.K8S_NAS_PANEL_CACHE ?? join(env.XDG_CACHE_HOME ?? join(homedir(), ".cache"), "k8s-nas-panel");
+  const binDir = join(cache, "bin");
   if (!existsSync(binDir)) return null;
   const candidates = readdirSync(binDir)
     .filter((name) => name.startsWith("kustomize-"))

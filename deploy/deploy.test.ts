@@ -1,0 +1,640 @@
+/**
+ * Checks the kustomize base in deploy/ without a cluster: every file parses, the kustomization renders
+ * (with the kustomize binary when one is cached, else with the resolver in kustomize-render.ts, and
+ * both must agree), the RBAC is least-privilege, the Deployment is locked down, the pieces reference
+ * each other correctly, the config validates against the panel's schema, and the example Argo CD
+ * Application fits the user's Argo CD projects (../shared/fixtures/k8s_nas).
+ */
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { isDeepStrictEqual } from "node:util";
+import { parseAllDocuments } from "yaml";
+import { beforeAll, describe, expect, it } from "vitest";
+import { parsePanelConfig, type PanelConfig } from "../lib/config-schema";
+import {
+  configMapHash,
+  isJsonObject,
+  objectId,
+  objectList,
+  readManifests,
+  readYamlDocuments,
+  renderDeployDir,
+  renderKustomization,
+  stringList,
+  type JsonObject,
+  type KubeObject,
+  type RenderMethod,
+} from "./kustomize-render";
+
+const DEPLOY_DIR = dirname(fileURLToPath(import.meta.url));
+const REPO_ROOT = resolve(DEPLOY_DIR, "..");
+const SHARED_DIR = resolve(process.env.K8S_NAS_SHARED_DIR ?? join(REPO_ROOT, "..", "shared"));
+const USER_REPO = join(SHARED_DIR, "fixtures", "k8s_nas");
+
+const PANEL_NAMESPACE = "k8s-nas-panel";
+const SERVICE_ACCOUNT = "k8s-nas-panel";
+const SECRET_NAME = "k8s-nas-panel-secrets";
+/** Files in deploy/ that are deliberately not part of the kustomization. */
+const EXAMPLES = ["secret.example.yaml", "argocd-application.yaml"];
+const READ_VERBS = ["get", "list", "watch"];
+
+/** What the panel reads cluster-wide: `group/resource` ("" is the core group). */
+const EXPECTED_READS = [
+  "/pods",
+  "/events",
+  "/services",
+  "/endpoints",
+  "/persistentvolumeclaims",
+  "/namespaces",
+  "/nodes",
+  "apps/deployments",
+  "apps/statefulsets",
+  "apps/daemonsets",
+  "apps/replicasets",
+  "batch/jobs",
+  "batch/cronjobs",
+  "networking.k8s.io/ingresses",
+  "discovery.k8s.io/endpointslices",
+  "events.k8s.io/events",
+  "cert-manager.io/certificates",
+  "cert-manager.io/certificaterequests",
+  "cert-manager.io/issuers",
+  "cert-manager.io/clusterissuers",
+  "argoproj.io/applications",
+  "argoproj.io/applicationsets",
+  "argoproj.io/appprojects",
+  "velero.io/backups",
+  "velero.io/restores",
+  "velero.io/schedules",
+  "velero.io/backupstoragelocations",
+];
+
+// ---------------------------------------------------------------------------------------------------
+// Small typed accessors.
+
+function get(value: unknown, ...path: Array<string | number>): unknown {
+  let cur = value;
+  for (const key of path) {
+    if (typeof key === "number") cur = Array.isArray(cur) ? (cur[key] as unknown) : undefined;
+    else cur = isJsonObject(cur) ? cur[key] : undefined;
+  }
+  return cur;
+}
+
+function getObject(value: unknown, ...path: Array<string | number>): JsonObject {
+  const found = get(value, ...path);
+  if (!isJsonObject(found)) throw new Error(`expected an object at ${path.join(".")}`);
+  return found;
+}
+
+function yamlFilesIn(dir: string): string[] {
+  return readdirSync(dir).filter((f) => f.endsWith(".yaml") || f.endsWith(".yml")).sort();
+}
+
+function only(objects: KubeObject[], kind: string): KubeObject[] {
+  return objects.filter((o) => o.kind === kind);
+}
+
+function single(objects: KubeObject[], kind: string): KubeObject {
+  const found = only(objects, kind);
+  expect(found, `exactly one ${kind}`).toHaveLength(1);
+  return found[0] as KubeObject;
+}
+
+function groupOf(apiVersion: string): string {
+  return apiVersion.includes("/") ? (apiVersion.split("/")[0] as string) : "";
+}
+
+interface RbacRule {
+  role: string;
+  group: string;
+  resource: string;
+  verb: string;
+  resourceNames: string[];
+}
+
+/** Flattens the rules of every Role and ClusterRole into one row per group, resource and verb. */
+function flattenRules(objects: KubeObject[]): RbacRule[] {
+  const rows: RbacRule[] = [];
+  for (const role of objects.filter((o) => o.kind === "Role" || o.kind === "ClusterRole")) {
+    for (const rule of objectList(role.rules)) {
+      expect(rule.nonResourceURLs, `${objectId(role)} grants no non-resource URLs`).toBeUndefined();
+      for (const group of stringList(rule.apiGroups)) {
+        for (const resource of stringList(rule.resources)) {
+          for (const verb of stringList(rule.verbs)) {
+            rows.push({ role: objectId(role), group, resource, verb, resourceNames: stringList(rule.resourceNames) });
+          }
+        }
+      }
+    }
+  }
+  return rows;
+}
+
+/** Argo CD's glob matching for AppProject fields (`*` matches anything). */
+function globMatch(pattern: string, value: string): boolean {
+  const re = new RegExp(`^${pattern.split("*").map((p) => p.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join(".*")}$`);
+  return re.test(value);
+}
+
+function yamlBlocks(markdown: string): unknown[] {
+  const blocks: unknown[] = [];
+  for (const match of markdown.matchAll(/```ya?ml\n([\s\S]*?)```/g)) {
+    for (const doc of parseAllDocuments(match[1] ?? "")) {
+      if (doc.errors.length === 0) blocks.push(doc.toJS() as unknown);
+    }
+  }
+  return blocks;
+}
+
+// ---------------------------------------------------------------------------------------------------
+
+let rendered: KubeObject[] = [];
+let method: RenderMethod;
+
+beforeAll(() => {
+  const result = renderDeployDir(DEPLOY_DIR);
+  rendered = result.objects;
+  method = result.method;
+  console.info(
+    method.kind === "kustomize"
+      ? `deploy/: rendered with ${method.binary} build`
+      : `deploy/: rendered with the test's own kustomize resolution (${method.reason})`,
+  );
+});
+
+describe("deploy/ files", () => {
+  it("parses every YAML file, each document a Kubernetes object except the config and the kustomization", () => {
+    const files = yamlFilesIn(DEPLOY_DIR);
+    expect(files.length).toBeGreaterThan(8);
+    for (const file of files) {
+      const docs = readYamlDocuments(join(DEPLOY_DIR, file));
+      expect(docs.length, `${file} has content`).toBeGreaterThan(0);
+      if (file !== "config.yaml" && file !== "kustomization.yaml") {
+        expect(() => readManifests(join(DEPLOY_DIR, file)), file).not.toThrow();
+      }
+    }
+  });
+
+  it("lists existing files in the kustomization and leaves out only the examples", () => {
+    const k = getObject(readYamlDocuments(join(DEPLOY_DIR, "kustomization.yaml"))[0]);
+    const listed = [
+      ...stringList(k.resources),
+      ...stringList(k.transformers),
+      ...objectList(k.configMapGenerator).flatMap((g) => stringList(g.files).map((f) => f.split("=").pop() ?? f)),
+    ];
+    for (const file of listed) expect(existsSync(join(DEPLOY_DIR, file)), `${file} exists`).toBe(true);
+    for (const example of EXAMPLES) expect(listed, `${example} is not deployed`).not.toContain(example);
+    expect([...listed, ...EXAMPLES].sort()).toEqual(yamlFilesIn(DEPLOY_DIR).filter((f) => f !== "kustomization.yaml"));
+  });
+
+  it("sets the namespace only where none is given, so the media Role stays in media", () => {
+    const k = getObject(readYamlDocuments(join(DEPLOY_DIR, "kustomization.yaml"))[0]);
+    expect(k.namespace, "the namespace: field would move the media Role").toBeUndefined();
+    const [transformer] = readYamlDocuments(join(DEPLOY_DIR, "namespace-transformer.yaml"));
+    expect(transformer).toMatchObject({
+      kind: "NamespaceTransformer",
+      metadata: { namespace: PANEL_NAMESPACE },
+      unsetOnly: true,
+      setRoleBindingSubjects: "allServiceAccounts",
+    });
+  });
+});
+
+describe("kustomize build deploy/", () => {
+  it("renders the expected objects", () => {
+    // The generated ConfigMap's name ends in a 10-character content hash.
+    const ids = rendered.map((o) => objectId(o).replace(/^(ConfigMap\/.*-config)-[a-z0-9]{10}$/, "$1-<hash>")).sort();
+    expect(ids).toEqual(
+      [
+        "ClusterRole//k8s-nas-panel-read",
+        "ClusterRoleBinding//k8s-nas-panel-read",
+        "ConfigMap/k8s-nas-panel/k8s-nas-panel-config-<hash>",
+        "Deployment/k8s-nas-panel/k8s-nas-panel",
+        "Ingress/k8s-nas-panel/k8s-nas-panel",
+        "Namespace//k8s-nas-panel",
+        "PersistentVolumeClaim/k8s-nas-panel/k8s-nas-panel-data",
+        "Role/media/k8s-nas-panel-media",
+        "RoleBinding/media/k8s-nas-panel-media",
+        "Service/k8s-nas-panel/k8s-nas-panel",
+        "ServiceAccount/k8s-nas-panel/k8s-nas-panel",
+      ].sort(),
+    );
+    expect(only(rendered, "Secret"), "no Secret is rendered: real values never go to Git").toHaveLength(0);
+    for (const obj of rendered) {
+      expect(obj.metadata.labels?.["app.kubernetes.io/part-of"], objectId(obj)).toBe("k8s-nas-panel");
+      expect(obj.metadata.labels?.["app.kubernetes.io/instance"], "Argo CD's tracking label stays free").toBeUndefined();
+    }
+  });
+
+  it("renders the same with the test's own resolution as with kustomize (when kustomize is cached)", () => {
+    const fallback = renderKustomization(DEPLOY_DIR);
+    const byId = new Map(fallback.map((o) => [objectId(o), o]));
+    expect([...byId.keys()].sort()).toEqual(rendered.map(objectId).sort());
+    for (const obj of rendered) {
+      expect(isDeepStrictEqual(byId.get(objectId(obj)), obj), `${objectId(obj)} renders identically`).toBe(true);
+    }
+    console.info(
+      method.kind === "kustomize"
+        ? "deploy/: the test's own resolution matches kustomize build object for object"
+        : "deploy/: kustomize not cached; compared the resolution with itself only",
+    );
+  });
+
+  it("computes kustomize's ConfigMap name suffix (vector produced by kustomize v5.8.2)", () => {
+    expect(configMapHash({ html: '<a href="x">&amp;</a>', multi: "one\ntwo\n", unicode: "café \u2028 line" })).toBe(
+      "dg454fm677",
+    );
+  });
+
+  it("refuses kustomization features the resolution does not implement instead of ignoring them", () => {
+    const dir = mkdtempSync(join(tmpdir(), "panel-kustomize-"));
+    try {
+      writeFileSync(join(dir, "kustomization.yaml"), "resources: []\npatches:\n  - path: x.yaml\nkind: Kustomization\n");
+      expect(() => renderKustomization(dir)).toThrow(/does not implement "patches"/);
+      writeFileSync(join(dir, "kustomization.yaml"), "kind: Kustomization\nnamespace: other\n");
+      expect(() => renderKustomization(dir)).toThrow(/does not implement "namespace"/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("RBAC", () => {
+  it("contains no wildcard and reads with get/list/watch only, except creating Jobs", () => {
+    const rules = flattenRules(rendered);
+    expect(rules.length).toBeGreaterThan(0);
+    for (const r of rules) {
+      const where = `${r.role}: ${r.verb} ${r.group}/${r.resource}`;
+      expect([r.group, r.resource, r.verb], where).not.toContain("*");
+      if (!READ_VERBS.includes(r.verb)) {
+        expect({ group: r.group, resource: r.resource, verb: r.verb }, where).toEqual({
+          group: "batch",
+          resource: "jobs",
+          verb: "create",
+        });
+      }
+      expect(
+        ["pods/exec", "pods/attach", "pods/portforward", "pods/proxy", "services/proxy", "nodes/proxy"],
+        where,
+      ).not.toContain(r.resource);
+      expect(["configmaps", "serviceaccounts/token"], where).not.toContain(r.resource);
+    }
+  });
+
+  it("never lists or watches Secrets: only gets named ones", () => {
+    const secretRules = flattenRules(rendered).filter((r) => r.group === "" && r.resource === "secrets");
+    expect(secretRules.length).toBeGreaterThan(0);
+    for (const r of secretRules) {
+      expect(r.verb, r.role).toBe("get");
+      expect(r.resourceNames.length, `${r.role} names the Secrets it may read`).toBeGreaterThan(0);
+      expect(r.role, "Secrets are readable in a namespaced Role only").toMatch(/^Role\//);
+    }
+  });
+
+  it("reads exactly what the panel shows, cluster-wide", () => {
+    const clusterRole = single(rendered, "ClusterRole");
+    const rules = flattenRules([clusterRole]);
+    expect(new Set(rules.map((r) => r.verb))).toEqual(new Set(READ_VERBS));
+    const reads = [...new Set(rules.map((r) => `${r.group}/${r.resource}`))].sort();
+    expect(reads).toEqual([...EXPECTED_READS].sort());
+    for (const read of reads) {
+      const verbs = rules.filter((r) => `${r.group}/${r.resource}` === read).map((r) => r.verb);
+      expect(verbs.sort(), read).toEqual([...READ_VERBS].sort());
+    }
+  });
+
+  it("allows in media only: get starr-secrets, create Jobs, get pod logs", () => {
+    const role = single(rendered, "Role");
+    expect(role.metadata.namespace).toBe("media");
+    const rows = flattenRules([role]).map((r) => `${r.verb} ${r.group}/${r.resource}[${r.resourceNames.join(",")}]`);
+    expect(rows.sort()).toEqual(["create batch/jobs[]", "get /pods/log[]", "get /secrets[starr-secrets]"].sort());
+  });
+
+  it("binds each role to the panel's ServiceAccount and nothing else", () => {
+    const sa = single(rendered, "ServiceAccount");
+    expect(sa.metadata).toMatchObject({ name: SERVICE_ACCOUNT, namespace: PANEL_NAMESPACE });
+    const bindings = rendered.filter((o) => o.kind === "RoleBinding" || o.kind === "ClusterRoleBinding");
+    expect(bindings).toHaveLength(2);
+    for (const binding of bindings) {
+      expect(binding.subjects, objectId(binding)).toEqual([
+        { kind: "ServiceAccount", name: SERVICE_ACCOUNT, namespace: PANEL_NAMESPACE },
+      ]);
+      const roleRef = getObject(binding, "roleRef");
+      const roleKind = binding.kind === "RoleBinding" ? "Role" : "ClusterRole";
+      expect(roleRef.kind, objectId(binding)).toBe(roleKind);
+      const target = rendered.find(
+        (o) =>
+          o.kind === roleKind &&
+          o.metadata.name === roleRef.name &&
+          (roleKind === "ClusterRole" || o.metadata.namespace === binding.metadata.namespace),
+      );
+      expect(target, `${objectId(binding)} points at a rendered ${roleKind}`).toBeDefined();
+    }
+  });
+});
+
+describe("Deployment", () => {
+  const deployment = (): KubeObject => single(rendered, "Deployment");
+  const podSpec = (): JsonObject => getObject(deployment(), "spec", "template", "spec");
+  const container = (): JsonObject => {
+    const containers = objectList(podSpec().containers);
+    expect(containers).toHaveLength(1);
+    return containers[0] as JsonObject;
+  };
+  const envList = (): JsonObject[] => objectList(container().env);
+  const envValue = (name: string): unknown => envList().find((e) => e.name === name)?.value;
+
+  it("runs one replica, recreated rather than rolled, because SQLite sits on a ReadWriteOnce volume", () => {
+    expect(deployment().spec).toMatchObject({ replicas: 1, strategy: { type: "Recreate" } });
+    const pvc = single(rendered, "PersistentVolumeClaim");
+    expect(pvc.spec).toMatchObject({ accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "1Gi" } } });
+    expect(pvc.metadata.annotations?.["argocd.argoproj.io/sync-options"]).toBe("Prune=false,Delete=false");
+  });
+
+  it("runs as UID 10001 with a read-only root filesystem, no capabilities and RuntimeDefault seccomp", () => {
+    expect(podSpec().securityContext).toMatchObject({
+      runAsNonRoot: true,
+      runAsUser: 10001,
+      fsGroup: 10001,
+      seccompProfile: { type: "RuntimeDefault" },
+    });
+    expect(container().securityContext).toEqual({
+      runAsNonRoot: true,
+      runAsUser: 10001,
+      runAsGroup: 10001,
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      capabilities: { drop: ["ALL"] },
+      seccompProfile: { type: "RuntimeDefault" },
+    });
+  });
+
+  it("meets the Pod Security 'restricted' profile its namespace enforces", () => {
+    const ns = single(rendered, "Namespace");
+    expect(ns.metadata.labels?.["pod-security.kubernetes.io/enforce"]).toBe("restricted");
+    const spec = podSpec();
+    for (const flag of ["hostNetwork", "hostPID", "hostIPC"]) expect(spec[flag], flag).not.toBe(true);
+    const allowedVolumes = ["configMap", "csi", "downwardAPI", "emptyDir", "ephemeral", "persistentVolumeClaim", "projected", "secret"];
+    for (const volume of objectList(spec.volumes)) {
+      const types = Object.keys(volume).filter((k) => k !== "name");
+      expect(types.every((t) => allowedVolumes.includes(t)), `volume ${String(volume.name)}`).toBe(true);
+    }
+    for (const c of [...objectList(spec.initContainers), ...objectList(spec.containers)]) {
+      const sc = getObject(c, "securityContext");
+      expect(sc.privileged).not.toBe(true);
+      expect(sc.allowPrivilegeEscalation).toBe(false);
+      expect(stringList(get(sc, "capabilities", "drop"))).toContain("ALL");
+      expect(stringList(get(sc, "capabilities", "add")).every((cap) => cap === "NET_BIND_SERVICE")).toBe(true);
+      expect(sc.runAsNonRoot ?? get(spec, "securityContext", "runAsNonRoot")).toBe(true);
+      expect(sc.runAsUser ?? get(spec, "securityContext", "runAsUser")).not.toBe(0);
+      expect(["RuntimeDefault", "Localhost"]).toContain(
+        get(sc, "seccompProfile", "type") ?? get(spec, "securityContext", "seccompProfile", "type"),
+      );
+      for (const port of objectList(c.ports)) expect(port.hostPort).toBeUndefined();
+    }
+  });
+
+  it("probes /api/healthz on the container's HTTP port", () => {
+    const c = container();
+    expect(c.ports).toEqual([{ name: "http", containerPort: 3000, protocol: "TCP" }]);
+    expect(envValue("PORT")).toBe("3000");
+    expect(envValue("HOSTNAME")).toBe("0.0.0.0");
+    for (const probe of ["startupProbe", "readinessProbe", "livenessProbe"]) {
+      expect(get(c, probe, "httpGet"), probe).toEqual({ path: "/api/healthz", port: "http" });
+      expect(get(c, probe, "timeoutSeconds"), `${probe} waits longer than the 3 s Kubernetes check`).toBeGreaterThan(3);
+    }
+  });
+
+  it("has resource requests and limits", () => {
+    expect(container().resources).toEqual({
+      requests: { cpu: "100m", memory: "256Mi" },
+      limits: { cpu: "1", memory: "512Mi" },
+    });
+  });
+
+  it("uses the panel's ServiceAccount with its token mounted", () => {
+    expect(podSpec()).toMatchObject({ serviceAccountName: SERVICE_ACCOUNT, automountServiceAccountToken: true });
+  });
+
+  it("writes only to the data volume and /tmp, and mounts the generated config read-only", () => {
+    const mounts = objectList(container().volumeMounts);
+    const volumes = new Map(objectList(podSpec().volumes).map((v) => [v.name, v]));
+    const byPath = new Map(mounts.map((m) => [m.mountPath, m]));
+    expect([...byPath.keys()].sort()).toEqual(["/data", "/etc/k8s-nas-panel", "/tmp"]);
+
+    const data = volumes.get(byPath.get("/data")?.name);
+    expect(get(data, "persistentVolumeClaim", "claimName")).toBe(single(rendered, "PersistentVolumeClaim").metadata.name);
+    expect(envValue("PANEL_DATA_DIR")).toBe("/data");
+    expect(volumes.get(byPath.get("/tmp")?.name)?.emptyDir).toBeDefined();
+
+    const configMount = byPath.get("/etc/k8s-nas-panel");
+    expect(configMount?.readOnly).toBe(true);
+    const configMap = single(rendered, "ConfigMap");
+    expect(get(volumes.get(configMount?.name), "configMap", "name")).toBe(configMap.metadata.name);
+    expect(Object.keys(getObject(configMap, "data"))).toEqual(["config.yaml"]);
+    expect(envValue("PANEL_CONFIG")).toBe("/etc/k8s-nas-panel/config.yaml");
+  });
+
+  it("takes secrets from the Secret k8s-nas-panel-secrets, never from literal values", () => {
+    for (const env of envList()) {
+      const name = String(env.name);
+      if (/SECRET|TOKEN|PASSWORD|HASH|API_KEY|PRIVATE/.test(name)) {
+        expect(env.value, `${name} has no literal value`).toBeUndefined();
+        expect(get(env, "valueFrom", "secretKeyRef", "name"), name).toBe(SECRET_NAME);
+      }
+    }
+    for (const required of ["AUTH_SECRET", "PANEL_ADMIN_PASSWORD_HASH"]) {
+      const ref = getObject(envList().find((e) => e.name === required), "valueFrom", "secretKeyRef");
+      expect(ref.optional, `${required} is required`).toBeUndefined();
+    }
+    expect(objectList(container().envFrom)).toHaveLength(0);
+  });
+
+  it("pins the image to the package version", () => {
+    const pkg = JSON.parse(readFileSync(join(REPO_ROOT, "package.json"), "utf8")) as { version: string };
+    expect(container().image).toBe(`ghcr.io/brettswift/k8s-nas-panel:${pkg.version}`);
+  });
+});
+
+describe("Service and Ingress", () => {
+  it("selects the panel's pods and targets the container port", () => {
+    const service = single(rendered, "Service");
+    const template = getObject(single(rendered, "Deployment"), "spec", "template");
+    const selector = getObject(service, "spec", "selector");
+    expect(get(single(rendered, "Deployment"), "spec", "selector", "matchLabels")).toEqual(selector);
+    expect(get(template, "metadata", "labels")).toMatchObject(selector);
+    expect(get(service, "spec", "ports")).toEqual([{ name: "http", port: 80, targetPort: "http", protocol: "TCP" }]);
+  });
+
+  it("serves HTTPS through ingress-nginx with a cert-manager certificate and redirects HTTP", () => {
+    const ingress = single(rendered, "Ingress");
+    expect(ingress.metadata.annotations).toMatchObject({
+      "cert-manager.io/cluster-issuer": "letsencrypt-dns-home",
+      "nginx.ingress.kubernetes.io/ssl-redirect": "true",
+    });
+    expect(get(ingress, "spec", "ingressClassName")).toBe("nginx");
+    const rules = objectList(get(ingress, "spec", "rules"));
+    const tls = objectList(get(ingress, "spec", "tls"));
+    const hosts = rules.map((r) => r.host);
+    expect(hosts).toEqual(["panel.home.brettswift.com"]);
+    expect(tls.flatMap((t) => stringList(t.hosts))).toEqual(hosts);
+    expect(tls[0]?.secretName).toBe("k8s-nas-panel-tls");
+    const backend = get(rules[0], "http", "paths", 0, "backend", "service");
+    expect(backend).toEqual({ name: single(rendered, "Service").metadata.name, port: { name: "http" } });
+  });
+});
+
+describe("config.yaml", () => {
+  let config: PanelConfig;
+  beforeAll(() => {
+    const parsed = parsePanelConfig(readYamlDocuments(join(DEPLOY_DIR, "config.yaml"))[0]);
+    if (!parsed.ok) throw new Error(`deploy/config.yaml: ${JSON.stringify(parsed.problems)}`);
+    config = parsed.config;
+  });
+
+  it("is a valid panel configuration for running in the cluster", () => {
+    expect(config.kubernetes.mode).toBe("in-cluster");
+    expect(config.addressMap).toEqual({});
+    expect(new URL(config.server.publicUrl ?? "").host).toBe(
+      get(single(rendered, "Ingress"), "spec", "rules", 0, "host"),
+    );
+    expect(config.gitops?.baseBranch).toBe("live");
+  });
+
+  it("names only environment variables the Deployment provides", () => {
+    const env = objectList(get(single(rendered, "Deployment"), "spec", "template", "spec", "containers", 0, "env"));
+    const provided = new Map(env.map((e) => [e.name, e]));
+    const named = [
+      ...config.auth.localUsers.map((u) => u.passwordHashEnv),
+      config.gitops?.tokenEnv,
+      config.auth.oidc?.clientSecretEnv,
+      config.metrics.bearerTokenEnv,
+    ].filter((n): n is string => typeof n === "string");
+    expect(named.length).toBeGreaterThan(1);
+    for (const name of named) {
+      expect(get(provided.get(name), "valueFrom", "secretKeyRef", "name"), name).toBe(SECRET_NAME);
+    }
+    for (const user of config.auth.localUsers) {
+      expect(get(provided.get(user.passwordHashEnv), "valueFrom", "secretKeyRef", "optional")).toBeUndefined();
+    }
+  });
+
+  it("reads app Secrets that the RBAC lets the panel get, and the RBAC grants no other Secret", () => {
+    const granted = new Set(
+      flattenRules(rendered)
+        .filter((r) => r.resource === "secrets" && r.verb === "get")
+        .flatMap((r) => {
+          const role = rendered.find((o) => objectId(o) === r.role);
+          return r.resourceNames.map((n) => `${role?.metadata.namespace ?? ""}/${n}`);
+        }),
+    );
+    const referenced = new Set(Object.values(config.apps.secretRefs).map((ref) => `${ref.namespace}/${ref.name}`));
+    expect(referenced).toEqual(granted);
+  });
+});
+
+describe("secret.example.yaml", () => {
+  it("holds every key the Deployment reads, with placeholders only", () => {
+    const [secret] = readManifests(join(DEPLOY_DIR, "secret.example.yaml"));
+    expect(secret?.metadata).toMatchObject({ name: SECRET_NAME, namespace: PANEL_NAMESPACE });
+    const data = getObject(secret, "stringData");
+    const env = objectList(get(single(rendered, "Deployment"), "spec", "template", "spec", "containers", 0, "env"));
+    const required = env
+      .filter((e) => get(e, "valueFrom", "secretKeyRef", "name") === SECRET_NAME)
+      .filter((e) => get(e, "valueFrom", "secretKeyRef", "optional") !== true)
+      .map((e) => String(get(e, "valueFrom", "secretKeyRef", "key")));
+    expect(required.sort()).toEqual(["AUTH_SECRET", "PANEL_ADMIN_PASSWORD_HASH"]);
+    for (const key of required) expect(Object.keys(data), key).toContain(key);
+    for (const [key, value] of Object.entries(data)) expect(String(value), key).toMatch(/^<replace: .+>$/);
+  });
+});
+
+describe("argocd-application.yaml and the user's Argo CD setup", () => {
+  const application = (): KubeObject => {
+    const docs = readManifests(join(DEPLOY_DIR, "argocd-application.yaml"));
+    expect(docs).toHaveLength(1);
+    return docs[0] as KubeObject;
+  };
+
+  it("deploys this base from the k8s_nas repository's live branch with automated sync", () => {
+    const app = application();
+    expect(app).toMatchObject({
+      apiVersion: "argoproj.io/v1alpha1",
+      kind: "Application",
+      metadata: { name: "k8s-nas-panel", namespace: "argocd" },
+      spec: {
+        project: "apps",
+        source: {
+          repoURL: "https://github.com/brettswift/k8s_nas.git",
+          targetRevision: "live",
+          path: "apps/k8s-nas-panel",
+        },
+        destination: { server: "https://kubernetes.default.svc", namespace: PANEL_NAMESPACE },
+        syncPolicy: { automated: { prune: true, selfHeal: true }, syncOptions: ["CreateNamespace=true"] },
+      },
+    });
+  });
+
+  it("reads the user's repository fixture", () => {
+    expect(
+      existsSync(USER_REPO),
+      `${USER_REPO} is missing: set K8S_NAS_SHARED_DIR to the folder holding fixtures/k8s_nas`,
+    ).toBe(true);
+  });
+
+  it("uses a ClusterIssuer that exists in the user's repository", () => {
+    const dir = join(USER_REPO, "apps", "infrastructure", "cert-manager");
+    const issuers = yamlFilesIn(dir)
+      .flatMap((f) => readYamlDocuments(join(dir, f)))
+      .filter((d) => get(d, "kind") === "ClusterIssuer")
+      .map((d) => get(d, "metadata", "name"));
+    expect(issuers).toContain(single(rendered, "Ingress").metadata.annotations?.["cert-manager.io/cluster-issuer"]);
+  });
+
+  it("fits its AppProject except for the kinds docs/deploy.md tells the user to allow", () => {
+    const app = application();
+    const projectsDir = join(USER_REPO, "argocd", "projects");
+    const projects = yamlFilesIn(projectsDir).flatMap((f) => readManifests(join(projectsDir, f)));
+    const project = projects.find((p) => p.kind === "AppProject" && p.metadata.name === get(app, "spec", "project"));
+    expect(project, "the Application's project exists in the user's repository").toBeDefined();
+    const spec = getObject(project, "spec");
+
+    const repo = String(get(app, "spec", "source", "repoURL"));
+    expect(stringList(spec.sourceRepos).some((p) => globMatch(p, repo)), `${repo} is a source repo`).toBe(true);
+    const server = String(get(app, "spec", "destination", "server"));
+    for (const ns of new Set(rendered.map((o) => o.metadata.namespace).filter((n): n is string => !!n))) {
+      const allowed = objectList(spec.destinations).some(
+        (d) => globMatch(String(d.namespace), ns) && globMatch(String(d.server ?? "*"), server),
+      );
+      expect(allowed, `namespace ${ns} is a permitted destination`).toBe(true);
+    }
+
+    const gaps = (list: string, objects: KubeObject[]): string[] => {
+      const whitelist = objectList(spec[list]);
+      return [
+        ...new Set(
+          objects
+            .filter((o) => !whitelist.some((w) => globMatch(String(w.group), groupOf(o.apiVersion)) && globMatch(String(w.kind), o.kind)))
+            .map((o) => `${groupOf(o.apiVersion)}/${o.kind}`),
+        ),
+      ].sort();
+    };
+    const namespaced = rendered.filter((o) => o.metadata.namespace !== undefined);
+    const clusterScoped = rendered.filter((o) => o.metadata.namespace === undefined);
+    const needed = { namespaced: gaps("namespaceResourceWhitelist", namespaced), cluster: gaps("clusterResourceWhitelist", clusterScoped) };
+
+    const docs = readFileSync(join(REPO_ROOT, "docs", "deploy.md"), "utf8");
+    const block = yamlBlocks(docs).find((b) => isJsonObject(b) && "namespaceResourceWhitelist" in b);
+    expect(block, "docs/deploy.md has a YAML block with the AppProject additions").toBeDefined();
+    const documented = (list: string): string[] =>
+      objectList(get(block, list)).map((w) => `${String(w.group)}/${String(w.kind)}`).sort();
+    expect({ namespaced: documented("namespaceResourceWhitelist"), cluster: documented("clusterResourceWhitelist") }).toEqual(
+      needed,
+    );
+    expect(needed.namespaced.length, "the documented additions are real gaps in the fixture").toBeGreaterThan(0);
+  });
+});
