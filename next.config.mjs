@@ -4,7 +4,7 @@ const nextConfig = {
   poweredByHeader: false,
   reactStrictMode: true,
   serverExternalPackages: ["better-sqlite3", "@kubernetes/client-node", "pino"],
-  typescript: { ignoreBuildErrors: false },
+  typescript: { ignoreBuildErrors: false, tsconfigPath: "tsconfig.build.json" },
 };
 
 export default nextConfig;

@@ -141,7 +141,7 @@ export function describeConfigIssues(issues: readonly z.core.$ZodIssue[]): Confi
     const path = issue.path.length === 0 ? "(top level)" : formatPath(issue.path);
     let message = issue.message;
     if (issue.code === "invalid_key") {
-      message = `key "${String(issue.key)}": ${issue.issues.map((i) => i.message).join("; ")}`;
+      message = `invalid key: ${issue.issues.map((i) => i.message).join("; ")}`;
     } else if (issue.code === "unrecognized_keys") {
       message = `unknown key${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((k) => `"${k}"`).join(", ")}`;
     }

@@ -27,7 +27,7 @@ export interface LoadedConfig {
  * environment overrides (`PANEL_DATA_DIR`), and checks what can only be checked with the environment
  * (every referenced secret variable of a sign-in method exists).
  */
-export function loadConfigFrom(env: NodeJS.ProcessEnv): LoadedConfig {
+export function loadConfigFrom(env: Record<string, string | undefined>): LoadedConfig {
   const file = env.PANEL_CONFIG;
   let raw: unknown = {};
   let source = "defaults (PANEL_CONFIG not set)";

@@ -1,0 +1,68 @@
+import { scryptSync, randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+
+/** Where the e2e panel listens. */
+export const E2E_PORT = Number(process.env.E2E_PORT ?? 3107);
+export const E2E_BASE_URL = `http://127.0.0.1:${E2E_PORT}`;
+export const ROOT = path.resolve(__dirname, "..", "..");
+/** Scratch space of the e2e run (git-ignored). */
+export const E2E_DIR = path.join(ROOT, ".data", "e2e");
+export const E2E_DATA_DIR = path.join(E2E_DIR, "data");
+export const E2E_CONFIG = path.join(E2E_DIR, "config.yaml");
+
+/** Test accounts of the e2e panel. Made up for the test run; not secrets of any real system. */
+export const USERS = {
+  admin: { username: "admin", password: "e2e-admin-password" },
+  viewer: { username: "family", password: "e2e-viewer-password" },
+} as const;
+
+function scryptHash(password: string): string {
+  const salt = randomBytes(16);
+  const key = scryptSync(password, salt, 32, { N: 16384, r: 8, p: 1 });
+  return `scrypt$16384$8$1$${salt.toString("base64")}$${key.toString("base64")}`;
+}
+
+/** The lab's kubeconfig when the lab is up, so the e2e panel talks to the real API server. */
+function labKubeconfig(): string | undefined {
+  const labJson = path.join(process.env.LAB_DIR ?? path.join(ROOT, ".lab"), "lab.json");
+  if (!existsSync(labJson)) return undefined;
+  try {
+    const lab = JSON.parse(readFileSync(labJson, "utf8")) as { kubeconfig?: string };
+    return lab.kubeconfig && existsSync(lab.kubeconfig) ? lab.kubeconfig : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Writes the e2e config file and returns the server's environment. */
+export function e2eServerEnv(): Record<string, string> {
+  mkdirSync(E2E_DIR, { recursive: true });
+  const kubeconfig = labKubeconfig();
+  const config = [
+    "server:",
+    `  publicUrl: ${E2E_BASE_URL}`,
+    "kubernetes:",
+    kubeconfig ? `  mode: kubeconfig\n  kubeconfig: ${kubeconfig}` : "  mode: none",
+    "auth:",
+    "  maxFailedLogins: 3",
+    "  localUsers:",
+    `    - { username: ${USERS.admin.username}, role: admin, passwordHashEnv: PANEL_ADMIN_PASSWORD_HASH }`,
+    `    - { username: ${USERS.viewer.username}, role: viewer, passwordHashEnv: PANEL_VIEWER_PASSWORD_HASH }`,
+    "",
+  ].join("\n");
+  writeFileSync(E2E_CONFIG, config);
+  return {
+    PORT: String(E2E_PORT),
+    HOSTNAME: "127.0.0.1",
+    NODE_ENV: "production",
+    NEXT_TELEMETRY_DISABLED: "1",
+    PANEL_CONFIG: E2E_CONFIG,
+    PANEL_DATA_DIR: E2E_DATA_DIR,
+    AUTH_SECRET: "e2e-auth-secret-0123456789abcdef0123456789",
+    PANEL_ADMIN_PASSWORD_HASH: scryptHash(USERS.admin.password),
+    PANEL_VIEWER_PASSWORD_HASH: scryptHash(USERS.viewer.password),
+    PANEL_LOG_LEVEL: "info",
+    PATH: process.env.PATH ?? "/usr/bin:/bin",
+  };
+}

@@ -1,0 +1,47 @@
+import { defineConfig, devices } from "@playwright/test";
+import { e2eServerEnv, E2E_BASE_URL, E2E_DATA_DIR, E2E_PORT } from "./e2e/support/panel-env";
+
+/**
+ * End-to-end tests in Debian's chromium against the built (standalone) panel.
+ * `npm test` builds the panel first; the server below is started and stopped by Playwright.
+ */
+export default defineConfig({
+  testDir: "e2e",
+  testMatch: "**/*.spec.ts",
+  fullyParallel: false,
+  workers: 1,
+  retries: 0,
+  timeout: 60_000,
+  expect: { timeout: 15_000 },
+  reporter: [["list"], ["json", { outputFile: "test-results/e2e-results.json" }]],
+  globalSetup: "./e2e/support/global-setup.ts",
+  use: {
+    baseURL: E2E_BASE_URL,
+    trace: "retain-on-failure",
+    screenshot: "only-on-failure",
+    launchOptions: {
+      executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+      args: [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+      ],
+    },
+  },
+  projects: [{ name: "chromium", use: { ...devices["Desktop Chrome"], channel: undefined } }],
+  webServer: {
+    command: `rm -rf "${E2E_DATA_DIR}" && exec node .next/standalone/server.js`,
+    url: `${E2E_BASE_URL}/api/healthz`,
+    reuseExistingServer: false,
+    timeout: 60_000,
+    env: e2eServerEnv(),
+    stdout: "pipe",
+    stderr: "pipe",
+  },
+  outputDir: "test-results/e2e",
+  metadata: { port: E2E_PORT },
+});
