@@ -191,6 +191,20 @@ describe("deploy/ files", () => {
     expect([...listed, ...EXAMPLES].sort()).toEqual(yamlFilesIn(DEPLOY_DIR).filter((f) => f !== "kustomization.yaml"));
   });
 
+  it("has docs/deploy.md copy exactly the files the kustomization needs into the GitOps repository", () => {
+    const k = getObject(readYamlDocuments(join(DEPLOY_DIR, "kustomization.yaml"))[0]);
+    const needed = [
+      "kustomization.yaml",
+      ...stringList(k.resources),
+      ...stringList(k.transformers),
+      ...objectList(k.configMapGenerator).flatMap((g) => stringList(g.files).map((f) => f.split("=").pop() ?? f)),
+    ].sort();
+    const docs = readFileSync(join(REPO_ROOT, "docs", "deploy.md"), "utf8");
+    const copy = /\ncp (deploy\/[\s\S]*?)\.\.\/k8s_nas\/apps\/k8s-nas-panel\//.exec(docs)?.[1] ?? "";
+    const copied = [...copy.matchAll(/deploy\/(\S+)/g)].map((m) => m[1] ?? "").sort();
+    expect(copied).toEqual(needed);
+  });
+
   it("sets the namespace only where none is given, so the media Role stays in media", () => {
     const k = getObject(readYamlDocuments(join(DEPLOY_DIR, "kustomization.yaml"))[0]);
     expect(k.namespace, "the namespace: field would move the media Role").toBeUndefined();
