@@ -1,0 +1,73 @@
+/**
+ * Fault injection: the control commands a test (or the demo) sends to one simulator, and the
+ * fault state they produce. The same zod schema validates the control endpoint's input and
+ * types the TypeScript client in `../control.ts`.
+ */
+import { z } from "zod";
+
+/** Paths a fault applies to: a substring or `/regex/` of the path below the URL base. */
+const match = z.string().min(1).optional();
+
+export const controlCommandSchema = z.discriminatedUnion("action", [
+  /** Stop answering: `refused` closes the port (connection refused), `503` answers 503. */
+  z.object({ action: z.literal("down"), mode: z.enum(["refused", "503"]).default("refused") }),
+  /** Listen and answer again (keeps other faults). */
+  z.object({ action: z.literal("up") }),
+  /** Delay every answer (0 turns it off). */
+  z.object({ action: z.literal("slow"), latencyMs: z.number().int().min(0).max(600_000), match }),
+  /** Answer 500 in the app's own error shape. */
+  z.object({ action: z.literal("error500"), enabled: z.boolean().default(true), match }),
+  /** Send JSON bodies cut in half (`Content-Type` still says JSON). */
+  z.object({ action: z.literal("malformed"), enabled: z.boolean().default(true), match }),
+  /** Report another version (null restores the default). */
+  z.object({ action: z.literal("version"), version: z.string().min(1).nullable() }),
+  /** Add a health message the app reports as its own. */
+  z.object({
+    action: z.literal("pushHealth"),
+    level: z.enum(["notice", "warning", "error"]).default("error"),
+    message: z.string().min(1),
+    source: z.string().optional(),
+    wikiUrl: z.string().optional(),
+  }),
+  /** Remove pushed health messages. */
+  z.object({ action: z.literal("clearHealth") }),
+  /** Remove every fault (up, no latency, no 500, well-formed JSON, default version). */
+  z.object({ action: z.literal("clearFaults") }),
+  /** Back to the initial state: state, faults, health messages, counters. */
+  z.object({ action: z.literal("reset") }),
+  /** App-specific change of state (see each simulator, e.g. Gluetun `{"leak": true}`). */
+  z.object({ action: z.literal("set"), patch: z.record(z.string(), z.unknown()) }),
+]);
+
+/** One control command (the body of `POST /__control/<app>`). */
+export type ControlCommand = z.input<typeof controlCommandSchema>;
+
+/** Active faults of one simulator. */
+export interface FaultState {
+  down: false | "refused" | "503";
+  latencyMs: number;
+  latencyMatch?: string;
+  error500: boolean;
+  error500Match?: string;
+  malformed: boolean;
+  malformedMatch?: string;
+  version: string | null;
+}
+
+export function noFaults(): FaultState {
+  return { down: false, latencyMs: 0, error500: false, malformed: false, version: null };
+}
+
+/** True when `path` matches a fault's `match` (absent = every path). */
+export function pathMatches(path: string, pattern: string | undefined): boolean {
+  if (pattern === undefined) return true;
+  const re = /^\/(.+)\/([a-z]*)$/.exec(pattern);
+  if (re !== null && re[1] !== undefined) return new RegExp(re[1], re[2]).test(path);
+  return path.includes(pattern);
+}
+
+/** Cuts a JSON text so that it no longer parses. */
+export function breakJson(text: string): string {
+  if (text.length <= 2) return "{";
+  return text.slice(0, Math.ceil(text.length / 2));
+}

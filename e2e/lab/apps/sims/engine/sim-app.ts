@@ -1,0 +1,527 @@
+/**
+ * The generic simulator runtime: one HTTP server per app instance that
+ *   1. applies faults (down, slow, 500, malformed JSON, wrong version),
+ *   2. enforces the URL base the user's manifests configure,
+ *   3. routes with openapi-backend over the operations the app implements,
+ *   4. checks credentials the way the app does,
+ *   5. validates the request against the official spec (invalid -> the app's error shape),
+ *   6. runs the handler on the app's in-memory state,
+ *   7. validates the response body against the spec (`validateResponses`: log or throw).
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { Socket } from "node:net";
+import OpenAPIBackend, { type Document, type Operation, type Request as BackendRequest } from "openapi-backend";
+import { AddressResolver } from "./addresses";
+import { breakJson, controlCommandSchema, noFaults, pathMatches, type ControlCommand, type FaultState } from "./faults";
+import { loadSpec, opId, type HttpMethod, type JsonObject, type LoadedSpec } from "./spec";
+import type {
+  HealthMessage,
+  InstanceSettings,
+  OpContext,
+  OperationDef,
+  SimAppHandle,
+  SimDefinition,
+  SimEnvironment,
+  SimRequest,
+  SimResponse,
+} from "./types";
+import { addOpenApiFormats, ResponseValidator, toIssues } from "./validation";
+
+
+/** What to do with a response that does not match the spec. */
+export type ResponseValidationMode = "off" | "log" | "throw";
+
+/** Shared by every simulator of one host. */
+export interface SimRuntime {
+  resolver: AddressResolver;
+  log: (msg: string) => void;
+  validateResponses: ResponseValidationMode;
+}
+
+/** A response that did not match the spec. */
+export interface SpecViolation {
+  app: string;
+  operation: string;
+  status: number;
+  errors: string[];
+  at: string;
+}
+
+/** Request counters of one simulator. */
+export interface SimCounters {
+  requests: number;
+  byStatus: Record<string, number>;
+  byOperation: Record<string, number>;
+  rejected: number;
+}
+
+/** A simulator instance as the host manages it (state type erased). */
+export interface RunningSim extends SimAppHandle {
+  readonly title: string;
+  readonly specSource: string;
+  readonly operations: string[];
+  init(): Promise<void>;
+  listen(port: number): Promise<number>;
+  close(): Promise<void>;
+  control(command: ControlCommand): Promise<string | undefined>;
+  snapshot(): JsonObject;
+  violations(): SpecViolation[];
+  clearViolations(): void;
+  counters(): SimCounters;
+  isUp(): boolean;
+  url(): string;
+}
+
+/** A simulator kind: builds instances. */
+export interface SimKind {
+  readonly kind: string;
+  readonly title: string;
+  instantiate(settings: InstanceSettings, runtime: SimRuntime): RunningSim;
+}
+
+/** Wraps a definition so definitions with different state types can share one list. */
+export function defineSim<S>(def: SimDefinition<S>): SimKind {
+  return {
+    kind: def.kind,
+    title: def.title,
+    instantiate: (settings, runtime) => new SimApp<S>(def, settings, runtime),
+  };
+}
+
+const MAX_BODY = 10 * 1024 * 1024;
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on("data", (c: Buffer) => {
+      size += c.length;
+      if (size > MAX_BODY) {
+        reject(new Error("request body too large"));
+        req.destroy();
+        return;
+      }
+      chunks.push(c);
+    });
+    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+    req.on("error", reject);
+  });
+}
+
+function parseBody(raw: string, contentType: string | undefined): unknown {
+  if (raw === "") return undefined;
+  const ct = (contentType ?? "").toLowerCase();
+  if (ct.includes("application/x-www-form-urlencoded")) {
+    const out: Record<string, string | string[]> = {};
+    for (const [k, v] of new URLSearchParams(raw)) {
+      const prev = out[k];
+      out[k] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v];
+    }
+    return out;
+  }
+  try {
+    return JSON.parse(raw) as unknown;
+  } catch {
+    return raw;
+  }
+}
+
+function queryObject(q: URLSearchParams): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  for (const [k, v] of q) {
+    const prev = out[k];
+    out[k] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v];
+  }
+  return out;
+}
+
+function headerRecord(req: IncomingMessage): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) out[k] = v;
+  return out;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+class SimApp<S> implements RunningSim {
+  readonly id: string;
+  readonly kind: string;
+  readonly title: string;
+  readonly urlBase: string;
+  readonly apiKey: string | undefined;
+  readonly env: SimEnvironment;
+  port = 0;
+  specSource = "";
+  operations: string[] = [];
+
+  private state: S;
+  private faults: FaultState = noFaults();
+  private health: HealthMessage[] = [];
+  private api: OpenAPIBackend | undefined;
+  private validator: ResponseValidator | undefined;
+  private readonly handlers = new Map<string, OperationDef<S>>();
+  private server: Server | undefined;
+  private readonly sockets = new Set<Socket>();
+  private listening = false;
+  private stats: SimCounters = { requests: 0, byStatus: {}, byOperation: {}, rejected: 0 };
+  private specViolations: SpecViolation[] = [];
+  private readonly prefix: string;
+
+  constructor(
+    private readonly def: SimDefinition<S>,
+    private readonly settings: InstanceSettings,
+    private readonly runtime: SimRuntime,
+  ) {
+    this.id = settings.id;
+    this.kind = def.kind;
+    this.title = def.title;
+    this.urlBase = settings.urlBase;
+    this.apiKey = settings.apiKey;
+    this.prefix = def.pathPrefix ?? "";
+    this.env = {
+      fetch: (url, init) => runtime.resolver.fetch(url, init),
+      log: (msg) => runtime.log(`[${this.id}] ${msg}`),
+    };
+    this.state = def.createState(settings);
+  }
+
+  version(): string {
+    return this.faults.version ?? this.def.defaultVersion;
+  }
+
+  pushedHealth(): HealthMessage[] {
+    return [...this.health];
+  }
+
+  url(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  isUp(): boolean {
+    return this.listening;
+  }
+
+  counters(): SimCounters {
+    return structuredClone(this.stats);
+  }
+
+  violations(): SpecViolation[] {
+    return [...this.specViolations];
+  }
+
+  clearViolations(): void {
+    this.specViolations = [];
+  }
+
+  /** Loads the spec operations this app implements and prepares routing and validation. */
+  async init(): Promise<void> {
+    const refs = this.def.operations.map((o) => ({ method: o.method, path: o.path }));
+    const loaded: LoadedSpec = await loadSpec(this.def.spec, refs, this.prefix);
+    this.specSource = `${loaded.source} (${loaded.title} ${loaded.version})`;
+    for (const o of this.def.operations) this.handlers.set(opId(o.method, o.path), o);
+    this.operations = this.def.operations.map((o) => `${o.method.toUpperCase()} ${this.prefix}${o.path}`);
+    const api = new OpenAPIBackend({
+      // openapi-backend dereferences its input in place (cycles included): give it a copy.
+      definition: structuredClone(loaded.document) as unknown as Document,
+      strict: false,
+      // Compile each operation's validators on first use: hosts start in well under a second.
+      quick: true,
+      validate: true,
+      coerceTypes: true,
+      ignoreTrailingSlashes: true,
+      ajvOpts: { strict: false, allErrors: true, logger: false },
+      customizeAjv: (ajv) => addOpenApiFormats(ajv),
+    });
+    await api.init();
+    this.api = api;
+    this.validator = new ResponseValidator(loaded.document, this.id);
+  }
+
+  async listen(port: number): Promise<number> {
+    if (this.server === undefined) {
+      this.server = createServer((req, res) => {
+        this.serve(req, res).catch((err: unknown) => {
+          this.env.log(`unhandled: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+          if (!res.headersSent) res.writeHead(500, { "content-type": "text/plain" });
+          res.end("simulator failure");
+        });
+      });
+      this.server.keepAliveTimeout = 5_000;
+      this.server.on("connection", (s: Socket) => {
+        this.sockets.add(s);
+        s.on("close", () => this.sockets.delete(s));
+      });
+    }
+    const server = this.server;
+    await new Promise<void>((resolve, reject) => {
+      const onError = (err: Error) => reject(err);
+      server.once("error", onError);
+      server.listen(port, "127.0.0.1", () => {
+        server.off("error", onError);
+        resolve();
+      });
+    });
+    const addr = server.address();
+    this.port = typeof addr === "object" && addr !== null ? addr.port : port;
+    this.listening = true;
+    if (this.def.start !== undefined) this.def.start(this.state, this);
+    return this.port;
+  }
+
+  /** Stops listening and drops open connections (`connection refused` from now on). */
+  private async stopListening(): Promise<void> {
+    const server = this.server;
+    if (server === undefined || !this.listening) return;
+    this.listening = false;
+    await new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      for (const s of this.sockets) s.destroy();
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.def.stop !== undefined) this.def.stop(this.state);
+    await this.stopListening();
+  }
+
+  async control(command: ControlCommand): Promise<string | undefined> {
+    const cmd = controlCommandSchema.parse(command);
+    switch (cmd.action) {
+      case "down":
+        this.faults.down = cmd.mode;
+        if (cmd.mode === "refused") await this.stopListening();
+        else if (!this.listening) await this.listen(this.port);
+        return undefined;
+      case "up":
+        this.faults.down = false;
+        if (!this.listening) await this.listen(this.port);
+        return undefined;
+      case "slow":
+        this.faults.latencyMs = cmd.latencyMs;
+        this.faults.latencyMatch = cmd.match;
+        return undefined;
+      case "error500":
+        this.faults.error500 = cmd.enabled;
+        this.faults.error500Match = cmd.match;
+        return undefined;
+      case "malformed":
+        this.faults.malformed = cmd.enabled;
+        this.faults.malformedMatch = cmd.match;
+        return undefined;
+      case "version":
+        this.faults.version = cmd.version;
+        return undefined;
+      case "pushHealth":
+        this.health.push({ level: cmd.level, message: cmd.message, source: cmd.source, wikiUrl: cmd.wikiUrl });
+        return undefined;
+      case "clearHealth":
+        this.health = [];
+        return undefined;
+      case "clearFaults": {
+        const wasDown = this.faults.down;
+        this.faults = noFaults();
+        if (wasDown === "refused" || !this.listening) await this.listen(this.port);
+        return undefined;
+      }
+      case "reset": {
+        if (this.def.stop !== undefined) this.def.stop(this.state);
+        this.faults = noFaults();
+        this.health = [];
+        this.stats = { requests: 0, byStatus: {}, byOperation: {}, rejected: 0 };
+        this.specViolations = [];
+        this.state = this.def.createState(this.settings);
+        if (!this.listening) await this.listen(this.port);
+        else if (this.def.start !== undefined) this.def.start(this.state, this);
+        return undefined;
+      }
+      case "set":
+        if (this.def.control === undefined) return `${this.kind} has no app-specific controls`;
+        return this.def.control(this.state, cmd.patch, this);
+    }
+  }
+
+  snapshot(): JsonObject {
+    return {
+      id: this.id,
+      kind: this.kind,
+      title: this.title,
+      url: this.url(),
+      urlBase: this.urlBase,
+      up: this.listening && this.faults.down === false,
+      listening: this.listening,
+      version: this.version(),
+      faults: { ...this.faults },
+      pushedHealth: this.pushedHealth().map((h) => ({ ...h })),
+      counters: { ...this.counters() },
+      violations: this.specViolations.length,
+      spec: this.specSource,
+      operations: this.operations,
+      state: this.def.describe !== undefined ? this.def.describe(this.state) : {},
+    };
+  }
+
+  private count(status: number, operation: string): void {
+    this.stats.requests += 1;
+    this.stats.byStatus[String(status)] = (this.stats.byStatus[String(status)] ?? 0) + 1;
+    this.stats.byOperation[operation] = (this.stats.byOperation[operation] ?? 0) + 1;
+  }
+
+  private async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? "/", "http://sim.local");
+    const rawBody = await readBody(req);
+    const sreq: SimRequest = {
+      method: (req.method ?? "GET").toUpperCase(),
+      path: url.pathname,
+      originalPath: url.pathname,
+      query: url.searchParams,
+      headers: req.headers,
+      rawBody,
+      body: parseBody(rawBody, req.headers["content-type"]),
+    };
+    const { response, operation } = await this.respond(sreq, req);
+    this.count(response.status, operation);
+    this.write(res, sreq, response, operation);
+  }
+
+  private async respond(sreq: SimRequest, req: IncomingMessage): Promise<{ response: SimResponse; operation: string }> {
+    const f = this.faults;
+    if (f.latencyMs > 0 && pathMatches(sreq.originalPath, f.latencyMatch)) await sleep(f.latencyMs);
+    if (f.down === "503") {
+      return { response: { status: 503, text: "Service Unavailable", unvalidated: true }, operation: "fault:503" };
+    }
+    if (f.error500 && pathMatches(sreq.originalPath, f.error500Match)) {
+      const r = this.def.errors.serverError("Simulated failure (lab fault: error500)", sreq);
+      return { response: { ...r, unvalidated: true }, operation: "fault:500" };
+    }
+
+    // URL base.
+    if (this.urlBase !== "") {
+      const p = sreq.originalPath;
+      if (p === this.urlBase || p.startsWith(`${this.urlBase}/`)) {
+        sreq.path = p.slice(this.urlBase.length) || "/";
+      } else {
+        const r = this.def.missingUrlBase?.(sreq, this) ?? this.def.errors.notFound(sreq);
+        this.stats.rejected += 1;
+        return { response: { ...r, unvalidated: true }, operation: "urlbase" };
+      }
+    }
+
+    // Routes outside the API description.
+    for (const route of this.def.rawRoutes ?? []) {
+      const m = route.pattern.exec(sreq.path);
+      if (m === null || route.method.toUpperCase() !== sreq.method) continue;
+      if (route.secured && !this.def.authorize(sreq, this, this.state)) {
+        this.stats.rejected += 1;
+        return { response: { ...this.def.errors.unauthorized(sreq), unvalidated: true }, operation: "unauthorized" };
+      }
+      const ctx = this.context(sreq, {}, {}, sreq.body);
+      return { response: { ...(await route.handle(ctx, m)), unvalidated: true }, operation: `raw ${route.pattern.source}` };
+    }
+
+    const api = this.api;
+    if (api === undefined) throw new Error(`${this.id} is not initialised`);
+    const breq: BackendRequest = {
+      method: sreq.method,
+      path: sreq.path,
+      query: queryObject(sreq.query),
+      headers: headerRecord(req),
+      body: sreq.body,
+    };
+    const operation = api.router.matchOperation(breq) as Operation | undefined;
+    if (operation === undefined || operation.operationId === undefined) {
+      this.stats.rejected += 1;
+      return { response: { ...this.def.errors.notFound(sreq), unvalidated: true }, operation: "notfound" };
+    }
+    const id = operation.operationId;
+    const handler = this.handlers.get(id);
+    if (handler === undefined) throw new Error(`no handler for ${id}`);
+
+    // Credentials.
+    const security = (operation.security ?? []) as unknown[];
+    const secured =
+      security.length > 0 &&
+      !security.some((s) => typeof s === "object" && s !== null && Object.keys(s).length === 0) &&
+      !(this.def.isPublic?.(handler.method, handler.path) ?? false);
+    if (secured && !this.def.authorize(sreq, this, this.state)) {
+      this.stats.rejected += 1;
+      return { response: { ...this.def.errors.unauthorized(sreq), unvalidated: true }, operation: id };
+    }
+
+    // Request validation against the spec.
+    const result = api.validator.validateRequest(breq, operation);
+    if (!result.valid) {
+      this.stats.rejected += 1;
+      const issues = toIssues(result.errors);
+      return { response: { ...this.def.errors.invalidRequest(issues, sreq), unvalidated: true }, operation: id };
+    }
+    const coerced = result.coerced as { params?: Record<string, unknown>; query?: Record<string, unknown> };
+    const params = coerced.params ?? api.router.parseRequest(breq, operation).params ?? {};
+    const query = coerced.query ?? api.router.parseRequest(breq, operation).query ?? {};
+    const ctx = this.context(sreq, params as Record<string, unknown>, query as Record<string, unknown>, sreq.body);
+    let response: SimResponse;
+    try {
+      response = await handler.handle(ctx);
+    } catch (err) {
+      const msg = err instanceof Error ? err.message : String(err);
+      this.env.log(`handler ${id} failed: ${err instanceof Error ? (err.stack ?? msg) : msg}`);
+      response = { ...this.def.errors.serverError(msg, sreq), unvalidated: true };
+    }
+    return { response: this.checkResponse(id, response), operation: id };
+  }
+
+  private context(sreq: SimRequest, params: Record<string, unknown>, query: Record<string, unknown>, body: unknown): OpContext<S> {
+    return { app: this, state: this.state, req: sreq, params, query, body, env: this.env };
+  }
+
+  /** Validates a handler's body; in `throw` mode an invalid body becomes a 500 naming the errors. */
+  private checkResponse(operationId: string, response: SimResponse): SimResponse {
+    if (this.runtime.validateResponses === "off" || response.unvalidated === true || response.json === undefined) {
+      return response;
+    }
+    const validator = this.validator;
+    if (validator === undefined) return response;
+    const aliases = this.def.statusAliases?.[operationId] ?? [];
+    const errors = validator.validate(operationId, response.status, response.json, aliases);
+    if (errors.length === 0) return response;
+    const violation: SpecViolation = {
+      app: this.id,
+      operation: operationId,
+      status: response.status,
+      errors,
+      at: new Date().toISOString(),
+    };
+    this.specViolations.push(violation);
+    this.env.log(`response violates the spec: ${operationId} ${response.status}: ${errors.slice(0, 5).join("; ")}`);
+    if (this.runtime.validateResponses === "throw") {
+      return { status: 500, json: { simulatorSpecViolation: violation }, unvalidated: true };
+    }
+    return response;
+  }
+
+  private write(res: ServerResponse, sreq: SimRequest, response: SimResponse, operation: string): void {
+    const headers: Record<string, string> = {
+      ...(this.def.headers?.(this, sreq) ?? {}),
+      ...(response.headers ?? {}),
+    };
+    let body: string | undefined;
+    if (response.json !== undefined) {
+      body = JSON.stringify(response.json);
+      headers["content-type"] = response.contentType ?? "application/json; charset=utf-8";
+      if (this.faults.malformed && pathMatches(sreq.originalPath, this.faults.malformedMatch) && !operation.startsWith("fault:")) {
+        body = breakJson(body);
+      }
+    } else if (response.text !== undefined) {
+      body = response.text;
+      headers["content-type"] = response.contentType ?? "text/plain; charset=utf-8";
+    }
+    if (body !== undefined) headers["content-length"] = String(Buffer.byteLength(body));
+    else headers["content-length"] = "0";
+    res.writeHead(response.status, headers);
+    res.end(sreq.method === "HEAD" ? undefined : body);
+  }
+}
+
+/** Type guard for methods. */
+export function isHttpMethod(m: string): m is HttpMethod {
+  return ["get", "put", "post", "delete", "patch", "head", "options"].includes(m);
+}
