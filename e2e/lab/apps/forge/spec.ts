@@ -1,0 +1,164 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import Ajv from "ajv";
+import type { ErrorObject, ValidateFunction } from "ajv";
+import addFormats from "ajv-formats";
+import { specsDir } from "../lib/paths";
+
+/** Minimal view of an OpenAPI 3 document, enough to walk paths and responses. */
+export interface OpenApiDoc {
+  openapi: string;
+  paths: Record<string, Record<string, unknown>>;
+  components?: { responses?: Record<string, unknown>; parameters?: Record<string, unknown>; schemas?: Record<string, unknown> };
+}
+
+/** GitHub's REST description subset the forge implements. */
+export function githubSpecFile(): string {
+  return join(specsDir(), "github-pulls-subset.openapi.json");
+}
+
+export function loadSpec(file: string = githubSpecFile()): OpenApiDoc {
+  return JSON.parse(readFileSync(file, "utf8")) as OpenApiDoc;
+}
+
+const METHODS = ["get", "put", "post", "patch", "delete"] as const;
+
+/** Every `{ method, path, operationId }` of the document. */
+export function operations(doc: OpenApiDoc): { method: string; path: string; operationId: string }[] {
+  const out: { method: string; path: string; operationId: string }[] = [];
+  for (const [path, item] of Object.entries(doc.paths)) {
+    for (const m of METHODS) {
+      const op = item[m] as { operationId?: string } | undefined;
+      if (op?.operationId !== undefined) out.push({ method: m.toUpperCase(), path, operationId: op.operationId });
+    }
+  }
+  return out;
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+function deref(doc: OpenApiDoc, v: unknown): unknown {
+  if (isRecord(v) && typeof v.$ref === "string" && v.$ref.startsWith("#/")) {
+    let cur: unknown = doc;
+    for (const part of v.$ref.slice(2).split("/")) cur = isRecord(cur) ? cur[part.replace(/~1/g, "/").replace(/~0/g, "~")] : undefined;
+    return deref(doc, cur);
+  }
+  return v;
+}
+
+/**
+ * Path templates whose last parameter is marked `x-multi-segment` (a path or ref that contains
+ * slashes), as regexes matching the fixed prefix; the router needs that tail percent-encoded.
+ */
+export function multiSegmentPrefixes(doc: OpenApiDoc): RegExp[] {
+  const out: RegExp[] = [];
+  for (const [path, item] of Object.entries(doc.paths)) {
+    const m = /^(.*)\/\{([^}]+)\}$/.exec(path);
+    if (m?.[1] === undefined || m[2] === undefined) continue;
+    const name = m[2];
+    const multi = METHODS.some((method) => {
+      const op = item[method] as { parameters?: unknown[] } | undefined;
+      return (op?.parameters ?? []).some((p) => {
+        const param = deref(doc, p);
+        return isRecord(param) && param.name === name && param.in === "path" && param["x-multi-segment"] === true;
+      });
+    });
+    if (!multi) continue;
+    const prefix = m[1]
+      .split("/")
+      .map((seg) => (/^\{.+\}$/.test(seg) ? "[^/]+" : seg.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")))
+      .join("/");
+    out.push(new RegExp(`^(${prefix})/(.+)$`));
+  }
+  return out;
+}
+
+/** Rewrites `/repos/o/r/contents/a/b.yaml` to `/repos/o/r/contents/a%2Fb.yaml` for routing. */
+export function encodeMultiSegment(path: string, prefixes: RegExp[]): string {
+  for (const re of prefixes) {
+    const m = re.exec(path);
+    if (m?.[1] !== undefined && m[2] !== undefined) {
+      return `${m[1]}/${encodeURIComponent(safeDecode(m[2]))}`;
+    }
+  }
+  return path;
+}
+
+function safeDecode(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+}
+
+/** Outcome of checking one response against the document. */
+export interface ResponseCheck {
+  valid: boolean;
+  /** No response of that status (or `default`) is documented. */
+  undocumented: boolean;
+  errors: ErrorObject[];
+}
+
+/**
+ * Validates responses against the document's response schemas with Ajv (formats on, OpenAPI
+ * `nullable` honoured), independently of the router that validates requests.
+ */
+export class ResponseValidator {
+  private readonly ajv: Ajv;
+  private readonly cache = new Map<string, ValidateFunction | null>();
+
+  constructor(private readonly doc: OpenApiDoc) {
+    this.ajv = new Ajv({ strict: false, allErrors: true, validateFormats: true });
+    addFormats(this.ajv);
+    this.ajv.addFormat("repo.nwo", /^[^/]+\/[^/]+$/);
+    this.ajv.addSchema(doc as unknown as Record<string, unknown>, "openapi.json");
+  }
+
+  /** Checks `body` as the `status` response of `method path` (path as templated in the document). */
+  check(method: string, pathTemplate: string, status: number, body: unknown, contentType = "application/json"): ResponseCheck {
+    const key = `${method} ${pathTemplate} ${status} ${contentType}`;
+    let validate = this.cache.get(key);
+    if (validate === undefined) {
+      validate = this.compile(method.toLowerCase(), pathTemplate, status, contentType);
+      this.cache.set(key, validate);
+    }
+    if (validate === null) {
+      const documented = this.documentedStatus(method.toLowerCase(), pathTemplate, status);
+      return { valid: documented && (body === undefined || body === null || body === ""), undocumented: !documented, errors: [] };
+    }
+    const valid = validate(body);
+    return { valid, undocumented: false, errors: valid ? [] : [...(validate.errors ?? [])] };
+  }
+
+  private documentedStatus(method: string, pathTemplate: string, status: number): boolean {
+    const op = this.doc.paths[pathTemplate]?.[method] as { responses?: Record<string, unknown> } | undefined;
+    return op?.responses?.[String(status)] !== undefined || op?.responses?.default !== undefined;
+  }
+
+  private compile(method: string, pathTemplate: string, status: number, contentType: string): ValidateFunction | null {
+    const op = this.doc.paths[pathTemplate]?.[method] as { responses?: Record<string, unknown> } | undefined;
+    const responses = op?.responses ?? {};
+    const statusKey = responses[String(status)] !== undefined ? String(status) : responses.default !== undefined ? "default" : undefined;
+    if (statusKey === undefined) return null;
+    let pointer: string;
+    let response = responses[statusKey];
+    const enc = (s: string): string => s.replace(/~/g, "~0").replace(/\//g, "~1");
+    if (isRecord(response) && typeof response.$ref === "string") {
+      pointer = response.$ref.slice(1);
+      response = deref(this.doc, response);
+    } else {
+      pointer = `/paths/${enc(pathTemplate)}/${method}/responses/${statusKey}`;
+    }
+    const content = isRecord(response) && isRecord(response.content) ? response.content : undefined;
+    if (content === undefined || content[contentType] === undefined) return null;
+    return this.ajv.compile({ $ref: `openapi.json#${pointer}/content/${enc(contentType)}/schema` });
+  }
+}
+
+/** Human-readable Ajv errors, one per line. */
+export function describeErrors(errors: ErrorObject[]): string {
+  return errors.map((e) => `${e.instancePath || "/"} ${e.message ?? e.keyword} ${JSON.stringify(e.params)}`).join("\n");
+}
