@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -32,7 +33,7 @@ async function issueLeaf(dir: string, stem: string, subject: string, ext: string
     dir,
   );
   await openssl(
-    ['x509', '-req', '-in', `${stem}.csr`, '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-days', '3650', '-sha256', '-out', `${stem}.crt`, '-extfile', extFile],
+    ['x509', '-req', '-in', `${stem}.csr`, '-CA', 'ca.crt', '-CAkey', 'ca.key', '-set_serial', `0x${randomBytes(12).toString('hex')}`, '-days', '3650', '-sha256', '-out', `${stem}.crt`, '-extfile', extFile],
     dir,
   );
   rmSync(path.join(dir, `${stem}.csr`));
@@ -101,7 +102,7 @@ export async function issueServingCertificate(
   const work = mkdtempSync(path.join(caDir, 'issue-'));
   try {
     writeFileSync(path.join(work, 'index.txt'), '');
-    const serial = Array.from({ length: 16 }, () => Math.floor(Math.random() * 16).toString(16)).join('');
+    const serial = randomBytes(8).toString('hex');
     writeFileSync(path.join(work, 'serial'), `${serial}\n`);
     const names = dnsNames.length > 0 ? dnsNames : [commonName];
     writeFileSync(

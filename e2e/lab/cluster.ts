@@ -50,6 +50,9 @@ export const LAB_CONTROLLERS = [
   'pod-garbage-collector-controller',
   'disruption-controller',
   'resourcequota-controller',
+  'clusterrole-aggregation-controller',
+  'taint-eviction-controller',
+  'ttl-controller',
 ];
 
 const SERVICE_ACCOUNT_ISSUER = 'https://kubernetes.default.svc.cluster.local';

@@ -96,11 +96,12 @@ export function readKustomization(root: string, file: string): KustomizationInfo
     const list = k[key];
     if (Array.isArray(list)) for (const p of list) if (p && typeof p === 'object') entries.push(...str((p as Record<string, unknown>).path));
   }
-  const includes = entries.filter((e) => !isRemote(e)).map((e) => path.posix.normalize(dir ? `${dir}/${e}` : e));
+  const norm = (e: string) => path.posix.normalize(dir ? `${dir}/${e}` : e).replace(/\/+$/, '');
+  const includes = entries.filter((e) => !isRemote(e)).map(norm);
   const commentedOut: string[] = [];
   for (const line of text.split('\n')) {
     const m = /^\s*#\s*-\s*([^\s#]+)/.exec(line);
-    if (m?.[1]) commentedOut.push(path.posix.normalize(dir ? `${dir}/${m[1]}` : m[1]));
+    if (m?.[1]) commentedOut.push(norm(m[1]));
   }
   return { dir, file, includes, commentedOut };
 }

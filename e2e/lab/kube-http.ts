@@ -113,7 +113,12 @@ export class LabKubeClient {
     for (const [k, v] of Object.entries(opts.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
     const body = opts.body === undefined ? undefined : typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body);
     const headers: Record<string, string> = { Accept: 'application/json' };
-    if (body !== undefined) headers['Content-Type'] = opts.contentType ?? 'application/json';
+    if (body !== undefined) {
+      headers['Content-Type'] = opts.contentType ?? 'application/json';
+      // Node does not frame bodies of DELETE requests by default; without a length the server would
+      // read the body as the next request on the keep-alive connection.
+      headers['Content-Length'] = String(Buffer.byteLength(body));
+    }
     if (this.target.token) headers.Authorization = `Bearer ${this.target.token}`;
     return new Promise((resolve, reject) => {
       const req = https.request(

@@ -158,6 +158,19 @@ export function repoRevision(repo: string): string {
   }
 }
 
+/** Removes null values (YAML keys with nothing after them), as kubectl does before sending a manifest. */
+export function pruneNulls(v: unknown): void {
+  if (Array.isArray(v)) {
+    for (const x of v) pruneNulls(x);
+  } else if (v && typeof v === 'object') {
+    const o = v as Record<string, unknown>;
+    for (const [k, x] of Object.entries(o)) {
+      if (x === null) delete o[k];
+      else pruneNulls(x);
+    }
+  }
+}
+
 function isPlaceholder(v: unknown): boolean {
   return v === undefined || v === null || v === '' || (typeof v === 'string' && /^\$\{[A-Za-z_][A-Za-z0-9_]*\}$/.test(v.trim()));
 }
@@ -245,6 +258,7 @@ export async function seedLab(opts: SeedOptions): Promise<SeedState> {
     const renderedDirs = new Set<string>();
     const skipped: SeedState['skipped'] = [];
     const add = (p: Planned) => {
+      pruneNulls(p.obj);
       const k = keyOf(p.obj);
       if (!planned.has(k)) planned.set(k, p);
     };
