@@ -102,7 +102,7 @@ export const panelConfigSchema = z.strictObject({
       tokenEnv: envName.default("GITOPS_TOKEN"),
       author: z
         .strictObject({ name: z.string().min(1), email: z.string().email() })
-        .default({ name: "k8s-nas-panel", email: "k8s-nas-panel@localhost" }),
+        .default({ name: "k8s-nas-panel", email: "k8s-nas-panel@noreply.local" }),
     })
     .optional(),
   auth: z

@@ -20,9 +20,13 @@ async function readPassword(): Promise<string> {
   return answer;
 }
 
-const password = await readPassword();
-if (password.length < 8) {
-  console.error("Use a password of at least 8 characters.");
-  process.exit(1);
+async function main(): Promise<void> {
+  const password = await readPassword();
+  if (password.length < 8) {
+    console.error("Use a password of at least 8 characters.");
+    process.exit(1);
+  }
+  console.log(await hashPassword(password));
 }
-console.log(await hashPassword(password));
+
+void main();

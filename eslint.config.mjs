@@ -1,0 +1,29 @@
+import { defineConfig, globalIgnores } from "eslint/config";
+import nextVitals from "eslint-config-next/core-web-vitals";
+import nextTs from "eslint-config-next/typescript";
+
+export default defineConfig([
+  ...nextVitals,
+  ...nextTs,
+  {
+    rules: {
+      "@typescript-eslint/no-explicit-any": "error",
+      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
+      "no-restricted-imports": [
+        "error",
+        { patterns: [{ group: ["@/server/*", "../server/*"], message: "components/ and lib/ never import from server/." }] },
+      ],
+    },
+  },
+  {
+    // Only components/ and lib/ are barred from server/.
+    files: ["app/**", "server/**", "e2e/**", "scripts/**", "test/**", "deploy/**", "*.ts", "*.mjs"],
+    rules: { "no-restricted-imports": "off" },
+  },
+  {
+    // Test helpers and lab scripts are not React code: `use*` names there are not hooks.
+    files: ["e2e/**", "test/**", "**/*.test.ts", "scripts/**", "deploy/**"],
+    rules: { "react-hooks/rules-of-hooks": "off" },
+  },
+  globalIgnores([".next/**", "node_modules/**", ".lab/**", ".data/**", "test-results/**", "playwright-report/**", "next-env.d.ts"]),
+]);

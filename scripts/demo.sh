@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# One command from a fresh machine to a running panel on the local lab:
+# installs everything, builds the panel, builds and starts the lab (a real Kubernetes control plane
+# seeded with the GitOps repo, plus the apps around it), then starts the panel and prints how to sign in.
+# LAB_GITOPS_REPO=/path/to/your/k8s_nas seeds the lab from your own repository instead of the fixture.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export NEXT_TELEMETRY_DISABLED=1
+PORT="${PORT:-3000}"
+export LAB_PANEL_PORT="$PORT"
+DEMO_DIR="${DEMO_DIR:-$PWD/.data/demo}"
+mkdir -p "$DEMO_DIR"
+chmod 700 "$DEMO_DIR"
+t0=$(date +%s)
+step() { printf '\n==> [%ss] %s\n' "$(( $(date +%s) - t0 ))" "$*"; }
+
+step "Installing what is missing"
+bash scripts/setup.sh
+
+step "Building the panel"
+if [ ! -f .next/standalone/server.js ] || [ -n "$(find app components lib server proxy.ts instrumentation.ts package-lock.json -newer .next/standalone/server.js -print -quit 2>/dev/null)" ]; then
+  npm run build
+else
+  echo "build is up to date"
+fi
+
+step "Building the lab's Kubernetes binaries (first time: many minutes; cached afterwards)"
+bash e2e/lab/build-binaries.sh
+
+step "Starting the lab"
+npx tsx e2e/lab/cli.ts up
+LAB_DIR="${LAB_DIR:-$PWD/.lab}"
+
+step "Writing the panel's configuration"
+npx tsx scripts/demo-config.ts "$LAB_DIR/lab.json" "$DEMO_DIR/config.yaml"
+secrets="$DEMO_DIR/secrets.env"
+if [ ! -f "$secrets" ]; then
+  password="$(openssl rand -base64 18 | tr -d '/+=' | cut -c1-16)"
+  {
+    echo "DEMO_ADMIN_PASSWORD='$password'"
+    echo "PANEL_ADMIN_PASSWORD_HASH='$(printf '%s' "$password" | npx tsx scripts/hash-password.ts --stdin)'"
+    echo "AUTH_SECRET='$(openssl rand -base64 33)'"
+  } > "$secrets"
+  chmod 600 "$secrets"
+fi
+# shellcheck disable=SC1090
+source "$secrets"
+if [ -f "$LAB_DIR/lab.json" ]; then
+  GITOPS_TOKEN="$(node -e 'const l=require(process.argv[1]); process.stdout.write(l.apps?.forge?.token ?? "")' "$LAB_DIR/lab.json")"
+  export GITOPS_TOKEN
+fi
+
+cat <<TXT
+
+  k8s-nas-panel is starting on the local lab.
+    URL:       http://127.0.0.1:$PORT
+    Sign in:   admin / $DEMO_ADMIN_PASSWORD   (kept in $secrets)
+    Lab:       npm run lab -- status   |   stop it with: npm run lab -- down
+  Press Ctrl-C to stop the panel.
+
+TXT
+export PANEL_CONFIG="$DEMO_DIR/config.yaml" PANEL_DATA_DIR="$DEMO_DIR/data" PANEL_ADMIN_PASSWORD_HASH AUTH_SECRET
+PORT="$PORT" HOSTNAME=127.0.0.1 exec node scripts/start-standalone.mjs

@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# Sets up everything and runs every test suite: lint, type-check, unit, build, the lab (a real Kubernetes
+# control plane and the apps around it), integration, and end-to-end in chromium. Ends with one line
+# "N passed, N failed" counting every test of every suite.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+export NEXT_TELEMETRY_DISABLED=1
+mkdir -p test-results
+passed=0
+failed=0
+summary=()
+
+note() { summary+=("$1"); printf '\n==> %s\n' "$1"; }
+count_check() { # name, exit code
+  if [ "$2" -eq 0 ]; then passed=$((passed + 1)); summary+=("ok    $1"); else failed=$((failed + 1)); summary+=("FAIL  $1"); fi
+}
+count_json() { # name, exit code, json file, kind
+  local p f
+  if [ -f "$3" ]; then
+    read -r p f < <(node -e '
+      const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+      if (process.argv[2] === "vitest") console.log(r.numPassedTests, Math.max(r.numFailedTests, r.numFailedTestSuites));
+      else console.log(r.stats.expected + r.stats.flaky, r.stats.unexpected);
+    ' "$3" "$4")
+  else
+    p=0; f=1
+  fi
+  if [ "$2" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
+  passed=$((passed + p)); failed=$((failed + f))
+  summary+=("$( [ "$f" -eq 0 ] && echo "ok  " || echo "FAIL") $1: $p passed, $f failed")
+}
+
+lab_started=0
+cleanup() {
+  if [ "$lab_started" -eq 1 ] && [ "${KEEP_LAB:-0}" != 1 ]; then
+    printf '\n==> Stopping the lab\n'
+    npx tsx e2e/lab/cli.ts down || true
+  fi
+}
+trap cleanup EXIT
+
+printf '==> Setup\n'
+bash scripts/setup.sh
+setup_rc=$?
+count_check "setup" $setup_rc
+if [ $setup_rc -ne 0 ]; then echo "Setup failed; nothing else can run."; echo "$passed passed, $failed failed"; exit 1; fi
+
+printf '\n==> Lint\n'
+npx eslint --max-warnings=0 .
+count_check "lint" $?
+
+printf '\n==> Type-check\n'
+npx tsc --noEmit
+count_check "type-check" $?
+
+printf '\n==> Unit tests\n'
+npx vitest run --project unit --reporter=default --reporter=json --outputFile=test-results/unit.json
+count_json "unit" $? test-results/unit.json vitest
+
+printf '\n==> Build\n'
+npm run build
+build_rc=$?
+count_check "build" $build_rc
+
+printf '\n==> Lab: build the Kubernetes binaries (cached after the first run) and start the lab\n'
+lab_rc=0
+bash e2e/lab/build-binaries.sh || lab_rc=$?
+if [ $lab_rc -eq 0 ]; then
+  lab_started=1
+  npx tsx e2e/lab/cli.ts up || lab_rc=$?
+fi
+count_check "lab up" $lab_rc
+
+printf '\n==> Integration tests (against the lab)\n'
+npx vitest run --project integration --reporter=default --reporter=json --outputFile=test-results/integration.json
+count_json "integration" $? test-results/integration.json vitest
+
+if [ $build_rc -eq 0 ]; then
+  printf '\n==> End-to-end tests (chromium)\n'
+  npx playwright test
+  count_json "e2e" $? test-results/e2e-results.json playwright
+else
+  failed=$((failed + 1)); summary+=("FAIL  e2e: not run because the build failed")
+fi
+
+printf '\n==> Summary\n'
+printf '  %s\n' "${summary[@]}"
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
