@@ -3,7 +3,7 @@ import { accessSync, constants, mkdirSync } from "node:fs";
 import path from "node:path";
 import { drizzle, type BetterSQLite3Database } from "drizzle-orm/better-sqlite3";
 import { AppError } from "@/lib/errors";
-import { MIGRATIONS } from "./migrations";
+import { MIGRATIONS } from "./migrations/index";
 import * as schema from "./schema";
 
 export type PanelDb = BetterSQLite3Database<typeof schema> & { $client: Database.Database };
