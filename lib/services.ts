@@ -1,0 +1,153 @@
+/**
+ * The service model shared by discovery (Kubernetes side), the app health modules (app side), the
+ * prober and the UI. Plain serialisable data: it crosses the server/client boundary as JSON.
+ */
+
+/** Kinds of app the panel recognises. `other` is any workload it does not know: Kubernetes health only. */
+export const APP_KINDS = [
+  "sonarr",
+  "radarr",
+  "lidarr",
+  "prowlarr",
+  "bazarr",
+  "sabnzbd",
+  "qbittorrent",
+  "jellyfin",
+  "jellyseerr",
+  "seerr",
+  "flaresolverr",
+  "unpackerr",
+  "gluetun",
+  "prometheus",
+  "grafana",
+  "homepage",
+  "argocd",
+  "other",
+] as const;
+export type AppKind = (typeof APP_KINDS)[number];
+
+export type HealthStatus = "up" | "degraded" | "down" | "unknown";
+
+/** Order used to put the worst first. */
+export const STATUS_SEVERITY: Record<HealthStatus, number> = { down: 3, degraded: 2, unknown: 1, up: 0 };
+
+/** One reason behind a verdict, as data (the UI words it; tests assert on it). */
+export interface HealthReason {
+  /** Where it comes from. */
+  source: "kubernetes" | "app" | "probe";
+  severity: "error" | "warning" | "info";
+  /** Human text, e.g. "ready 0/1: CrashLoopBackOff" or the app's own message verbatim. */
+  message: string;
+  /** A link with more detail (the app's wiki link for an *arr health check). */
+  url?: string;
+}
+
+/** A container of a pod. */
+export interface ContainerState {
+  name: string;
+  image: string;
+  ready: boolean;
+  restarts: number;
+  /** `waiting.reason` (CrashLoopBackOff, ImagePullBackOff, ...) or `terminated.reason`. */
+  reason?: string;
+  /** True for a sidecar (e.g. the Gluetun VPN next to qBittorrent); its failure degrades the service. */
+  sidecar: boolean;
+}
+
+export interface PodState {
+  name: string;
+  phase: string;
+  ready: boolean;
+  nodeName?: string;
+  restarts: number;
+  /** Restarts seen within the last hour (from the last-termination times the API reports). */
+  restartsLastHour: number;
+  startedAt?: string;
+  containers: ContainerState[];
+}
+
+export interface KubeEvent {
+  type: "Normal" | "Warning";
+  reason: string;
+  message: string;
+  count: number;
+  lastSeen: string;
+  object: string;
+}
+
+/** Kubernetes-level state of a workload, from the informers' caches. */
+export interface KubeHealth {
+  desired: number;
+  ready: number;
+  available: number;
+  updated: number;
+  pods: PodState[];
+  /** Recent Warning events of the workload and its pods, newest first. */
+  warnings: KubeEvent[];
+  /** Conditions of the workload that are not true (e.g. Available=False: MinimumReplicasUnavailable). */
+  conditions: Array<{ type: string; status: string; reason?: string; message?: string }>;
+}
+
+/** A workload discovered in a watched namespace, joined with its Service, Ingresses and PVCs. */
+export interface DiscoveredService {
+  /** `namespace/name`, stable and URL-safe once encoded. */
+  id: string;
+  namespace: string;
+  name: string;
+  workloadKind: "Deployment" | "StatefulSet" | "DaemonSet";
+  appKind: AppKind;
+  /** How the kind was decided: `annotation`, `config`, `image` or `unknown`. */
+  kindSource: "annotation" | "config" | "image" | "unknown";
+  displayName: string;
+  description?: string;
+  images: string[];
+  /** The main Service and its ports. */
+  service?: { name: string; ports: Array<{ name?: string; port: number; targetPort?: number | string }> };
+  /** URL base the app serves under (e.g. `/sonarr`), from env, args, ingress path or annotation. */
+  urlBase: string;
+  /** In-cluster address of the app, with the URL base: `http://sonarr.media.svc.cluster.local:8989/sonarr`. */
+  inClusterUrl?: string;
+  /** User-facing URLs from the Ingresses (host + path). */
+  ingressUrls: string[];
+  pvcs: Array<{ name: string; phase: string; capacity?: string }>;
+  /** Argo CD Application that manages it, when known (from the tracking label/annotation). */
+  argocdApp?: { namespace: string; name: string };
+  kube: KubeHealth;
+}
+
+/** One check of an app's own health (a line of Sonarr's /api/v3/health, Jellyfin's /health, ...). */
+export interface AppCheck {
+  name: string;
+  status: HealthStatus;
+  message: string;
+  url?: string;
+}
+
+/** What an app health module returns; never thrown, always data. */
+export interface AppHealth {
+  status: HealthStatus;
+  version?: string;
+  /** Time of the main probe request, in ms. */
+  latencyMs?: number;
+  checks: AppCheck[];
+  /** A one-line summary for the card, e.g. "Sonarr reports: Indexers unavailable due to failures". */
+  detail?: string;
+  /** Error code when the probe failed (unreachable, unauthorized, timeout, invalid_response, not_found). */
+  errorCode?: string;
+}
+
+/** The verdict on a service: Kubernetes and app health folded into one status with its reasons. */
+export interface ServiceVerdict {
+  status: HealthStatus;
+  reasons: HealthReason[];
+}
+
+/** Everything the Overview shows about one service. */
+export interface ServiceSummary {
+  service: DiscoveredService;
+  app?: AppHealth & { checkedAt: number };
+  verdict: ServiceVerdict;
+  /** Latency of recent probes, oldest first (ms, null when the probe failed). */
+  latency: Array<{ at: number; ms: number | null }>;
+  uptime: { day: number | null; week: number | null; month: number | null };
+}
