@@ -223,8 +223,13 @@ async function waitProcess<T>(
 /**
  * Starts etcd, kube-apiserver, kube-controller-manager, kube-scheduler and kwok on 127.0.0.1 with a
  * fresh etcd data dir, creates the fake node(s) and waits until they are Ready and untainted.
+ * `whileNodesStart` runs against the API server while the other components come up (e.g. CRDs).
  */
-export async function startCluster(dir: string, log: (msg: string) => void): Promise<ClusterInfo> {
+export async function startCluster(
+  dir: string,
+  log: (msg: string) => void,
+  whileNodesStart?: (admin: LabKubeClient) => Promise<void>,
+): Promise<ClusterInfo> {
   ensureBinaries();
   const f = labFiles(dir);
   for (const d of [f.dir, f.logs, f.pids, f.data]) mkdirSync(d, { recursive: true });
@@ -320,6 +325,7 @@ export async function startCluster(dir: string, log: (msg: string) => void): Pro
     }
     const insecure = { rejectUnauthorized: false };
     await Promise.all([
+      whileNodesStart?.(admin),
       waitProcess('kube-controller-manager', logOf('kube-controller-manager'), kcmPid, 'controller manager /healthz', async () => {
         const r = await httpGet(`https://127.0.0.1:${ports.controllerManager}/healthz`, insecure).catch(() => undefined);
         return r?.status === 200;

@@ -5,7 +5,7 @@ import { clusterStatus, startCluster, type ClusterStatus } from './cluster';
 import { LabKubeClient } from './kube-http';
 import { LAB_SRC_DIR, defaultGitopsRepo, labDir, labFiles } from './paths';
 import { listProcesses, stopAll } from './processes';
-import { seedLab, type SeedState } from './seed';
+import { applyCrds, defaultCrdDir, seedLab, type SeedState } from './seed';
 
 /**
  * Contents of `<labDir>/lab.json`, the contract between the lab, the app simulators and the tests.
@@ -134,11 +134,13 @@ export async function labUp(opts: LabUpOptions = {}): Promise<LabJson> {
   for (const file of [f.labJson, f.env, f.seedState, path.join(dir, 'up.json')]) rmSync(file, { force: true });
 
   log(`lab: starting in ${dir}`);
-  const cluster = await startCluster(dir, log);
+  const cluster = await startCluster(dir, log, async (admin) => {
+    await applyCrds(admin, defaultCrdDir(), log);
+  });
   const client = LabKubeClient.fromCertDir(cluster.apiServer, f.certs);
   let data: LabJson;
   try {
-    const seed = await seedLab({ labDir: dir, client, repo, nodes: cluster.nodes, log });
+    const seed = await seedLab({ labDir: dir, client, repo, nodes: cluster.nodes, log, crdsApplied: true });
     data = {
       labDir: dir,
       kubeconfig: cluster.kubeconfig,

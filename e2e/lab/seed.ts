@@ -111,6 +111,11 @@ function listYaml(dir: string): string[] {
   return out.sort();
 }
 
+/** CRDs the lab installs: <shared>/specs/crds (cert-manager, Argo CD, Velero). */
+export function defaultCrdDir(): string {
+  return path.join(sharedDir(), 'specs', 'crds');
+}
+
 /** Applies the CRDs of `crdDir` (recursively) and waits until all are Established. */
 export async function applyCrds(client: LabKubeClient, crdDir: string, log: (msg: string) => void): Promise<string[]> {
   if (!existsSync(crdDir)) throw new Error(`CRD directory not found: ${crdDir} (set K8S_NAS_SHARED_DIR)`);
@@ -227,6 +232,8 @@ export interface SeedOptions {
   nodes: string[];
   log: (msg: string) => void;
   crdDir?: string;
+  /** True when the CRDs were applied already (applyCrds); otherwise seedLab applies them. */
+  crdsApplied?: boolean;
   /** Seconds to wait for all workloads to become available. */
   workloadTimeoutSeconds?: number;
 }
@@ -246,7 +253,7 @@ export async function seedLab(opts: SeedOptions): Promise<SeedState> {
   if (!existsSync(repo)) throw new Error(`GitOps repository not found: ${repo} (set LAB_GITOPS_REPO or pass --repo)`);
   log(`seed: source repository ${repo}`);
 
-  await applyCrds(client, opts.crdDir ?? path.join(sharedDir(), 'specs', 'crds'), log);
+  if (!opts.crdsApplied) await applyCrds(client, opts.crdDir ?? defaultCrdDir(), log);
 
   const work = mkdtempSync(path.join(os.tmpdir(), 'k8s-nas-lab-repo-'));
   try {
