@@ -1,0 +1,64 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { AppsHandle } from "./test-support";
+import { useLabApps } from "./test-support";
+
+let lab: AppsHandle;
+
+beforeAll(async () => {
+  lab = await useLabApps();
+});
+
+afterAll(async () => {
+  await lab?.release();
+});
+
+async function json<T>(url: string): Promise<T> {
+  const res = await fetch(url);
+  expect(res.ok).toBe(true);
+  return (await res.json()) as T;
+}
+
+interface Targets {
+  data: { activeTargets: { labels: { job: string }; scrapeUrl: string; health: string }[] };
+}
+
+describe("Prometheus and Alertmanager", () => {
+  it("Prometheus is ready and scrapes the panel's /api/metrics and itself", async () => {
+    expect((await fetch(`${lab.apps.prometheus.url}/-/ready`)).status).toBe(200);
+    // Targets show up after the first discovery cycle of a freshly started Prometheus.
+    let byJob = new Map<string, Targets["data"]["activeTargets"][number]>();
+    for (const deadline = Date.now() + 30_000; Date.now() < deadline; ) {
+      const targets = await json<Targets>(`${lab.apps.prometheus.url}/api/v1/targets`);
+      byJob = new Map(targets.data.activeTargets.map((t) => [t.labels.job, t]));
+      if (byJob.has("k8s-nas-panel") && byJob.has("prometheus")) break;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    const panelPort = process.env.LAB_PANEL_PORT ?? "3000";
+    expect(byJob.get("k8s-nas-panel")?.scrapeUrl).toBe(`http://127.0.0.1:${panelPort}/api/metrics`);
+    expect(byJob.get("prometheus")?.scrapeUrl).toBe(`${lab.apps.prometheus.url}/metrics`);
+    expect(byJob.has("alertmanager")).toBe(true);
+  });
+
+  it("loads the lab alert rules", async () => {
+    const rules = await json<{ data: { groups: { rules: { name: string; type: string }[] }[] } }>(`${lab.apps.prometheus.url}/api/v1/rules`);
+    const names = rules.data.groups.flatMap((g) => g.rules.filter((r) => r.type === "alerting").map((r) => r.name));
+    expect(names).toEqual(expect.arrayContaining(["Watchdog", "PanelMetricsDown"]));
+  });
+
+  it("Alertmanager is ready and receives the always-firing Watchdog alert", async () => {
+    expect((await fetch(`${lab.apps.alertmanager.url}/-/ready`)).status).toBe(200);
+    const deadline = Date.now() + 60_000;
+    let names: string[] = [];
+    while (Date.now() < deadline) {
+      const alerts = await json<{ labels: { alertname: string } }[]>(`${lab.apps.alertmanager.url}/api/v2/alerts`);
+      names = alerts.map((a) => a.labels.alertname);
+      if (names.includes("Watchdog")) break;
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+    expect(names).toContain("Watchdog");
+  });
+
+  it("is what the address map names for the user's Prometheus Service", () => {
+    expect(lab.addressMap["prometheus.monitoring"]).toBe(lab.apps.prometheus.url);
+  });
+});
