@@ -1,10 +1,16 @@
 /**
  * The one list of simulator kinds. Adding a simulator: one file defining it, one line here.
  */
+import { bazarrSim } from "./bazarr";
 import type { SimKind } from "./engine/sim-app";
+import { flaresolverrSim } from "./flaresolverr";
+import { gluetunSim } from "./gluetun";
+import { jellyfinSim } from "./jellyfin";
+import { jellyseerrSim, seerrSim } from "./jellyseerr";
 import { lidarrSim } from "./lidarr";
 import { prowlarrSim } from "./prowlarr";
 import { radarrSim } from "./radarr";
+import { sabnzbdSim } from "./sabnzbd";
 import { sonarrSim } from "./sonarr";
 
 export const SIM_KINDS = {
@@ -12,6 +18,13 @@ export const SIM_KINDS = {
   radarr: radarrSim,
   lidarr: lidarrSim,
   prowlarr: prowlarrSim,
+  bazarr: bazarrSim,
+  sabnzbd: sabnzbdSim,
+  jellyfin: jellyfinSim,
+  jellyseerr: jellyseerrSim,
+  seerr: seerrSim,
+  gluetun: gluetunSim,
+  flaresolverr: flaresolverrSim,
 } satisfies Record<string, SimKind>;
 
 /** Simulator kind ids. */
