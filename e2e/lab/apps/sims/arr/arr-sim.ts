@@ -840,6 +840,7 @@ export function createArrDefinition(f: ArrFlavor): SimDefinition<ArrState> {
       unauthorized: apiKeyMissing,
       invalidRequest: (issues, req) => problemDetails(issues, req),
       notFound: () => ({ status: 404, unvalidated: true }),
+      methodNotAllowed: () => ({ status: 405, unvalidated: true }),
       serverError: (message) => errorModel(500, message, `System.Exception: ${message}`),
     },
     // UrlBaseMiddleware: a request without the configured base is redirected to it (307).
@@ -850,6 +851,7 @@ export function createArrDefinition(f: ArrFlavor): SimDefinition<ArrState> {
     }),
     headers: (app, req): Record<string, string> => (req.path.startsWith("/api/") ? { "x-application-version": app.version() } : {}),
     statusAliases: aliases,
+    caseInsensitivePaths: true,
     control: (state, patch) => {
       if (Array.isArray(patch.directories)) {
         state.directories = new Set(patch.directories.filter((d): d is string => typeof d === "string"));

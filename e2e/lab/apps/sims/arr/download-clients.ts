@@ -363,7 +363,8 @@ async function sabCall(env: SimEnvironment, s: Record<string, unknown>, mode: st
   } catch (err) {
     throw new ClientError(`Unable to connect to SABnzbd, ${err instanceof Error ? err.message : String(err)}`, "unavailable");
   }
-  if (res.status >= 400) throw new ClientError(`Unable to connect to SABnzbd, HTTP ${res.status}`, "connect");
+  // SABnzbd answers a missing or wrong key with 403 and the reason as plain text.
+  if (res.status >= 400) throw new ClientError(`Unable to connect to SABnzbd, HTTP request failed: [${res.status}] ${res.text.trim().slice(0, 200)}`, "connect");
   let json: unknown;
   try {
     json = JSON.parse(res.text);

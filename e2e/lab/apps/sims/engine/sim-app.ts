@@ -13,7 +13,7 @@ import type { Socket } from "node:net";
 import OpenAPIBackend, { type Document, type Operation, type Request as BackendRequest } from "openapi-backend";
 import { AddressResolver } from "./addresses";
 import { breakJson, controlCommandSchema, noFaults, pathMatches, type ControlCommand, type FaultState } from "./faults";
-import { loadSpec, opId, type HttpMethod, type JsonObject, type LoadedSpec } from "./spec";
+import { HTTP_METHODS, isObject, loadSpec, opId, type HttpMethod, type JsonObject, type LoadedSpec } from "./spec";
 import type {
   HealthMessage,
   InstanceSettings,
@@ -24,6 +24,7 @@ import type {
   SimEnvironment,
   SimRequest,
   SimResponse,
+  ValidationIssue,
 } from "./types";
 import { addOpenApiFormats, ResponseValidator, toIssues } from "./validation";
 
@@ -159,6 +160,7 @@ class SimApp<S> implements RunningSim {
   private health: HealthMessage[] = [];
   private api: OpenAPIBackend | undefined;
   private validator: ResponseValidator | undefined;
+  private document: JsonObject = {};
   private readonly handlers = new Map<string, OperationDef<S>>();
   private server: Server | undefined;
   private readonly sockets = new Set<Socket>();
@@ -235,6 +237,7 @@ class SimApp<S> implements RunningSim {
     await api.init();
     this.api = api;
     this.validator = new ResponseValidator(loaded.document, this.id);
+    this.document = loaded.document;
   }
 
   async listen(port: number): Promise<number> {
@@ -420,6 +423,7 @@ class SimApp<S> implements RunningSim {
 
     const api = this.api;
     if (api === undefined) throw new Error(`${this.id} is not initialised`);
+    if (this.def.caseInsensitivePaths === true) sreq.path = this.canonicalPath(sreq.path);
     const breq: BackendRequest = {
       method: sreq.method,
       path: sreq.path,
@@ -430,6 +434,10 @@ class SimApp<S> implements RunningSim {
     const operation = api.router.matchOperation(breq) as Operation | undefined;
     if (operation === undefined || operation.operationId === undefined) {
       this.stats.rejected += 1;
+      const otherMethod = HTTP_METHODS.some((m) => m !== breq.method.toLowerCase() && api.router.matchOperation({ ...breq, method: m }) !== undefined);
+      if (otherMethod && this.def.errors.methodNotAllowed !== undefined) {
+        return { response: { ...this.def.errors.methodNotAllowed(sreq), unvalidated: true }, operation: "method" };
+      }
       return { response: { ...this.def.errors.notFound(sreq), unvalidated: true }, operation: "notfound" };
     }
     const id = operation.operationId;
@@ -447,17 +455,36 @@ class SimApp<S> implements RunningSim {
       return { response: { ...this.def.errors.unauthorized(sreq), unvalidated: true }, operation: id };
     }
 
-    // Request validation against the spec.
-    const result = api.validator.validateRequest(breq, operation);
+    // Request validation against the spec. Query parameters the operation does not declare are
+    // ignored, as ASP.NET, Flask, Express and Go's net/http all ignore them (openapi-backend
+    // would refuse them: it closes the query object).
+    const declared = new Set(
+      ((operation.parameters ?? []) as unknown[])
+        .filter((p): p is { in: string; name: string } => isObject(p) && p.in === "query" && typeof p.name === "string")
+        .map((p) => p.name),
+    );
+    const query = breq.query;
+    const vreq: BackendRequest = {
+      ...breq,
+      query: typeof query === "object" ? Object.fromEntries(Object.entries(query).filter(([k]) => declared.has(k))) : query,
+    };
+    const result = api.validator.validateRequest(vreq, operation);
     if (!result.valid) {
       this.stats.rejected += 1;
       const issues = toIssues(result.errors);
       return { response: { ...this.def.errors.invalidRequest(issues, sreq), unvalidated: true }, operation: id };
     }
+    if (this.def.rejectReadOnly === true) {
+      const ro = readOnlyIssues(this.document, operation, sreq.body);
+      if (ro.length > 0) {
+        this.stats.rejected += 1;
+        return { response: { ...this.def.errors.invalidRequest(ro, sreq), unvalidated: true }, operation: id };
+      }
+    }
     const coerced = result.coerced as { params?: Record<string, unknown>; query?: Record<string, unknown> };
-    const params = coerced.params ?? api.router.parseRequest(breq, operation).params ?? {};
-    const query = coerced.query ?? api.router.parseRequest(breq, operation).query ?? {};
-    const ctx = this.context(sreq, params as Record<string, unknown>, query as Record<string, unknown>, sreq.body);
+    const params = coerced.params ?? api.router.parseRequest(vreq, operation).params ?? {};
+    const coercedQuery = coerced.query ?? api.router.parseRequest(vreq, operation).query ?? {};
+    const ctx = this.context(sreq, params as Record<string, unknown>, coercedQuery as Record<string, unknown>, sreq.body);
     let response: SimResponse;
     try {
       response = await handler.handle(ctx);
@@ -467,6 +494,31 @@ class SimApp<S> implements RunningSim {
       response = { ...this.def.errors.serverError(msg, sreq), unvalidated: true };
     }
     return { response: this.checkResponse(id, response), operation: id };
+  }
+
+  /** The request path spelt the way the spec spells the operation it matches (case-insensitive). */
+  private canonicalPath(path: string): string {
+    const segs = path.split("/");
+    const literalCount = (p: string) => p.split("/").filter((x) => !x.startsWith("{")).length;
+    const ops = [...this.def.operations].sort((a, b) => literalCount(b.path) - literalCount(a.path));
+    for (const o of ops) {
+      const tpl = `${this.prefix}${o.path}`.split("/");
+      if (tpl.length !== segs.length) continue;
+      const out: string[] = [];
+      let ok = true;
+      for (let i = 0; i < tpl.length; i++) {
+        const t = tpl[i] ?? "";
+        const s = segs[i] ?? "";
+        if (t.startsWith("{") && t.endsWith("}")) out.push(s);
+        else if (t.toLowerCase() === s.toLowerCase()) out.push(t);
+        else {
+          ok = false;
+          break;
+        }
+      }
+      if (ok) return out.join("/");
+    }
+    return path;
   }
 
   private context(sreq: SimRequest, params: Record<string, unknown>, query: Record<string, unknown>, body: unknown): OpContext<S> {
@@ -519,6 +571,46 @@ class SimApp<S> implements RunningSim {
     res.writeHead(response.status, headers);
     res.end(sreq.method === "HEAD" ? undefined : body);
   }
+}
+
+function deref(doc: JsonObject, schema: unknown, depth = 0): JsonObject | undefined {
+  if (!isObject(schema) || depth > 20) return undefined;
+  if (typeof schema.$ref === "string" && schema.$ref.startsWith("#/")) {
+    let cur: unknown = doc;
+    for (const part of schema.$ref.slice(2).split("/")) cur = isObject(cur) ? cur[part.replace(/~1/g, "/").replace(/~0/g, "~")] : undefined;
+    return deref(doc, cur, depth + 1);
+  }
+  return schema;
+}
+
+/** Request-body properties the spec marks `readOnly` (express-openapi-validator refuses them). */
+function readOnlyIssues(doc: JsonObject, operation: Operation, body: unknown): ValidationIssue[] {
+  const rb = deref(doc, (operation as unknown as JsonObject).requestBody);
+  const content = rb !== undefined && isObject(rb.content) ? rb.content : {};
+  const media = content["application/json"];
+  const schema = isObject(media) ? deref(doc, media.schema) : undefined;
+  const issues: ValidationIssue[] = [];
+  const walk = (s: JsonObject | undefined, value: unknown, path: string[]): void => {
+    if (s === undefined) return;
+    for (const sub of ["allOf", "anyOf", "oneOf"]) {
+      const list = s[sub];
+      if (Array.isArray(list)) for (const x of list) walk(deref(doc, x), value, path);
+    }
+    if (Array.isArray(value) && s.items !== undefined) {
+      value.forEach((v, i) => walk(deref(doc, s.items), v, [...path, String(i)]));
+      return;
+    }
+    if (!isObject(value) || !isObject(s.properties)) return;
+    for (const [k, v] of Object.entries(value)) {
+      const ps = deref(doc, s.properties[k]);
+      if (ps === undefined) continue;
+      if (ps.readOnly === true) {
+        issues.push({ location: "body", field: [...path, k].join("."), message: "is read-only", keyword: "readOnly", property: k });
+      } else walk(ps, v, [...path, k]);
+    }
+  };
+  walk(schema, body, []);
+  return issues;
 }
 
 /** Type guard for methods. */

@@ -52,6 +52,8 @@ export interface ErrorModel {
   invalidRequest(issues: ValidationIssue[], req: SimRequest): SimResponse;
   /** No route. */
   notFound(req: SimRequest): SimResponse;
+  /** A route that exists for other methods (default: `notFound`). */
+  methodNotAllowed?(req: SimRequest): SimResponse;
   /** Unexpected failure (also used by the `error500` fault). */
   serverError(message: string, req: SimRequest): SimResponse;
 }
@@ -192,6 +194,13 @@ export interface SimDefinition<S> {
   headers?(app: SimAppHandle, req: SimRequest): Record<string, string>;
   /** Extra status codes the real app uses per operation, validated against the spec's 2xx body. */
   statusAliases?: Record<string, number[]>;
+  /** Route paths case-insensitively, as ASP.NET Core does (the *arr apps, Jellyfin). */
+  caseInsensitivePaths?: boolean;
+  /**
+   * Refuse request bodies that carry `readOnly` properties (express-openapi-validator, which
+   * Jellyseerr and Seerr run, does; Ajv and openapi-backend do not).
+   */
+  rejectReadOnly?: boolean;
   /** App-specific control (`{"action":"set", ...}`): mutate the state. Returns an error text or undefined. */
   control?(state: S, patch: JsonObject, app: SimAppHandle): string | undefined;
   /** Compact view of the state for the control endpoint. */
