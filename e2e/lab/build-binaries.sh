@@ -31,6 +31,19 @@ die() { printf '[lab build] ERROR: %s\n' "$*" >&2; exit 1; }
 
 mkdir -p "$BIN_DIR" "$SRC_DIR"
 
+all_cached() {
+  local f
+  for f in "kube-apiserver-$K8S_VERSION" "kube-controller-manager-$K8S_VERSION" "kube-scheduler-$K8S_VERSION" \
+    "etcd-$ETCD_VERSION" "kwok-$KWOK_VERSION" "kustomize-$KUSTOMIZE_VERSION"; do
+    [[ -x "$BIN_DIR/$f" ]] || return 1
+  done
+  [[ -f "$STAGE_DIR/.complete" ]]
+}
+if all_cached && [[ "${LAB_REBUILD:-0}" != "1" ]]; then
+  log "all binaries cached in $BIN_DIR (kubernetes $K8S_VERSION, etcd $ETCD_VERSION, kwok $KWOK_VERSION, kustomize $KUSTOMIZE_VERSION)"
+  exit 0
+fi
+
 # ---------------------------------------------------------------- Debian packages
 APT_UPDATED=0
 ensure_pkg() { # ensure_pkg <command> <debian-package>
@@ -58,6 +71,10 @@ if ! command -v go >/dev/null 2>&1; then
   die "the Go toolchain ('go') is not on PATH. Install Go >= 1.26 (https://go.dev/dl/ or your package manager) and re-run."
 fi
 GO_VER=$(go env GOVERSION)
+GO_MINOR=$(echo "$GO_VER" | sed -E 's/^go1\.([0-9]+).*/\1/')
+if [[ "$GO_MINOR" =~ ^[0-9]+$ ]] && (( GO_MINOR < 26 )); then
+  die "Go >= 1.26 is needed to build Kubernetes $K8S_VERSION, found $GO_VER. Install a newer Go or set GOTOOLCHAIN=go1.26.8 (downloaded through the module proxy)."
+fi
 log "using $GO_VER, GOPROXY=$(go env GOPROXY), cache $CACHE_DIR"
 export CGO_ENABLED=0
 export GOFLAGS="${GOFLAGS:-} -buildvcs=false"

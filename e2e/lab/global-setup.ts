@@ -1,8 +1,7 @@
-import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { clusterStatus } from './cluster';
 import { labDown, labUp, readLabJson } from './lab';
-import { LAB_SRC_DIR, labDir, missingBinaries } from './paths';
+import { labDir } from './paths';
 import { tailFile } from './processes';
 
 /**
@@ -16,11 +15,6 @@ export default async function setup(): Promise<() => Promise<void>> {
   const before = await clusterStatus(dir);
   const reuse = before.allAlive && before.ready && readLabJson(dir) !== undefined;
   if (!reuse) {
-    if (missingBinaries().length > 0) {
-      log(`binaries missing (${missingBinaries().join(', ')}); building them (first time only)`);
-      const r = spawnSync('bash', [path.join(LAB_SRC_DIR, 'build-binaries.sh')], { stdio: 'inherit' });
-      if (r.status !== 0) throw new Error('building the lab binaries failed (see the output above)');
-    }
     try {
       await labUp({ clusterOnly: process.env.LAB_CLUSTER_ONLY === '1', log });
     } catch (err) {

@@ -1,9 +1,10 @@
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { clusterStatus, startCluster, type ClusterStatus } from './cluster';
 import { LabKubeClient } from './kube-http';
-import { LAB_SRC_DIR, defaultGitopsRepo, labDir, labFiles } from './paths';
+import { LAB_SRC_DIR, defaultGitopsRepo, labDir, labFiles, missingBinaries } from './paths';
 import { listProcesses, stopAll } from './processes';
 import { applyCrds, defaultCrdDir, seedLab, type SeedState } from './seed';
 
@@ -88,6 +89,15 @@ export async function startAppsIfAvailable(dir: string, data: LabJson, log: (msg
   return { ...data, addressMap: { ...data.addressMap, ...(res.addressMap ?? {}) }, apps: { ...data.apps, ...(res.apps ?? {}) } };
 }
 
+/** Runs build-binaries.sh when a cached binary is missing (first run on a machine). */
+export function ensureBinariesBuilt(log: (msg: string) => void): void {
+  const missing = missingBinaries();
+  if (missing.length === 0) return;
+  log(`lab: binaries missing (${missing.join(', ')}); building them once with e2e/lab/build-binaries.sh`);
+  const r = spawnSync('bash', [path.join(LAB_SRC_DIR, 'build-binaries.sh')], { stdio: 'inherit' });
+  if (r.status !== 0) throw new Error('building the lab binaries failed (see the messages above)');
+}
+
 /** Options of labUp. */
 export interface LabUpOptions {
   clusterOnly?: boolean;
@@ -133,6 +143,7 @@ export async function labUp(opts: LabUpOptions = {}): Promise<LabJson> {
   await stopAll(f.pids, log);
   for (const file of [f.labJson, f.env, f.seedState, path.join(dir, 'up.json')]) rmSync(file, { force: true });
 
+  ensureBinariesBuilt(log);
   log(`lab: starting in ${dir}`);
   const cluster = await startCluster(dir, log, async (admin) => {
     await applyCrds(admin, defaultCrdDir(), log);
