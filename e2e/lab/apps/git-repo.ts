@@ -20,7 +20,7 @@ export interface LabRepo {
 }
 
 /** Runs git with `args`, returns trimmed stdout. */
-export async function git(args: string[], opts: { env?: NodeJS.ProcessEnv; input?: string; cwd?: string } = {}): Promise<string> {
+export async function git(args: string[], opts: { env?: Record<string, string>; input?: string; cwd?: string } = {}): Promise<string> {
   return new Promise((resolveOut, reject) => {
     const child = execFile(
       "git",
@@ -31,6 +31,7 @@ export async function git(args: string[], opts: { env?: NodeJS.ProcessEnv; input
         else resolveOut(stdout.trim());
       },
     );
+    child.stdin?.on("error", () => undefined);
     if (opts.input !== undefined) child.stdin?.end(opts.input);
   });
 }

@@ -76,7 +76,10 @@ export class GitStore {
         if ((opts.okCodes ?? [0]).includes(result.code)) resolveRun(result);
         else reject(new GitCommandError(args, result.code, result.stderr));
       });
-      child.stdin.end(opts.input ?? "");
+      // git may exit before reading stdin (e.g. rev-parse); that is not an error here.
+      child.stdin.on("error", () => undefined);
+      if (opts.input !== undefined) child.stdin.end(opts.input);
+      else child.stdin.end();
     });
   }
 

@@ -11,7 +11,7 @@ import { PullStore, pullJson } from "./pulls";
 import type { PullRecord } from "./pulls";
 import { contentItem, fileCommit, gitCommit, gitRef, gitTree, githubBase64, nodeId, repository } from "./shapes";
 import type { ForgeUrls } from "./shapes";
-import { describeErrors, encodeMultiSegment, githubSpecFile, loadSpec, multiSegmentPrefixes, ResponseValidator } from "./spec";
+import { describeErrors, encodeMultiSegment, githubSpecFile, loadSpec, multiSegmentPrefixes, SpecValidator } from "./spec";
 
 /** How one forge instance is set up. */
 export interface ForgeConfig {
@@ -135,7 +135,7 @@ export class ForgeApp {
   readonly uiKey = randomBytes(12).toString("base64url");
   private readonly api: OpenAPIBackend;
   private readonly prefixes: RegExp[];
-  private readonly responses: ResponseValidator | undefined;
+  private readonly responses: SpecValidator | undefined;
   private urls: ForgeUrls;
   private chain: Promise<unknown> = Promise.resolve();
 
@@ -144,7 +144,7 @@ export class ForgeApp {
     this.git = new GitStore(cfg.bareDir);
     this.pulls = new PullStore(cfg.stateFile);
     this.prefixes = multiSegmentPrefixes(doc);
-    this.responses = cfg.validateResponses === true ? new ResponseValidator(doc) : undefined;
+    this.responses = cfg.validateResponses === true ? new SpecValidator(doc) : undefined;
     this.urls = { api: "http://127.0.0.1", web: "http://127.0.0.1", cloneUrl: cfg.cloneUrl, owner: cfg.owner, repo: cfg.repo };
     this.api = new OpenAPIBackend({
       definition: doc as unknown as Document,
@@ -687,7 +687,8 @@ export class ForgeApp {
   private async deleteRef(c: Context): Promise<Reply> {
     this.checkRepo(c);
     const ref = `refs/${param(c, "ref").replace(/^refs\//, "")}`;
-    if (!(await this.git.listRefs(ref)).some((r) => r.ref === ref)) throw ghError(422, "Reference does not exist");
+    // The description documents this 422 without a body, so none is sent.
+    if (!(await this.git.listRefs(ref)).some((r) => r.ref === ref)) return { status: 422 };
     await this.git.deleteRef(ref);
     return { status: 204 };
   }

@@ -134,7 +134,6 @@ export function repository(u: ForgeUrls, o: { id: number; ownerId: number; defau
     use_squash_pr_title_as_default: false,
     merge_commit_title: "MERGE_MESSAGE",
     merge_commit_message: "PR_TITLE",
-    temp_clone_token: null,
     network_count: 0,
     subscribers_count: 0,
   };

@@ -103,18 +103,21 @@ export interface ResponseCheck {
 }
 
 /**
- * Validates responses against the document's response schemas with Ajv (formats on, OpenAPI
+ * Validates responses (and request bodies) against the document with Ajv (formats on, OpenAPI
  * `nullable` honoured), independently of the router that validates requests.
  */
-export class ResponseValidator {
+export class SpecValidator {
   private readonly ajv: Ajv;
   private readonly cache = new Map<string, ValidateFunction | null>();
 
-  constructor(private readonly doc: OpenApiDoc) {
+  private readonly doc: OpenApiDoc;
+
+  constructor(doc: OpenApiDoc) {
+    this.doc = relaxOverlappingOneOf(doc);
     this.ajv = new Ajv({ strict: false, allErrors: true, validateFormats: true });
     addFormats(this.ajv);
     this.ajv.addFormat("repo.nwo", /^[^/]+\/[^/]+$/);
-    this.ajv.addSchema(doc as unknown as Record<string, unknown>, "openapi.json");
+    this.ajv.addSchema(this.doc as unknown as Record<string, unknown>, "openapi.json");
   }
 
   /** Checks `body` as the `status` response of `method path` (path as templated in the document). */
@@ -129,6 +132,24 @@ export class ResponseValidator {
       const documented = this.documentedStatus(method.toLowerCase(), pathTemplate, status);
       return { valid: documented && (body === undefined || body === null || body === ""), undocumented: !documented, errors: [] };
     }
+    const valid = validate(body);
+    return { valid, undocumented: false, errors: valid ? [] : [...(validate.errors ?? [])] };
+  }
+
+  /** Checks a JSON request body against the operation's `requestBody` schema. */
+  checkRequestBody(method: string, pathTemplate: string, body: unknown): ResponseCheck {
+    const key = `request ${method} ${pathTemplate}`;
+    let validate = this.cache.get(key);
+    if (validate === undefined) {
+      const op = this.doc.paths[pathTemplate]?.[method.toLowerCase()] as { requestBody?: { content?: Record<string, unknown> } } | undefined;
+      const enc = (s: string): string => s.replace(/~/g, "~0").replace(/\//g, "~1");
+      validate =
+        op?.requestBody?.content?.["application/json"] === undefined
+          ? null
+          : this.ajv.compile({ $ref: `openapi.json#/paths/${enc(pathTemplate)}/${method.toLowerCase()}/requestBody/content/application~1json/schema` });
+      this.cache.set(key, validate);
+    }
+    if (validate === null) return { valid: body === undefined, undocumented: true, errors: [] };
     const valid = validate(body);
     return { valid, undocumented: false, errors: valid ? [] : [...(validate.errors ?? [])] };
   }
@@ -156,6 +177,42 @@ export class ResponseValidator {
     if (content === undefined || content[contentType] === undefined) return null;
     return this.ajv.compile({ $ref: `openapi.json#${pointer}/content/${enc(contentType)}/schema` });
   }
+}
+
+/**
+ * GitHub's description has `oneOf` unions in which one branch is an open object with no required
+ * property (e.g. `basic-error` | `repository-rule-violation-error`): every body matching one branch
+ * matches the other, so no response could ever satisfy "exactly one". Such unions (and only those)
+ * are checked as `anyOf`. Returns a copy; the input is not changed.
+ */
+export function relaxOverlappingOneOf(doc: OpenApiDoc): OpenApiDoc {
+  const copy = structuredClone(doc);
+  const permissive = (branch: unknown): boolean => {
+    const b = deref(copy, branch);
+    return (
+      isRecord(b) &&
+      b.type === "object" &&
+      (!Array.isArray(b.required) || b.required.length === 0) &&
+      b.additionalProperties !== false &&
+      b.oneOf === undefined &&
+      b.anyOf === undefined &&
+      b.allOf === undefined
+    );
+  };
+  const walk = (node: unknown): void => {
+    if (Array.isArray(node)) {
+      node.forEach(walk);
+      return;
+    }
+    if (!isRecord(node)) return;
+    if (Array.isArray(node.oneOf) && node.discriminator === undefined && node.oneOf.some(permissive)) {
+      node.anyOf = node.oneOf;
+      delete node.oneOf;
+    }
+    for (const v of Object.values(node)) walk(v);
+  };
+  walk(copy);
+  return copy;
 }
 
 /** Human-readable Ajv errors, one per line. */
