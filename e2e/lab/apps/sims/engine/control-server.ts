@@ -9,6 +9,7 @@
  *   DELETE /__control/<app>/violations forget them
  *   POST   /__control/reset            reset every simulator
  *   GET    /metrics                    Prometheus text: requests per app and status, up, violations
+ *   GET    /metrics/<app>              the same for one simulator
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { z } from "zod";
@@ -76,8 +77,14 @@ export async function startControlServer(sims: Map<string, RunningSim>, port: nu
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? "/", "http://control.local");
     const method = req.method ?? "GET";
-    if (url.pathname === "/metrics" && method === "GET") {
-      const text = metricsText([...sims.values()]);
+    const metricsMatch = /^\/metrics(?:\/([^/]+))?$/.exec(url.pathname);
+    if (metricsMatch !== null && method === "GET") {
+      const only = metricsMatch[1] !== undefined ? sims.get(decodeURIComponent(metricsMatch[1])) : undefined;
+      if (metricsMatch[1] !== undefined && only === undefined) {
+        send(res, 404, { error: `no simulator ${metricsMatch[1]}` });
+        return;
+      }
+      const text = metricsText(only !== undefined ? [only] : [...sims.values()]);
       res.writeHead(200, { "content-type": "text/plain; version=0.0.4; charset=utf-8" });
       res.end(text);
       return;

@@ -1,0 +1,295 @@
+/**
+ * Which simulators to run, under which Service names, ports and URL bases: derived from the
+ * user's manifests, not from a hand-kept table.
+ *
+ * Objects come from the lab cluster (the rendered, applied manifests) when the kubeconfig
+ * answers, merged over the GitOps checkout (`../shared/fixtures/k8s_nas`, or
+ * `LAB_GITOPS_REPO`), so an app the kustomizations leave out (FlareSolverr in the fixture) is
+ * still found. Apps are recognised by container image; one simulator per matching workload
+ * (`sonarr`, a second `sonarr-4k`, `gluetun-<workload>` for each VPN sidecar).
+ *
+ * URL base, first match wins:
+ *   1. an env var named `*URLBASE` / `*URL_BASE` on the app container;
+ *   2. a ConfigMap key the pod mounts whose name ends in `BaseUrl`/`UrlBase`/`base_url`/`url_base`
+ *      (Jellyfin's `network.xml_NetworkConfiguration_BaseUrl` override);
+ *   3. the config written by the pod's scripts (`<UrlBase>/sonarr</UrlBase>`, `base_url: /bazarr`,
+ *      `url_base = /sabnzbd`);
+ *   4. an HTTP probe path `/<base>/ping` (Lidarr's `/lidarr/ping`).
+ */
+import { gitopsDir } from "../lib/paths";
+import { loadManifests, type ManifestObject } from "../lib/manifests";
+import type { SimKindId } from "./registry";
+
+/** One simulator instance found in the manifests. */
+export interface DiscoveredInstance {
+  id: string;
+  kind: SimKindId;
+  /** `<service>.<namespace>`, plus `:<port>` for a port the Service does not carry. */
+  serviceKey: string;
+  /** The port in-cluster clients use for this address. */
+  servicePort: number;
+  urlBase: string;
+  /** `<namespace>/<workload>`, or `default` when the app is not in the manifests. */
+  workload: string;
+  /** Where the URL base came from (for the log). */
+  urlBaseSource: string;
+}
+
+/** A real service the simulators call (qBittorrent). */
+export interface DiscoveredService {
+  serviceKey: string;
+  servicePort: number;
+}
+
+type Rec = Record<string, unknown>;
+
+function rec(v: unknown): Rec {
+  return typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Rec) : {};
+}
+function arr(v: unknown): unknown[] {
+  return Array.isArray(v) ? v : [];
+}
+function str(v: unknown): string | undefined {
+  return typeof v === "string" ? v : undefined;
+}
+
+/** Image name without registry, owner and tag: `docker.io/linuxserver/sonarr:latest` -> `sonarr`. */
+export function imageName(image: string): string {
+  const noDigest = image.split("@")[0] ?? image;
+  const last = noDigest.split("/").pop() ?? noDigest;
+  return (last.split(":")[0] ?? last).toLowerCase();
+}
+
+const KIND_BY_IMAGE: Record<string, SimKindId> = {
+  sonarr: "sonarr",
+  radarr: "radarr",
+  lidarr: "lidarr",
+  prowlarr: "prowlarr",
+  bazarr: "bazarr",
+  sabnzbd: "sabnzbd",
+  jellyfin: "jellyfin",
+  jellyseerr: "jellyseerr",
+  seerr: "seerr",
+  overseerr: "seerr",
+  flaresolverr: "flaresolverr",
+  gluetun: "gluetun",
+};
+
+/** Defaults for apps the manifests do not deploy (Seerr, the Jellyseerr successor). */
+const DEFAULTS: Record<SimKindId, { namespace: string; port: number }> = {
+  sonarr: { namespace: "media", port: 8989 },
+  radarr: { namespace: "media", port: 7878 },
+  lidarr: { namespace: "media", port: 8686 },
+  prowlarr: { namespace: "media", port: 9696 },
+  bazarr: { namespace: "media", port: 6767 },
+  sabnzbd: { namespace: "media", port: 8080 },
+  jellyfin: { namespace: "media", port: 8096 },
+  jellyseerr: { namespace: "media", port: 5055 },
+  seerr: { namespace: "media", port: 5055 },
+  flaresolverr: { namespace: "media", port: 8191 },
+  gluetun: { namespace: "media", port: 8000 },
+};
+
+const GLUETUN_CONTROL_PORT = 8000;
+
+function podTemplate(o: ManifestObject): Rec | undefined {
+  if (!["Deployment", "StatefulSet", "DaemonSet"].includes(o.kind)) return undefined;
+  return rec(rec(o.body.spec).template);
+}
+
+function normaliseBase(v: string): string {
+  const t = v.trim();
+  if (t === "" || t === "/") return "";
+  return `/${t.replace(/^\/+|\/+$/g, "")}`;
+}
+
+function containerPorts(c: Rec): { port: number; name?: string }[] {
+  return arr(c.ports)
+    .map(rec)
+    .filter((p) => typeof p.containerPort === "number" && (p.protocol === undefined || p.protocol === "TCP"))
+    .map((p) => ({ port: p.containerPort as number, name: str(p.name) }));
+}
+
+/** The Service (and its port) that reaches `targetPort` of the workload's pods. */
+function serviceFor(objects: ManifestObject[], w: ManifestObject, labels: Rec, targets: { port: number; name?: string }[]): { name: string; port: number } | undefined {
+  for (const svc of objects) {
+    if (svc.kind !== "Service" || svc.namespace !== w.namespace) continue;
+    const spec = rec(svc.body.spec);
+    const selector = Object.entries(rec(spec.selector));
+    if (selector.length === 0 || !selector.every(([k, v]) => labels[k] === v)) continue;
+    for (const p of arr(spec.ports).map(rec)) {
+      if (p.protocol !== undefined && p.protocol !== "TCP") continue;
+      const target = p.targetPort ?? p.port;
+      const hit = targets.some((t) => target === t.port || (t.name !== undefined && target === t.name));
+      if (hit && typeof p.port === "number") return { name: svc.name, port: p.port };
+    }
+  }
+  return undefined;
+}
+
+function urlBaseOf(objects: ManifestObject[], w: ManifestObject, tpl: Rec, container: Rec): { base: string; source: string } | undefined {
+  // 1. Env.
+  for (const e of arr(container.env).map(rec)) {
+    const name = str(e.name) ?? "";
+    const value = str(e.value);
+    if (value !== undefined && /URL_?BASE$/i.test(name)) return { base: normaliseBase(value), source: `env ${name}` };
+  }
+  // 2. ConfigMap keys the pod uses.
+  const spec = rec(tpl.spec);
+  const cmNames = new Set<string>();
+  for (const v of arr(spec.volumes).map(rec)) {
+    const n = str(rec(v.configMap).name);
+    if (n !== undefined) cmNames.add(n);
+  }
+  for (const c of [...arr(spec.containers), ...arr(spec.initContainers)].map(rec)) {
+    for (const ef of arr(c.envFrom).map(rec)) {
+      const n = str(rec(ef.configMapRef).name);
+      if (n !== undefined) cmNames.add(n);
+    }
+  }
+  for (const cm of objects) {
+    if (cm.kind !== "ConfigMap" || cm.namespace !== w.namespace || !cmNames.has(cm.name)) continue;
+    for (const [k, v] of Object.entries(rec(cm.body.data))) {
+      if (typeof v === "string" && /(BaseUrl|UrlBase|base_url|url_base)$/i.test(k)) return { base: normaliseBase(v), source: `ConfigMap ${cm.name} key ${k}` };
+    }
+  }
+  // 3. Config written by the pod's scripts.
+  const scripts = [...arr(spec.initContainers), container]
+    .map(rec)
+    .flatMap((c) => [...arr(c.command), ...arr(c.args)])
+    .filter((x): x is string => typeof x === "string")
+    .join("\n");
+  const patterns: [RegExp, string][] = [
+    [/<UrlBase>\s*([^<\s]*)\s*<\/UrlBase>/, "config.xml UrlBase"],
+    [/(?:^|[\s"'])base_url:\s*(\/[^\s"']*)/m, "config.yaml base_url"],
+    [/url_base\s*=\s*(\/[\w./-]*)/, "sabnzbd.ini url_base"],
+  ];
+  for (const [re, source] of patterns) {
+    const m = re.exec(scripts);
+    if (m?.[1] !== undefined) return { base: normaliseBase(m[1]), source: `init script (${source})` };
+  }
+  // 4. Probe path.
+  for (const probeName of ["readinessProbe", "livenessProbe", "startupProbe"]) {
+    const path = str(rec(rec(container[probeName]).httpGet).path);
+    const m = path !== undefined ? /^(\/[^/]+)\/(ping|health|system\/ping)$/i.exec(path) : null;
+    if (m?.[1] !== undefined && !/^\/(api|ping|health)$/i.test(m[1])) return { base: normaliseBase(m[1]), source: `${probeName} ${path}` };
+  }
+  return undefined;
+}
+
+/** Finds every simulator instance and the qBittorrent Service in `objects`. */
+export function discoverFrom(objects: ManifestObject[]): { instances: DiscoveredInstance[]; qbittorrent: DiscoveredService | undefined } {
+  const instances: DiscoveredInstance[] = [];
+  let qbittorrent: DiscoveredService | undefined;
+  const workloads = objects.filter((o) => podTemplate(o) !== undefined).sort((a, b) => `${a.namespace}/${a.name}`.localeCompare(`${b.namespace}/${b.name}`));
+  for (const w of workloads) {
+    const tpl = podTemplate(w) ?? {};
+    const labels = rec(rec(tpl.metadata).labels);
+    const ns = w.namespace ?? "default";
+    for (const container of arr(rec(tpl.spec).containers).map(rec)) {
+      const image = imageName(str(container.image) ?? "");
+      if (image === "qbittorrent" || image === "qbittorrent-nox") {
+        const svc = serviceFor(objects, w, labels, containerPorts(container));
+        if (svc !== undefined && qbittorrent === undefined) qbittorrent = { serviceKey: `${svc.name}.${ns}`, servicePort: svc.port };
+        continue;
+      }
+      const kind = KIND_BY_IMAGE[image];
+      if (kind === undefined) continue;
+      if (kind === "gluetun") {
+        // The control server listens on :8000 inside the pod; in-cluster clients reach it on the
+        // pod (or a Service port) at 8000, keyed by the Service that fronts the pod.
+        const svc = serviceFor(objects, w, labels, [...containerPorts(container), ...arr(rec(tpl.spec).containers).map(rec).flatMap(containerPorts)]);
+        const host = svc?.name ?? w.name;
+        instances.push({
+          id: `gluetun-${w.name}`,
+          kind,
+          serviceKey: `${host}.${ns}:${GLUETUN_CONTROL_PORT}`,
+          servicePort: GLUETUN_CONTROL_PORT,
+          urlBase: "",
+          workload: `${ns}/${w.name}`,
+          urlBaseSource: "none",
+        });
+        continue;
+      }
+      const ports = containerPorts(container);
+      const svc = serviceFor(objects, w, labels, ports);
+      const base = urlBaseOf(objects, w, tpl, container);
+      const taken = instances.some((i) => i.id === kind);
+      instances.push({
+        id: !taken && (w.name === kind || !instances.some((i) => i.kind === kind)) ? kind : w.name,
+        kind,
+        serviceKey: `${svc?.name ?? w.name}.${ns}`,
+        servicePort: svc?.port ?? ports[0]?.port ?? DEFAULTS[kind].port,
+        urlBase: base?.base ?? "",
+        workload: `${ns}/${w.name}`,
+        urlBaseSource: base?.source ?? "none found (app serves at /)",
+      });
+    }
+  }
+  for (const kind of Object.keys(DEFAULTS) as SimKindId[]) {
+    if (kind === "gluetun" || instances.some((i) => i.kind === kind)) continue;
+    const d = DEFAULTS[kind];
+    instances.push({ id: kind, kind, serviceKey: `${kind}.${d.namespace}`, servicePort: d.port, urlBase: "", workload: "default", urlBaseSource: "not in the manifests" });
+  }
+  return { instances, qbittorrent };
+}
+
+function toManifest(kind: string, apiVersion: string, item: unknown): ManifestObject | undefined {
+  const body = rec(JSON.parse(JSON.stringify(item)) as unknown);
+  const meta = rec(body.metadata);
+  const name = str(meta.name);
+  if (name === undefined) return undefined;
+  return { kind, apiVersion, name, namespace: str(meta.namespace), body: { ...body, kind, apiVersion }, file: "(cluster)" };
+}
+
+/** Deployments, StatefulSets, DaemonSets, Services and ConfigMaps of the lab cluster. */
+async function clusterObjects(kubeconfig: string, timeoutMs: number): Promise<ManifestObject[]> {
+  const k8s = await import("@kubernetes/client-node");
+  const kc = new k8s.KubeConfig();
+  kc.loadFromFile(kubeconfig);
+  const apps = kc.makeApiClient(k8s.AppsV1Api);
+  const core = kc.makeApiClient(k8s.CoreV1Api);
+  const work = Promise.all([
+    apps.listDeploymentForAllNamespaces(),
+    apps.listStatefulSetForAllNamespaces(),
+    apps.listDaemonSetForAllNamespaces(),
+    core.listServiceForAllNamespaces(),
+    core.listConfigMapForAllNamespaces(),
+  ]);
+  const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no answer in ${timeoutMs} ms`)), timeoutMs).unref());
+  const [deps, sts, ds, svcs, cms] = await Promise.race([work, timeout]);
+  const out: ManifestObject[] = [];
+  const add = (kind: string, apiVersion: string, items: unknown[]) => {
+    for (const i of items) {
+      const m = toManifest(kind, apiVersion, i);
+      if (m !== undefined) out.push(m);
+    }
+  };
+  add("Deployment", "apps/v1", deps.items);
+  add("StatefulSet", "apps/v1", sts.items);
+  add("DaemonSet", "apps/v1", ds.items);
+  add("Service", "v1", svcs.items);
+  add("ConfigMap", "v1", cms.items);
+  return out;
+}
+
+/**
+ * Objects to discover from: the cluster's (when `kubeconfig` answers) over the GitOps
+ * checkout's. Returns where they came from for the log.
+ */
+export async function loadObjects(opts: { kubeconfig?: string; gitopsDir?: string; log?: (m: string) => void }): Promise<ManifestObject[]> {
+  const log = opts.log ?? (() => undefined);
+  const fromFiles = loadManifests(opts.gitopsDir ?? gitopsDir());
+  if (opts.kubeconfig === undefined || opts.kubeconfig === "") return fromFiles;
+  try {
+    const fromCluster = await clusterObjects(opts.kubeconfig, 5_000);
+    const key = (o: ManifestObject) => `${o.kind}/${o.namespace ?? ""}/${o.name}`;
+    const merged = new Map(fromFiles.map((o) => [key(o), o]));
+    for (const o of fromCluster) merged.set(key(o), o);
+    log(`simulators: read ${fromCluster.length} objects from the lab cluster, ${fromFiles.length} from the GitOps files`);
+    return [...merged.values()];
+  } catch (err) {
+    log(`simulators: cluster not readable (${err instanceof Error ? err.message : String(err)}); using the GitOps files only`);
+    return fromFiles;
+  }
+}
