@@ -151,7 +151,8 @@ export async function labUp(opts: LabUpOptions = {}): Promise<LabJson> {
   const client = LabKubeClient.fromCertDir(cluster.apiServer, f.certs);
   let data: LabJson;
   try {
-    const seed = await seedLab({ labDir: dir, client, repo, nodes: cluster.nodes, log, crdsApplied: true });
+    const workloadTimeoutSeconds = Number(process.env.LAB_WORKLOAD_TIMEOUT_SECONDS) || undefined;
+    const seed = await seedLab({ labDir: dir, client, repo, nodes: cluster.nodes, log, crdsApplied: true, workloadTimeoutSeconds });
     data = {
       labDir: dir,
       kubeconfig: cluster.kubeconfig,

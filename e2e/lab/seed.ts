@@ -741,24 +741,38 @@ export async function waitForWorkloads(
   if (workloads.length === 0) return;
   const t0 = Date.now();
   let waiting: string[] = [];
-  await waitFor(
-    `${workloads.length} workloads available`,
-    async () => {
-      const kinds = [...new Set(workloads.map((w) => w.kind))];
-      const lists = await Promise.all(kinds.map(async (k) => ({ k, items: await client.list<WorkloadStatus>('apps/v1', k) })));
-      waiting = [];
-      for (const w of workloads) {
-        const item = lists.find((l) => l.k === w.kind)?.items.find((i) => i.metadata.namespace === w.namespace && i.metadata.name === w.name);
-        if (!item || !workloadReady(w.kind, item)) waiting.push(`${w.namespace}/${w.name}`);
-      }
-      return waiting.length === 0;
-    },
-    {
+  const check = async () => {
+    const kinds = [...new Set(workloads.map((w) => w.kind))];
+    const lists = await Promise.all(kinds.map(async (k) => ({ k, items: await client.list<WorkloadStatus>('apps/v1', k) })));
+    waiting = [];
+    for (const w of workloads) {
+      const item = lists.find((l) => l.k === w.kind)?.items.find((i) => i.metadata.namespace === w.namespace && i.metadata.name === w.name);
+      if (!item || !workloadReady(w.kind, item)) waiting.push(`${w.namespace}/${w.name}`);
+    }
+    return waiting.length === 0;
+  };
+  try {
+    await waitFor(`${workloads.length} workloads available`, check, {
       timeoutMs,
       log,
       intervalMs: 500,
       describe: () => `${workloads.length - waiting.length}/${workloads.length} ready; waiting for ${waiting.slice(0, 8).join(', ')}${waiting.length > 8 ? ', ...' : ''}`,
-    },
-  );
-  log(`seed: ${workloads.length} workloads available in ${((Date.now() - t0) / 1000).toFixed(1)}s`);
+    });
+  } catch (err) {
+    // Say why: the first condition that is not True on the pods of the waiting workloads.
+    const pods = await client.list<PodStatus>('v1', 'Pod').catch(() => [] as PodStatus[]);
+    const why = pods
+      .filter((p) => waiting.some((w) => w === `${p.metadata.namespace}/${p.metadata.name.replace(/-[a-z0-9]+(-[a-z0-9]+)?$/, '')}`))
+      .map((p) => {
+        const bad = p.status?.conditions?.find((c) => c.status !== 'True');
+        return `${p.metadata.namespace}/${p.metadata.name}: ${p.status?.phase ?? '?'}${bad ? ` (${bad.type}: ${bad.reason ?? ''} ${bad.message ?? ''})` : ''}`;
+      });
+    throw new Error(`${(err as Error).message}${why.length ? `\n  ${why.join('\n  ')}` : '\n  (see logs/kube-controller-manager.log and logs/kube-scheduler.log)'}`);
+  }
+  log(`workloads: ${workloads.length} available in ${((Date.now() - t0) / 1000).toFixed(1)}s`);
+}
+
+interface PodStatus {
+  metadata: { namespace: string; name: string };
+  status?: { phase?: string; conditions?: { type: string; status: string; reason?: string; message?: string }[] };
 }
