@@ -64,7 +64,6 @@ ensure_pkg() { # ensure_pkg <command> <debian-package>
 ensure_pkg openssl openssl
 ensure_pkg curl curl
 ensure_pkg git git
-ensure_pkg gcc gcc
 
 # ---------------------------------------------------------------- Go and the module proxy
 if ! command -v go >/dev/null 2>&1; then
