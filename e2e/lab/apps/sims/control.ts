@@ -40,7 +40,7 @@ export interface SimulatorSnapshot {
     malformedMatch?: string;
   };
   pushedHealth: { level: string; message: string; source?: string; wikiUrl?: string }[];
-  counters: { requests: number; byStatus: Record<string, number>; byOperation: Record<string, number>; rejected: number };
+  counters: { requests: number; byStatus: Record<string, number>; byOperation: Record<string, Record<string, number>>; rejected: number };
   violations: number;
   spec: string;
   operations: string[];

@@ -310,6 +310,7 @@ export const prowlarrSim = defineSim(
         sabnzbdCategory: "prowlarr",
       },
       media: false,
+      commandWithoutResult: true,
       qualityProfiles: () => [],
       rootFolderResource: () => ({}),
       downloadClientExtras: { categories: [], supportsCategories: true },

@@ -109,6 +109,8 @@ export interface ArrFlavor {
   extraHealth?(state: ArrState, env: SimEnvironment): Promise<HealthItem[]>;
   /** Extra spec corrections. */
   errata?: SpecSource["errata"];
+  /** Prowlarr's CommandResource has no `result`. */
+  commandWithoutResult?: boolean;
 }
 
 /** Health item before rendering. */
@@ -593,7 +595,12 @@ export function createArrDefinition(f: ArrFlavor): SimDefinition<ArrState> {
     ...(f.systemExtras ?? {}),
   });
 
-  const commandResource = (c: CommandRecord): JsonObject => ({
+  const commandResource = (c: CommandRecord): JsonObject => {
+    const r = commandResourceFull(c);
+    if (f.commandWithoutResult === true) delete r.result;
+    return r;
+  };
+  const commandResourceFull = (c: CommandRecord): JsonObject => ({
     id: c.id,
     name: c.name,
     commandName: c.name,
@@ -708,7 +715,9 @@ export function createArrDefinition(f: ArrFlavor): SimDefinition<ArrState> {
         }
         ctx.state.commands.push(cmd);
         // The apps answer with the command as queued; it completes in the background.
-        return created({ ...commandResource(cmd), status: "queued", result: "unknown", ended: undefined, stateChangeTime: cmd.queued }, `${ctx.app.urlBase}${api}/command/${cmd.id}`);
+        const queued: JsonObject = { ...commandResource(cmd), status: "queued", ended: undefined, stateChangeTime: cmd.queued };
+        if ("result" in queued) queued.result = "unknown";
+        return created(queued, `${ctx.app.urlBase}${api}/command/${cmd.id}`);
       },
     },
     { method: "get", path: `${api}/command`, handle: (ctx) => ({ status: 200, json: ctx.state.commands.map(commandResource) }) },

@@ -52,7 +52,8 @@ export interface SpecViolation {
 export interface SimCounters {
   requests: number;
   byStatus: Record<string, number>;
-  byOperation: Record<string, number>;
+  /** Status codes answered per operationId (`get /api/v3/health` -> {"200": 3}). */
+  byOperation: Record<string, Record<string, number>>;
   rejected: number;
 }
 
@@ -61,6 +62,8 @@ export interface RunningSim extends SimAppHandle {
   readonly title: string;
   readonly specSource: string;
   readonly operations: string[];
+  /** operationIds of the implemented operations (`get /api/v3/health`). */
+  readonly operationIds: string[];
   init(): Promise<void>;
   listen(port: number): Promise<number>;
   close(): Promise<void>;
@@ -154,6 +157,7 @@ class SimApp<S> implements RunningSim {
   port = 0;
   specSource = "";
   operations: string[] = [];
+  operationIds: string[] = [];
 
   private state: S;
   private faults: FaultState = noFaults();
@@ -222,6 +226,7 @@ class SimApp<S> implements RunningSim {
     this.specSource = `${loaded.source} (${loaded.title} ${loaded.version})`;
     for (const o of this.def.operations) this.handlers.set(opId(o.method, o.path), o);
     this.operations = this.def.operations.map((o) => `${o.method.toUpperCase()} ${this.prefix}${o.path}`);
+    this.operationIds = this.def.operations.map((o) => opId(o.method, o.path));
     const api = new OpenAPIBackend({
       // openapi-backend dereferences its input in place (cycles included): give it a copy.
       definition: structuredClone(loaded.document) as unknown as Document,
@@ -366,7 +371,8 @@ class SimApp<S> implements RunningSim {
   private count(status: number, operation: string): void {
     this.stats.requests += 1;
     this.stats.byStatus[String(status)] = (this.stats.byStatus[String(status)] ?? 0) + 1;
-    this.stats.byOperation[operation] = (this.stats.byOperation[operation] ?? 0) + 1;
+    const perOp = (this.stats.byOperation[operation] ??= {});
+    perOp[String(status)] = (perOp[String(status)] ?? 0) + 1;
   }
 
   private async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {

@@ -1,0 +1,215 @@
+/**
+ * Helpers for the simulators' integration tests: an in-process host with every simulator
+ * (responses validated in `throw` mode), a small HTTP client that adds the URL base and the
+ * key, and a private qBittorrent instance started and stopped by PID.
+ */
+import { execFileSync, spawn } from "node:child_process";
+import { pbkdf2Sync, randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { join } from "node:path";
+import { discoverFrom, loadObjects } from "./discovery";
+import { startSimulatorHost, type SimulatorHost } from "./host";
+
+/** API keys the test host uses (fixed, so failures are readable). */
+export const TEST_KEYS: Record<string, string> = {
+  sonarr: "sonarr0000000000000000000000key01",
+  radarr: "radarr0000000000000000000000key02",
+  lidarr: "lidarr0000000000000000000000key03",
+  prowlarr: "prowlarr00000000000000000000key04",
+  bazarr: "bazarr0000000000000000000000key05",
+  sabnzbd: "sabnzbd000000000000000000000key06",
+  jellyfin: "jellyfin00000000000000000000key07",
+  jellyseerr: "jellyseerr000000000000000000key08",
+  seerr: "seerr00000000000000000000000key09",
+  "gluetun-qbittorrent": "GluetunQbitKey22chars01",
+  "gluetun-sabnzbd": "GluetunSabKey22chars002",
+  "gluetun-vpn": "GluetunVpnKey22chars003",
+};
+
+export interface TestHost {
+  host: SimulatorHost;
+  /** Base URL of a simulator including its URL base (`http://127.0.0.1:P/sonarr`). */
+  base(id: string): string;
+  urlBase(id: string): string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts every simulator the fixture's manifests call for, in this process, with the test
+ * keys. `qbittorrent` adds the real qBittorrent under the user's Service name.
+ */
+export async function startTestHost(opts: { qbittorrent?: { url: string } } = {}): Promise<TestHost> {
+  const { instances, qbittorrent } = discoverFrom(await loadObjects({}));
+  const host = await startSimulatorHost({
+    sims: instances.map((i) => ({
+      id: i.id,
+      kind: i.kind,
+      urlBase: i.urlBase,
+      apiKey: i.kind === "flaresolverr" ? undefined : TEST_KEYS[i.id],
+      service: { key: i.serviceKey, port: i.servicePort },
+      extra: { healthTtlMs: 0 },
+    })),
+    services: opts.qbittorrent !== undefined && qbittorrent !== undefined ? [{ key: qbittorrent.serviceKey, port: qbittorrent.servicePort, url: opts.qbittorrent.url }] : [],
+    validateResponses: "throw",
+    log: (m) => {
+      if (process.env.SIMS_TEST_LOG === "1") console.log(m);
+    },
+  });
+  const bases = new Map(instances.map((i) => [i.id, i.urlBase]));
+  return {
+    host,
+    urlBase: (id) => bases.get(id) ?? "",
+    base: (id) => {
+      const sim = host.sims.get(id);
+      if (sim === undefined) throw new Error(`no simulator ${id}`);
+      return `${sim.url()}${bases.get(id) ?? ""}`;
+    },
+    stop: () => host.stop(),
+  };
+}
+
+/** A fetch answer with its body read once. */
+export interface Answer {
+  status: number;
+  headers: Headers;
+  text: string;
+  json: unknown;
+}
+
+/** `fetch` that never follows redirects and parses JSON when it can. */
+export async function call(url: string, init: { method?: string; headers?: Record<string, string>; body?: unknown; form?: Record<string, string> } = {}): Promise<Answer> {
+  const headers: Record<string, string> = { ...(init.headers ?? {}) };
+  let body: string | undefined;
+  if (init.form !== undefined) {
+    headers["content-type"] = "application/x-www-form-urlencoded";
+    body = new URLSearchParams(init.form).toString();
+  } else if (init.body !== undefined) {
+    headers["content-type"] = "application/json";
+    body = typeof init.body === "string" ? init.body : JSON.stringify(init.body);
+  }
+  const res = await fetch(url, { method: init.method ?? "GET", headers, body, redirect: "manual", signal: AbortSignal.timeout(30_000) });
+  const text = await res.text();
+  let json: unknown;
+  try {
+    json = JSON.parse(text) as unknown;
+  } catch {
+    json = undefined;
+  }
+  return { status: res.status, headers: res.headers, text, json };
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.on("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const a = srv.address();
+      const port = typeof a === "object" && a !== null ? a.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** Installs qbittorrent-nox from Debian when it is missing (root or sudo). */
+export function ensureQbittorrentNox(): string {
+  const found = ["/usr/bin/qbittorrent-nox", "/usr/local/bin/qbittorrent-nox"].find((p) => existsSync(p));
+  if (found !== undefined) return found;
+  const sudo = process.getuid?.() === 0 ? [] : ["sudo"];
+  const apt = (args: string[]) =>
+    execFileSync(sudo[0] ?? "apt-get", [...(sudo.length > 0 ? ["apt-get"] : []), "-o", "DPkg::Lock::Timeout=600", ...args], {
+      stdio: "inherit",
+      env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" },
+    });
+  apt(["update", "-q"]);
+  apt(["install", "-y", "-q", "--no-install-recommends", "qbittorrent-nox"]);
+  if (!existsSync("/usr/bin/qbittorrent-nox")) throw new Error("qbittorrent-nox is still missing after apt-get install");
+  return "/usr/bin/qbittorrent-nox";
+}
+
+/** A qBittorrent started by a test. */
+export interface TestQbittorrent {
+  url: string;
+  username: string;
+  password: string;
+  pid: number;
+  stop(): Promise<void>;
+}
+
+/** qBittorrent's `WebUI\Password_PBKDF2`: base64 salt and PBKDF2-HMAC-SHA512 (100 000 rounds, 64 bytes). */
+function passwordHash(password: string): string {
+  const salt = randomBytes(16);
+  return `@ByteArray(${salt.toString("base64")}:${pbkdf2Sync(password, salt, 100_000, 64, "sha512").toString("base64")})`;
+}
+
+/** Starts a private qbittorrent-nox (own profile dir and ports) and waits for its Web API. */
+export async function startTestQbittorrent(dir: string): Promise<TestQbittorrent> {
+  const bin = ensureQbittorrentNox();
+  const webPort = await freePort();
+  const torrentPort = await freePort();
+  const username = "labtest";
+  const password = `pw-${randomBytes(6).toString("hex")}`;
+  const confDir = join(dir, "qBittorrent", "config");
+  mkdirSync(confDir, { recursive: true });
+  writeFileSync(
+    join(confDir, "qBittorrent.conf"),
+    [
+      "[LegalNotice]",
+      "Accepted=true",
+      "",
+      "[BitTorrent]",
+      `Session\\Port=${torrentPort}`,
+      "Session\\Interface=lo",
+      "Session\\InterfaceName=lo",
+      "Session\\DHTEnabled=false",
+      "Session\\LSDEnabled=false",
+      "Session\\PeXEnabled=false",
+      `Session\\DefaultSavePath=${join(dir, "downloads")}`,
+      "",
+      "[Preferences]",
+      "Connection\\UPnP=false",
+      "WebUI\\Enabled=true",
+      "WebUI\\Address=127.0.0.1",
+      `WebUI\\Port=${webPort}`,
+      "WebUI\\UseUPnP=false",
+      "WebUI\\HostHeaderValidation=false",
+      "WebUI\\MaxAuthenticationFailCount=1000",
+      "WebUI\\BanDuration=1",
+      `WebUI\\Username=${username}`,
+      `WebUI\\Password_PBKDF2="${passwordHash(password)}"`,
+      "",
+    ].join("\n"),
+  );
+  const child = spawn(bin, [`--profile=${dir}`, `--webui-port=${webPort}`], { stdio: "ignore", detached: false });
+  const pid = child.pid;
+  if (pid === undefined) throw new Error("qbittorrent-nox did not start");
+  const url = `http://127.0.0.1:${webPort}`;
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    try {
+      const r = await fetch(`${url}/api/v2/app/webapiVersion`, { signal: AbortSignal.timeout(1_000) });
+      if (r.status === 403 || r.status === 200) break;
+    } catch {
+      // Not listening yet.
+    }
+    if (child.exitCode !== null) throw new Error(`qbittorrent-nox exited with ${child.exitCode}`);
+    if (Date.now() > deadline) throw new Error("qbittorrent-nox Web API did not answer within 30 s");
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return {
+    url,
+    username,
+    password,
+    pid,
+    stop: async () => {
+      if (child.exitCode !== null) return;
+      const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+      process.kill(pid, "SIGTERM");
+      const timer = setTimeout(() => {
+        if (child.exitCode === null) process.kill(pid, "SIGKILL");
+      }, 10_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
