@@ -105,6 +105,12 @@ export interface DiscoveredService {
   service?: { name: string; ports: Array<{ name?: string; port: number; targetPort?: number | string }> };
   /** URL base the app serves under (e.g. `/sonarr`), from env, args, ingress path or annotation. */
   urlBase: string;
+  /**
+   * Where the URL base was read: the `k8s-nas-panel/url-base` annotation, the main container's env or
+   * args, a config file an init container writes, a health probe path, an Ingress path that is not
+   * rewritten, or `default` (the root).
+   */
+  urlBaseSource?: "annotation" | "env" | "args" | "config-file" | "probe" | "ingress" | "default";
   /** In-cluster address of the app, with the URL base: `http://sonarr.media.svc.cluster.local:8989/sonarr`. */
   inClusterUrl?: string;
   /** User-facing URLs from the Ingresses (host + path). */
@@ -121,6 +127,11 @@ export interface AppCheck {
   status: HealthStatus;
   message: string;
   url?: string;
+  /**
+   * Who says so: `app` for the app's own report (shown verbatim, "Sonarr reports: ..."), `probe` for
+   * what the panel observed while reading it (a health list that could not be read). Default `app`.
+   */
+  origin?: "app" | "probe";
 }
 
 /** What an app health module returns; never thrown, always data. */
