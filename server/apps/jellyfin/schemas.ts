@@ -1,0 +1,17 @@
+import "server-only";
+import { z } from "zod";
+
+/** `GET /System/Info/Public` (operation `GetPublicSystemInfo`, no key): the fields the panel uses. */
+export const jellyfinPublicInfoSchema = z
+  .object({
+    ServerName: z.string().nullish(),
+    Version: z.string(),
+    ProductName: z.string().nullish(),
+    Id: z.string().nullish(),
+    StartupWizardCompleted: z.boolean().nullish(),
+  })
+  .loose();
+export type JellyfinPublicInfo = z.infer<typeof jellyfinPublicInfoSchema>;
+
+/** `GET /health` (ASP.NET health checks): `Healthy`, `Degraded` (200) or `Unhealthy` (503). */
+export const jellyfinHealthTextSchema = z.string().trim();
