@@ -1,0 +1,402 @@
+import { describe, expect, it } from "vitest";
+import type { DiscoveredService } from "../services";
+import {
+  argocdAppOf,
+  deriveServices,
+  deriveUrlBase,
+  ingressRoutes,
+  labelSelectorMatches,
+  normalizeIngressPath,
+  pickServicePort,
+  podState,
+  troubleConditions,
+  userUrls,
+  type UrlBaseInput,
+} from "./derive";
+import { podFor, readFixtureObjects, simulateCluster } from "./test-fixture";
+import type { ClusterSnapshot, CoreV1Event, Ingress, Pod, Service, Workload } from "./types";
+
+const NOW = Date.parse("2026-01-01T12:00:00Z");
+const fixture = readFixtureObjects();
+const byId = (list: DiscoveredService[], id: string) => {
+  const s = list.find((x) => x.id === id);
+  if (!s) throw new Error(`no service ${id} in ${list.map((x) => x.id).join(", ")}`);
+  return s;
+};
+
+describe("deriveServices on the fixture's manifests", () => {
+  const services = deriveServices(simulateCluster(fixture, { startTime: "2026-01-01T08:00:00Z" }), { now: NOW });
+  const H = "https://home.brettswift.com";
+  const want: Record<string, { kind: string; urlBase: string; source: string; inCluster?: string; urls: string[]; pvcs: string[] }> = {
+    "homepage/homepage": { kind: "homepage", urlBase: "", source: "default", inCluster: "http://homepage.homepage.svc.cluster.local:80", urls: [`${H}/`], pvcs: [] },
+    "media/bazarr": { kind: "bazarr", urlBase: "/bazarr", source: "config-file", inCluster: "http://bazarr.media.svc.cluster.local:6767/bazarr", urls: [`${H}/bazarr`], pvcs: ["bazarr-config"] },
+    "media/flaresolverr": { kind: "flaresolverr", urlBase: "", source: "default", inCluster: "http://flaresolverr.media.svc.cluster.local:8191", urls: [`${H}/flaresolverr`], pvcs: [] },
+    "media/jellyfin": { kind: "jellyfin", urlBase: "", source: "default", inCluster: "http://jellyfin.media.svc.cluster.local:80", urls: [`${H}/jellyfin/`], pvcs: ["jellyfin-config"] },
+    "media/jellyseerr": { kind: "jellyseerr", urlBase: "", source: "default", inCluster: "http://jellyseerr.media.svc.cluster.local:5055", urls: ["https://jellyseerr.home.brettswift.com/"], pvcs: ["jellyseerr-config"] },
+    "media/lidarr": { kind: "lidarr", urlBase: "/lidarr", source: "probe", inCluster: "http://lidarr.media.svc.cluster.local:8686/lidarr", urls: [`${H}/lidarr`], pvcs: ["lidarr-config"] },
+    "media/prowlarr": { kind: "prowlarr", urlBase: "/prowlarr", source: "config-file", inCluster: "http://prowlarr.media.svc.cluster.local:9696/prowlarr", urls: [`${H}/prowlarr`], pvcs: ["prowlarr-config"] },
+    "media/radarr": { kind: "radarr", urlBase: "/radarr", source: "config-file", inCluster: "http://radarr.media.svc.cluster.local:7878/radarr", urls: [`${H}/radarr`], pvcs: [] },
+    "media/sabnzbd": { kind: "sabnzbd", urlBase: "/sabnzbd", source: "config-file", inCluster: "http://sabnzbd.media.svc.cluster.local:8080/sabnzbd", urls: [`${H}/sabnzbd`], pvcs: ["sabnzbd-config"] },
+    "media/sonarr": { kind: "sonarr", urlBase: "/sonarr", source: "config-file", inCluster: "http://sonarr.media.svc.cluster.local:8989/sonarr", urls: [`${H}/sonarr`], pvcs: [] },
+    "media/unpackerr": { kind: "unpackerr", urlBase: "", source: "default", urls: [], pvcs: [] },
+    "media/vpn": { kind: "gluetun", urlBase: "", source: "default", inCluster: "http://vpn.media.svc.cluster.local:8888", urls: [], pvcs: [] },
+    "monitoring/grafana": { kind: "grafana", urlBase: "/grafana", source: "env", inCluster: "http://grafana.monitoring.svc.cluster.local:3000/grafana", urls: [`${H}/grafana`], pvcs: [] },
+    "monitoring/prometheus": { kind: "prometheus", urlBase: "/prometheus", source: "args", inCluster: "http://prometheus.monitoring.svc.cluster.local:9090/prometheus", urls: [`${H}/prometheus`], pvcs: [] },
+    "qbittorrent/qbittorrent": { kind: "qbittorrent", urlBase: "", source: "default", inCluster: "http://qbittorrent.qbittorrent.svc.cluster.local:8080", urls: [`${H}/qbittorrent/`], pvcs: ["qbittorrent-config", "vuetorrent-webui"] },
+  };
+
+  it("lists every workload once, sorted by namespace/name", () => {
+    expect(services.map((s) => s.id)).toEqual(Object.keys(want).sort());
+  });
+
+  for (const [id, w] of Object.entries(want)) {
+    it(`${id}: ${w.kind}, URL base "${w.urlBase}" from ${w.source}, ${w.urls.join(" ") || "no ingress"}`, () => {
+      const s = byId(services, id);
+      expect({ kind: s.appKind, urlBase: s.urlBase, source: s.urlBaseSource, inCluster: s.inClusterUrl, urls: s.ingressUrls, pvcs: s.pvcs.map((p) => p.name) }).toEqual({
+        kind: w.kind,
+        urlBase: w.urlBase,
+        source: w.source,
+        inCluster: w.inCluster,
+        urls: w.urls,
+        pvcs: w.pvcs,
+      });
+      expect(s.kube).toMatchObject({ desired: 1, ready: 1, available: 1, updated: 1, warnings: [], conditions: [] });
+      expect(s.kube.pods).toHaveLength(1);
+      expect(s.kube.pods[0]).toMatchObject({ ready: true, phase: "Running", restarts: 0, restartsLastHour: 0, nodeName: "lab-node-1" });
+    });
+  }
+
+  it("an app whose Ingress path is not rewritten serves under that path: the URL base equals the ingress path", () => {
+    for (const id of ["media/sonarr", "media/radarr", "media/prowlarr", "media/bazarr", "media/sabnzbd"]) {
+      const s = byId(services, id);
+      expect(s.ingressUrls[0]?.endsWith(s.urlBase)).toBe(true);
+    }
+  });
+
+  it("marks Gluetun next to qBittorrent and SABnzbd as a sidecar container", () => {
+    for (const id of ["qbittorrent/qbittorrent", "media/sabnzbd"]) {
+      const containers = byId(services, id).kube.pods[0]?.containers ?? [];
+      expect(containers.map((c) => [c.name, c.sidecar])).toEqual([
+        ["vpn", true],
+        [id === "media/sabnzbd" ? "sabnzbd" : "qbittorrent", false],
+      ]);
+    }
+  });
+
+  it("the Service's ports and PVC status come along", () => {
+    const jf = byId(services, "media/jellyfin");
+    expect(jf.service).toEqual({ name: "jellyfin", ports: [{ name: "http", port: 80, targetPort: 8096 }, { name: "discovery", port: 7359, targetPort: 7359 }] });
+    expect(jf.pvcs).toEqual([{ name: "jellyfin-config", phase: "Bound", capacity: "10Gi" }]);
+    expect(byId(services, "media/unpackerr").service).toBeUndefined();
+  });
+});
+
+/** A small cluster built by hand around one Deployment. */
+function oneApp(opts: { name?: string; image?: string; replicas?: number; annotations?: Record<string, string> } = {}): ClusterSnapshot & { deployment: Workload; rs: Workload } {
+  const name = opts.name ?? "sonarr";
+  const deployment: Workload = {
+    kind: "Deployment",
+    metadata: { name, namespace: "media", uid: `d-${name}`, annotations: opts.annotations },
+    spec: {
+      replicas: opts.replicas ?? 1,
+      selector: { matchLabels: { app: name } },
+      template: { metadata: { labels: { app: name } }, spec: { containers: [{ name, image: opts.image ?? "linuxserver/sonarr", ports: [{ containerPort: 8989, name: "http" }] }] } },
+    },
+    status: { readyReplicas: opts.replicas ?? 1, availableReplicas: opts.replicas ?? 1, updatedReplicas: opts.replicas ?? 1 },
+  };
+  const rs: Workload = { metadata: { name: `${name}-abc`, namespace: "media", uid: `rs-${name}`, ownerReferences: [{ kind: "Deployment", name, uid: `d-${name}`, controller: true }] } };
+  const pods = Array.from({ length: opts.replicas ?? 1 }, (_, i) => podFor(deployment, rs, i, "2026-01-01T08:00:00Z"));
+  const service: Service = { metadata: { name, namespace: "media", uid: `s-${name}` }, spec: { selector: { app: name }, ports: [{ name: "http", port: 8989, targetPort: 8989 }] } };
+  return { deployments: [deployment], statefulsets: [], daemonsets: [], replicasets: [rs], pods, services: [service], ingresses: [], pvcs: [], events: [], deployment, rs };
+}
+
+const warning = (kind: string, name: string, reason: string, at: string, extra: Partial<CoreV1Event> = {}): CoreV1Event => ({
+  metadata: { name: `${name}.${reason}.${at}`, namespace: "media", uid: `e-${name}-${reason}-${at}` },
+  type: "Warning",
+  reason,
+  message: `${reason} on ${name}`,
+  count: 1,
+  lastTimestamp: at,
+  involvedObject: { kind, name, namespace: "media" },
+  ...extra,
+});
+
+describe("Kubernetes health of a service", () => {
+  it("a CrashLoopBackOff pod is not ready even in phase Running, with its reason, restarts and restarts in the last hour", () => {
+    const snap = oneApp();
+    const pod = snap.pods[0] as Pod;
+    pod.status = {
+      ...pod.status,
+      phase: "Running",
+      conditions: [{ type: "Ready", status: "False", reason: "ContainersNotReady" }],
+      containerStatuses: [
+        { name: "sonarr", ready: false, restartCount: 5, state: { waiting: { reason: "CrashLoopBackOff" } }, lastState: { terminated: { reason: "Error", exitCode: 1, finishedAt: "2026-01-01T11:58:00Z" } } },
+      ],
+    };
+    (snap.deployment.status ?? {}).readyReplicas = 0;
+    const s = deriveServices(snap, { now: NOW })[0] as DiscoveredService;
+    expect(s.kube.ready).toBe(0);
+    expect(s.kube.pods[0]).toMatchObject({ phase: "Running", ready: false, restarts: 5, restartsLastHour: 1, containers: [{ name: "sonarr", ready: false, restarts: 5, reason: "CrashLoopBackOff", sidecar: false }] });
+  });
+
+  it("scaled to 0: desired 0, ready 0, no pods", () => {
+    const snap = oneApp({ replicas: 0 });
+    const s = deriveServices({ ...snap, pods: [] }, { now: NOW })[0] as DiscoveredService;
+    expect(s.kube).toMatchObject({ desired: 0, ready: 0, pods: [] });
+  });
+
+  it("Warning events of the workload, its ReplicaSets and pods, newest first, at most 10; Normal events and other objects left out", () => {
+    const snap = oneApp();
+    const podName = snap.pods[0]?.metadata?.name ?? "";
+    const events: CoreV1Event[] = [
+      warning("Deployment", "sonarr", "ProgressDeadlineExceeded", "2026-01-01T11:00:00Z"),
+      warning("ReplicaSet", "sonarr-abc", "FailedCreate", "2026-01-01T11:30:00Z", { count: 4 }),
+      warning("Pod", podName, "BackOff", "2026-01-01T11:59:00Z"),
+      warning("Pod", "radarr-xyz-p0", "BackOff", "2026-01-01T11:59:30Z"),
+      { ...warning("Pod", podName, "Pulled", "2026-01-01T11:59:59Z"), type: "Normal" },
+      warning("Pod", podName, "Unhealthy", "", { lastTimestamp: undefined, series: { count: 7, lastObservedTime: "2026-01-01T11:45:00.000000Z" }, count: undefined }),
+    ];
+    const s = deriveServices({ ...snap, events }, { now: NOW })[0] as DiscoveredService;
+    expect(s.kube.warnings.map((w) => [w.reason, w.object, w.count])).toEqual([
+      ["BackOff", `pod/${podName}`, 1],
+      ["Unhealthy", `pod/${podName}`, 7],
+      ["FailedCreate", "replicaset/sonarr-abc", 4],
+      ["ProgressDeadlineExceeded", "deployment/sonarr", 1],
+    ]);
+    const many = Array.from({ length: 15 }, (_, i) => warning("Deployment", "sonarr", `R${i}`, `2026-01-01T10:${String(i).padStart(2, "0")}:00Z`));
+    const s2 = deriveServices({ ...snap, events: many }, { now: NOW })[0] as DiscoveredService;
+    expect(s2.kube.warnings).toHaveLength(10);
+    expect(s2.kube.warnings[0]?.reason).toBe("R14");
+    expect(s2.kube.warnings[9]?.reason).toBe("R5");
+  });
+
+  it("conditions that signal trouble: any not True, and ReplicaFailure when True", () => {
+    const w: Workload = {
+      status: {
+        conditions: [
+          { type: "Available", status: "False", reason: "MinimumReplicasUnavailable", message: "Deployment does not have minimum availability." },
+          { type: "Progressing", status: "True", reason: "NewReplicaSetAvailable" },
+          { type: "ReplicaFailure", status: "True", reason: "FailedCreate", message: "pods is forbidden" },
+        ],
+      },
+    };
+    expect(troubleConditions(w)).toEqual([
+      { type: "Available", status: "False", reason: "MinimumReplicasUnavailable", message: "Deployment does not have minimum availability." },
+      { type: "ReplicaFailure", status: "True", reason: "FailedCreate", message: "pods is forbidden" },
+    ]);
+  });
+
+  it("a pending pod the scheduler cannot place reports why; a deleted pod is Terminating", () => {
+    const snap = oneApp();
+    const pod = snap.pods[0] as Pod;
+    pod.status = { phase: "Pending", conditions: [{ type: "PodScheduled", status: "False", reason: "Unschedulable" }] };
+    expect(podState(pod, new Set(), NOW).containers[0]).toMatchObject({ ready: false, reason: "Unschedulable" });
+    const gone: Pod = { ...(snap.pods[0] as Pod), metadata: { ...snap.pods[0]?.metadata, deletionTimestamp: "2026-01-01T11:59:00Z" } };
+    expect(podState(gone, new Set(), NOW).phase).toBe("Terminating");
+  });
+
+  it("without ReplicaSets in the cache, pods are joined by the Deployment's selector", () => {
+    const snap = oneApp();
+    const s = deriveServices({ ...snap, replicasets: [] }, { now: NOW })[0] as DiscoveredService;
+    expect(s.kube.pods.map((p) => p.name)).toEqual([snap.pods[0]?.metadata?.name]);
+  });
+});
+
+describe("services of several workloads", () => {
+  it("two instances of one app are two services, each with its own URL", () => {
+    const a = oneApp({ name: "sonarr" });
+    const b = oneApp({ name: "sonarr-4k" });
+    const ingress: Ingress = {
+      metadata: { name: "tv", namespace: "media" },
+      spec: {
+        tls: [{ hosts: ["tv.example.com"] }],
+        rules: [
+          {
+            host: "tv.example.com",
+            http: {
+              paths: [
+                { path: "/sonarr", pathType: "Prefix", backend: { service: { name: "sonarr", port: { number: 8989 } } } },
+                { path: "/sonarr-4k", pathType: "Prefix", backend: { service: { name: "sonarr-4k", port: { name: "http" } } } },
+              ],
+            },
+          },
+        ],
+      },
+    };
+    const snap: ClusterSnapshot = {
+      ...a,
+      deployments: [...a.deployments, ...b.deployments],
+      replicasets: [...a.replicasets, ...b.replicasets],
+      pods: [...a.pods, ...b.pods],
+      services: [...a.services, ...b.services],
+      ingresses: [ingress],
+    };
+    const services = deriveServices(snap, { now: NOW });
+    expect(services.map((s) => [s.id, s.appKind, s.displayName, s.ingressUrls, s.inClusterUrl, s.kube.pods.length])).toEqual([
+      ["media/sonarr", "sonarr", "Sonarr", ["https://tv.example.com/sonarr"], "http://sonarr.media.svc.cluster.local:8989/sonarr", 1],
+      ["media/sonarr-4k", "sonarr", "sonarr-4k", ["https://tv.example.com/sonarr-4k"], "http://sonarr-4k.media.svc.cluster.local:8989/sonarr-4k", 1],
+    ]);
+  });
+
+  it("an unknown image is `other` with Kubernetes health; an ignored workload is left out", () => {
+    const a = oneApp({ name: "whoami", image: "traefik/whoami:v1.10" });
+    const b = oneApp({ name: "hidden", annotations: { "k8s-nas-panel/ignore": "true" } });
+    const services = deriveServices({ ...a, deployments: [...a.deployments, ...b.deployments] }, { now: NOW });
+    expect(services.map((s) => [s.id, s.appKind, s.kindSource, s.kube.ready, s.kube.pods.length])).toEqual([["media/whoami", "other", "unknown", 1, 1]]);
+  });
+
+  it("StatefulSets own their pods and claims from volumeClaimTemplates; DaemonSets report scheduled counts", () => {
+    const sts: Workload = {
+      kind: "StatefulSet",
+      metadata: { name: "prometheus", namespace: "monitoring", uid: "sts1" },
+      spec: {
+        replicas: 2,
+        selector: { matchLabels: { app: "prometheus" } },
+        template: { metadata: { labels: { app: "prometheus" } }, spec: { containers: [{ name: "prometheus", image: "prom/prometheus" }] } },
+        volumeClaimTemplates: [{ metadata: { name: "data" } }],
+      },
+      status: { replicas: 2, readyReplicas: 1, updatedReplicas: 2 },
+    };
+    const ds: Workload = {
+      kind: "DaemonSet",
+      metadata: { name: "exporter", namespace: "monitoring", uid: "ds1" },
+      spec: { selector: { matchLabels: { app: "exporter" } }, template: { metadata: { labels: { app: "exporter" } }, spec: { containers: [{ name: "x", image: "prom/node-exporter" }] } } },
+      status: { desiredNumberScheduled: 3, numberReady: 2, numberAvailable: 2, updatedNumberScheduled: 3 },
+    };
+    const pvc = (name: string) => ({ metadata: { name, namespace: "monitoring", uid: name }, status: { phase: "Bound", capacity: { storage: "5Gi" } } });
+    const snap: ClusterSnapshot = {
+      deployments: [],
+      statefulsets: [sts],
+      daemonsets: [ds],
+      replicasets: [],
+      pods: [podFor(sts, sts, 0, "2026-01-01T00:00:00Z"), podFor(sts, sts, 1, "2026-01-01T00:00:00Z"), podFor(ds, ds, 0, "2026-01-01T00:00:00Z")],
+      services: [],
+      ingresses: [],
+      pvcs: [pvc("data-prometheus-0"), pvc("data-prometheus-1"), pvc("data-prometheus-old"), pvc("other")],
+      events: [],
+    };
+    const [exporter, prom] = deriveServices(snap, { now: NOW });
+    expect([prom?.workloadKind, prom?.kube.desired, prom?.kube.ready, prom?.kube.pods.length, prom?.pvcs.map((p) => p.name)]).toEqual([
+      "StatefulSet",
+      2,
+      1,
+      2,
+      ["data-prometheus-0", "data-prometheus-1"],
+    ]);
+    expect([exporter?.workloadKind, exporter?.appKind, exporter?.kube.desired, exporter?.kube.ready, exporter?.kube.pods.length]).toEqual(["DaemonSet", "other", 3, 2, 1]);
+  });
+
+  it("a claim the pod names but the cluster lacks shows as Missing", () => {
+    const snap = oneApp();
+    snap.deployment.spec?.template?.spec?.volumes?.push({ name: "x", persistentVolumeClaim: { claimName: "nope" } });
+    if (snap.deployment.spec?.template?.spec) snap.deployment.spec.template.spec.volumes = [{ name: "config", persistentVolumeClaim: { claimName: "sonarr-config" } }];
+    expect(deriveServices(snap, { now: NOW })[0]?.pvcs).toEqual([{ name: "sonarr-config", phase: "Missing" }]);
+  });
+
+  it("Argo CD application from the tracking-id annotation (the lab's) or the instance label", () => {
+    const snap = oneApp({ annotations: { "argocd.argoproj.io/tracking-id": "media-services-production-cluster:apps/Deployment:media/sonarr" } });
+    expect(deriveServices(snap, { now: NOW })[0]?.argocdApp).toEqual({ namespace: "argocd", name: "media-services-production-cluster" });
+  });
+});
+
+describe("argocdAppOf", () => {
+  const cases: Array<[string, Workload["metadata"], { namespace: string; name: string } | undefined]> = [
+    ["instance label", { labels: { "argocd.argoproj.io/instance": "media" } }, { namespace: "argocd", name: "media" }],
+    ["tracking id", { annotations: { "argocd.argoproj.io/tracking-id": "qbit-production-cluster:apps/Deployment:qbittorrent/qbittorrent" } }, { namespace: "argocd", name: "qbit-production-cluster" }],
+    ["apps in any namespace", { annotations: { "argocd.argoproj.io/tracking-id": "team_media:apps/Deployment:media/sonarr" } }, { namespace: "team", name: "media" }],
+    ["tracking id wins over the label", { labels: { "argocd.argoproj.io/instance": "old" }, annotations: { "argocd.argoproj.io/tracking-id": "new:apps/Deployment:media/sonarr" } }, { namespace: "argocd", name: "new" }],
+    ["none", { labels: { app: "x" } }, undefined],
+  ];
+  for (const [name, meta, want] of cases) it(name, () => expect(argocdAppOf({ metadata: meta })).toEqual(want));
+  it("another Argo CD namespace", () => expect(argocdAppOf({ metadata: { labels: { "argocd.argoproj.io/instance": "a" } } }, "gitops")).toEqual({ namespace: "gitops", name: "a" }));
+});
+
+describe("labelSelectorMatches", () => {
+  const labels = { app: "sonarr", tier: "media" };
+  const cases: Array<[string, Parameters<typeof labelSelectorMatches>[0], boolean]> = [
+    ["matchLabels subset", { matchLabels: { app: "sonarr" } }, true],
+    ["matchLabels mismatch", { matchLabels: { app: "radarr" } }, false],
+    ["In", { matchExpressions: [{ key: "tier", operator: "In", values: ["media", "x"] }] }, true],
+    ["NotIn", { matchExpressions: [{ key: "tier", operator: "NotIn", values: ["media"] }] }, false],
+    ["Exists", { matchExpressions: [{ key: "app", operator: "Exists" }] }, true],
+    ["DoesNotExist", { matchExpressions: [{ key: "app", operator: "DoesNotExist" }] }, false],
+    ["empty selects nothing", {}, false],
+    ["undefined selects nothing", undefined, false],
+  ];
+  for (const [name, sel, want] of cases) it(name, () => expect(labelSelectorMatches(sel, labels)).toBe(want));
+});
+
+describe("ingress paths and URLs", () => {
+  const paths: Array<[string | undefined, string]> = [
+    ["/sonarr", "/sonarr"],
+    ["/sonarr/", "/sonarr"],
+    ["/qbittorrent(/|$)(.*)", "/qbittorrent"],
+    ["/jellyfin(/|$)(.*)", "/jellyfin"],
+    ["/", "/"],
+    [undefined, "/"],
+    ["/api/v[0-9]+", "/api/v"],
+  ];
+  for (const [p, want] of paths) it(`${p} -> ${want}`, () => expect(normalizeIngressPath(p)).toBe(want));
+
+  it("https only for hosts the TLS section covers (wildcards one level deep); host-less rules use the load balancer address", () => {
+    const ing: Ingress = {
+      metadata: { name: "i", namespace: "media" },
+      spec: {
+        tls: [{ hosts: ["*.example.com"] }],
+        rules: [
+          { host: "a.example.com", http: { paths: [{ path: "/", backend: { service: { name: "s" } } }] } },
+          { host: "a.b.example.com", http: { paths: [{ path: "/", backend: { service: { name: "s" } } }] } },
+          { http: { paths: [{ path: "/x", backend: { service: { name: "s" } } }] } },
+          { host: "c.example.com", http: { paths: [{ path: "/", backend: { service: { name: "other" } } }] } },
+        ],
+      },
+      status: { loadBalancer: { ingress: [{ ip: "192.168.1.10" }] } },
+    };
+    expect(userUrls(ingressRoutes([ing], new Set(["s"])))).toEqual(["https://a.example.com/", "http://a.b.example.com/", "http://192.168.1.10/x"]);
+  });
+
+  it("one URL per host and path, https preferred", () => {
+    const mk = (name: string, tls: boolean, path: string, pathType = "Prefix"): Ingress => ({
+      metadata: { name, namespace: "media" },
+      spec: { ...(tls ? { tls: [{ hosts: ["h"] }] } : {}), rules: [{ host: "h", http: { paths: [{ path, pathType, backend: { service: { name: "s" } } }] } }] },
+    });
+    expect(userUrls(ingressRoutes([mk("redirect", false, "/jellyfin", "Exact"), mk("main", true, "/jellyfin(/|$)(.*)")], new Set(["s"])))).toEqual(["https://h/jellyfin/"]);
+  });
+});
+
+describe("deriveUrlBase", () => {
+  const route = (path: string, rewrites = false) => ({ ingress: "i", url: `https://h${path}`, path, rewrites, redirectOrExact: false, serviceName: "s", annotations: {} });
+  const cases: Array<[string, UrlBaseInput, string, string]> = [
+    ["annotation beats everything", { annotation: "/tv", main: { name: "c", env: [{ name: "URL_BASE", value: "/x" }] } }, "/tv", "annotation"],
+    ["Sonarr v4 env", { main: { name: "c", env: [{ name: "SONARR__SERVER__URLBASE", value: "/sonarr" }] } }, "/sonarr", "env"],
+    ["URL_BASE env", { main: { name: "c", env: [{ name: "URL_BASE", value: "/app/" }] } }, "/app", "env"],
+    ["BASE_URL env holding a full URL", { main: { name: "c", env: [{ name: "BASE_URL", value: "https://h.example/app" }] } }, "/app", "env"],
+    ["env from a ConfigMap cannot be read: skipped", { main: { name: "c", env: [{ name: "URL_BASE" }] } }, "", "default"],
+    ["Grafana sub path", { main: { name: "c", env: [{ name: "GF_SERVER_ROOT_URL", value: "%(protocol)s://%(domain)s/grafana/" }, { name: "GF_SERVER_SERVE_FROM_SUB_PATH", value: "true" }] } }, "/grafana", "env"],
+    ["Grafana root URL without sub path serving", { main: { name: "c", env: [{ name: "GF_SERVER_ROOT_URL", value: "https://h/grafana" }] } }, "", "default"],
+    ["Prometheus route prefix", { main: { name: "c", args: ["--web.route-prefix=/prom", "--web.external-url=https://h/x/"] } }, "/prom", "args"],
+    ["Prometheus external URL", { main: { name: "c", args: ["--web.external-url", "https://h/prometheus/"] } }, "/prometheus", "args"],
+    ["generic flag", { main: { name: "c", command: ["/app", "--url-base=/tools"] } }, "/tools", "args"],
+    ["config.xml written by an init container", { initContainers: [{ name: "i", args: ["cat > /config/config.xml <<EOF\n<UrlBase>/radarr</UrlBase>\nEOF"] }] }, "/radarr", "config-file"],
+    ["sabnzbd.ini", { initContainers: [{ name: "i", args: ['print "url_base = /sabnzbd"'] }] }, "/sabnzbd", "config-file"],
+    ["bazarr config.yaml", { initContainers: [{ name: "i", args: ['echo "base_url: /bazarr" > "$CONFIG"'] }] }, "/bazarr", "config-file"],
+    ["a sed pattern is not a value", { initContainers: [{ name: "i", args: ["sed -i 's|<UrlBase>.*</UrlBase>||'"] }] }, "", "default"],
+    ["probe under a prefix", { main: { name: "c", readinessProbe: { httpGet: { path: "/lidarr/ping" } } } }, "/lidarr", "probe"],
+    ["probe at the root says nothing", { main: { name: "c", readinessProbe: { httpGet: { path: "/ping" } } } }, "", "default"],
+    ["probe inside the ingress path", { main: { name: "c", livenessProbe: { httpGet: { path: "/app/status" } } }, routes: [route("/app", true)] }, "/app", "probe"],
+    ["ingress path not rewritten", { routes: [route("/sonarr")] }, "/sonarr", "ingress"],
+    ["ingress path rewritten", { routes: [route("/flaresolverr", true)] }, "", "default"],
+    ["root ingress", { routes: [route("/")] }, "", "default"],
+  ];
+  for (const [name, input, urlBase, source] of cases) it(name, () => expect(deriveUrlBase(input)).toEqual({ urlBase, source }));
+});
+
+describe("pickServicePort", () => {
+  const svc: Service = { spec: { ports: [{ name: "metrics", port: 9000, targetPort: 9000 }, { name: "web", port: 80, targetPort: "http" }, { name: "dns", port: 53, protocol: "UDP" }] } };
+  it("prefers the port an Ingress uses", () => expect(pickServicePort(svc, undefined, [9000])?.port).toBe(9000));
+  it("else the port reaching the main container (by name or number)", () => expect(pickServicePort(svc, { name: "c", ports: [{ name: "http", containerPort: 8080 }] }, [])?.port).toBe(80));
+  it("else a port named http/web, else the first TCP port", () => {
+    expect(pickServicePort(svc, undefined, [])?.port).toBe(80);
+    expect(pickServicePort({ spec: { ports: [{ name: "dns", port: 53, protocol: "UDP" }, { port: 7 }] } }, undefined, [])?.port).toBe(7);
+  });
+});

@@ -1,0 +1,594 @@
+import type { ContainerState, DiscoveredService, KubeEvent, KubeHealth, PodState } from "../services";
+import { normalizeUrlBase, podContainers, recognizeWorkload, type Recognition } from "./recognize";
+import { podRestartsInWindow, type RestartHistory } from "./restarts";
+import type {
+  ClusterSnapshot,
+  Container,
+  ContainerStatus,
+  CoreV1Event,
+  Ingress,
+  LabelSelector,
+  PersistentVolumeClaim,
+  Pod,
+  Service,
+  ServicePort,
+  Workload,
+} from "./types";
+
+/**
+ * Pure derivation of the panel's services from the informers' caches: each Deployment, StatefulSet and
+ * DaemonSet of a watched namespace becomes a DiscoveredService, joined with its pods (by owner
+ * reference, else by selector), Services (selector ⊆ pod template labels), Ingresses (backends naming
+ * those Services), PVCs (claims of the pod template) and Warning events.
+ */
+
+export type WorkloadKind = DiscoveredService["workloadKind"];
+
+/** Where the URL base came from, strongest first. */
+export type UrlBaseSource = "annotation" | "env" | "args" | "config-file" | "probe" | "ingress" | "default";
+
+export interface DeriveOptions {
+  /** Current time (ms), for restarts within the last hour. */
+  now: number;
+  /** `discovery.kindOverrides`. */
+  kindOverrides?: Readonly<Record<string, string>>;
+  /** Restart counts sampled by the server (see restarts.ts). */
+  restartHistory?: RestartHistory;
+  /** Namespace of Argo CD Applications named by the `argocd.argoproj.io/instance` label (default `argocd`). */
+  argocdNamespace?: string;
+  /** Most Warning events kept per service (default 10). */
+  maxWarnings?: number;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Selectors
+
+/** True when every key/value of `selector` is in `labels` (a Service selector; empty selects nothing). */
+export function selectorSubset(selector: Readonly<Record<string, string>> | undefined, labels: Readonly<Record<string, string>> | undefined): boolean {
+  const entries = Object.entries(selector ?? {});
+  if (entries.length === 0) return false;
+  return entries.every(([k, v]) => labels?.[k] === v);
+}
+
+/** A workload's LabelSelector (matchLabels and matchExpressions) against labels; an empty selector matches nothing. */
+export function labelSelectorMatches(selector: LabelSelector | undefined, labels: Readonly<Record<string, string>> | undefined): boolean {
+  const match = selector?.matchLabels ?? {};
+  const exprs = selector?.matchExpressions ?? [];
+  if (Object.keys(match).length === 0 && exprs.length === 0) return false;
+  if (!Object.entries(match).every(([k, v]) => labels?.[k] === v)) return false;
+  return exprs.every((e) => {
+    const value = labels?.[e.key];
+    switch (e.operator) {
+      case "In":
+        return value !== undefined && (e.values ?? []).includes(value);
+      case "NotIn":
+        return value === undefined || !(e.values ?? []).includes(value);
+      case "Exists":
+        return value !== undefined;
+      case "DoesNotExist":
+        return value === undefined;
+      default:
+        return false;
+    }
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Ingresses
+
+const REGEX_CHARS = /[()[\]*$^|?+\\{}]/;
+
+/** `/qbittorrent(/|$)(.*)` -> `/qbittorrent`; `/sonarr/` -> `/sonarr`; `` -> `/`. */
+export function normalizeIngressPath(path: string | undefined): string {
+  let p = path ?? "/";
+  const cut = p.search(REGEX_CHARS);
+  if (cut >= 0) p = p.slice(0, cut);
+  p = p.replace(/\/+$/, "");
+  return p.startsWith("/") ? p || "/" : `/${p}`;
+}
+
+/** True when the ingress rewrites the path before the app sees it (so the app serves at its root). */
+export function ingressRewrites(ingress: Ingress): boolean {
+  const a = ingress.metadata?.annotations ?? {};
+  return Object.keys(a).some((k) => /(^|\/)rewrite-target$/.test(k)) || Object.keys(a).some((k) => k.endsWith("/strip-prefix"));
+}
+
+/** One path of an Ingress that reaches a Service. */
+export interface IngressRoute {
+  ingress: string;
+  url: string;
+  /** Normalised path (`/sonarr`, `/`). */
+  path: string;
+  /** True when the ingress rewrites the path (rewrite-target) or the path is a regular expression. */
+  rewrites: boolean;
+  /** True when the path only redirects (`permanent-redirect`/`temporal-redirect`) or matches one exact path: it says nothing about where the app serves. */
+  redirectOrExact: boolean;
+  serviceName: string;
+  servicePort?: number | string;
+  annotations: Record<string, string>;
+}
+
+function tlsCovers(ingress: Ingress, host: string): boolean {
+  return (ingress.spec?.tls ?? []).some((t) => {
+    const hosts = t.hosts ?? [];
+    if (hosts.length === 0) return true;
+    return hosts.some((h) => h === host || (h.startsWith("*.") && host.endsWith(h.slice(1)) && !host.slice(0, -h.length + 1).includes(".")));
+  });
+}
+
+/** Every (host, path) of the Ingresses of a namespace that routes to one of `serviceNames`. */
+export function ingressRoutes(ingresses: readonly Ingress[], serviceNames: ReadonlySet<string>): IngressRoute[] {
+  const routes: IngressRoute[] = [];
+  for (const ing of ingresses) {
+    const name = ing.metadata?.name ?? "";
+    const lb = ing.status?.loadBalancer?.ingress?.[0];
+    const fallbackHost = lb?.hostname ?? lb?.ip;
+    const rewrites = ingressRewrites(ing);
+    const annotations = ing.metadata?.annotations ?? {};
+    const redirects = Object.keys(annotations).some((k) => /\/(permanent|temporal)-redirect$/.test(k));
+    const add = (host: string | undefined, rawPath: string | undefined, backend: { service?: { name: string; port?: { number?: number; name?: string } } } | undefined, pathType?: string) => {
+      const svc = backend?.service;
+      if (!svc || !serviceNames.has(svc.name)) return;
+      const h = host ?? fallbackHost;
+      if (!h) return;
+      const path = normalizeIngressPath(rawPath);
+      const regex = rawPath !== undefined && REGEX_CHARS.test(rawPath);
+      const scheme = tlsCovers(ing, h) ? "https" : "http";
+      const urlPath = path === "/" ? "/" : regex ? `${path}/` : path;
+      routes.push({
+        ingress: name,
+        url: `${scheme}://${h}${urlPath}`,
+        path,
+        rewrites: rewrites || regex,
+        redirectOrExact: redirects || pathType === "Exact",
+        serviceName: svc.name,
+        servicePort: svc.port?.number ?? svc.port?.name,
+        annotations,
+      });
+    };
+    for (const rule of ing.spec?.rules ?? []) {
+      const paths = rule.http?.paths ?? [];
+      for (const p of paths) add(rule.host, p.path, p.backend, p.pathType);
+    }
+    if (ing.spec?.defaultBackend) add(undefined, "/", ing.spec.defaultBackend);
+  }
+  return routes;
+}
+
+/** User-facing URLs: one per host+path, https preferred, in ingress order. */
+export function userUrls(routes: readonly IngressRoute[]): string[] {
+  const byKey = new Map<string, string>();
+  for (const r of routes) {
+    const key = r.url.replace(/^https?:\/\//, "").replace(/\/$/, "");
+    const prev = byKey.get(key);
+    if (prev === undefined || (prev.startsWith("http:") && r.url.startsWith("https:"))) byKey.set(key, r.url);
+  }
+  return [...byKey.values()];
+}
+
+// ---------------------------------------------------------------------------------------------
+// URL base
+
+const HEALTH_SUFFIXES = ["/ping", "/health", "/healthz", "/api/health", "/api/v1/status", "/-/healthy", "/-/ready", "/api/v3/system/status", "/identity"];
+
+function pathOfUrlish(value: string): string | undefined {
+  const v = value.trim();
+  if (v.startsWith("/")) return v;
+  const m = /^[^/]*:\/\/[^/]+(\/[^?#\s]*)?/.exec(v);
+  if (m) return m[1] ?? "/";
+  return undefined;
+}
+
+function flagValue(argv: readonly string[], names: readonly string[]): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] ?? "";
+    for (const n of names) {
+      if (a.startsWith(`${n}=`)) return a.slice(n.length + 1);
+      if (a === n && i + 1 < argv.length) return argv[i + 1];
+    }
+  }
+  return undefined;
+}
+
+const CONFIG_FILE_PATTERNS = [
+  /<UrlBase>\s*(\/[^<\s]*)\s*<\/UrlBase>/i,
+  /<BaseUrl>\s*(\/[^<\s]*)\s*<\/BaseUrl>/i,
+  /\burl_base\s*[=:]\s*["']?(\/[A-Za-z0-9._~/-]*)/i,
+  /\bbase_url\s*[=:]\s*["']?(\/[A-Za-z0-9._~/-]*)/i,
+];
+
+/** Inputs of the URL base decision. */
+export interface UrlBaseInput {
+  annotation?: string;
+  main?: Container;
+  initContainers?: readonly Container[];
+  routes?: readonly IngressRoute[];
+}
+
+/**
+ * The URL base an app serves under, from (strongest first): the `k8s-nas-panel/url-base` annotation;
+ * env of the main container (`*URLBASE`, `URL_BASE`, `BASE_URL`, `BASE_PATH`; Grafana's root URL with
+ * `GF_SERVER_SERVE_FROM_SUB_PATH=true`); args (`--web.route-prefix`, `--web.external-url`, `--url-base`,
+ * `--urlbase`, `--base-url`); a config file an init container writes (`<UrlBase>`, `<BaseUrl>`,
+ * `url_base =`, `base_url:`); a health probe under a prefix (`/lidarr/ping`); the path of an Ingress
+ * that does not rewrite it. `""` is the root.
+ */
+export function deriveUrlBase(input: UrlBaseInput): { urlBase: string; source: UrlBaseSource } {
+  if (input.annotation !== undefined) return { urlBase: normalizeUrlBase(input.annotation), source: "annotation" };
+  const main = input.main;
+  const env = new Map((main?.env ?? []).filter((e) => e.value !== undefined).map((e) => [e.name, e.value as string]));
+  for (const [name, value] of env) {
+    if (/(^|_)(URL_?BASE|BASE_?URL|BASE_?PATH)$/i.test(name)) {
+      const p = pathOfUrlish(value);
+      if (p !== undefined) return { urlBase: normalizeUrlBase(p), source: "env" };
+    }
+  }
+  if (env.get("GF_SERVER_SERVE_FROM_SUB_PATH")?.toLowerCase() === "true") {
+    const p = pathOfUrlish(env.get("GF_SERVER_ROOT_URL") ?? "");
+    if (p !== undefined) return { urlBase: normalizeUrlBase(p), source: "env" };
+  }
+  const argv = [...(main?.command ?? []), ...(main?.args ?? [])];
+  const routePrefix = flagValue(argv, ["--web.route-prefix"]);
+  if (routePrefix !== undefined) return { urlBase: normalizeUrlBase(routePrefix), source: "args" };
+  const external = flagValue(argv, ["--web.external-url"]);
+  if (external !== undefined) {
+    const p = pathOfUrlish(external);
+    if (p !== undefined) return { urlBase: normalizeUrlBase(p), source: "args" };
+  }
+  const generic = flagValue(argv, ["--url-base", "--urlbase", "--base-url", "--base-path"]);
+  if (generic !== undefined) {
+    const p = pathOfUrlish(generic);
+    if (p !== undefined) return { urlBase: normalizeUrlBase(p), source: "args" };
+  }
+  const scripts = [...(input.initContainers ?? []), ...(main ? [main] : [])].flatMap((c) => [...(c.command ?? []), ...(c.args ?? [])]).join("\n");
+  for (const re of CONFIG_FILE_PATTERNS) {
+    const m = re.exec(scripts);
+    if (m?.[1] !== undefined) return { urlBase: normalizeUrlBase(m[1]), source: "config-file" };
+  }
+  const routes = (input.routes ?? []).filter((r) => !r.redirectOrExact);
+  for (const probe of [main?.readinessProbe, main?.livenessProbe, main?.startupProbe]) {
+    const path = probe?.httpGet?.path;
+    if (!path) continue;
+    const clean = path.replace(/[?#].*$/, "").replace(/\/+$/, "");
+    const suffix = HEALTH_SUFFIXES.find((s) => clean.endsWith(s) && clean.length > s.length);
+    if (suffix) return { urlBase: normalizeUrlBase(clean.slice(0, -suffix.length)), source: "probe" };
+    const route = routes.find((r) => r.path !== "/" && (clean === r.path || clean.startsWith(`${r.path}/`)));
+    if (route) return { urlBase: route.path, source: "probe" };
+  }
+  const direct = routes.find((r) => !r.rewrites && r.path !== "/");
+  if (direct) return { urlBase: direct.path, source: "ingress" };
+  return { urlBase: "", source: "default" };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Services and ports
+
+function portMatches(target: number | string | undefined, port: ServicePort, container: Container | undefined): boolean {
+  const t = target ?? port.port;
+  return (container?.ports ?? []).some((cp) => (typeof t === "number" ? cp.containerPort === t : cp.name === t));
+}
+
+/** The Service port the panel talks to: one an Ingress uses, else one reaching the main container, else `http`/`web`, else the first TCP port. */
+export function pickServicePort(service: Service, main: Container | undefined, ingressPorts: ReadonlyArray<number | string | undefined>): ServicePort | undefined {
+  const ports = (service.spec?.ports ?? []).filter((p) => (p.protocol ?? "TCP") === "TCP");
+  return (
+    ports.find((p) => ingressPorts.some((ip) => ip !== undefined && (ip === p.port || ip === p.name))) ??
+    ports.find((p) => portMatches(p.targetPort, p, main)) ??
+    ports.find((p) => /^(http|web)(-|$)/i.test(p.name ?? "")) ??
+    ports[0]
+  );
+}
+
+/** Services of the namespace whose selector is a subset of the workload's pod template labels, the main one first. */
+export function matchingServices(workload: Workload, services: readonly Service[], routedServices: ReadonlySet<string>): Service[] {
+  const labels = workload.spec?.template?.metadata?.labels;
+  const name = workload.metadata?.name;
+  const rank = (s: Service) => (s.metadata?.name === name ? 0 : routedServices.has(s.metadata?.name ?? "") ? 1 : 2);
+  return services
+    .filter((s) => selectorSubset(s.spec?.selector, labels))
+    .sort((a, b) => rank(a) - rank(b) || (a.metadata?.name ?? "").localeCompare(b.metadata?.name ?? ""));
+}
+
+/** `http://<svc>.<ns>.svc.cluster.local:<port><urlBase>`. */
+export function inClusterUrl(serviceName: string, namespace: string, port: number, urlBase: string): string {
+  return `http://${serviceName}.${namespace}.svc.cluster.local:${port}${urlBase}`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Pods, events, health
+
+function podReady(pod: Pod): boolean {
+  return pod.status?.conditions?.find((c) => c.type === "Ready")?.status === "True";
+}
+
+function containerReason(status: ContainerStatus | undefined, pod: Pod): string | undefined {
+  const s = status?.state;
+  if (s?.waiting?.reason) return s.waiting.reason;
+  if (s?.terminated?.reason) return s.terminated.reason;
+  if (!status) {
+    const unscheduled = pod.status?.conditions?.find((c) => c.type === "PodScheduled" && c.status === "False");
+    return unscheduled?.reason ?? pod.status?.reason;
+  }
+  return undefined;
+}
+
+/** The state of one pod as the panel shows it; readiness comes from the Ready condition, never the phase. */
+export function podState(pod: Pod, sidecars: ReadonlySet<string>, now: number, history?: RestartHistory): PodState {
+  const statuses = [...(pod.status?.containerStatuses ?? []), ...(pod.status?.initContainerStatuses ?? [])];
+  const specContainers = [...(pod.spec?.containers ?? []), ...(pod.spec?.initContainers ?? []).filter((c) => c.restartPolicy === "Always")];
+  const containers: ContainerState[] = specContainers.map((c) => {
+    const st = statuses.find((s) => s.name === c.name);
+    const reason = containerReason(st, pod);
+    return {
+      name: c.name,
+      image: c.image ?? st?.image ?? "",
+      ready: st?.ready ?? false,
+      restarts: st?.restartCount ?? 0,
+      ...(reason ? { reason } : {}),
+      sidecar: sidecars.has(c.name),
+    };
+  });
+  return {
+    name: pod.metadata?.name ?? "",
+    phase: pod.metadata?.deletionTimestamp ? "Terminating" : (pod.status?.phase ?? "Unknown"),
+    ready: podReady(pod),
+    ...(pod.spec?.nodeName ? { nodeName: pod.spec.nodeName } : {}),
+    restarts: containers.reduce((n, c) => n + c.restarts, 0),
+    restartsLastHour: podRestartsInWindow(pod, now, history),
+    ...(pod.status?.startTime ? { startedAt: pod.status.startTime } : {}),
+    containers,
+  };
+}
+
+function eventTime(e: CoreV1Event): string {
+  return e.lastTimestamp ?? e.series?.lastObservedTime ?? e.eventTime ?? e.firstTimestamp ?? e.metadata?.creationTimestamp ?? "";
+}
+
+/** An Event as the panel shows it. */
+export function toKubeEvent(e: CoreV1Event): KubeEvent {
+  const kind = (e.involvedObject?.kind ?? "object").toLowerCase();
+  return {
+    type: e.type === "Warning" ? "Warning" : "Normal",
+    reason: e.reason ?? "",
+    message: (e.message ?? "").trim(),
+    count: e.series?.count ?? e.count ?? 1,
+    lastSeen: eventTime(e),
+    object: `${kind}/${e.involvedObject?.name ?? ""}`,
+  };
+}
+
+/** Conditions of a workload that signal trouble: any not True, except ReplicaFailure which is trouble when True. */
+export function troubleConditions(workload: Workload): KubeHealth["conditions"] {
+  return (workload.status?.conditions ?? [])
+    .filter((c) => (c.type === "ReplicaFailure" ? c.status === "True" : c.status !== "True"))
+    .map((c) => ({ type: c.type, status: c.status, ...(c.reason ? { reason: c.reason } : {}), ...(c.message ? { message: c.message } : {}) }));
+}
+
+function replicaCounts(kind: WorkloadKind, w: Workload): Pick<KubeHealth, "desired" | "ready" | "available" | "updated"> {
+  const s = w.status ?? {};
+  if (kind === "DaemonSet") {
+    return { desired: s.desiredNumberScheduled ?? 0, ready: s.numberReady ?? 0, available: s.numberAvailable ?? 0, updated: s.updatedNumberScheduled ?? 0 };
+  }
+  return { desired: w.spec?.replicas ?? 1, ready: s.readyReplicas ?? 0, available: s.availableReplicas ?? (kind === "StatefulSet" ? (s.readyReplicas ?? 0) : 0), updated: s.updatedReplicas ?? 0 };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Argo CD
+
+/** The Argo CD Application managing an object, from the `argocd.argoproj.io/instance` label or the tracking-id annotation. */
+export function argocdAppOf(workload: Workload, defaultNamespace = "argocd"): { namespace: string; name: string } | undefined {
+  const meta = workload.metadata ?? {};
+  const tracking = meta.annotations?.["argocd.argoproj.io/tracking-id"];
+  if (tracking) {
+    const app = tracking.split(":")[0] ?? "";
+    const us = app.indexOf("_");
+    if (us > 0) return { namespace: app.slice(0, us), name: app.slice(us + 1) };
+    if (app) return { namespace: defaultNamespace, name: app };
+  }
+  const instance = meta.labels?.["argocd.argoproj.io/instance"];
+  if (instance) {
+    const us = instance.indexOf("_");
+    if (us > 0) return { namespace: instance.slice(0, us), name: instance.slice(us + 1) };
+    return { namespace: defaultNamespace, name: instance };
+  }
+  return undefined;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The join
+
+function groupBy<T>(items: readonly T[], key: (item: T) => string | undefined): Map<string, T[]> {
+  const map = new Map<string, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    if (k === undefined) continue;
+    const list = map.get(k);
+    if (list) list.push(item);
+    else map.set(k, [item]);
+  }
+  return map;
+}
+
+function controllerUid(obj: { metadata?: { ownerReferences?: Array<{ uid: string; controller?: boolean }> } }): string | undefined {
+  const refs = obj.metadata?.ownerReferences ?? [];
+  return (refs.find((r) => r.controller) ?? refs[0])?.uid;
+}
+
+const WORKLOAD_SOURCES: ReadonlyArray<[WorkloadKind, keyof ClusterSnapshot]> = [
+  ["Deployment", "deployments"],
+  ["StatefulSet", "statefulsets"],
+  ["DaemonSet", "daemonsets"],
+];
+
+/** Indexes built once per snapshot so the join stays linear in the number of objects. */
+interface SnapshotIndex {
+  podsByOwner: Map<string, Pod[]>;
+  podsByNs: Map<string, Pod[]>;
+  rsByOwner: Map<string, Workload[]>;
+  servicesByNs: Map<string, Service[]>;
+  ingressesByNs: Map<string, Ingress[]>;
+  pvcsByNs: Map<string, PersistentVolumeClaim[]>;
+  warningsByObject: Map<string, CoreV1Event[]>;
+  /** Names of the Services an Ingress routes to, per namespace (filled lazily). */
+  routedByNs: Map<string, Set<string>>;
+}
+
+function indexSnapshot(s: ClusterSnapshot): SnapshotIndex {
+  return {
+    podsByOwner: groupBy(s.pods, controllerUid),
+    podsByNs: groupBy(s.pods, (p) => p.metadata?.namespace),
+    rsByOwner: groupBy(s.replicasets, controllerUid),
+    servicesByNs: groupBy(s.services, (o) => o.metadata?.namespace),
+    ingressesByNs: groupBy(s.ingresses, (o) => o.metadata?.namespace),
+    pvcsByNs: groupBy(s.pvcs, (o) => o.metadata?.namespace),
+    warningsByObject: groupBy(
+      s.events.filter((e) => e.type === "Warning"),
+      (e) => `${e.involvedObject?.namespace ?? e.metadata?.namespace ?? ""}/${e.involvedObject?.kind ?? ""}/${e.involvedObject?.name ?? ""}`,
+    ),
+    routedByNs: new Map(),
+  };
+}
+
+function podsOf(kind: WorkloadKind, w: Workload, idx: SnapshotIndex): { pods: Pod[]; replicasets: Workload[] } {
+  const uid = w.metadata?.uid ?? "";
+  const ns = w.metadata?.namespace ?? "";
+  if (kind === "Deployment") {
+    const replicasets = idx.rsByOwner.get(uid) ?? [];
+    if (replicasets.length > 0) {
+      return { pods: replicasets.flatMap((rs) => idx.podsByOwner.get(rs.metadata?.uid ?? "") ?? []), replicasets };
+    }
+  } else {
+    const owned = idx.podsByOwner.get(uid);
+    if (owned) return { pods: owned, replicasets: [] };
+  }
+  // No owner chain in the caches (e.g. ReplicaSets not readable): fall back to the selector.
+  const pods = (idx.podsByNs.get(ns) ?? []).filter((p) => labelSelectorMatches(w.spec?.selector, p.metadata?.labels));
+  return { pods, replicasets: [] };
+}
+
+function claimsOf(kind: WorkloadKind, w: Workload, pvcs: readonly PersistentVolumeClaim[]): DiscoveredService["pvcs"] {
+  const names = new Set<string>();
+  for (const v of w.spec?.template?.spec?.volumes ?? []) if (v.persistentVolumeClaim?.claimName) names.add(v.persistentVolumeClaim.claimName);
+  if (kind === "StatefulSet") {
+    const sts = w.metadata?.name ?? "";
+    for (const t of w.spec?.volumeClaimTemplates ?? []) {
+      const prefix = `${t.metadata?.name ?? ""}-${sts}-`;
+      for (const p of pvcs) {
+        const n = p.metadata?.name ?? "";
+        if (n.startsWith(prefix) && /^\d+$/.test(n.slice(prefix.length))) names.add(n);
+      }
+    }
+  }
+  return [...names].sort().map((name) => {
+    const pvc = pvcs.find((p) => p.metadata?.name === name);
+    const capacity = pvc?.status?.capacity?.storage ?? pvc?.spec?.resources?.requests?.storage;
+    return { name, phase: pvc ? (pvc.status?.phase ?? "Pending") : "Missing", ...(capacity ? { capacity } : {}) };
+  });
+}
+
+function warningsOf(ns: string, kind: WorkloadKind, w: Workload, replicasets: readonly Workload[], pods: readonly Pod[], idx: SnapshotIndex, max: number): KubeEvent[] {
+  const keys = [
+    `${ns}/${kind}/${w.metadata?.name ?? ""}`,
+    ...replicasets.map((rs) => `${ns}/ReplicaSet/${rs.metadata?.name ?? ""}`),
+    ...pods.map((p) => `${ns}/Pod/${p.metadata?.name ?? ""}`),
+  ];
+  const events = keys.flatMap((k) => idx.warningsByObject.get(k) ?? []);
+  return events
+    .map(toKubeEvent)
+    .sort((a, b) => (a.lastSeen < b.lastSeen ? 1 : a.lastSeen > b.lastSeen ? -1 : 0))
+    .slice(0, max);
+}
+
+/** One workload joined into a DiscoveredService (undefined when it carries `k8s-nas-panel/ignore`). */
+export function deriveService(kind: WorkloadKind, w: Workload, snapshot: ClusterSnapshot, options: DeriveOptions): DiscoveredService | undefined {
+  return joinWorkload(kind, w, options, indexSnapshot(snapshot));
+}
+
+function joinWorkload(kind: WorkloadKind, w: Workload, options: DeriveOptions, idx: SnapshotIndex): DiscoveredService | undefined {
+  const ns = w.metadata?.namespace ?? "";
+  const name = w.metadata?.name ?? "";
+  const services = idx.servicesByNs.get(ns) ?? [];
+  const ingresses = idx.ingressesByNs.get(ns) ?? [];
+
+  // Ingress routes are needed before recognition (gethomepage.dev annotations live on Ingresses).
+  let allRouted = idx.routedByNs.get(ns);
+  if (!allRouted) {
+    allRouted = new Set(ingressRoutes(ingresses, new Set(services.map((s) => s.metadata?.name ?? ""))).map((r) => r.serviceName));
+    idx.routedByNs.set(ns, allRouted);
+  }
+  const matched = matchingServices(w, services, allRouted);
+  const routes = ingressRoutes(ingresses, new Set(matched.map((s) => s.metadata?.name ?? "")));
+  const recognition: Recognition = recognizeWorkload(w, { kindOverrides: options.kindOverrides, ingressAnnotations: routes.map((r) => r.annotations) });
+  if (recognition.ignored) return undefined;
+
+  const containers = podContainers(w);
+  const main = containers.find((c) => c.name === recognition.mainContainer);
+  const mainService = matched[0];
+  const mainRoutes = routes.filter((r) => r.serviceName === mainService?.metadata?.name);
+  const { urlBase, source: urlBaseSource } = deriveUrlBase({
+    ...(recognition.urlBase !== undefined ? { annotation: recognition.urlBase } : {}),
+    main,
+    initContainers: w.spec?.template?.spec?.initContainers ?? [],
+    routes: mainRoutes.length > 0 ? mainRoutes : routes,
+  });
+  const port = mainService ? pickServicePort(mainService, main, mainRoutes.map((r) => r.servicePort)) : undefined;
+
+  const { pods, replicasets } = podsOf(kind, w, idx);
+  const sidecars = new Set(recognition.sidecars);
+  const podStates = pods
+    .map((p) => podState(p, sidecars, options.now, options.restartHistory))
+    .sort((a, b) => a.name.localeCompare(b.name));
+  const urls = userUrls(routes);
+  if (recognition.href && !urls.includes(recognition.href)) urls.unshift(recognition.href);
+  const argocdApp = argocdAppOf(w, options.argocdNamespace);
+
+  return {
+    id: `${ns}/${name}`,
+    namespace: ns,
+    name,
+    workloadKind: kind,
+    appKind: recognition.appKind,
+    kindSource: recognition.kindSource,
+    displayName: recognition.displayName,
+    ...(recognition.description ? { description: recognition.description } : {}),
+    images: containers.map((c) => c.image ?? ""),
+    ...(mainService
+      ? {
+          service: {
+            name: mainService.metadata?.name ?? "",
+            ports: (mainService.spec?.ports ?? []).map((p) => ({
+              ...(p.name ? { name: p.name } : {}),
+              port: p.port,
+              ...(p.targetPort !== undefined ? { targetPort: p.targetPort } : {}),
+            })),
+          },
+        }
+      : {}),
+    urlBase,
+    urlBaseSource,
+    ...(mainService && port ? { inClusterUrl: inClusterUrl(mainService.metadata?.name ?? "", ns, port.port, urlBase) } : {}),
+    ingressUrls: urls,
+    pvcs: claimsOf(kind, w, idx.pvcsByNs.get(ns) ?? []),
+    ...(argocdApp ? { argocdApp } : {}),
+    kube: {
+      ...replicaCounts(kind, w),
+      pods: podStates,
+      warnings: warningsOf(ns, kind, w, replicasets, pods, idx, options.maxWarnings ?? 10),
+      conditions: troubleConditions(w),
+    },
+  };
+}
+
+/** Every workload of the snapshot as a DiscoveredService, sorted by namespace then name. */
+export function deriveServices(snapshot: ClusterSnapshot, options: DeriveOptions): DiscoveredService[] {
+  const idx = indexSnapshot(snapshot);
+  const out: DiscoveredService[] = [];
+  for (const [kind, key] of WORKLOAD_SOURCES) {
+    for (const w of snapshot[key] as readonly Workload[]) {
+      if (w.metadata?.deletionTimestamp) continue;
+      const s = joinWorkload(kind, w, options, idx);
+      if (s) out.push(s);
+    }
+  }
+  return out.sort((a, b) => a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name));
+}

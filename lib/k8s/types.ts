@@ -1,0 +1,209 @@
+/**
+ * The raw Kubernetes objects discovery reads, as the API server sends them over list and watch (plain
+ * JSON: timestamps are RFC 3339 strings, not Dates). Only the fields the panel uses are typed; every
+ * field is optional because a watch can deliver partial objects (a DELETED tombstone, a BOOKMARK).
+ */
+
+export interface OwnerReference {
+  apiVersion?: string;
+  kind: string;
+  name: string;
+  uid: string;
+  controller?: boolean;
+}
+
+export interface ObjectMeta {
+  name?: string;
+  namespace?: string;
+  uid?: string;
+  /** Opaque: compare for equality only, never order. */
+  resourceVersion?: string;
+  generation?: number;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  ownerReferences?: OwnerReference[];
+  creationTimestamp?: string;
+  deletionTimestamp?: string;
+}
+
+/** Anything with metadata: the unit an informer caches. */
+export interface KubeObject {
+  apiVersion?: string;
+  kind?: string;
+  metadata?: ObjectMeta;
+}
+
+export interface LabelSelector {
+  matchLabels?: Record<string, string>;
+  matchExpressions?: Array<{ key: string; operator: string; values?: string[] }>;
+}
+
+export interface EnvVar {
+  name: string;
+  value?: string;
+}
+
+export interface ContainerPort {
+  name?: string;
+  containerPort: number;
+  protocol?: string;
+}
+
+export interface Probe {
+  httpGet?: { path?: string; port?: number | string; scheme?: string };
+}
+
+export interface Container {
+  name: string;
+  image?: string;
+  command?: string[];
+  args?: string[];
+  env?: EnvVar[];
+  ports?: ContainerPort[];
+  readinessProbe?: Probe;
+  livenessProbe?: Probe;
+  startupProbe?: Probe;
+  /** `Always` on an init container makes it a native sidecar. */
+  restartPolicy?: string;
+}
+
+export interface Volume {
+  name: string;
+  persistentVolumeClaim?: { claimName: string };
+}
+
+export interface PodSpec {
+  containers?: Container[];
+  initContainers?: Container[];
+  volumes?: Volume[];
+  nodeName?: string;
+}
+
+export interface PodTemplate {
+  metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> };
+  spec?: PodSpec;
+}
+
+export interface WorkloadCondition {
+  type: string;
+  status: string;
+  reason?: string;
+  message?: string;
+}
+
+export interface WorkloadStatus {
+  observedGeneration?: number;
+  replicas?: number;
+  readyReplicas?: number;
+  availableReplicas?: number;
+  updatedReplicas?: number;
+  /** DaemonSet fields. */
+  desiredNumberScheduled?: number;
+  numberReady?: number;
+  numberAvailable?: number;
+  updatedNumberScheduled?: number;
+  conditions?: WorkloadCondition[];
+}
+
+/** A Deployment, StatefulSet, DaemonSet or ReplicaSet. */
+export interface Workload extends KubeObject {
+  spec?: {
+    replicas?: number;
+    selector?: LabelSelector;
+    template?: PodTemplate;
+    /** StatefulSet: claims created per replica as `<template>-<statefulset>-<ordinal>`. */
+    volumeClaimTemplates?: Array<{ metadata?: { name?: string } }>;
+  };
+  status?: WorkloadStatus;
+}
+
+export interface ContainerStateDetail {
+  waiting?: { reason?: string; message?: string };
+  running?: { startedAt?: string };
+  terminated?: { reason?: string; exitCode?: number; startedAt?: string; finishedAt?: string };
+}
+
+export interface ContainerStatus {
+  name: string;
+  image?: string;
+  ready?: boolean;
+  restartCount?: number;
+  state?: ContainerStateDetail;
+  lastState?: ContainerStateDetail;
+}
+
+export interface Pod extends KubeObject {
+  spec?: PodSpec;
+  status?: {
+    phase?: string;
+    reason?: string;
+    startTime?: string;
+    conditions?: Array<{ type: string; status: string; reason?: string; message?: string }>;
+    containerStatuses?: ContainerStatus[];
+    initContainerStatuses?: ContainerStatus[];
+  };
+}
+
+export interface ServicePort {
+  name?: string;
+  port: number;
+  targetPort?: number | string;
+  protocol?: string;
+}
+
+export interface Service extends KubeObject {
+  spec?: { selector?: Record<string, string>; ports?: ServicePort[]; type?: string };
+}
+
+export interface IngressBackend {
+  service?: { name: string; port?: { number?: number; name?: string } };
+}
+
+export interface Ingress extends KubeObject {
+  spec?: {
+    ingressClassName?: string;
+    defaultBackend?: IngressBackend;
+    tls?: Array<{ hosts?: string[]; secretName?: string }>;
+    rules?: Array<{
+      host?: string;
+      http?: { paths?: Array<{ path?: string; pathType?: string; backend?: IngressBackend }> };
+    }>;
+  };
+  status?: { loadBalancer?: { ingress?: Array<{ ip?: string; hostname?: string }> } };
+}
+
+export interface PersistentVolumeClaim extends KubeObject {
+  spec?: { resources?: { requests?: Record<string, string> } };
+  status?: { phase?: string; capacity?: Record<string, string> };
+}
+
+/** A core/v1 Event (the same objects events.k8s.io/v1 serves under other field names). */
+export interface CoreV1Event extends KubeObject {
+  type?: string;
+  reason?: string;
+  message?: string;
+  count?: number;
+  firstTimestamp?: string;
+  lastTimestamp?: string;
+  eventTime?: string;
+  series?: { count?: number; lastObservedTime?: string };
+  involvedObject?: { kind?: string; name?: string; namespace?: string; uid?: string };
+}
+
+/** Everything discovery joins, one list per kind, as the informers' caches hold it. */
+export interface ClusterSnapshot {
+  deployments: readonly Workload[];
+  statefulsets: readonly Workload[];
+  daemonsets: readonly Workload[];
+  replicasets: readonly Workload[];
+  pods: readonly Pod[];
+  services: readonly Service[];
+  ingresses: readonly Ingress[];
+  pvcs: readonly PersistentVolumeClaim[];
+  events: readonly CoreV1Event[];
+}
+
+/** An empty snapshot (for tests and for a panel without a cluster). */
+export function emptySnapshot(): ClusterSnapshot {
+  return { deployments: [], statefulsets: [], daemonsets: [], replicasets: [], pods: [], services: [], ingresses: [], pvcs: [], events: [] };
+}
