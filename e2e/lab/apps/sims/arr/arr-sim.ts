@@ -878,7 +878,13 @@ export function createArrDefinition(f: ArrFlavor): SimDefinition<ArrState> {
         state.healthTtlMs = patch.healthTtlMs;
         return undefined;
       }
-      return "unknown patch: use directories, addDirectory, removeDirectory or healthTtlMs";
+      if (patch.clearCookies === true) {
+        // What an app restart does: forget download-client sessions and cached check results.
+        state.cookies.clear();
+        for (const st of [state.downloadClients, state.applications, state.indexerProxies]) st.status.clear();
+        return undefined;
+      }
+      return "unknown patch: use directories, addDirectory, removeDirectory, healthTtlMs or clearCookies";
     },
     describe: (state) => ({
       downloadClients: [...state.downloadClients.items.values()].map((r) => ({ id: r.id, name: r.name, implementation: r.implementation })),
