@@ -50,6 +50,12 @@ describe("ingress-nginx emulation", () => {
     expect(t.lines).toContain("# note");
   });
 
+  it("repeats the endpoint label where a snippet adds its own headers", () => {
+    const out = hostLocations([route({ path: "/argocd", service: "argocd-server", annotations: { [`${ANN}configuration-snippet`]: 'more_set_headers "X-Content-Type-Options: nosniff";' } })], {}, "tls-valid").join("\n");
+    expect(out).toContain('add_header X-Lab-Endpoint "tls-valid" always;');
+    expect(hostLocations([route({ path: "/sonarr", service: "sonarr" })], {}, "tls-valid").join("\n")).not.toContain("X-Lab-Endpoint");
+  });
+
   it("renders TLS servers per case, a plain server without redirect, and the git server", () => {
     const conf = renderNginxConfig({
       labDir: "/lab",

@@ -102,7 +102,7 @@ function hostUsesRegex(routes: IngressRoute[]): boolean {
  * Ingress of the host uses regex or rewrite-target, every path becomes a case-insensitive regex
  * anchored at the start; `Exact` paths are `=` locations; Prefix paths match `/p` and `/p/...`.
  */
-export function hostLocations(hostRoutes: IngressRoute[], addressMap: Record<string, string>): string[] {
+export function hostLocations(hostRoutes: IngressRoute[], addressMap: Record<string, string>, label?: string): string[] {
   const regex = hostUsesRegex(hostRoutes);
   const sorted = [...hostRoutes].sort((a, b) => b.path.length - a.path.length);
   const seen = new Set<string>();
@@ -128,6 +128,8 @@ export function hostLocations(hostRoutes: IngressRoute[], addressMap: Record<str
       body.push(`return ${r.annotations[`${ANN}permanent-redirect-code`] ?? "301"} ${redirect.replace(/\$host\b/g, "$http_host")};`);
     } else {
       body.push(...snippet.lines);
+      // add_header in a location hides the server's own; repeat the endpoint label there.
+      if (label !== undefined && snippet.lines.some((l) => l.startsWith("add_header "))) body.push(`add_header X-Lab-Endpoint ${q(label)} always;`);
       const target = r.annotations[`${ANN}rewrite-target`];
       if (target !== undefined) body.push(`rewrite ${q(`(?i)${r.path}`)} ${target} break;`);
       if (upstream === undefined) {
@@ -169,7 +171,7 @@ function serverBlocks(opts: {
       lines.push(`    ssl_certificate ${opts.cert.certFile};`, `    ssl_certificate_key ${opts.cert.keyFile};`);
     }
     lines.push(`    add_header X-Lab-Endpoint ${q(opts.label)} always;`);
-    lines.push(...hostLocations(opts.routes.filter((r) => r.host === host), opts.addressMap));
+    lines.push(...hostLocations(opts.routes.filter((r) => r.host === host), opts.addressMap, opts.label));
     lines.push("  }");
     out.push(lines.join("\n"));
   }
