@@ -4,6 +4,7 @@ import { join } from "node:path";
 import type { AppsResult, GitInfo } from "./index";
 import { readAppsResult, startApps, stopApps } from "./index";
 import type { ForgeInfo } from "./forge/index";
+import { defaultLabDir } from "./lib/paths";
 import { isAlive, readPid } from "./lib/process";
 import type { AlertmanagerInfo, PrometheusInfo } from "./monitoring";
 import type { IngressInfo } from "./nginx";
@@ -39,20 +40,18 @@ function asFacts(r: AppsResult): LabAppsFacts {
 }
 
 /**
- * The running lab's apps (`$LAB_DIR`, when `lab up` started them and they are alive), or a fresh
+ * The running lab's apps (`$LAB_DIR` or `<repo>/.lab`, when `lab up` started them and they are alive), or a fresh
  * set started by {@link startApps} in a temporary directory (simulators off unless asked).
  */
 export async function useLabApps(opts: { simulators?: boolean } = {}): Promise<AppsHandle> {
-  const shared = process.env.LAB_DIR;
-  if (shared !== undefined) {
-    const result = readAppsResult(shared);
-    if (result !== undefined && OWN.every((n) => isAlive(readPid(shared, n)))) {
-      return { labDir: shared, addressMap: result.addressMap, apps: asFacts(result), owned: false, release: async () => undefined };
-    }
+  const shared = defaultLabDir();
+  const result = readAppsResult(shared);
+  if (result !== undefined && OWN.every((n) => isAlive(readPid(shared, n)))) {
+    return { labDir: shared, addressMap: result.addressMap, apps: asFacts(result), owned: false, release: async () => undefined };
   }
   const labDir = mkdtempSync(join(tmpdir(), "lab-apps-"));
   try {
-    const result = await startApps({
+    const started = await startApps({
       labDir,
       kubeconfig: "",
       secrets: {},
@@ -63,8 +62,8 @@ export async function useLabApps(opts: { simulators?: boolean } = {}): Promise<A
     });
     return {
       labDir,
-      addressMap: result.addressMap,
-      apps: asFacts(result),
+      addressMap: started.addressMap,
+      apps: asFacts(started),
       owned: true,
       release: async () => {
         await stopApps(labDir);
