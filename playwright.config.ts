@@ -1,5 +1,15 @@
 import { defineConfig, devices } from "@playwright/test";
-import { e2eServerEnv, E2E_BASE_URL, E2E_DATA_DIR, E2E_PORT } from "./e2e/support/panel-env";
+import {
+  e2eServerEnv,
+  E2E_BASE_URL,
+  E2E_DATA_DIR,
+  E2E_DIR,
+  E2E_PORT,
+  OIDC_ISSUER_URL,
+  OIDC_PANEL_URL,
+  oidcIssuerEnv,
+  oidcPanelEnv,
+} from "./e2e/support/panel-env";
 
 /**
  * End-to-end tests in Debian's chromium against the built (standalone) panel.
@@ -33,15 +43,35 @@ export default defineConfig({
     },
   },
   projects: [{ name: "chromium", use: { ...devices["Desktop Chrome"], channel: undefined } }],
-  webServer: {
-    command: `rm -rf "${E2E_DATA_DIR}" && exec node .next/standalone/server.js`,
-    url: `${E2E_BASE_URL}/api/healthz`,
-    reuseExistingServer: false,
-    timeout: 60_000,
-    env: e2eServerEnv(),
-    stdout: "pipe",
-    stderr: "pipe",
-  },
+  webServer: [
+    {
+      command: `rm -rf "${E2E_DATA_DIR}" && exec node .next/standalone/server.js`,
+      url: `${E2E_BASE_URL}/api/healthz`,
+      reuseExistingServer: false,
+      timeout: 60_000,
+      env: e2eServerEnv(),
+      stdout: "pipe",
+      stderr: "pipe",
+    },
+    {
+      command: "exec node e2e/support/oidc-issuer.mjs",
+      url: `${OIDC_ISSUER_URL}/.well-known/openid-configuration`,
+      reuseExistingServer: false,
+      timeout: 30_000,
+      env: oidcIssuerEnv(),
+      stdout: "pipe",
+      stderr: "pipe",
+    },
+    {
+      command: `rm -rf "${E2E_DIR}/oidc/data" && exec node .next/standalone/server.js`,
+      url: `${OIDC_PANEL_URL.replace("localhost", "127.0.0.1")}/api/healthz`,
+      reuseExistingServer: false,
+      timeout: 60_000,
+      env: oidcPanelEnv(),
+      stdout: "pipe",
+      stderr: "pipe",
+    },
+  ],
   outputDir: "test-results/e2e",
   metadata: { port: E2E_PORT },
 });

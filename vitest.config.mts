@@ -16,7 +16,7 @@ export default defineConfig({
           name: "unit",
           server: { deps: { inline: ["next-auth", "@auth/core"] } },
           environment: "node",
-          include: ["{lib,server,components,app,scripts,deploy,test}/**/*.test.{ts,tsx}", "proxy.test.ts"],
+          include: ["{lib,server,components,app,scripts,deploy,test,e2e}/**/*.test.{ts,tsx}", "proxy.test.ts"],
           exclude: ["**/*.int.test.ts", "node_modules/**"],
           testTimeout: 20_000,
         },

@@ -35,6 +35,57 @@ function labKubeconfig(): string | undefined {
   }
 }
 
+/** The second e2e panel, configured for single sign-on against a real OIDC issuer on loopback. */
+export const OIDC_PANEL_PORT = Number(process.env.E2E_OIDC_PANEL_PORT ?? 3108);
+// "localhost", not 127.0.0.1: Next.js rewrites loopback addresses to "localhost" in request URLs, and the
+// OIDC redirect URI must be the same string at authorization and at the token exchange.
+export const OIDC_PANEL_URL = `http://localhost:${OIDC_PANEL_PORT}`;
+export const OIDC_ISSUER_PORT = Number(process.env.E2E_OIDC_ISSUER_PORT ?? 3109);
+export const OIDC_ISSUER_URL = `http://127.0.0.1:${OIDC_ISSUER_PORT}`;
+const OIDC_CLIENT_SECRET = "e2e-oidc-client-secret";
+
+/** Environment of the OIDC issuer process. */
+export function oidcIssuerEnv(): Record<string, string> {
+  return {
+    OIDC_PORT: String(OIDC_ISSUER_PORT),
+    OIDC_CLIENT_SECRET,
+    OIDC_REDIRECT_URIS: `${OIDC_PANEL_URL}/api/auth/callback/oidc`,
+    PATH: process.env.PATH ?? "/usr/bin:/bin",
+  };
+}
+
+/** Config and environment of the OIDC-enabled panel (its own data directory). */
+export function oidcPanelEnv(): Record<string, string> {
+  const dir = path.join(E2E_DIR, "oidc");
+  mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, "config.yaml");
+  writeFileSync(
+    file,
+    [
+      "server:",
+      `  publicUrl: ${OIDC_PANEL_URL}`,
+      "auth:",
+      "  localUsers: []",
+      "  oidc:",
+      `    issuer: ${OIDC_ISSUER_URL}`,
+      "    clientId: k8s-nas-panel",
+      "    clientSecretEnv: OIDC_CLIENT_SECRET",
+      "    name: Test SSO",
+      "    adminGroups: [nas-admins]",
+      "    viewerGroups: [family]",
+      "",
+    ].join("\n"),
+  );
+  return {
+    ...e2eServerEnv(),
+    PORT: String(OIDC_PANEL_PORT),
+    PANEL_CONFIG: file,
+    PANEL_DATA_DIR: path.join(dir, "data"),
+    OIDC_CLIENT_SECRET,
+    AUTH_URL: OIDC_PANEL_URL,
+  };
+}
+
 /** Writes the e2e config file and returns the server's environment. */
 export function e2eServerEnv(): Record<string, string> {
   mkdirSync(E2E_DIR, { recursive: true });

@@ -133,7 +133,12 @@ export function buildAuthConfig(): NextAuthConfig {
     logger: {
       error(error) {
         // Auth.js errors (a tampered cookie, a refused OIDC callback) are logged without their stack.
-        logger.warn({ kind: error.name, reason: error.message.split("\n")[0] }, "authentication error");
+        const cause = (error as { cause?: { err?: unknown } & Record<string, unknown> }).cause;
+        const inner = cause?.err instanceof Error ? cause.err : cause instanceof Error ? cause : undefined;
+        logger.warn(
+          { kind: (error as { type?: string }).type ?? error.name, cause: inner?.message.split("\n")[0] },
+          "authentication error",
+        );
       },
       warn(code) {
         logger.warn({ code }, "authentication warning");
