@@ -66,6 +66,8 @@ export async function startForge(opts: {
       command: process.execPath,
       args: ["--import", "tsx", join(repoRoot, "e2e", "lab", "apps", "forge", "main.ts"), configFile],
       cwd: repoRoot,
+      // Loader flags of a parent (a test runner) must not leak into the forge process.
+      env: { ...process.env, NODE_OPTIONS: "" },
     });
     await waitUntil("forge", () => healthy(apiUrl, configId), { timeoutMs: 30_000, pid, labDir, name: NAME });
     log(`forge: ready at ${apiUrl}`);
