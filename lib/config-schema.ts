@@ -78,7 +78,9 @@ export const panelConfigSchema = z.strictObject({
    */
   addressMap: z
     .record(
-      z.string().regex(/^[a-z0-9-]+\.[a-z0-9-]+$/, "keys must look like service.namespace"),
+      z
+        .string()
+        .regex(/^[a-z0-9-]+\.[a-z0-9-]+(:[0-9]{1,5})?$/, "keys must look like service.namespace (optionally :port)"),
       httpUrl,
     )
     .default({}),
@@ -86,6 +88,21 @@ export const panelConfigSchema = z.strictObject({
     .strictObject({
       /** Where the apps' API keys live; `default` is used for every app without its own entry. */
       secretRefs: z.record(z.string(), secretRef).default({ default: { namespace: "media", name: "starr-secrets" } }),
+      /**
+       * Credentials given through the panel's own environment instead of the cluster's Secret, by app id
+       * (e.g. qBittorrent's Web UI login). Each `...Env` names a variable; `username` is a plain value.
+       */
+      credentials: z
+        .record(
+          z.string(),
+          z.strictObject({
+            username: z.string().min(1).optional(),
+            usernameEnv: envName.optional(),
+            passwordEnv: envName.optional(),
+            apiKeyEnv: envName.optional(),
+          }),
+        )
+        .default({}),
     })
     .prefault({}),
   gitops: z
@@ -116,6 +133,26 @@ export const panelConfigSchema = z.strictObject({
       /** Failed sign-ins allowed per account and per address within `lockoutMinutes`. */
       maxFailedLogins: z.number().int().min(1).max(100).default(5),
       lockoutMinutes: z.number().int().min(1).max(24 * 60).default(15),
+    })
+    .prefault({}),
+  health: z
+    .strictObject({
+      /** Seconds between two probe sweeps of every app. */
+      probeIntervalSeconds: z.number().int().min(5).max(3600).default(30),
+      /** Deadline of one app's probe (all its requests), in milliseconds. */
+      probeTimeoutMs: z.number().int().min(200).max(120_000).default(5_000),
+      /** Probes running at the same time. */
+      probeConcurrency: z.number().int().min(1).max(100).default(10),
+      /** Response time from which an app counts as slow (degraded), in milliseconds. */
+      slowMs: z.number().int().min(1).max(120_000).default(2_000),
+      /** Container restarts within the last hour from which a service counts as degraded. */
+      restartsPerHourDegraded: z.number().int().min(1).max(1000).default(3),
+      /** Uptime target shown beside the 24 h / 7 d / 30 d figures, in percent. */
+      uptimeTargetPercent: z.number().min(0).max(100).default(99),
+      /** How long raw probe results are kept, in hours. */
+      rawRetentionHours: z.number().int().min(1).max(24 * 30).default(48),
+      /** How long hourly rollups are kept, in days. */
+      rollupRetentionDays: z.number().int().min(1).max(3650).default(90),
     })
     .prefault({}),
   metrics: z
