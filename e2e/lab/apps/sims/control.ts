@@ -101,7 +101,7 @@ export class SimulatorControl {
     return this.send({ action: "up" });
   }
 
-  /** Adds `latencyMs` before every answer (on paths matching `match`: substring or `/regex/`). */
+  /** Adds `latencyMs` before every answer (on paths matching `match`: a substring, or `re:<regex>`). */
   slow(latencyMs: number, match?: string): Promise<SimulatorSnapshot> {
     return this.send({ action: "slow", latencyMs, match });
   }

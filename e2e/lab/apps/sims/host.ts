@@ -74,7 +74,7 @@ export async function startSimulatorHost(config: HostConfig): Promise<SimulatorH
       const t0 = Date.now();
       const sim = kind.instantiate({ id: c.id, apiKey: c.apiKey, urlBase: c.urlBase, extra: c.extra ?? {} }, runtime);
       await sim.init();
-      const port = await listenPreferring(sim, c.port);
+      await listenPreferring(sim, c.port);
       started.push(sim);
       sims.set(c.id, sim);
       resolver.add({ key: c.service.key, port: c.service.port, url: sim.url() });

@@ -5,8 +5,20 @@
  */
 import { z } from "zod";
 
-/** Paths a fault applies to: a substring or `/regex/` of the path below the URL base. */
-const match = z.string().min(1).optional();
+/** Paths a fault applies to: a substring of the request path, or `re:<regex>`. */
+const match = z
+  .string()
+  .min(1)
+  .refine((v) => {
+    if (!v.startsWith("re:")) return true;
+    try {
+      new RegExp(v.slice(3));
+      return true;
+    } catch {
+      return false;
+    }
+  }, "not a valid regular expression after re:")
+  .optional();
 
 export const controlCommandSchema = z.discriminatedUnion("action", [
   /** Stop answering: `refused` closes the port (connection refused), `503` answers 503. */
@@ -61,8 +73,7 @@ export function noFaults(): FaultState {
 /** True when `path` matches a fault's `match` (absent = every path). */
 export function pathMatches(path: string, pattern: string | undefined): boolean {
   if (pattern === undefined) return true;
-  const re = /^\/(.+)\/([a-z]*)$/.exec(pattern);
-  if (re !== null && re[1] !== undefined) return new RegExp(re[1], re[2]).test(path);
+  if (pattern.startsWith("re:")) return new RegExp(pattern.slice(3)).test(path);
   return path.includes(pattern);
 }
 
