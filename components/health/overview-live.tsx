@@ -1,0 +1,81 @@
+"use client";
+
+import { useQuery } from "@tanstack/react-query";
+import { stackSentence } from "@/lib/health-format";
+import type { OverviewData } from "@/lib/overview";
+import { STATUS_SEVERITY } from "@/lib/services";
+import { Alert } from "../ui/alert";
+import { EmptyState } from "../ui/empty-state";
+import { ServiceCard } from "./service-card";
+import { StatusBadge } from "./status-badge";
+import { useLiveUpdates } from "./use-live-updates";
+
+async function fetchOverview(): Promise<OverviewData> {
+  const response = await fetch("/api/services", { headers: { accept: "application/json" } });
+  if (response.status === 401) throw new Error("Your session has ended. Reload the page to sign in again.");
+  if (!response.ok) throw new Error(`The panel answered ${response.status}.`);
+  return (await response.json()) as OverviewData;
+}
+
+/** The Overview's live part: banner and cards, refreshed on server events and every 15 s. */
+export function OverviewLive({ initial }: { initial: OverviewData }) {
+  const query = useQuery({ queryKey: ["overview"], queryFn: fetchOverview, initialData: initial, refetchInterval: 15_000 });
+  const live = useLiveUpdates([["overview"]]);
+  const data = query.data;
+  const sorted = [...data.services].sort(
+    (a, b) =>
+      STATUS_SEVERITY[b.verdict.status] - STATUS_SEVERITY[a.verdict.status] ||
+      a.service.namespace.localeCompare(b.service.namespace) ||
+      a.service.name.localeCompare(b.service.name),
+  );
+  const banner = stackSentence(data.services);
+  const worst = sorted.filter((s) => s.verdict.status === "down" || s.verdict.status === "degraded").slice(0, 3);
+  return (
+    <div className="space-y-4">
+      <section
+        data-testid="summary-banner"
+        data-status={banner.status}
+        className="rounded-lg border border-slate-200 bg-white p-4 dark:border-slate-800 dark:bg-slate-900"
+      >
+        <div className="flex flex-wrap items-center gap-2">
+          <StatusBadge status={banner.status} />
+          <p className="font-medium" data-testid="summary-text">
+            {banner.text}
+          </p>
+          <span className="ml-auto text-xs text-slate-500" data-testid="live-indicator">
+            {live ? "live" : "reconnecting…"}
+          </span>
+        </div>
+        {worst.length > 0 && (
+          <ul className="mt-2 space-y-1 text-sm">
+            {worst.map((s) => (
+              <li key={s.service.id}>
+                <span className="font-medium">{s.service.displayName}</span>
+                {": "}
+                {s.verdict.reasons[0]?.message ?? s.verdict.status}
+              </li>
+            ))}
+          </ul>
+        )}
+      </section>
+      {!data.kubernetes.connected && (
+        <Alert title={data.kubernetes.configured ? "The cluster is not reachable" : "Kubernetes is not configured"} testId="kube-alert">
+          {data.kubernetes.message}
+          {data.services.length > 0 ? " The states below are the last ones seen." : ""}
+        </Alert>
+      )}
+      {query.isError && <Alert testId="overview-error">{(query.error as Error).message}</Alert>}
+      {sorted.length === 0 ? (
+        <EmptyState title="No services found">
+          Workloads in the watched namespaces appear here. Check <code>kubernetes.namespaces</code> in the configuration.
+        </EmptyState>
+      ) : (
+        <ul className="grid gap-3 sm:grid-cols-2 xl:grid-cols-3" data-testid="service-grid">
+          {sorted.map((s) => (
+            <ServiceCard key={s.service.id} summary={s} />
+          ))}
+        </ul>
+      )}
+    </div>
+  );
+}

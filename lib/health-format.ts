@@ -1,0 +1,34 @@
+import type { HealthStatus, ServiceSummary } from "./services";
+
+/** "2.4 s" / "180 ms" */
+export function formatLatency(ms: number | null | undefined): string {
+  if (ms === null || ms === undefined) return "—";
+  return ms >= 1000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms)} ms`;
+}
+
+/** "99.93 %" or "—" when there is no data for the window. */
+export function formatUptime(ratio: number | null | undefined): string {
+  if (ratio === null || ratio === undefined) return "—";
+  const pct = ratio * 100;
+  return `${pct >= 99.995 ? "100" : pct.toFixed(2)} %`;
+}
+
+/** The stack-wide sentence of the Overview banner, worst first. */
+export function stackSentence(services: readonly Pick<ServiceSummary, "verdict" | "service">[]): {
+  status: HealthStatus;
+  text: string;
+} {
+  if (services.length === 0) return { status: "unknown", text: "No services found in the watched namespaces." };
+  const count = (s: HealthStatus) => services.filter((x) => x.verdict.status === s).length;
+  const down = count("down");
+  const degraded = count("degraded");
+  const unknown = count("unknown");
+  if (down === 0 && degraded === 0 && unknown === 0) return { status: "up", text: `All ${services.length} services are up.` };
+  const parts = [
+    down > 0 ? `${down} down` : "",
+    degraded > 0 ? `${degraded} degraded` : "",
+    unknown > 0 ? `${unknown} unknown` : "",
+  ].filter(Boolean);
+  const status: HealthStatus = down > 0 ? "down" : degraded > 0 ? "degraded" : "unknown";
+  return { status, text: `${parts.join(", ")} of ${services.length} services.` };
+}
