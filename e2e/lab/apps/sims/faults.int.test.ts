@@ -173,6 +173,7 @@ describe("state-driven health", () => {
         configContract: "SabnzbdSettings",
         enable: true,
         protocol: "usenet",
+        priority: 1,
         fields: [
           { name: "host", value: "sabnzbd.media" },
           { name: "port", value: 8080 },
@@ -247,6 +248,28 @@ describe("state-driven health", () => {
     ]);
   });
 
+  it("omitted properties bind like ASP.NET: no priority is refused, no enable stores a disabled client untested", async () => {
+    const lidarr = (p: string) => `${t.base("lidarr")}/api/v1${p}`;
+    const lk = { "x-api-key": TEST_KEYS.lidarr ?? "" };
+    const base = {
+      name: "qBittorrent",
+      implementation: "QBittorrent",
+      configContract: "QBittorrentSettings",
+      fields: [
+        { name: "host", value: "qbittorrent.nowhere" },
+        { name: "port", value: 8080 },
+      ],
+    };
+    const noPriority = await call(lidarr("/downloadclient"), { method: "POST", headers: lk, body: base });
+    expect(noPriority.status).toBe(400);
+    expect(noPriority.json).toEqual([expect.objectContaining({ propertyName: "Priority", errorMessage: "'Priority' must be between 1 and 50. You entered 0." })]);
+    const disabled = await call(lidarr("/downloadclient"), { method: "POST", headers: lk, body: { ...base, priority: 1 } });
+    expect(disabled.status, disabled.text).toBe(201);
+    expect(disabled.json).toMatchObject({ enable: false, protocol: "torrent" });
+    const health = (await call(lidarr("/health"), { headers: lk })).json as { message: string }[];
+    expect(health.map((h) => h.message)).toContain("No download client is available");
+  });
+
   it("PUT with the masked secret keeps it; a new wrong key is tested and refused", async () => {
     const body = (apiKey: string) => ({
       name: "SABnzbd",
@@ -254,6 +277,7 @@ describe("state-driven health", () => {
       configContract: "SabnzbdSettings",
       enable: true,
       protocol: "usenet",
+      priority: 1,
       fields: [
         { name: "host", value: "sabnzbd.media.svc.cluster.local" },
         { name: "port", value: 8080 },

@@ -188,6 +188,8 @@ export interface ProviderBehaviour {
 }
 
 interface ProviderOpsOptions {
+  /** Extra rules of the resource's SharedValidator (download clients: priority 1-50). */
+  sharedRules?(input: JsonObject): ValidationFailureJson[];
   /** `/api/v3/downloadclient` */
   base: string;
   /** `DownloadClientDefinition` (used in not-found messages). */
@@ -206,7 +208,11 @@ function readRecord(
 ): { rec: ProviderRecord; failures: ValidationFailureJson[] } {
   const { settings, failures } = readSettings(input.fields, t, existing?.settings);
   const extras: JsonObject = {};
-  for (const [k, def] of Object.entries(t.extras)) extras[k] = input[k] !== undefined ? input[k] : existing?.extras[k] ?? def;
+  for (const [k, def] of Object.entries(t.extras)) {
+    if (t.fixedExtras?.includes(k) === true) extras[k] = def;
+    else if (input[k] !== undefined) extras[k] = input[k];
+    else extras[k] = bindingDefault(k, def);
+  }
   const tags = Array.isArray(input.tags) ? input.tags.filter((x): x is number => typeof x === "number") : [];
   return {
     rec: {
@@ -220,6 +226,18 @@ function readRecord(
     },
     failures,
   };
+}
+
+/**
+ * What ASP.NET binds for a property the request leaves out: the CLR default (false, 0, the
+ * first enum value), not the template's default. A client posted without `enable` is disabled.
+ */
+function bindingDefault(key: string, templateDefault: unknown): unknown {
+  if (key === "syncLevel") return "disabled";
+  if (typeof templateDefault === "boolean") return false;
+  if (typeof templateDefault === "number") return 0;
+  if (Array.isArray(templateDefault)) return [];
+  return templateDefault;
 }
 
 function isEnabled(rec: ProviderRecord): boolean {
@@ -309,7 +327,7 @@ export function providerOperations(o: ProviderOpsOptions): OperationDef<ArrState
         if (input === undefined) return errorModel(400, "Request body can't be empty");
         const st = o.pick(ctx.state);
         const forceSave = ctx.query.forceSave === true;
-        const shared = sharedFailures(input, st, 0, true);
+        const shared = [...sharedFailures(input, st, 0, true), ...(o.sharedRules?.(input) ?? [])];
         if (shared.length > 0) return failuresResponse(shared);
         const t = findTemplate(st, input.implementation);
         if (t === undefined) return errorModel(400, `Unknown implementation '${String(input.implementation)}'`);
@@ -339,7 +357,7 @@ export function providerOperations(o: ProviderOpsOptions): OperationDef<ArrState
         const existing = st.items.get(id) ?? st.items.get(bodyId);
         if (existing === undefined) return { status: 404, unvalidated: true };
         const forceSave = ctx.query.forceSave === true;
-        const shared = sharedFailures(input, st, existing.id, false);
+        const shared = [...sharedFailures(input, st, existing.id, false), ...(o.sharedRules?.(input) ?? [])];
         if (shared.length > 0) return failuresResponse(shared);
         const t = findTemplate(st, input.implementation);
         if (t === undefined) return errorModel(400, `Unknown implementation '${String(input.implementation)}'`);
@@ -380,7 +398,7 @@ export function providerOperations(o: ProviderOpsOptions): OperationDef<ArrState
         const input = body(ctx);
         if (input === undefined) return errorModel(400, "Request body can't be empty");
         const st = o.pick(ctx.state);
-        const shared = sharedFailures(input, st, typeof input.id === "number" ? input.id : 0, false);
+        const shared = [...sharedFailures(input, st, typeof input.id === "number" ? input.id : 0, false), ...(o.sharedRules?.(input) ?? [])];
         if (shared.length > 0) return failuresResponse(shared);
         const t = findTemplate(st, input.implementation);
         if (t === undefined) return errorModel(400, `Unknown implementation '${String(input.implementation)}'`);
@@ -663,6 +681,11 @@ export function createArrDefinition(f: ArrFlavor): SimDefinition<ArrState> {
       definitionName: "DownloadClientDefinition",
       pick: (s) => s.downloadClients,
       behaviour: dcBehaviour,
+      // DownloadClientController: SharedValidator.RuleFor(c => c.Priority).InclusiveBetween(1, 50).
+      sharedRules: (input) => {
+        const p = typeof input.priority === "number" ? input.priority : 0;
+        return p >= 1 && p <= 50 ? [] : [ruleFailure("Priority", `'Priority' must be between 1 and 50. You entered ${p}.`, p, "InclusiveBetweenValidator")];
+      },
     }),
     {
       method: "get",

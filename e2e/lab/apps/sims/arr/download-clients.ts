@@ -123,6 +123,7 @@ export function qbittorrentTemplate(n: MediaNames): ProviderTemplate {
     infoLink: `https://wiki.servarr.com/${n.wiki}/supported#qbittorrent`,
     fields,
     extras: { enable: true, protocol: "torrent", priority: 1, removeCompletedDownloads: true, removeFailedDownloads: true },
+    fixedExtras: ["protocol", "supportsCategories"],
     validate: (s) => {
       const out = hostRules(s, n.appName);
       const hasKey = typeof s.apiKey === "string" && s.apiKey.trim() !== "";
@@ -161,6 +162,7 @@ export function sabnzbdTemplate(n: MediaNames): ProviderTemplate {
     infoLink: `https://wiki.servarr.com/${n.wiki}/supported#sabnzbd`,
     fields,
     extras: { enable: true, protocol: "usenet", priority: 1, removeCompletedDownloads: true, removeFailedDownloads: true },
+    fixedExtras: ["protocol", "supportsCategories"],
     validate: (s) => {
       const out = hostRules(s, n.appName);
       const key = typeof s.apiKey === "string" ? s.apiKey.trim() : "";

@@ -40,6 +40,11 @@ export interface ProviderTemplate {
   fields: FieldSpec[];
   /** Resource properties besides the common ones, with their defaults (enable, protocol, ...). */
   extras: JsonObject;
+  /**
+   * Extras the app derives from the implementation instead of reading them from the request
+   * (a download client's `protocol`).
+   */
+  fixedExtras?: string[];
   /** Settings validator (the settings class's FluentValidation rules). */
   validate?(settings: Record<string, unknown>): ValidationFailureJson[];
   /** Named presets (`presets` in the schema). */
