@@ -1,0 +1,143 @@
+import { describe, expect, it } from "vitest";
+import { parsePanelConfig, type PanelConfig } from "@/lib/config-schema";
+import { AppError } from "@/lib/errors";
+import type { AppKind, DiscoveredService } from "@/lib/services";
+import { AppInstances } from "./instances";
+import { baseUrlOf, resolveApp, type ResolveDeps, type WorkloadEnvVar } from "./resolve";
+import { APP_MODULES } from "./registry";
+
+function service(name: string, appKind: AppKind, over: Partial<DiscoveredService> = {}): DiscoveredService {
+  return {
+    id: `media/${name}`,
+    namespace: "media",
+    name,
+    workloadKind: "Deployment",
+    appKind,
+    kindSource: "image",
+    displayName: name,
+    images: [],
+    urlBase: "",
+    ingressUrls: [],
+    pvcs: [],
+    kube: { desired: 1, ready: 1, available: 1, updated: 1, pods: [], warnings: [], conditions: [] },
+    ...over,
+  };
+}
+
+function config(raw: unknown = {}): PanelConfig {
+  const parsed = parsePanelConfig(raw);
+  if (!parsed.ok) throw new Error(JSON.stringify(parsed.problems));
+  return parsed.config;
+}
+
+const SECRETS: Record<string, Record<string, string>> = {
+  "media/starr-secrets": { SONARR_API_KEY: "sonarr-key-0000000000000000", QBITTORRENT_PASSWORD: "qbit-pass" },
+  "media/radarr-own": { RADARR_API_KEY: "radarr-own-key-000000000000" },
+  "media/lidarr-env": { key: "lidarr-from-env-ref-00000000" },
+};
+
+function deps(over: Partial<ResolveDeps> = {}, env: WorkloadEnvVar[] = []): ResolveDeps {
+  return {
+    config: config(),
+    readSecretValue: (ns, name, key) => {
+      const s = SECRETS[`${ns}/${name}`];
+      if (!s) return Promise.reject(new AppError("not_found", `Secret ${ns}/${name} does not exist.`));
+      return Promise.resolve(s[key]);
+    },
+    readWorkloadEnv: () => Promise.resolve(env),
+    env: {},
+    timeoutMs: 5000,
+    ...over,
+  };
+}
+
+describe("baseUrlOf", () => {
+  const sonarr = service("sonarr", "sonarr", {
+    urlBase: "/sonarr",
+    inClusterUrl: "http://sonarr.media.svc.cluster.local:8989/sonarr",
+    service: { name: "sonarr", ports: [{ name: "http", port: 8989 }] },
+  });
+
+  it("uses the in-cluster address with the URL base", () => {
+    expect(baseUrlOf(sonarr, APP_MODULES.sonarr, {})).toBe("http://sonarr.media.svc.cluster.local:8989/sonarr");
+  });
+
+  it("rewrites through the address map, keeping the URL base", () => {
+    expect(baseUrlOf(sonarr, APP_MODULES.sonarr, { "sonarr.media": "http://127.0.0.1:41000/" })).toBe("http://127.0.0.1:41000/sonarr");
+  });
+
+  it("picks the app's usual port of a multi-port Service and its :port key", () => {
+    const vpn = service("vpn", "gluetun", {
+      inClusterUrl: "http://vpn.media.svc.cluster.local:8888",
+      service: { name: "vpn", ports: [{ name: "http-proxy", port: 8888 }, { name: "control", port: 8000 }] },
+    });
+    expect(baseUrlOf(vpn, APP_MODULES.gluetun, {})).toBe("http://vpn.media.svc.cluster.local:8000");
+    expect(baseUrlOf(vpn, APP_MODULES.gluetun, { "vpn.media": "http://127.0.0.1:1", "vpn.media:8000": "http://127.0.0.1:2" })).toBe("http://127.0.0.1:2");
+  });
+
+  it("without Service or in-cluster URL falls back to the app's port", () => {
+    expect(baseUrlOf(service("jf", "jellyfin"), APP_MODULES.jellyfin, {})).toBe("http://jf.media.svc.cluster.local:8096");
+  });
+});
+
+describe("resolveApp credentials", () => {
+  it("reads the key from the default Secret", async () => {
+    const r = await resolveApp(service("sonarr", "sonarr"), deps());
+    expect(r?.target.apiKey).toBe("sonarr-key-0000000000000000");
+    expect(r?.credentialSource).toBe("Secret media/starr-secrets, key SONARR_API_KEY");
+    expect(r?.credentialProblem).toBeUndefined();
+  });
+
+  it("says exactly what is missing, without failing", async () => {
+    const r = await resolveApp(service("radarr", "radarr"), deps());
+    expect(r?.target.apiKey).toBeUndefined();
+    expect(r?.credentialProblem).toBe("API key missing: Secret media/starr-secrets has no RADARR_API_KEY");
+    const gone = await resolveApp(service("sonarr", "sonarr"), deps({ config: config({ apps: { secretRefs: { default: { namespace: "media", name: "nope" } } } }) }));
+    expect(gone?.credentialProblem).toBe("API key missing: Secret media/nope does not exist.");
+  });
+
+  it("a per-app Secret wins over the workload's variable and the default", async () => {
+    const cfg = config({ apps: { secretRefs: { default: { namespace: "media", name: "starr-secrets" }, radarr: { namespace: "media", name: "radarr-own" } } } });
+    const r = await resolveApp(service("radarr", "radarr"), deps({ config: cfg }, [{ name: "RADARR__AUTH__APIKEY", value: "literal" }]));
+    expect(r?.target.apiKey).toBe("radarr-own-key-000000000000");
+  });
+
+  it("understands the *__AUTH__APIKEY convention: a literal or a secretKeyRef", async () => {
+    const literal = await resolveApp(service("radarr", "radarr"), deps({}, [{ name: "RADARR__AUTH__APIKEY", value: "radarr-literal-key" }]));
+    expect(literal?.target.apiKey).toBe("radarr-literal-key");
+    expect(literal?.credentialSource).toBe("Deployment media/radarr, variable RADARR__AUTH__APIKEY");
+    const ref = await resolveApp(service("lidarr", "lidarr"), deps({}, [{ name: "LIDARR__AUTH__APIKEY", secretKeyRef: { name: "lidarr-env", key: "key" } }]));
+    expect(ref?.target.apiKey).toBe("lidarr-from-env-ref-00000000");
+    const missing = await resolveApp(service("lidarr", "lidarr"), deps({}, [{ name: "LIDARR__AUTH__APIKEY", secretKeyRef: { name: "lidarr-env", key: "other" } }]));
+    expect(missing?.credentialProblem).toBe("API key missing: Secret media/lidarr-env has no other (named by LIDARR__AUTH__APIKEY)");
+  });
+
+  it("apps.credentials from the panel's environment", async () => {
+    const cfg = config({ apps: { credentials: { sonarr: { apiKeyEnv: "MY_SONARR_KEY" }, qbittorrent: { username: "lab", passwordEnv: "QB_PW" } } } });
+    const s = await resolveApp(service("sonarr", "sonarr"), deps({ config: cfg, env: { MY_SONARR_KEY: "from-env" } }));
+    expect(s?.target.apiKey).toBe("from-env");
+    const unset = await resolveApp(service("sonarr", "sonarr"), deps({ config: cfg }));
+    expect(unset?.credentialProblem).toBe("API key missing: environment variable MY_SONARR_KEY is not set");
+    const q = await resolveApp(service("qbittorrent", "qbittorrent"), deps({ config: cfg, env: { QB_PW: "pw" } }));
+    expect(q?.target).toMatchObject({ username: "lab", password: "pw" });
+  });
+
+  it("qBittorrent's login from the Secret with the default user", async () => {
+    const q = await resolveApp(service("qbittorrent", "qbittorrent"), deps());
+    expect(q?.target).toMatchObject({ username: "admin", password: "qbit-pass" });
+  });
+
+  it("kinds without a module resolve to nothing; the fingerprint follows the credentials", async () => {
+    expect(await resolveApp(service("unpackerr", "unpackerr"), deps())).toBeUndefined();
+    const a = await resolveApp(service("radarr", "radarr"), deps({}, [{ name: "RADARR__AUTH__APIKEY", value: "one" }]));
+    const b = await resolveApp(service("radarr", "radarr"), deps({}, [{ name: "RADARR__AUTH__APIKEY", value: "two" }]));
+    expect(a?.fingerprint).not.toBe(b?.fingerprint);
+    expect(a?.fingerprint).not.toContain("one");
+    const instances = new AppInstances();
+    const first = instances.get(a!);
+    expect(instances.get(a!)).toBe(first);
+    expect(instances.get(b!)).not.toBe(first);
+    instances.prune([]);
+    expect(instances.size).toBe(0);
+  });
+});
