@@ -1,0 +1,73 @@
+import { z } from "zod";
+import { planHealthProbes } from "./plans/health-probes";
+import { planPrometheusScrape } from "./plans/prometheus-scrape";
+import { planUnpackerrWiring } from "./plans/unpackerr";
+import type { ChangeKind, ChangePlan, PlanContext } from "./types";
+
+const workloadTarget = z
+  .string()
+  .trim()
+  .min(1, "Name the workload.")
+  .max(128)
+  .regex(/^([a-z0-9]([-a-z0-9]*[a-z0-9])?\/)?[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, "Use namespace/name or a workload name.");
+
+/** What a person asks for: one of the change kinds with its input. Validated by every action. */
+export const changeRequestSchema = z.discriminatedUnion("kind", [
+  z.object({
+    kind: z.literal("health-probes"),
+    target: workloadTarget,
+    urlBase: z.string().trim().max(128).regex(/^(\/[\w.~-]*)*$/, "A URL base is a path such as /sonarr.").optional(),
+  }),
+  z.object({ kind: z.literal("unpackerr-wiring") }),
+  z.object({
+    kind: z.literal("prometheus-scrape"),
+    target: z
+      .string()
+      .trim()
+      .max(253)
+      .regex(/^[a-z0-9.-]+:\d{1,5}$/i, "Give the panel's address as host:port.")
+      .optional(),
+  }),
+]);
+
+export type ChangeRequest = z.infer<typeof changeRequestSchema>;
+
+/** Planning context plus what only some kinds need. */
+export type KindContext = PlanContext & { metricsTokenRequired?: boolean };
+
+interface ChangeKindSpec<K extends ChangeKind> {
+  /** Button text. */
+  label: (request: Extract<ChangeRequest, { kind: K }>) => string;
+  plan: (request: Extract<ChangeRequest, { kind: K }>, ctx: KindContext) => ChangePlan;
+}
+
+/** The one list of change kinds. */
+export const CHANGE_KIND_SPECS: { [K in ChangeKind]: ChangeKindSpec<K> } = {
+  "health-probes": {
+    label: (r) => `Add health probes to ${r.target.split("/").pop() ?? r.target}`,
+    plan: (r, ctx) => planHealthProbes({ target: r.target, urlBase: r.urlBase }, ctx),
+  },
+  "unpackerr-wiring": {
+    label: () => "Wire Unpackerr to Sonarr and Radarr",
+    plan: (_r, ctx) => planUnpackerrWiring(ctx),
+  },
+  "prometheus-scrape": {
+    label: () => "Scrape the panel's metrics in Prometheus",
+    plan: (r, ctx) => planPrometheusScrape({ target: r.target }, ctx),
+  },
+};
+
+/** The spec of a request's kind (the registry is keyed by kind, so this is the only lookup). */
+function specOf(request: ChangeRequest): ChangeKindSpec<ChangeKind> {
+  return CHANGE_KIND_SPECS[request.kind] as ChangeKindSpec<ChangeKind>;
+}
+
+/** Plans a request against the repository in `ctx`. Throws an AppError when it cannot be planned. */
+export function planChange(request: ChangeRequest, ctx: KindContext): ChangePlan {
+  return specOf(request).plan(request, ctx);
+}
+
+/** The button text of a request. */
+export function labelOf(request: ChangeRequest): string {
+  return specOf(request).label(request);
+}

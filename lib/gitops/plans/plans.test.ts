@@ -1,0 +1,164 @@
+import { parseAllDocuments, parse } from "yaml";
+import { describe, expect, it } from "vitest";
+import { planChange } from "../change-kinds";
+import { unifiedDiff } from "../diff";
+import { fixtureRepo } from "../fixture-repo.test-helper";
+import { renderedFiles, planAddResource } from "../kustomize";
+import { memoryRepo, type RepoView } from "../repo-view";
+import type { ChangePlan, PlanContext } from "../types";
+import { findWorkloads } from "../workloads";
+import { probeGaps } from "./health-probes";
+
+const repo = fixtureRepo();
+const ctx = (view: RepoView = repo): PlanContext => ({
+  repo: view,
+  appsPath: "apps",
+  secretRefs: { default: { namespace: "media", name: "starr-secrets" } },
+});
+
+/** The repository after applying a plan's files. */
+function applied(view: RepoView, plan: ChangePlan): RepoView {
+  const files: Record<string, string> = {};
+  for (const p of view.paths) {
+    const t = view.read(p);
+    if (t !== undefined) files[p] = t;
+  }
+  for (const f of plan.files) {
+    if (f.after === null) delete files[f.path];
+    else files[f.path] = f.after;
+  }
+  return memoryRepo(files, [...view.paths].filter((p) => view.read(p) === undefined));
+}
+
+function diffLinesOf(plan: ChangePlan): { added: string[]; removed: string[] } {
+  const lines = plan.files.flatMap((f) => unifiedDiff(f).split("\n")).filter((l) => !l.startsWith("+++") && !l.startsWith("---"));
+  return { added: lines.filter((l) => l.startsWith("+")), removed: lines.filter((l) => l.startsWith("-")) };
+}
+
+describe("workloads without probes in the fixture", () => {
+  it("jellyfin and qbittorrent have none (and the *arr apps have theirs)", () => {
+    const gaps = findWorkloads(repo, "apps").filter((w) => probeGaps(w).length > 0).map((w) => `${w.namespace}/${w.name}`);
+    expect(gaps).toEqual(expect.arrayContaining(["media/jellyfin", "qbittorrent/qbittorrent"]));
+    expect(gaps).not.toContain("media/sonarr");
+  });
+});
+
+describe("health probes", () => {
+  it("jellyfin: liveness and readiness on /health, port 8096; only those lines change", () => {
+    const plan = planChange({ kind: "health-probes", target: "media/jellyfin" }, ctx());
+    expect(plan.files.map((f) => f.path)).toEqual(["apps/media-services/jellyfin/deployment.yaml"]);
+    const { added, removed } = diffLinesOf(plan);
+    expect(removed).toEqual([]);
+    expect(added.join("\n")).toBe(
+      [
+        "+        livenessProbe:",
+        "+          httpGet:",
+        "+            path: /health",
+        "+            port: 8096",
+        "+          initialDelaySeconds: 60",
+        "+          periodSeconds: 30",
+        "+          timeoutSeconds: 10",
+        "+          failureThreshold: 3",
+        "+        readinessProbe:",
+        "+          httpGet:",
+        "+            path: /health",
+        "+            port: 8096",
+        "+          initialDelaySeconds: 10",
+        "+          periodSeconds: 10",
+        "+          timeoutSeconds: 5",
+        "+          failureThreshold: 3",
+      ].join("\n"),
+    );
+    expect(plan.key).toBe("health-probes:media/jellyfin");
+    expect(plan.notes.join(" ")).toContain('URL base "/" from ConfigMap key network.xml_NetworkConfiguration_BaseUrl');
+    // A second plan on the result is "already so".
+    const again = planChange({ kind: "health-probes", target: "jellyfin" }, ctx(applied(repo, plan)));
+    expect(again.files).toEqual([]);
+    expect(again.alreadySo).toContain("already has readiness and liveness probes");
+  });
+
+  it("qbittorrent: the WebUI page for qBittorrent and Gluetun's own check for the VPN sidecar", () => {
+    const plan = planChange({ kind: "health-probes", target: "qbittorrent/qbittorrent" }, ctx());
+    const after = plan.files[0]?.after ?? "";
+    const deployment = parseAllDocuments(after)[0]?.toJS() as { spec: { template: { spec: { containers: Array<Record<string, unknown>> } } } };
+    const [vpn, qbit] = deployment.spec.template.spec.containers;
+    expect(vpn?.livenessProbe).toMatchObject({ exec: { command: ["/gluetun-entrypoint", "healthcheck"] } });
+    expect(qbit?.readinessProbe).toMatchObject({ httpGet: { path: "/", port: 8080 } });
+    expect(diffLinesOf(plan).removed).toEqual([]);
+  });
+
+  it("the *arr URL base comes from the init container (sonarr already has probes: already so)", () => {
+    const plan = planChange({ kind: "health-probes", target: "sonarr" }, ctx());
+    expect(plan.files).toEqual([]);
+    const stripped = memoryRepo({
+      "apps/s/deploy.yaml": (repo.read("apps/media-services/starr/sonarr-deployment.yaml") ?? "").replace(/\n        (liveness|readiness)Probe:\n(          .*\n)+/g, "\n"),
+    });
+    const fresh = planChange({ kind: "health-probes", target: "media/sonarr" }, ctx(stripped));
+    expect(fresh.files[0]?.after).toContain("path: /sonarr/ping");
+  });
+
+  it("refuses unknown targets and unknown apps", () => {
+    expect(() => planChange({ kind: "health-probes", target: "media/nothing" }, ctx())).toThrow(/No Deployment, StatefulSet or DaemonSet named media\/nothing/);
+    expect(() => planChange({ kind: "health-probes", target: "media/unpackerr" }, ctx())).toThrow(/knows no health endpoint/);
+  });
+});
+
+describe("kustomize layout", () => {
+  it("knows which files each Argo CD source renders", () => {
+    expect(renderedFiles(repo, "apps/media-services/jellyfin").has("apps/media-services/jellyfin/deployment.yaml")).toBe(true);
+    expect(renderedFiles(repo, "apps/media-services/jellyfin").has("apps/media-services/jellyfin/network.xml")).toBe(true);
+    // The media-services app renders starr/ only: jellyfin is deployed by its own Application.
+    expect(renderedFiles(repo, "apps/media-services").has("apps/media-services/jellyfin/deployment.yaml")).toBe(false);
+    expect(renderedFiles(repo, "apps/media-services").has("apps/media-services/starr/sonarr-deployment.yaml")).toBe(true);
+    expect(renderedFiles(repo, "apps/media-services").has("apps/media-services/starr/unpackerr-deployment.yaml")).toBe(false);
+  });
+
+  it("adds a new resource to the kustomization of its folder", () => {
+    const edit = planAddResource(repo, "apps/media-services/starr/unpackerr-deployment.yaml");
+    expect(edit?.path).toBe("apps/media-services/starr/kustomization.yaml");
+    expect(edit?.after?.endsWith("- jellyseerr-ingress.yaml\n- unpackerr-deployment.yaml\n")).toBe(true);
+    expect(planAddResource(repo, "apps/media-services/starr/sonarr-deployment.yaml")).toBeUndefined();
+  });
+});
+
+describe("unpackerr wiring", () => {
+  const plan = planChange({ kind: "unpackerr-wiring" }, ctx());
+
+  it("deploys it with URLs carrying the URL base and keys from the Secret; the placeholder Secret moves out", () => {
+    expect(plan.files.map((f) => f.path)).toEqual([
+      "apps/media-services/starr/unpackerr-deployment.yaml",
+      "apps/media-services/starr/kustomization.yaml",
+      "apps/media-services/starr/starr-secrets.example.yaml",
+    ]);
+    const deployment = parse(plan.files[0]?.after ?? "") as { kind: string; spec: { template: { spec: { containers: Array<{ env: Array<Record<string, unknown>> }> } } } };
+    expect(deployment.kind).toBe("Deployment");
+    const env = deployment.spec.template.spec.containers[0]?.env ?? [];
+    expect(env.find((e) => e.name === "UN_SONARR_0_URL")).toEqual({ name: "UN_SONARR_0_URL", value: "http://sonarr.media.svc.cluster.local:8989/sonarr" });
+    expect(env.find((e) => e.name === "UN_RADARR_0_URL")).toEqual({ name: "UN_RADARR_0_URL", value: "http://radarr.media.svc.cluster.local:7878/radarr" });
+    expect(env.find((e) => e.name === "UN_SONARR_0_API_KEY")).toEqual({ name: "UN_SONARR_0_API_KEY", valueFrom: { secretKeyRef: { name: "starr-secrets", key: "SONARR_API_KEY" } } });
+    expect(plan.files[0]?.after).not.toContain("kind: Secret");
+    expect(plan.files[2]?.before).toBeNull();
+    expect(plan.files[2]?.after).toContain('SONARR_API_KEY: ""     # Base64 encoded API key');
+    expect(plan.notes.join(" ")).toContain(`UN_SONARR_0_URL was http://sonarr.media.svc.cluster.local:8989 (from ConfigMap starr-common-config key SONARR_URL); Sonarr serves under "/sonarr"`);
+  });
+
+  it("is already so once applied", () => {
+    const again = planChange({ kind: "unpackerr-wiring" }, ctx(applied(repo, plan)));
+    expect(again.files).toEqual([]);
+    expect(again.alreadySo).toContain("already deployed and wired");
+  });
+});
+
+describe("prometheus scrape", () => {
+  it("appends a job for /api/metrics to prometheus.yml in the ConfigMap, then is already so", () => {
+    const plan = planChange({ kind: "prometheus-scrape" }, ctx());
+    expect(plan.files.map((f) => f.path)).toEqual(["apps/infrastructure/monitoring/prometheus-configmap.yaml"]);
+    const { added, removed } = diffLinesOf(plan);
+    expect(removed).toEqual([]);
+    expect(added).toContain("+      - job_name: k8s-nas-panel");
+    expect(added).toContain("+        metrics_path: /api/metrics");
+    expect(added).toContain("+          - k8s-nas-panel.k8s-nas-panel.svc.cluster.local:80");
+    const again = planChange({ kind: "prometheus-scrape" }, ctx(applied(repo, plan)));
+    expect(again.alreadySo).toContain("already has a scrape job");
+  });
+});
