@@ -117,6 +117,14 @@ export const panelConfigSchema = z.strictObject({
       /** Forge API base URL (GitHub Enterprise, Gitea); derived from `repoUrl` when not set. */
       apiUrl: httpUrl.optional(),
       tokenEnv: envName.default("GITOPS_TOKEN"),
+      /** User name for HTTPS Git with basic authentication (GitHub accepts any name with a token). */
+      username: z.string().min(1).max(128).default("x-access-token"),
+      /** Variable with the HTTPS Git password when it is not the forge token (`tokenEnv`). */
+      passwordEnv: envName.optional(),
+      /** Variable with an SSH private key (deploy key) for `git@host:owner/repo.git` URLs. */
+      sshKeyEnv: envName.optional(),
+      /** How often the Changes page re-reads pull requests and Argo CD, in seconds. */
+      pollSeconds: z.number().int().min(5).max(3600).default(30),
       author: z
         .strictObject({ name: z.string().min(1), email: z.string().email() })
         .default({ name: "k8s-nas-panel", email: "k8s-nas-panel@noreply.local" }),
