@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { APP_KINDS } from "./services";
 
 /**
  * The panel's configuration file (YAML, path in `PANEL_CONFIG`). Secrets never live here: the file names
@@ -70,6 +71,23 @@ export const panelConfigSchema = z.strictObject({
       namespaces: z.array(namespaceName).default(["media", "qbittorrent", "monitoring", "homepage", "argocd"]),
       /** Timeout of a single API call, in milliseconds. */
       requestTimeoutMs: z.number().int().min(100).max(120_000).default(10_000),
+      /**
+       * How the informers watch: `namespaces` opens one watch per kind and namespace (works with a Role
+       * per namespace); `cluster` opens one cluster-wide watch per kind and keeps the listed namespaces.
+       */
+      watchScope: z.enum(["namespaces", "cluster"]).default("namespaces"),
+    })
+    .prefault({}),
+  discovery: z
+    .strictObject({
+      /** App kind of a workload, by `<namespace>/<workload>`; wins over the annotation and the image. */
+      kindOverrides: z
+        .record(z.string().regex(/^[a-z0-9-]+\/[a-z0-9.-]+$/, "keys must look like namespace/workload"), z.enum(APP_KINDS))
+        .default({}),
+      /** How long a request waits for the informers' first sync before answering with what they have. */
+      syncTimeoutMs: z.number().int().min(0).max(60_000).default(5_000),
+      /** Namespace of the Argo CD Applications named by `argocd.argoproj.io/instance` labels. */
+      argocdNamespace: namespaceName.default("argocd"),
     })
     .prefault({}),
   /**
