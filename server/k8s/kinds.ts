@@ -1,0 +1,39 @@
+import "server-only";
+import type { ClusterSnapshot } from "@/lib/k8s/types";
+
+/**
+ * The kinds discovery watches, each a tiny descriptor: where its REST path lives and which snapshot
+ * list it fills. Events are core/v1 (the same objects events.k8s.io/v1 serves; core/v1 supports the
+ * `type=Warning` field selector, so only warnings are cached).
+ */
+export interface KindDescriptor {
+  /** Key in KubeState.kinds and in change notifications; also the ClusterSnapshot field. */
+  name: keyof ClusterSnapshot;
+  /** `""` for the core group. */
+  group: string;
+  version: string;
+  /** Resource name in the path. */
+  plural: string;
+  fieldSelector?: string;
+}
+
+export const INFORMER_KINDS: readonly KindDescriptor[] = [
+  { name: "deployments", group: "apps", version: "v1", plural: "deployments" },
+  { name: "statefulsets", group: "apps", version: "v1", plural: "statefulsets" },
+  { name: "daemonsets", group: "apps", version: "v1", plural: "daemonsets" },
+  { name: "replicasets", group: "apps", version: "v1", plural: "replicasets" },
+  { name: "pods", group: "", version: "v1", plural: "pods" },
+  { name: "services", group: "", version: "v1", plural: "services" },
+  { name: "ingresses", group: "networking.k8s.io", version: "v1", plural: "ingresses" },
+  { name: "pvcs", group: "", version: "v1", plural: "persistentvolumeclaims" },
+  { name: "events", group: "", version: "v1", plural: "events", fieldSelector: "type=Warning" },
+];
+
+/** Names of the kinds, as reported in KubeState and change notifications. */
+export type InformerKind = KindDescriptor["name"];
+
+/** REST path of a kind, in one namespace or cluster-wide. */
+export function kindPath(kind: KindDescriptor, namespace?: string): string {
+  const base = kind.group === "" ? `/api/${kind.version}` : `/apis/${kind.group}/${kind.version}`;
+  return namespace ? `${base}/namespaces/${namespace}/${kind.plural}` : `${base}/${kind.plural}`;
+}
