@@ -1,0 +1,157 @@
+import "server-only";
+import { deriveServices } from "@/lib/k8s/derive";
+import { updateRestartHistory, type RestartHistory } from "@/lib/k8s/restarts";
+import type { DiscoveredService } from "@/lib/services";
+import { getConfig } from "@/server/config/load";
+import { logger } from "@/server/observability/logger";
+import { getInformers, type InformerSet, type KubeState } from "./informers";
+
+/**
+ * Discovery: the services of the watched namespaces, derived from the informers' caches by the pure
+ * join of lib/k8s/derive. No API call per request: a request waits (once, bounded) for the first
+ * sync, then reads the caches; the derived list is reused until a cache changes.
+ */
+
+export interface DiscoveryOptions {
+  /** `discovery.kindOverrides`. */
+  kindOverrides?: Readonly<Record<string, string>>;
+  /** How long the first request waits for the caches (ms). */
+  syncTimeoutMs?: number;
+  /** `discovery.argocdNamespace`. */
+  argocdNamespace?: string;
+  /** A derived list older than this is derived again even without a change (restarts in the last hour age). */
+  maxAgeMs?: number;
+}
+
+/** Listener of the services list; called after a change in the cluster changed what discovery reports. */
+export type ServicesListener = (services: DiscoveredService[]) => void;
+
+const log = logger.child({ component: "k8s-discovery" });
+
+/** Discovery over one informer set. */
+export class Discovery {
+  private history: RestartHistory = new Map();
+  private derived: { version: number; at: number; services: DiscoveredService[]; fingerprint: string } | undefined;
+  private readonly listeners = new Set<ServicesListener>();
+  /** Fingerprint of the list the listeners last saw. */
+  private notified: string | undefined;
+  private readonly unsubscribe: () => void;
+
+  constructor(
+    readonly informers: InformerSet,
+    private readonly options: DiscoveryOptions = {},
+  ) {
+    this.unsubscribe = informers.onChange((kinds) => this.onInformerChange(kinds));
+  }
+
+  private onInformerChange(kinds: string[]): void {
+    if (kinds.includes("pods")) this.history = updateRestartHistory(this.history, this.informers.snapshot().pods, Date.now());
+    if (this.listeners.size === 0) return;
+    const services = this.derive();
+    const fingerprint = this.derived?.fingerprint;
+    if (fingerprint === this.notified) return;
+    this.notified = fingerprint;
+    for (const l of this.listeners) {
+      try {
+        l(services);
+      } catch (error) {
+        log.error({ err: error }, "a services listener failed");
+      }
+    }
+  }
+
+  private derive(): DiscoveredService[] {
+    const version = this.informers.version;
+    const now = Date.now();
+    if (this.derived && this.derived.version === version && now - this.derived.at < (this.options.maxAgeMs ?? 15_000)) return this.derived.services;
+    const snapshot = this.informers.snapshot();
+    if (this.history.size === 0 && snapshot.pods.length > 0) this.history = updateRestartHistory(this.history, snapshot.pods, now);
+    const services = deriveServices(snapshot, {
+      now,
+      restartHistory: this.history,
+      ...(this.options.kindOverrides ? { kindOverrides: this.options.kindOverrides } : {}),
+      ...(this.options.argocdNamespace ? { argocdNamespace: this.options.argocdNamespace } : {}),
+    });
+    this.derived = { version, at: now, services, fingerprint: JSON.stringify(services) };
+    return services;
+  }
+
+  /** Every discovered service, sorted by namespace then name. Never throws; an unreachable cluster gives what the caches hold. */
+  async listServices(): Promise<DiscoveredService[]> {
+    if (!this.informers.synced) await this.informers.waitForSync(this.options.syncTimeoutMs ?? 5_000);
+    return this.derive();
+  }
+
+  /** One service by id (`namespace/name`). */
+  async getService(id: string): Promise<DiscoveredService | undefined> {
+    return (await this.listServices()).find((s) => s.id === id);
+  }
+
+  /** Connection and per-kind state of the caches. */
+  getKubeState(): KubeState {
+    return this.informers.state();
+  }
+
+  /** Subscribes to changes of the services list; returns the unsubscribe function. */
+  onServicesChanged(listener: ServicesListener): () => void {
+    this.listeners.add(listener);
+    if (this.notified === undefined) {
+      this.derive();
+      this.notified = this.derived?.fingerprint;
+    }
+    return () => {
+      this.listeners.delete(listener);
+    };
+  }
+
+  /** Detaches from the informers. */
+  close(): void {
+    this.unsubscribe();
+    this.listeners.clear();
+  }
+}
+
+/** Discovery over an informer set (tests, tools). */
+export function createDiscovery(informers: InformerSet, options: DiscoveryOptions = {}): Discovery {
+  return new Discovery(informers, options);
+}
+
+const holder = globalThis as typeof globalThis & { __panelDiscovery?: Discovery };
+
+/** The process-wide discovery over the process-wide informers, configured from `discovery.*`. */
+export function getDiscovery(): Discovery {
+  if (holder.__panelDiscovery) return holder.__panelDiscovery;
+  const { discovery } = getConfig();
+  holder.__panelDiscovery = new Discovery(getInformers(), {
+    kindOverrides: discovery.kindOverrides,
+    syncTimeoutMs: discovery.syncTimeoutMs,
+    argocdNamespace: discovery.argocdNamespace,
+  });
+  return holder.__panelDiscovery;
+}
+
+/** Forgets the process-wide discovery (tests, shutdown); the informers are stopped separately. */
+export function resetDiscovery(): void {
+  holder.__panelDiscovery?.close();
+  holder.__panelDiscovery = undefined;
+}
+
+/** Every discovered service, sorted by namespace/name (waits for the first sync, bounded by `discovery.syncTimeoutMs`). */
+export function listServices(): Promise<DiscoveredService[]> {
+  return getDiscovery().listServices();
+}
+
+/** One discovered service by id (`namespace/name`). */
+export function getService(id: string): Promise<DiscoveredService | undefined> {
+  return getDiscovery().getService(id);
+}
+
+/** `{ connected, message, kinds: { pods: { synced, error? }, ... } }` of the process-wide caches. */
+export function getKubeState(): KubeState {
+  return getDiscovery().getKubeState();
+}
+
+/** Subscribes to changes of the discovered services (after the informers' ~200 ms debounce). */
+export function onServicesChanged(listener: ServicesListener): () => void {
+  return getDiscovery().onServicesChanged(listener);
+}
