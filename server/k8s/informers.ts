@@ -5,8 +5,10 @@ import { emptySnapshot, type ClusterSnapshot, type KubeObject } from "@/lib/k8s/
 import { applyWatchEvent, sameObjects, type WatchEvent } from "@/lib/k8s/watch";
 import { getConfig } from "@/server/config/load";
 import { logger } from "@/server/observability/logger";
+import { getRegistry } from "@/server/observability/metrics";
 import { getKubeConfig } from "./client";
 import { INFORMER_KINDS, kindPath, type InformerKind, type KindDescriptor } from "./kinds";
+import { registerKubeMetrics } from "./metrics";
 import { KubeRequestError, kubeList, kubeWatch } from "./rest";
 
 /**
@@ -458,6 +460,7 @@ export function getInformers(): InformerSet {
     notConfiguredMessage,
   });
   holder.__panelInformers = set;
+  registerKubeMetrics(getRegistry(), () => holder.__panelInformers);
   set.start();
   return set;
 }
