@@ -181,6 +181,53 @@ export const panelConfigSchema = z.strictObject({
       rollupRetentionDays: z.number().int().min(1).max(3650).default(90),
     })
     .prefault({}),
+  integrations: z
+    .strictObject({
+      /** Download category each app uses in qBittorrent and SABnzbd. */
+      categories: z
+        .strictObject({
+          sonarr: z.string().min(1).max(64).default("tv"),
+          radarr: z.string().min(1).max(64).default("movies"),
+          lidarr: z.string().min(1).max(64).default("music"),
+        })
+        .prefault({}),
+      /** Root folder created when an app has none (an existing one is kept, whatever its path). */
+      rootFolders: z
+        .strictObject({
+          sonarr: z.string().regex(/^\//, "must be an absolute path").default("/data/media/tv"),
+          radarr: z.string().regex(/^\//, "must be an absolute path").default("/data/media/movies"),
+          lidarr: z.string().regex(/^\//, "must be an absolute path").default("/data/media/music"),
+        })
+        .prefault({}),
+      /** Prowlarr's sync level for the applications it creates. */
+      prowlarrSyncLevel: z.enum(["fullSync", "addOnly", "disabled"]).default("fullSync"),
+      /** Timeout of one request to an app while reading or fixing links (tests can be slow), in milliseconds. */
+      requestTimeoutMs: z.number().int().min(500).max(120_000).default(15_000),
+      /** How long a failed download-client test is reused before the app is asked to log in again, in seconds. */
+      failedTestCacheSeconds: z.number().int().min(0).max(3600).default(60),
+      vpn: z
+        .strictObject({
+          /** Addresses (or CIDR ranges) the download clients' traffic must never exit from: the home connection. */
+          mustDifferFrom: z.array(z.string().min(1)).default([]),
+          /** URL answering the cluster's own egress address as plain text (e.g. https://api.ipify.org); the VPN exit must differ. */
+          egressIpUrl: httpUrl.optional(),
+          /** Countries the VPN exit must be in (Gluetun's `country`); empty: not checked. */
+          expectedCountries: z.array(z.string().min(1)).default([]),
+          /** IPv4 ranges (CIDR) the VPN exit must be in; empty: not checked. */
+          expectedRanges: z.array(z.string().min(1)).default([]),
+          /** Variable with the Gluetun control-server API key for every Gluetun without its own entry. */
+          apiKeyEnv: envName.optional(),
+          /** Per workload (`namespace/name`) with a Gluetun sidecar: the variable holding its control-server key. */
+          controlServers: z
+            .record(
+              z.string().regex(/^[a-z0-9-]+\/[a-z0-9.-]+$/, "keys must look like namespace/workload"),
+              z.strictObject({ apiKeyEnv: envName.optional(), port: z.number().int().min(1).max(65535).default(8000) }),
+            )
+            .default({}),
+        })
+        .prefault({}),
+    })
+    .prefault({}),
   metrics: z
     .strictObject({
       /** When set, `/api/metrics` requires `Authorization: Bearer <value of this variable>`. */
