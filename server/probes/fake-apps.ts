@@ -1,5 +1,6 @@
 import "server-only";
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
+import type { AppKind, DiscoveredService } from "@/lib/services";
 
 /**
  * Small HTTP servers on 127.0.0.1 standing in for apps, for the unit tests of the clients and the
@@ -119,4 +120,52 @@ export function fakeArrHandler(options: FakeArrOptions = {}): FakeHandler {
     if (path === "/api/v3/health") return { json: (options.health ?? []).map((h, id) => ({ id, ...h })), delayMs };
     return { status: 404, delayMs };
   };
+}
+
+/** A fleet of fake Sonarr instances, some of which hang, with the services discovery would report. */
+export interface FakeFleet {
+  apps: FakeApp[];
+  services: DiscoveredService[];
+  /** `sonarr-N.media` -> the fake app's URL. */
+  addressMap: Record<string, string>;
+  close(): Promise<void>;
+}
+
+/** A discovered service as discovery reports a ready, single-replica workload. */
+export function fakeService(name: string, appKind: AppKind, over: Partial<DiscoveredService> = {}): DiscoveredService {
+  return {
+    id: `media/${name}`,
+    namespace: "media",
+    name,
+    workloadKind: "Deployment",
+    appKind,
+    kindSource: "image",
+    displayName: name,
+    images: [],
+    service: { name, ports: [{ name: "http", port: 8989 }] },
+    urlBase: "",
+    inClusterUrl: `http://${name}.media.svc.cluster.local:8989`,
+    ingressUrls: [],
+    pvcs: [],
+    kube: {
+      desired: 1,
+      ready: 1,
+      available: 1,
+      updated: 1,
+      pods: [{ name: `${name}-0`, phase: "Running", ready: true, restarts: 0, restartsLastHour: 0, containers: [{ name, image: "linuxserver/sonarr", ready: true, restarts: 0, sidecar: false }] }],
+      warnings: [],
+      conditions: [],
+    },
+    ...over,
+  };
+}
+
+/** Starts `count` fake Sonarr apps on loopback; the first `hanging` never answer. */
+export async function startFakeFleet(options: { count: number; hanging: number; apiKey: string }): Promise<FakeFleet> {
+  const apps = await Promise.all(
+    Array.from({ length: options.count }, (_, i) => startFakeApp(fakeArrHandler({ apiKey: options.apiKey, hang: i < options.hanging, version: `4.0.${i}` }))),
+  );
+  const services = apps.map((_, i) => fakeService(`sonarr-${String(i).padStart(2, "0")}`, "sonarr"));
+  const addressMap = Object.fromEntries(services.map((s, i) => [`${s.name}.media`, apps[i]?.url ?? ""]));
+  return { apps, services, addressMap, close: async () => void (await Promise.all(apps.map((a) => a.close()))) };
 }

@@ -1,0 +1,123 @@
+import "server-only";
+import type { KubeConfig } from "@kubernetes/client-node";
+import type { DiscoveredService } from "@/lib/services";
+import { getAppInstances } from "@/server/apps/instances";
+import { createWorkloadEnvReader, resolveApp, type ResolveDeps } from "@/server/apps/resolve";
+import { getConfig } from "@/server/config/load";
+import { getDb } from "@/server/db";
+import { getKubeConfig } from "@/server/k8s/client";
+import { listServices, onServicesChanged } from "@/server/k8s/discovery";
+import { readSecretValue } from "@/server/k8s/secrets";
+import { logger } from "@/server/observability/logger";
+import { getRegistry } from "@/server/observability/metrics";
+import { Prober, proberSettingsOf, type ProbeListener, type ServiceProbeResult, type SweepResult } from "./prober";
+
+/**
+ * The panel's one prober, wired to discovery, the Secrets, SQLite and the metrics registry. Start it
+ * once from the panel's start-up (`startProber()`); it keeps probing with no browser open. A change in
+ * the cluster (a workload scaled, a pod crashing) updates the verdicts at once and probes the changed
+ * services' apps within a second, without waiting for the next sweep.
+ */
+
+const log = logger.child({ component: "prober" });
+const holder = globalThis as typeof globalThis & { __panelProber?: Prober; __panelProberWatch?: boolean };
+
+function createPanelProber(): Prober {
+  const config = getConfig();
+  let kc: KubeConfig | null = null;
+  try {
+    kc = getKubeConfig();
+  } catch {
+    kc = null;
+  }
+  const settings = proberSettingsOf(config);
+  const resolveDeps: ResolveDeps = {
+    config,
+    readSecretValue,
+    readWorkloadEnv: createWorkloadEnvReader(kc),
+    env: process.env,
+    timeoutMs: settings.timeoutMs,
+  };
+  return new Prober(
+    {
+      listServices,
+      resolve: (service) => resolveApp(service, resolveDeps),
+      db: getDb(),
+      registry: getRegistry(),
+      instances: getAppInstances(),
+      log: (level, message, fields) => log[level](fields ?? {}, message),
+    },
+    settings,
+  );
+}
+
+/** The process-wide prober (created, not started, on first use). */
+export function getProber(): Prober {
+  holder.__panelProber ??= createPanelProber();
+  return holder.__panelProber;
+}
+
+/** Follows discovery: refreshes verdicts at once and probes the changed services' apps. */
+function watchDiscovery(prober: Prober): void {
+  if (holder.__panelProberWatch) return;
+  holder.__panelProberWatch = true;
+  const seen = new Map<string, string>();
+  let pending = new Set<string>();
+  let timer: NodeJS.Timeout | undefined;
+  const listener = (services: DiscoveredService[]): void => {
+    for (const s of services) {
+      const kube = JSON.stringify(s.kube);
+      if (seen.has(s.id) && seen.get(s.id) !== kube) pending.add(s.id);
+      seen.set(s.id, kube);
+    }
+    prober.refreshVerdicts(services);
+    if (pending.size > 0 && !timer) {
+      timer = setTimeout(() => {
+        const ids = [...pending];
+        pending = new Set();
+        timer = undefined;
+        prober.probeNow(ids).catch((error: unknown) => log.warn({ err: (error as Error).message }, "probe after a cluster change failed"));
+      }, 500);
+      timer.unref?.();
+    }
+    // Discovery may hand a listener one change only: subscribe again (adding the same function twice is a no-op).
+    setTimeout(() => onServicesChanged(listener), 0).unref?.();
+  };
+  onServicesChanged(listener);
+}
+
+/**
+ * Starts the prober loop (idempotent): a sweep now, then every `health.probeIntervalSeconds`. Called
+ * from the panel's start-up.
+ */
+export function startProber(): Prober {
+  const prober = getProber();
+  if (!prober.isRunning) {
+    prober.start();
+    watchDiscovery(prober);
+    log.info({ settings: proberSettingsOf(getConfig()) }, "prober started");
+  }
+  return prober;
+}
+
+/** Stops the loop (shutdown, tests). */
+export async function stopProber(): Promise<void> {
+  await holder.__panelProber?.stop();
+}
+
+/** Probes every service (or the given ids) now and returns the sweep. */
+export function probeNow(serviceIds?: readonly string[]): Promise<SweepResult> {
+  return getProber().probeNow(serviceIds);
+}
+
+/** The latest probe result of every service. */
+export function getLatestResults(): Map<string, ServiceProbeResult> {
+  return getProber().getLatestResults();
+}
+
+/** Subscribes to probe results (each sweep, each targeted probe, each verdict refresh). */
+export function onProbeResults(listener: ProbeListener): () => void {
+  return getProber().onProbeResults(listener);
+}
+
+export type { ProbeListener, ServiceProbeResult, SweepResult } from "./prober";
