@@ -1,0 +1,144 @@
+import "server-only";
+import { execFile, type ExecFileException } from "node:child_process";
+import { AppError } from "@/lib/errors";
+
+/** How git authenticates to the remote. Secrets travel in the child's environment only. */
+export type GitAuth =
+  | { type: "none" }
+  /** HTTP(S) basic authentication (a forge token as the password). */
+  | { type: "basic"; username: string; password: string }
+  /** SSH with a private key file (written by the caller, mode 0600) and a known_hosts file. */
+  | { type: "ssh"; keyFile: string; knownHostsFile: string };
+
+/** One git invocation. */
+export interface GitCall {
+  args: string[];
+  cwd?: string;
+  /** Milliseconds before the process is killed. */
+  timeoutMs: number;
+  /** Authentication for commands that talk to `remoteUrl`. */
+  auth?: GitAuth;
+  remoteUrl?: string;
+  env?: Record<string, string>;
+  input?: string;
+}
+
+/** A failed git command: exit code and the (secret-free) stderr. */
+export class GitCommandError extends Error {
+  constructor(
+    readonly args: string[],
+    readonly exitCode: number | null,
+    readonly stderr: string,
+    readonly timedOut: boolean,
+  ) {
+    super(`git ${args[0] ?? ""} failed${timedOut ? " (timed out)" : ""}: ${stderr.trim().split("\n").slice(-3).join(" | ")}`);
+    this.name = "GitCommandError";
+  }
+}
+
+/** Removes secrets from git output: authorization headers and the given values. */
+export function scrubSecrets(text: string, secrets: readonly string[]): string {
+  let out = text.replace(/(authorization:\s*)(basic|bearer|token)\s+\S+/gi, "$1$2 [redacted]");
+  for (const s of secrets) if (s.length >= 4) out = out.split(s).join("[redacted]");
+  return out.replace(/(https?:\/\/)[^/@\s]+@/g, "$1");
+}
+
+/**
+ * The environment of a git child process: no system or user configuration, no prompts, and the
+ * credentials as configuration passed through the environment (`GIT_CONFIG_COUNT`), scoped to the
+ * remote URL: never on the command line (visible in `ps`), in the remote URL, or on disk.
+ */
+export function gitEnv(call: Pick<GitCall, "auth" | "remoteUrl" | "env">): Record<string, string> {
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? "/usr/bin:/bin",
+    HOME: process.env.HOME ?? "/tmp",
+    LANG: "C",
+    LC_ALL: "C",
+    GIT_TERMINAL_PROMPT: "0",
+    GIT_CONFIG_NOSYSTEM: "1",
+    GIT_CONFIG_GLOBAL: "/dev/null",
+    GIT_ASKPASS: "/bin/false",
+    SSH_ASKPASS: "/bin/false",
+    ...(process.env.TMPDIR ? { TMPDIR: process.env.TMPDIR } : {}),
+  };
+  const config: Array<[string, string]> = [["credential.helper", ""]];
+  const auth = call.auth;
+  if (auth?.type === "basic" && call.remoteUrl) {
+    const value = Buffer.from(`${auth.username}:${auth.password}`).toString("base64");
+    config.push([`http.${call.remoteUrl}.extraHeader`, `Authorization: Basic ${value}`]);
+  }
+  if (auth?.type === "ssh") {
+    const quote = (p: string) => `'${p.replace(/'/g, "'\\''")}'`;
+    env.GIT_SSH_COMMAND = `ssh -i ${quote(auth.keyFile)} -o IdentitiesOnly=yes -o BatchMode=yes -o StrictHostKeyChecking=accept-new -o UserKnownHostsFile=${quote(auth.knownHostsFile)}`;
+  }
+  env.GIT_CONFIG_COUNT = String(config.length);
+  config.forEach(([key, value], i) => {
+    env[`GIT_CONFIG_KEY_${i}`] = key;
+    env[`GIT_CONFIG_VALUE_${i}`] = value;
+  });
+  return { ...env, ...call.env };
+}
+
+function secretsOf(auth: GitAuth | undefined): string[] {
+  if (auth?.type !== "basic") return [];
+  return [auth.password, Buffer.from(`${auth.username}:${auth.password}`).toString("base64")];
+}
+
+/** Runs git and resolves with its stdout; rejects with a {@link GitCommandError} (secrets removed). */
+export async function runGit(call: GitCall): Promise<string> {
+  return (await runGitBuffer(call)).toString("utf8");
+}
+
+/** Like {@link runGit}, with stdout as bytes (for `cat-file --batch`). */
+export function runGitBuffer(call: GitCall): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const child = execFile(
+      "git",
+      call.args,
+      { cwd: call.cwd, env: gitEnv(call) as NodeJS.ProcessEnv, timeout: call.timeoutMs, killSignal: "SIGKILL", maxBuffer: 256 * 1024 * 1024, encoding: "buffer" },
+      (error: ExecFileException | null, stdout: Buffer, stderr: Buffer) => {
+        if (!error) {
+          resolve(stdout);
+          return;
+        }
+        const secrets = secretsOf(call.auth);
+        const timedOut = error.killed === true;
+        if (error.code === "ENOENT") {
+          reject(new AppError("internal", "The git program is not installed where the panel runs (it needs the git package).", { source: "git" }));
+          return;
+        }
+        const code = typeof error.code === "number" ? error.code : null;
+        const text = stderr.length > 0 ? stderr.toString("utf8") : error.message;
+        reject(new GitCommandError(call.args, code, scrubSecrets(text, secrets), timedOut));
+      },
+    );
+    if (call.input !== undefined) child.stdin?.end(call.input);
+    else child.stdin?.end();
+  });
+}
+
+/**
+ * Turns a failed network command (clone, fetch, push, ls-remote) into an AppError with a message a
+ * person can act on. `what` names the repository (without credentials); `credentialHint` says where
+ * the credentials come from.
+ */
+export function networkError(error: unknown, what: string, credentialHint: string): AppError {
+  if (!(error instanceof GitCommandError)) return error instanceof AppError ? error : new AppError("internal", `git failed on ${what}.`, { source: "git", cause: error });
+  const stderr = error.stderr;
+  if (error.timedOut) return new AppError("timeout", `The GitOps repository ${what} did not answer in time.`, { source: "git", cause: error });
+  if (/Authentication failed|could not read (Username|Password)|terminal prompts disabled|returned error: 40[13]|HTTP 40[13]|Permission denied \(publickey|access denied|not authorized/i.test(stderr)) {
+    return new AppError("unauthorized", `The GitOps repository ${what} refused the credentials: ${credentialHint}.`, { source: "git", cause: error });
+  }
+  if (/returned error: 404|repository .*not found|does not appear to be a git repository|Repository not found/i.test(stderr)) {
+    return new AppError("not_found", `The GitOps repository ${what} does not exist, or the credentials cannot see it (${credentialHint}).`, { source: "git", cause: error });
+  }
+  if (/Could not resolve host|Connection refused|Failed to connect|Connection timed out|Network is unreachable|No route to host|unable to access|Could not read from remote repository|Connection reset/i.test(stderr)) {
+    const reason = /Could not resolve host/i.test(stderr)
+      ? "the host name does not resolve"
+      : /Connection refused/i.test(stderr)
+        ? "the connection was refused"
+        : "the network connection failed";
+    return new AppError("unreachable", `The GitOps repository ${what} cannot be reached: ${reason}.`, { source: "git", cause: error });
+  }
+  return new AppError("internal", `git failed on ${what}: ${stderr.trim().split("\n").slice(-2).join(" ")}`, { source: "git", cause: error });
+}

@@ -1,0 +1,49 @@
+import "server-only";
+import { Counter } from "prom-client";
+import { getConfig } from "@/server/config/load";
+import { getDb } from "@/server/db";
+import { getKubeConfig } from "@/server/k8s/client";
+import { getRegistry } from "@/server/observability/metrics";
+import { listArgoApplications } from "./argo";
+import { GitopsService } from "./service";
+
+const holder = globalThis as typeof globalThis & { __panelGitops?: GitopsService | null; __panelGitopsCounter?: Counter };
+
+function proposalsCounter(): Counter {
+  holder.__panelGitopsCounter ??= new Counter({
+    name: "panel_gitops_proposals_total",
+    help: "Changes proposed through Git, by kind and outcome (opened, pushed, already_so, already_open).",
+    labelNames: ["kind", "outcome"],
+    registers: [getRegistry()],
+  });
+  return holder.__panelGitopsCounter;
+}
+
+/**
+ * The process-wide GitOps service built from the configuration, or null when `gitops` is not
+ * configured (changes through Git are off).
+ */
+export function getGitopsService(): GitopsService | null {
+  if (holder.__panelGitops !== undefined) return holder.__panelGitops;
+  const config = getConfig();
+  if (!config.gitops) {
+    holder.__panelGitops = null;
+    return null;
+  }
+  const counter = proposalsCounter();
+  holder.__panelGitops = new GitopsService({
+    gitops: config.gitops,
+    dataDir: config.server.dataDir,
+    env: process.env,
+    publicUrl: config.server.publicUrl,
+    secretRefs: config.apps.secretRefs,
+    metricsTokenRequired: Boolean(config.metrics.bearerTokenEnv),
+    db: getDb(),
+    listApplications: () => listArgoApplications(getKubeConfig(), config.kubernetes.requestTimeoutMs),
+    onProposed: (kind, outcome) => counter.inc({ kind, outcome }),
+  });
+  return holder.__panelGitops;
+}
+
+export { GitopsService } from "./service";
+export type { ChangePreview, ChangeSuggestion, ProposeOutcome } from "./service";

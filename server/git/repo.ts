@@ -1,0 +1,275 @@
+import "server-only";
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdir, rm, unlink, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { AppError } from "@/lib/errors";
+import { redactRepoUrl } from "@/lib/gitops/repo-url";
+import type { RepoView } from "@/lib/gitops/repo-view";
+import { GitCommandError, networkError, runGit, runGitBuffer, type GitAuth } from "./git-cli";
+import { gitMutex, type KeyedMutex } from "./mutex";
+
+/** How to reach and write one GitOps repository. */
+export interface GitRepoOptions {
+  /** Folder of the bare clone (created on first sync). Work trees live next to it. */
+  dir: string;
+  /** Remote URL without credentials (it is stored in the clone's config). */
+  url: string;
+  auth: GitAuth;
+  /** Where the credentials come from, for error messages (never the secret itself). */
+  credentialHint: string;
+  author: { name: string; email: string };
+  networkTimeoutMs?: number;
+  localTimeoutMs?: number;
+  mutex?: KeyedMutex;
+}
+
+/** A file to write in a commit; `content: null` deletes it. */
+export interface FileWrite {
+  path: string;
+  content: string | null;
+}
+
+const MAX_LOADED_FILE = 1024 * 1024;
+const LOADED = /\.(ya?ml|json|xml|conf|txt|md)$|(^|\/)Kustomization$/i;
+
+/**
+ * One GitOps repository, cloned bare into the data directory. The clone only ever receives fetches:
+ * every change is written in its own detached work tree (`git worktree add`), committed and pushed
+ * to a new branch, and the work tree is removed afterwards whatever happened, so a failed push or a
+ * crash leaves nothing half-done in the clone. Operations on the clone's shared state (fetch, work
+ * tree add/remove) hold the repository's lock; editing, committing and pushing run in parallel.
+ */
+export class GitRepo {
+  private readonly mutex: KeyedMutex;
+  private readonly net: number;
+  private readonly local: number;
+  private defaultBranchName: string | undefined;
+  private readonly snapshots = new Map<string, RepoView>();
+
+  constructor(private readonly opts: GitRepoOptions) {
+    if (/^[a-z]+:\/\/[^/]*@/i.test(opts.url) && /:\/\/[^/]*:[^/]*@/.test(opts.url)) {
+      throw new AppError("invalid_input", "gitops.repoUrl contains a password; put credentials in the environment variables the config names instead.", { source: "git" });
+    }
+    this.mutex = opts.mutex ?? gitMutex();
+    this.net = opts.networkTimeoutMs ?? 60_000;
+    this.local = opts.localTimeoutMs ?? 30_000;
+  }
+
+  /** The repository URL without credentials, for messages. */
+  get displayUrl(): string {
+    return redactRepoUrl(this.opts.url);
+  }
+
+  private git(args: string[], extra: { cwd?: string; network?: boolean; input?: string; env?: Record<string, string> } = {}): Promise<string> {
+    return runGit({
+      args: extra.cwd ? args : ["--git-dir", this.opts.dir, ...args],
+      cwd: extra.cwd,
+      timeoutMs: extra.network ? this.net : this.local,
+      auth: extra.network ? this.opts.auth : undefined,
+      remoteUrl: extra.network ? this.opts.url : undefined,
+      input: extra.input,
+      env: extra.env,
+    });
+  }
+
+  private async network<T>(what: Promise<T>): Promise<T> {
+    try {
+      return await what;
+    } catch (error) {
+      throw networkError(error, this.displayUrl, this.opts.credentialHint);
+    }
+  }
+
+  private async ensureClone(): Promise<void> {
+    const healthy = existsSync(path.join(this.opts.dir, "HEAD")) && (await this.git(["rev-parse", "--is-bare-repository"]).then((o) => o.trim() === "true", () => false));
+    if (!healthy) {
+      rmSync(this.opts.dir, { recursive: true, force: true });
+      mkdirSync(this.opts.dir, { recursive: true });
+      await runGit({ args: ["init", "--quiet", "--bare", this.opts.dir], timeoutMs: this.local });
+      await this.git(["config", "remote.origin.url", this.opts.url]);
+      await this.git(["config", "remote.origin.fetch", "+refs/heads/*:refs/remotes/origin/*"]);
+      await this.git(["config", "gc.auto", "0"]);
+      await this.git(["config", "core.logAllRefUpdates", "false"]);
+    } else if ((await this.git(["config", "remote.origin.url"]).catch(() => "")).trim() !== this.opts.url) {
+      await this.git(["config", "remote.origin.url", this.opts.url]);
+    }
+  }
+
+  /**
+   * Clones (first time) or fetches the remote's branches, pruning deleted ones, and learns the
+   * remote's default branch. Reports unreachable, refused or missing repositories as AppErrors.
+   */
+  async sync(): Promise<void> {
+    await this.mutex.run(this.opts.dir, async () => {
+      await this.ensureClone();
+      await this.network(this.git(["fetch", "--quiet", "--prune", "--no-tags", "origin"], { network: true }));
+      const head = await this.network(this.git(["ls-remote", "--symref", "origin", "HEAD"], { network: true }));
+      const m = /^ref:\s+refs\/heads\/(\S+)\s+HEAD/m.exec(head);
+      this.defaultBranchName = m?.[1] ?? this.defaultBranchName;
+    });
+  }
+
+  /** The remote's default branch (after {@link sync}); `main` when the remote does not say. */
+  defaultBranch(): string {
+    return this.defaultBranchName ?? "main";
+  }
+
+  /** Tip of a remote branch as last fetched, or undefined when the branch does not exist. */
+  async branchSha(branch: string): Promise<string | undefined> {
+    const out = await this.git(["rev-parse", "--verify", "--quiet", `refs/remotes/origin/${branch}^{commit}`]).catch(() => "");
+    return out.trim() || undefined;
+  }
+
+  /** Branch names on the remote as last fetched. */
+  async branches(): Promise<string[]> {
+    const out = await this.git(["for-each-ref", "--format=%(refname:lstrip=3)", "refs/remotes/origin/"]);
+    return out.split("\n").filter((b) => b && b !== "HEAD");
+  }
+
+  /** True when the remote has `branch` now (asks the remote, not the last fetch). */
+  async remoteBranchExists(branch: string): Promise<boolean> {
+    const out = await this.network(this.git(["ls-remote", "--heads", "origin", `refs/heads/${branch}`], { network: true }));
+    return out.trim() !== "";
+  }
+
+  /** True when commit `sha` is in the clone. */
+  async hasCommit(sha: string): Promise<boolean> {
+    return this.git(["cat-file", "-e", `${sha}^{commit}`]).then(
+      () => true,
+      () => false,
+    );
+  }
+
+  /** Whether `ancestor` is `descendant` or one of its ancestors; null when either commit is unknown. */
+  async isAncestor(ancestor: string, descendant: string): Promise<boolean | null> {
+    if (!(await this.hasCommit(ancestor)) || !(await this.hasCommit(descendant))) return null;
+    try {
+      await this.git(["merge-base", "--is-ancestor", ancestor, descendant]);
+      return true;
+    } catch (error) {
+      if (error instanceof GitCommandError && error.exitCode === 1) return false;
+      throw error;
+    }
+  }
+
+  /** The text files of commit `sha` (YAML, JSON, XML... up to 1 MiB each) and every path of its tree. */
+  async snapshot(sha: string): Promise<RepoView> {
+    const cached = this.snapshots.get(sha);
+    if (cached) return cached;
+    const listing = await this.git(["ls-tree", "-r", "-z", "-l", "--full-tree", sha]);
+    const paths = new Set<string>();
+    const wanted: Array<{ oid: string; path: string }> = [];
+    for (const entry of listing.split("\0")) {
+      const m = /^(\d+) (\w+) ([0-9a-f]+)\s+(\S+)\t(.+)$/.exec(entry);
+      if (!m || m[2] !== "blob") continue;
+      const file = m[5] as string;
+      paths.add(file);
+      const size = Number(m[4]);
+      if (LOADED.test(file) && Number.isFinite(size) && size <= MAX_LOADED_FILE) wanted.push({ oid: m[3] as string, path: file });
+    }
+    const texts = new Map<string, string>();
+    if (wanted.length > 0) {
+      const out = await runGitBuffer({
+        args: ["--git-dir", this.opts.dir, "cat-file", "--batch"],
+        timeoutMs: this.local,
+        input: `${wanted.map((w) => w.oid).join("\n")}\n`,
+      });
+      let at = 0;
+      for (const w of wanted) {
+        const nl = out.indexOf(10, at);
+        const header = out.subarray(at, nl).toString("utf8");
+        const size = Number(header.split(" ")[2]);
+        const body = out.subarray(nl + 1, nl + 1 + size);
+        texts.set(w.path, body.toString("utf8"));
+        at = nl + 1 + size + 1;
+      }
+    }
+    const view: RepoView = { paths, read: (p) => texts.get(p) };
+    if (this.snapshots.size >= 8) this.snapshots.delete(this.snapshots.keys().next().value as string);
+    this.snapshots.set(sha, view);
+    return view;
+  }
+
+  /**
+   * Writes `files` on top of `baseSha` in a fresh work tree, commits them with the configured author
+   * and pushes the commit to the new branch `branch` (never forced: an existing branch is a
+   * conflict). The work tree is removed afterwards in every case. Returns the new commit.
+   */
+  async commitAndPush(opts: { baseSha: string; branch: string; files: readonly FileWrite[]; message: string }): Promise<{ headSha: string }> {
+    const workDir = path.join(path.dirname(this.opts.dir), "work", `${Date.now().toString(36)}-${randomBytes(4).toString("hex")}`);
+    await mkdir(path.dirname(workDir), { recursive: true });
+    await this.mutex.run(this.opts.dir, async () => {
+      await this.git(["worktree", "prune"]);
+      await this.git(["worktree", "add", "--quiet", "--detach", workDir, opts.baseSha]);
+    });
+    try {
+      for (const f of opts.files) {
+        const target = path.join(workDir, f.path);
+        if (!target.startsWith(`${workDir}${path.sep}`)) throw new AppError("invalid_input", `Refusing to write outside the repository: ${f.path}`, { source: "git" });
+        if (f.content === null) await unlink(target).catch(() => undefined);
+        else {
+          await mkdir(path.dirname(target), { recursive: true });
+          await writeFile(target, f.content);
+        }
+      }
+      await this.git(["add", "--all", "--", ...opts.files.map((f) => f.path)], { cwd: workDir });
+      const staged = await this.git(["diff", "--cached", "--name-only"], { cwd: workDir });
+      if (staged.trim() === "") throw new AppError("conflict", "The change is already in the base branch: there is nothing to commit.", { source: "git" });
+      const who = this.opts.author;
+      await this.git(["commit", "--quiet", "--no-verify", "--file", "-"], {
+        cwd: workDir,
+        input: opts.message,
+        env: { GIT_AUTHOR_NAME: who.name, GIT_AUTHOR_EMAIL: who.email, GIT_COMMITTER_NAME: who.name, GIT_COMMITTER_EMAIL: who.email },
+      });
+      const headSha = (await this.git(["rev-parse", "HEAD"], { cwd: workDir })).trim();
+      try {
+        await runGit({
+          // An empty lease means "the branch must not exist yet": never a fast-forward onto someone's branch.
+          args: ["push", "--quiet", `--force-with-lease=refs/heads/${opts.branch}:`, "origin", `HEAD:refs/heads/${opts.branch}`],
+          cwd: workDir,
+          timeoutMs: this.net,
+          auth: this.opts.auth,
+          remoteUrl: this.opts.url,
+        });
+      } catch (error) {
+        if (error instanceof GitCommandError && /\[rejected\]|already exists|fetch first|non-fast-forward|stale info|\[remote rejected\]/i.test(error.stderr)) {
+          if (/\[remote rejected\]/.test(error.stderr) && !/already exists|stale info/.test(error.stderr)) {
+            throw new AppError("forbidden", `The repository refused the push of ${opts.branch}: ${error.stderr.trim().split("\n").slice(-1)[0] ?? ""}`, { source: "git", cause: error });
+          }
+          throw new AppError("conflict", `The branch ${opts.branch} already exists in ${this.displayUrl}; nothing was pushed.`, { source: "git", cause: error });
+        }
+        throw networkError(error, this.displayUrl, this.opts.credentialHint);
+      }
+      return { headSha };
+    } finally {
+      await this.mutex.run(this.opts.dir, async () => {
+        await this.git(["worktree", "remove", "--force", workDir]).catch(() => undefined);
+        await rm(workDir, { recursive: true, force: true });
+        await this.git(["worktree", "prune"]).catch(() => undefined);
+      });
+    }
+  }
+
+  /** Deletes a branch on the remote (used when the pull request could not be opened after a push). */
+  async deleteRemoteBranch(branch: string): Promise<void> {
+    await this.network(this.git(["push", "--quiet", "origin", `:refs/heads/${branch}`], { network: true }));
+  }
+
+  /** Number of work trees attached to the clone (0 when no change is being written). */
+  async workTreeCount(): Promise<number> {
+    const out = await this.git(["worktree", "list", "--porcelain"]);
+    return out.split("\n").filter((l) => l.startsWith("worktree ")).length - 1;
+  }
+}
+
+/**
+ * Writes an SSH private key to a private file for `GIT_SSH_COMMAND` and returns its path. The key
+ * comes from the environment; the file lives in the panel's data directory with mode 0600.
+ */
+export function writeSshKey(dir: string, key: string): { keyFile: string; knownHostsFile: string } {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const keyFile = path.join(dir, "id_gitops");
+  writeFileSync(keyFile, key.endsWith("\n") ? key : `${key}\n`, { mode: 0o600 });
+  return { keyFile, knownHostsFile: path.join(dir, "known_hosts") };
+}

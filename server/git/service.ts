@@ -1,0 +1,530 @@
+import "server-only";
+import { createHash, randomBytes } from "node:crypto";
+import path from "node:path";
+import { AppError, toAppError } from "@/lib/errors";
+import { revisionsOf, sourcesDeploying, type ArgoApplication, type DeployingSource } from "@/lib/gitops/argo";
+import { branchName, slugify } from "@/lib/gitops/branch";
+import { labelOf, planChange, type ChangeRequest } from "@/lib/gitops/change-kinds";
+import { changeStatus, type AppSyncState, type ChangeView, type PullState } from "@/lib/gitops/change-state";
+import { unifiedDiffOf } from "@/lib/gitops/diff";
+import { findPrometheusConfigs } from "@/lib/gitops/plans/prometheus-scrape";
+import { probeGaps } from "@/lib/gitops/plans/health-probes";
+import { commitMessage, pullRequestBody } from "@/lib/gitops/pr-body";
+import { parseRepoUrl, redactRepoUrl, repoKey, type RepoId } from "@/lib/gitops/repo-url";
+import type { RepoView } from "@/lib/gitops/repo-view";
+import type { BaseSource, ChangePlan } from "@/lib/gitops/types";
+import { findWorkloads } from "@/lib/gitops/workloads";
+import type { PanelConfig } from "@/lib/config-schema";
+import { changesToFollow, insertChange, listChanges, openChangesWithKey, updateChange } from "@/server/db/changes";
+import type { PanelDb } from "@/server/db/open";
+import { createForge, type ForgeProvider } from "./forge";
+import type { GitAuth } from "./git-cli";
+import { KeyedMutex } from "./mutex";
+import { GitRepo, writeSshKey } from "./repo";
+
+type GitopsConfig = NonNullable<PanelConfig["gitops"]>;
+
+/** What the service needs from the rest of the panel. */
+export interface GitopsServiceDeps {
+  gitops: GitopsConfig;
+  dataDir: string;
+  /** Environment with the secrets the config names. */
+  env: Record<string, string | undefined>;
+  publicUrl?: string;
+  secretRefs: Record<string, { namespace: string; name: string }>;
+  metricsTokenRequired?: boolean;
+  db: PanelDb;
+  /** Argo CD Applications in the cluster; undefined without a cluster. */
+  listApplications: () => Promise<ArgoApplication[] | undefined>;
+  now?: () => number;
+  /** Suffix of branch names (random hex by default). */
+  random?: () => string;
+  networkTimeoutMs?: number;
+  /** Called after each proposal (metrics). */
+  onProposed?: (kind: string, outcome: string) => void;
+}
+
+/** A planned change shown before it is proposed. */
+export interface ChangePreview {
+  outcome: "preview" | "already_so" | "already_open";
+  label: string;
+  title: string;
+  summary: string[];
+  why: string;
+  notes: string[];
+  services: string[];
+  files: string[];
+  diff: string;
+  baseBranch: string;
+  baseSource: BaseSource;
+  baseSha: string;
+  /** Argo CD Applications that deploy the edited files (`namespace/name`). */
+  applications: string[];
+  /** Identifies this exact diff on this exact base; confirming checks it is unchanged. */
+  fingerprint: string;
+  /** Why nothing would change, or where the open pull request is. */
+  message?: string;
+  existing?: Pick<ChangeView, "id" | "prUrl" | "branch" | "title">;
+}
+
+/** The result of proposing a change. */
+export interface ProposeOutcome {
+  outcome: "opened" | "pushed" | "already_so" | "already_open";
+  message: string;
+  change?: ChangeView;
+  prUrl?: string;
+  warnings: string[];
+}
+
+/** A change the panel can propose now, for the Changes page's buttons. */
+export interface ChangeSuggestion {
+  request: ChangeRequest;
+  label: string;
+  detail: string;
+}
+
+interface Planned {
+  plan: ChangePlan;
+  baseBranch: string;
+  baseSha: string;
+  baseSource: BaseSource;
+  view: RepoView;
+  deploying: DeployingSource[];
+}
+
+function fingerprintOf(baseSha: string, diff: string): string {
+  return createHash("sha256").update(baseSha).update("\0").update(diff).digest("hex").slice(0, 16);
+}
+
+function uniqueApps(sources: readonly DeployingSource[]): ArgoApplication[] {
+  const seen = new Map<string, ArgoApplication>();
+  for (const s of sources) seen.set(`${s.app.namespace}/${s.app.name}`, s.app);
+  return [...seen.values()];
+}
+
+/**
+ * The GitOps workflow: plan a change against the branch Argo CD deploys from, show its diff, push it
+ * to a new branch and open a pull request, then follow it (pull request state, Argo CD sync) until
+ * it is live. Instance-scoped: tests build one per lab repository.
+ */
+export class GitopsService {
+  readonly repo: GitRepo;
+  readonly forge: ForgeProvider;
+  readonly repoId: RepoId;
+  private readonly now: () => number;
+  private readonly locks = new KeyedMutex();
+  private lastRefresh = 0;
+  private suggestionCache: { at: number; value: ChangeSuggestion[] } | undefined;
+
+  constructor(private readonly deps: GitopsServiceDeps) {
+    const { gitops } = deps;
+    const id = parseRepoUrl(gitops.repoUrl);
+    if (!id) throw new AppError("invalid_input", `gitops.repoUrl ${redactRepoUrl(gitops.repoUrl)} is not a repository URL (https://host/owner/repo.git or git@host:owner/repo.git).`, { source: "git" });
+    this.repoId = id;
+    this.now = deps.now ?? Date.now;
+    const dir = path.join(deps.dataDir, "gitops", `${slugify(`${id.host}-${id.owner}-${id.repo}`)}.git`);
+    let auth: GitAuth = { type: "none" };
+    let credentialHint: string;
+    if (id.protocol === "ssh") {
+      const key = gitops.sshKeyEnv ? deps.env[gitops.sshKeyEnv] : undefined;
+      credentialHint = gitops.sshKeyEnv
+        ? `the SSH deploy key in ${gitops.sshKeyEnv}${key ? "" : " (the variable is not set)"} needs read and write access`
+        : "an SSH URL needs a deploy key: set gitops.sshKeyEnv";
+      if (key) auth = { type: "ssh", ...writeSshKey(path.join(deps.dataDir, "gitops", "ssh"), key) };
+    } else {
+      const passwordEnv = gitops.passwordEnv ?? gitops.tokenEnv;
+      const password = deps.env[passwordEnv];
+      credentialHint = `user ${gitops.username} with the password in ${passwordEnv}${password ? "" : " (the variable is not set)"} (in the cluster: the key ${passwordEnv} of the Secret k8s-nas-panel-secrets); it needs push access`;
+      if (password) auth = { type: "basic", username: gitops.username, password };
+    }
+    this.repo = new GitRepo({ dir, url: gitops.repoUrl, auth, credentialHint, author: gitops.author, networkTimeoutMs: deps.networkTimeoutMs });
+    this.forge = createForge({
+      kind: gitops.forge,
+      repo: id,
+      apiUrl: gitops.apiUrl,
+      token: { env: gitops.tokenEnv, value: deps.env[gitops.tokenEnv] },
+      timeoutMs: deps.networkTimeoutMs,
+    });
+  }
+
+  private async applications(): Promise<{ apps: ArgoApplication[]; note?: string }> {
+    try {
+      const apps = await this.deps.listApplications();
+      return apps ? { apps } : { apps: [], note: "Kubernetes is not configured: the base branch cannot be read from Argo CD." };
+    } catch (error) {
+      return { apps: [], note: toAppError(error).message };
+    }
+  }
+
+  private async view(branch: string, why: string): Promise<{ sha: string; view: RepoView }> {
+    const sha = await this.repo.branchSha(branch);
+    if (!sha) {
+      throw new AppError("not_found", `The base branch ${branch} (${why}) does not exist in ${this.repo.displayUrl}.`, { source: "git" });
+    }
+    return { sha, view: await this.repo.snapshot(sha) };
+  }
+
+  private plan(request: ChangeRequest, view: RepoView): ChangePlan {
+    return planChange(request, {
+      repo: view,
+      appsPath: this.deps.gitops.appsPath.replace(/^\.?\/+|\/+$/g, ""),
+      secretRefs: this.deps.secretRefs,
+      publicUrl: this.deps.publicUrl,
+      metricsTokenRequired: this.deps.metricsTokenRequired,
+    });
+  }
+
+  /**
+   * Plans `request` on the right base: `gitops.baseBranch` when set; otherwise the branch the Argo CD
+   * Applications deploying the change's files track (their `targetRevision`), else the default branch.
+   */
+  private async planWithBase(request: ChangeRequest): Promise<Planned & { note?: string }> {
+    const configured = this.deps.gitops.baseBranch;
+    const defaultBranch = this.repo.defaultBranch();
+    const { apps, note } = await this.applications();
+    const start = configured ?? defaultBranch;
+    let current = await this.view(start, configured ? "gitops.baseBranch" : "the repository's default branch");
+    let plan = this.plan(request, current.view);
+    let baseBranch = start;
+    let baseSource: BaseSource = configured ? "config" : "default";
+    const locate = (p: ChangePlan) => (p.files.length > 0 ? p.files.map((f) => f.path) : p.locations);
+    if (!configured) {
+      let deploying = sourcesDeploying(apps, this.deps.gitops.repoUrl, locate(plan));
+      let revisions = revisionsOf(deploying, defaultBranch);
+      if (revisions.length > 1) {
+        const views = new Map<string, RepoView>();
+        for (const rev of revisions) {
+          const sha = await this.repo.branchSha(rev);
+          if (sha) views.set(rev, await this.repo.snapshot(sha));
+        }
+        deploying = sourcesDeploying(apps, this.deps.gitops.repoUrl, locate(plan), (rev) => views.get(rev === "HEAD" ? defaultBranch : rev));
+        revisions = revisionsOf(deploying, defaultBranch);
+      }
+      if (revisions.length > 1) {
+        throw new AppError(
+          "conflict",
+          `${locate(plan).join(", ")} is deployed from several branches (${deploying.map((d) => `${d.app.namespace}/${d.app.name}: ${d.source.targetRevision}`).join(", ")}); set gitops.baseBranch to choose one.`,
+          { source: "gitops" },
+        );
+      }
+      if (revisions.length === 1) {
+        baseBranch = revisions[0] as string;
+        baseSource = "argocd";
+        if (baseBranch !== start) {
+          const names = uniqueApps(deploying).map((a) => `${a.namespace}/${a.name}`).join(", ");
+          current = await this.view(baseBranch, `the targetRevision of the Argo CD Application ${names}`);
+          plan = this.plan(request, current.view);
+        }
+      }
+    }
+    const deploying = sourcesDeploying(apps, this.deps.gitops.repoUrl, locate(plan), (rev) =>
+      (rev === "HEAD" ? defaultBranch : rev) === baseBranch ? current.view : undefined,
+    );
+    return { plan, baseBranch, baseSha: current.sha, baseSource, view: current.view, deploying, note };
+  }
+
+  /** The open pull request of the same change, re-read from the forge first (it may have been merged). */
+  private async existingOpen(key: string): Promise<ChangeView | undefined> {
+    const candidates = openChangesWithKey(this.deps.db, key);
+    if (candidates.length === 0) return undefined;
+    const { apps } = await this.applications();
+    for (const open of candidates) {
+      const still = await this.refreshOne(open, apps).catch(() => open);
+      if (still.pullState === "open" || still.pullState === "pushed") return still;
+    }
+    return undefined;
+  }
+
+  private previewOf(request: ChangeRequest, planned: Planned & { note?: string }, existing: ChangeView | undefined): ChangePreview {
+    const { plan } = planned;
+    const diff = unifiedDiffOf(plan.files);
+    const notes = planned.note ? [...plan.notes, planned.note] : plan.notes;
+    return {
+      outcome: plan.files.length === 0 ? "already_so" : existing ? "already_open" : "preview",
+      label: labelOf(request),
+      title: plan.title,
+      summary: plan.summary,
+      why: plan.why,
+      notes,
+      services: plan.services,
+      files: plan.files.map((f) => f.path),
+      diff,
+      baseBranch: planned.baseBranch,
+      baseSource: planned.baseSource,
+      baseSha: planned.baseSha,
+      applications: uniqueApps(planned.deploying).map((a) => `${a.namespace}/${a.name}`),
+      fingerprint: fingerprintOf(planned.baseSha, diff),
+      message:
+        plan.files.length === 0
+          ? `Already so: ${plan.alreadySo ?? "nothing to change."}`
+          : existing
+            ? `A pull request for this change is already open: ${existing.prUrl}`
+            : undefined,
+      existing: existing ? { id: existing.id, prUrl: existing.prUrl, branch: existing.branch, title: existing.title } : undefined,
+    };
+  }
+
+  /** Fetches the repository and plans the change: its diff, base branch and affected Applications. */
+  async preview(request: ChangeRequest): Promise<ChangePreview> {
+    await this.repo.sync();
+    const planned = await this.planWithBase(request);
+    const existing = planned.plan.files.length > 0 ? await this.existingOpen(planned.plan.key) : undefined;
+    return this.previewOf(request, planned, existing);
+  }
+
+  private lockKey(request: ChangeRequest): string {
+    return request.kind === "health-probes" ? `${request.kind}:${request.target.split("/").pop() ?? ""}` : request.kind;
+  }
+
+  /**
+   * Proposes the change: fetch, plan on the right base, refuse an empty change ("already so") or a
+   * duplicate of an open pull request, check the forge token, push a new branch, open the pull
+   * request (deleting the branch again when that fails) and record it.
+   */
+  async propose(request: ChangeRequest, author: string, opts: { expectedFingerprint?: string } = {}): Promise<ProposeOutcome> {
+    return this.locks.run(this.lockKey(request), async () => {
+      await this.repo.sync();
+      const planned = await this.planWithBase(request);
+      const { plan } = planned;
+      if (plan.files.length === 0) {
+        this.deps.onProposed?.(plan.kind, "already_so");
+        return { outcome: "already_so", message: `Already so: ${plan.alreadySo ?? "nothing to change."} No pull request was opened.`, warnings: [] };
+      }
+      const open = await this.existingOpen(plan.key);
+      if (open) {
+        this.deps.onProposed?.(plan.kind, "already_open");
+        return { outcome: "already_open", message: `A pull request for this change is already open: ${open.prUrl}`, change: open, prUrl: open.prUrl, warnings: [] };
+      }
+      const diff = unifiedDiffOf(plan.files);
+      if (opts.expectedFingerprint && opts.expectedFingerprint !== fingerprintOf(planned.baseSha, diff)) {
+        throw new AppError("conflict", `${planned.baseBranch} changed since the preview, and with it the diff: preview the change again.`, { source: "gitops" });
+      }
+      await this.forge.checkAccess();
+      const branch = branchName(plan.slug, new Date(this.now()), this.deps.random?.() ?? randomBytes(3).toString("hex"));
+      const { headSha } = await this.repo.commitAndPush({
+        baseSha: planned.baseSha,
+        branch,
+        files: plan.files.map((f) => ({ path: f.path, content: f.after })),
+        message: commitMessage(plan, { author }),
+      });
+      const applications = uniqueApps(planned.deploying);
+      const panelUrl = this.deps.publicUrl ? `${this.deps.publicUrl.replace(/\/+$/, "")}/changes?branch=${encodeURIComponent(branch)}` : undefined;
+      let pull;
+      try {
+        pull = await this.forge.createPull({
+          head: branch,
+          base: planned.baseBranch,
+          title: plan.title,
+          body: pullRequestBody(plan, {
+            author,
+            baseBranch: planned.baseBranch,
+            baseSource: planned.baseSource,
+            applications: applications.map((a) => `${a.namespace}/${a.name}`),
+            panelUrl,
+          }),
+          labels: plan.labels,
+        });
+      } catch (error) {
+        await this.repo.deleteRemoteBranch(branch).catch(() => undefined);
+        throw error;
+      }
+      const apps: AppSyncState[] = applications.map((a) => ({
+        namespace: a.namespace,
+        name: a.name,
+        syncStatus: a.syncStatus,
+        revision: a.syncRevision,
+        health: a.health,
+        healthMessage: a.healthMessage,
+        includesChange: null,
+      }));
+      const change = insertChange(this.deps.db, {
+        createdAt: this.now(),
+        author,
+        kind: plan.kind,
+        key: plan.key,
+        title: plan.title,
+        summary: plan.summary,
+        services: plan.services,
+        branch,
+        baseBranch: planned.baseBranch,
+        baseSource: planned.baseSource,
+        baseSha: planned.baseSha,
+        headSha,
+        files: plan.files.map((f) => f.path),
+        diff,
+        forge: this.forge.kind,
+        prUrl: pull.url,
+        prNumber: pull.number,
+        pullState: pull.state,
+        mergeable: pull.mergeable,
+        mergeSha: null,
+        mergedAt: null,
+        apps,
+        status: changeStatus(pull.state, apps),
+        liveAt: null,
+        checkedAt: this.now(),
+        lastError: null,
+      });
+      const outcome = pull.state === "pushed" ? "pushed" : "opened";
+      this.deps.onProposed?.(plan.kind, outcome);
+      return {
+        outcome,
+        message: outcome === "pushed" ? `Branch ${branch} pushed: open the pull request at ${pull.url}` : `Pull request opened: ${pull.url}`,
+        change,
+        prUrl: pull.url,
+        warnings: pull.warnings,
+      };
+    });
+  }
+
+  /** Re-reads one change's pull request and, once merged, its Applications' sync state. */
+  private async refreshOne(change: ChangeView, apps: readonly ArgoApplication[] | undefined): Promise<ChangeView> {
+    let pullState: PullState = change.pullState;
+    let { mergeSha, mergedAt, mergeable, prUrl } = change;
+    if (change.pullState === "open" && change.forge !== "none" && change.prNumber !== null) {
+      const info = await this.forge.getPull(change.prNumber);
+      pullState = info.state;
+      mergeSha = info.mergeCommitSha;
+      mergedAt = info.mergedAt ? Date.parse(info.mergedAt) : null;
+      mergeable = info.mergeable;
+      prUrl = info.url || prUrl;
+    }
+    if (change.pullState === "pushed") {
+      const tip = await this.repo.branchSha(change.baseBranch);
+      if (tip && (await this.repo.isAncestor(change.headSha, tip))) {
+        pullState = "merged";
+        mergedAt = this.now();
+      }
+    }
+    let appStates = change.apps;
+    if (pullState === "merged" && apps) {
+      const included = mergeSha ?? change.headSha;
+      appStates = [];
+      for (const ref of change.apps) {
+        const app = apps.find((a) => a.namespace === ref.namespace && a.name === ref.name);
+        if (!app) {
+          appStates.push({ ...ref, syncStatus: "Unknown", health: "Missing", includesChange: null });
+          continue;
+        }
+        const revision = app.syncRevision;
+        const includesChange = revision ? await this.repo.isAncestor(included, revision) : null;
+        appStates.push({
+          namespace: app.namespace,
+          name: app.name,
+          syncStatus: app.syncStatus,
+          revision,
+          health: app.health,
+          healthMessage: app.healthMessage,
+          includesChange,
+        });
+      }
+    }
+    const status = changeStatus(pullState, appStates);
+    const next: ChangeView = {
+      ...change,
+      pullState,
+      mergeSha,
+      mergedAt,
+      mergeable,
+      prUrl,
+      apps: appStates,
+      status,
+      liveAt: status === "live" ? (change.liveAt ?? this.now()) : null,
+      checkedAt: this.now(),
+      lastError: null,
+    };
+    updateChange(this.deps.db, change.id, {
+      pullState,
+      mergeSha,
+      mergedAt,
+      mergeable,
+      prUrl,
+      apps: appStates,
+      status,
+      liveAt: next.liveAt,
+      checkedAt: next.checkedAt,
+      lastError: null,
+    });
+    return next;
+  }
+
+  /**
+   * Follows every change that is not finished: pull request state from the forge, then the Argo CD
+   * Applications once merged. At most once per `gitops.pollSeconds` unless forced. Never throws: a
+   * failure is kept on the change as its last error.
+   */
+  async refresh(opts: { force?: boolean } = {}): Promise<void> {
+    const now = this.now();
+    if (!opts.force && now - this.lastRefresh < this.deps.gitops.pollSeconds * 1000) return;
+    this.lastRefresh = now;
+    const changes = changesToFollow(this.deps.db);
+    if (changes.length === 0) return;
+    const { apps, note } = await this.applications();
+    let synced = false;
+    for (const change of changes) {
+      try {
+        if (!synced && (change.forge === "none" || change.pullState === "merged" || change.status === "merged" || change.pullState === "open")) {
+          await this.repo.sync();
+          synced = true;
+        }
+        const next = await this.refreshOne(change, note ? undefined : apps);
+        if (next.pullState === "merged" && note) updateChange(this.deps.db, change.id, { lastError: note });
+      } catch (error) {
+        updateChange(this.deps.db, change.id, { lastError: toAppError(error).message, checkedAt: this.now() });
+      }
+    }
+  }
+
+  /** Every change the panel proposed, newest first. */
+  list(): ChangeView[] {
+    return listChanges(this.deps.db);
+  }
+
+  /**
+   * Changes the panel can propose now: health probes for workloads without them (on the branches
+   * Argo CD deploys from), Unpackerr wiring when Unpackerr is in the repository, the Prometheus
+   * scrape job when a Prometheus configuration is. Cached for `gitops.pollSeconds`.
+   */
+  async suggestions(): Promise<ChangeSuggestion[]> {
+    const now = this.now();
+    if (this.suggestionCache && now - this.suggestionCache.at < this.deps.gitops.pollSeconds * 1000) return this.suggestionCache.value;
+    await this.repo.sync();
+    const defaultBranch = this.repo.defaultBranch();
+    const { apps } = await this.applications();
+    const ours = apps.flatMap((app) => app.sources.filter((source) => repoKey(source.repoURL) === repoKey(this.deps.gitops.repoUrl)).map((source) => ({ app, source })));
+    const branches = this.deps.gitops.baseBranch ? [this.deps.gitops.baseBranch] : [...new Set([defaultBranch, ...revisionsOf(ours, defaultBranch)])];
+    const out = new Map<string, ChangeSuggestion>();
+    const appsPath = this.deps.gitops.appsPath.replace(/^\.?\/+|\/+$/g, "");
+    for (const branch of branches) {
+      const sha = await this.repo.branchSha(branch);
+      if (!sha) continue;
+      const view = await this.repo.snapshot(sha);
+      const workloads = findWorkloads(view, appsPath);
+      for (const w of workloads) {
+        const gaps = probeGaps(w);
+        if (gaps.length === 0) continue;
+        const target = `${w.namespace ?? "default"}/${w.name}`;
+        const request: ChangeRequest = { kind: "health-probes", target };
+        out.set(`probes:${target}`, {
+          request,
+          label: labelOf(request),
+          detail: `${gaps.map((g) => `${g.container.name}: no ${g.missing.map((m) => m.replace("Probe", "")).join(" or ")} probe`).join("; ")} (${w.file})`,
+        });
+      }
+      if (!out.has("unpackerr") && workloads.some((w) => w.containers.some((c) => /unpackerr/i.test(c.image)))) {
+        const request: ChangeRequest = { kind: "unpackerr-wiring" };
+        out.set("unpackerr", { request, label: labelOf(request), detail: "UN_SONARR_0_* and UN_RADARR_0_* from the API-key Secret; deployed through its kustomization" });
+      }
+      if (!out.has("prometheus")) {
+        const configs = findPrometheusConfigs({ repo: view, appsPath, secretRefs: this.deps.secretRefs });
+        if (configs[0]) {
+          const request: ChangeRequest = { kind: "prometheus-scrape" };
+          out.set("prometheus", { request, label: labelOf(request), detail: `a scrape job for /api/metrics in ${configs[0].file}` });
+        }
+      }
+    }
+    const value = [...out.values()];
+    this.suggestionCache = { at: now, value };
+    return value;
+  }
+}
