@@ -1,0 +1,69 @@
+import { execFileSync } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import path from "node:path";
+
+/**
+ * The lab's GitOps repository (real git over smart HTTP) and its GitHub-like forge, as lab.json
+ * describes them, plus a reset of both to the imported state for tests that open pull requests.
+ */
+export interface LabGitops {
+  git: { url: string; username: string; password: string; bareDir: string; defaultBranch: string; branches: string[] };
+  forge: { apiUrl: string; token: string; owner: string; repo: string };
+}
+
+function labJsonPath(): string {
+  return path.join(process.env.LAB_DIR ?? path.resolve(__dirname, "..", "..", ".lab"), "lab.json");
+}
+
+/** `apps.git` and `apps.forge` of the running lab, or undefined when the lab (or one of them) is not up. */
+export function readLabGitops(): LabGitops | undefined {
+  const file = labJsonPath();
+  if (!existsSync(file)) return undefined;
+  try {
+    const lab = JSON.parse(readFileSync(file, "utf8")) as { apps?: { git?: LabGitops["git"]; forge?: LabGitops["forge"] } };
+    const git = lab.apps?.git;
+    const forge = lab.apps?.forge;
+    if (!git?.url || !git.bareDir || !forge?.apiUrl || !forge.token) return undefined;
+    return { git, forge };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Runs git on the lab's bare repository and returns trimmed stdout. */
+export function bareGit(lab: LabGitops, args: string[]): string {
+  return execFileSync("git", ["--git-dir", lab.git.bareDir, ...args], { encoding: "utf8", env: { ...process.env, GIT_CONFIG_NOSYSTEM: "1" } }).trim();
+}
+
+async function forgeControl(lab: LabGitops, method: string, pathName: string): Promise<unknown> {
+  const res = await fetch(`${lab.forge.apiUrl}${pathName}`, { method, headers: { authorization: `Bearer ${lab.forge.token}` }, signal: AbortSignal.timeout(30_000) });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`forge ${method} ${pathName}: HTTP ${res.status} ${text}`);
+  return text ? (JSON.parse(text) as unknown) : undefined;
+}
+
+/** Pull requests of the lab forge (all states), as GitHub objects. */
+export async function listLabPulls(lab: LabGitops): Promise<Array<{ number: number; state: string; merged: boolean; head: { ref: string }; base: { ref: string }; html_url: string; merge_commit_sha: string | null; title: string; body: string | null }>> {
+  return (await forgeControl(lab, "GET", "/_lab/pulls")) as Awaited<ReturnType<typeof listLabPulls>>;
+}
+
+/** Merges a pull request the way a reviewer would (forge control); returns the merge commit. */
+export async function mergeLabPull(lab: LabGitops, number: number): Promise<string> {
+  const res = (await forgeControl(lab, "POST", `/_lab/pulls/${number}/merge`)) as { sha: string };
+  return res.sha;
+}
+
+/**
+ * Back to the imported repository: open pull requests closed, `panel/*` branches deleted, every
+ * other branch reset to the import commit.
+ */
+export async function resetLabGitops(lab: LabGitops): Promise<void> {
+  for (const pull of await listLabPulls(lab)) {
+    if (pull.state === "open") await forgeControl(lab, "POST", `/_lab/pulls/${pull.number}/close`);
+  }
+  const root = bareGit(lab, ["rev-list", "--max-parents=0", "-n", "1", `refs/heads/${lab.git.defaultBranch}`]);
+  for (const line of bareGit(lab, ["for-each-ref", "--format=%(refname)", "refs/heads/"]).split("\n").filter(Boolean)) {
+    if (line.startsWith("refs/heads/panel/")) bareGit(lab, ["update-ref", "-d", line]);
+    else if (lab.git.branches.includes(line.slice("refs/heads/".length))) bareGit(lab, ["update-ref", line, root]);
+  }
+}

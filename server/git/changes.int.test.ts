@@ -1,0 +1,265 @@
+/**
+ * The GitOps workflow against the lab: its real git server over smart HTTP with basic auth, the
+ * GitHub-like forge simulator, and the Argo CD Applications of the lab cluster.
+ */
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { parse } from "yaml";
+import { setApplicationSync } from "@/e2e/lab/controls";
+import { useLabCluster } from "@/e2e/lab/test-cluster";
+import { bareGit, listLabPulls, mergeLabPull, readLabGitops, resetLabGitops, type LabGitops } from "@/e2e/support/lab-gitops";
+import type { PanelConfig } from "@/lib/config-schema";
+import { listAuditEvents } from "@/server/db/audit";
+import { openDatabase } from "@/server/db/open";
+import { listArgoApplications } from "./argo";
+import { GitopsService, type GitopsServiceDeps } from "./service";
+
+const session: { current: null | { user: { id: string; name: string; role: string } } } = { current: null };
+vi.mock("@/server/auth", () => ({
+  auth: async () => session.current,
+  signIn: vi.fn(async () => undefined),
+  signOut: vi.fn(async () => undefined),
+  handlers: {},
+}));
+vi.mock("next/cache", () => ({ revalidatePath: vi.fn(), revalidateTag: vi.fn() }));
+
+const getLab = useLabCluster();
+let lab: LabGitops;
+
+function gitopsConfig(over: Partial<NonNullable<PanelConfig["gitops"]>> = {}): NonNullable<PanelConfig["gitops"]> {
+  return {
+    repoUrl: lab.git.url,
+    appsPath: "apps",
+    forge: "github",
+    apiUrl: lab.forge.apiUrl,
+    tokenEnv: "GITOPS_TOKEN",
+    username: lab.git.username,
+    passwordEnv: "GITOPS_GIT_PASSWORD",
+    pollSeconds: 5,
+    author: { name: "k8s-nas-panel", email: "panel@lab.invalid" },
+    ...over,
+  };
+}
+
+function service(over: Partial<GitopsServiceDeps> = {}, config: Partial<NonNullable<PanelConfig["gitops"]>> = {}): GitopsService {
+  return new GitopsService({
+    gitops: gitopsConfig(config),
+    dataDir: mkdtempSync(path.join(tmpdir(), "panel-gitops-")),
+    env: { GITOPS_TOKEN: lab.forge.token, GITOPS_GIT_PASSWORD: lab.git.password },
+    publicUrl: "https://panel.lab.invalid",
+    secretRefs: { default: { namespace: "media", name: "starr-secrets" } },
+    db: openDatabase(mkdtempSync(path.join(tmpdir(), "panel-gitops-db-"))),
+    listApplications: () => listArgoApplications(getLab().kc),
+    ...over,
+  });
+}
+
+/** Lines added and removed between two commits of the lab's bare repository (headers left out). */
+function changedLines(from: string, to: string): { added: string[]; removed: string[]; files: string[] } {
+  const diff = bareGit(lab, ["diff", "--no-color", `${from}..${to}`]);
+  const lines = diff.split("\n").filter((l) => !l.startsWith("+++") && !l.startsWith("---"));
+  return {
+    added: lines.filter((l) => l.startsWith("+")).map((l) => l.slice(1)),
+    removed: lines.filter((l) => l.startsWith("-")).map((l) => l.slice(1)),
+    files: bareGit(lab, ["diff", "--name-only", `${from}..${to}`]).split("\n").filter(Boolean),
+  };
+}
+
+const panelBranches = () => bareGit(lab, ["for-each-ref", "--format=%(refname:short)", "refs/heads/panel/"]).split("\n").filter(Boolean);
+
+beforeAll(() => {
+  const found = readLabGitops();
+  if (!found) throw new Error("the lab has no git server or forge (apps.git / apps.forge in lab.json)");
+  lab = found;
+});
+
+beforeEach(async () => {
+  await resetLabGitops(lab);
+}, 60_000);
+
+describe("health probes for jellyfin, followed until live", () => {
+  it("opens a pull request whose branch differs from the base only by the probe lines, then merged -> live", async () => {
+    const svc = service();
+    const t0 = Date.now();
+    const preview = await svc.preview({ kind: "health-probes", target: "media/jellyfin" });
+    const previewMs = Date.now() - t0;
+    // Argo CD deploys jellyfin from dev_starr (the Application's targetRevision), not the default branch.
+    expect(preview).toMatchObject({ outcome: "preview", baseBranch: "dev_starr", baseSource: "argocd", files: ["apps/media-services/jellyfin/deployment.yaml"] });
+    expect(preview.applications).toEqual(["argocd/jellyfin-production-cluster"]);
+    expect(preview.diff).toContain("+            path: /health");
+
+    const t1 = Date.now();
+    const result = await svc.propose({ kind: "health-probes", target: "media/jellyfin" }, "admin", { expectedFingerprint: preview.fingerprint });
+    const proposeMs = Date.now() - t1;
+    console.log(`preview ${previewMs} ms, propose (fetch, plan, push, pull request) ${proposeMs} ms`);
+    expect(result.outcome).toBe("opened");
+    const change = result.change;
+    if (!change) throw new Error("no change recorded");
+    expect(change.prUrl).toMatch(new RegExp(`^${lab.forge.apiUrl}/${lab.forge.owner}/${lab.forge.repo}/pull/\\d+$`));
+
+    // The pull request exists on the forge, from the panel's branch into dev_starr.
+    const pull = (await listLabPulls(lab)).find((p) => p.head.ref === change.branch);
+    expect(pull).toMatchObject({ state: "open", base: { ref: "dev_starr" }, title: "jellyfin: add readiness and liveness probes" });
+    expect(pull?.body).toContain("media/jellyfin");
+    expect(pull?.body).toContain("https://panel.lab.invalid/changes?branch=");
+
+    // The branch in the real bare repository: only the probe lines, nothing removed, comments intact.
+    const base = bareGit(lab, ["rev-parse", "refs/heads/dev_starr"]);
+    const { added, removed, files } = changedLines(base, `refs/heads/${change.branch}`);
+    expect(files).toEqual(["apps/media-services/jellyfin/deployment.yaml"]);
+    expect(removed).toEqual([]);
+    expect(added).toHaveLength(16);
+    expect(added.every((l) => /^ {8,}(livenessProbe|readinessProbe|httpGet|path: \/health|port: 8096|initialDelaySeconds|periodSeconds|timeoutSeconds|failureThreshold)/.test(l))).toBe(true);
+    const after = bareGit(lab, ["show", `refs/heads/${change.branch}:apps/media-services/jellyfin/deployment.yaml`]);
+    expect(after).toContain("          # Copy base configs if they don't exist");
+    expect(parse(after.split("\n---\n")[0] ?? "")).toMatchObject({ spec: { template: { spec: { containers: [{ readinessProbe: { httpGet: { path: "/health", port: 8096 } } }] } } } });
+    const commit = bareGit(lab, ["log", "-1", "--format=%an <%ae>%n%s", `refs/heads/${change.branch}`]);
+    expect(commit).toBe("k8s-nas-panel <panel@lab.invalid>\njellyfin: add readiness and liveness probes");
+
+    // Merged by a reviewer on the forge -> merged, waiting for Argo CD.
+    const mergeSha = await mergeLabPull(lab, pull?.number ?? 0);
+    await svc.refresh({ force: true });
+    let now = svc.list().find((c) => c.id === change.id);
+    expect(now).toMatchObject({ pullState: "merged", status: "merged", mergeSha });
+
+    // Argo CD syncs the merge commit -> live.
+    await setApplicationSync("argocd", "jellyfin-production-cluster", "Synced", mergeSha);
+    await svc.refresh({ force: true });
+    now = svc.list().find((c) => c.id === change.id);
+    expect(now?.status).toBe("live");
+    expect(now?.apps).toEqual([expect.objectContaining({ name: "jellyfin-production-cluster", syncStatus: "Synced", revision: mergeSha, includesChange: true })]);
+    expect(now?.liveAt).toBeGreaterThan(0);
+
+    // Proposing it again: the base has the probes now.
+    const again = await svc.propose({ kind: "health-probes", target: "media/jellyfin" }, "admin");
+    expect(again.outcome).toBe("already_so");
+    expect(again.message).toMatch(/^Already so: media\/jellyfin already has readiness and liveness probes/);
+  });
+});
+
+describe("proposals", () => {
+  it("two changes at once get two branches and two pull requests, both correct", async () => {
+    const svc = service();
+    const before = panelBranches().length;
+    const [a, b] = await Promise.all([
+      svc.propose({ kind: "health-probes", target: "qbittorrent/qbittorrent" }, "admin"),
+      svc.propose({ kind: "unpackerr-wiring" }, "admin"),
+    ]);
+    expect([a.outcome, b.outcome]).toEqual(["opened", "opened"]);
+    expect(a.change?.branch).not.toBe(b.change?.branch);
+    expect(panelBranches().length).toBe(before + 2);
+    const pulls = await listLabPulls(lab);
+    expect(pulls.find((p) => p.head.ref === a.change?.branch)?.base.ref).toBe("dev_qbit");
+    expect(pulls.find((p) => p.head.ref === b.change?.branch)?.base.ref).toBe("dev_starr");
+    const qb = changedLines(bareGit(lab, ["rev-parse", "refs/heads/dev_qbit"]), `refs/heads/${a.change?.branch}`);
+    expect(qb.files).toEqual(["apps/media-services/qbittorrent/deployment.yaml"]);
+    expect(qb.removed).toEqual([]);
+    const un = changedLines(bareGit(lab, ["rev-parse", "refs/heads/dev_starr"]), `refs/heads/${b.change?.branch}`);
+    expect(un.files.sort()).toEqual([
+      "apps/media-services/starr/kustomization.yaml",
+      "apps/media-services/starr/starr-secrets.example.yaml",
+      "apps/media-services/starr/unpackerr-deployment.yaml",
+    ]);
+  });
+
+  it("the same change twice while its pull request is open points to the open pull request", async () => {
+    const svc = service();
+    const first = await svc.propose({ kind: "prometheus-scrape" }, "admin");
+    expect(first.outcome).toBe("opened");
+    const pullsBefore = (await listLabPulls(lab)).length;
+    const second = await svc.propose({ kind: "prometheus-scrape" }, "admin");
+    expect(second).toMatchObject({ outcome: "already_open", prUrl: first.prUrl });
+    expect(second.message).toContain(first.prUrl ?? "?");
+    const preview = await svc.preview({ kind: "prometheus-scrape" });
+    expect(preview).toMatchObject({ outcome: "already_open", existing: { prUrl: first.prUrl } });
+    expect((await listLabPulls(lab)).length).toBe(pullsBefore);
+  });
+
+  it("a preview older than the base branch is refused", async () => {
+    const svc = service();
+    const preview = await svc.preview({ kind: "health-probes", target: "media/jellyfin" });
+    // Someone pushes to dev_starr after the preview.
+    const base = bareGit(lab, ["rev-parse", "refs/heads/dev_starr"]);
+    const tree = bareGit(lab, ["rev-parse", `${base}^{tree}`]);
+    const moved = bareGit(lab, ["commit-tree", tree, "-p", base, "-m", "someone else"]);
+    bareGit(lab, ["update-ref", "refs/heads/dev_starr", moved]);
+    await expect(svc.propose({ kind: "health-probes", target: "media/jellyfin" }, "admin", { expectedFingerprint: preview.fingerprint })).rejects.toThrow(/changed since the preview/);
+  });
+});
+
+describe("faults", () => {
+  it("a token the forge refuses: clear message, audit event, nothing pushed", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "panel-gitops-action-"));
+    const configFile = path.join(dir, "config.yaml");
+    writeFileSync(
+      configFile,
+      [
+        "kubernetes:",
+        "  mode: kubeconfig",
+        `  kubeconfig: ${getLab().kubeconfig}`,
+        "gitops:",
+        `  repoUrl: ${lab.git.url}`,
+        "  forge: github",
+        `  apiUrl: ${lab.forge.apiUrl}`,
+        `  username: ${lab.git.username}`,
+        "  passwordEnv: GITOPS_GIT_PASSWORD",
+        "",
+      ].join("\n"),
+    );
+    process.env.PANEL_CONFIG = configFile;
+    process.env.PANEL_DATA_DIR = dir;
+    process.env.PANEL_ADMIN_PASSWORD_HASH = `scrypt$16384$8$1$${Buffer.from("salt").toString("base64")}$${Buffer.from("key").toString("base64")}`;
+    process.env.GITOPS_TOKEN = "ghp_refusedrefusedrefusedrefusedrefused";
+    process.env.GITOPS_GIT_PASSWORD = lab.git.password;
+    session.current = { user: { id: "local:admin", name: "admin", role: "admin" } };
+    const before = panelBranches();
+    const { proposeChange } = await import("@/server/actions/changes");
+    const result = await proposeChange({ request: { kind: "health-probes", target: "media/jellyfin" } });
+    expect(result).toMatchObject({ ok: false, code: "unauthorized" });
+    if (result.ok) return;
+    expect(result.message).toContain("refused the token in GITOPS_TOKEN");
+    expect(result.message).toContain("k8s-nas-panel-secrets");
+    expect(result.message).toContain("Pull requests: read and write");
+    expect(result.message).not.toContain("ghp_refused");
+    expect(panelBranches()).toEqual(before);
+    const { getDb } = await import("@/server/db");
+    const events = listAuditEvents(getDb(), { action: "changes.propose" }, 1).events;
+    expect(events[0]).toMatchObject({ actor: "admin", result: "error", errorCode: "unauthorized" });
+    expect(JSON.stringify(events[0])).not.toContain("ghp_refused");
+    // A viewer is refused before anything happens.
+    session.current = { user: { id: "local:family", name: "family", role: "viewer" } };
+    expect(await proposeChange({ request: { kind: "unpackerr-wiring" } })).toMatchObject({ ok: false, code: "forbidden" });
+  });
+
+  it("a refused Git password, an unreachable repository and a missing base branch are clear failures", async () => {
+    const refused = service({ env: { GITOPS_TOKEN: lab.forge.token, GITOPS_GIT_PASSWORD: "wrong-password" } });
+    await expect(refused.preview({ kind: "health-probes", target: "jellyfin" })).rejects.toMatchObject({
+      code: "unauthorized",
+      message: expect.stringContaining("refused the credentials: user lab with the password in GITOPS_GIT_PASSWORD"),
+    });
+    const unreachable = service({}, { repoUrl: "http://127.0.0.1:9/brettswift/k8s_nas.git" });
+    await expect(unreachable.preview({ kind: "health-probes", target: "jellyfin" })).rejects.toMatchObject({ code: "unreachable", message: expect.stringContaining("cannot be reached") });
+    const gone = service({}, { baseBranch: "release-2024" });
+    await expect(gone.preview({ kind: "health-probes", target: "jellyfin" })).rejects.toMatchObject({
+      code: "not_found",
+      message: expect.stringContaining("The base branch release-2024 (gitops.baseBranch) does not exist"),
+    });
+  });
+
+  it("a branch name that is taken is a conflict, and the clone is left clean", async () => {
+    const svc = service({ now: () => Date.parse("2026-01-02T03:04:05Z"), random: () => "abcdef" });
+    const taken = "panel/probes-jellyfin-20260102-030405-abcdef";
+    bareGit(lab, ["update-ref", `refs/heads/${taken}`, bareGit(lab, ["rev-parse", "refs/heads/dev_starr"])]);
+    await expect(svc.propose({ kind: "health-probes", target: "media/jellyfin" }, "admin")).rejects.toMatchObject({
+      code: "conflict",
+      message: expect.stringContaining(`The branch ${taken} already exists`),
+    });
+    expect(await svc.repo.workTreeCount()).toBe(0);
+    expect((await listLabPulls(lab)).filter((p) => p.state === "open")).toEqual([]);
+    // The next proposal (another name) works from the same clone.
+    const ok = await service({ now: () => Date.parse("2026-01-02T03:04:06Z") }).propose({ kind: "health-probes", target: "media/jellyfin" }, "admin");
+    expect(ok.outcome).toBe("opened");
+  });
+});
