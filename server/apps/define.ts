@@ -31,7 +31,10 @@ export interface ProbeContext {
 
 /** Where an app's API key comes from. */
 export interface ApiKeySpec {
-  /** Key in the apps' Secret, e.g. `SONARR_API_KEY`. */
+  /**
+   * Key in the apps' Secret, e.g. `SONARR_API_KEY`. A second instance looks for its own key first,
+   * named after its workload (`SONARR_4K_API_KEY` for `sonarr-4k`, `GLUETUN_VPN_API_KEY` for `vpn`).
+   */
   secretKey: string;
   /** Environment variable the app itself reads its key from, e.g. `SONARR__AUTH__APIKEY`. */
   envConvention?: string;
@@ -52,6 +55,11 @@ export interface AppFacts<Id extends AppKind> {
   displayName: string;
   /** Port the app listens on when the Service does not say. */
   defaultPort?: number;
+  /**
+   * Port to call whatever the Service lists (Gluetun's control server, 8000, is a container port the
+   * user's Services usually leave out; the address map can still route `service.namespace:8000`).
+   */
+  fixedPort?: number;
   /** URL base the app's manifests usually set (`/sonarr`), used when discovery found none. */
   defaultUrlBase?: string;
   apiKey?: ApiKeySpec;

@@ -3,7 +3,7 @@ import { parsePanelConfig, type PanelConfig } from "@/lib/config-schema";
 import { AppError } from "@/lib/errors";
 import type { AppKind, DiscoveredService } from "@/lib/services";
 import { AppInstances } from "./instances";
-import { baseUrlOf, resolveApp, type ResolveDeps, type WorkloadEnvVar } from "./resolve";
+import { baseUrlOf, resolveApp, secretKeysFor, type ResolveDeps, type WorkloadEnvVar } from "./resolve";
 import { APP_MODULES } from "./registry";
 
 function service(name: string, appKind: AppKind, over: Partial<DiscoveredService> = {}): DiscoveredService {
@@ -66,12 +66,14 @@ describe("baseUrlOf", () => {
     expect(baseUrlOf(sonarr, APP_MODULES.sonarr, { "sonarr.media": "http://127.0.0.1:41000/" })).toBe("http://127.0.0.1:41000/sonarr");
   });
 
-  it("picks the app's usual port of a multi-port Service and its :port key", () => {
+  it("Gluetun's control server is port 8000 whatever the Service lists; :port keys of the address map", () => {
     const vpn = service("vpn", "gluetun", {
       inClusterUrl: "http://vpn.media.svc.cluster.local:8888",
-      service: { name: "vpn", ports: [{ name: "http-proxy", port: 8888 }, { name: "control", port: 8000 }] },
+      service: { name: "vpn", ports: [{ name: "http-proxy", port: 8888 }, { name: "sonarr", port: 8989 }] },
     });
     expect(baseUrlOf(vpn, APP_MODULES.gluetun, {})).toBe("http://vpn.media.svc.cluster.local:8000");
+    const sab = service("sabnzbd", "sabnzbd", { service: { name: "sabnzbd", ports: [{ port: 8080 }] }, urlBase: "/sabnzbd" });
+    expect(baseUrlOf(sab, APP_MODULES.sabnzbd, { "sabnzbd.media": "http://127.0.0.1:3" })).toBe("http://127.0.0.1:3/sabnzbd");
     expect(baseUrlOf(vpn, APP_MODULES.gluetun, { "vpn.media": "http://127.0.0.1:1", "vpn.media:8000": "http://127.0.0.1:2" })).toBe("http://127.0.0.1:2");
   });
 
@@ -81,6 +83,17 @@ describe("baseUrlOf", () => {
 });
 
 describe("resolveApp credentials", () => {
+  it("a second instance looks for its own key first", async () => {
+    expect(secretKeysFor({ name: "sonarr" }, { id: "sonarr" }, "SONARR_API_KEY")).toEqual(["SONARR_API_KEY"]);
+    expect(secretKeysFor({ name: "sonarr-4k" }, { id: "sonarr" }, "SONARR_API_KEY")).toEqual(["SONARR_4K_API_KEY", "SONARR_API_KEY"]);
+    expect(secretKeysFor({ name: "vpn" }, { id: "gluetun" }, "GLUETUN_API_KEY")).toEqual(["GLUETUN_VPN_API_KEY", "GLUETUN_API_KEY"]);
+    expect(secretKeysFor({ name: "qbit" }, { id: "qbittorrent" }, "QBITTORRENT_PASSWORD")).toEqual(["QBITTORRENT_QBIT_PASSWORD", "QBITTORRENT_PASSWORD"]);
+    const fourK = await resolveApp(service("sonarr-4k", "sonarr"), deps());
+    expect(fourK?.target.apiKey).toBe("sonarr-key-0000000000000000");
+    const missing = await resolveApp(service("radarr-4k", "radarr"), deps());
+    expect(missing?.credentialProblem).toBe("API key missing: Secret media/starr-secrets has no RADARR_4K_API_KEY or RADARR_API_KEY");
+  });
+
   it("reads the key from the default Secret", async () => {
     const r = await resolveApp(service("sonarr", "sonarr"), deps());
     expect(r?.target.apiKey).toBe("sonarr-key-0000000000000000");

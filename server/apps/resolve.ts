@@ -19,6 +19,8 @@ import { getAppModule } from "./registry";
  * 2. `apps.secretRefs.<app>`: that Secret, key `<APP>_API_KEY`;
  * 3. the workload's own variable (`SONARR__AUTH__APIKEY`), a literal or a `secretKeyRef`;
  * 4. `apps.secretRefs.default` (`media/starr-secrets`), key `<APP>_API_KEY`.
+ * In a Secret, a second instance's own key (`SONARR_4K_API_KEY` for workload `sonarr-4k`,
+ * `GLUETUN_VPN_API_KEY` for workload `vpn`) is looked for before the app's key.
  * A key that cannot be found is not an error here: the probe still runs (the app may be down, which
  * matters more) and, when the app refuses it, the health says what is missing and where.
  * Values are never logged nor put in messages.
@@ -71,6 +73,7 @@ function hostOf(service: DiscoveredService): { host: string; svcName: string } {
 }
 
 function portOf(service: DiscoveredService, module: AppModule): number | undefined {
+  if (module.fixedPort !== undefined) return module.fixedPort;
   const ports = service.service?.ports ?? [];
   if (module.defaultPort !== undefined && ports.some((p) => p.port === module.defaultPort)) return module.defaultPort;
   if (service.inClusterUrl) {
@@ -109,16 +112,37 @@ interface Found {
   source?: string;
 }
 
-async function fromSecret(deps: ResolveDeps, ref: { namespace: string; name: string }, key: string, what: string, via = ""): Promise<Found> {
+async function fromSecret(
+  deps: ResolveDeps,
+  ref: { namespace: string; name: string },
+  keys: readonly string[],
+  what: string,
+  via = "",
+): Promise<Found> {
   const where = `Secret ${ref.namespace}/${ref.name}`;
   try {
-    const value = await deps.readSecretValue(ref.namespace, ref.name, key);
-    if (value) return { value, source: `${where}, key ${key}${via}` };
-    return { problem: `${what} missing: ${where} has no ${key}${via}` };
+    for (const key of keys) {
+      const value = await deps.readSecretValue(ref.namespace, ref.name, key);
+      if (value) return { value, source: `${where}, key ${key}${via}` };
+    }
+    return { problem: `${what} missing: ${where} has no ${keys.join(" or ")}${via}` };
   } catch (error) {
     const reason = isAppError(error) ? error.message : "the Secret could not be read";
     return { problem: `${what} missing: ${reason}` };
   }
+}
+
+function envName(text: string): string {
+  return text.toUpperCase().replace(/[^A-Z0-9]+/g, "_").replace(/^_|_$/g, "");
+}
+
+/** Secret keys to try for an instance: its own (named after the workload) first, then the app's. */
+export function secretKeysFor(service: Pick<DiscoveredService, "name">, app: Pick<AppModule, "id">, appKey: string): string[] {
+  const suffix = appKey.slice(envName(app.id).length); // "_API_KEY", "_PASSWORD"
+  if (!appKey.startsWith(envName(app.id)) || service.name === app.id) return [appKey];
+  const workload = envName(service.name);
+  const own = workload.startsWith(envName(app.id)) ? `${workload}${suffix}` : `${envName(app.id)}_${workload}${suffix}`;
+  return [...new Set([own, appKey])];
 }
 
 async function findApiKey(service: DiscoveredService, module: AppModule, deps: ResolveDeps): Promise<Found> {
@@ -131,21 +155,22 @@ async function findApiKey(service: DiscoveredService, module: AppModule, deps: R
   }
   const refs = deps.config.apps.secretRefs;
   const own = refs[module.id];
-  if (own) return fromSecret(deps, own, spec.secretKey, "API key");
+  const keys = secretKeysFor(service, module, spec.secretKey);
+  if (own) return fromSecret(deps, own, keys, "API key");
   if (spec.envConvention) {
     const vars = await deps.readWorkloadEnv(service).catch(() => []);
     const v = vars.find((e) => e.name === spec.envConvention);
     if (v?.value) return { value: v.value, source: `${service.workloadKind} ${service.id}, variable ${v.name}` };
     if (v?.secretKeyRef) {
-      return fromSecret(deps, { namespace: service.namespace, name: v.secretKeyRef.name }, v.secretKeyRef.key, "API key", ` (named by ${v.name})`);
+      return fromSecret(deps, { namespace: service.namespace, name: v.secretKeyRef.name }, [v.secretKeyRef.key], "API key", ` (named by ${v.name})`);
     }
   }
   const fallback = refs.default;
   if (!fallback) return { problem: `API key missing: no apps.secretRefs entry for ${module.id} or default` };
-  return fromSecret(deps, fallback, spec.secretKey, "API key");
+  return fromSecret(deps, fallback, keys, "API key");
 }
 
-async function findLogin(module: AppModule, deps: ResolveDeps): Promise<{ username?: string; password?: string; problem?: string; source?: string }> {
+async function findLogin(service: DiscoveredService, module: AppModule, deps: ResolveDeps): Promise<{ username?: string; password?: string; problem?: string; source?: string }> {
   const spec = module.login;
   if (!spec) return {};
   const cred = deps.config.apps.credentials?.[module.id];
@@ -158,9 +183,9 @@ async function findLogin(module: AppModule, deps: ResolveDeps): Promise<{ userna
     return { username, password, source: `environment variable ${cred.passwordEnv}` };
   }
   if (!ref) return { username: username ?? spec.defaultUsername, problem: `${module.displayName} password missing: no apps.secretRefs entry` };
-  const pw = await fromSecret(deps, ref, spec.passwordKey, `${module.displayName} password`);
+  const pw = await fromSecret(deps, ref, secretKeysFor(service, module, spec.passwordKey), `${module.displayName} password`);
   if (username === undefined) {
-    const u = await fromSecret(deps, ref, spec.usernameKey, "user name");
+    const u = await fromSecret(deps, ref, secretKeysFor(service, module, spec.usernameKey), "user name");
     username = u.value ?? spec.defaultUsername;
   }
   return { username, password: pw.value, problem: pw.problem, source: pw.source };
@@ -178,7 +203,7 @@ export async function resolveApp(service: DiscoveredService, deps: ResolveDeps):
   const app = getAppModule(service.appKind);
   if (!app) return undefined;
   const baseUrl = baseUrlOf(service, app, deps.config.addressMap);
-  const [key, login] = await Promise.all([findApiKey(service, app, deps), findLogin(app, deps)]);
+  const [key, login] = await Promise.all([findApiKey(service, app, deps), findLogin(service, app, deps)]);
   const target: AppTarget = {
     baseUrl,
     timeoutMs: deps.timeoutMs,

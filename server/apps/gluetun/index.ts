@@ -8,6 +8,7 @@ export const gluetun = defineApp({
   id: "gluetun",
   displayName: "Gluetun",
   defaultPort: 8000,
+  fixedPort: 8000,
   apiKey: { secretKey: "GLUETUN_API_KEY", required: false },
   createClient: (target) => new GluetunClient({ baseUrl: target.baseUrl, apiKey: target.apiKey, timeoutMs: target.timeoutMs }),
   health: readGluetunHealth,
