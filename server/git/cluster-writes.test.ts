@@ -1,0 +1,143 @@
+/**
+ * The panel never creates, replaces, patches or deletes configuration in the cluster: configuration
+ * changes go through Git (pull requests) and Argo CD. Its only cluster writes are Jobs (backups,
+ * restores). This test scans the server code for every write method of @kubernetes/client-node's
+ * typed APIs, for the generic object API, for raw write requests to the API server and for kubectl,
+ * and checks that the RBAC the panel is deployed with grants no such verbs.
+ */
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import path from "node:path";
+import * as k8s from "@kubernetes/client-node";
+import { parseAllDocuments } from "yaml";
+import { describe, expect, it } from "vitest";
+
+const root = path.resolve(__dirname, "..", "..");
+
+/** Cluster writes that are allowed, and why. */
+const ALLOWED_WRITES: Record<string, string> = {
+  createNamespacedJob: "backups and restores run as Jobs in the cluster",
+};
+
+/**
+ * Files under server/ that are tools run by hand against the lab, never part of the panel: their
+ * writes are allowed only as long as no panel code imports them (checked below).
+ */
+const TOOL_FILES: Record<string, string> = {
+  "server/k8s/bench-scale.ts": "benchmark seeding of the lab cluster, run from a shell with npx tsx",
+};
+
+/** Every create/replace/patch/delete method of the typed client-node APIs (CoreV1Api, AppsV1Api, CustomObjectsApi...). */
+function clientNodeWriteMethods(): Set<string> {
+  const names = new Set<string>();
+  for (const [exported, value] of Object.entries(k8s)) {
+    if (!/Api$/.test(exported) || typeof value !== "function") continue;
+    let proto: unknown = (value as { prototype?: unknown }).prototype;
+    while (proto && proto !== Object.prototype) {
+      for (const name of Object.getOwnPropertyNames(proto)) {
+        if (/^(create|replace|patch|delete)[A-Z]/.test(name)) names.add(name);
+      }
+      proto = Object.getPrototypeOf(proto);
+    }
+  }
+  return names;
+}
+
+const WRITE_METHODS = clientNodeWriteMethods();
+
+interface Finding {
+  file: string;
+  line: number;
+  what: string;
+}
+
+/** Cluster writes in one source text. */
+export function findClusterWrites(file: string, text: string): Finding[] {
+  const out: Finding[] = [];
+  const lines = text.split("\n");
+  const talksToKube = /@kubernetes\/client-node|applyToHTTPSOptions|applyToFetchOptions/.test(text);
+  lines.forEach((line, i) => {
+    for (const m of line.matchAll(/\.((?:create|replace|patch|delete)[A-Z]\w*)\s*\(/g)) {
+      const name = m[1] as string;
+      if (WRITE_METHODS.has(name) && !ALLOWED_WRITES[name]) out.push({ file, line: i + 1, what: `client-node ${name}()` });
+    }
+    if (/\bKubernetesObjectApi\b/.test(line)) out.push({ file, line: i + 1, what: "KubernetesObjectApi (generic create/patch/delete of any object)" });
+    if (/["'`]kubectl["'`\s]/.test(line) && /spawn|exec|execFile/.test(text)) out.push({ file, line: i + 1, what: "running kubectl" });
+    if (talksToKube && /method:\s*["'](POST|PUT|PATCH|DELETE)["']/.test(line)) out.push({ file, line: i + 1, what: "a write request to the Kubernetes API" });
+  });
+  return out;
+}
+
+function walk(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const full = path.join(dir, name);
+    if (name === "node_modules" || name.startsWith(".")) return [];
+    return statSync(full).isDirectory() ? walk(full) : [full];
+  });
+}
+
+describe("the panel never writes configuration to the cluster", () => {
+  it("knows client-node's write methods", () => {
+    expect(WRITE_METHODS.size).toBeGreaterThan(100);
+    for (const name of ["patchNamespacedDeployment", "replaceNamespacedConfigMap", "deleteNamespacedSecret", "createNamespacedCustomObject", "patchNamespacedCustomObject"]) {
+      expect(WRITE_METHODS.has(name), name).toBe(true);
+    }
+  });
+
+  it("the scanner flags writes and lets reads and Jobs through", () => {
+    const bad = [
+      'import { AppsV1Api } from "@kubernetes/client-node";',
+      "await apps.patchNamespacedDeployment({ name, namespace, body });",
+      "await objects.patch(spec); const api = kc.makeApiClient(KubernetesObjectApi);",
+      'await request({ method: "DELETE", path });',
+      'execFile("kubectl", ["apply", "-f", file]);',
+    ].join("\n");
+    expect(findClusterWrites("x.ts", bad).map((f) => f.what)).toEqual([
+      "client-node patchNamespacedDeployment()",
+      "KubernetesObjectApi (generic create/patch/delete of any object)",
+      "a write request to the Kubernetes API",
+      "running kubectl",
+    ]);
+    const good = 'import { BatchV1Api } from "@kubernetes/client-node";\nawait batch.createNamespacedJob({ namespace, body });\nawait core.listNamespacedPod({ namespace });\nconst h = createHash("sha256");';
+    expect(findClusterWrites("y.ts", good)).toEqual([]);
+  });
+
+  it("no server, app or lib code writes to the cluster", () => {
+    const files = ["server", "app", "lib"]
+      .flatMap((d) => walk(path.join(root, d)))
+      .filter((f) => /\.(ts|tsx)$/.test(f) && !/\.test\.tsx?$|\.test-helper\.ts$/.test(f));
+    expect(files.length).toBeGreaterThan(20);
+    const findings = files
+      .filter((f) => !TOOL_FILES[path.relative(root, f)])
+      .flatMap((f) => findClusterWrites(path.relative(root, f), readFileSync(f, "utf8")));
+    expect(findings).toEqual([]);
+  });
+
+  it("the hand-run tools that write to the lab are not imported by the panel", () => {
+    const files = ["server", "app", "lib", "components"]
+      .flatMap((d) => walk(path.join(root, d)))
+      .filter((f) => /\.(ts|tsx)$/.test(f) && !/\.test\.tsx?$/.test(f));
+    for (const tool of Object.keys(TOOL_FILES)) {
+      const module = tool.replace(/\.ts$/, "");
+      const importers = files.filter((f) => path.relative(root, f) !== tool && new RegExp(`from ["'](@/${module}|\\.{1,2}/[^"']*${path.basename(module)})["']`).test(readFileSync(f, "utf8")));
+      expect(importers.map((f) => path.relative(root, f)), tool).toEqual([]);
+    }
+  });
+
+  it("the RBAC the panel is deployed with grants no write verb except creating Jobs", () => {
+    const docs = parseAllDocuments(readFileSync(path.join(root, "deploy", "rbac.yaml"), "utf8")).map((d) => d.toJS() as { kind?: string; rules?: Array<{ apiGroups?: string[]; resources?: string[]; verbs?: string[] }> });
+    const writes: string[] = [];
+    for (const doc of docs) {
+      if (doc?.kind !== "Role" && doc?.kind !== "ClusterRole") continue;
+      for (const rule of doc.rules ?? []) {
+        for (const verb of rule.verbs ?? []) {
+          if (!["create", "update", "patch", "delete", "deletecollection", "*", "escalate", "bind", "impersonate"].includes(verb)) continue;
+          for (const resource of rule.resources ?? []) {
+            const id = `${(rule.apiGroups ?? [""]).join(",")}/${resource}:${verb}`;
+            if (id !== "batch/jobs:create") writes.push(id);
+          }
+        }
+      }
+    }
+    expect(writes).toEqual([]);
+  });
+});

@@ -1,0 +1,124 @@
+import { execFileSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { beforeEach, describe, expect, it } from "vitest";
+import { GitCommandError, gitEnv, networkError, scrubSecrets } from "./git-cli";
+import { GitRepo } from "./repo";
+
+const git = (cwd: string, ...args: string[]) => execFileSync("git", args, { cwd, encoding: "utf8", env: { ...process.env, GIT_CONFIG_GLOBAL: "/dev/null", GIT_AUTHOR_NAME: "t", GIT_AUTHOR_EMAIL: "t@t", GIT_COMMITTER_NAME: "t", GIT_COMMITTER_EMAIL: "t@t" } }).trim();
+
+let remote: string;
+let repo: GitRepo;
+
+beforeEach(() => {
+  const root = mkdtempSync(path.join(tmpdir(), "panel-repo-"));
+  remote = path.join(root, "remote.git");
+  git(root, "init", "--quiet", "--bare", "--initial-branch=live", remote);
+  const seed = path.join(root, "seed");
+  mkdirSync(path.join(seed, "apps", "x"), { recursive: true });
+  git(root, "init", "--quiet", "--initial-branch=live", seed);
+  writeFileSync(path.join(seed, "apps", "x", "deployment.yaml"), "# keep me\nkind: Deployment\n");
+  writeFileSync(path.join(seed, "README.bin"), Buffer.from([0, 1, 2]));
+  git(seed, "add", ".");
+  git(seed, "commit", "--quiet", "-m", "seed");
+  git(seed, "push", "--quiet", remote, "live", "live:main");
+  repo = new GitRepo({
+    dir: path.join(root, "data", "gitops", "remote.git"),
+    url: remote,
+    auth: { type: "none" },
+    credentialHint: "none",
+    author: { name: "k8s-nas-panel", email: "panel@example.invalid" },
+  });
+});
+
+describe("GitRepo", () => {
+  it("clones, knows the default branch, and reads a commit's files", async () => {
+    await repo.sync();
+    expect(repo.defaultBranch()).toBe("live");
+    expect((await repo.branches()).sort()).toEqual(["live", "main"]);
+    const sha = await repo.branchSha("live");
+    expect(sha).toMatch(/^[0-9a-f]{40}$/);
+    expect(await repo.branchSha("gone")).toBeUndefined();
+    const view = await repo.snapshot(sha as string);
+    expect([...view.paths].sort()).toEqual(["README.bin", "apps/x/deployment.yaml"]);
+    expect(view.read("apps/x/deployment.yaml")).toBe("# keep me\nkind: Deployment\n");
+    expect(view.read("README.bin")).toBeUndefined();
+  });
+
+  it("commits with the configured author to a new branch, never onto an existing one, and leaves no work tree", async () => {
+    await repo.sync();
+    const base = (await repo.branchSha("live")) as string;
+    const { headSha } = await repo.commitAndPush({
+      baseSha: base,
+      branch: "panel/one",
+      files: [{ path: "apps/x/deployment.yaml", content: "# keep me\nkind: Deployment\nspec: {}\n" }, { path: "apps/x/new.yaml", content: "a: 1\n" }],
+      message: "x: change\n\nbody",
+    });
+    expect(git(remote, "rev-parse", "refs/heads/panel/one")).toBe(headSha);
+    expect(git(remote, "log", "-1", "--format=%an <%ae>|%s|%P", "panel/one")).toBe(`k8s-nas-panel <panel@example.invalid>|x: change|${base}`);
+    expect(git(remote, "show", "panel/one:apps/x/new.yaml")).toBe("a: 1");
+    // The same branch again (even as a fast-forward) is refused.
+    await expect(repo.commitAndPush({ baseSha: headSha, branch: "panel/one", files: [{ path: "b.yaml", content: "b: 1\n" }], message: "again" })).rejects.toMatchObject({
+      code: "conflict",
+      message: expect.stringContaining("The branch panel/one already exists"),
+    });
+    // Nothing to commit is refused too; a path outside the tree is refused.
+    await expect(repo.commitAndPush({ baseSha: base, branch: "panel/two", files: [{ path: "apps/x/deployment.yaml", content: "# keep me\nkind: Deployment\n" }], message: "same" })).rejects.toThrow(/nothing to commit/);
+    await expect(repo.commitAndPush({ baseSha: base, branch: "panel/three", files: [{ path: "../escape.yaml", content: "x" }], message: "bad" })).rejects.toThrow(/outside the repository/);
+    expect(await repo.workTreeCount()).toBe(0);
+    expect(git(remote, "for-each-ref", "--format=%(refname:short)", "refs/heads/panel/")).toBe("panel/one");
+  });
+
+  it("writes several changes at once: one branch each, the clone intact", async () => {
+    await repo.sync();
+    const base = (await repo.branchSha("live")) as string;
+    const results = await Promise.all(
+      ["a", "b", "c", "d"].map((n) => repo.commitAndPush({ baseSha: base, branch: `panel/${n}`, files: [{ path: `apps/${n}.yaml`, content: `${n}: 1\n` }], message: n })),
+    );
+    expect(new Set(results.map((r) => r.headSha)).size).toBe(4);
+    for (const n of ["a", "b", "c", "d"]) expect(git(remote, "show", `panel/${n}:apps/${n}.yaml`)).toBe(`${n}: 1`);
+    expect(await repo.workTreeCount()).toBe(0);
+    await repo.sync();
+    expect(await repo.isAncestor(base, (await repo.branchSha("panel/a")) as string)).toBe(true);
+    expect(await repo.isAncestor((await repo.branchSha("panel/a")) as string, base)).toBe(false);
+    expect(await repo.isAncestor("0".repeat(40), base)).toBeNull();
+    await repo.deleteRemoteBranch("panel/a");
+    expect(await repo.remoteBranchExists("panel/a")).toBe(false);
+    expect(await repo.remoteBranchExists("panel/b")).toBe(true);
+  });
+
+  it("says when the repository does not exist, and recovers a broken clone", async () => {
+    const missing = new GitRepo({ dir: path.join(mkdtempSync(path.join(tmpdir(), "panel-repo-")), "c.git"), url: `${remote}-nope`, auth: { type: "none" }, credentialHint: "h", author: { name: "a", email: "a@b.c" } });
+    await expect(missing.sync()).rejects.toMatchObject({ code: "not_found" });
+    await repo.sync();
+    writeFileSync(path.join(path.dirname(remote), "data", "gitops", "remote.git", "HEAD"), "garbage");
+    await repo.sync();
+    expect(await repo.branchSha("live")).toMatch(/^[0-9a-f]{40}$/);
+  });
+
+  it("refuses a repository URL that carries a password", () => {
+    expect(() => new GitRepo({ dir: "/tmp/x", url: "https://me:secret@github.com/o/r.git", auth: { type: "none" }, credentialHint: "", author: { name: "a", email: "a@b.c" } })).toThrow(/contains a password/);
+  });
+});
+
+describe("git credentials", () => {
+  it("travel in the environment, scoped to the remote URL, never on the command line", () => {
+    const env = gitEnv({ auth: { type: "basic", username: "lab", password: "s3cret-pass" }, remoteUrl: "https://git.example/o/r.git" });
+    expect(env.GIT_CONFIG_KEY_1).toBe("http.https://git.example/o/r.git.extraHeader");
+    expect(env.GIT_CONFIG_VALUE_1).toBe(`Authorization: Basic ${Buffer.from("lab:s3cret-pass").toString("base64")}`);
+    expect(env.GIT_TERMINAL_PROMPT).toBe("0");
+    expect(env.GIT_CONFIG_GLOBAL).toBe("/dev/null");
+    expect(gitEnv({}).GIT_CONFIG_COUNT).toBe("1");
+  });
+
+  it("are scrubbed from messages and failures are named", () => {
+    expect(scrubSecrets("fatal: Authorization: Basic bGFiOnMzY3JldA== rejected for https://lab:s3cret@h/x s3cret", ["s3cret"])).toBe(
+      "fatal: Authorization: Basic [redacted] rejected for https://h/x [redacted]",
+    );
+    const refused = networkError(new GitCommandError(["fetch"], 128, "fatal: Authentication failed for 'https://h/o/r.git/'", false), "https://h/o/r.git", "the password in GITOPS_TOKEN");
+    expect(refused).toMatchObject({ code: "unauthorized", message: "The GitOps repository https://h/o/r.git refused the credentials: the password in GITOPS_TOKEN." });
+    expect(networkError(new GitCommandError(["fetch"], 128, "fatal: unable to access 'x': Could not resolve host: h", false), "x", "")).toMatchObject({ code: "unreachable" });
+    expect(networkError(new GitCommandError(["fetch"], null, "", true), "x", "")).toMatchObject({ code: "timeout" });
+  });
+});
