@@ -117,8 +117,8 @@ describe("the panel never writes configuration to the cluster", () => {
       .flatMap((d) => walk(path.join(root, d)))
       .filter((f) => /\.(ts|tsx)$/.test(f) && !/\.test\.tsx?$/.test(f));
     for (const tool of Object.keys(TOOL_FILES)) {
-      const module = tool.replace(/\.ts$/, "");
-      const importers = files.filter((f) => path.relative(root, f) !== tool && new RegExp(`from ["'](@/${module}|\\.{1,2}/[^"']*${path.basename(module)})["']`).test(readFileSync(f, "utf8")));
+      const modulePath = tool.replace(/\.ts$/, "");
+      const importers = files.filter((f) => path.relative(root, f) !== tool && new RegExp(`from ["'](@/${modulePath}|\\.{1,2}/[^"']*${path.basename(modulePath)})["']`).test(readFileSync(f, "utf8")));
       expect(importers.map((f) => path.relative(root, f)), tool).toEqual([]);
     }
   });
