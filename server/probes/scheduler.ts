@@ -57,18 +57,37 @@ export function getProber(): Prober {
   return holder.__panelProber;
 }
 
-/** Follows discovery: refreshes verdicts at once and probes the changed services' apps. */
+/** What decides a service's Kubernetes status: replicas and pod readiness (not events or restart counts). */
+function readinessSignature(s: DiscoveredService): string {
+  const k = s.kube;
+  return `${k.desired}/${k.ready}/${k.available}|${k.pods.map((p) => `${p.name}:${p.ready ? 1 : 0}${p.containers.map((c) => (c.ready ? 1 : 0)).join("")}`).join(",")}`;
+}
+
+/** A service is probed again after a cluster change at most this often. */
+const CHANGE_PROBE_MIN_GAP_MS = 5_000;
+
+/**
+ * Follows discovery: refreshes verdicts at once and, when a service's readiness changed, probes its
+ * app within a second (at most once per 5 s per service, so a crash-looping pod does not make the
+ * panel hammer its app).
+ */
 function watchDiscovery(prober: Prober): void {
   if (holder.__panelProberWatch) return;
   holder.__panelProberWatch = true;
   const seen = new Map<string, string>();
+  const lastTriggered = new Map<string, number>();
   let pending = new Set<string>();
   let timer: NodeJS.Timeout | undefined;
   const listener = (services: DiscoveredService[]): void => {
+    const now = Date.now();
     for (const s of services) {
-      const kube = JSON.stringify(s.kube);
-      if (seen.has(s.id) && seen.get(s.id) !== kube) pending.add(s.id);
-      seen.set(s.id, kube);
+      const sig = readinessSignature(s);
+      const before = seen.get(s.id);
+      seen.set(s.id, sig);
+      if (before === undefined || before === sig) continue;
+      if (now - (lastTriggered.get(s.id) ?? 0) < CHANGE_PROBE_MIN_GAP_MS) continue;
+      lastTriggered.set(s.id, now);
+      pending.add(s.id);
     }
     prober.refreshVerdicts(services);
     if (pending.size > 0 && !timer) {
