@@ -1,0 +1,142 @@
+import "server-only";
+import type { KubeConfig } from "@kubernetes/client-node";
+import type { PanelConfig } from "@/lib/config-schema";
+import { isAppError } from "@/lib/errors";
+import type { AppKind, DiscoveredService } from "@/lib/services";
+import { getAppModule } from "@/server/apps/registry";
+import { baseUrlOf, createWorkloadEnvReader, resolveApp, type ResolveDeps } from "@/server/apps/resolve";
+import { getConfig } from "@/server/config/load";
+import { getKubeConfig } from "@/server/k8s/client";
+import { listServices } from "@/server/k8s/discovery";
+import { readSecretValue } from "@/server/k8s/secrets";
+import type { AppEnd } from "./types";
+
+/**
+ * The app instances the links connect, found by discovery and resolved by `server/apps/resolve.ts`:
+ * the address the panel calls (through `addressMap` when it runs outside the cluster) and the
+ * in-cluster address it writes into the other apps, plus the credentials from the Secret or the
+ * panel's environment.
+ */
+
+/** Where discovery and resolution come from (the process-wide ones, or a test's). */
+export interface EndsSource {
+  config: PanelConfig;
+  listServices(): Promise<DiscoveredService[]>;
+  resolveDeps: ResolveDeps;
+}
+
+/** The app ends by kind, and what kept some from being found. */
+export interface EndsSnapshot {
+  ends: Map<AppKind, AppEnd[]>;
+  services: DiscoveredService[];
+  notices: string[];
+}
+
+const holder = globalThis as typeof globalThis & { __panelWorkloadEnvReader?: ReturnType<typeof createWorkloadEnvReader> };
+
+function workloadEnvReader(): ReturnType<typeof createWorkloadEnvReader> {
+  if (holder.__panelWorkloadEnvReader) return holder.__panelWorkloadEnvReader;
+  let kc: KubeConfig | null = null;
+  try {
+    kc = getKubeConfig();
+  } catch {
+    kc = null;
+  }
+  holder.__panelWorkloadEnvReader = createWorkloadEnvReader(kc);
+  return holder.__panelWorkloadEnvReader;
+}
+
+/** The process-wide source: the panel's config, discovery and Secrets. */
+export function defaultEndsSource(): EndsSource {
+  const config = getConfig();
+  return {
+    config,
+    listServices,
+    resolveDeps: {
+      config,
+      readSecretValue,
+      readWorkloadEnv: workloadEnvReader(),
+      env: process.env,
+      timeoutMs: config.integrations.requestTimeoutMs,
+    },
+  };
+}
+
+/** Scheme, host, port and URL base of an in-cluster base URL. */
+export function parseInCluster(url: string): AppEnd["inCluster"] {
+  const u = new URL(url);
+  const scheme = u.protocol === "https:" ? "https" : "http";
+  const port = u.port ? Number(u.port) : scheme === "https" ? 443 : 80;
+  const urlBase = u.pathname.replace(/\/+$/, "");
+  return { scheme, host: u.hostname, port, urlBase, url: `${scheme}://${u.hostname}:${port}${urlBase}` };
+}
+
+/** Resolves every discovered app instance the links can use. Never throws: problems become notices. */
+export async function discoverEnds(source: EndsSource): Promise<EndsSnapshot> {
+  const notices: string[] = [];
+  let services: DiscoveredService[] = [];
+  try {
+    services = await source.listServices();
+  } catch (error) {
+    notices.push(`The apps could not be discovered: ${isAppError(error) ? error.message : "Kubernetes discovery failed (see the panel's log)"}.`);
+  }
+  const counts = new Map<AppKind, number>();
+  for (const s of services) counts.set(s.appKind, (counts.get(s.appKind) ?? 0) + 1);
+  const ends = new Map<AppKind, AppEnd[]>();
+  await Promise.all(
+    services.map(async (service) => {
+      const appModule = getAppModule(service.appKind);
+      const several = (counts.get(service.appKind) ?? 0) > 1;
+      if (!appModule) {
+        if (service.appKind !== "unpackerr") return;
+        const end: AppEnd = {
+          app: "unpackerr",
+          serviceId: service.id,
+          namespace: service.namespace,
+          name: several ? `Unpackerr (${service.name})` : "Unpackerr",
+          panelUrl: "",
+          inCluster: { scheme: "http", host: `${service.name}.${service.namespace}.svc.cluster.local`, port: 80, urlBase: "", url: "" },
+          timeoutMs: source.config.integrations.requestTimeoutMs,
+        };
+        ends.set("unpackerr", [...(ends.get("unpackerr") ?? []), end]);
+        return;
+      }
+      try {
+        const resolution = await resolveApp(service, source.resolveDeps);
+        if (!resolution) return;
+        const end: AppEnd = {
+          app: service.appKind,
+          serviceId: service.id,
+          namespace: service.namespace,
+          name: several ? `${appModule.displayName} (${service.name})` : appModule.displayName,
+          panelUrl: resolution.target.baseUrl,
+          inCluster: parseInCluster(baseUrlOf(service, appModule, {})),
+          timeoutMs: resolution.target.timeoutMs,
+          resolution,
+          ...(resolution.target.apiKey ? { apiKey: resolution.target.apiKey } : {}),
+          ...(resolution.target.username ? { username: resolution.target.username } : {}),
+          ...(resolution.target.password ? { password: resolution.target.password } : {}),
+          ...(resolution.credentialProblem ? { credentialProblem: resolution.credentialProblem } : {}),
+          ...(resolution.credentialSource ? { credentialSource: resolution.credentialSource } : {}),
+        };
+        ends.set(service.appKind, [...(ends.get(service.appKind) ?? []), end]);
+      } catch (error) {
+        notices.push(`${service.id}: ${isAppError(error) ? error.message : "could not be resolved"}`);
+      }
+    }),
+  );
+  for (const list of ends.values()) list.sort((a, b) => a.serviceId.localeCompare(b.serviceId));
+  return { ends, services, notices };
+}
+
+/** Every secret value the ends hold (scrubbed from anything the panel shows). */
+export function secretsOf(ends: ReadonlyMap<AppKind, readonly AppEnd[]>): string[] {
+  const out = new Set<string>();
+  for (const list of ends.values()) {
+    for (const e of list) {
+      if (e.apiKey) out.add(e.apiKey);
+      if (e.password) out.add(e.password);
+    }
+  }
+  return [...out];
+}

@@ -1,0 +1,180 @@
+import "server-only";
+import { Gauge, type Registry } from "prom-client";
+import { z } from "zod";
+import { isAppError } from "@/lib/errors";
+import { judgeVpn, vpnMetricValue, type VpnExpectations, type VpnObservation } from "@/lib/integrations/vpn";
+import type { VpnStatus } from "@/lib/integrations/types";
+import type { DiscoveredService } from "@/lib/services";
+import { GluetunClient } from "@/server/apps/gluetun/client";
+import { httpRequest } from "@/server/apps/http";
+import { baseUrlOf } from "@/server/apps/resolve";
+import { gluetun } from "@/server/apps/gluetun";
+import { getRegistry } from "@/server/observability/metrics";
+import { defaultEndsSource, discoverEnds, type EndsSource } from "./ends";
+
+/**
+ * The VPN check of the download clients behind a Gluetun sidecar (qBittorrent, SABnzbd): Gluetun's
+ * control server says where traffic leaves the tunnel (`GET /v1/publicip/ip`) and whether the VPN
+ * runs (`GET /v1/vpn/status`); the exit address is compared with the home address ("must differ
+ * from"), the cluster's own egress address and the expected countries and ranges. The verdict is
+ * exported as `panel_vpn_protected{service}` (1 protected, 0 leak, -1 unknown) so an alert can fire
+ * with no browser open: a scrape runs the check (results reused for 15 s).
+ */
+
+const RESULT_TTL_MS = 15_000;
+const EGRESS_TTL_MS = 5 * 60_000;
+
+interface VpnCache {
+  at: number;
+  value: Promise<VpnStatus[]>;
+}
+
+const holder = globalThis as typeof globalThis & {
+  __panelVpnCache?: VpnCache;
+  __panelVpnGauge?: Gauge<"service">;
+  __panelEgress?: { at: number; url: string; value: Promise<string | undefined> };
+};
+
+/** The services with a Gluetun sidecar, whose traffic goes through the VPN. */
+export function servicesBehindVpn(services: readonly DiscoveredService[]): DiscoveredService[] {
+  return services.filter((s) => s.appKind !== "gluetun" && s.images.some((i) => /(^|\/)gluetun(:|@|$)/i.test(i)));
+}
+
+function envKeyName(workload: string): string {
+  return `GLUETUN_${workload.toUpperCase().replace(/[^A-Z0-9]+/g, "_")}_API_KEY`;
+}
+
+async function controlKey(service: DiscoveredService, source: EndsSource): Promise<string | undefined> {
+  const vpn = source.config.integrations.vpn;
+  const own = vpn.controlServers[service.id]?.apiKeyEnv;
+  if (own) return source.resolveDeps.env[own];
+  if (vpn.apiKeyEnv) return source.resolveDeps.env[vpn.apiKeyEnv];
+  const ref = source.config.apps.secretRefs.gluetun ?? source.config.apps.secretRefs.default;
+  if (!ref) return undefined;
+  for (const key of [envKeyName(service.name), "GLUETUN_API_KEY"]) {
+    try {
+      const value = await source.resolveDeps.readSecretValue(ref.namespace, ref.name, key);
+      if (value) return value;
+    } catch {
+      return undefined;
+    }
+  }
+  return undefined;
+}
+
+/** The Gluetun control server of a workload: its in-cluster port 8000 (or the configured one), through `addressMap`. */
+export function controlServerUrl(service: DiscoveredService, port: number, addressMap: Readonly<Record<string, string>>): string {
+  const svcName = service.service?.name ?? service.name;
+  const synthetic: DiscoveredService = {
+    ...service,
+    appKind: "gluetun",
+    urlBase: "",
+    inClusterUrl: `http://${svcName}.${service.namespace}.svc.cluster.local:${port}`,
+    service: { name: svcName, ports: [{ port }] },
+  };
+  return baseUrlOf(synthetic, gluetun, addressMap);
+}
+
+async function egressIp(url: string | undefined, timeoutMs: number): Promise<string | undefined> {
+  if (!url) return undefined;
+  const hit = holder.__panelEgress;
+  if (hit && hit.url === url && Date.now() - hit.at < EGRESS_TTL_MS) return hit.value;
+  const value = httpRequest(
+    { baseUrl: url, timeoutMs, appName: "egress address check", source: "vpn" },
+    { path: "", schema: z.string(), responseType: "text" },
+  )
+    .then((r) => r.data.trim() || undefined)
+    .catch(() => undefined);
+  holder.__panelEgress = { at: Date.now(), url, value };
+  return value;
+}
+
+async function observe(client: GluetunClient, timeoutMs: number): Promise<VpnObservation> {
+  const signal = AbortSignal.timeout(timeoutMs);
+  try {
+    const [status, ip] = await Promise.all([client.getVpnStatus({ signal }), client.getPublicIp({ signal })]);
+    return {
+      vpnStatus: status.data.status,
+      publicIp: ip.data.public_ip ?? "",
+      ...(ip.data.country ? { country: ip.data.country } : {}),
+      ...(ip.data.city ? { city: ip.data.city } : {}),
+    };
+  } catch (error) {
+    return { error: isAppError(error) ? error.message : "the control server could not be read" };
+  }
+}
+
+/** Checks every download client behind a Gluetun sidecar. Never throws. */
+export async function checkVpn(options: { source?: EndsSource; services?: readonly DiscoveredService[] } = {}): Promise<VpnStatus[]> {
+  const source = options.source ?? defaultEndsSource();
+  const services = options.services ?? (await discoverEnds(source)).services;
+  const vpn = source.config.integrations.vpn;
+  const timeoutMs = Math.min(source.config.integrations.requestTimeoutMs, 10_000);
+  const egress = await egressIp(vpn.egressIpUrl, timeoutMs);
+  const expectations: VpnExpectations = {
+    mustDifferFrom: vpn.mustDifferFrom,
+    expectedCountries: vpn.expectedCountries,
+    expectedRanges: vpn.expectedRanges,
+    ...(egress ? { egressIp: egress } : {}),
+  };
+  const statuses = await Promise.all(
+    servicesBehindVpn(services).map(async (service): Promise<VpnStatus> => {
+      const port = vpn.controlServers[service.id]?.port ?? 8000;
+      const apiKey = await controlKey(service, source);
+      const client = new GluetunClient({ baseUrl: controlServerUrl(service, port, source.config.addressMap), apiKey, timeoutMs });
+      const o = await observe(client, timeoutMs);
+      const verdict = judgeVpn(o, expectations);
+      return {
+        service: service.id,
+        name: service.displayName,
+        ...verdict,
+        ...(o.publicIp ? { publicIp: o.publicIp } : {}),
+        ...(o.country ? { country: o.country } : {}),
+        ...(o.city ? { city: o.city } : {}),
+        ...(o.vpnStatus ? { vpnStatus: o.vpnStatus } : {}),
+        checkedAt: Date.now(),
+      };
+    }),
+  );
+  const gauge = vpnGauge(getRegistry());
+  for (const s of statuses) gauge.set({ service: s.service }, vpnMetricValue(s.status));
+  return statuses.sort((a, b) => a.service.localeCompare(b.service));
+}
+
+/** The last check if it is recent, else a new one (what a scrape and the page use). */
+export function currentVpn(options: { source?: EndsSource; services?: readonly DiscoveredService[]; fresh?: boolean } = {}): Promise<VpnStatus[]> {
+  const hit = holder.__panelVpnCache;
+  if (!options.fresh && hit && Date.now() - hit.at < RESULT_TTL_MS) return hit.value;
+  const value = checkVpn(options).catch(() => [] as VpnStatus[]);
+  holder.__panelVpnCache = { at: Date.now(), value };
+  return value;
+}
+
+/**
+ * `panel_vpn_protected{service}` on a registry: 1 protected, 0 leak (traffic exits from the home or
+ * cluster address), -1 unknown. Collecting it runs the check (reused for 15 s).
+ */
+export function vpnGauge(registry: Registry): Gauge<"service"> {
+  if (holder.__panelVpnGauge && registry.getSingleMetric("panel_vpn_protected")) return holder.__panelVpnGauge;
+  const existing = registry.getSingleMetric("panel_vpn_protected");
+  if (existing) return existing as Gauge<"service">;
+  holder.__panelVpnGauge = new Gauge({
+    name: "panel_vpn_protected",
+    help: "Whether the download client's traffic leaves through the VPN: 1 protected, 0 leak (exits from the home or cluster address), -1 unknown.",
+    labelNames: ["service"],
+    registers: [registry],
+    async collect() {
+      try {
+        await currentVpn();
+      } catch {
+        // The previous values stay; the check never throws, this is belt and braces.
+      }
+    },
+  });
+  return holder.__panelVpnGauge;
+}
+
+/** Registers the VPN metric on the panel's registry (idempotent). */
+export function registerVpnMetrics(): void {
+  vpnGauge(getRegistry());
+}
