@@ -1,0 +1,51 @@
+import { describe, expect, it } from "vitest";
+import { KeyedMutex } from "./locks";
+import { TestFailureCache } from "./test-cache";
+
+const tick = () => new Promise((r) => setTimeout(r, 5));
+
+describe("KeyedMutex", () => {
+  it("runs work on one key one at a time, in order, and other keys side by side", async () => {
+    const m = new KeyedMutex();
+    const log: string[] = [];
+    const job = (key: string, name: string) =>
+      m.run(key, async () => {
+        log.push(`start ${name}`);
+        await tick();
+        log.push(`end ${name}`);
+        return name;
+      });
+    const results = await Promise.all([job("sonarr", "a"), job("sonarr", "b"), job("radarr", "c")]);
+    expect(results).toEqual(["a", "b", "c"]);
+    expect(log.indexOf("end a")).toBeLessThan(log.indexOf("start b"));
+    expect(log.indexOf("start c")).toBeLessThan(log.indexOf("end a"));
+    expect(m.size).toBe(0);
+  });
+
+  it("releases the key when the work throws", async () => {
+    const m = new KeyedMutex();
+    await expect(m.run("k", () => Promise.reject(new Error("boom")))).rejects.toThrow("boom");
+    await expect(m.run("k", () => Promise.resolve(1))).resolves.toBe(1);
+  });
+});
+
+describe("TestFailureCache", () => {
+  it("reuses a failure for its lifetime and forgets it when the link is written", () => {
+    let now = 0;
+    const c = new TestFailureCache(() => 60_000, () => now);
+    c.set("sonarr->qbittorrent|media/sonarr|x", { message: "Authentication Failure", appMessages: [] });
+    now = 59_000;
+    expect(c.get("sonarr->qbittorrent|media/sonarr|x")?.message).toBe("Authentication Failure");
+    c.clear("sonarr->qbittorrent|media/sonarr");
+    expect(c.get("sonarr->qbittorrent|media/sonarr|x")).toBeUndefined();
+    c.set("k", { message: "m", appMessages: [] });
+    now = 200_000;
+    expect(c.get("k")).toBeUndefined();
+  });
+
+  it("keeps nothing with a zero lifetime", () => {
+    const c = new TestFailureCache(() => 0);
+    c.set("k", { message: "m", appMessages: [] });
+    expect(c.get("k")).toBeUndefined();
+  });
+});
