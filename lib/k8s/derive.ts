@@ -40,6 +40,11 @@ export interface DeriveOptions {
   maxWarnings?: number;
 }
 
+/** Code-point order: Kubernetes names are ASCII, and this is stable across locales and fast. */
+function byString(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Selectors
 
@@ -280,13 +285,13 @@ export function pickServicePort(service: Service, main: Container | undefined, i
 }
 
 /** Services of the namespace whose selector is a subset of the workload's pod template labels, the main one first. */
-export function matchingServices(workload: Workload, services: readonly Service[], routedServices: ReadonlySet<string>): Service[] {
+export function matchingServices(workload: Workload, services: readonly Service[], routedServices: { has(name: string): boolean }): Service[] {
   const labels = workload.spec?.template?.metadata?.labels;
   const name = workload.metadata?.name;
   const rank = (s: Service) => (s.metadata?.name === name ? 0 : routedServices.has(s.metadata?.name ?? "") ? 1 : 2);
   return services
     .filter((s) => selectorSubset(s.spec?.selector, labels))
-    .sort((a, b) => rank(a) - rank(b) || (a.metadata?.name ?? "").localeCompare(b.metadata?.name ?? ""));
+    .sort((a, b) => rank(a) - rank(b) || byString(a.metadata?.name ?? "", b.metadata?.name ?? ""));
 }
 
 /** `http://<svc>.<ns>.svc.cluster.local:<port><urlBase>`. */
@@ -429,8 +434,10 @@ interface SnapshotIndex {
   ingressesByNs: Map<string, Ingress[]>;
   pvcsByNs: Map<string, PersistentVolumeClaim[]>;
   warningsByObject: Map<string, CoreV1Event[]>;
-  /** Names of the Services an Ingress routes to, per namespace (filled lazily). */
-  routedByNs: Map<string, Set<string>>;
+  /** Services with a selector, per namespace and `key=value` of their first selector label. */
+  servicesBySelector: Map<string, Map<string, Service[]>>;
+  /** Ingress routes per namespace and Service name (filled lazily). */
+  routesByNs: Map<string, Map<string, IngressRoute[]>>;
 }
 
 function indexSnapshot(s: ClusterSnapshot): SnapshotIndex {
@@ -445,8 +452,40 @@ function indexSnapshot(s: ClusterSnapshot): SnapshotIndex {
       s.events.filter((e) => e.type === "Warning"),
       (e) => `${e.involvedObject?.namespace ?? e.metadata?.namespace ?? ""}/${e.involvedObject?.kind ?? ""}/${e.involvedObject?.name ?? ""}`,
     ),
-    routedByNs: new Map(),
+    servicesBySelector: groupServicesBySelector(s.services),
+    routesByNs: new Map(),
   };
+}
+
+function firstSelectorPair(selector: Readonly<Record<string, string>> | undefined): string | undefined {
+  const keys = Object.keys(selector ?? {}).sort();
+  const k = keys[0];
+  return k === undefined ? undefined : `${k}=${selector?.[k] ?? ""}`;
+}
+
+function groupServicesBySelector(services: readonly Service[]): Map<string, Map<string, Service[]>> {
+  const out = new Map<string, Map<string, Service[]>>();
+  for (const svc of services) {
+    const pair = firstSelectorPair(svc.spec?.selector);
+    if (pair === undefined) continue;
+    const ns = svc.metadata?.namespace ?? "";
+    let byPair = out.get(ns);
+    if (!byPair) out.set(ns, (byPair = new Map()));
+    byPair.set(pair, [...(byPair.get(pair) ?? []), svc]);
+  }
+  return out;
+}
+
+/** Services whose first selector label the workload's pod template carries (the full subset check follows). */
+function candidateServices(idx: SnapshotIndex, ns: string, w: Workload): Service[] {
+  const byPair = idx.servicesBySelector.get(ns);
+  if (!byPair) return [];
+  const out: Service[] = [];
+  for (const [k, v] of Object.entries(w.spec?.template?.metadata?.labels ?? {})) {
+    const hit = byPair.get(`${k}=${v}`);
+    if (hit) out.push(...hit);
+  }
+  return out;
 }
 
 function podsOf(kind: WorkloadKind, w: Workload, idx: SnapshotIndex): { pods: Pod[]; replicasets: Workload[] } {
@@ -508,16 +547,16 @@ function joinWorkload(kind: WorkloadKind, w: Workload, options: DeriveOptions, i
   const ns = w.metadata?.namespace ?? "";
   const name = w.metadata?.name ?? "";
   const services = idx.servicesByNs.get(ns) ?? [];
-  const ingresses = idx.ingressesByNs.get(ns) ?? [];
-
-  // Ingress routes are needed before recognition (gethomepage.dev annotations live on Ingresses).
-  let allRouted = idx.routedByNs.get(ns);
-  if (!allRouted) {
-    allRouted = new Set(ingressRoutes(ingresses, new Set(services.map((s) => s.metadata?.name ?? ""))).map((r) => r.serviceName));
-    idx.routedByNs.set(ns, allRouted);
+  // Ingress routes of the namespace, computed once per snapshot and namespace.
+  let routesBySvc = idx.routesByNs.get(ns);
+  if (!routesBySvc) {
+    const all = ingressRoutes(idx.ingressesByNs.get(ns) ?? [], new Set(services.map((s) => s.metadata?.name ?? "")));
+    routesBySvc = new Map();
+    for (const r of all) routesBySvc.set(r.serviceName, [...(routesBySvc.get(r.serviceName) ?? []), r]);
+    idx.routesByNs.set(ns, routesBySvc);
   }
-  const matched = matchingServices(w, services, allRouted);
-  const routes = ingressRoutes(ingresses, new Set(matched.map((s) => s.metadata?.name ?? "")));
+  const matched = matchingServices(w, candidateServices(idx, ns, w), routesBySvc);
+  const routes = matched.flatMap((svc) => routesBySvc.get(svc.metadata?.name ?? "") ?? []);
   const recognition: Recognition = recognizeWorkload(w, { kindOverrides: options.kindOverrides, ingressAnnotations: routes.map((r) => r.annotations) });
   if (recognition.ignored) return undefined;
 
@@ -537,7 +576,7 @@ function joinWorkload(kind: WorkloadKind, w: Workload, options: DeriveOptions, i
   const sidecars = new Set(recognition.sidecars);
   const podStates = pods
     .map((p) => podState(p, sidecars, options.now, options.restartHistory))
-    .sort((a, b) => a.name.localeCompare(b.name));
+    .sort((a, b) => byString(a.name, b.name));
   const urls = userUrls(routes);
   if (recognition.href && !urls.includes(recognition.href)) urls.unshift(recognition.href);
   const argocdApp = argocdAppOf(w, options.argocdNamespace);
@@ -590,5 +629,5 @@ export function deriveServices(snapshot: ClusterSnapshot, options: DeriveOptions
       if (s) out.push(s);
     }
   }
-  return out.sort((a, b) => a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name));
+  return out.sort((a, b) => byString(a.namespace, b.namespace) || byString(a.name, b.name));
 }
