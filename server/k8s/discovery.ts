@@ -31,7 +31,7 @@ const log = logger.child({ component: "k8s-discovery" });
 /** Discovery over one informer set. */
 export class Discovery {
   private history: RestartHistory = new Map();
-  private derived: { version: number; at: number; services: DiscoveredService[]; fingerprint: string } | undefined;
+  private derived: { version: number; at: number; services: DiscoveredService[] } | undefined;
   private readonly listeners = new Set<ServicesListener>();
   /** Fingerprint of the list the listeners last saw. */
   private notified: string | undefined;
@@ -48,7 +48,7 @@ export class Discovery {
     if (kinds.includes("pods")) this.history = updateRestartHistory(this.history, this.informers.snapshot().pods, Date.now());
     if (this.listeners.size === 0) return;
     const services = this.derive();
-    const fingerprint = this.derived?.fingerprint;
+    const fingerprint = JSON.stringify(services);
     if (fingerprint === this.notified) return;
     this.notified = fingerprint;
     for (const l of this.listeners) {
@@ -72,7 +72,7 @@ export class Discovery {
       ...(this.options.kindOverrides ? { kindOverrides: this.options.kindOverrides } : {}),
       ...(this.options.argocdNamespace ? { argocdNamespace: this.options.argocdNamespace } : {}),
     });
-    this.derived = { version, at: now, services, fingerprint: JSON.stringify(services) };
+    this.derived = { version, at: now, services };
     return services;
   }
 
@@ -95,10 +95,7 @@ export class Discovery {
   /** Subscribes to changes of the services list; returns the unsubscribe function. */
   onServicesChanged(listener: ServicesListener): () => void {
     this.listeners.add(listener);
-    if (this.notified === undefined) {
-      this.derive();
-      this.notified = this.derived?.fingerprint;
-    }
+    this.notified ??= JSON.stringify(this.derive());
     return () => {
       this.listeners.delete(listener);
     };
