@@ -1,16 +1,60 @@
 import type { Metadata } from "next";
-import { EmptyState } from "@/components/ui/empty-state";
+import { Suspense } from "react";
+import { KeyStatusTable } from "@/components/integrations/key-status-table";
+import { LinksBoard } from "@/components/integrations/links-board";
+import { VpnPanel } from "@/components/integrations/vpn-panel";
+import { Card } from "@/components/ui/card";
 import { PageHeader } from "@/components/ui/page-header";
+import { applyIntegrationFixes } from "@/server/actions/integrations";
 import { requirePageUser } from "@/server/auth/session";
+import { readIntegrationsView } from "@/server/integrations/view";
 
 export const metadata: Metadata = { title: "Integrations" };
+export const dynamic = "force-dynamic";
 
+/** Reads every link from the apps (their own tests included), the key status and the VPN. */
+async function IntegrationsContent({ isAdmin }: { isAdmin: boolean }) {
+  const view = await readIntegrationsView();
+  return (
+    <div className="grid gap-4 xl:grid-cols-3">
+      <div className="xl:col-span-2">
+        <LinksBoard key={view.readAt} links={view.links} notices={view.notices} {...(isAdmin ? { apply: applyIntegrationFixes } : {})} />
+        <p className="mt-2 text-xs text-slate-500" data-testid="read-time">
+          Read from the apps in {(view.durationMs / 1000).toFixed(1)} s.
+        </p>
+      </div>
+      <div className="space-y-4">
+        <Card title="VPN" testId="vpn-panel">
+          <VpnPanel vpn={view.vpn} />
+        </Card>
+        <Card title="API keys" testId="key-panel">
+          <KeyStatusTable keys={view.keys} />
+        </Card>
+      </div>
+    </div>
+  );
+}
+
+function Loading() {
+  return (
+    <p className="text-sm text-slate-600 dark:text-slate-400" data-testid="integrations-loading" role="status">
+      Asking the apps how they are wired…
+    </p>
+  );
+}
+
+/** Who is wired to whom, verified by the apps themselves; admins can fix links after a preview. */
 export default async function IntegrationsPage() {
-  await requirePageUser("viewer", "/integrations");
+  const user = await requirePageUser("viewer", "/integrations");
   return (
     <>
-      <PageHeader title="Integrations" description="Which app is wired to which, and whether each link really works." />
-      <EmptyState title="Not configured yet">The integration matrix (Prowlarr to the *arr apps, the *arr apps to qBittorrent and SABnzbd, Jellyseerr to Jellyfin...) appears here once integrations are set up.</EmptyState>
+      <PageHeader
+        title="Integrations"
+        description="Every link the stack needs, read from the apps and checked with their own tests. Fixes go through the apps' APIs after a preview."
+      />
+      <Suspense fallback={<Loading />}>
+        <IntegrationsContent isAdmin={user.role === "admin"} />
+      </Suspense>
     </>
   );
 }
