@@ -4,6 +4,7 @@ import {
   E2E_BASE_URL,
   E2E_DATA_DIR,
   E2E_DIR,
+  E2E_PANEL_LOG,
   E2E_PORT,
   OIDC_ISSUER_URL,
   OIDC_PANEL_URL,
@@ -42,10 +43,15 @@ export default defineConfig({
       ],
     },
   },
-  projects: [{ name: "chromium", use: { ...devices["Desktop Chrome"], channel: undefined } }],
+  projects: [
+    { name: "chromium", testIgnore: /no-secrets\.spec\.ts$/, use: { ...devices["Desktop Chrome"], channel: undefined } },
+    // Runs after every other spec: searches what the whole run produced for the lab's keys.
+    { name: "no-secrets", testMatch: /no-secrets\.spec\.ts$/, dependencies: ["chromium"], use: { ...devices["Desktop Chrome"], channel: undefined } },
+  ],
   webServer: [
     {
-      command: `rm -rf "${E2E_DATA_DIR}" && exec node .next/standalone/server.js`,
+      // The log is kept for e2e/no-secrets.spec.ts, which searches it for the lab's keys.
+      command: `rm -rf "${E2E_DATA_DIR}" && node .next/standalone/server.js 2>&1 | tee "${E2E_PANEL_LOG}"`,
       url: `${E2E_BASE_URL}/api/healthz`,
       reuseExistingServer: false,
       timeout: 60_000,

@@ -100,3 +100,12 @@ export function labIntegrationSettings(lab: LabIntegrationJson): LabIntegrationS
     secretValues: [...secretValues],
   };
 }
+
+/** Lines of a panel YAML config (flow style, so Service keys with ports need no quoting rules). */
+export function labIntegrationConfigLines(settings: LabIntegrationSettings): string[] {
+  return [
+    `addressMap: ${JSON.stringify(settings.config.addressMap)}`,
+    `apps: ${JSON.stringify(settings.config.apps)}`,
+    `integrations: ${JSON.stringify(settings.config.integrations)}`,
+  ];
+}

@@ -1,6 +1,7 @@
 import { scryptSync, randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { labIntegrationConfigLines, labIntegrationSettings, readLabIntegrationJson } from "./lab-integrations";
 
 /** Where the e2e panel listens. */
 export const E2E_PORT = Number(process.env.E2E_PORT ?? 3107);
@@ -10,6 +11,8 @@ export const ROOT = path.resolve(__dirname, "..", "..");
 export const E2E_DIR = path.join(ROOT, ".data", "e2e");
 export const E2E_DATA_DIR = path.join(E2E_DIR, "data");
 export const E2E_CONFIG = path.join(E2E_DIR, "config.yaml");
+/** The e2e panel's log (its stdout and stderr) of the current run. */
+export const E2E_PANEL_LOG = path.join(E2E_DIR, "panel.log");
 
 /** Test accounts of the e2e panel. Made up for the test run; not secrets of any real system. */
 export const USERS = {
@@ -90,11 +93,14 @@ export function oidcPanelEnv(): Record<string, string> {
 export function e2eServerEnv(): Record<string, string> {
   mkdirSync(E2E_DIR, { recursive: true });
   const kubeconfig = labKubeconfig();
+  const labApps = kubeconfig ? readLabIntegrationJson(ROOT) : undefined;
+  const integrations = labApps ? labIntegrationSettings(labApps) : undefined;
   const config = [
     "server:",
     `  publicUrl: ${E2E_BASE_URL}`,
     "kubernetes:",
     kubeconfig ? `  mode: kubeconfig\n  kubeconfig: ${kubeconfig}` : "  mode: none",
+    ...(integrations ? labIntegrationConfigLines(integrations) : []),
     "auth:",
     "  maxFailedLogins: 3",
     "  localUsers:",
@@ -115,5 +121,6 @@ export function e2eServerEnv(): Record<string, string> {
     PANEL_VIEWER_PASSWORD_HASH: scryptHash(USERS.viewer.password),
     PANEL_LOG_LEVEL: "info",
     PATH: process.env.PATH ?? "/usr/bin:/bin",
+    ...(integrations ? integrations.env : {}),
   };
 }

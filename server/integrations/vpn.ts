@@ -9,6 +9,7 @@ import { GluetunClient } from "@/server/apps/gluetun/client";
 import { httpRequest } from "@/server/apps/http";
 import { baseUrlOf } from "@/server/apps/resolve";
 import { gluetun } from "@/server/apps/gluetun";
+import { getConfig } from "@/server/config/load";
 import { getRegistry } from "@/server/observability/metrics";
 import { defaultEndsSource, discoverEnds, type EndsSource } from "./ends";
 
@@ -18,7 +19,8 @@ import { defaultEndsSource, discoverEnds, type EndsSource } from "./ends";
  * runs (`GET /v1/vpn/status`); the exit address is compared with the home address ("must differ
  * from"), the cluster's own egress address and the expected countries and ranges. The verdict is
  * exported as `panel_vpn_protected{service}` (1 protected, 0 leak, -1 unknown) so an alert can fire
- * with no browser open: a scrape runs the check (results reused for 15 s).
+ * with no browser open: a scrape answers the last verdicts and starts a new check when they are
+ * older than 15 s.
  */
 
 const RESULT_TTL_MS = 15_000;
@@ -152,7 +154,7 @@ export function currentVpn(options: { source?: EndsSource; services?: readonly D
 
 /**
  * `panel_vpn_protected{service}` on a registry: 1 protected, 0 leak (traffic exits from the home or
- * cluster address), -1 unknown. Collecting it runs the check (reused for 15 s).
+ * cluster address), -1 unknown. Collecting it refreshes stale verdicts in the background.
  */
 export function vpnGauge(registry: Registry): Gauge<"service"> {
   if (holder.__panelVpnGauge && registry.getSingleMetric("panel_vpn_protected")) return holder.__panelVpnGauge;
@@ -163,12 +165,16 @@ export function vpnGauge(registry: Registry): Gauge<"service"> {
     help: "Whether the download client's traffic leaves through the VPN: 1 protected, 0 leak (exits from the home or cluster address), -1 unknown.",
     labelNames: ["service"],
     registers: [registry],
-    async collect() {
+    collect() {
+      // A scrape never waits for Gluetun: it answers the last values and refreshes them in the
+      // background when they are older than 15 s (the next scrape has the new ones).
       try {
-        await currentVpn();
+        if (getConfig().kubernetes.mode === "none") return;
       } catch {
-        // The previous values stay; the check never throws, this is belt and braces.
+        return;
       }
+      const hit = holder.__panelVpnCache;
+      if (!hit || Date.now() - hit.at >= RESULT_TTL_MS) void currentVpn();
     },
   });
   return holder.__panelVpnGauge;

@@ -2,6 +2,7 @@ import { timingSafeEqual } from "node:crypto";
 import { AppError } from "@/lib/errors";
 import { getConfig } from "@/server/config/load";
 import { errorResponse } from "@/server/auth/session";
+import { registerVpnMetrics } from "@/server/integrations/vpn";
 import { getRegistry } from "@/server/observability/metrics";
 
 export const dynamic = "force-dynamic";
@@ -19,6 +20,8 @@ export async function GET(request: Request): Promise<Response> {
   if (tokenEnv && (!expected || !tokenMatches(request.headers.get("authorization"), expected))) {
     return errorResponse(new AppError("unauthorized", "A valid bearer token is required for /api/metrics."));
   }
+  // The VPN verdict of the download clients (`panel_vpn_protected`), refreshed in the background.
+  registerVpnMetrics();
   const registry = getRegistry();
   return new Response(await registry.metrics(), { headers: { "content-type": registry.contentType } });
 }

@@ -1,0 +1,72 @@
+import { existsSync, readFileSync } from "node:fs";
+import path from "node:path";
+import Database from "better-sqlite3";
+import { expect, test } from "@playwright/test";
+import { NAV_ITEMS } from "../lib/nav";
+import { labIntegrationSettings, readLabIntegrationJson } from "./support/lab-integrations";
+import { E2E_DATA_DIR, E2E_PANEL_LOG, ROOT, USERS } from "./support/panel-env";
+import { signIn } from "./support/pages";
+
+/**
+ * Runs after every other spec (its own Playwright project depends on them): none of the lab's API
+ * keys and passwords may appear in the panel's log of the whole run, in any audit row the run
+ * produced, or in any page or JSON answer the panel serves to an admin or a viewer.
+ */
+
+const lab = readLabIntegrationJson(ROOT);
+const secrets = lab ? labIntegrationSettings(lab).secretValues : [];
+
+function leaks(text: string): string[] {
+  return secrets.filter((s) => text.includes(s)).map((s) => `…${s.slice(-4)}`);
+}
+
+test.describe("no secret leaves the panel", () => {
+  test.skip(!lab, "needs the lab (npm run lab -- up): its seeded keys are what is searched for");
+
+  test("the panel's log of the whole run", () => {
+    expect(existsSync(E2E_PANEL_LOG), `${E2E_PANEL_LOG} (the web server's output)`).toBe(true);
+    const log = readFileSync(E2E_PANEL_LOG, "utf8");
+    expect(log.length).toBeGreaterThan(0);
+    expect(log).toContain("k8s-nas-panel started");
+    expect(leaks(log)).toEqual([]);
+  });
+
+  test("every audit row of the run", () => {
+    const db = new Database(path.join(E2E_DATA_DIR, "panel.sqlite"), { readonly: true, fileMustExist: true });
+    try {
+      const rows = db.prepare("SELECT * FROM audit_events").all() as Array<Record<string, unknown>>;
+      expect(rows.length).toBeGreaterThan(0);
+      expect(rows.some((r) => r.action === "integrations.apply")).toBe(true);
+      expect(leaks(JSON.stringify(rows))).toEqual([]);
+    } finally {
+      db.close();
+    }
+  });
+
+  for (const user of [USERS.admin, USERS.viewer]) {
+    test(`every page and JSON answer, as ${user.username}`, async ({ page }) => {
+      const bodies: Array<{ url: string; text: string }> = [];
+      page.on("response", async (response) => {
+        const type = response.headers()["content-type"] ?? "";
+        if (!/html|json|text\/x-component|text\/plain/.test(type)) return;
+        try {
+          bodies.push({ url: response.url(), text: await response.text() });
+        } catch {
+          // Redirects have no body.
+        }
+      });
+      await signIn(page, user, "/");
+      for (const item of NAV_ITEMS) {
+        await page.goto(item.href);
+        await page.waitForLoadState("load");
+      }
+      for (const api of ["/api/healthz", "/api/metrics"]) {
+        const r = await page.request.get(api);
+        bodies.push({ url: api, text: await r.text() });
+      }
+      expect(bodies.length).toBeGreaterThan(NAV_ITEMS.length);
+      const found = bodies.flatMap((b) => leaks(b.text).map((s) => `${b.url}: ${s}`));
+      expect(found).toEqual([]);
+    });
+  }
+});
