@@ -17,6 +17,13 @@ export async function startPanel(): Promise<void> {
     }
     if (config.auth.oidc) process.env.PANEL_OIDC_ISSUER_ORIGIN = new URL(config.auth.oidc.issuer).origin;
     getDb();
+    if (config.kubernetes.mode !== "none") {
+      // The informers and the prober run for the life of the process, with or without a browser open.
+      const { startInformers } = await import("./k8s/informers");
+      const { startProber } = await import("./probes/scheduler");
+      startInformers();
+      startProber();
+    }
     logger.info(
       { config: getConfigSource(), dataDir: config.server.dataDir, kubernetes: config.kubernetes.mode },
       "k8s-nas-panel started",
