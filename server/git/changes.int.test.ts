@@ -25,7 +25,8 @@ vi.mock("@/server/auth", () => ({
 }));
 vi.mock("next/cache", () => ({ revalidatePath: vi.fn(), revalidateTag: vi.fn() }));
 
-const getLab = useLabCluster();
+// The lab's full reset is not needed here: this file resets the repository and the forge itself.
+const getLab = useLabCluster({ reset: false });
 let lab: LabGitops;
 
 function gitopsConfig(over: Partial<NonNullable<PanelConfig["gitops"]>> = {}): NonNullable<PanelConfig["gitops"]> {
@@ -82,6 +83,9 @@ beforeEach(async () => {
 describe("health probes for jellyfin, followed until live", () => {
   it("opens a pull request whose branch differs from the base only by the probe lines, then merged -> live", async () => {
     const svc = service();
+    const offered = (await svc.suggestions()).map((x) => x.label);
+    expect(offered).toEqual(expect.arrayContaining(["Add health probes to jellyfin", "Add health probes to qbittorrent", "Wire Unpackerr to Sonarr and Radarr", "Scrape the panel's metrics in Prometheus"]));
+    expect(offered).not.toContain("Add health probes to sonarr");
     const t0 = Date.now();
     const preview = await svc.preview({ kind: "health-probes", target: "media/jellyfin" });
     const previewMs = Date.now() - t0;
@@ -131,6 +135,9 @@ describe("health probes for jellyfin, followed until live", () => {
     expect(now?.status).toBe("live");
     expect(now?.apps).toEqual([expect.objectContaining({ name: "jellyfin-production-cluster", syncStatus: "Synced", revision: mergeSha, includesChange: true })]);
     expect(now?.liveAt).toBeGreaterThan(0);
+
+    // Not offered any more: dev_starr, the branch jellyfin is deployed from, has the probes.
+    expect((await service().suggestions()).map((x) => x.label)).not.toContain("Add health probes to jellyfin");
 
     // Proposing it again: the base has the probes now.
     const again = await svc.propose({ kind: "health-probes", target: "media/jellyfin" }, "admin");

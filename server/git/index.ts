@@ -45,5 +45,5 @@ export function getGitopsService(): GitopsService | null {
   return holder.__panelGitops;
 }
 
-export { GitopsService } from "./service";
-export type { ChangePreview, ChangeSuggestion, ProposeOutcome } from "./service";
+export { GitopsService, withDeadline } from "./service";
+export type { ChangePreview, ChangeSuggestion, ProposeOutcome } from "@/lib/gitops/proposal";

@@ -12,6 +12,7 @@ import { probeGaps } from "@/lib/gitops/plans/health-probes";
 import { commitMessage, pullRequestBody } from "@/lib/gitops/pr-body";
 import { parseRepoUrl, redactRepoUrl, repoKey, type RepoId } from "@/lib/gitops/repo-url";
 import type { RepoView } from "@/lib/gitops/repo-view";
+import type { ChangePreview, ChangeSuggestion, ProposeOutcome } from "@/lib/gitops/proposal";
 import type { BaseSource, ChangePlan } from "@/lib/gitops/types";
 import { findWorkloads } from "@/lib/gitops/workloads";
 import type { PanelConfig } from "@/lib/config-schema";
@@ -42,45 +43,6 @@ export interface GitopsServiceDeps {
   networkTimeoutMs?: number;
   /** Called after each proposal (metrics). */
   onProposed?: (kind: string, outcome: string) => void;
-}
-
-/** A planned change shown before it is proposed. */
-export interface ChangePreview {
-  outcome: "preview" | "already_so" | "already_open";
-  label: string;
-  title: string;
-  summary: string[];
-  why: string;
-  notes: string[];
-  services: string[];
-  files: string[];
-  diff: string;
-  baseBranch: string;
-  baseSource: BaseSource;
-  baseSha: string;
-  /** Argo CD Applications that deploy the edited files (`namespace/name`). */
-  applications: string[];
-  /** Identifies this exact diff on this exact base; confirming checks it is unchanged. */
-  fingerprint: string;
-  /** Why nothing would change, or where the open pull request is. */
-  message?: string;
-  existing?: Pick<ChangeView, "id" | "prUrl" | "branch" | "title">;
-}
-
-/** The result of proposing a change. */
-export interface ProposeOutcome {
-  outcome: "opened" | "pushed" | "already_so" | "already_open";
-  message: string;
-  change?: ChangeView;
-  prUrl?: string;
-  warnings: string[];
-}
-
-/** A change the panel can propose now, for the Changes page's buttons. */
-export interface ChangeSuggestion {
-  request: ChangeRequest;
-  label: string;
-  detail: string;
 }
 
 interface Planned {
@@ -365,6 +327,7 @@ export class GitopsService {
         checkedAt: this.now(),
         lastError: null,
       });
+      this.suggestionCache = undefined;
       const outcome = pull.state === "pushed" ? "pushed" : "opened";
       this.deps.onProposed?.(plan.kind, outcome);
       return {
@@ -494,6 +457,9 @@ export class GitopsService {
     const ours = apps.flatMap((app) => app.sources.filter((source) => repoKey(source.repoURL) === repoKey(this.deps.gitops.repoUrl)).map((source) => ({ app, source })));
     const branches = this.deps.gitops.baseBranch ? [this.deps.gitops.baseBranch] : [...new Set([defaultBranch, ...revisionsOf(ours, defaultBranch)])];
     const out = new Map<string, ChangeSuggestion>();
+    // Each file is judged on the branch Argo CD deploys it from (the configured or default branch when none does).
+    const deployedFrom = (file: string): string =>
+      this.deps.gitops.baseBranch ?? revisionsOf(sourcesDeploying(apps, this.deps.gitops.repoUrl, [file]), defaultBranch)[0] ?? defaultBranch;
     const appsPath = this.deps.gitops.appsPath.replace(/^\.?\/+|\/+$/g, "");
     for (const branch of branches) {
       const sha = await this.repo.branchSha(branch);
@@ -501,6 +467,7 @@ export class GitopsService {
       const view = await this.repo.snapshot(sha);
       const workloads = findWorkloads(view, appsPath);
       for (const w of workloads) {
+        if (deployedFrom(w.file) !== branch) continue;
         const gaps = probeGaps(w);
         if (gaps.length === 0) continue;
         const target = `${w.namespace ?? "default"}/${w.name}`;
@@ -511,15 +478,17 @@ export class GitopsService {
           detail: `${gaps.map((g) => `${g.container.name}: no ${g.missing.map((m) => m.replace("Probe", "")).join(" or ")} probe`).join("; ")} (${w.file})`,
         });
       }
-      if (!out.has("unpackerr") && workloads.some((w) => w.containers.some((c) => /unpackerr/i.test(c.image)))) {
-        const request: ChangeRequest = { kind: "unpackerr-wiring" };
-        out.set("unpackerr", { request, label: labelOf(request), detail: "UN_SONARR_0_* and UN_RADARR_0_* from the API-key Secret; deployed through its kustomization" });
-      }
-      if (!out.has("prometheus")) {
-        const configs = findPrometheusConfigs({ repo: view, appsPath, secretRefs: this.deps.secretRefs });
-        if (configs[0]) {
-          const request: ChangeRequest = { kind: "prometheus-scrape" };
-          out.set("prometheus", { request, label: labelOf(request), detail: `a scrape job for /api/metrics in ${configs[0].file}` });
+      // Unpackerr wiring and the scrape job: offered while their plan on the deploying branch changes something.
+      const planned: Array<[string, ChangeRequest, string | undefined, string]> = [
+        ["unpackerr", { kind: "unpackerr-wiring" }, workloads.find((w) => w.containers.some((c) => /unpackerr/i.test(c.image)))?.file, "UN_SONARR_0_* and UN_RADARR_0_* from the API-key Secret; deployed through its kustomization"],
+        ["prometheus", { kind: "prometheus-scrape" }, findPrometheusConfigs({ repo: view, appsPath, secretRefs: this.deps.secretRefs })[0]?.file, "a scrape job for /api/metrics"],
+      ];
+      for (const [id, request, file, detail] of planned) {
+        if (out.has(id) || !file || deployedFrom(file) !== branch) continue;
+        try {
+          if (this.plan(request, view).files.length > 0) out.set(id, { request, label: labelOf(request), detail: `${detail} (${file})` });
+        } catch {
+          // Not plannable on this branch (e.g. a file that cannot be edited): the preview will say why.
         }
       }
     }
@@ -527,4 +496,18 @@ export class GitopsService {
     this.suggestionCache = { at: now, value };
     return value;
   }
+}
+
+/**
+ * Waits at most `ms` for `work`; after that rejects with a `timeout` AppError saying `what`, while
+ * the work goes on in the background (its own failure is then ignored). Keeps pages responsive when
+ * the repository or the forge is slow.
+ */
+export function withDeadline<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
+  work.catch(() => undefined);
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new AppError("timeout", what, { source: "gitops" })), ms);
+  });
+  return Promise.race([work, late]).finally(() => clearTimeout(timer));
 }

@@ -107,7 +107,8 @@ export function planHealthProbes(input: HealthProbesInput, ctx: PlanContext): Ch
       .map((a) => (a.type === "exec" ? `\`${a.command.join(" ")}\`` : `GET ${probePath(a, urlBase.value)} on port ${port ?? "?"}`))
       .filter((v, i, all) => all.indexOf(v) === i)
       .join(" / ");
-    summary.push(`${gap.container.name} (${gap.kind}): ${gap.missing.join(" and ")} — ${what}`);
+    const who = gap.container.name === gap.kind ? gap.container.name : `${gap.container.name} (${gap.kind})`;
+    summary.push(`${who}: ${gap.missing.join(" and ")} — ${what}`);
     notes.push(`${gap.container.name}: ${endpoint.source}${endpoint.liveness.type === "http" && endpoint.liveness.underUrlBase ? `; URL base "${urlBase.value || "/"}" from ${urlBase.source}` : ""}.`);
   }
   return { ...base, files: [{ path: workload.file, before: text, after: editor.result() }], summary, notes };
