@@ -1,6 +1,8 @@
 import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
+import { request as httpsRequest } from "node:https";
 import path from "node:path";
+import { parse } from "yaml";
 
 /**
  * The lab's GitOps repository (real git over smart HTTP) and its GitHub-like forge, as lab.json
@@ -66,4 +68,62 @@ export async function resetLabGitops(lab: LabGitops): Promise<void> {
     if (line.startsWith("refs/heads/panel/")) bareGit(lab, ["update-ref", "-d", line]);
     else if (lab.git.branches.includes(line.slice("refs/heads/".length))) bareGit(lab, ["update-ref", line, root]);
   }
+}
+
+/** The `gitops` section of a panel config for the lab (credentials come from the environment below). */
+export function labGitopsConfigLines(lab: LabGitops): string[] {
+  return [
+    "gitops:",
+    `  repoUrl: ${lab.git.url}`,
+    "  forge: github",
+    `  apiUrl: ${lab.forge.apiUrl}`,
+    "  tokenEnv: GITOPS_TOKEN",
+    `  username: ${lab.git.username}`,
+    "  passwordEnv: GITOPS_GIT_PASSWORD",
+    "  pollSeconds: 5",
+  ];
+}
+
+/** The environment variables the `gitops` section names: the forge token and the git password. */
+export function labGitopsEnv(lab: LabGitops): Record<string, string> {
+  return { GITOPS_TOKEN: lab.forge.token, GITOPS_GIT_PASSWORD: lab.git.password };
+}
+
+/** An Argo CD Application's sync state in the lab cluster (read with the lab's admin kubeconfig). */
+export async function readApplicationSync(ns: string, name: string): Promise<{ status: "Synced" | "OutOfSync" | "Unknown"; revision?: string } | undefined> {
+  const labDir = process.env.LAB_DIR ?? path.resolve(__dirname, "..", "..", ".lab");
+  const kc = parse(readFileSync(path.join(labDir, "admin.kubeconfig"), "utf8")) as {
+    clusters: Array<{ cluster: { server: string; "certificate-authority-data": string } }>;
+    users: Array<{ user: { "client-certificate-data": string; "client-key-data": string } }>;
+  };
+  const cluster = kc.clusters[0]?.cluster;
+  const user = kc.users[0]?.user;
+  if (!cluster || !user) throw new Error("the lab kubeconfig has no cluster or user");
+  const b64 = (s: string) => Buffer.from(s, "base64");
+  const body = await new Promise<string>((resolve, reject) => {
+    const req = httpsRequest(
+      `${cluster.server}/apis/argoproj.io/v1alpha1/namespaces/${ns}/applications/${name}`,
+      { ca: b64(cluster["certificate-authority-data"]), cert: b64(user["client-certificate-data"]), key: b64(user["client-key-data"]), timeout: 10_000 },
+      (res) => {
+        let text = "";
+        res.on("data", (d: Buffer) => (text += d.toString()));
+        res.on("end", () => (res.statusCode === 200 ? resolve(text) : reject(new Error(`GET Application ${ns}/${name}: HTTP ${res.statusCode}`))));
+      },
+    );
+    req.on("error", reject);
+    req.end();
+  });
+  const sync = (JSON.parse(body) as { status?: { sync?: { status?: string; revision?: string } } }).status?.sync;
+  if (!sync?.status || !["Synced", "OutOfSync", "Unknown"].includes(sync.status)) return undefined;
+  return { status: sync.status as "Synced" | "OutOfSync" | "Unknown", revision: sync.revision };
+}
+
+/** Sets an Application's sync status through the lab CLI (`npm run lab -- app-sync`). */
+export function setLabApplicationSync(ns: string, name: string, status: "Synced" | "OutOfSync" | "Unknown", revision?: string): void {
+  const root = path.resolve(__dirname, "..", "..");
+  execFileSync(process.execPath, ["--import", "tsx", path.join(root, "e2e", "lab", "cli.ts"), "app-sync", ns, name, status, ...(revision ? [revision] : [])], {
+    cwd: root,
+    stdio: "pipe",
+    timeout: 60_000,
+  });
 }

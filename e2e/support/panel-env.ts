@@ -1,6 +1,7 @@
 import { scryptSync, randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { labGitopsConfigLines, labGitopsEnv, readLabGitops } from "./lab-gitops";
 import { labIntegrationConfigLines, labIntegrationSettings, readLabIntegrationJson } from "./lab-integrations";
 
 /** Where the e2e panel listens. */
@@ -93,6 +94,7 @@ export function oidcPanelEnv(): Record<string, string> {
 export function e2eServerEnv(): Record<string, string> {
   mkdirSync(E2E_DIR, { recursive: true });
   const kubeconfig = labKubeconfig();
+  const gitops = readLabGitops();
   const labApps = kubeconfig ? readLabIntegrationJson(ROOT) : undefined;
   const integrations = labApps ? labIntegrationSettings(labApps) : undefined;
   const config = [
@@ -100,6 +102,7 @@ export function e2eServerEnv(): Record<string, string> {
     `  publicUrl: ${E2E_BASE_URL}`,
     "kubernetes:",
     kubeconfig ? `  mode: kubeconfig\n  kubeconfig: ${kubeconfig}` : "  mode: none",
+    ...(gitops ? labGitopsConfigLines(gitops) : []),
     ...(integrations ? labIntegrationConfigLines(integrations) : []),
     "auth:",
     "  maxFailedLogins: 3",
@@ -121,6 +124,7 @@ export function e2eServerEnv(): Record<string, string> {
     PANEL_VIEWER_PASSWORD_HASH: scryptHash(USERS.viewer.password),
     PANEL_LOG_LEVEL: "info",
     PATH: process.env.PATH ?? "/usr/bin:/bin",
+    ...(gitops ? labGitopsEnv(gitops) : {}),
     ...(integrations ? integrations.env : {}),
   };
 }

@@ -1,0 +1,85 @@
+import { expect, test } from "@playwright/test";
+import { ChangesPage } from "./support/changes-page";
+import { listLabPulls, mergeLabPull, readApplicationSync, readLabGitops, resetLabGitops, setLabApplicationSync, type LabGitops } from "./support/lab-gitops";
+import { signIn } from "./support/pages";
+import { USERS } from "./support/panel-env";
+
+/**
+ * GitOps changes in the browser, against the lab's git server, forge simulator and Argo CD
+ * Applications (the e2e panel gets the lab's gitops section from panel-env when the lab is up).
+ */
+
+const APP = { namespace: "argocd", name: "jellyfin-production-cluster" };
+let lab: LabGitops;
+let original: Awaited<ReturnType<typeof readApplicationSync>>;
+
+test.describe.configure({ mode: "serial" });
+
+test.beforeAll(async () => {
+  const found = readLabGitops();
+  if (!found) throw new Error("The lab is not up (no apps.git / apps.forge in .lab/lab.json): start it with `npm run lab -- up` before the e2e tests.");
+  lab = found;
+  await resetLabGitops(lab);
+  original = await readApplicationSync(APP.namespace, APP.name);
+});
+
+test.afterAll(async () => {
+  if (original) setLabApplicationSync(APP.namespace, APP.name, original.status, original.revision);
+  if (lab) await resetLabGitops(lab);
+});
+
+test("admin: add health probes to jellyfin -> preview diff -> confirm -> pull request, followed to merged and live", async ({ page }) => {
+  await signIn(page, USERS.admin, "/changes");
+  const changes = new ChangesPage(page);
+  await changes.goto();
+
+  await changes.previewChange("health-probes-media-jellyfin");
+  await expect(changes.preview()).toHaveAttribute("data-outcome", "preview");
+  await expect(changes.preview()).toContainText("Into dev_starr");
+  await expect(changes.previewDiff()).toContainText("apps/media-services/jellyfin/deployment.yaml");
+  await expect(changes.previewDiff().locator('[data-diff="add"]')).toHaveCount(16);
+  await expect(changes.previewDiff().locator('[data-diff="del"]')).toHaveCount(0);
+  await expect(changes.previewDiff()).toContainText("+            path: /health");
+
+  const prUrl = await changes.confirm();
+  expect(prUrl).toMatch(new RegExp(`^${lab.forge.apiUrl}/${lab.forge.owner}/${lab.forge.repo}/pull/\\d+$`));
+  const pull = (await listLabPulls(lab)).find((p) => p.html_url === prUrl);
+  expect(pull).toMatchObject({ state: "open", base: { ref: "dev_starr" } });
+  const branch = pull?.head.ref ?? "";
+  expect(branch).toMatch(/^panel\/probes-jellyfin-/);
+
+  // The change is listed with its pull request and diff.
+  await expect(changes.change(branch)).toHaveAttribute("data-status", "open");
+  await expect(changes.change(branch).getByTestId("change-pr-url")).toHaveAttribute("href", prUrl);
+  await changes.change(branch).getByTestId("change-diff-toggle").click();
+  await expect(changes.change(branch).locator('[data-diff="add"]').first()).toBeVisible();
+
+  // The same change again points to the open pull request instead of opening another.
+  await changes.previewChange("health-probes-media-jellyfin");
+  await expect(changes.preview()).toHaveAttribute("data-outcome", "already_open");
+  await expect(changes.alreadyOpen()).toContainText(prUrl);
+  await expect(changes.confirmButton()).toHaveCount(0);
+
+  // A reviewer merges it on the forge -> merged; Argo CD syncs the merge commit -> live.
+  const mergeSha = await mergeLabPull(lab, pull?.number ?? 0);
+  await changes.expectStatus(branch, "merged");
+  await expect(changes.change(branch)).toContainText(`merge commit ${mergeSha.slice(0, 7)}`);
+  setLabApplicationSync(APP.namespace, APP.name, "Synced", mergeSha);
+  await changes.expectStatus(branch, "live");
+  await expect(changes.change(branch).getByTestId("change-app")).toContainText(`Synced at ${mergeSha.slice(0, 7)} (includes the change)`);
+
+  // The audit log has the proposal with its pull request link.
+  await page.goto("/audit?action=changes.propose");
+  await expect(page.getByTestId("audit-row").first()).toContainText("health-probes media/jellyfin");
+  await expect(page.getByTestId("audit-row").first().getByRole("link", { name: "Pull request" })).toHaveAttribute("href", prUrl);
+});
+
+test("viewer: sees the changes, and no button to propose or refresh", async ({ page }) => {
+  await signIn(page, USERS.viewer, "/changes");
+  const changes = new ChangesPage(page);
+  await changes.goto();
+  await expect(changes.changes().first()).toBeVisible();
+  await expect(changes.proposeCard()).toHaveCount(0);
+  await expect(changes.checkNowButton()).toHaveCount(0);
+  await expect(page.getByRole("main").locator("button")).toHaveCount(0);
+});

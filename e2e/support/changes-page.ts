@@ -1,0 +1,75 @@
+import { expect, type Locator, type Page } from "@playwright/test";
+
+/** The Changes page: propose (preview -> confirm -> pull request) and follow changes. */
+export class ChangesPage {
+  constructor(private readonly page: Page) {}
+
+  async goto(query = "") {
+    await this.page.goto(`/changes${query}`);
+    await expect(this.page.getByRole("heading", { name: "Changes", level: 1 })).toBeVisible();
+  }
+
+  /** The button of a suggested change, e.g. `health-probes-media-jellyfin`, `unpackerr-wiring`. */
+  proposeButton(id: string): Locator {
+    return this.page.getByTestId(`propose-${id}`);
+  }
+
+  proposeCard(): Locator {
+    return this.page.getByTestId("propose-card");
+  }
+
+  preview(): Locator {
+    return this.page.getByTestId("change-preview");
+  }
+
+  previewDiff(): Locator {
+    return this.page.getByTestId("change-preview-diff");
+  }
+
+  confirmButton(): Locator {
+    return this.page.getByTestId("change-confirm");
+  }
+
+  /** The link to the pull request shown once it is opened (or already open). */
+  prLink(): Locator {
+    return this.page.getByTestId("change-pr-link");
+  }
+
+  alreadyOpen(): Locator {
+    return this.page.getByTestId("change-already-open");
+  }
+
+  checkNowButton(): Locator {
+    return this.page.getByTestId("changes-refresh");
+  }
+
+  /** The listed change on `branch`. */
+  change(branch: string): Locator {
+    return this.page.locator(`[data-testid="change"][data-branch="${branch}"]`);
+  }
+
+  changes(): Locator {
+    return this.page.getByTestId("change");
+  }
+
+  /** Previews a suggested change and waits for its diff (or its "already" message). */
+  async previewChange(id: string) {
+    await this.proposeButton(id).click();
+    await expect(this.preview()).toBeVisible({ timeout: 30_000 });
+  }
+
+  /** Confirms the previewed change and returns the pull request URL shown. */
+  async confirm(): Promise<string> {
+    await this.confirmButton().click();
+    await expect(this.prLink()).toBeVisible({ timeout: 30_000 });
+    return (await this.prLink().getAttribute("href")) ?? "";
+  }
+
+  /** Re-reads the forge and Argo CD, then waits for the change on `branch` to reach `status`. */
+  async expectStatus(branch: string, status: "open" | "merged" | "live" | "closed") {
+    await expect(async () => {
+      await this.checkNowButton().click();
+      await expect(this.change(branch)).toHaveAttribute("data-status", status, { timeout: 3_000 });
+    }).toPass({ timeout: 30_000 });
+  }
+}
