@@ -86,7 +86,50 @@ export async function startAppsIfAvailable(dir: string, data: LabJson, log: (msg
   const t0 = Date.now();
   const res = await mod.startApps({ labDir: dir, kubeconfig: data.kubeconfig, secrets: data.secrets, log });
   log(`apps: started in ${((Date.now() - t0) / 1000).toFixed(1)}s (${Object.keys(res.apps ?? {}).length} apps)`);
-  return { ...data, addressMap: { ...data.addressMap, ...(res.addressMap ?? {}) }, apps: { ...data.apps, ...(res.apps ?? {}) } };
+  const merged = { ...data, addressMap: { ...data.addressMap, ...(res.addressMap ?? {}) }, apps: { ...data.apps, ...(res.apps ?? {}) } };
+  return publishAppCredentials(dir, merged, log);
+}
+
+/** The Secret the panel reads app credentials from by default (its `apps.secretRefs.default`). */
+const APPS_SECRET = { namespace: 'media', name: 'starr-secrets' };
+
+/**
+ * Puts the credentials the lab's apps were started with (qBittorrent's Web UI login, keys generated
+ * for apps whose key the GitOps repo does not hold) into the apps' Secret, so the panel reads every
+ * credential from the cluster as it does in production. Keys already in the Secret are left alone.
+ */
+export async function publishAppCredentials(dir: string, data: LabJson, log: (msg: string) => void): Promise<LabJson> {
+  const key = `${APPS_SECRET.namespace}/${APPS_SECRET.name}`;
+  const existing = data.secrets[key] ?? {};
+  const extra: Record<string, string> = {};
+  for (const app of Object.values(data.apps)) {
+    const a = app as { apiKey?: unknown; apiKeySecretKey?: unknown; username?: unknown; password?: unknown; url?: unknown };
+    if (typeof a.apiKey === 'string' && typeof a.apiKeySecretKey === 'string' && !(a.apiKeySecretKey in existing)) {
+      extra[a.apiKeySecretKey] = a.apiKey;
+    }
+  }
+  const qb = data.apps.qbittorrent as { username?: unknown; password?: unknown } | undefined;
+  if (typeof qb?.username === 'string' && typeof qb.password === 'string') {
+    extra.QBITTORRENT_USERNAME = qb.username;
+    extra.QBITTORRENT_PASSWORD = qb.password;
+  }
+  if (Object.keys(extra).length === 0) return data;
+  const client = LabKubeClient.fromCertDir(data.apiServer, labFiles(dir).certs);
+  try {
+    await client.request({
+      method: 'PATCH',
+      path: `/api/v1/namespaces/${APPS_SECRET.namespace}/secrets/${APPS_SECRET.name}`,
+      contentType: 'application/merge-patch+json',
+      body: { stringData: extra },
+    });
+  } catch (error) {
+    log(`apps: could not add the apps' credentials to Secret ${key}: ${(error as Error).message.split('\n')[0]}`);
+    return data;
+  } finally {
+    client.close();
+  }
+  log(`apps: Secret ${key} now also holds ${Object.keys(extra).sort().join(', ')}`);
+  return { ...data, secrets: { ...data.secrets, [key]: { ...existing, ...extra } } };
 }
 
 /** Runs build-binaries.sh when a cached binary is missing (first run on a machine). */
