@@ -2,6 +2,7 @@ import { expect, test } from "@playwright/test";
 import { ChangesPage } from "./support/changes-page";
 import { listLabPulls, mergeLabPull, readApplicationSync, readLabGitops, resetLabGitops, setLabApplicationSync, type LabGitops } from "./support/lab-gitops";
 import { signIn } from "./support/pages";
+import { callServerAction } from "./support/server-actions";
 import { USERS } from "./support/panel-env";
 
 /**
@@ -82,4 +83,14 @@ test("viewer: sees the changes, and no button to propose or refresh", async ({ p
   await expect(changes.proposeCard()).toHaveCount(0);
   await expect(changes.checkNowButton()).toHaveCount(0);
   await expect(page.getByRole("main").locator("button")).toHaveCount(0);
+  // The server refuses a viewer too, and nothing reaches the forge.
+  const pullsBefore = (await listLabPulls(lab)).length;
+  for (const [name, args] of [
+    ["previewChange", [{ kind: "health-probes", target: "qbittorrent/qbittorrent" }]],
+    ["proposeChange", [{ request: { kind: "health-probes", target: "qbittorrent/qbittorrent" } }]],
+  ] as const) {
+    const result = await callServerAction(page.request, "/changes", "server/actions/changes.ts", name, [...args]);
+    expect(result.text, name).toContain('"code":"forbidden"');
+  }
+  expect((await listLabPulls(lab)).length).toBe(pullsBefore);
 });

@@ -31,6 +31,14 @@ export interface FileWrite {
 }
 
 const MAX_LOADED_FILE = 1024 * 1024;
+
+function hasPassword(url: string): boolean {
+  try {
+    return new URL(url).password !== "";
+  } catch {
+    return false;
+  }
+}
 const LOADED = /\.(ya?ml|json|xml|conf|txt|md)$|(^|\/)Kustomization$/i;
 
 /**
@@ -48,7 +56,7 @@ export class GitRepo {
   private readonly snapshots = new Map<string, RepoView>();
 
   constructor(private readonly opts: GitRepoOptions) {
-    if (/^[a-z]+:\/\/[^/]*@/i.test(opts.url) && /:\/\/[^/]*:[^/]*@/.test(opts.url)) {
+    if (hasPassword(opts.url)) {
       throw new AppError("invalid_input", "gitops.repoUrl contains a password; put credentials in the environment variables the config names instead.", { source: "git" });
     }
     this.mutex = opts.mutex ?? gitMutex();

@@ -146,9 +146,33 @@ export class GitopsService {
     const { apps, note } = await this.applications();
     const start = configured ?? defaultBranch;
     let current = await this.view(start, configured ? "gitops.baseBranch" : "the repository's default branch");
-    let plan = this.plan(request, current.view);
     let baseBranch = start;
     let baseSource: BaseSource = configured ? "config" : "default";
+    let plan: ChangePlan;
+    try {
+      plan = this.plan(request, current.view);
+    } catch (error) {
+      // Not on the default branch: try the branches Argo CD deploys from (a workload may exist only there).
+      if (configured || !(error instanceof AppError) || error.code !== "not_found") throw error;
+      const ours = apps.flatMap((app) => app.sources.filter((source) => repoKey(source.repoURL) === repoKey(this.deps.gitops.repoUrl)).map((source) => ({ app, source })));
+      let found: { current: typeof current; plan: ChangePlan; branch: string } | undefined;
+      for (const rev of revisionsOf(ours, defaultBranch).filter((r) => r !== start)) {
+        const sha = await this.repo.branchSha(rev);
+        if (!sha) continue;
+        const view = await this.repo.snapshot(sha);
+        try {
+          found = { current: { sha, view }, plan: this.plan(request, view), branch: rev };
+          break;
+        } catch {
+          // Not on this branch either.
+        }
+      }
+      if (!found) throw error;
+      current = found.current;
+      plan = found.plan;
+      baseBranch = found.branch;
+      baseSource = "argocd";
+    }
     const locate = (p: ChangePlan) => (p.files.length > 0 ? p.files.map((f) => f.path) : p.locations);
     if (!configured) {
       let deploying = sourcesDeploying(apps, this.deps.gitops.repoUrl, locate(plan));
@@ -170,9 +194,9 @@ export class GitopsService {
         );
       }
       if (revisions.length === 1) {
-        baseBranch = revisions[0] as string;
         baseSource = "argocd";
-        if (baseBranch !== start) {
+        if (revisions[0] !== baseBranch) {
+          baseBranch = revisions[0] as string;
           const names = uniqueApps(deploying).map((a) => `${a.namespace}/${a.name}`).join(", ");
           current = await this.view(baseBranch, `the targetRevision of the Argo CD Application ${names}`);
           plan = this.plan(request, current.view);
