@@ -32,3 +32,8 @@ export function stackSentence(services: readonly Pick<ServiceSummary, "verdict" 
   const status: HealthStatus = down > 0 ? "down" : degraded > 0 ? "degraded" : "unknown";
   return { status, text: `${parts.join(", ")} of ${services.length} services.` };
 }
+
+/** "v4.0.19" whether or not the app already prefixes its version with "v". */
+export function formatVersion(version: string): string {
+  return `v${version.replace(/^v/i, "")}`;
+}

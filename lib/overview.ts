@@ -26,5 +26,7 @@ export interface ServiceDetail {
   summary: import("./services").ServiceSummary;
   history: ServiceHistory;
   links: Array<{ label: string; href: string; testId: string }>;
+  /** The uptime target the figures are held against (`health.uptimeTargetPercent`). */
+  uptimeTargetPercent: number;
   kubernetes: OverviewData["kubernetes"];
 }

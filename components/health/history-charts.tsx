@@ -11,7 +11,7 @@ function tick(window: ServiceHistory["window"]) {
 }
 
 /** Latency (average and worst) and availability over the chosen window. */
-export function HistoryCharts({ history }: { history: ServiceHistory }) {
+export function HistoryCharts({ history, targetPercent }: { history: ServiceHistory; targetPercent: number }) {
   const format = tick(history.window);
   const availability = history.availability.map((b) => ({ at: b.at, pct: b.ratio === null ? null : Math.round(b.ratio * 10000) / 100 }));
   return (
@@ -36,7 +36,7 @@ export function HistoryCharts({ history }: { history: ServiceHistory }) {
         </div>
       </figure>
       <figure data-testid="availability-chart">
-        <figcaption className="mb-1 text-sm font-medium">Availability (%), target 99 %</figcaption>
+        <figcaption className="mb-1 text-sm font-medium">Availability (%), target {targetPercent} %</figcaption>
         <div className="h-48">
           {availability.length === 0 ? (
             <p className="text-sm text-slate-500">No probes in this window yet.</p>
@@ -47,7 +47,7 @@ export function HistoryCharts({ history }: { history: ServiceHistory }) {
                 <XAxis dataKey="at" tickFormatter={format} fontSize={11} minTickGap={24} />
                 <YAxis domain={[0, 100]} fontSize={11} width={36} />
                 <Tooltip labelFormatter={(v) => new Date(Number(v)).toISOString().replace("T", " ").slice(0, 16)} />
-                <ReferenceLine y={99} stroke="#dc2626" strokeDasharray="4 4" />
+                <ReferenceLine y={targetPercent} stroke="#dc2626" strokeDasharray="4 4" />
                 <Bar dataKey="pct" name="available %" fill="#10b981" isAnimationActive={false} />
               </BarChart>
             </ResponsiveContainer>

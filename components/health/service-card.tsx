@@ -1,5 +1,5 @@
 import Link from "next/link";
-import { formatLatency } from "@/lib/health-format";
+import { formatLatency, formatVersion } from "@/lib/health-format";
 import type { ServiceSummary } from "@/lib/services";
 import { Sparkline } from "./sparkline";
 import { StatusBadge } from "./status-badge";
@@ -23,7 +23,7 @@ export function ServiceCard({ summary }: { summary: ServiceSummary }) {
             </p>
             <p className="truncate text-xs text-slate-500" data-testid="service-namespace">
               {service.namespace} · {service.appKind}
-              {app?.version ? <span data-testid="service-version"> · v{app.version}</span> : null}
+              {app?.version ? <span data-testid="service-version"> · {formatVersion(app.version)}</span> : null}
             </p>
           </div>
           <StatusBadge status={verdict.status} />

@@ -2,7 +2,7 @@
 
 import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
-import { formatLatency, formatUptime } from "@/lib/health-format";
+import { formatLatency, formatUptime, formatVersion } from "@/lib/health-format";
 import { HISTORY_WINDOWS, type HistoryWindow, type ServiceDetail } from "@/lib/overview";
 import { Alert } from "../ui/alert";
 import { Badge } from "../ui/badge";
@@ -10,8 +10,6 @@ import { Card } from "../ui/card";
 import { HistoryCharts } from "./history-charts";
 import { StatusBadge } from "./status-badge";
 import { useLiveUpdates } from "./use-live-updates";
-
-const UPTIME_TARGET = 0.99;
 
 async function fetchDetail(namespace: string, name: string, window: HistoryWindow): Promise<ServiceDetail> {
   const response = await fetch(`/api/services/${encodeURIComponent(namespace)}/${encodeURIComponent(name)}?window=${window}`);
@@ -42,7 +40,7 @@ export function ServiceDetailLive({ initial }: { initial: ServiceDetail }) {
           <StatusBadge status={verdict.status} />
           <span className="text-sm text-slate-600 dark:text-slate-400">
             {service.workloadKind} {service.namespace}/{service.name} · {service.appKind}
-            {app?.version && <span data-testid="detail-version"> · version {app.version}</span>}
+            {app?.version && <span data-testid="detail-version"> · {formatVersion(app.version)}</span>}
             {app?.latencyMs !== undefined && <> · {formatLatency(app.latencyMs)}</>}
           </span>
           <span className="ml-auto flex flex-wrap gap-2 text-sm">
@@ -87,7 +85,7 @@ export function ServiceDetailLive({ initial }: { initial: ServiceDetail }) {
                 {formatUptime(ratio)}
               </dd>
               {ratio !== null && (
-                <dd className="text-xs">{ratio >= UPTIME_TARGET ? <Badge tone="ok">meets 99 %</Badge> : <Badge tone="bad">below 99 %</Badge>}</dd>
+                <dd className="text-xs">{ratio * 100 >= detail.uptimeTargetPercent ? <Badge tone="ok">meets {detail.uptimeTargetPercent} %</Badge> : <Badge tone="bad">below {detail.uptimeTargetPercent} %</Badge>}</dd>
               )}
             </div>
           ))}
@@ -112,7 +110,7 @@ export function ServiceDetailLive({ initial }: { initial: ServiceDetail }) {
           </div>
         }
       >
-        <HistoryCharts history={detail.history} />
+        <HistoryCharts history={detail.history} targetPercent={detail.uptimeTargetPercent} />
       </Card>
 
       <Card title="The app's own health" testId="app-checks">

@@ -79,7 +79,13 @@ function LinkItem({ link, onFix }: { link: LinkReading; onFix?: (key: string) =>
 export function LinksBoard({ links: initial, notices, apply }: { links: LinkReading[]; notices: string[]; apply?: ApplyFixes }) {
   const router = useRouter();
   const [links, setLinks] = useState(initial);
+  const [shown, setShown] = useState(initial);
   const [plan, setPlan] = useState<IntegrationPlan | null>(null);
+  // Fresh readings from the server replace the local ones, but never under an open dialog.
+  if (initial !== shown && !plan) {
+    setShown(initial);
+    setLinks(initial);
+  }
   const summary = useMemo(() => summarize(links), [links]);
   const groups = useMemo(() => groupByTarget(links), [links]);
   const matrix = useMemo(() => matrixOf(links), [links]);

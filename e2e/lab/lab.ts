@@ -166,8 +166,18 @@ export async function labUp(opts: LabUpOptions = {}): Promise<LabJson> {
   const f = labFiles(dir);
   const repo = path.resolve(opts.repo ?? defaultGitopsRepo());
   const t0 = Date.now();
-  const { ok } = await healthy(dir);
+  const { ok, status } = await healthy(dir);
   const prev = existsSync(path.join(dir, 'up.json')) ? (JSON.parse(readFileSync(path.join(dir, 'up.json'), 'utf8')) as UpState) : undefined;
+  if (!ok && prev && prev.gitopsRepo === repo && !prev.clusterOnly && status.allAlive && status.ready && existsSync(f.labJson)) {
+    // The cluster is fine and only an app stopped (a test stopping qBittorrent): start what is missing,
+    // on the same ports, and keep the seeded cluster.
+    log('lab: the cluster is healthy; starting the apps that stopped');
+    let data = readLabJson(dir) as LabJson;
+    data = await startAppsIfAvailable(dir, data, log);
+    writeLabJson(dir, data);
+    await printStatus(log);
+    return data;
+  }
   if (ok && prev && prev.gitopsRepo === repo) {
     let data = readLabJson(dir) as LabJson;
     if (prev.clusterOnly && !opts.clusterOnly) {

@@ -9,7 +9,7 @@ export const E2E_PORT = Number(process.env.E2E_PORT ?? 3107);
 export const E2E_BASE_URL = `http://127.0.0.1:${E2E_PORT}`;
 export const ROOT = path.resolve(__dirname, "..", "..");
 /** Scratch space of the e2e run (git-ignored). */
-export const E2E_DIR = path.join(ROOT, ".data", "e2e");
+export const E2E_DIR = process.env.E2E_DIR ?? path.join(ROOT, ".data", "e2e");
 export const E2E_DATA_DIR = path.join(E2E_DIR, "data");
 export const E2E_CONFIG = path.join(E2E_DIR, "config.yaml");
 /** The e2e panel's log (its stdout and stderr) of the current run. */
@@ -102,6 +102,8 @@ export function e2eServerEnv(): Record<string, string> {
     `  publicUrl: ${E2E_BASE_URL}`,
     "kubernetes:",
     kubeconfig ? `  mode: kubeconfig\n  kubeconfig: ${kubeconfig}` : "  mode: none",
+    // Probe often so app-side changes (a stopped qBittorrent) show within a test's patience.
+    ...(kubeconfig ? ["health:", "  probeIntervalSeconds: 5", "  probeTimeoutMs: 3000"] : []),
     ...(gitops ? labGitopsConfigLines(gitops) : []),
     ...(integrations ? labIntegrationConfigLines(integrations) : []),
     "auth:",

@@ -115,6 +115,7 @@ export async function getServiceDetail(
     summary,
     kubernetes,
     links: detailLinks(service, await listServices()),
+    uptimeTargetPercent: getConfig().health.uptimeTargetPercent,
     history: {
       window,
       latency: latencySeries(db, service.id, window, now),
