@@ -1,0 +1,179 @@
+// Service-health benchmark against the lab (npm run lab -- up first). Prints:
+//  - the Overview's server response time (HTML page and /api/services), p50 / p95, at the seeded size
+//    and with the lab scaled to 300 more workloads / 3,000 pods;
+//  - the panel's RSS at both sizes;
+//  - one probe sweep over 50 apps where 5 hang until their timeout (scripts/bench-probes.ts).
+// Targets: overview p95 < 300 ms seeded and < 800 ms at 3,000 pods; RSS < 300 MB at 3,000 pods;
+// the sweep about one timeout. Figures only; nothing is asserted.
+// Run: npm run bench:health   (BENCH_SKIP_SCALE=1 skips the 3,000-pod part)
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { randomBytes, scryptSync } from "node:crypto";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { KubeConfig } from "@kubernetes/client-node";
+import { stringify } from "yaml";
+import { removeScale, seedScale } from "@/server/k8s/bench-scale";
+
+const ROOT = path.resolve(__dirname, "..");
+const PORT = Number(process.env.BENCH_PORT ?? 3290);
+const BASE = `http://127.0.0.1:${PORT}`;
+const PASSWORD = "bench-password-123";
+
+interface Lab {
+  kubeconfig: string;
+  namespaces: string[];
+  addressMap: Record<string, string>;
+}
+
+function readLab(): Lab {
+  const file = path.join(process.env.LAB_DIR ?? path.join(ROOT, ".lab"), "lab.json");
+  if (!existsSync(file)) {
+    console.error("The lab is not up: run `npm run lab -- up` first.");
+    process.exit(1);
+  }
+  return JSON.parse(readFileSync(file, "utf8")) as Lab;
+}
+
+function rssMb(pid: number): number {
+  return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0) / 1024;
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+}
+
+async function startPanel(lab: Lab, dir: string): Promise<ChildProcess> {
+  const config = {
+    kubernetes: { mode: "kubeconfig", kubeconfig: lab.kubeconfig, namespaces: [...new Set([...lab.namespaces, "bench"])] },
+    addressMap: lab.addressMap,
+    server: { logLevel: "warn" },
+  };
+  writeFileSync(path.join(dir, "config.yaml"), stringify(config));
+  const salt = randomBytes(16);
+  const hash = `scrypt$16384$8$1$${salt.toString("base64")}$${scryptSync(PASSWORD, salt, 32).toString("base64")}`;
+  const child = spawn(process.execPath, [path.join(ROOT, ".next", "standalone", "server.js")], {
+    env: {
+      PATH: process.env.PATH,
+      NODE_ENV: "production",
+      PORT: String(PORT),
+      HOSTNAME: "127.0.0.1",
+      NEXT_TELEMETRY_DISABLED: "1",
+      PANEL_CONFIG: path.join(dir, "config.yaml"),
+      PANEL_DATA_DIR: path.join(dir, "data"),
+      PANEL_ADMIN_PASSWORD_HASH: hash,
+      AUTH_SECRET: randomBytes(33).toString("base64"),
+      PANEL_LOG_LEVEL: "warn",
+    },
+    stdio: ["ignore", "ignore", "inherit"],
+  });
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    try {
+      if ((await fetch(`${BASE}/api/healthz`)).ok) return child;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  child.kill();
+  throw new Error("the panel did not start within 30 s");
+}
+
+/** Signs in through Auth.js's credentials endpoint and returns the cookie header. */
+async function signIn(): Promise<string> {
+  const csrf = await fetch(`${BASE}/api/auth/csrf`);
+  const { csrfToken } = (await csrf.json()) as { csrfToken: string };
+  const jar = csrf.headers.getSetCookie().map((c) => c.split(";")[0]).join("; ");
+  const response = await fetch(`${BASE}/api/auth/callback/credentials`, {
+    method: "POST",
+    redirect: "manual",
+    headers: { "content-type": "application/x-www-form-urlencoded", cookie: jar },
+    body: new URLSearchParams({ username: "admin", password: PASSWORD, csrfToken, callbackUrl: "/" }),
+  });
+  const session = response.headers.getSetCookie().find((c) => c.startsWith("authjs.session-token="));
+  if (!session) throw new Error("sign-in failed");
+  return `${jar}; ${session.split(";")[0]}`;
+}
+
+async function waitForServices(cookie: string, atLeast: number, timeoutMs: number): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  let count = 0;
+  while (Date.now() < deadline) {
+    const r = await fetch(`${BASE}/api/services`, { headers: { cookie } });
+    if (r.ok) {
+      const data = (await r.json()) as { services: unknown[]; lastSweepAt: number | null };
+      count = data.services.length;
+      if (count >= atLeast && data.lastSweepAt !== null) return count;
+    }
+    await new Promise((res) => setTimeout(res, 500));
+  }
+  return count;
+}
+
+async function measure(cookie: string, url: string, n: number): Promise<{ p50: number; p95: number }> {
+  const times: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t0 = performance.now();
+    const r = await fetch(`${BASE}${url}`, { headers: { cookie } });
+    await r.arrayBuffer();
+    if (!r.ok) throw new Error(`${url}: HTTP ${r.status}`);
+    times.push(performance.now() - t0);
+  }
+  times.sort((a, b) => a - b);
+  return { p50: percentile(times, 50), p95: percentile(times, 95) };
+}
+
+async function figures(label: string, cookie: string, pid: number): Promise<void> {
+  await measure(cookie, "/", 5);
+  const page = await measure(cookie, "/", 60);
+  const api = await measure(cookie, "/api/services", 100);
+  console.log(
+    `${label}: overview page p50 ${page.p50.toFixed(0)} ms, p95 ${page.p95.toFixed(0)} ms; ` +
+      `/api/services p50 ${api.p50.toFixed(0)} ms, p95 ${api.p95.toFixed(0)} ms; panel RSS ${rssMb(pid).toFixed(0)} MB`,
+  );
+}
+
+async function main(): Promise<void> {
+  if (!existsSync(path.join(ROOT, ".next", "standalone", "server.js"))) {
+    console.error("Build the panel first: npm run build");
+    process.exit(1);
+  }
+  const lab = readLab();
+  const dir = mkdtempSync(path.join(tmpdir(), "panel-bench-health-"));
+  const kc = new KubeConfig();
+  kc.loadFromFile(lab.kubeconfig);
+  const panel = await startPanel(lab, dir);
+  try {
+    const cookie = await signIn();
+    const seeded = await waitForServices(cookie, 1, 60_000);
+    console.log(`seeded lab: ${seeded} services, first probe sweep done`);
+    await figures(`seeded (${seeded} services)`, cookie, panel.pid!);
+
+    if (process.env.BENCH_SKIP_SCALE !== "1") {
+      console.log("scaling the lab to 300 more workloads / 3,000 pods (takes a few minutes)…");
+      const seededScale = await seedScale(kc, { workloads: 300, podsPerWorkload: 10 });
+      console.log(`scale seeded: created in ${(seededScale.createMs / 1000).toFixed(1)} s, all pods ready after ${(seededScale.readyMs / 1000).toFixed(1)} s`);
+      try {
+        const scaled = await waitForServices(cookie, seeded + 300, 180_000);
+        await new Promise((r) => setTimeout(r, 5000));
+        await figures(`scaled (${scaled} services, ${seededScale.pods} bench pods)`, cookie, panel.pid!);
+      } finally {
+        await removeScale(kc);
+      }
+    }
+  } finally {
+    panel.kill("SIGTERM");
+    rmSync(dir, { recursive: true, force: true });
+  }
+  console.log("probe sweep (50 apps, 5 hang until the timeout):");
+  spawnSync(path.join(ROOT, "node_modules", ".bin", "tsx"), ["--conditions=react-server", path.join(ROOT, "scripts", "bench-probes.ts")], {
+    stdio: "inherit",
+    cwd: ROOT,
+  });
+}
+
+void main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});
