@@ -102,11 +102,16 @@ test.describe("integrations", () => {
     await expect(integrations.links().first()).toBeVisible();
     await expect(integrations.fixEverything()).toHaveCount(0);
     await expect(integrations.fixButtons()).toHaveCount(0);
-    const result = await callServerAction(page.request, "/integrations", "server/actions/integrations.ts", "applyIntegrationFixes", [{}]);
+    const before = await integrations.states();
+    expect(Object.values(before)).toContain("missing");
+    const keys = await integrations.links().evaluateAll((els) => els.map((e) => e.getAttribute("data-link-key") ?? ""));
+    const result = await callServerAction(page.request, "/integrations", "server/actions/integrations.ts", "applyIntegrationFixes", [{ keys }]);
     expect(result.text).toContain('"code":"forbidden"');
     await page.reload();
     await expect(integrations.summary()).toBeVisible({ timeout: 30_000 });
-    expect(Object.values(await integrations.states()).filter((s) => s === "ok")).toEqual([]);
+    expect(await integrations.states()).toEqual(before);
+    await page.goto("/audit?result=refused");
+    await expect(page.getByTestId("audit-row").filter({ hasText: "integrations.apply" }).first()).toContainText(USERS.viewer.username);
     expectNoSecrets([...bodies, result.text]);
   });
 
@@ -119,6 +124,7 @@ test.describe("integrations", () => {
       await expect(integrations.vpn("qbittorrent/qbittorrent")).toHaveAttribute("data-status", "leak");
       await expect(integrations.vpn("qbittorrent/qbittorrent").getByTestId("vpn-message")).toContainText("LEAK: traffic exits from the home IP");
       await expect(integrations.vpn("media/sabnzbd")).toHaveAttribute("data-status", "protected");
+      await expect(page.getByTestId("vpn-leak-alert")).toContainText("qBittorrent: VPN leak");
       const metrics = await (await request.get("/api/metrics")).text();
       expect(metrics).toContain('panel_vpn_protected{service="qbittorrent/qbittorrent"} 0');
     } finally {
@@ -132,10 +138,8 @@ test.describe("integrations", () => {
     const integrations = new IntegrationsPage(page);
     await integrations.goto();
     await expect(page.getByTestId("links-matrix")).toBeHidden();
-    const first = integrations.links().first();
-    await expect(first).toBeVisible();
-    const box = await first.boundingBox();
-    expect(box?.width ?? 999).toBeLessThanOrEqual(390);
+    await expect(integrations.links().first()).toBeVisible();
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
     await integrations.fixEverything().click();
     await expect(integrations.dialog()).toBeVisible();
     const dialogBox = await integrations.dialog().boundingBox();

@@ -76,7 +76,18 @@ function LinkItem({ link, onFix }: { link: LinkReading; onFix?: (key: string) =>
  * Admins get "Fix" per link and "Fix everything", both through the preview dialog; viewers see the
  * same without any button.
  */
-export function LinksBoard({ links: initial, notices, apply }: { links: LinkReading[]; notices: string[]; apply?: ApplyFixes }) {
+export function LinksBoard({
+  links: initial,
+  notices,
+  apply,
+  aside,
+}: {
+  links: LinkReading[];
+  notices: string[];
+  apply?: ApplyFixes;
+  /** Panels shown beside the list on wide screens (VPN, keys). */
+  aside?: React.ReactNode;
+}) {
   const router = useRouter();
   const [links, setLinks] = useState(initial);
   const [shown, setShown] = useState(initial);
@@ -92,7 +103,7 @@ export function LinksBoard({ links: initial, notices, apply }: { links: LinkRead
   const onFix = apply ? (key: string) => setPlan(planFromReadings(links, [key])) : undefined;
 
   return (
-    <div className="space-y-4">
+    <div className="min-w-0 space-y-4 break-words">
       {notices.map((n) => (
         <Alert key={n} tone="info">
           {n}
@@ -119,7 +130,7 @@ export function LinksBoard({ links: initial, notices, apply }: { links: LinkRead
           <table className="min-w-full text-left text-xs">
             <thead>
               <tr>
-                <th className="p-2 font-medium text-slate-500">Holds the setting ↓ / points to →</th>
+                <th className="p-2 font-medium text-slate-500">From ↓ · to →</th>
                 {matrix.cols.map((c) => (
                   <th key={c} className="p-2 font-medium">
                     {c}
@@ -147,16 +158,21 @@ export function LinksBoard({ links: initial, notices, apply }: { links: LinkRead
         </div>
       )}
 
-      {groups.map((g) => (
-        <section key={`${g.to}-${g.toName}`} className="rounded-lg border border-slate-200 bg-white px-4 dark:border-slate-800 dark:bg-slate-900" data-testid="link-group">
-          <h2 className="pt-3 text-base font-semibold">To {g.toName}</h2>
-          <ul className="divide-y divide-slate-200 dark:divide-slate-800">
-            {g.links.map((l) => (
-              <LinkItem key={l.key} link={l} {...(onFix ? { onFix } : {})} />
-            ))}
-          </ul>
-        </section>
-      ))}
+      <div className="grid gap-4 xl:grid-cols-3">
+        <div className="min-w-0 space-y-4 xl:col-span-2">
+          {groups.map((g) => (
+            <section key={`${g.to}-${g.toName}`} className="rounded-lg border border-slate-200 bg-white px-4 dark:border-slate-800 dark:bg-slate-900" data-testid="link-group">
+              <h2 className="pt-3 text-base font-semibold">To {g.toName}</h2>
+              <ul className="divide-y divide-slate-200 dark:divide-slate-800">
+                {g.links.map((l) => (
+                  <LinkItem key={l.key} link={l} {...(onFix ? { onFix } : {})} />
+                ))}
+              </ul>
+            </section>
+          ))}
+        </div>
+        {aside && <div className="min-w-0 space-y-4">{aside}</div>}
+      </div>
 
       {plan && apply && (
         <FixDialog

@@ -66,7 +66,10 @@ export function labIntegrationSettings(lab: LabIntegrationJson): LabIntegrationS
   const credentials: Record<string, Record<string, string>> = {};
   const controlServers: Record<string, { apiKeyEnv: string }> = {};
   const secretValues = new Set<string>();
-  for (const values of Object.values(lab.secrets)) for (const v of Object.values(values)) if (v) secretValues.add(v);
+  for (const values of Object.values(lab.secrets)) {
+    // User names are not secrets (qBittorrent's is "admin" and shows on the key panel).
+    for (const [key, v] of Object.entries(values)) if (v && !/USER(NAME)?$/i.test(key)) secretValues.add(v);
+  }
   for (const [id, raw] of Object.entries(lab.apps)) {
     const app = (raw ?? {}) as LabApp;
     if (id === "qbittorrent" && app.password) {
@@ -83,8 +86,10 @@ export function labIntegrationSettings(lab: LabIntegrationJson): LabIntegrationS
       controlServers[app.workload] = { apiKeyEnv: name };
       continue;
     }
-    // Keys the cluster's Secret does not hold (the lab generated them) come from the environment.
-    if (app.apiKeySource === "generated" && !credentials[app.kind]) {
+    // Keys the cluster's Secret does not hold (the lab generated them) come from the environment;
+    // only for the user's own instance of an app (lab id = app kind), not for extra ones a
+    // benchmark adds in other namespaces.
+    if (app.apiKeySource === "generated" && id === app.kind) {
       const name = envName("LAB_API_KEY", app.kind);
       env[name] = app.apiKey;
       credentials[app.kind] = { apiKeyEnv: name };

@@ -19,7 +19,7 @@ export function planFromReadings(readings: readonly LinkReading[], keys?: readon
   let unchanged = 0;
   for (const link of readings) {
     if (wanted && !wanted.has(link.key)) continue;
-    const title = `${link.fromName} -> ${link.toName}: ${link.title}`;
+    const title = `${link.fromName} → ${link.toName}: ${link.title}`;
     if (link.state === "ok") {
       unchanged += 1;
       continue;

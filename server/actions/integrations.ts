@@ -1,7 +1,6 @@
 "use server";
 
 import "server-only";
-import { revalidatePath } from "next/cache";
 import { z } from "zod";
 import type { ApplyReport } from "@/lib/integrations/types";
 import { applyIntegrations } from "@/server/integrations/engine";
@@ -18,7 +17,9 @@ const applyInput = z.object({
 
 /**
  * Fixes links through the apps' APIs after the person confirmed the preview: per app under its lock,
- * each link read again before and after its write. Admin only; audited with the links changed.
+ * each link read again before and after its write. Admin only; audited with the links changed. The
+ * page is not revalidated here (that would read every link again under the open dialog): the
+ * dialog shows the links as read after the change, and closing it refreshes the page.
  */
 export const applyIntegrationFixes = action({
   name: "integrations.apply",
@@ -27,7 +28,6 @@ export const applyIntegrationFixes = action({
   target: (input) => (input.keys ? `integrations: ${input.keys.length} link${input.keys.length === 1 ? "" : "s"}` : "integrations: fix everything"),
   run: async (input): Promise<{ data: ApplyReport; target: string; links: Array<{ label: string; href: string }> }> => {
     const report = await applyIntegrations({ ...(input.keys ? { keys: input.keys } : {}), ...(input.choices ? { choices: input.choices } : {}) });
-    revalidatePath("/integrations");
     const touched = report.results.filter((r) => r.outcome !== "unchanged" && r.outcome !== "skipped");
     return {
       data: report,

@@ -204,7 +204,7 @@ export interface ApplyRequest {
 
 async function applyOne(link: BoundLink, snapshot: EndsSnapshot, source: EndsSource, request: ApplyRequest, checkLogin: LinkContext["checkLogin"]): Promise<LinkApplyResult> {
   const ctx = contextFor(link, snapshot, source, { choices: { ...(request.choices?.[link.key] ?? {}) }, checkLogin });
-  const title = `${link.from.name} -> ${link.to?.name ?? link.def.targetName ?? link.def.to}: ${link.def.title}`;
+  const title = `${link.from.name} → ${link.to?.name ?? link.def.targetName ?? link.def.to}: ${link.def.title}`;
   const base = { key: link.key, id: link.def.id, title };
   const before = await observe(link, ctx);
   if (before.state === "ok") return { ...base, outcome: "unchanged", message: "Already right; nothing written.", changed: [], after: toReading(link, before) };

@@ -3,6 +3,7 @@ import { Suspense } from "react";
 import { KeyStatusTable } from "@/components/integrations/key-status-table";
 import { LinksBoard } from "@/components/integrations/links-board";
 import { VpnPanel } from "@/components/integrations/vpn-panel";
+import { Alert } from "@/components/ui/alert";
 import { Card } from "@/components/ui/card";
 import { PageHeader } from "@/components/ui/page-header";
 import { applyIntegrationFixes } from "@/server/actions/integrations";
@@ -15,22 +16,32 @@ export const dynamic = "force-dynamic";
 /** Reads every link from the apps (their own tests included), the key status and the VPN. */
 async function IntegrationsContent({ isAdmin }: { isAdmin: boolean }) {
   const view = await readIntegrationsView();
+  const leaks = view.vpn.filter((v) => v.status === "leak");
   return (
-    <div className="grid gap-4 xl:grid-cols-3">
-      <div className="xl:col-span-2">
-        <LinksBoard key={view.readAt} links={view.links} notices={view.notices} {...(isAdmin ? { apply: applyIntegrationFixes } : {})} />
-        <p className="mt-2 text-xs text-slate-500" data-testid="read-time">
-          Read from the apps in {(view.durationMs / 1000).toFixed(1)} s.
-        </p>
-      </div>
-      <div className="space-y-4">
-        <Card title="VPN" testId="vpn-panel">
-          <VpnPanel vpn={view.vpn} />
-        </Card>
-        <Card title="API keys" testId="key-panel">
-          <KeyStatusTable keys={view.keys} />
-        </Card>
-      </div>
+    <div className="space-y-4">
+      {leaks.map((v) => (
+        <Alert key={v.service} title={`${v.name}: VPN leak`} testId="vpn-leak-alert">
+          {v.message}
+        </Alert>
+      ))}
+      <LinksBoard
+        links={view.links}
+        notices={view.notices}
+        {...(isAdmin ? { apply: applyIntegrationFixes } : {})}
+        aside={
+          <>
+            <Card title="VPN" testId="vpn-panel">
+              <VpnPanel vpn={view.vpn} />
+            </Card>
+            <Card title="API keys" testId="key-panel">
+              <KeyStatusTable keys={view.keys} />
+            </Card>
+          </>
+        }
+      />
+      <p className="text-xs text-slate-500" data-testid="read-time">
+        Read from the apps in {(view.durationMs / 1000).toFixed(1)} s.
+      </p>
     </div>
   );
 }
