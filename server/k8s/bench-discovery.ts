@@ -8,7 +8,7 @@ import { createInformerSet } from "./informers";
  * Measures discovery on a cluster: time to the informers' first sync, the cost of deriving the
  * services from the caches (what a request pays after a change), and the heap the caches take.
  *
- * From a shell: `npx tsx --conditions=react-server server/k8s/bench-discovery.ts [namespace ...]`
+ * From a shell: `node --expose-gc --conditions=react-server --import tsx server/k8s/bench-discovery.ts [namespace ...]`
  * (KUBECONFIG names the cluster).
  */
 
@@ -23,6 +23,8 @@ export interface DiscoveryFigures {
   cachedMs: { p50: number; p95: number };
   /** Heap growth from before the informers started to after the first sync (MB, after GC when exposed). */
   heapMb: number;
+  /** Process RSS right after the first sync and at the end (MB). */
+  rssAfterSyncMb: number;
   rssMb: number;
 }
 
@@ -34,10 +36,12 @@ function gc(): void {
   (globalThis as { gc?: () => void }).gc?.();
 }
 
-/** Starts informers over `namespaces`, waits for the sync, measures, stops them. */
+/** Starts informers over `namespaces`, waits for the sync, measures, stops them. Run node with --expose-gc for the heap figure. */
 export async function measureDiscovery(kc: KubeConfig, namespaces: string[], rounds = 50): Promise<DiscoveryFigures> {
   gc();
+  const rss0 = Math.round(process.memoryUsage().rss / 1048576);
   const heap0 = process.memoryUsage().heapUsed;
+  console.error(`[bench-discovery] RSS before the informers: ${rss0} MB`);
   const informers = createInformerSet({ kc, namespaces }).start();
   const discovery = createDiscovery(informers, { syncTimeoutMs: 120_000 });
   try {
@@ -47,6 +51,8 @@ export async function measureDiscovery(kc: KubeConfig, namespaces: string[], rou
     if (!synced) throw new Error(`informers not synced: ${informers.state().message}`);
     const services = await discovery.listServices();
     const snapshot = informers.snapshot();
+    gc();
+    const rssAfterSyncMb = Math.round(process.memoryUsage().rss / 1048576);
     const derive: number[] = [];
     for (let i = 0; i < rounds; i++) {
       const s = performance.now();
@@ -71,6 +77,7 @@ export async function measureDiscovery(kc: KubeConfig, namespaces: string[], rou
       deriveMs: { p50: +percentile(derive, 0.5).toFixed(1), p95: +percentile(derive, 0.95).toFixed(1), max: +(derive[derive.length - 1] ?? 0).toFixed(1) },
       cachedMs: { p50: +percentile(cached, 0.5).toFixed(3), p95: +percentile(cached, 0.95).toFixed(3) },
       heapMb: Math.round((mem.heapUsed - heap0) / 1048576),
+      rssAfterSyncMb,
       rssMb: Math.round(mem.rss / 1048576),
     };
   } finally {

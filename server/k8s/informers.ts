@@ -59,18 +59,6 @@ export interface InformerSetOptions {
 
 const log = logger.child({ component: "k8s-informers" });
 
-const STRIPPED_ANNOTATIONS = ["kubectl.kubernetes.io/last-applied-configuration"];
-
-/** Drops what the panel never reads and what makes objects large (managedFields, last-applied). */
-function slim<T extends KubeObject>(obj: T): T {
-  const meta = obj.metadata as (KubeObject["metadata"] & { managedFields?: unknown }) | undefined;
-  if (meta) {
-    delete meta.managedFields;
-    if (meta.annotations) for (const a of STRIPPED_ANNOTATIONS) delete meta.annotations[a];
-  }
-  return obj;
-}
-
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     if (signal.aborted) return resolve();
@@ -119,7 +107,7 @@ class Stream {
   }
 
   private replace(items: KubeObject[]): void {
-    const next = items.filter((o) => this.keep(o)).map(slim);
+    const next = items.filter((o) => this.keep(o)).map(this.kind.slim);
     if (this.synced && sameObjects(this.items, next)) return;
     this.items = next;
     this.version++;
@@ -130,7 +118,7 @@ class Stream {
     const rv = event.object?.metadata?.resourceVersion;
     if (rv) this.resourceVersion = rv;
     if (event.type === "BOOKMARK" || !this.keep(event.object)) return;
-    const next = applyWatchEvent(this.items, { type: event.type, object: slim(event.object) });
+    const next = applyWatchEvent(this.items, { type: event.type, object: this.kind.slim(event.object) });
     if (next === this.items) return;
     this.items = next;
     this.version++;

@@ -1,5 +1,6 @@
 import "server-only";
-import type { ClusterSnapshot } from "@/lib/k8s/types";
+import type { ClusterSnapshot, KubeObject, Pod, Workload } from "@/lib/k8s/types";
+import { slimObject, slimPod, slimReplicaSet } from "./slim";
 
 /**
  * The kinds discovery watches, each a tiny descriptor: where its REST path lives and which snapshot
@@ -15,18 +16,20 @@ export interface KindDescriptor {
   /** Resource name in the path. */
   plural: string;
   fieldSelector?: string;
+  /** What the cache keeps of an object (default: all but managedFields and the last-applied annotation). */
+  slim: (obj: KubeObject) => KubeObject;
 }
 
 export const INFORMER_KINDS: readonly KindDescriptor[] = [
-  { name: "deployments", group: "apps", version: "v1", plural: "deployments" },
-  { name: "statefulsets", group: "apps", version: "v1", plural: "statefulsets" },
-  { name: "daemonsets", group: "apps", version: "v1", plural: "daemonsets" },
-  { name: "replicasets", group: "apps", version: "v1", plural: "replicasets" },
-  { name: "pods", group: "", version: "v1", plural: "pods" },
-  { name: "services", group: "", version: "v1", plural: "services" },
-  { name: "ingresses", group: "networking.k8s.io", version: "v1", plural: "ingresses" },
-  { name: "pvcs", group: "", version: "v1", plural: "persistentvolumeclaims" },
-  { name: "events", group: "", version: "v1", plural: "events", fieldSelector: "type=Warning" },
+  { name: "deployments", group: "apps", version: "v1", plural: "deployments", slim: slimObject },
+  { name: "statefulsets", group: "apps", version: "v1", plural: "statefulsets", slim: slimObject },
+  { name: "daemonsets", group: "apps", version: "v1", plural: "daemonsets", slim: slimObject },
+  { name: "replicasets", group: "apps", version: "v1", plural: "replicasets", slim: (o) => slimReplicaSet(o as Workload) },
+  { name: "pods", group: "", version: "v1", plural: "pods", slim: (o) => slimPod(o as Pod) },
+  { name: "services", group: "", version: "v1", plural: "services", slim: slimObject },
+  { name: "ingresses", group: "networking.k8s.io", version: "v1", plural: "ingresses", slim: slimObject },
+  { name: "pvcs", group: "", version: "v1", plural: "persistentvolumeclaims", slim: slimObject },
+  { name: "events", group: "", version: "v1", plural: "events", fieldSelector: "type=Warning", slim: slimObject },
 ];
 
 /** Names of the kinds, as reported in KubeState and change notifications. */
