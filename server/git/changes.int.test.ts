@@ -5,7 +5,7 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { parse } from "yaml";
 import { setApplicationSync } from "@/e2e/lab/controls";
 import { useLabCluster } from "@/e2e/lab/test-cluster";
@@ -78,6 +78,10 @@ beforeAll(() => {
 
 beforeEach(async () => {
   await resetLabGitops(lab);
+}, 60_000);
+
+afterAll(async () => {
+  if (lab) await resetLabGitops(lab);
 }, 60_000);
 
 describe("health probes for jellyfin, followed until live", () => {
