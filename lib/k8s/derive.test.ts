@@ -155,9 +155,11 @@ describe("Kubernetes health of a service", () => {
       warning("Pod", "radarr-xyz-p0", "BackOff", "2026-01-01T11:59:30Z"),
       { ...warning("Pod", podName, "Pulled", "2026-01-01T11:59:59Z"), type: "Normal" },
       warning("Pod", podName, "Unhealthy", "", { lastTimestamp: undefined, series: { count: 7, lastObservedTime: "2026-01-01T11:45:00.000000Z" }, count: undefined }),
+      warning("Pod", podName, "FailedMount", "", { lastTimestamp: undefined, eventTime: "2026-01-01T11:59:00.500000Z" }),
     ];
     const s = deriveServices({ ...snap, events }, { now: NOW })[0] as DiscoveredService;
     expect(s.kube.warnings.map((w) => [w.reason, w.object, w.count])).toEqual([
+      ["FailedMount", `pod/${podName}`, 1],
       ["BackOff", `pod/${podName}`, 1],
       ["Unhealthy", `pod/${podName}`, 7],
       ["FailedCreate", "replicaset/sonarr-abc", 4],

@@ -532,9 +532,10 @@ function warningsOf(ns: string, kind: WorkloadKind, w: Workload, replicasets: re
     ...pods.map((p) => `${ns}/Pod/${p.metadata?.name ?? ""}`),
   ];
   const events = keys.flatMap((k) => idx.warningsByObject.get(k) ?? []);
+  const time = (e: KubeEvent) => Date.parse(e.lastSeen) || 0;
   return events
     .map(toKubeEvent)
-    .sort((a, b) => (a.lastSeen < b.lastSeen ? 1 : a.lastSeen > b.lastSeen ? -1 : 0))
+    .sort((a, b) => time(b) - time(a))
     .slice(0, max);
 }
 
