@@ -94,6 +94,23 @@ test.describe("integrations", () => {
     expectNoSecrets(bodies);
   });
 
+  test("one action pushes the qBittorrent download client to every *arr app", async ({ page }) => {
+    await signIn(page, USERS.admin, "/integrations");
+    const integrations = new IntegrationsPage(page);
+    await integrations.goto();
+    const group = page.getByTestId("link-group").filter({ hasText: "To qBittorrent" });
+    await group.getByTestId("group-fix").click();
+    await expect(integrations.planSteps()).toHaveCount(3);
+    await expect(integrations.dialog()).toContainText("Sonarr → qBittorrent");
+    await integrations.confirm();
+    await expect(integrations.results()).toHaveCount(3);
+    await integrations.closeDialog();
+    await expect(integrations.link("sonarr->qbittorrent")).toHaveAttribute("data-state", "ok");
+    await expect(integrations.link("radarr->qbittorrent")).toHaveAttribute("data-state", "ok");
+    await expect(integrations.link("lidarr->qbittorrent")).toHaveAttribute("data-state", "ok");
+    await expect(integrations.link("sonarr->sabnzbd")).toHaveAttribute("data-state", "missing");
+  });
+
   test("viewer: sees the links, no buttons, and the server refuses the action", async ({ page }) => {
     const bodies = recordResponses(page);
     await signIn(page, USERS.viewer, "/integrations");
@@ -102,6 +119,7 @@ test.describe("integrations", () => {
     await expect(integrations.links().first()).toBeVisible();
     await expect(integrations.fixEverything()).toHaveCount(0);
     await expect(integrations.fixButtons()).toHaveCount(0);
+    await expect(page.getByTestId("group-fix")).toHaveCount(0);
     const before = await integrations.states();
     expect(Object.values(before)).toContain("missing");
     const keys = await integrations.links().evaluateAll((els) => els.map((e) => e.getAttribute("data-link-key") ?? ""));

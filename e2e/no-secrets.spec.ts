@@ -24,6 +24,8 @@ test.describe("no secret leaves the panel", () => {
   test.skip(!lab, "needs the lab (npm run lab -- up): its seeded keys are what is searched for");
 
   test("the panel's log of the whole run", () => {
+    // What is searched for: the Secret's API keys, the generated keys, qBittorrent's password.
+    expect(secrets.length).toBeGreaterThan(8);
     expect(existsSync(E2E_PANEL_LOG), `${E2E_PANEL_LOG} (the web server's output)`).toBe(true);
     const log = readFileSync(E2E_PANEL_LOG, "utf8");
     expect(log.length).toBeGreaterThan(0);

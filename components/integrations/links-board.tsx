@@ -162,7 +162,19 @@ export function LinksBoard({
         <div className="min-w-0 space-y-4 xl:col-span-2">
           {groups.map((g) => (
             <section key={`${g.to}-${g.toName}`} className="rounded-lg border border-slate-200 bg-white px-4 dark:border-slate-800 dark:bg-slate-900" data-testid="link-group">
-              <h2 className="pt-3 text-base font-semibold">To {g.toName}</h2>
+              <div className="flex flex-wrap items-center justify-between gap-2 pt-3">
+                <h2 className="text-base font-semibold">To {g.toName}</h2>
+                {onFix && g.links.filter(isFixable).length > 1 && (
+                  <button
+                    type="button"
+                    onClick={() => setPlan(planFromReadings(links, g.links.filter(isFixable).map((l) => l.key)))}
+                    data-testid="group-fix"
+                    className="rounded-md border border-sky-700 px-2 py-1 text-xs font-medium text-sky-800 hover:bg-sky-50 dark:text-sky-300 dark:hover:bg-sky-950"
+                  >
+                    Fix all {g.links.filter(isFixable).length} links to {g.toName}
+                  </button>
+                )}
+              </div>
               <ul className="divide-y divide-slate-200 dark:divide-slate-800">
                 {g.links.map((l) => (
                   <LinkItem key={l.key} link={l} {...(onFix ? { onFix } : {})} />
