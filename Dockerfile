@@ -41,9 +41,10 @@ LABEL org.opencontainers.image.title="k8s-nas-panel" \
       org.opencontainers.image.version="${VERSION}" \
       org.opencontainers.image.revision="${REVISION}" \
       org.opencontainers.image.created="${CREATED}"
-# tini runs as PID 1: it forwards SIGTERM to node and reaps child processes.
+# tini runs as PID 1: it forwards SIGTERM to node and reaps child processes. git (with openssh-client
+# for ssh:// repository URLs) is what the panel uses to branch, commit and push configuration changes.
 RUN apt-get update \
- && apt-get install -y --no-install-recommends tini \
+ && apt-get install -y --no-install-recommends tini git openssh-client ca-certificates \
  && rm -rf /var/lib/apt/lists/* \
  && groupadd --system --gid 10001 panel \
  && useradd --system --uid 10001 --gid 10001 --home-dir /nonexistent --no-create-home \
