@@ -303,12 +303,15 @@ export async function startCluster(
       `--controllers=${LAB_CONTROLLERS.join(',')}`,
       '--node-monitor-grace-period=60s', '--concurrent-deployment-syncs=10', '--concurrent-replicaset-syncs=10',
       '--concurrent-statefulset-syncs=10', '--concurrent-job-syncs=10', '--v=0',
+      // The default 20 requests/s makes seeding thousands of pods (bench:health) take minutes.
+      '--kube-api-qps=200', '--kube-api-burst=400',
     ]);
     const schedKubeconfig = cert('kube-scheduler.kubeconfig');
     const schedPid = startProcess(dirs, 'kube-scheduler', binaryPath('kube-scheduler'), [
       `--kubeconfig=${schedKubeconfig}`,
       `--authentication-kubeconfig=${schedKubeconfig}`, `--authorization-kubeconfig=${schedKubeconfig}`,
       '--bind-address=127.0.0.1', `--secure-port=${ports.scheduler}`, '--leader-elect=false', '--v=0',
+      '--kube-api-qps=200', '--kube-api-burst=400',
     ]);
     const kwokPid = startProcess(dirs, 'kwok', binaryPath('kwok'), [
       `--kubeconfig=${cert('kwok.kubeconfig')}`, `--config=${f.kwokConfig}`,
