@@ -214,6 +214,41 @@ describe("integrations against the lab", () => {
     }
   });
 
+  it("the app's own validation messages are shown when it refuses a change; nothing else is touched", async () => {
+    const other = await createLabSource(lab, { integrations: { rootFolders: { sonarr: "/data/media/nope" } } });
+    other.env.LAB_QBITTORRENT_PASSWORD = qbit().password;
+    try {
+      const key = byId((await readLinks({ source: other.source })).links, "sonarr->rootfolder").key;
+      const report = await applyIntegrations({ keys: [key] }, { source: other.source });
+      expect(report.results).toHaveLength(1);
+      expect(report.results[0]).toMatchObject({ outcome: "failed", changed: [] });
+      expect(report.results[0]?.appMessages).toEqual(["Path '/data/media/nope' does not exist"]);
+      expect(report.results[0]?.after?.state).toBe("missing");
+      expect(byId((await readLinks({ source: other.source })).links, "radarr->rootfolder").state).toBe("missing");
+    } finally {
+      other.close();
+    }
+  });
+
+  it("a timeout in the middle of an apply is that link's failure, and the re-read says what is there", async () => {
+    const quick = await createLabSource(lab, { integrations: { requestTimeoutMs: 800 } });
+    quick.env.LAB_QBITTORRENT_PASSWORD = qbit().password;
+    // Prowlarr hangs on the template it is asked for after the read, before anything is written.
+    await control("prowlarr").slow(2000, "re:/applications/schema$");
+    try {
+      const report = await applyIntegrations({}, { source: quick.source });
+      const sonarrApp = report.results.find((r) => r.id === "prowlarr->sonarr");
+      expect(sonarrApp?.outcome).toBe("failed");
+      expect(sonarrApp?.message).toContain("Prowlarr did not answer GET /api/v1/applications/schema within 800 ms");
+      expect(sonarrApp?.after?.state).toBe("missing");
+      expect(report.results.find((r) => r.id === "sonarr->qbittorrent")?.outcome).toBe("created");
+      expect(report.results.find((r) => r.id === "bazarr->sonarr")?.outcome).toBe("created");
+    } finally {
+      await control("prowlarr").clearFaults();
+      quick.close();
+    }
+  });
+
   it("Gluetun set to leak: the VPN check says LEAK and the metric says so", async () => {
     const before = await checkVpn({ source: ls.source });
     expect(before.map((v) => [v.service, v.status])).toEqual([
