@@ -37,6 +37,7 @@ interface LabApp {
   kind?: string;
   apiKey?: string;
   apiKeySource?: string;
+  apiKeySecretKey?: string;
   workload?: string;
   password?: string;
   username?: string;
@@ -80,6 +81,9 @@ export function labIntegrationSettings(lab: LabIntegrationJson): LabIntegrationS
     }
     if (!app.kind || !app.apiKey) continue;
     secretValues.add(app.apiKey);
+    // A key the cluster's Secret holds is read from there, as in production.
+    const secretKey = app.apiKeySecretKey;
+    if (secretKey && Object.values(lab.secrets).some((values) => values[secretKey] === app.apiKey)) continue;
     if (app.kind === "gluetun" && app.workload) {
       const name = envName("LAB_GLUETUN_KEY", app.workload);
       env[name] = app.apiKey;

@@ -77,6 +77,7 @@ describe("addresses", () => {
 
   it("reaches the sidecar's control server on its own port, through the address map", () => {
     expect(controlServerUrl(qbit, 8000, {})).toBe("http://qbittorrent.qbittorrent.svc.cluster.local:8000");
+    expect(controlServerUrl(qbit, 9999, {})).toBe("http://qbittorrent.qbittorrent.svc.cluster.local:9999");
     expect(controlServerUrl(qbit, 8000, { "qbittorrent.qbittorrent": "http://127.0.0.1:1111", "qbittorrent.qbittorrent:8000": "http://127.0.0.1:2222" })).toBe("http://127.0.0.1:2222");
   });
 });
@@ -93,9 +94,10 @@ describe("lab settings", () => {
     const s = labIntegrationSettings({
       kubeconfig: "/x",
       addressMap: { "sonarr.media": "http://127.0.0.1:1" },
-      secrets: { "media/starr-secrets": { SONARR_API_KEY: "sonarrkey0000000", QBITTORRENT_USERNAME: "admin" } },
+      secrets: { "media/starr-secrets": { SONARR_API_KEY: "sonarrkey0000000", RADARR_API_KEY: "radarrkey0000000", QBITTORRENT_USERNAME: "admin" } },
       apps: {
-        sonarr: { kind: "sonarr", apiKey: "sonarrkey0000000", apiKeySource: "secret" },
+        sonarr: { kind: "sonarr", apiKey: "sonarrkey0000000", apiKeySource: "secret", apiKeySecretKey: "SONARR_API_KEY" },
+        radarr: { kind: "radarr", apiKey: "radarrkey0000000", apiKeySource: "generated", apiKeySecretKey: "RADARR_API_KEY" },
         jellyfin: { kind: "jellyfin", apiKey: "jellyfinkey00000", apiKeySource: "generated" },
         "w-0001": { kind: "jellyfin", apiKey: "benchkey00000000", apiKeySource: "generated" },
         "gluetun-qbittorrent": { kind: "gluetun", apiKey: "gluetunkey000000", apiKeySource: "generated", workload: "qbittorrent/qbittorrent" },

@@ -7,7 +7,7 @@ import type { VpnStatus } from "@/lib/integrations/types";
 import type { DiscoveredService } from "@/lib/services";
 import { GluetunClient } from "@/server/apps/gluetun/client";
 import { httpRequest } from "@/server/apps/http";
-import { baseUrlOf } from "@/server/apps/resolve";
+import { baseUrlOf, resolveApp } from "@/server/apps/resolve";
 import { gluetun } from "@/server/apps/gluetun";
 import { getConfig } from "@/server/config/load";
 import { getRegistry } from "@/server/observability/metrics";
@@ -42,39 +42,37 @@ export function servicesBehindVpn(services: readonly DiscoveredService[]): Disco
   return services.filter((s) => s.appKind !== "gluetun" && s.images.some((i) => /(^|\/)gluetun(:|@|$)/i.test(i)));
 }
 
-function envKeyName(workload: string): string {
-  return `GLUETUN_${workload.toUpperCase().replace(/[^A-Z0-9]+/g, "_")}_API_KEY`;
-}
-
-async function controlKey(service: DiscoveredService, source: EndsSource): Promise<string | undefined> {
-  const vpn = source.config.integrations.vpn;
-  const own = vpn.controlServers[service.id]?.apiKeyEnv;
-  if (own) return source.resolveDeps.env[own];
-  if (vpn.apiKeyEnv) return source.resolveDeps.env[vpn.apiKeyEnv];
-  const ref = source.config.apps.secretRefs.gluetun ?? source.config.apps.secretRefs.default;
-  if (!ref) return undefined;
-  for (const key of [envKeyName(service.name), "GLUETUN_API_KEY"]) {
-    try {
-      const value = await source.resolveDeps.readSecretValue(ref.namespace, ref.name, key);
-      if (value) return value;
-    } catch {
-      return undefined;
-    }
-  }
-  return undefined;
-}
-
-/** The Gluetun control server of a workload: its in-cluster port 8000 (or the configured one), through `addressMap`. */
-export function controlServerUrl(service: DiscoveredService, port: number, addressMap: Readonly<Record<string, string>>): string {
+/** A workload's Gluetun sidecar as the app `gluetun` on its control-server port. */
+function sidecarService(service: DiscoveredService, port: number): DiscoveredService {
   const svcName = service.service?.name ?? service.name;
-  const synthetic: DiscoveredService = {
+  return {
     ...service,
     appKind: "gluetun",
     urlBase: "",
     inClusterUrl: `http://${svcName}.${service.namespace}.svc.cluster.local:${port}`,
     service: { name: svcName, ports: [{ port }] },
   };
-  return baseUrlOf(synthetic, gluetun, addressMap);
+}
+
+/**
+ * The control-server key: `integrations.vpn.controlServers.<workload>.apiKeyEnv`, then
+ * `integrations.vpn.apiKeyEnv`, then what `resolve.ts` finds for Gluetun in that workload
+ * (`apps.credentials.gluetun`, the Secret's `GLUETUN_<WORKLOAD>_API_KEY`, then `GLUETUN_API_KEY`).
+ */
+async function controlKey(service: DiscoveredService, port: number, source: EndsSource): Promise<string | undefined> {
+  const vpn = source.config.integrations.vpn;
+  const own = vpn.controlServers[service.id]?.apiKeyEnv ?? vpn.apiKeyEnv;
+  if (own) return source.resolveDeps.env[own];
+  try {
+    return (await resolveApp(sidecarService(service, port), source.resolveDeps))?.target.apiKey;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The Gluetun control server of a workload: its in-cluster port 8000 (or the configured one), through `addressMap`. */
+export function controlServerUrl(service: DiscoveredService, port: number, addressMap: Readonly<Record<string, string>>): string {
+  return baseUrlOf(sidecarService(service, port), { ...gluetun, fixedPort: port }, addressMap);
 }
 
 async function egressIp(url: string | undefined, timeoutMs: number): Promise<string | undefined> {
@@ -122,7 +120,7 @@ export async function checkVpn(options: { source?: EndsSource; services?: readon
   const statuses = await Promise.all(
     servicesBehindVpn(services).map(async (service): Promise<VpnStatus> => {
       const port = vpn.controlServers[service.id]?.port ?? 8000;
-      const apiKey = await controlKey(service, source);
+      const apiKey = await controlKey(service, port, source);
       const client = new GluetunClient({ baseUrl: controlServerUrl(service, port, source.config.addressMap), apiKey, timeoutMs });
       const o = await observe(client, timeoutMs);
       const verdict = judgeVpn(o, expectations);
