@@ -1,6 +1,6 @@
 // "Fix everything" on the seeded lab, from every link missing to every link ok (verified by the
 // apps' own test endpoints), timed. Target: under 20 s (the user's baseline is hours of clicking).
-// Run with the lab up (npm run lab -- up): npx tsx --conditions=react-server scripts/bench-integrations.ts
+// Run with the lab up (npm run lab -- up): npm run bench:integrations
 // Env: BENCH_RUNS (3), LAB_DIR (<repo>/.lab).
 import path from "node:path";
 import { resetAll } from "@/e2e/lab/apps/sims/control";
