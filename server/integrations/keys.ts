@@ -81,8 +81,10 @@ export async function readKeyStatuses(snapshot: EndsSnapshot): Promise<KeyStatus
         ...(end.credentialSource ? { source: end.credentialSource } : {}),
       };
       if (!value) {
-        const required = end.resolution?.module.apiKey?.required !== false;
-        return { ...base, verdict: "missing", message: end.credentialProblem ?? (required ? "not configured" : "not configured (the app's health needs none; its links do)") };
+        const todo = login
+          ? `Put QBITTORRENT_USERNAME/QBITTORRENT_PASSWORD in that Secret, or name variables in apps.credentials.${end.app}.`
+          : `Put ${end.resolution?.module.apiKey?.secretKey ?? "the key"} (the app's key from its Settings > General) in that Secret, or name a variable in apps.credentials.${end.app}.apiKeyEnv.`;
+        return { ...base, verdict: "missing", message: `${end.credentialProblem ?? "Not configured."} ${todo}` };
       }
       const signal = AbortSignal.timeout(end.timeoutMs);
       try {
