@@ -1,4 +1,4 @@
-import type { HealthStatus, ServiceSummary } from "./services";
+import type { HealthStatus } from "./services";
 
 /** "2.4 s" / "180 ms" */
 export function formatLatency(ms: number | null | undefined): string {
@@ -14,12 +14,12 @@ export function formatUptime(ratio: number | null | undefined): string {
 }
 
 /** The stack-wide sentence of the Overview banner, worst first. */
-export function stackSentence(services: readonly Pick<ServiceSummary, "verdict" | "service">[]): {
+export function stackSentence(services: readonly { status: HealthStatus }[]): {
   status: HealthStatus;
   text: string;
 } {
   if (services.length === 0) return { status: "unknown", text: "No services found in the watched namespaces." };
-  const count = (s: HealthStatus) => services.filter((x) => x.verdict.status === s).length;
+  const count = (s: HealthStatus) => services.filter((x) => x.status === s).length;
   const down = count("down");
   const degraded = count("degraded");
   const unknown = count("unknown");

@@ -1,8 +1,54 @@
-import type { ServiceSummary } from "./services";
+import type { AppKind, DiscoveredService, HealthReason, HealthStatus, ServiceSummary } from "./services";
+
+/**
+ * One service as the Overview and the Services list show it: the summary without pods, events and
+ * checks (those are on the service's own page), so the list stays small at thousands of pods.
+ */
+export interface ServiceCardData {
+  id: string;
+  namespace: string;
+  name: string;
+  displayName: string;
+  appKind: AppKind;
+  workloadKind: DiscoveredService["workloadKind"];
+  ingressUrl?: string;
+  ready: number;
+  desired: number;
+  status: HealthStatus;
+  /** The first reasons of the verdict, worst first (at most three). */
+  reasons: HealthReason[];
+  version?: string;
+  latencyMs?: number;
+  /** Latency of the last hour's probes, oldest first (null: the probe failed). */
+  latency: Array<{ at: number; ms: number | null }>;
+  uptimeDay: number | null;
+}
+
+/** The card data of a full summary. */
+export function toCardData(summary: ServiceSummary): ServiceCardData {
+  const { service, app, verdict } = summary;
+  return {
+    id: service.id,
+    namespace: service.namespace,
+    name: service.name,
+    displayName: service.displayName,
+    appKind: service.appKind,
+    workloadKind: service.workloadKind,
+    ...(service.ingressUrls[0] ? { ingressUrl: service.ingressUrls[0] } : {}),
+    ready: service.kube.ready,
+    desired: service.kube.desired,
+    status: verdict.status,
+    reasons: verdict.reasons.slice(0, 3),
+    ...(app?.version ? { version: app.version } : {}),
+    ...(app?.latencyMs !== undefined ? { latencyMs: app.latencyMs } : {}),
+    latency: summary.latency,
+    uptimeDay: summary.uptime.day,
+  };
+}
 
 /** What the Overview shows: every service, plus the state of the panel's view of the cluster. */
 export interface OverviewData {
-  services: ServiceSummary[];
+  services: ServiceCardData[];
   kubernetes: { configured: boolean; connected: boolean; message: string };
   /** Time of the newest probe sweep, ms since epoch (null before the first). */
   lastSweepAt: number | null;
@@ -23,7 +69,7 @@ export interface ServiceHistory {
 
 /** Everything the service page shows. */
 export interface ServiceDetail {
-  summary: import("./services").ServiceSummary;
+  summary: ServiceSummary;
   history: ServiceHistory;
   links: Array<{ label: string; href: string; testId: string }>;
   /** The uptime target the figures are held against (`health.uptimeTargetPercent`). */

@@ -11,7 +11,7 @@ import { randomBytes, scryptSync } from "node:crypto";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { KubeConfig } from "@kubernetes/client-node";
+import { AppsV1Api, KubeConfig } from "@kubernetes/client-node";
 import { stringify } from "yaml";
 import { removeScale, seedScale } from "@/server/k8s/bench-scale";
 
@@ -19,6 +19,8 @@ const ROOT = path.resolve(__dirname, "..");
 const PORT = Number(process.env.BENCH_PORT ?? 3290);
 const BASE = `http://127.0.0.1:${PORT}`;
 const PASSWORD = "bench-password-123";
+/** The built server; BENCH_SERVER points at a copy of a standalone build elsewhere. */
+const SERVER = process.env.BENCH_SERVER ?? path.join(ROOT, ".next", "standalone", "server.js");
 
 interface Lab {
   kubeconfig: string;
@@ -52,7 +54,7 @@ async function startPanel(lab: Lab, dir: string): Promise<ChildProcess> {
   writeFileSync(path.join(dir, "config.yaml"), stringify(config));
   const salt = randomBytes(16);
   const hash = `scrypt$16384$8$1$${salt.toString("base64")}$${scryptSync(PASSWORD, salt, 32).toString("base64")}`;
-  const child = spawn(process.execPath, [path.join(ROOT, ".next", "standalone", "server.js")], {
+  const child = spawn(process.execPath, [SERVER], {
     env: {
       PATH: process.env.PATH,
       NODE_ENV: "production",
@@ -64,6 +66,7 @@ async function startPanel(lab: Lab, dir: string): Promise<ChildProcess> {
       PANEL_ADMIN_PASSWORD_HASH: hash,
       AUTH_SECRET: randomBytes(33).toString("base64"),
       PANEL_LOG_LEVEL: "warn",
+      ...(process.env.BENCH_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS } : {}),
     },
     stdio: ["ignore", "ignore", "inherit"],
   });
@@ -124,18 +127,27 @@ async function measure(cookie: string, url: string, n: number): Promise<{ p50: n
   return { p50: percentile(times, 50), p95: percentile(times, 95) };
 }
 
+async function heapMb(): Promise<string> {
+  const text = await (await fetch(`${BASE}/api/metrics`)).text();
+  const used = Number(/^nodejs_heap_size_used_bytes (\S+)/m.exec(text)?.[1] ?? NaN) / 2 ** 20;
+  const total = Number(/^nodejs_heap_size_total_bytes (\S+)/m.exec(text)?.[1] ?? NaN) / 2 ** 20;
+  return `heap ${used.toFixed(0)} MB used of ${total.toFixed(0)} MB`;
+}
+
 async function figures(label: string, cookie: string, pid: number): Promise<void> {
   await measure(cookie, "/", 5);
   const page = await measure(cookie, "/", 60);
   const api = await measure(cookie, "/api/services", 100);
+  await new Promise((r) => setTimeout(r, 3000));
   console.log(
     `${label}: overview page p50 ${page.p50.toFixed(0)} ms, p95 ${page.p95.toFixed(0)} ms; ` +
-      `/api/services p50 ${api.p50.toFixed(0)} ms, p95 ${api.p95.toFixed(0)} ms; panel RSS ${rssMb(pid).toFixed(0)} MB`,
+      `/api/services p50 ${api.p50.toFixed(0)} ms, p95 ${api.p95.toFixed(0)} ms; ` +
+      `panel RSS ${rssMb(pid).toFixed(0)} MB (${await heapMb()})`,
   );
 }
 
 async function main(): Promise<void> {
-  if (!existsSync(path.join(ROOT, ".next", "standalone", "server.js"))) {
+  if (!existsSync(SERVER)) {
     console.error("Build the panel first: npm run build");
     process.exit(1);
   }
@@ -152,14 +164,25 @@ async function main(): Promise<void> {
 
     if (process.env.BENCH_SKIP_SCALE !== "1") {
       console.log("scaling the lab to 300 more workloads / 3,000 pods (takes a few minutes)…");
-      const seededScale = await seedScale(kc, { workloads: 300, podsPerWorkload: 10 });
-      console.log(`scale seeded: created in ${(seededScale.createMs / 1000).toFixed(1)} s, all pods ready after ${(seededScale.readyMs / 1000).toFixed(1)} s`);
+      const existing = await kc
+        .makeApiClient(AppsV1Api)
+        .listNamespacedDeployment({ namespace: "bench" })
+        .then((l) => l.items.length)
+        .catch(() => 0);
+      let pods = 3000;
+      if (existing >= 300) console.log(`reusing the ${existing} workloads already in namespace bench`);
+      else {
+        const seededScale = await seedScale(kc, { workloads: 300, podsPerWorkload: 10 });
+        pods = seededScale.pods;
+        console.log(`scale seeded: created in ${(seededScale.createMs / 1000).toFixed(1)} s, all pods ready after ${(seededScale.readyMs / 1000).toFixed(1)} s`);
+      }
       try {
-        const scaled = await waitForServices(cookie, seeded + 300, 180_000);
+        const scaled = await waitForServices(cookie, seeded + 300, 240_000);
         await new Promise((r) => setTimeout(r, 5000));
-        await figures(`scaled (${scaled} services, ${seededScale.pods} bench pods)`, cookie, panel.pid!);
+        await figures(`scaled (${scaled} services, ${pods} bench pods)`, cookie, panel.pid!);
       } finally {
-        await removeScale(kc);
+        if (process.env.BENCH_KEEP_SCALE === "1") console.log("keeping the bench namespace (BENCH_KEEP_SCALE=1)");
+        else await removeScale(kc);
       }
     }
   } finally {

@@ -24,12 +24,10 @@ export function OverviewLive({ initial }: { initial: OverviewData }) {
   const data = query.data;
   const sorted = [...data.services].sort(
     (a, b) =>
-      STATUS_SEVERITY[b.verdict.status] - STATUS_SEVERITY[a.verdict.status] ||
-      a.service.namespace.localeCompare(b.service.namespace) ||
-      a.service.name.localeCompare(b.service.name),
+      STATUS_SEVERITY[b.status] - STATUS_SEVERITY[a.status] || a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name),
   );
   const banner = stackSentence(data.services);
-  const worst = sorted.filter((s) => s.verdict.status === "down" || s.verdict.status === "degraded").slice(0, 3);
+  const worst = sorted.filter((s) => s.status === "down" || s.status === "degraded").slice(0, 3);
   return (
     <div className="space-y-4">
       <section
@@ -49,10 +47,10 @@ export function OverviewLive({ initial }: { initial: OverviewData }) {
         {worst.length > 0 && (
           <ul className="mt-2 space-y-1 text-sm">
             {worst.map((s) => (
-              <li key={s.service.id}>
-                <span className="font-medium">{s.service.displayName}</span>
+              <li key={s.id}>
+                <span className="font-medium">{s.displayName}</span>
                 {": "}
-                {s.verdict.reasons[0]?.message ?? s.verdict.status}
+                {s.reasons[0]?.message ?? s.status}
               </li>
             ))}
           </ul>
@@ -72,7 +70,7 @@ export function OverviewLive({ initial }: { initial: OverviewData }) {
       ) : (
         <ul className="grid gap-3 sm:grid-cols-2 xl:grid-cols-3" data-testid="service-grid">
           {sorted.map((s) => (
-            <ServiceCard key={s.service.id} summary={s} />
+            <ServiceCard key={s.id} card={s} />
           ))}
         </ul>
       )}

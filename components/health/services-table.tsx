@@ -1,10 +1,10 @@
 import Link from "next/link";
 import { formatUptime } from "@/lib/health-format";
-import type { ServiceSummary } from "@/lib/services";
+import type { ServiceCardData } from "@/lib/overview";
 import { StatusBadge } from "./status-badge";
 
 /** Every service as a table: the Services page. */
-export function ServicesTable({ services }: { services: ServiceSummary[] }) {
+export function ServicesTable({ services }: { services: ServiceCardData[] }) {
   return (
     <div className="overflow-x-auto rounded-lg border border-slate-200 dark:border-slate-800">
       <table className="w-full text-left text-sm" data-testid="services-table">
@@ -21,27 +21,27 @@ export function ServicesTable({ services }: { services: ServiceSummary[] }) {
         </thead>
         <tbody>
           {services.map((s) => (
-            <tr key={s.service.id} className="border-t border-slate-200 dark:border-slate-800" data-testid="service-row" data-service={s.service.id}>
+            <tr key={s.id} className="border-t border-slate-200 dark:border-slate-800" data-testid="service-row" data-service={s.id}>
               <td className="px-3 py-2">
-                <Link href={`/services/${s.service.namespace}/${s.service.name}`} className="font-medium text-sky-700 underline dark:text-sky-400">
-                  {s.service.displayName}
+                <Link href={`/services/${s.namespace}/${s.name}`} className="font-medium text-sky-700 underline dark:text-sky-400">
+                  {s.displayName}
                 </Link>
-                <span className="block text-xs text-slate-500">{s.service.namespace}</span>
+                <span className="block text-xs text-slate-500">{s.namespace}</span>
               </td>
               <td className="px-3 py-2">
-                <StatusBadge status={s.verdict.status} />
-                {s.verdict.reasons[0] && <span className="block text-xs text-slate-600 dark:text-slate-400">{s.verdict.reasons[0].message}</span>}
+                <StatusBadge status={s.status} />
+                {s.reasons[0] && <span className="block text-xs text-slate-600 dark:text-slate-400">{s.reasons[0].message}</span>}
               </td>
-              <td className="hidden px-3 py-2 sm:table-cell">{s.service.appKind}</td>
-              <td className="hidden px-3 py-2 md:table-cell">{s.app?.version ?? "—"}</td>
+              <td className="hidden px-3 py-2 sm:table-cell">{s.appKind}</td>
+              <td className="hidden px-3 py-2 md:table-cell">{s.version ?? "—"}</td>
               <td className="px-3 py-2">
-                {s.service.kube.ready}/{s.service.kube.desired}
+                {s.ready}/{s.desired}
               </td>
-              <td className="hidden px-3 py-2 md:table-cell">{formatUptime(s.uptime.day)}</td>
+              <td className="hidden px-3 py-2 md:table-cell">{formatUptime(s.uptimeDay)}</td>
               <td className="hidden max-w-xs truncate px-3 py-2 lg:table-cell">
-                {s.service.ingressUrls[0] ? (
-                  <a href={s.service.ingressUrls[0]} className="text-sky-700 underline dark:text-sky-400" target="_blank" rel="noreferrer">
-                    {s.service.ingressUrls[0]}
+                {s.ingressUrl ? (
+                  <a href={s.ingressUrl} className="text-sky-700 underline dark:text-sky-400" target="_blank" rel="noreferrer">
+                    {s.ingressUrl}
                   </a>
                 ) : (
                   "—"

@@ -1,5 +1,5 @@
 import "server-only";
-import type { HistoryWindow, OverviewData, ServiceDetail } from "@/lib/overview";
+import { toCardData, type HistoryWindow, type OverviewData, type ServiceDetail } from "@/lib/overview";
 import type { DiscoveredService, ServiceSummary } from "@/lib/services";
 import { verdictOf } from "@/lib/verdict";
 import { getAppModule } from "@/server/apps/registry";
@@ -71,7 +71,7 @@ export async function getOverview(now = Date.now()): Promise<OverviewData> {
   const latency = recentLatencies(getDb(), now - SPARKLINE_MS);
   const uptime = uptimeMaps(now);
   return {
-    services: services.map((s) => summarizeService(s, latest, latency, uptime)),
+    services: services.map((s) => toCardData(summarizeService(s, latest, latency, uptime))),
     kubernetes,
     lastSweepAt: lastSweepAt(latest),
     generatedAt: now,
