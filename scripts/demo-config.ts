@@ -8,7 +8,7 @@ interface LabInfo {
   kubeconfig: string;
   namespaces?: string[];
   addressMap?: Record<string, string>;
-  apps?: { git?: { url?: string }; forge?: { apiUrl?: string } };
+  apps?: { git?: { url?: string; username?: string }; forge?: { apiUrl?: string } };
 }
 
 const [labJson, out] = process.argv.slice(2);
@@ -32,6 +32,8 @@ const config = {
           forge: lab.apps.forge?.apiUrl ? "github" : "none",
           ...(lab.apps.forge?.apiUrl ? { apiUrl: lab.apps.forge.apiUrl } : {}),
           tokenEnv: "GITOPS_TOKEN",
+          ...(lab.apps.git.username ? { username: lab.apps.git.username, passwordEnv: "GITOPS_GIT_PASSWORD" } : {}),
+          pollSeconds: 10,
         },
       }
     : {}),

@@ -47,7 +47,8 @@ fi
 source "$secrets"
 if [ -f "$LAB_DIR/lab.json" ]; then
   GITOPS_TOKEN="$(node -e 'const l=require(process.argv[1]); process.stdout.write(l.apps?.forge?.token ?? "")' "$LAB_DIR/lab.json")"
-  export GITOPS_TOKEN
+  GITOPS_GIT_PASSWORD="$(node -e 'const l=require(process.argv[1]); process.stdout.write(l.apps?.git?.password ?? "")' "$LAB_DIR/lab.json")"
+  export GITOPS_TOKEN GITOPS_GIT_PASSWORD
 fi
 
 cat <<TXT
