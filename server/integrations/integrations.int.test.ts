@@ -126,6 +126,26 @@ describe("integrations against the lab", () => {
     expect(sims.flat()).toEqual([]);
   });
 
+  it("the preview's choices are used: Jellyseerr gets the quality profile picked, after Sonarr's root folder exists", async () => {
+    const { links, plan } = await planIntegrations(undefined, { source: ls.source });
+    const seerr = byId(links, "jellyseerr->sonarr");
+    const profile = seerr.options?.find((o) => o.name === "qualityProfile");
+    expect(profile?.value).toBe("1");
+    const hd = profile?.choices.find((c) => c.label === "HD-1080p");
+    expect(hd).toBeDefined();
+    expect(seerr.options?.find((o) => o.name === "rootFolder")?.choices.map((c) => c.value)).toEqual(["/data/media/tv"]);
+    expect(plan.steps.find((s) => s.key === seerr.key)?.options).toHaveLength(2);
+    const keys = [byId(links, "sonarr->rootfolder").key, seerr.key];
+    const report = await applyIntegrations({ keys, choices: { [seerr.key]: { qualityProfile: hd?.value ?? "" } } }, { source: ls.source });
+    expect(report.results.map((r) => [r.id, r.outcome])).toEqual([
+      ["sonarr->rootfolder", "created"],
+      ["jellyseerr->sonarr", "created"],
+    ]);
+    const a = app("jellyseerr");
+    const servers = (await (await fetch(`${a.url}/api/v1/settings/sonarr`, { headers: { "x-api-key": a.apiKey } })).json()) as Array<{ activeProfileName: string; activeDirectory: string; hostname: string; baseUrl: string }>;
+    expect(servers).toEqual([expect.objectContaining({ activeProfileName: "HD-1080p", activeDirectory: "/data/media/tv", hostname: "sonarr.media.svc.cluster.local", baseUrl: "/sonarr" })]);
+  });
+
   it("a password changed in qBittorrent breaks Sonarr's link with Sonarr's message; the corrected config fixes it", async () => {
     await applyIntegrations({}, { source: ls.source });
     const old = qbit().password;
