@@ -53,6 +53,11 @@ test.describe("integrations", () => {
     await resetAll(control("sonarr").controlUrl);
   });
 
+  test.afterAll(async () => {
+    // Leave the simulators as seeded for the specs that run after this one.
+    await resetAll(control("sonarr").controlUrl);
+  });
+
   test("admin: every link missing, fix everything after the preview, all ok, then nothing to change", async ({ page }) => {
     const bodies = recordResponses(page);
     await signIn(page, USERS.admin, "/integrations");

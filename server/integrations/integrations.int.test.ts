@@ -37,7 +37,11 @@ beforeAll(async () => {
   ls = await createLabSource(lab);
 }, 120_000);
 
-afterAll(() => ls?.close());
+afterAll(async () => {
+  ls?.close();
+  // Leave the simulators as seeded for the suites that run after this one.
+  if (lab) await resetAll(app("sonarr").controlUrl);
+});
 
 beforeEach(async () => {
   await resetAll(app("sonarr").controlUrl);
