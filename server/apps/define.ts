@@ -2,6 +2,7 @@ import "server-only";
 import { isAppError } from "@/lib/errors";
 import type { AppCheck, AppHealth, AppKind, HealthStatus } from "@/lib/services";
 import { STATUS_SEVERITY } from "@/lib/services";
+import type { LinkDefinition } from "@/server/integrations/types";
 import { scrubSecrets } from "./http";
 
 /**
@@ -64,6 +65,11 @@ export interface AppFacts<Id extends AppKind> {
   defaultUrlBase?: string;
   apiKey?: ApiKeySpec;
   login?: LoginSpec;
+  /**
+   * The links this app holds (its download clients, Prowlarr's applications, ...), read and fixed
+   * by the Integrations page; defined in the app's `integration.ts`.
+   */
+  integrations?: readonly LinkDefinition[];
 }
 
 /** What a module file passes to `defineApp`. */

@@ -1,28 +1,15 @@
 import "server-only";
-import { bazarrLinks } from "@/server/apps/bazarr/integration";
-import { jellyseerrLinks } from "@/server/apps/jellyseerr/integration";
-import { lidarrLinks } from "@/server/apps/lidarr/integration";
-import { prowlarrLinks } from "@/server/apps/prowlarr/integration";
-import { radarrLinks } from "@/server/apps/radarr/integration";
-import { seerrLinks } from "@/server/apps/seerr/integration";
-import { sonarrLinks } from "@/server/apps/sonarr/integration";
+import { APP_MODULES } from "@/server/apps/registry";
 import type { LinkDefinition } from "./types";
 import { unpackerrLinks } from "./unpackerr";
 
 /**
- * The catalogue of links the stack needs: the definitions each app module exports from its
- * `integration.ts`, one line per app. A link whose apps are not both deployed is left out at read
- * time, so SABnzbd, FlareSolverr or Seerr links appear only where those apps run.
+ * The catalogue of links the stack needs: the `integrations` each app module declares (from its
+ * `integration.ts`), in registry order, plus Unpackerr's, which has no API and is wired through Git.
+ * Adding a link is one entry in the app's `integration.ts`. A link whose apps are not both deployed
+ * is left out at read time, so SABnzbd, FlareSolverr or Seerr links appear only where those run.
  */
 export function linkCatalogue(options: { changesHref: () => string | undefined }): LinkDefinition[] {
-  return [
-    ...sonarrLinks,
-    ...radarrLinks,
-    ...lidarrLinks,
-    ...prowlarrLinks,
-    ...bazarrLinks,
-    ...jellyseerrLinks,
-    ...seerrLinks,
-    ...unpackerrLinks(options.changesHref),
-  ];
+  const fromModules = Object.values(APP_MODULES).flatMap((m) => [...(m.integrations ?? [])]);
+  return [...fromModules, ...unpackerrLinks(options.changesHref)];
 }

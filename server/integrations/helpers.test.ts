@@ -2,6 +2,8 @@ import { describe, expect, it } from "vitest";
 import { labIntegrationSettings } from "@/e2e/support/lab-integrations";
 import type { DiscoveredService } from "@/lib/services";
 import { pickProvider, type ProviderLinkSpec } from "@/server/apps/arr/provider-link";
+import { APP_MODULES } from "@/server/apps/registry";
+import { linkCatalogue } from "./catalogue";
 import { parseInCluster } from "./ends";
 import { scrubDeep } from "./view";
 import { controlServerUrl, servicesBehindVpn } from "./vpn";
@@ -113,5 +115,17 @@ describe("lab settings", () => {
     expect(JSON.stringify(s.config)).not.toContain("key0000");
     expect(s.secretValues).toEqual(expect.arrayContaining(["sonarrkey0000000", "jellyfinkey00000", "gluetunkey000000", "qbitpassword"]));
     expect(s.secretValues).not.toContain("admin");
+  });
+});
+
+describe("the link catalogue", () => {
+  it("is declared by the app modules: each link held by its own module, ids unique", () => {
+    const links = linkCatalogue({ changesHref: () => undefined });
+    expect(new Set(links.map((l) => l.id)).size).toBe(links.length);
+    for (const m of Object.values(APP_MODULES)) for (const l of m.integrations ?? []) expect(l.from).toBe(m.id);
+    expect(links.map((l) => l.id)).toEqual(
+      expect.arrayContaining(["sonarr->qbittorrent", "sonarr->sabnzbd", "radarr->rootfolder", "prowlarr->lidarr", "prowlarr->flaresolverr", "bazarr->radarr", "jellyseerr->jellyfin", "seerr->sonarr", "unpackerr->sonarr"]),
+    );
+    expect(links.filter((l) => l.phase === 1).every((l) => l.kind === "root-folder" || l.kind === "download-client")).toBe(true);
   });
 });

@@ -1,5 +1,6 @@
 import "server-only";
 import { defineApp } from "../define";
+import { bazarrLinks } from "./integration";
 import { BazarrClient } from "./client";
 import { readBazarrHealth } from "./health";
 
@@ -11,4 +12,5 @@ export const bazarr = defineApp({
   apiKey: { secretKey: "BAZARR_API_KEY" },
   createClient: (target) => new BazarrClient({ baseUrl: target.baseUrl, apiKey: target.apiKey, timeoutMs: target.timeoutMs }),
   health: readBazarrHealth,
+  integrations: bazarrLinks,
 });

@@ -1,5 +1,6 @@
 import "server-only";
 import { defineApp } from "../define";
+import { jellyseerrLinks } from "./integration";
 import { JellyseerrClient } from "./client";
 import { readJellyseerrHealth } from "./health";
 
@@ -11,4 +12,5 @@ export const jellyseerr = defineApp({
   apiKey: { secretKey: "JELLYSEERR_API_KEY", required: false },
   createClient: (target) => new JellyseerrClient({ baseUrl: target.baseUrl, apiKey: target.apiKey, timeoutMs: target.timeoutMs }),
   health: readJellyseerrHealth,
+  integrations: jellyseerrLinks,
 });

@@ -1,5 +1,6 @@
 import "server-only";
 import { defineApp } from "../define";
+import { lidarrLinks } from "./integration";
 import { LidarrClient } from "./client";
 import { readLidarrHealth } from "./health";
 
@@ -11,4 +12,5 @@ export const lidarr = defineApp({
   apiKey: { secretKey: "LIDARR_API_KEY", envConvention: "LIDARR__AUTH__APIKEY" },
   createClient: (target) => new LidarrClient({ baseUrl: target.baseUrl, apiKey: target.apiKey, timeoutMs: target.timeoutMs }),
   health: readLidarrHealth,
+  integrations: lidarrLinks,
 });

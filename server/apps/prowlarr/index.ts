@@ -1,5 +1,6 @@
 import "server-only";
 import { defineApp } from "../define";
+import { prowlarrLinks } from "./integration";
 import { ProwlarrClient } from "./client";
 import { readProwlarrHealth } from "./health";
 
@@ -11,4 +12,5 @@ export const prowlarr = defineApp({
   apiKey: { secretKey: "PROWLARR_API_KEY", envConvention: "PROWLARR__AUTH__APIKEY" },
   createClient: (target) => new ProwlarrClient({ baseUrl: target.baseUrl, apiKey: target.apiKey, timeoutMs: target.timeoutMs }),
   health: readProwlarrHealth,
+  integrations: prowlarrLinks,
 });

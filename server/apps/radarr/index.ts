@@ -1,5 +1,6 @@
 import "server-only";
 import { defineApp } from "../define";
+import { radarrLinks } from "./integration";
 import { RadarrClient } from "./client";
 import { readRadarrHealth } from "./health";
 
@@ -11,4 +12,5 @@ export const radarr = defineApp({
   apiKey: { secretKey: "RADARR_API_KEY", envConvention: "RADARR__AUTH__APIKEY" },
   createClient: (target) => new RadarrClient({ baseUrl: target.baseUrl, apiKey: target.apiKey, timeoutMs: target.timeoutMs }),
   health: readRadarrHealth,
+  integrations: radarrLinks,
 });

@@ -1,5 +1,6 @@
 import "server-only";
 import { defineApp } from "../define";
+import { seerrLinks } from "./integration";
 import { SeerrClient } from "./client";
 import { readSeerrHealth } from "./health";
 
@@ -11,4 +12,5 @@ export const seerr = defineApp({
   apiKey: { secretKey: "SEERR_API_KEY", required: false },
   createClient: (target) => new SeerrClient({ baseUrl: target.baseUrl, apiKey: target.apiKey, timeoutMs: target.timeoutMs }),
   health: readSeerrHealth,
+  integrations: seerrLinks,
 });

@@ -1,5 +1,6 @@
 import "server-only";
 import { defineApp } from "../define";
+import { sonarrLinks } from "./integration";
 import { SonarrClient } from "./client";
 import { readSonarrHealth } from "./health";
 
@@ -11,4 +12,5 @@ export const sonarr = defineApp({
   apiKey: { secretKey: "SONARR_API_KEY", envConvention: "SONARR__AUTH__APIKEY" },
   createClient: (target) => new SonarrClient({ baseUrl: target.baseUrl, apiKey: target.apiKey, timeoutMs: target.timeoutMs }),
   health: readSonarrHealth,
+  integrations: sonarrLinks,
 });
