@@ -2,7 +2,7 @@ import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { connect } from "node:net";
 import { join } from "node:path";
-import { choosePort, isAlive, readPid, spawnDaemon, stopPid, waitUntil } from "./lib/process";
+import { choosePort, freePort, isAlive, readPid, spawnDaemon, stopPid, waitUntil } from "./lib/process";
 import type { AppsState } from "./lib/state";
 import { writePrivate } from "./lib/state";
 
@@ -53,12 +53,23 @@ export async function startGitBackend(opts: { labDir: string; state: AppsState; 
 
   let pid = readPid(labDir, NAME);
   const alive = isAlive(pid, NAME);
-  const port = await choosePort(state.ports[NAME], alive);
+  let port = await choosePort(state.ports[NAME], alive);
   if (!(alive && (await tcpOpen(port)))) {
     if (alive && pid !== undefined) await stopPid(pid);
-    log(`git: starting fcgiwrap on 127.0.0.1:${port}`);
-    pid = spawnDaemon({ name: NAME, labDir, command: NAME, args: ["-f", "-c", "1", "-p", BACKEND, "-s", `tcp:127.0.0.1:${port}`] });
-    await waitUntil("fcgiwrap", () => tcpOpen(port), { timeoutMs: 10_000, pid, labDir, name: NAME });
+    const start = async (p: number) => {
+      log(`git: starting fcgiwrap on 127.0.0.1:${p}`);
+      pid = spawnDaemon({ name: NAME, labDir, command: NAME, args: ["-f", "-c", "1", "-p", BACKEND, "-s", `tcp:127.0.0.1:${p}`] });
+      await waitUntil("fcgiwrap", () => tcpOpen(p), { timeoutMs: 10_000, pid, labDir, name: NAME });
+    };
+    try {
+      await start(port);
+    } catch (error) {
+      // fcgiwrap binds without SO_REUSEADDR: right after a restart its old port can still be held by
+      // connections in TIME_WAIT. Take a fresh port once.
+      if (isAlive(pid, NAME)) throw error;
+      port = await freePort();
+      await start(port);
+    }
   }
   state.ports[NAME] = port;
   if (pid === undefined) throw new Error("fcgiwrap: no pid");
