@@ -157,7 +157,7 @@ test.describe("layout", () => {
 
     await page.setViewportSize({ width: 1280, height: 800 });
     await page.goto("/");
-    await expect(page.getByTestId("overview-kubernetes")).toBeVisible();
+    await expect(page.getByTestId("summary-banner")).toBeVisible();
     mkdirSync(path.join(ROOT, "docs", "images"), { recursive: true });
     await page.screenshot({ path: path.join(ROOT, "docs", "images", "overview.png") });
   });
