@@ -66,7 +66,8 @@ async function startPanel(lab: Lab, dir: string): Promise<ChildProcess> {
       PANEL_ADMIN_PASSWORD_HASH: hash,
       AUTH_SECRET: randomBytes(33).toString("base64"),
       PANEL_LOG_LEVEL: "warn",
-      ...(process.env.BENCH_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS } : {}),
+      // The production limits (Dockerfile, scripts/start-standalone.mjs) unless told otherwise.
+      NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS ?? "--max-old-space-size=192 --max-semi-space-size=4",
     },
     stdio: ["ignore", "ignore", "inherit"],
   });
