@@ -45,6 +45,8 @@ if [ ! -f "$secrets" ]; then
 fi
 # shellcheck disable=SC1090
 source "$secrets"
+# shellcheck disable=SC1090
+source "$DEMO_DIR/config.yaml.env"
 if [ -f "$LAB_DIR/lab.json" ]; then
   GITOPS_TOKEN="$(node -e 'const l=require(process.argv[1]); process.stdout.write(l.apps?.forge?.token ?? "")' "$LAB_DIR/lab.json")"
   GITOPS_GIT_PASSWORD="$(node -e 'const l=require(process.argv[1]); process.stdout.write(l.apps?.git?.password ?? "")' "$LAB_DIR/lab.json")"
