@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { expect, test } from "@playwright/test";
-import { labCli, listDeployments, readLab, simControl } from "./support/lab";
+import { createUnknownWorkload, deleteWorkload, labCli, listDeployments, readLab, simControl } from "./support/lab";
 import { OverviewPage } from "./support/overview-page";
 import { signIn } from "./support/pages";
 import { USERS } from "./support/panel-env";
@@ -77,6 +77,22 @@ test.describe("service health against the lab", () => {
       labCli("up");
     }
     await overview.expectStatus("qbittorrent/qbittorrent", "up", 30_000);
+  });
+
+  test("a workload of an app the panel has never seen shows with Kubernetes health only", async ({ page }) => {
+    const overview = new OverviewPage(page);
+    await overview.goto();
+    createUnknownWorkload("media", "mystery-app");
+    try {
+      await expect(overview.card("media/mystery-app")).toBeVisible({ timeout: 15_000 });
+      await expect(overview.card("media/mystery-app").getByTestId("service-namespace")).toContainText("other");
+      await expect(overview.card("media/mystery-app")).toHaveAttribute("data-status", "up", { timeout: 20_000 });
+      await page.goto("/services/media/mystery-app");
+      await expect(page.getByTestId("app-checks")).toContainText("Kubernetes health only");
+      await expect(page.getByTestId("pod-row").first()).toContainText("ready");
+    } finally {
+      deleteWorkload("media", "mystery-app");
+    }
   });
 
   test("the service page shows pods, the app's version, uptime and charts", async ({ page }) => {

@@ -57,3 +57,39 @@ export function listDeployments(namespaces: string[]): string[] {
   const out = execFileSync(process.execPath, ["-e", script, readLab().kubeconfig, ...namespaces], { cwd: ROOT, encoding: "utf8" });
   return (JSON.parse(out) as string[]).sort();
 }
+
+/** Runs a small client-node script against the lab's API server with the admin kubeconfig. */
+function kubeScript(body: string, args: string[]): string {
+  const script = `
+    const k8s = require("@kubernetes/client-node");
+    const kc = new k8s.KubeConfig(); kc.loadFromFile(process.argv[1]);
+    const args = process.argv.slice(2);
+    (async () => { ${body} })().catch((e) => { console.error(String(e && e.body ? JSON.stringify(e.body) : e)); process.exit(1); });`;
+  return execFileSync(process.execPath, ["-e", script, readLab().kubeconfig, ...args], { cwd: ROOT, encoding: "utf8" });
+}
+
+/**
+ * Creates a Deployment of an image the panel does not know, in `namespace`, labelled as a test object
+ * (the lab's reset removes leftovers). Returns when the API server has it.
+ */
+export function createUnknownWorkload(namespace: string, name: string, image = "ghcr.io/example/mystery-app:1.0"): void {
+  kubeScript(
+    `const apps = kc.makeApiClient(k8s.AppsV1Api);
+     const [namespace, name, image] = args;
+     const labels = { app: name, "lab.k8s-nas-panel/test": "true" };
+     await apps.createNamespacedDeployment({ namespace, body: {
+       apiVersion: "apps/v1", kind: "Deployment", metadata: { name, namespace, labels },
+       spec: { replicas: 1, selector: { matchLabels: { app: name } },
+         template: { metadata: { labels }, spec: { containers: [{ name: "main", image }] } } } } });`,
+    [namespace, name, image],
+  );
+}
+
+/** Deletes a Deployment (ignores one that is already gone). */
+export function deleteWorkload(namespace: string, name: string): void {
+  kubeScript(
+    `const apps = kc.makeApiClient(k8s.AppsV1Api);
+     await apps.deleteNamespacedDeployment({ namespace: args[0], name: args[1], propagationPolicy: "Foreground" }).catch((e) => { if (e.code !== 404) throw e; });`,
+    [namespace, name],
+  );
+}
