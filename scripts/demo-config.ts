@@ -2,7 +2,8 @@
 // address map of the apps, VPN expectations, the lab's git server and forge), and next to it
 // `<out>.env` with the variables the config names for credentials the cluster's Secret does not hold.
 // Usage: tsx scripts/demo-config.ts <lab.json> <out.yaml>
-import { readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
 import { stringify } from "yaml";
 import { labIntegrationSettings, type LabIntegrationJson } from "../e2e/support/lab-integrations";
 import { parsePanelConfig } from "../lib/config-schema";
@@ -25,7 +26,10 @@ const config = {
   server: { publicUrl: process.env.DEMO_URL ?? "http://127.0.0.1:3000" },
   kubernetes: {
     mode: "kubeconfig",
-    kubeconfig: lab.kubeconfig,
+    // The panel's own identity (deploy/'s ServiceAccount and RBAC) when the lab made one, as in a cluster.
+    kubeconfig: existsSync(path.join(path.dirname(labJson), "panel.kubeconfig"))
+      ? path.join(path.dirname(labJson), "panel.kubeconfig")
+      : lab.kubeconfig,
     ...(lab.namespaces && lab.namespaces.length > 0 ? { namespaces: lab.namespaces } : {}),
   },
   addressMap: integration.config.addressMap,

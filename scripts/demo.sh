@@ -31,6 +31,9 @@ step "Starting the lab"
 npx tsx e2e/lab/cli.ts up
 LAB_DIR="${LAB_DIR:-$PWD/.lab}"
 
+step "Giving the panel its ServiceAccount and least-privilege RBAC from deploy/"
+npx tsx e2e/lab/cli.ts panel-kubeconfig
+
 step "Writing the panel's configuration"
 npx tsx scripts/demo-config.ts "$LAB_DIR/lab.json" "$DEMO_DIR/config.yaml"
 secrets="$DEMO_DIR/secrets.env"

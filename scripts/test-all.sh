@@ -76,7 +76,8 @@ npx vitest run --project integration --reporter=default --reporter=json --output
 count_json "integration" $? test-results/integration.json vitest
 
 if [ $build_rc -eq 0 ]; then
-  printf '\n==> End-to-end tests (chromium)\n'
+  printf '\n==> End-to-end tests (chromium), the panel running as its deploy/ ServiceAccount\n'
+  [ $lab_rc -eq 0 ] && npx tsx e2e/lab/cli.ts panel-kubeconfig
   npx playwright test
   count_json "e2e" $? test-results/e2e-results.json playwright
 else

@@ -10,6 +10,7 @@ import {
   setCertificateReady,
 } from './controls';
 import { labDown, labUp, printStatus } from './lab';
+import { ensurePanelIdentity } from './panel-identity';
 import { LAB_SRC_DIR } from './paths';
 
 const USAGE = `Usage: npm run lab -- <command> [args]
@@ -19,6 +20,7 @@ const USAGE = `Usage: npm run lab -- <command> [args]
   down                                    stop every lab process (by pidfile, newest first)
   status                                  processes, memory, endpoints, files
   reset                                   restore the seeded state (replicas, statuses, test objects)
+  panel-kubeconfig                        give the panel its deploy/ RBAC identity; writes <lab>/panel.kubeconfig
 
   scale <ns> <workload> <replicas>        scale a Deployment/StatefulSet and wait for it
   crash-loop <ns> <pod|workload> [n]      report a pod in CrashLoopBackOff with n restarts (default 5)
@@ -63,6 +65,11 @@ async function main(argv: string[]): Promise<number> {
     case 'status': {
       const s = await printStatus(log);
       return s.ready ? 0 : 3;
+    }
+    case 'panel-kubeconfig': {
+      const identity = await ensurePanelIdentity(log);
+      log(identity.kubeconfig);
+      return 0;
     }
     case 'reset': {
       const r = await resetLab(log);

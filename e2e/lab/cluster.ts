@@ -8,6 +8,24 @@ import { LabKubeClient, sleep, waitFor, type KubeObject } from './kube-http';
 import { LAB_SRC_DIR, LAB_VERSIONS, binaryPath, kwokStageDir, labFiles, missingBinaries } from './paths';
 import { freePort, listProcesses, portIsFree, startProcess, tailFile } from './processes';
 
+/** Audit policy of the lab's API server: the metadata of every write, and of ServiceAccounts' gets and lists. */
+const AUDIT_POLICY = `apiVersion: audit.k8s.io/v1
+kind: Policy
+omitStages: [RequestReceived]
+rules:
+  - level: Metadata
+    verbs: [create, update, patch, delete, deletecollection]
+  - level: Metadata
+    userGroups: [system:serviceaccounts]
+    verbs: [get, list]
+  - level: None
+`;
+
+/** Where the lab's API server writes its audit log (JSON lines, one per write request). */
+export function auditLogPath(dir: string): string {
+  return path.join(labFiles(dir).logs, 'audit.log');
+}
+
 /** Loopback ports of the lab's processes, chosen at first start and kept in ports.json. */
 export interface LabPorts {
   etcd: number;
@@ -268,8 +286,13 @@ export async function startCluster(
   }, log, 30_000);
   log(`[${elapsed()}] etcd ready`);
 
-  // kube-apiserver
+  // kube-apiserver, with an audit log of every write (who changed what), so tests can prove which
+  // identity wrote to the cluster and which never did.
+  const auditPolicy = path.join(f.dir, 'audit-policy.yaml');
+  writeFileSync(auditPolicy, AUDIT_POLICY);
   const apiPid = startProcess(dirs, 'kube-apiserver', binaryPath('kube-apiserver'), [
+    `--audit-policy-file=${auditPolicy}`, `--audit-log-path=${path.join(f.logs, 'audit.log')}`,
+    '--audit-log-maxsize=100', '--audit-log-maxbackup=1', '--audit-log-format=json',
     `--etcd-servers=${etcdUrl}`,
     '--bind-address=127.0.0.1', `--secure-port=${ports.apiserver}`, '--advertise-address=127.0.0.1',
     '--endpoint-reconciler-type=none',

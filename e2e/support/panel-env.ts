@@ -28,9 +28,16 @@ function scryptHash(password: string): string {
 }
 
 /** The lab's kubeconfig when the lab is up, so the e2e panel talks to the real API server. */
+/**
+ * The kubeconfig of the e2e panel when the lab is up: the panel's own ServiceAccount with the RBAC of
+ * deploy/ (`npm run lab -- panel-kubeconfig`, which `npm test` runs), else the lab's admin.
+ */
 function labKubeconfig(): string | undefined {
-  const labJson = path.join(process.env.LAB_DIR ?? path.join(ROOT, ".lab"), "lab.json");
+  const dir = process.env.LAB_DIR ?? path.join(ROOT, ".lab");
+  const labJson = path.join(dir, "lab.json");
   if (!existsSync(labJson)) return undefined;
+  const panelKubeconfig = path.join(dir, "panel.kubeconfig");
+  if (existsSync(panelKubeconfig)) return panelKubeconfig;
   try {
     const lab = JSON.parse(readFileSync(labJson, "utf8")) as { kubeconfig?: string };
     return lab.kubeconfig && existsSync(lab.kubeconfig) ? lab.kubeconfig : undefined;

@@ -1,0 +1,47 @@
+import { existsSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { expect, test } from "@playwright/test";
+import { parse } from "yaml";
+import { labDir } from "./support/lab";
+
+/**
+ * Runs after every other spec: the lab's API server audit log of the whole run must show the panel,
+ * which runs as its deploy/ ServiceAccount, reading the cluster and never changing its configuration.
+ * Its only allowed writes are Jobs (backups, restores).
+ */
+const WRITES = new Set(["create", "update", "patch", "delete", "deletecollection"]);
+
+function panelUsername(): string {
+  const file = path.join(labDir(), "panel.kubeconfig");
+  expect(existsSync(file), "the e2e panel runs with the lab's panel.kubeconfig (npm run lab -- panel-kubeconfig)").toBe(true);
+  const kc = parse(readFileSync(file, "utf8")) as { users: Array<{ user: { token: string } }> };
+  const payload = JSON.parse(Buffer.from(kc.users[0]!.user.token.split(".")[1]!, "base64url").toString("utf8")) as { sub: string };
+  return payload.sub;
+}
+
+interface AuditEntry {
+  verb: string;
+  user?: { username?: string };
+  objectRef?: { resource?: string; namespace?: string; name?: string };
+  requestURI: string;
+  responseStatus?: { code?: number };
+}
+
+test("the panel never wrote configuration to the cluster during the whole run", () => {
+  const username = panelUsername();
+  expect(username).toMatch(/^system:serviceaccount:/);
+  const log = readFileSync(path.join(labDir(), "logs", "audit.log"), "utf8");
+  const entries = log
+    .split("\n")
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as AuditEntry)
+    .filter((e) => e.user?.username === username);
+  // The panel really worked through this identity (its informers listed, its prober read the Secret).
+  expect(entries.filter((e) => e.verb === "list").length).toBeGreaterThan(0);
+  expect(entries.some((e) => e.verb === "get" && e.objectRef?.resource === "secrets")).toBe(true);
+  const writes = entries
+    .filter((e) => WRITES.has(e.verb))
+    .filter((e) => !(e.verb === "create" && e.objectRef?.resource === "jobs"))
+    .map((e) => `${e.verb} ${e.requestURI} -> ${e.responseStatus?.code}`);
+  expect(writes).toEqual([]);
+});
