@@ -168,9 +168,10 @@ describe("discovery against the lab", () => {
         spec: { rules: [{ host: "whoami.lab.test", http: { paths: [{ path: "/", pathType: "Prefix", backend: { service: { name: "whoami", port: { number: 8080 } } } }] } }] },
       },
     });
-    const { value } = await within("whoami discovered and ready", 30_000, async () => {
+    // The Ingress reaches its cache on its own watch: wait for it as well as for the pods.
+    const { value } = await within("whoami discovered, ready and routed", 30_000, async () => {
       const s = await discovery.getService(`${TEST_NS}/whoami`);
-      return s && s.kube.ready === 2 ? s : undefined;
+      return s && s.kube.ready === 2 && s.ingressUrls.length > 0 ? s : undefined;
     });
     expect([value.appKind, value.kindSource, value.displayName, value.ingressUrls, value.inClusterUrl, value.kube.pods.length]).toEqual([
       "other",
