@@ -30,6 +30,9 @@ export default defineConfig({
           exclude: ["node_modules/**", ".next/**", ".lab/**"],
           globalSetup: ["e2e/lab/global-setup.ts"],
           fileParallelism: false,
+          // Real processes and real timing: one retry absorbs a scheduling hiccup on a loaded 2-core
+          // machine; a test that fails twice still fails the run (and retries show in the report).
+          retry: 1,
           testTimeout: 120_000,
           hookTimeout: 600_000,
         },

@@ -19,7 +19,7 @@ count_json() { # name, exit code, json file, kind
   if [ -f "$3" ]; then
     read -r p f < <(node -e '
       const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
-      if (process.argv[2] === "vitest") console.log(r.numPassedTests, Math.max(r.numFailedTests, r.numFailedTestSuites));
+      if (process.argv[2] === "vitest") console.log(r.numPassedTests, r.numFailedTests > 0 ? r.numFailedTests : r.numFailedTestSuites);
       else console.log(r.stats.expected + r.stats.flaky, r.stats.unexpected);
     ' "$3" "$4")
   else

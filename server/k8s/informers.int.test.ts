@@ -101,7 +101,7 @@ describe("informers: faults", () => {
       return s.connected ? undefined : s;
     });
     console.log(`[informers] disconnected ${down.ms} ms after the API server went away: ${down.value.message}`);
-    expect(down.value.message).toMatch(/^Disconnected: cannot reach the Kubernetes API at https:\/\/127\.0\.0\.1:\d+: .*(ECONNREFUSED|ECONNRESET|socket hang up|aborted)/);
+    expect(down.value.message).toMatch(/^Disconnected: cannot reach the Kubernetes API at https:\/\/127\.0\.0\.1:\d+: .*(ECONNREFUSED|ECONNRESET|socket hang up|aborted|socket disconnected)/);
     expect(Object.values(down.value.kinds).every((k) => k.synced)).toBe(true);
     expect(changes.some((k) => k.includes("state"))).toBe(true);
 
