@@ -1,7 +1,7 @@
 import { pbkdf2Sync, randomBytes } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { choosePort, isAlive, readPid, spawnDaemon, stopPid, waitUntil } from "./lib/process";
+import { choosePort, freePort, isAlive, readPid, spawnDaemon, stopPid, waitUntil } from "./lib/process";
 import type { AppsState } from "./lib/state";
 
 /** Connection facts of the lab's real qBittorrent (`apps.qbittorrent`). */
@@ -119,8 +119,8 @@ export async function startQbittorrent(opts: { labDir: string; state: AppsState;
   const saveDir = join(profileDir, "downloads");
   let pid = readPid(labDir, NAME);
   const alive = isAlive(pid, COMMAND);
-  const webPort = await choosePort(state.ports[NAME], alive);
-  const url = `http://127.0.0.1:${webPort}`;
+  let webPort = await choosePort(state.ports[NAME], alive);
+  let url = `http://127.0.0.1:${webPort}`;
 
   let session = new QbSession(url);
   let reuse = false;
@@ -130,24 +130,38 @@ export async function startQbittorrent(opts: { labDir: string; state: AppsState;
   }
   if (!reuse) {
     if (alive && pid !== undefined) await stopPid(pid, 15_000);
-    const torrentPort = await choosePort(state.ports[`${NAME}.torrent`], false);
+    let torrentPort = await choosePort(state.ports[`${NAME}.torrent`], false);
     mkdirSync(join(profileDir, "qBittorrent", "config"), { recursive: true });
     mkdirSync(saveDir, { recursive: true });
-    writeFileSync(
-      join(profileDir, "qBittorrent", "config", "qBittorrent.conf"),
-      configText({ webPort, torrentPort, username, password, saveDir }),
-      { mode: 0o600 },
-    );
+    const start = async () => {
+      writeFileSync(
+        join(profileDir, "qBittorrent", "config", "qBittorrent.conf"),
+        configText({ webPort, torrentPort, username, password, saveDir }),
+        { mode: 0o600 },
+      );
+      log(`qbittorrent: starting on ${url}`);
+      pid = spawnDaemon({
+        name: NAME,
+        labDir,
+        command: COMMAND,
+        args: [`--profile=${profileDir}`, `--webui-port=${webPort}`],
+        env: { ...process.env, HOME: profileDir, QT_QPA_PLATFORM: "offscreen" },
+      });
+      await waitUntil("qbittorrent WebUI", () => answers(url), { timeoutMs: 30_000, pid, labDir, name: NAME });
+    };
+    try {
+      await start();
+    } catch (error) {
+      // A port found free a moment ago can be taken before qBittorrent binds it (another process's
+      // outgoing connection, an old socket still closing): take fresh ports once.
+      if (isAlive(pid, COMMAND)) throw error;
+      log(`qbittorrent: ${(error as Error).message.split("\n")[0]}; retrying on fresh ports`);
+      webPort = await freePort();
+      torrentPort = await freePort();
+      url = `http://127.0.0.1:${webPort}`;
+      await start();
+    }
     state.ports[`${NAME}.torrent`] = torrentPort;
-    log(`qbittorrent: starting on ${url}`);
-    pid = spawnDaemon({
-      name: NAME,
-      labDir,
-      command: COMMAND,
-      args: [`--profile=${profileDir}`, `--webui-port=${webPort}`],
-      env: { ...process.env, HOME: profileDir, QT_QPA_PLATFORM: "offscreen" },
-    });
-    await waitUntil("qbittorrent WebUI", () => answers(url), { timeoutMs: 30_000, pid, labDir, name: NAME });
     session = new QbSession(url);
     if (!(await session.login(username, password))) {
       // Older or newer builds may ignore the stored hash: fall back to the documented default
