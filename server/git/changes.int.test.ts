@@ -2,6 +2,7 @@
  * The GitOps workflow against the lab: its real git server over smart HTTP with basic auth, the
  * GitHub-like forge simulator, and the Argo CD Applications of the lab cluster.
  */
+import { randomBytes } from "node:crypto";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -222,7 +223,7 @@ describe("faults", () => {
     process.env.PANEL_CONFIG = configFile;
     process.env.PANEL_DATA_DIR = dir;
     process.env.PANEL_ADMIN_PASSWORD_HASH = `scrypt$16384$8$1$${Buffer.from("salt").toString("base64")}$${Buffer.from("key").toString("base64")}`;
-    process.env.GITOPS_TOKEN = "ghp_refusedrefusedrefusedrefusedrefused";
+    process.env.GITOPS_TOKEN = `ghp_${randomBytes(18).toString("hex")}`; // a token the forge never issued
     process.env.GITOPS_GIT_PASSWORD = lab.git.password;
     session.current = { user: { id: "local:admin", name: "admin", role: "admin" } };
     const before = panelBranches();

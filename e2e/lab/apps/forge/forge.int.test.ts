@@ -1,4 +1,5 @@
 import { execFile } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import type { Server } from "node:http";
 import { tmpdir } from "node:os";
@@ -15,7 +16,8 @@ import { describeErrors, loadSpec, operations, SpecValidator } from "./spec";
 const run = promisify(execFile);
 const spec = loadSpec();
 const validator = new SpecValidator(spec);
-const TOKEN = "ghp_labContractTestToken000000000000000";
+/** A token made for this run (GitHub's shape: "ghp_" and 36 characters). */
+const TOKEN = `ghp_${randomBytes(18).toString("hex")}`;
 const covered = new Set<string>();
 
 let dir: string;
