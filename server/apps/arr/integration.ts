@@ -27,11 +27,22 @@ function requireTarget(ctx: LinkContext): AppEnd {
   return ctx.to;
 }
 
-function qbittorrentSpec(n: MediaArrNames, ctx: LinkContext): ProviderLinkSpec {
+/**
+ * A download-client link of an *arr app: the target's in-cluster address and the app's category,
+ * plus the client's own credential fields (entered blank: the apps mask secrets, so they are compared
+ * through the app's `test` endpoint, and written from `secretValues`).
+ */
+function downloadClientSpec(
+  n: MediaArrNames,
+  ctx: LinkContext,
+  implementation: "QBittorrent" | "Sabnzbd",
+  credentials: ProviderLinkSpec["fields"],
+  secretValues: ProviderLinkSpec["secretValues"],
+): ProviderLinkSpec {
   const to = requireTarget(ctx);
   return {
     resource: "downloadclient",
-    implementation: "QBittorrent",
+    implementation,
     name: to.name,
     targetField: "host",
     namespace: ctx.from.namespace,
@@ -40,40 +51,34 @@ function qbittorrentSpec(n: MediaArrNames, ctx: LinkContext): ProviderLinkSpec {
       { field: "port", label: "Port", value: to.inCluster.port },
       { field: "useSsl", label: "Use SSL", value: to.inCluster.scheme === "https" },
       { field: "urlBase", label: "URL base", value: to.inCluster.urlBase, compare: "path" },
-      { field: "username", label: "Username", value: to.username ?? "" },
-      { field: "password", label: "Password", value: "", secret: true },
+      ...credentials,
       { field: n.categoryField, label: "Category", value: ctx.settings.categories[n.flavor.id] },
     ],
     properties: [{ field: "enable", label: "Enabled", value: true }],
-    secretValues: { password: to.password },
+    secretValues,
     appName: ctx.from.name,
     targetName: to.name,
     what: "download client",
   };
 }
 
+function qbittorrentSpec(n: MediaArrNames, ctx: LinkContext): ProviderLinkSpec {
+  const to = requireTarget(ctx);
+  return downloadClientSpec(
+    n,
+    ctx,
+    "QBittorrent",
+    [
+      { field: "username", label: "Username", value: to.username ?? "" },
+      { field: "password", label: "Password", value: "", secret: true },
+    ],
+    { password: to.password },
+  );
+}
+
 function sabnzbdSpec(n: MediaArrNames, ctx: LinkContext): ProviderLinkSpec {
   const to = requireTarget(ctx);
-  return {
-    resource: "downloadclient",
-    implementation: "Sabnzbd",
-    name: to.name,
-    targetField: "host",
-    namespace: ctx.from.namespace,
-    fields: [
-      { field: "host", label: "Host", value: to.inCluster.host, compare: "host" },
-      { field: "port", label: "Port", value: to.inCluster.port },
-      { field: "useSsl", label: "Use SSL", value: to.inCluster.scheme === "https" },
-      { field: "urlBase", label: "URL base", value: to.inCluster.urlBase, compare: "path" },
-      { field: "apiKey", label: "API key", value: "", secret: true },
-      { field: n.categoryField, label: "Category", value: ctx.settings.categories[n.flavor.id] },
-    ],
-    properties: [{ field: "enable", label: "Enabled", value: true }],
-    secretValues: { apiKey: to.apiKey },
-    appName: ctx.from.name,
-    targetName: to.name,
-    what: "download client",
-  };
+  return downloadClientSpec(n, ctx, "Sabnzbd", [{ field: "apiKey", label: "API key", value: "", secret: true }], { apiKey: to.apiKey });
 }
 
 /** Why the panel must not push the target's credentials (missing, or refused by qBittorrent itself). */
