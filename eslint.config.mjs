@@ -17,12 +17,12 @@ export default defineConfig([
   },
   {
     // Only components/ and lib/ are barred from server/.
-    files: ["app/**", "server/**", "e2e/**", "scripts/**", "test/**", "deploy/**", "*.ts", "*.mjs"],
+    files: ["app/**", "server/**", "e2e/**", "lab/**", "scripts/**", "test/**", "deploy/**", "*.ts", "*.mjs"],
     rules: { "no-restricted-imports": "off" },
   },
   {
     // Test helpers and lab scripts are not React code: `use*` names there are not hooks.
-    files: ["e2e/**", "test/**", "**/*.test.ts", "scripts/**", "deploy/**"],
+    files: ["e2e/**", "lab/**", "test/**", "**/*.test.ts", "scripts/**", "deploy/**"],
     rules: { "react-hooks/rules-of-hooks": "off" },
   },
   globalIgnores([".next/**", "node_modules/**", ".lab/**", ".data/**", "test-results/**", "playwright-report/**", "next-env.d.ts"]),

@@ -16,7 +16,7 @@ export default defineConfig({
           name: "unit",
           server: { deps: { inline: ["next-auth", "@auth/core"] } },
           environment: "node",
-          include: ["{lib,server,components,app,scripts,deploy,test,e2e}/**/*.test.{ts,tsx}", "proxy.test.ts"],
+          include: ["{lib,server,components,app,scripts,deploy,test,e2e,lab}/**/*.test.{ts,tsx}", "proxy.test.ts"],
           exclude: ["**/*.int.test.ts", "node_modules/**"],
           testTimeout: 20_000,
         },
@@ -28,7 +28,7 @@ export default defineConfig({
           environment: "node",
           include: ["**/*.int.test.ts"],
           exclude: ["node_modules/**", ".next/**", ".lab/**"],
-          globalSetup: ["e2e/lab/global-setup.ts"],
+          globalSetup: ["lab/global-setup.ts"],
           fileParallelism: false,
           // Real processes and real timing: one retry absorbs a scheduling hiccup on a loaded 2-core
           // machine; a test that fails twice still fails the run (and retries show in the report).

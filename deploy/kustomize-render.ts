@@ -96,7 +96,7 @@ export function objectId(obj: KubeObject): string {
 
 /**
  * Finds a kustomize binary: `KUSTOMIZE_BIN`, else the newest `<cache>/bin/kustomize-*` built by
- * e2e/lab/build-binaries.sh, where `<cache>` is `$K8S_NAS_PANEL_CACHE` or
+ * lab/cluster/build-binaries.sh, where `<cache>` is `$K8S_NAS_PANEL_CACHE` or
  * `${XDG_CACHE_HOME:-$HOME/.cache}/k8s-nas-panel`. A `KUSTOMIZE_BIN` that does not exist is an error.
  */
 export function findKustomizeBinary(env: NodeJS.ProcessEnv = process.env): string | null {
@@ -135,7 +135,7 @@ export function renderDeployDir(
     objects: renderKustomization(dir),
     method: {
       kind: "fallback",
-      reason: "no kustomize binary (set KUSTOMIZE_BIN, or build it with e2e/lab/build-binaries.sh)",
+      reason: "no kustomize binary (set KUSTOMIZE_BIN, or build it with lab/cluster/build-binaries.sh)",
     },
   };
 }

@@ -1,5 +1,5 @@
 import { expect, test, type Page } from "@playwright/test";
-import { resetAll, SimulatorControl } from "./lab/apps/sims/control";
+import { resetAll, SimulatorControl } from "../lab/sims/control";
 import { IntegrationsPage } from "./support/integrations-page";
 import { labIntegrationSettings, readLabIntegrationJson, type LabIntegrationJson } from "./support/lab-integrations";
 import { ROOT, USERS } from "./support/panel-env";

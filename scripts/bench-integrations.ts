@@ -3,7 +3,7 @@
 // Run with the lab up (npm run lab -- up): npm run bench:integrations
 // Env: BENCH_RUNS (3), LAB_DIR (<repo>/.lab).
 import path from "node:path";
-import { resetAll } from "@/e2e/lab/apps/sims/control";
+import { resetAll } from "@/lab/sims/control";
 import { readLabIntegrationJson } from "@/e2e/support/lab-integrations";
 import { applyIntegrations, readLinks } from "@/server/integrations/engine";
 import { createLabSource } from "@/server/integrations/lab-source";

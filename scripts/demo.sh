@@ -25,14 +25,14 @@ else
 fi
 
 step "Building the lab's Kubernetes binaries (first time: many minutes; cached afterwards)"
-bash e2e/lab/build-binaries.sh
+bash lab/cluster/build-binaries.sh
 
 step "Starting the lab"
-npx tsx e2e/lab/cli.ts up
+npx tsx lab/cli.ts up
 LAB_DIR="${LAB_DIR:-$PWD/.lab}"
 
 step "Giving the panel its ServiceAccount and least-privilege RBAC from deploy/"
-npx tsx e2e/lab/cli.ts panel-kubeconfig
+npx tsx lab/cli.ts panel-kubeconfig
 
 step "Writing the panel's configuration"
 npx tsx scripts/demo-config.ts "$LAB_DIR/lab.json" "$DEMO_DIR/config.yaml"

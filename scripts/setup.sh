@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what the panel and its tests need on a fresh Debian machine: system packages, then npm packages.
-# Safe to run again: it only installs what is missing. The lab installs its own parts (e2e/lab/).
+# Safe to run again: it only installs what is missing. The lab installs its own parts (lab/).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

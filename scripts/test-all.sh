@@ -34,7 +34,7 @@ lab_started=0
 cleanup() {
   if [ "$lab_started" -eq 1 ] && [ "${KEEP_LAB:-0}" != 1 ]; then
     printf '\n==> Stopping the lab\n'
-    npx tsx e2e/lab/cli.ts down || true
+    npx tsx lab/cli.ts down || true
   fi
 }
 trap cleanup EXIT
@@ -64,10 +64,10 @@ count_check "build" $build_rc
 
 printf '\n==> Lab: build the Kubernetes binaries (cached after the first run) and start the lab\n'
 lab_rc=0
-bash e2e/lab/build-binaries.sh || lab_rc=$?
+bash lab/cluster/build-binaries.sh || lab_rc=$?
 if [ $lab_rc -eq 0 ]; then
   lab_started=1
-  npx tsx e2e/lab/cli.ts up || lab_rc=$?
+  npx tsx lab/cli.ts up || lab_rc=$?
 fi
 count_check "lab up" $lab_rc
 
@@ -77,7 +77,7 @@ count_json "integration" $? test-results/integration.json vitest
 
 if [ $build_rc -eq 0 ]; then
   printf '\n==> End-to-end tests (chromium), the panel running as its deploy/ ServiceAccount\n'
-  [ $lab_rc -eq 0 ] && npx tsx e2e/lab/cli.ts panel-kubeconfig
+  [ $lab_rc -eq 0 ] && npx tsx lab/cli.ts panel-kubeconfig
   npx playwright test
   count_json "e2e" $? test-results/e2e-results.json playwright
 else

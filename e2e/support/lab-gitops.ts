@@ -121,7 +121,7 @@ export async function readApplicationSync(ns: string, name: string): Promise<{ s
 /** Sets an Application's sync status through the lab CLI (`npm run lab -- app-sync`). */
 export function setLabApplicationSync(ns: string, name: string, status: "Synced" | "OutOfSync" | "Unknown", revision?: string): void {
   const root = path.resolve(__dirname, "..", "..");
-  execFileSync(process.execPath, ["--import", "tsx", path.join(root, "e2e", "lab", "cli.ts"), "app-sync", ns, name, status, ...(revision ? [revision] : [])], {
+  execFileSync(process.execPath, ["--import", "tsx", path.join(root, "lab", "cli.ts"), "app-sync", ns, name, status, ...(revision ? [revision] : [])], {
     cwd: root,
     stdio: "pipe",
     timeout: 60_000,

@@ -29,7 +29,7 @@ export function readLab(): LabInfo {
 
 /** Runs `npm run lab -- <args>` (the lab's CLI) and returns its output; throws on failure. */
 export function labCli(...args: string[]): string {
-  return execFileSync(path.join(ROOT, "node_modules", ".bin", "tsx"), [path.join(ROOT, "e2e", "lab", "cli.ts"), ...args], {
+  return execFileSync(path.join(ROOT, "node_modules", ".bin", "tsx"), [path.join(ROOT, "lab", "cli.ts"), ...args], {
     cwd: ROOT,
     encoding: "utf8",
     timeout: 180_000,

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { SimulatorControl } from "@/e2e/lab/apps/sims/control";
-import { useLabCluster } from "@/e2e/lab/test-cluster";
+import { SimulatorControl } from "@/lab/sims/control";
+import { useLabCluster } from "@/lab/cluster/test-cluster";
 import { parsePanelConfig } from "@/lib/config-schema";
 import type { AppHealth, DiscoveredService } from "@/lib/services";
 import { verdictOf } from "@/lib/verdict";

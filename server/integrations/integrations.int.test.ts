@@ -4,8 +4,8 @@
  * download-client test logs in to the real qBittorrent). Simulator state is reset before each test.
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { resetAll, SimulatorControl } from "@/e2e/lab/apps/sims/control";
-import { getLab, type LabHandle } from "@/e2e/lab/test-cluster";
+import { resetAll, SimulatorControl } from "@/lab/sims/control";
+import { getLab, type LabHandle } from "@/lab/cluster/test-cluster";
 import type { LinkReading } from "@/lib/integrations/types";
 import { getRegistry } from "@/server/observability/metrics";
 import { applyIntegrations, clearTestFailures, planIntegrations, readLinks } from "./engine";

@@ -1,8 +1,8 @@
 import { AppsV1Api, CoreV1Api, NetworkingV1Api } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { crashLoopPod, LAB_TEST_LABEL, scaleWorkload } from "@/e2e/lab/controls";
-import { readSeedState } from "@/e2e/lab/lab";
-import { useLabCluster } from "@/e2e/lab/test-cluster";
+import { crashLoopPod, LAB_TEST_LABEL, scaleWorkload } from "@/lab/controls";
+import { readSeedState } from "@/lab/lab";
+import { useLabCluster } from "@/lab/cluster/test-cluster";
 import type { DiscoveredService } from "@/lib/services";
 import { createDiscovery, type Discovery } from "./discovery";
 import { createInformerSet, type InformerSet } from "./informers";

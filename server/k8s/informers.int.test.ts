@@ -1,7 +1,7 @@
 import { CoreV1Api, KubeConfig, RbacAuthorizationV1Api } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { LAB_TEST_LABEL } from "@/e2e/lab/controls";
-import { tokenKubeConfig, useLabCluster } from "@/e2e/lab/test-cluster";
+import { LAB_TEST_LABEL } from "@/lab/controls";
+import { tokenKubeConfig, useLabCluster } from "@/lab/cluster/test-cluster";
 import { createInformerSet, type InformerSet } from "./informers";
 import { TcpProxy } from "./tcp-proxy";
 

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { useLabCluster } from "@/e2e/lab/test-cluster";
+import { useLabCluster } from "@/lab/cluster/test-cluster";
 
 /**
  * The process-wide entry points as the panel uses them: configuration from PANEL_CONFIG, informers

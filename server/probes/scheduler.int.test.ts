@@ -3,8 +3,8 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
-import { scaleWorkload } from "@/e2e/lab/controls";
-import { useLabCluster } from "@/e2e/lab/test-cluster";
+import { scaleWorkload } from "@/lab/controls";
+import { useLabCluster } from "@/lab/cluster/test-cluster";
 import type { HealthStatus } from "@/lib/services";
 import type { SweepResult } from "./prober";
 

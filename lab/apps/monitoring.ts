@@ -1,0 +1,226 @@
+import { mkdirSync, renameSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { stringify } from "yaml";
+import { choosePort, isAlive, readPid, spawnDaemon, stopPid, waitUntil } from "../lib/process";
+import type { AppsState } from "../lib/state";
+import { writePrivate } from "../lib/state";
+
+/** `apps.prometheus`. */
+export interface PrometheusInfo {
+  url: string;
+  pid: number;
+  configFile: string;
+  rulesFile: string;
+  /** `host:port` of the panel's metrics endpoint that Prometheus scrapes. */
+  panelTarget: string;
+  /** Folder of file_sd JSON files; every `*.json` dropped there becomes a scrape target list. */
+  fileSdDir: string;
+}
+
+/** `apps.alertmanager`. */
+export interface AlertmanagerInfo {
+  url: string;
+  pid: number;
+  configFile: string;
+}
+
+/** A scrape target another part of the lab wants Prometheus to scrape. */
+export interface ExtraTarget {
+  job: string;
+  /** Base URL, e.g. `http://127.0.0.1:40123`. */
+  url: string;
+  metricsPath?: string;
+}
+
+const PROM = "prometheus";
+const AM = "alertmanager";
+
+async function ready(url: string): Promise<boolean> {
+  const res = await fetch(`${url}/-/ready`, { signal: AbortSignal.timeout(2000) });
+  await res.arrayBuffer();
+  return res.ok;
+}
+
+async function reload(url: string): Promise<void> {
+  const res = await fetch(`${url}/-/reload`, { method: "POST", signal: AbortSignal.timeout(5000) });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`reload ${url}: HTTP ${res.status} ${text}`);
+}
+
+/** The alert rules the lab loads: an always-firing Watchdog and the panel/target-down alerts. */
+export function labRules(): unknown {
+  return {
+    groups: [
+      {
+        name: "lab",
+        rules: [
+          {
+            alert: "Watchdog",
+            expr: "vector(1)",
+            labels: { severity: "none" },
+            annotations: { summary: "Always firing: shows that the alerting pipeline works end to end." },
+          },
+          {
+            alert: "PanelMetricsDown",
+            expr: 'up{job="k8s-nas-panel"} == 0',
+            for: "1m",
+            labels: { severity: "warning" },
+            annotations: { summary: "Prometheus cannot scrape the panel's /api/metrics." },
+          },
+          {
+            alert: "TargetDown",
+            expr: 'up{job!="k8s-nas-panel"} == 0',
+            for: "2m",
+            labels: { severity: "warning" },
+            annotations: { summary: "Scrape target {{ $labels.job }} / {{ $labels.instance }} is down." },
+          },
+        ],
+      },
+    ],
+  };
+}
+
+/**
+ * Starts Alertmanager then Prometheus (or reloads the running ones with freshly generated config).
+ * Prometheus scrapes itself, Alertmanager, the panel at `127.0.0.1:${LAB_PANEL_PORT:-3000}/api/metrics`
+ * (bearer token from `LAB_PANEL_METRICS_TOKEN` when set) and `extraTargets`.
+ */
+export async function startMonitoring(opts: {
+  labDir: string;
+  state: AppsState;
+  log: (m: string) => void;
+  extraTargets?: ExtraTarget[];
+}): Promise<{ prometheus: PrometheusInfo; alertmanager: AlertmanagerInfo }> {
+  const alertmanager = await startAlertmanager(opts);
+  const prometheus = await startPrometheus({ ...opts, alertmanagerUrl: alertmanager.url });
+  return { prometheus, alertmanager };
+}
+
+async function startAlertmanager(opts: { labDir: string; state: AppsState; log: (m: string) => void }): Promise<AlertmanagerInfo> {
+  const { labDir, state, log } = opts;
+  const dir = join(labDir, AM);
+  const configFile = join(dir, "alertmanager.yml");
+  mkdirSync(join(dir, "data"), { recursive: true });
+  writeFileSync(
+    configFile,
+    stringify({
+      route: { receiver: "lab", group_by: ["alertname"], group_wait: "1s", group_interval: "5s", repeat_interval: "1h" },
+      receivers: [{ name: "lab" }],
+    }),
+  );
+  let pid = readPid(labDir, AM);
+  const alive = isAlive(pid, "prometheus-alertmanager");
+  const port = await choosePort(state.ports[AM], alive);
+  const url = `http://127.0.0.1:${port}`;
+  if (alive && (await ready(url).catch(() => false))) {
+    await reload(url);
+    log(`alertmanager: reused at ${url}`);
+  } else {
+    if (alive && pid !== undefined) await stopPid(pid);
+    log(`alertmanager: starting on ${url}`);
+    pid = spawnDaemon({
+      name: AM,
+      labDir,
+      command: "prometheus-alertmanager",
+      args: [
+        `--config.file=${configFile}`,
+        `--storage.path=${join(dir, "data")}`,
+        `--web.listen-address=127.0.0.1:${port}`,
+        // No HA gossip: it would listen on 0.0.0.0:9094.
+        "--cluster.listen-address=",
+      ],
+    });
+    await waitUntil("alertmanager", () => ready(url), { timeoutMs: 20_000, pid, labDir, name: AM });
+    log(`alertmanager: ready at ${url}`);
+  }
+  state.ports[AM] = port;
+  if (pid === undefined) throw new Error("alertmanager: no pid");
+  return { url, pid, configFile };
+}
+
+async function startPrometheus(opts: {
+  labDir: string;
+  state: AppsState;
+  log: (m: string) => void;
+  extraTargets?: ExtraTarget[];
+  alertmanagerUrl: string;
+}): Promise<PrometheusInfo> {
+  const { labDir, state, log } = opts;
+  const dir = join(labDir, PROM);
+  const configFile = join(dir, "prometheus.yml");
+  const rulesFile = join(dir, "rules", "lab.rules.yml");
+  const fileSdDir = join(dir, "targets");
+  mkdirSync(join(dir, "data"), { recursive: true });
+  mkdirSync(join(dir, "rules"), { recursive: true });
+  mkdirSync(fileSdDir, { recursive: true });
+
+  let pid = readPid(labDir, PROM);
+  const alive = isAlive(pid, PROM);
+  const port = await choosePort(state.ports[PROM], alive);
+  const url = `http://127.0.0.1:${port}`;
+  const panelTarget = `127.0.0.1:${process.env.LAB_PANEL_PORT ?? "3000"}`;
+  const tokenFile = join(dir, "panel-metrics-token");
+  const token = process.env.LAB_PANEL_METRICS_TOKEN;
+  if (token !== undefined && token !== "") writePrivate(tokenFile, token);
+
+  const hostPort = (u: string): string => new URL(u).host;
+  const extra = opts.extraTargets ?? [];
+  // Written through a rename: Prometheus watches the folder and must never read half a file.
+  const sdFile = join(fileSdDir, "lab-apps.json");
+  writeFileSync(
+    `${sdFile}.tmp`,
+    `${JSON.stringify(
+      extra.map((t) => ({ targets: [hostPort(t.url)], labels: { job: t.job, __metrics_path__: t.metricsPath ?? "/metrics" } })),
+      null,
+      2,
+    )}\n`,
+  );
+  renameSync(`${sdFile}.tmp`, sdFile);
+  writeFileSync(rulesFile, stringify(labRules()));
+  writeFileSync(
+    configFile,
+    stringify({
+      global: { scrape_interval: "5s", evaluation_interval: "5s", scrape_timeout: "4s" },
+      rule_files: [rulesFile],
+      alerting: { alertmanagers: [{ static_configs: [{ targets: [hostPort(opts.alertmanagerUrl)] }] }] },
+      scrape_configs: [
+        { job_name: "prometheus", static_configs: [{ targets: [`127.0.0.1:${port}`] }] },
+        { job_name: "alertmanager", static_configs: [{ targets: [hostPort(opts.alertmanagerUrl)] }] },
+        {
+          job_name: "k8s-nas-panel",
+          metrics_path: "/api/metrics",
+          static_configs: [{ targets: [panelTarget] }],
+          ...(token !== undefined && token !== "" ? { authorization: { type: "Bearer", credentials_file: tokenFile } } : {}),
+        },
+        { job_name: "lab-apps", file_sd_configs: [{ files: [join(fileSdDir, "*.json")], refresh_interval: "10s" }] },
+      ],
+    }),
+  );
+
+  if (alive && (await ready(url).catch(() => false))) {
+    await reload(url);
+    log(`prometheus: reused at ${url} (config reloaded)`);
+  } else {
+    if (alive && pid !== undefined) await stopPid(pid);
+    log(`prometheus: starting on ${url}`);
+    pid = spawnDaemon({
+      name: PROM,
+      labDir,
+      command: PROM,
+      args: [
+        `--config.file=${configFile}`,
+        `--storage.tsdb.path=${join(dir, "data")}`,
+        `--web.listen-address=127.0.0.1:${port}`,
+        "--web.enable-lifecycle",
+        "--storage.tsdb.retention.time=2d",
+        // Send firing alerts to Alertmanager within seconds instead of the default minute.
+        "--rules.alert.resend-delay=5s",
+      ],
+    });
+    await waitUntil("prometheus", () => ready(url), { timeoutMs: 30_000, pid, labDir, name: PROM });
+    log(`prometheus: ready at ${url}`);
+  }
+  state.ports[PROM] = port;
+  if (pid === undefined) throw new Error("prometheus: no pid");
+  return { url, pid, configFile, rulesFile, panelTarget, fileSdDir };
+}

@@ -1,0 +1,78 @@
+import { describe, expect, it } from "vitest";
+import type { IngressRoute } from "../lib/manifests";
+import { hostLocations, renderNginxConfig, translateSnippet } from "./nginx";
+
+const ANN = "nginx.ingress.kubernetes.io/";
+
+function route(p: Partial<IngressRoute> & Pick<IngressRoute, "path" | "service">): IngressRoute {
+  return { host: "h.example", pathType: "Prefix", namespace: "media", ingress: `${p.service}-ingress`, servicePort: 80, annotations: {}, tls: true, ...p };
+}
+
+describe("ingress-nginx emulation", () => {
+  it("uses prefix locations (exact and sub-path) when no Ingress of the host uses regex", () => {
+    const out = hostLocations([route({ path: "/sonarr", service: "sonarr" })], { "sonarr.media": "http://127.0.0.1:1234" }).join("\n");
+    expect(out).toContain("location /sonarr/ {");
+    expect(out).toContain("location = /sonarr {");
+    expect(out).toContain("proxy_pass http://127.0.0.1:1234;");
+  });
+
+  it("switches every path of a host to anchored regex, longest first, once one Ingress uses rewrite-target", () => {
+    const out = hostLocations(
+      [
+        route({ path: "/", service: "homepage" }),
+        route({ path: "/qbittorrent(/|$)(.*)", service: "qbittorrent", annotations: { [`${ANN}rewrite-target`]: "/$2", [`${ANN}use-regex`]: "true" } }),
+        route({ path: "/sonarr", service: "sonarr" }),
+      ],
+      {},
+    );
+    expect(out[0]).toContain('location ~* "^/qbittorrent(/|$)(.*)"');
+    expect(out[0]).toContain('rewrite "(?i)/qbittorrent(/|$)(.*)" /$2 break;');
+    expect(out[1]).toContain('location ~* "^/sonarr"');
+    expect(out[2]).toContain('location ~* "^/"');
+  });
+
+  it("answers 503 naming the service when the address map has no entry", () => {
+    const out = hostLocations([route({ path: "/lidarr", service: "lidarr" })], {}).join("\n");
+    expect(out).toContain('return 503 "lab: no address for service lidarr.media";');
+  });
+
+  it("turns permanent-redirect into a return that keeps the lab port", () => {
+    const out = hostLocations([route({ path: "/jellyfin", pathType: "Exact", service: "jellyfin", annotations: { [`${ANN}permanent-redirect`]: "https://$host/jellyfin/" } })], {}).join("\n");
+    expect(out).toContain("location = /jellyfin {");
+    expect(out).toContain("return 301 https://$http_host/jellyfin/;");
+  });
+
+  it("translates configuration snippets into directives stock nginx accepts", () => {
+    const t = translateSnippet('proxy_set_header X-Forwarded-Prefix /bazarr;\nmore_set_headers "X-Frame-Options: SAMEORIGIN";\nlua_code_cache off;\n# note');
+    expect(t.headers.get("X-Forwarded-Prefix")).toBe("/bazarr");
+    expect(t.lines).toContain('add_header X-Frame-Options "SAMEORIGIN" always;');
+    expect(t.lines).toContain("# lab: not applied: lua_code_cache off;");
+    expect(t.lines).toContain("# note");
+  });
+
+  it("repeats the endpoint label where a snippet adds its own headers", () => {
+    const out = hostLocations([route({ path: "/argocd", service: "argocd-server", annotations: { [`${ANN}configuration-snippet`]: 'more_set_headers "X-Content-Type-Options: nosniff";' } })], {}, "tls-valid").join("\n");
+    expect(out).toContain('add_header X-Lab-Endpoint "tls-valid" always;');
+    expect(hostLocations([route({ path: "/sonarr", service: "sonarr" })], {}, "tls-valid").join("\n")).not.toContain("X-Lab-Endpoint");
+  });
+
+  it("renders TLS servers per case, a plain server without redirect, and the git server", () => {
+    const conf = renderNginxConfig({
+      labDir: "/lab",
+      hosts: ["h.example"],
+      routes: [route({ path: "/sonarr", service: "sonarr" })],
+      addressMap: {},
+      tlsCases: [{ name: "valid", host: "h.example", port: 4443, url: "", caFile: "/ca", certFile: "/c.crt", keyFile: "/c.key", sans: [], expectNotBefore: "", expectNotAfter: "" }],
+      plainPort: 8080,
+      git: { port: 9418, fcgiAddress: "127.0.0.1:9000", htpasswdFile: "/htpasswd", projectRoot: "/repos" },
+      runAsRoot: false,
+    });
+    expect(conf).toContain("listen 127.0.0.1:4443 ssl default_server;");
+    expect(conf).toContain("ssl_certificate /c.crt;");
+    expect(conf).toContain("listen 127.0.0.1:8080 default_server;");
+    expect(conf).not.toMatch(/return 30[18] https/);
+    expect(conf).toContain("auth_basic_user_file /htpasswd;");
+    expect(conf).toContain("fastcgi_param GIT_PROJECT_ROOT /repos;");
+    expect(conf).not.toContain("user root");
+  });
+});

@@ -1,0 +1,371 @@
+import { execFile } from "node:child_process";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import type { IngressRoute } from "../lib/manifests";
+import { choosePort, isAlive, readPid, sleep, spawnDaemon, stopPid, waitUntil } from "../lib/process";
+import type { AppsState } from "../lib/state";
+import type { TlsCase } from "./tls";
+
+const run = promisify(execFile);
+const NAME = "nginx";
+const ANN = "nginx.ingress.kubernetes.io/";
+
+/** The git smart-HTTP server block nginx adds in front of `git http-backend`. */
+export interface GitServerBlock {
+  port: number;
+  fcgiAddress: string;
+  htpasswdFile: string;
+  projectRoot: string;
+}
+
+/** Everything the generated nginx.conf is made of. */
+export interface NginxConfigInput {
+  labDir: string;
+  hosts: string[];
+  routes: IngressRoute[];
+  /** `<service>.<namespace>` -> `http://127.0.0.1:PORT` */
+  addressMap: Record<string, string>;
+  tlsCases: TlsCase[];
+  plainPort: number;
+  git?: GitServerBlock;
+  runAsRoot: boolean;
+}
+
+/** nginx string literal. */
+function q(s: string): string {
+  return `"${s.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"`;
+}
+
+/** Header names the lab proxy sets itself, like ingress-nginx does. */
+const DEFAULT_PROXY_HEADERS: [string, string][] = [
+  ["Host", "$host"],
+  ["X-Real-IP", "$remote_addr"],
+  ["X-Forwarded-For", "$proxy_add_x_forwarded_for"],
+  ["X-Forwarded-Proto", "$scheme"],
+  ["X-Forwarded-Host", "$host"],
+  ["X-Forwarded-Port", "$server_port"],
+  ["X-Forwarded-Scheme", "$scheme"],
+  ["Upgrade", "$http_upgrade"],
+  ["Connection", "$connection_upgrade"],
+];
+
+/**
+ * Turns an ingress-nginx `configuration-snippet` into directives this nginx can load:
+ * `proxy_set_header` overrides the defaults, `more_set_headers` (headers-more module, absent
+ * from Debian's nginx) becomes `add_header ... always`, `if`/`return`/`rewrite`/`add_header`
+ * pass through, anything else is left out with a comment.
+ */
+export function translateSnippet(snippet: string): { headers: Map<string, string>; lines: string[] } {
+  const headers = new Map<string, string>();
+  const lines: string[] = [];
+  for (const raw of snippet.split("\n")) {
+    const line = raw.trim();
+    if (line === "") continue;
+    if (line.startsWith("#")) {
+      lines.push(line);
+      continue;
+    }
+    const psh = /^proxy_set_header\s+(\S+)\s+(.+?);$/.exec(line);
+    if (psh?.[1] !== undefined && psh[2] !== undefined) {
+      headers.set(psh[1], psh[2]);
+      continue;
+    }
+    const more = /^more_set_headers\s+"([^:"]+):\s*([^"]*)";$/.exec(line);
+    if (more?.[1] !== undefined && more[2] !== undefined) {
+      lines.push(`add_header ${more[1]} ${q(more[2])} always;`);
+      continue;
+    }
+    if (/^(if\s*\(.*\)\s*\{.*\}|return\s.+;|rewrite\s.+;|add_header\s.+;)$/.test(line)) {
+      lines.push(line);
+      continue;
+    }
+    lines.push(`# lab: not applied: ${line.replace(/\n/g, " ")}`);
+  }
+  return { headers, lines };
+}
+
+function upstreamOf(addressMap: Record<string, string>, key: string): string | undefined {
+  const url = addressMap[key];
+  if (url === undefined) return undefined;
+  const u = new URL(url);
+  return `${u.protocol}//${u.host}`;
+}
+
+/** True when ingress-nginx would switch every path of the host to regex locations. */
+function hostUsesRegex(routes: IngressRoute[]): boolean {
+  return routes.some((r) => r.annotations[`${ANN}use-regex`] === "true" || r.annotations[`${ANN}rewrite-target`] !== undefined);
+}
+
+/**
+ * The `location` blocks for one host, following ingress-nginx: paths longest first; when any
+ * Ingress of the host uses regex or rewrite-target, every path becomes a case-insensitive regex
+ * anchored at the start; `Exact` paths are `=` locations; Prefix paths match `/p` and `/p/...`.
+ */
+export function hostLocations(hostRoutes: IngressRoute[], addressMap: Record<string, string>, label?: string): string[] {
+  const regex = hostUsesRegex(hostRoutes);
+  const sorted = [...hostRoutes].sort((a, b) => b.path.length - a.path.length);
+  const seen = new Set<string>();
+  const blocks: string[] = [];
+  for (const r of sorted) {
+    const matchers: string[] = [];
+    if (r.pathType === "Exact") matchers.push(`= ${r.path}`);
+    else if (regex) matchers.push(`~* ${q(`^${r.path}`)}`);
+    else if (r.path === "/" || r.pathType === "ImplementationSpecific") matchers.push(r.path);
+    else {
+      const p = r.path.replace(/\/+$/, "");
+      matchers.push(`${p}/`, `= ${p}`);
+    }
+    const key = `${r.service}.${r.namespace}`;
+    const upstream = upstreamOf(addressMap, key);
+    const snippet = translateSnippet(r.annotations[`${ANN}configuration-snippet`] ?? "");
+    const headers = new Map(DEFAULT_PROXY_HEADERS);
+    for (const [k, v] of snippet.headers) headers.set(k, v);
+    const body: string[] = [`# ingress ${r.namespace}/${r.ingress} -> ${key}`];
+    const redirect = r.annotations[`${ANN}permanent-redirect`];
+    if (redirect !== undefined) {
+      // $http_host keeps the lab port in the redirect target.
+      body.push(`return ${r.annotations[`${ANN}permanent-redirect-code`] ?? "301"} ${redirect.replace(/\$host\b/g, "$http_host")};`);
+    } else {
+      body.push(...snippet.lines);
+      // add_header in a location hides the server's own; repeat the endpoint label there.
+      if (label !== undefined && snippet.lines.some((l) => l.startsWith("add_header "))) body.push(`add_header X-Lab-Endpoint ${q(label)} always;`);
+      const target = r.annotations[`${ANN}rewrite-target`];
+      if (target !== undefined) body.push(`rewrite ${q(`(?i)${r.path}`)} ${target} break;`);
+      if (upstream === undefined) {
+        body.push(`default_type text/plain;`, `return 503 ${q(`lab: no address for service ${key}`)};`);
+      } else {
+        for (const [k, v] of headers) body.push(`proxy_set_header ${k} ${v};`);
+        body.push("proxy_http_version 1.1;", "proxy_read_timeout 300s;", "proxy_buffering off;", `proxy_pass ${upstream};`);
+      }
+    }
+    for (const m of matchers) {
+      if (seen.has(m)) continue;
+      seen.add(m);
+      blocks.push(`    location ${m} {\n${body.map((l) => `      ${l}`).join("\n")}\n    }`);
+    }
+  }
+  return blocks;
+}
+
+function serverBlocks(opts: {
+  listen: string;
+  cert?: { certFile: string; keyFile: string };
+  defaultHost: string;
+  hosts: string[];
+  routes: IngressRoute[];
+  addressMap: Record<string, string>;
+  label: string;
+}): string {
+  const out: string[] = [];
+  const ordered = [opts.defaultHost, ...opts.hosts.filter((h) => h !== opts.defaultHost)];
+  for (const host of ordered) {
+    const isDefault = host === opts.defaultHost;
+    const lines = [
+      `  # ${opts.label}: ${host}${isDefault ? " (default server)" : ""}`,
+      "  server {",
+      `    listen ${opts.listen}${opts.cert !== undefined ? " ssl" : ""}${isDefault ? " default_server" : ""};`,
+      `    server_name ${host};`,
+    ];
+    if (opts.cert !== undefined) {
+      lines.push(`    ssl_certificate ${opts.cert.certFile};`, `    ssl_certificate_key ${opts.cert.keyFile};`);
+    }
+    lines.push(`    add_header X-Lab-Endpoint ${q(opts.label)} always;`);
+    lines.push(...hostLocations(opts.routes.filter((r) => r.host === host), opts.addressMap, opts.label));
+    lines.push("  }");
+    out.push(lines.join("\n"));
+  }
+  return out.join("\n\n");
+}
+
+function gitServer(g: GitServerBlock): string {
+  return [
+    "  # git smart HTTP (git http-backend through fcgiwrap), basic auth",
+    "  server {",
+    `    listen 127.0.0.1:${g.port} default_server;`,
+    "    server_name _;",
+    "    location / {",
+    '      auth_basic "k8s-nas lab git";',
+    `      auth_basic_user_file ${g.htpasswdFile};`,
+    "      client_max_body_size 0;",
+    "      fastcgi_buffering off;",
+    "      fastcgi_read_timeout 300s;",
+    `      fastcgi_pass ${g.fcgiAddress};`,
+    "      fastcgi_param SCRIPT_FILENAME /usr/lib/git-core/git-http-backend;",
+    `      fastcgi_param GIT_PROJECT_ROOT ${g.projectRoot};`,
+    '      fastcgi_param GIT_HTTP_EXPORT_ALL "";',
+    "      fastcgi_param GIT_PROTOCOL $http_git_protocol;",
+    "      fastcgi_param PATH_INFO $uri;",
+    "      fastcgi_param REMOTE_USER $remote_user;",
+    "      fastcgi_param REMOTE_ADDR $remote_addr;",
+    "      fastcgi_param QUERY_STRING $query_string;",
+    "      fastcgi_param REQUEST_METHOD $request_method;",
+    "      fastcgi_param CONTENT_TYPE $content_type;",
+    "      fastcgi_param CONTENT_LENGTH $content_length;",
+    "      fastcgi_param SERVER_PROTOCOL $server_protocol;",
+    "      fastcgi_param GATEWAY_INTERFACE CGI/1.1;",
+    "    }",
+    "  }",
+  ].join("\n");
+}
+
+/** The complete nginx.conf of the lab. */
+export function renderNginxConfig(input: NginxConfigInput): string {
+  const dir = join(input.labDir, NAME);
+  const tmp = join(dir, "tmp");
+  const servers: string[] = [];
+  for (const c of input.tlsCases) {
+    servers.push(
+      serverBlocks({
+        listen: `127.0.0.1:${c.port}`,
+        cert: c,
+        defaultHost: c.host,
+        hosts: input.hosts,
+        routes: input.routes,
+        addressMap: input.addressMap,
+        label: `tls-${c.name}`,
+      }),
+    );
+  }
+  servers.push(
+    serverBlocks({
+      listen: `127.0.0.1:${input.plainPort}`,
+      defaultHost: input.hosts[0] ?? "localhost",
+      hosts: input.hosts,
+      routes: input.routes,
+      addressMap: input.addressMap,
+      label: "plain-http",
+    }),
+  );
+  if (input.git !== undefined) servers.push(gitServer(input.git));
+  return [
+    "# Generated by the lab (lab/apps/nginx.ts); rewritten on every `lab up`.",
+    ...(input.runAsRoot ? ["user root root;"] : []),
+    "daemon off;",
+    "worker_processes 1;",
+    `pid ${join(input.labDir, "pids", `${NAME}.pid`)};`,
+    "error_log stderr warn;",
+    "events { worker_connections 512; }",
+    "http {",
+    `  access_log ${join(input.labDir, "logs", "nginx-access.log")};`,
+    `  client_body_temp_path ${join(tmp, "body")};`,
+    `  proxy_temp_path ${join(tmp, "proxy")};`,
+    `  fastcgi_temp_path ${join(tmp, "fastcgi")};`,
+    `  uwsgi_temp_path ${join(tmp, "uwsgi")};`,
+    `  scgi_temp_path ${join(tmp, "scgi")};`,
+    "  default_type application/octet-stream;",
+    "  server_names_hash_bucket_size 128;",
+    "  ssl_protocols TLSv1.2 TLSv1.3;",
+    "  map $http_upgrade $connection_upgrade { default upgrade; '' close; }",
+    "",
+    ...servers,
+    "}",
+    "",
+  ].join("\n");
+}
+
+async function answers(port: number): Promise<boolean> {
+  const res = await fetch(`http://127.0.0.1:${port}/`, { signal: AbortSignal.timeout(2000), redirect: "manual" });
+  await res.arrayBuffer();
+  return res.headers.get("x-lab-endpoint") === "plain-http";
+}
+
+/** `apps.ingress`. */
+export interface IngressInfo {
+  hosts: string[];
+  /** Plain-HTTP endpoint (no redirect to HTTPS). */
+  plainUrl: string;
+  plainPort: number;
+  /** HTTPS endpoint with the valid certificate. */
+  httpsUrl: string;
+  configFile: string;
+  pid: number;
+  routes: { host: string; path: string; service: string; upstream: string | null }[];
+}
+
+/**
+ * Writes nginx.conf and starts nginx, or reloads the running lab nginx (SIGHUP) after `nginx -t`.
+ * Ports for the four TLS cases, the plain endpoint and git are kept in the state.
+ */
+export async function startNginx(opts: {
+  labDir: string;
+  state: AppsState;
+  log: (m: string) => void;
+  hosts: string[];
+  routes: IngressRoute[];
+  addressMap: Record<string, string>;
+  tlsCases: Omit<TlsCase, "port" | "url">[];
+  git?: Omit<GitServerBlock, "port">;
+}): Promise<{ ingress: IngressInfo; tls: TlsCase[]; gitPort: number | undefined }> {
+  const { labDir, state, log } = opts;
+  const dir = join(labDir, NAME);
+  for (const t of ["body", "proxy", "fastcgi", "uwsgi", "scgi"]) mkdirSync(join(dir, "tmp", t), { recursive: true });
+  mkdirSync(join(labDir, "pids"), { recursive: true });
+  let pid = readPid(labDir, NAME);
+  const alive = isAlive(pid, NAME);
+  const port = async (key: string): Promise<number> => {
+    const p = await choosePort(state.ports[key], alive);
+    state.ports[key] = p;
+    return p;
+  };
+  const tls: TlsCase[] = [];
+  for (const c of opts.tlsCases) {
+    const p = await port(`ingress.${c.name}`);
+    tls.push({ ...c, port: p, url: `https://127.0.0.1:${p}` });
+  }
+  const plainPort = await port("ingress.plain");
+  const gitPort = opts.git !== undefined ? await port("git") : undefined;
+  const configFile = join(dir, "nginx.conf");
+  const runAsRoot = typeof process.getuid === "function" && process.getuid() === 0;
+  writeFileSync(
+    configFile,
+    renderNginxConfig({
+      labDir,
+      hosts: opts.hosts,
+      routes: opts.routes,
+      addressMap: opts.addressMap,
+      tlsCases: tls,
+      plainPort,
+      git: opts.git !== undefined && gitPort !== undefined ? { ...opts.git, port: gitPort } : undefined,
+      runAsRoot,
+    }),
+  );
+  try {
+    await run("nginx", ["-t", "-q", "-p", dir, "-e", "stderr", "-c", configFile]);
+  } catch (err) {
+    const e = err as { stderr?: string; message: string };
+    throw new Error(`nginx: generated config is invalid: ${e.stderr ?? e.message}`);
+  }
+  if (alive && pid !== undefined && (await answers(plainPort).catch(() => false))) {
+    process.kill(pid, "SIGHUP");
+    // Workers restart with the new config; give the master a moment to bind new ports.
+    await sleep(300);
+    log(`nginx: reloaded (pid ${pid})`);
+  } else {
+    if (alive && pid !== undefined) await stopPid(pid);
+    log(`nginx: starting (plain http on ${plainPort}, tls on ${tls.map((t) => `${t.name}:${t.port}`).join(", ")})`);
+    pid = spawnDaemon({ name: NAME, labDir, command: NAME, args: ["-p", dir, "-e", "stderr", "-c", configFile], ownPidfile: true });
+  }
+  await waitUntil("nginx", () => answers(plainPort), { timeoutMs: 15_000, pid, labDir, name: NAME });
+  pid = readPid(labDir, NAME) ?? pid;
+  if (pid === undefined) throw new Error("nginx: no pid");
+  const valid = tls.find((t) => t.name === "valid");
+  return {
+    tls,
+    gitPort,
+    ingress: {
+      hosts: opts.hosts,
+      plainUrl: `http://127.0.0.1:${plainPort}`,
+      plainPort,
+      httpsUrl: valid?.url ?? "",
+      configFile,
+      pid,
+      routes: opts.routes.map((r) => ({
+        host: r.host,
+        path: r.path,
+        service: `${r.service}.${r.namespace}`,
+        upstream: upstreamOf(opts.addressMap, `${r.service}.${r.namespace}`) ?? null,
+      })),
+    },
+  };
+}

@@ -1,0 +1,248 @@
+#!/usr/bin/env bash
+# Builds the lab's binaries from the Go module proxy once and caches them by version:
+#   kube-apiserver, kube-controller-manager, kube-scheduler  (k8s.io/kubernetes, via a wrapper module)
+#   etcd                                                     (go.etcd.io/etcd/server/v3, via a wrapper module)
+#   kwok                                                     (sigs.k8s.io/kwok/cmd/kwok)
+#   kustomize                                                (sigs.k8s.io/kustomize/kustomize/v5)
+# plus kwok's stage YAMLs. Cache: ${K8S_NAS_PANEL_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/k8s-nas-panel}
+#
+# Usage: lab/cluster/build-binaries.sh [--print-dir]
+#   --print-dir   only print the bin directory and exit
+set -euo pipefail
+
+K8S_VERSION="${LAB_K8S_VERSION:-v1.36.3}"
+ETCD_VERSION="${LAB_ETCD_VERSION:-v3.6.16}"
+KWOK_VERSION="${LAB_KWOK_VERSION:-v0.8.0}"
+KUSTOMIZE_VERSION="${LAB_KUSTOMIZE_VERSION:-v5.8.2}"
+
+CACHE_DIR="${K8S_NAS_PANEL_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/k8s-nas-panel}"
+BIN_DIR="$CACHE_DIR/bin"
+SRC_DIR="$CACHE_DIR/src"
+STAGE_DIR="$CACHE_DIR/kwok-stages-$KWOK_VERSION"
+
+if [[ "${1:-}" == "--print-dir" ]]; then
+  echo "$BIN_DIR"
+  exit 0
+fi
+
+START_ALL=$(date +%s)
+log() { printf '[lab build %4ss] %s\n' "$(( $(date +%s) - START_ALL ))" "$*"; }
+die() { printf '[lab build] ERROR: %s\n' "$*" >&2; exit 1; }
+
+mkdir -p "$BIN_DIR" "$SRC_DIR"
+
+all_cached() {
+  local f
+  for f in "kube-apiserver-$K8S_VERSION" "kube-controller-manager-$K8S_VERSION" "kube-scheduler-$K8S_VERSION" \
+    "etcd-$ETCD_VERSION" "kwok-$KWOK_VERSION" "kustomize-$KUSTOMIZE_VERSION"; do
+    [[ -x "$BIN_DIR/$f" ]] || return 1
+  done
+  [[ -f "$STAGE_DIR/.complete" ]]
+}
+if all_cached && [[ "${LAB_REBUILD:-0}" != "1" ]]; then
+  log "all binaries cached in $BIN_DIR (kubernetes $K8S_VERSION, etcd $ETCD_VERSION, kwok $KWOK_VERSION, kustomize $KUSTOMIZE_VERSION)"
+  exit 0
+fi
+
+# ---------------------------------------------------------------- Debian packages
+APT_UPDATED=0
+ensure_pkg() { # ensure_pkg <command> <debian-package>
+  command -v "$1" >/dev/null 2>&1 && return 0
+  if ! command -v apt-get >/dev/null 2>&1; then
+    die "'$1' is missing and apt-get is not available; install the '$2' package"
+  fi
+  local sudo=""
+  [[ $(id -u) -ne 0 ]] && sudo="sudo"
+  if [[ $APT_UPDATED -eq 0 ]]; then
+    log "apt-get update (needed for $2)"
+    $sudo apt-get update -qq
+    APT_UPDATED=1
+  fi
+  log "installing Debian package $2"
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "$2" >/dev/null
+}
+ensure_pkg openssl openssl
+ensure_pkg curl curl
+ensure_pkg git git
+
+# ---------------------------------------------------------------- Go and the module proxy
+if ! command -v go >/dev/null 2>&1; then
+  die "the Go toolchain ('go') is not on PATH. Install Go >= 1.26 (https://go.dev/dl/ or your package manager) and re-run."
+fi
+GO_VER=$(go env GOVERSION)
+GO_MINOR=$(echo "$GO_VER" | sed -E 's/^go1\.([0-9]+).*/\1/')
+if [[ "$GO_MINOR" =~ ^[0-9]+$ ]] && (( GO_MINOR < 26 )); then
+  die "Go >= 1.26 is needed to build Kubernetes $K8S_VERSION, found $GO_VER. Install a newer Go or set GOTOOLCHAIN=go1.26.8 (downloaded through the module proxy)."
+fi
+log "using $GO_VER, GOPROXY=$(go env GOPROXY), cache $CACHE_DIR"
+export CGO_ENABLED=0
+export GOFLAGS="${GOFLAGS:-} -buildvcs=false"
+
+# Checks that the proxy serves a module version; fails with a clear message otherwise.
+check_module() { # check_module <module@version>
+  local out
+  if ! out=$(go list -m "$1" 2>&1); then
+    die "the Go module proxy ($(go env GOPROXY)) did not serve $1:
+$out
+Check network access to the module proxy (or set GOPROXY), then re-run."
+  fi
+}
+
+# Runs a command in the background, printing a heartbeat every 30 s; fails with the tail of its log.
+run_with_heartbeat() { # run_with_heartbeat <label> <logfile> <cmd...>
+  local label="$1" logfile="$2"
+  shift 2
+  local t0 pid
+  t0=$(date +%s)
+  "$@" >"$logfile" 2>&1 &
+  pid=$!
+  while kill -0 "$pid" 2>/dev/null; do
+    for _ in $(seq 1 30); do
+      sleep 1
+      kill -0 "$pid" 2>/dev/null || break
+    done
+    if kill -0 "$pid" 2>/dev/null; then
+      log "  $label: still compiling ($(( $(date +%s) - t0 ))s)"
+    fi
+  done
+  if ! wait "$pid"; then
+    tail -n 40 "$logfile" >&2
+    die "$label failed after $(( $(date +%s) - t0 ))s (full log: $logfile)"
+  fi
+  log "  $label: done in $(( $(date +%s) - t0 ))s"
+}
+
+have_all() { # have_all <names...> : every <name>-<version> exists
+  local n
+  for n in "$@"; do [[ -x "$BIN_DIR/$n" ]] || return 1; done
+}
+
+# ---------------------------------------------------------------- Kubernetes control plane
+build_kubernetes() {
+  local v="$K8S_VERSION" sv="v0.${K8S_VERSION#v1.}"
+  local names=(kube-apiserver kube-controller-manager kube-scheduler)
+  if have_all "${names[@]/%/-$v}"; then
+    log "kubernetes $v: cached"
+    return 0
+  fi
+  log "kubernetes $v: building ${names[*]} (the longest step; ~tens of minutes cold on 2 cores)"
+  check_module "k8s.io/kubernetes@$v"
+  local dir="$SRC_DIR/kubernetes-$v"
+  rm -rf "$dir" && mkdir -p "$dir"
+  (
+    cd "$dir"
+    go mod init lab.local/kubernetes >/dev/null 2>&1
+    local gomod
+    gomod=$(go list -m -f '{{.GoMod}}' "k8s.io/kubernetes@$v")
+    # Every k8s.io/X => ./staging/... replace of kubernetes' go.mod becomes k8s.io/X => k8s.io/X@v0.N.M.
+    local mods
+    mods=$(grep -E '^\s*k8s\.io/[^ ]+ => \./staging/' "$gomod" | awk '{print $1}' | sort -u)
+    [[ -n "$mods" ]] || die "no staging replaces found in $gomod"
+    local args=()
+    for m in $mods; do args+=("-replace=$m=$m@$sv"); done
+    go mod edit "${args[@]}"
+    log "  kubernetes: $(echo "$mods" | wc -l) staging modules pinned to $sv; resolving dependencies"
+    go get -tool "k8s.io/kubernetes/cmd/kube-apiserver@$v" "k8s.io/kubernetes/cmd/kube-controller-manager@$v" \
+      "k8s.io/kubernetes/cmd/kube-scheduler@$v" >get.log 2>&1 || { tail -n 30 get.log >&2; exit 1; }
+    go mod tidy >>get.log 2>&1 || { tail -n 30 get.log >&2; exit 1; }
+  ) || die "could not resolve the kubernetes $v modules (see above)"
+  local minor="${v#v1.}"
+  minor="${minor%%.*}"
+  local date
+  date=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+  local ld="-s -w"
+  for p in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
+    ld+=" -X $p.gitVersion=$v -X $p.gitMajor=1 -X $p.gitMinor=$minor -X $p.gitTreeState=clean"
+    ld+=" -X $p.gitCommit=0000000000000000000000000000000000000000 -X $p.buildDate=$date"
+  done
+  local out="$dir/out"
+  mkdir -p "$out"
+  run_with_heartbeat "go build ${names[*]}" "$dir/build.log" \
+    bash -c "cd '$dir' && go build -trimpath -ldflags '$ld' -o '$out/' \
+      k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager k8s.io/kubernetes/cmd/kube-scheduler"
+  for n in "${names[@]}"; do mv "$out/$n" "$BIN_DIR/$n-$v"; done
+  "$BIN_DIR/kube-apiserver-$v" --version
+}
+
+# ---------------------------------------------------------------- etcd
+build_etcd() {
+  local v="$ETCD_VERSION"
+  if have_all "etcd-$v"; then
+    log "etcd $v: cached"
+    return 0
+  fi
+  log "etcd $v: building from go.etcd.io/etcd/server/v3"
+  check_module "go.etcd.io/etcd/server/v3@$v"
+  local dir="$SRC_DIR/etcd-$v"
+  rm -rf "$dir" && mkdir -p "$dir"
+  (
+    cd "$dir"
+    go mod init lab.local/etcd >/dev/null 2>&1
+    # etcd's server go.mod replaces its sibling modules with ../api etc.; pin them to the release instead.
+    local gomod
+    gomod=$(go list -m -f '{{.GoMod}}' "go.etcd.io/etcd/server/v3@$v")
+    local args=()
+    for m in $(grep -E '^\s*go\.etcd\.io/etcd/[^ ]+ => \.\./' "$gomod" | awk '{print $1}' | sort -u); do
+      args+=("-replace=$m=$m@$v")
+    done
+    [[ ${#args[@]} -gt 0 ]] && go mod edit "${args[@]}"
+    go get -tool "go.etcd.io/etcd/server/v3@$v" >get.log 2>&1 || { tail -n 30 get.log >&2; exit 1; }
+    go mod tidy >>get.log 2>&1 || { tail -n 30 get.log >&2; exit 1; }
+  ) || die "could not resolve etcd $v"
+  run_with_heartbeat "go build etcd" "$dir/build.log" \
+    bash -c "cd '$dir' && go build -trimpath -ldflags '-s -w' -o '$BIN_DIR/etcd-$v' go.etcd.io/etcd/server/v3"
+  "$BIN_DIR/etcd-$v" --version | head -n 1
+}
+
+# ---------------------------------------------------------------- go install based tools
+build_install() { # build_install <name> <package> <version> <ldflags>
+  local name="$1" pkg="$2" v="$3" ld="$4"
+  if have_all "$name-$v"; then
+    log "$name $v: cached"
+    return 0
+  fi
+  log "$name $v: building $pkg"
+  local gobin="$SRC_DIR/gobin-$name-$v"
+  rm -rf "$gobin" && mkdir -p "$gobin"
+  run_with_heartbeat "go install $name" "$SRC_DIR/$name-$v.log" \
+    env GOBIN="$gobin" go install -trimpath -ldflags "$ld" "$pkg@$v"
+  mv "$gobin/$name" "$BIN_DIR/$name-$v"
+  rm -rf "$gobin"
+}
+
+copy_kwok_stages() {
+  [[ -f "$STAGE_DIR/.complete" ]] && return 0
+  local moddir
+  moddir=$(go list -m -f '{{.Dir}}' "sigs.k8s.io/kwok@$KWOK_VERSION" 2>/dev/null || true)
+  if [[ -z "$moddir" || ! -d "$moddir/kustomize/stage" ]]; then
+    go mod download "sigs.k8s.io/kwok@$KWOK_VERSION" >/dev/null 2>&1 || true
+    moddir="$(go env GOMODCACHE)/sigs.k8s.io/kwok@$KWOK_VERSION"
+  fi
+  [[ -d "$moddir/kustomize/stage" ]] || die "kwok stage YAMLs not found under $moddir/kustomize/stage"
+  rm -rf "$STAGE_DIR" && mkdir -p "$STAGE_DIR"
+  cp -r "$moddir/kustomize/stage/." "$STAGE_DIR/"
+  chmod -R u+w "$STAGE_DIR"
+  touch "$STAGE_DIR/.complete"
+  log "kwok stages copied to $STAGE_DIR"
+}
+
+# Order: small tools first, so seeding tools are usable early; kubernetes last (longest).
+check_module "sigs.k8s.io/kwok@$KWOK_VERSION"
+check_module "sigs.k8s.io/kustomize/kustomize/v5@$KUSTOMIZE_VERSION"
+build_install kustomize sigs.k8s.io/kustomize/kustomize/v5 "$KUSTOMIZE_VERSION" \
+  "-s -w -X sigs.k8s.io/kustomize/api/provenance.version=$KUSTOMIZE_VERSION"
+build_install kwok sigs.k8s.io/kwok/cmd/kwok "$KWOK_VERSION" \
+  "-s -w -X sigs.k8s.io/kwok/pkg/consts.Version=$KWOK_VERSION"
+copy_kwok_stages
+build_etcd
+build_kubernetes
+
+cat >"$CACHE_DIR/versions.env" <<EOF
+LAB_BIN_DIR=$BIN_DIR
+LAB_STAGE_DIR=$STAGE_DIR
+LAB_K8S_VERSION=$K8S_VERSION
+LAB_ETCD_VERSION=$ETCD_VERSION
+LAB_KWOK_VERSION=$KWOK_VERSION
+LAB_KUSTOMIZE_VERSION=$KUSTOMIZE_VERSION
+EOF
+log "all binaries ready in $BIN_DIR (total $(( $(date +%s) - START_ALL ))s)"

@@ -1,0 +1,64 @@
+import { execFile } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { CoreV1Api, KubeConfig, KubernetesObjectApi, PatchStrategy, type KubernetesObject } from '@kubernetes/client-node';
+import { stringify } from 'yaml';
+import { parseManifests } from './gitops';
+import { readLabJson } from '../lab';
+import { REPO_ROOT, binaryPath, labDir } from '../paths';
+
+const exec = promisify(execFile);
+const IDENTITY_KINDS = new Set(['Namespace', 'ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'Role', 'RoleBinding']);
+
+/** The panel's identity in the lab: its ServiceAccount and a kubeconfig holding a token for it. */
+export interface PanelIdentity {
+  kubeconfig: string;
+  serviceAccount: { namespace: string; name: string };
+  /** `system:serviceaccount:<ns>:<name>`, as the API server's audit log names it. */
+  username: string;
+}
+
+/**
+ * Gives the panel in the lab the identity it has in a real cluster: the ServiceAccount, roles and
+ * bindings of `deploy/` (rendered with kustomize, applied server-side), and a kubeconfig with a token
+ * from the TokenRequest API. A panel started with it is held to the least-privilege RBAC of deploy/.
+ */
+export async function ensurePanelIdentity(log: (m: string) => void = () => {}): Promise<PanelIdentity> {
+  const lab = readLabJson();
+  if (!lab) throw new Error('the lab is not up: npm run lab -- up');
+  const { stdout } = await exec(binaryPath('kustomize'), ['build', path.join(REPO_ROOT, 'deploy')], { maxBuffer: 16 * 1024 * 1024 });
+  const objects = parseManifests(stdout).filter((o) => IDENTITY_KINDS.has(o.kind));
+  const binding = objects.find((o) => o.kind === 'ClusterRoleBinding' || o.kind === 'RoleBinding');
+  const subject = (binding?.subjects as Array<{ kind: string; name: string; namespace?: string }> | undefined)?.find((s) => s.kind === 'ServiceAccount');
+  if (!subject?.namespace) throw new Error('deploy/ binds no ServiceAccount');
+  const admin = new KubeConfig();
+  admin.loadFromFile(lab.kubeconfig);
+  const api = KubernetesObjectApi.makeApiClient(admin);
+  for (const o of objects.sort((a, b) => Number(b.kind === 'Namespace') - Number(a.kind === 'Namespace'))) {
+    await api.patch(o as KubernetesObject, undefined, undefined, 'k8s-nas-lab', true, PatchStrategy.ServerSideApply);
+  }
+  const request = await admin.makeApiClient(CoreV1Api).createNamespacedServiceAccountToken({
+    namespace: subject.namespace,
+    name: subject.name,
+    body: { spec: { audiences: [], expirationSeconds: 24 * 3600 } },
+  });
+  const token = request.status?.token;
+  if (!token) throw new Error('the TokenRequest API returned no token');
+  const file = path.join(labDir(), 'panel.kubeconfig');
+  const user = `system:serviceaccount:${subject.namespace}:${subject.name}`;
+  writeFileSync(
+    file,
+    stringify({
+      apiVersion: 'v1',
+      kind: 'Config',
+      clusters: [{ name: 'lab', cluster: { server: lab.apiServer, 'certificate-authority-data': readFileSync(lab.caFile).toString('base64') } }],
+      users: [{ name: 'k8s-nas-panel', user: { token } }],
+      contexts: [{ name: 'panel@lab', context: { cluster: 'lab', user: 'k8s-nas-panel' } }],
+      'current-context': 'panel@lab',
+    }),
+    { mode: 0o600 },
+  );
+  log(`panel identity: ${user} (RBAC from deploy/), kubeconfig ${file}`);
+  return { kubeconfig: file, serviceAccount: { namespace: subject.namespace, name: subject.name }, username: user };
+}

@@ -1,0 +1,285 @@
+import { LabKubeClient, waitFor, type KubeObject } from './cluster/kube-http';
+import { readLabJson, readSeedState } from './lab';
+import { labDir, labFiles } from './paths';
+import { LAB_STATUS_MANAGER, waitForWorkloads } from './cluster/seed';
+
+/**
+ * Controls that change the lab's state the way real events would: scaling, crash loops, pod
+ * deletion, certificate readiness, Argo CD sync/health. Each call returns once the change is
+ * visible through the API. Used by tests (import) and by the CLI (`npm run lab -- <command>`).
+ */
+
+/** Label that marks objects created by tests; resetLab deletes them. */
+export const LAB_TEST_LABEL = 'lab.k8s-nas-panel/test';
+/** Label that makes kwok report a pod in CrashLoopBackOff (stage lab/cluster/stages/pod-crash-loop.yaml). */
+export const CRASH_LOOP_LABEL = 'lab.k8s-nas-panel/crash-loop';
+/** Annotation with the restart count a crash-looping pod reports. */
+export const CRASH_LOOP_RESTARTS_ANNOTATION = 'lab.k8s-nas-panel/crash-loop-restarts';
+
+/** Runs fn with an admin client of the running lab. */
+export async function withLabClient<T>(fn: (client: LabKubeClient) => Promise<T>): Promise<T> {
+  const data = readLabJson();
+  if (!data) throw new Error(`the lab is not up (no lab.json in ${labDir()}); run: npm run lab -- up`);
+  const client = LabKubeClient.fromCertDir(data.apiServer, labFiles(data.labDir).certs);
+  try {
+    return await fn(client);
+  } finally {
+    client.close();
+  }
+}
+
+interface Workload extends KubeObject {
+  spec: { replicas?: number; selector?: { matchLabels?: Record<string, string> } };
+  status?: { replicas?: number; readyReplicas?: number; availableReplicas?: number; observedGeneration?: number };
+}
+
+interface Pod extends KubeObject {
+  metadata: KubeObject['metadata'] & { uid?: string; deletionTimestamp?: string };
+  status?: {
+    phase?: string;
+    conditions?: { type: string; status: string }[];
+    containerStatuses?: { name: string; ready: boolean; restartCount: number; state?: { waiting?: { reason?: string } } }[];
+  };
+}
+
+const WORKLOAD_KINDS = ['Deployment', 'StatefulSet', 'DaemonSet'] as const;
+
+async function findWorkload(client: LabKubeClient, ns: string, name: string): Promise<Workload | undefined> {
+  for (const kind of WORKLOAD_KINDS) {
+    const w = await client.get<Workload>('apps/v1', kind, name, ns);
+    if (w) return w;
+  }
+  return undefined;
+}
+
+function selectorOf(w: Workload): string {
+  return Object.entries(w.spec.selector?.matchLabels ?? {})
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',');
+}
+
+/** True when the pod reports Ready=True. */
+export function podReady(p: Pod): boolean {
+  return p.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True';
+}
+
+/**
+ * Scales a Deployment or StatefulSet and waits until its status shows the new replica count
+ * (all ready when scaling up, no pods left when scaling to 0).
+ */
+export async function scaleWorkload(ns: string, name: string, replicas: number, timeoutMs = 60_000): Promise<void> {
+  await withLabClient(async (client) => {
+    const w = await findWorkload(client, ns, name);
+    if (!w || w.kind === 'DaemonSet') throw new Error(`no Deployment or StatefulSet ${ns}/${name}`);
+    await client.mergePatch({ apiVersion: 'apps/v1', kind: w.kind, name, namespace: ns }, { spec: { replicas } });
+    await waitFor(
+      `${w.kind} ${ns}/${name} at ${replicas} replicas`,
+      async () => {
+        const cur = await client.get<Workload>('apps/v1', w.kind, name, ns);
+        const s = cur?.status ?? {};
+        if (!cur || (s.observedGeneration ?? 0) < Number(cur.metadata.generation ?? 0)) return false;
+        if (replicas === 0) {
+          const pods = await client.list<Pod>('v1', 'Pod', { namespace: ns, labelSelector: selectorOf(cur) });
+          return (s.replicas ?? 0) === 0 && pods.length === 0;
+        }
+        return (s.replicas ?? 0) === replicas && (s.readyReplicas ?? 0) === replicas;
+      },
+      { timeoutMs },
+    );
+  });
+}
+
+/**
+ * Makes a pod crash-loop: kwok reports its containers waiting in CrashLoopBackOff with restarts and
+ * Ready=False. `target` is a pod name or a Deployment/StatefulSet/DaemonSet name (one of its ready
+ * pods is picked). Resolves with the pod's name once the status is visible.
+ */
+export async function crashLoopPod(ns: string, target: string, restarts = 5, timeoutMs = 30_000): Promise<string> {
+  return withLabClient(async (client) => {
+    let pod = await client.get<Pod>('v1', 'Pod', target, ns);
+    if (!pod) {
+      const w = await findWorkload(client, ns, target);
+      if (!w) throw new Error(`no pod or workload ${ns}/${target}`);
+      const pods = await client.list<Pod>('v1', 'Pod', { namespace: ns, labelSelector: selectorOf(w) });
+      pod = pods.filter((p) => !p.metadata.deletionTimestamp).sort((a, b) => Number(podReady(b)) - Number(podReady(a)))[0];
+      if (!pod) throw new Error(`workload ${ns}/${target} has no pods`);
+    }
+    const name = pod.metadata.name;
+    await client.mergePatch(
+      { apiVersion: 'v1', kind: 'Pod', name, namespace: ns },
+      { metadata: { labels: { [CRASH_LOOP_LABEL]: 'true' }, annotations: { [CRASH_LOOP_RESTARTS_ANNOTATION]: String(restarts) } } },
+    );
+    await waitFor(
+      `pod ${ns}/${name} in CrashLoopBackOff`,
+      async () => {
+        const p = await client.get<Pod>('v1', 'Pod', name, ns);
+        const waiting = p?.status?.containerStatuses?.every((c) => c.state?.waiting?.reason === 'CrashLoopBackOff') ?? false;
+        return !!p && waiting && !podReady(p);
+      },
+      { timeoutMs },
+    );
+    return name;
+  });
+}
+
+/** Deletes a pod and waits until that pod (by UID) is gone. */
+export async function deletePod(ns: string, name: string, timeoutMs = 30_000): Promise<void> {
+  await withLabClient(async (client) => {
+    const pod = await client.get<Pod>('v1', 'Pod', name, ns);
+    if (!pod) throw new Error(`no pod ${ns}/${name}`);
+    await client.delete('v1', 'Pod', name, ns);
+    await waitFor(
+      `pod ${ns}/${name} deleted`,
+      async () => {
+        const p = await client.get<Pod>('v1', 'Pod', name, ns);
+        return !p || p.metadata.uid !== pod.metadata.uid;
+      },
+      { timeoutMs },
+    );
+  });
+}
+
+interface Condition {
+  type: string;
+  status: string;
+  reason?: string;
+  message?: string;
+  lastTransitionTime?: string;
+  observedGeneration?: number;
+}
+
+/** Sets a cert-manager Certificate's Ready condition (reason defaults to Ready / Failed). */
+export async function setCertificateReady(ns: string, name: string, ready: boolean, reason?: string): Promise<void> {
+  await withLabClient(async (client) => {
+    const cert = await client.get<KubeObject & { status?: { conditions?: Condition[] } }>('cert-manager.io/v1', 'Certificate', name, ns);
+    if (!cert) throw new Error(`no Certificate ${ns}/${name}`);
+    const others = (cert.status?.conditions ?? []).filter((c) => c.type !== 'Ready');
+    const ready_: Condition = {
+      type: 'Ready',
+      status: ready ? 'True' : 'False',
+      reason: reason ?? (ready ? 'Ready' : 'Failed'),
+      message: ready ? 'Certificate is up to date and has not expired' : 'The certificate request has failed to complete and will be retried',
+      lastTransitionTime: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      observedGeneration: Number(cert.metadata.generation ?? 1),
+    };
+    await client.mergePatch(
+      { apiVersion: 'cert-manager.io/v1', kind: 'Certificate', name, namespace: ns },
+      { status: { conditions: [ready_, ...others] } },
+      { subresource: 'status', fieldManager: LAB_STATUS_MANAGER },
+    );
+    await waitFor(`Certificate ${ns}/${name} Ready=${ready}`, async () => {
+      const c = await client.get<KubeObject & { status?: { conditions?: Condition[] } }>('cert-manager.io/v1', 'Certificate', name, ns);
+      return c?.status?.conditions?.find((x) => x.type === 'Ready')?.status === (ready ? 'True' : 'False');
+    });
+  });
+}
+
+interface AppStatusObj extends KubeObject {
+  status?: { sync?: { status?: string; revision?: string }; health?: { status?: string; message?: string } };
+}
+
+/** Sets an Argo CD Application's sync status (and optionally the revision). */
+export async function setApplicationSync(ns: string, name: string, sync: 'Synced' | 'OutOfSync' | 'Unknown', revision?: string): Promise<void> {
+  await withLabClient(async (client) => {
+    const app = await client.get<AppStatusObj>('argoproj.io/v1alpha1', 'Application', name, ns);
+    if (!app) throw new Error(`no Application ${ns}/${name}`);
+    await client.mergePatch(
+      { apiVersion: 'argoproj.io/v1alpha1', kind: 'Application', name, namespace: ns },
+      { status: { sync: { status: sync, ...(revision ? { revision } : {}) }, reconciledAt: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z') } },
+      { fieldManager: LAB_STATUS_MANAGER },
+    );
+    await waitFor(`Application ${ns}/${name} ${sync}`, async () => {
+      const a = await client.get<AppStatusObj>('argoproj.io/v1alpha1', 'Application', name, ns);
+      return a?.status?.sync?.status === sync && (!revision || a.status.sync.revision === revision);
+    });
+  });
+}
+
+/** Sets an Argo CD Application's health status. */
+export async function setApplicationHealth(
+  ns: string,
+  name: string,
+  health: 'Healthy' | 'Progressing' | 'Degraded' | 'Suspended' | 'Missing' | 'Unknown',
+  message?: string,
+): Promise<void> {
+  await withLabClient(async (client) => {
+    const app = await client.get<AppStatusObj>('argoproj.io/v1alpha1', 'Application', name, ns);
+    if (!app) throw new Error(`no Application ${ns}/${name}`);
+    const now = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+    await client.mergePatch(
+      { apiVersion: 'argoproj.io/v1alpha1', kind: 'Application', name, namespace: ns },
+      { status: { health: { status: health, message: message ?? null, lastTransitionTime: now } } },
+      { fieldManager: LAB_STATUS_MANAGER },
+    );
+    await waitFor(`Application ${ns}/${name} ${health}`, async () => {
+      const a = await client.get<AppStatusObj>('argoproj.io/v1alpha1', 'Application', name, ns);
+      return a?.status?.health?.status === health;
+    });
+  });
+}
+
+/** What resetLab changed. */
+export interface ResetReport {
+  deleted: string[];
+  rescaled: string[];
+  restartedPods: string[];
+  statuses: number;
+}
+
+/**
+ * Restores the seeded state between test files: deletes objects labelled lab.k8s-nas-panel/test=true
+ * (any kind), restores workload replicas, replaces crash-looping pods, rewrites the recorded
+ * Certificate/Issuer/Application statuses, and waits until every seeded workload is ready again.
+ */
+export async function resetLab(log: (msg: string) => void = () => {}): Promise<ResetReport> {
+  const state = readSeedState();
+  if (!state) throw new Error(`the lab has no seed state in ${labDir()}; run: npm run lab -- up`);
+  return withLabClient(async (client) => {
+    const report: ResetReport = { deleted: [], rescaled: [], restartedPods: [], statuses: 0 };
+    const selector = `${LAB_TEST_LABEL}=true`;
+    const skip = new Set(['Event', 'Binding', 'TokenReview', 'SubjectAccessReview', 'LocalSubjectAccessReview', 'SelfSubjectAccessReview', 'SelfSubjectRulesReview', 'SelfSubjectReview', 'ComponentStatus']);
+    const mappings = (await client.preferredMappings()).filter((m) => !skip.has(m.kind) && m.verbs.includes('list') && m.verbs.includes('delete'));
+    await Promise.all(
+      mappings.map(async (m) => {
+        const apiVersion = m.group ? `${m.group}/${m.version}` : m.version;
+        const items = await client.list(apiVersion, m.kind, { labelSelector: selector }).catch(() => []);
+        for (const o of items) {
+          await client.delete(apiVersion, m.kind, o.metadata.name, o.metadata.namespace, { propagationPolicy: 'Background' }).catch(() => false);
+          report.deleted.push(`${m.kind} ${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata.name}`);
+        }
+      }),
+    );
+    for (const w of state.workloads) {
+      if (w.kind === 'DaemonSet') continue;
+      const cur = await client.get<Workload>(w.apiVersion, w.kind, w.name, w.namespace);
+      if (cur && (cur.spec.replicas ?? 1) !== w.replicas) {
+        await client.mergePatch({ apiVersion: w.apiVersion, kind: w.kind, name: w.name, namespace: w.namespace }, { spec: { replicas: w.replicas } });
+        report.rescaled.push(`${w.namespace}/${w.name}`);
+      }
+    }
+    const crashing = await client.list<Pod>('v1', 'Pod', { labelSelector: `${CRASH_LOOP_LABEL}=true` });
+    for (const p of crashing) {
+      await client.delete('v1', 'Pod', p.metadata.name, p.metadata.namespace).catch(() => false);
+      report.restartedPods.push(`${p.metadata.namespace}/${p.metadata.name}`);
+    }
+    for (const s of state.statuses) {
+      const ref = { apiVersion: s.apiVersion, kind: s.kind, name: s.name, namespace: s.namespace };
+      const exists = await client.get(s.apiVersion, s.kind, s.name, s.namespace);
+      if (!exists) continue;
+      // Conditions and lists are replaced wholesale by a merge patch, so the seeded status comes back exactly.
+      await client.mergePatch(ref, { status: s.status }, { subresource: s.subresource ? 'status' : undefined, fieldManager: LAB_STATUS_MANAGER });
+      report.statuses++;
+    }
+    await waitForWorkloads(client, state.workloads, log, 90_000);
+    if (report.deleted.length) {
+      await waitFor('test objects deleted', async () => {
+        for (const m of mappings.filter((x) => x.kind === 'Namespace')) {
+          const left = await client.list('v1', m.kind, { labelSelector: selector });
+          if (left.length > 0) return false;
+        }
+        return true;
+      }, { timeoutMs: 60_000 });
+    }
+    return report;
+  });
+}

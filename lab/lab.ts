@@ -1,0 +1,290 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { clusterStatus, startCluster, type ClusterStatus } from './cluster/cluster';
+import { LabKubeClient } from './cluster/kube-http';
+import { LAB_CLUSTER_DIR, LAB_SRC_DIR, defaultGitopsRepo, labDir, labFiles, missingBinaries } from './paths';
+import { listProcesses, stopAll } from './processes';
+import { applyCrds, defaultCrdDir, seedLab, type SeedState } from './cluster/seed';
+
+/**
+ * Contents of `<labDir>/lab.json`, the contract between the lab, the app simulators and the tests.
+ * addressMap/apps are filled by lab/apps (startApps).
+ */
+export interface LabJson {
+  labDir: string;
+  kubeconfig: string;
+  apiServer: string;
+  caFile: string;
+  gitopsRepo: string;
+  namespaces: string[];
+  secrets: Record<string, Record<string, string>>;
+  addressMap: Record<string, string>;
+  apps: Record<string, unknown>;
+}
+
+/** Context handed to startApps of lab/apps/index.ts. */
+export interface StartAppsContext {
+  labDir: string;
+  kubeconfig: string;
+  secrets: Record<string, Record<string, string>>;
+  log: (msg: string) => void;
+}
+
+/** What startApps returns; merged into lab.json. */
+export interface StartAppsResult {
+  addressMap: Record<string, string>;
+  apps: Record<string, unknown>;
+}
+
+interface UpState {
+  clusterOnly: boolean;
+  gitopsRepo: string;
+  startedAt: string;
+}
+
+/** Reads lab.json; undefined when the lab has not been brought up. */
+export function readLabJson(dir: string = labDir()): LabJson | undefined {
+  const f = labFiles(dir).labJson;
+  if (!existsSync(f)) return undefined;
+  return JSON.parse(readFileSync(f, 'utf8')) as LabJson;
+}
+
+/** Reads the state seeding left (baseline statuses and replicas for resets). */
+export function readSeedState(dir: string = labDir()): SeedState | undefined {
+  const f = labFiles(dir).seedState;
+  if (!existsSync(f)) return undefined;
+  return JSON.parse(readFileSync(f, 'utf8')) as SeedState;
+}
+
+function writeLabJson(dir: string, data: LabJson): void {
+  writeFileSync(labFiles(dir).labJson, JSON.stringify(data, null, 2) + '\n');
+}
+
+function writeEnv(dir: string, data: LabJson): void {
+  const lines = [`KUBECONFIG=${data.kubeconfig}`, `LAB_DIR=${data.labDir}`, `LAB_API_SERVER=${data.apiServer}`, `LAB_CA_FILE=${data.caFile}`];
+  writeFileSync(labFiles(dir).env, lines.join('\n') + '\n');
+}
+
+function isStartApps(v: unknown): v is (ctx: StartAppsContext) => Promise<StartAppsResult> {
+  return typeof v === 'function';
+}
+
+/** Starts the app simulators (lab/apps) when that module exists; merges the result into lab.json. */
+export async function startAppsIfAvailable(dir: string, data: LabJson, log: (msg: string) => void): Promise<LabJson> {
+  const file = path.join(LAB_SRC_DIR, 'apps', 'index.ts');
+  if (!existsSync(file)) {
+    log('apps: not available');
+    return data;
+  }
+  const mod = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+  if (!isStartApps(mod.startApps)) {
+    log('apps: not available (lab/apps/index.ts has no startApps export)');
+    return data;
+  }
+  const t0 = Date.now();
+  const res = await mod.startApps({ labDir: dir, kubeconfig: data.kubeconfig, secrets: data.secrets, log });
+  log(`apps: started in ${((Date.now() - t0) / 1000).toFixed(1)}s (${Object.keys(res.apps ?? {}).length} apps)`);
+  const merged = { ...data, addressMap: { ...data.addressMap, ...(res.addressMap ?? {}) }, apps: { ...data.apps, ...(res.apps ?? {}) } };
+  return publishAppCredentials(dir, merged, log);
+}
+
+/** The Secret the panel reads app credentials from by default (its `apps.secretRefs.default`). */
+const APPS_SECRET = { namespace: 'media', name: 'starr-secrets' };
+
+/**
+ * Puts the credentials the lab's apps were started with (qBittorrent's Web UI login, keys generated
+ * for apps whose key the GitOps repo does not hold) into the apps' Secret, so the panel reads every
+ * credential from the cluster as it does in production. Keys already in the Secret are left alone.
+ */
+export async function publishAppCredentials(dir: string, data: LabJson, log: (msg: string) => void): Promise<LabJson> {
+  const key = `${APPS_SECRET.namespace}/${APPS_SECRET.name}`;
+  const existing = data.secrets[key] ?? {};
+  const extra: Record<string, string> = {};
+  for (const app of Object.values(data.apps)) {
+    const a = app as { apiKey?: unknown; apiKeySecretKey?: unknown; username?: unknown; password?: unknown; url?: unknown };
+    if (typeof a.apiKey === 'string' && typeof a.apiKeySecretKey === 'string' && !(a.apiKeySecretKey in existing)) {
+      extra[a.apiKeySecretKey] = a.apiKey;
+    }
+  }
+  const qb = data.apps.qbittorrent as { username?: unknown; password?: unknown } | undefined;
+  if (typeof qb?.username === 'string' && typeof qb.password === 'string') {
+    extra.QBITTORRENT_USERNAME = qb.username;
+    extra.QBITTORRENT_PASSWORD = qb.password;
+  }
+  if (Object.keys(extra).length === 0) return data;
+  const client = LabKubeClient.fromCertDir(data.apiServer, labFiles(dir).certs);
+  try {
+    await client.request({
+      method: 'PATCH',
+      path: `/api/v1/namespaces/${APPS_SECRET.namespace}/secrets/${APPS_SECRET.name}`,
+      contentType: 'application/merge-patch+json',
+      body: { stringData: extra },
+    });
+  } catch (error) {
+    log(`apps: could not add the apps' credentials to Secret ${key}: ${(error as Error).message.split('\n')[0]}`);
+    return data;
+  } finally {
+    client.close();
+  }
+  log(`apps: Secret ${key} now also holds ${Object.keys(extra).sort().join(', ')}`);
+  return { ...data, secrets: { ...data.secrets, [key]: { ...existing, ...extra } } };
+}
+
+/** Runs build-binaries.sh when a cached binary is missing (first run on a machine). */
+export function ensureBinariesBuilt(log: (msg: string) => void): void {
+  const missing = missingBinaries();
+  if (missing.length === 0) return;
+  log(`lab: binaries missing (${missing.join(', ')}); building them once with lab/cluster/build-binaries.sh`);
+  const r = spawnSync('bash', [path.join(LAB_CLUSTER_DIR, 'build-binaries.sh')], { stdio: 'inherit' });
+  if (r.status !== 0) throw new Error('building the lab binaries failed (see the messages above)');
+}
+
+/** Options of labUp. */
+export interface LabUpOptions {
+  clusterOnly?: boolean;
+  repo?: string;
+  log?: (msg: string) => void;
+}
+
+/** Whether every recorded process is alive and the API server is ready. */
+async function healthy(dir: string): Promise<{ ok: boolean; status: ClusterStatus }> {
+  const status = await clusterStatus(dir);
+  const procsOk = listProcesses(labFiles(dir).pids).every((p) => p.alive);
+  return { ok: status.allAlive && status.ready && procsOk && existsSync(labFiles(dir).labJson), status };
+}
+
+/**
+ * `lab up`: starts the control plane, seeds it from the GitOps repository, starts the apps (unless
+ * clusterOnly) and writes lab.json and lab.env. Idempotent: when everything is running and healthy
+ * it only prints the status (and starts the apps if a cluster-only lab is now wanted with apps).
+ */
+export async function labUp(opts: LabUpOptions = {}): Promise<LabJson> {
+  const log = opts.log ?? ((m: string) => console.log(m));
+  const dir = labDir();
+  const f = labFiles(dir);
+  const repo = path.resolve(opts.repo ?? defaultGitopsRepo());
+  const t0 = Date.now();
+  const { ok, status } = await healthy(dir);
+  const prev = existsSync(path.join(dir, 'up.json')) ? (JSON.parse(readFileSync(path.join(dir, 'up.json'), 'utf8')) as UpState) : undefined;
+  if (!ok && prev && prev.gitopsRepo === repo && !prev.clusterOnly && status.allAlive && status.ready && existsSync(f.labJson)) {
+    // The cluster is fine and only an app stopped (a test stopping qBittorrent): start what is missing,
+    // on the same ports, and keep the seeded cluster.
+    log('lab: the cluster is healthy; starting the apps that stopped');
+    let data = readLabJson(dir) as LabJson;
+    data = await startAppsIfAvailable(dir, data, log);
+    writeLabJson(dir, data);
+    await printStatus(log);
+    return data;
+  }
+  if (ok && prev && prev.gitopsRepo === repo) {
+    let data = readLabJson(dir) as LabJson;
+    if (prev.clusterOnly && !opts.clusterOnly) {
+      data = await startAppsIfAvailable(dir, data, log);
+      writeLabJson(dir, data);
+      writeFileSync(path.join(dir, 'up.json'), JSON.stringify({ ...prev, clusterOnly: false }, null, 2) + '\n');
+    }
+    log('lab: already up and healthy');
+    await printStatus(log);
+    return data;
+  }
+  const leftovers = listProcesses(f.pids).filter((p) => p.alive).length;
+  if (leftovers > 0) {
+    log(`lab: ${leftovers} process(es) from an earlier run are not healthy; stopping them first`);
+  }
+  await stopAll(f.pids, log);
+  for (const file of [f.labJson, f.env, f.seedState, path.join(dir, 'up.json')]) rmSync(file, { force: true });
+
+  ensureBinariesBuilt(log);
+  log(`lab: starting in ${dir}`);
+  const cluster = await startCluster(dir, log, async (admin) => {
+    await applyCrds(admin, defaultCrdDir(), log);
+  });
+  const client = LabKubeClient.fromCertDir(cluster.apiServer, f.certs);
+  let data: LabJson;
+  try {
+    const workloadTimeoutSeconds = Number(process.env.LAB_WORKLOAD_TIMEOUT_SECONDS) || undefined;
+    const seed = await seedLab({ labDir: dir, client, repo, nodes: cluster.nodes, log, crdsApplied: true, workloadTimeoutSeconds });
+    data = {
+      labDir: dir,
+      kubeconfig: cluster.kubeconfig,
+      apiServer: cluster.apiServer,
+      caFile: cluster.caFile,
+      gitopsRepo: repo,
+      namespaces: seed.namespaces,
+      secrets: seed.secrets,
+      addressMap: {},
+      apps: {},
+    };
+    writeLabJson(dir, data);
+    writeEnv(dir, data);
+  } finally {
+    client.close();
+  }
+  if (!opts.clusterOnly) {
+    data = await startAppsIfAvailable(dir, data, log);
+    writeLabJson(dir, data);
+  }
+  writeFileSync(path.join(dir, 'up.json'), JSON.stringify({ clusterOnly: !!opts.clusterOnly, gitopsRepo: repo, startedAt: new Date().toISOString() } satisfies UpState, null, 2) + '\n');
+  log(`lab: up in ${((Date.now() - t0) / 1000).toFixed(1)}s`);
+  await printStatus(log);
+  return data;
+}
+
+/** `lab down`: stops every process with a pidfile (newest first) and removes lab.json/lab.env. */
+export async function labDown(log: (msg: string) => void = (m) => console.log(m)): Promise<number> {
+  const dir = labDir();
+  const f = labFiles(dir);
+  const t0 = Date.now();
+  const n = await stopAll(f.pids, log);
+  for (const file of [f.labJson, f.env, path.join(dir, 'up.json')]) rmSync(file, { force: true });
+  log(`lab: stopped ${n} process(es) in ${((Date.now() - t0) / 1000).toFixed(1)}s`);
+  return n;
+}
+
+/** Resident memory (KiB) of a process and its descendants, from /proc. */
+export function rssKiB(pid: number): number {
+  const read = (p: number): number => {
+    try {
+      const m = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${p}/status`, 'utf8'));
+      return m?.[1] ? Number(m[1]) : 0;
+    } catch {
+      return 0;
+    }
+  };
+  let total = read(pid);
+  try {
+    for (const task of readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean)) total += rssKiB(Number(task));
+  } catch {
+    /* no children info */
+  }
+  return total;
+}
+
+/** Prints processes (with memory), endpoints and files of the lab. */
+export async function printStatus(log: (msg: string) => void = (m) => console.log(m)): Promise<ClusterStatus> {
+  const dir = labDir();
+  const f = labFiles(dir);
+  const status = await clusterStatus(dir);
+  const data = readLabJson(dir);
+  log(`lab dir:     ${dir}`);
+  log(`api server:  ${status.apiServer ?? '-'} (${status.ready ? 'ready' : 'not ready'})`);
+  let total = 0;
+  for (const p of listProcesses(f.pids).reverse()) {
+    const rss = p.alive ? rssKiB(p.pid) : 0;
+    total += rss;
+    log(`  ${p.name.padEnd(26)} pid ${String(p.pid).padEnd(8)} ${p.alive ? 'running' : 'DEAD   '} ${p.alive ? `${(rss / 1024).toFixed(0)} MiB` : ''}  log: ${path.join(f.logs, `${p.name}.log`)}`);
+  }
+  log(`  total RSS: ${(total / 1024).toFixed(0)} MiB`);
+  if (data) {
+    log(`kubeconfig:  ${data.kubeconfig}   (export KUBECONFIG=${data.kubeconfig})`);
+    log(`env file:    ${f.env}`);
+    log(`lab.json:    ${f.labJson}`);
+    log(`gitops repo: ${data.gitopsRepo}`);
+    log(`namespaces:  ${data.namespaces.join(', ')}`);
+    const apps = Object.keys(data.apps);
+    log(`apps:        ${apps.length ? apps.join(', ') : '(none)'}`);
+  }
+  return status;
+}

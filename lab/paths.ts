@@ -1,0 +1,89 @@
+import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** Versions of the lab's binaries; keep in step with the defaults of build-binaries.sh. */
+export const LAB_VERSIONS = {
+  kubernetes: process.env.LAB_K8S_VERSION ?? 'v1.36.3',
+  etcd: process.env.LAB_ETCD_VERSION ?? 'v3.6.16',
+  kwok: process.env.LAB_KWOK_VERSION ?? 'v0.8.0',
+  kustomize: process.env.LAB_KUSTOMIZE_VERSION ?? 'v5.8.2',
+} as const;
+
+/** The repository root (one level above this file). */
+export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+/** This folder: scripts and static files of the lab. */
+export const LAB_SRC_DIR = path.join(REPO_ROOT, 'lab');
+
+/** The control plane's scripts and static files (build script, kwok stages). */
+export const LAB_CLUSTER_DIR = path.join(LAB_SRC_DIR, 'cluster');
+
+/** Shared reference material, overridable with K8S_NAS_SHARED_DIR. */
+export function sharedDir(): string {
+  return path.resolve(process.env.K8S_NAS_SHARED_DIR ?? path.join(REPO_ROOT, '..', 'shared'));
+}
+
+/** The lab's state directory: certs, logs, pids, data, lab.json. */
+export function labDir(): string {
+  return path.resolve(process.env.LAB_DIR ?? path.join(REPO_ROOT, '.lab'));
+}
+
+/** The binary cache of build-binaries.sh. */
+export function cacheDir(): string {
+  if (process.env.K8S_NAS_PANEL_CACHE) return path.resolve(process.env.K8S_NAS_PANEL_CACHE);
+  const xdg = process.env.XDG_CACHE_HOME ?? path.join(homedir(), '.cache');
+  return path.join(xdg, 'k8s-nas-panel');
+}
+
+/** Names of the cached binaries. */
+export type LabBinary = 'etcd' | 'kube-apiserver' | 'kube-controller-manager' | 'kube-scheduler' | 'kwok' | 'kustomize';
+
+/** Absolute path of a cached binary, `<cache>/bin/<name>-<version>`. */
+export function binaryPath(name: LabBinary): string {
+  const version =
+    name === 'etcd'
+      ? LAB_VERSIONS.etcd
+      : name === 'kwok'
+        ? LAB_VERSIONS.kwok
+        : name === 'kustomize'
+          ? LAB_VERSIONS.kustomize
+          : LAB_VERSIONS.kubernetes;
+  return path.join(cacheDir(), 'bin', `${name}-${version}`);
+}
+
+/** The kwok stage YAMLs copied from the kwok module by build-binaries.sh. */
+export function kwokStageDir(): string {
+  return path.join(cacheDir(), `kwok-stages-${LAB_VERSIONS.kwok}`);
+}
+
+/** Binaries that are not yet in the cache. */
+export function missingBinaries(): LabBinary[] {
+  const all: LabBinary[] = ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kwok', 'kustomize'];
+  const missing = all.filter((b) => !existsSync(binaryPath(b)));
+  if (!existsSync(kwokStageDir())) return missing.includes('kwok') ? missing : [...missing, 'kwok'];
+  return missing;
+}
+
+/** Default GitOps repository to seed from: LAB_GITOPS_REPO or <shared>/fixtures/k8s_nas. */
+export function defaultGitopsRepo(): string {
+  return path.resolve(process.env.LAB_GITOPS_REPO ?? path.join(sharedDir(), 'fixtures', 'k8s_nas'));
+}
+
+/** Files inside the lab directory. */
+export function labFiles(dir: string = labDir()) {
+  return {
+    dir,
+    certs: path.join(dir, 'certs'),
+    logs: path.join(dir, 'logs'),
+    pids: path.join(dir, 'pids'),
+    data: path.join(dir, 'data'),
+    kubeconfig: path.join(dir, 'admin.kubeconfig'),
+    env: path.join(dir, 'lab.env'),
+    labJson: path.join(dir, 'lab.json'),
+    ports: path.join(dir, 'ports.json'),
+    seedState: path.join(dir, 'seed-state.json'),
+    kwokConfig: path.join(dir, 'kwok-stages.yaml'),
+  };
+}
