@@ -31,6 +31,17 @@ die() { printf '[lab build] ERROR: %s\n' "$*" >&2; exit 1; }
 
 mkdir -p "$BIN_DIR" "$SRC_DIR"
 
+# One build at a time per cache: a second run (another checkout, the demo beside the tests) waits for the
+# first and then finds the binaries cached.
+if [[ -z "${LAB_BUILD_LOCKED:-}" ]] && command -v flock >/dev/null 2>&1; then
+  exec 9>"$CACHE_DIR/.build.lock"
+  if ! flock -n 9; then
+    log "another build of the lab binaries is running (lock $CACHE_DIR/.build.lock); waiting for it"
+    flock 9
+  fi
+  export LAB_BUILD_LOCKED=1
+fi
+
 all_cached() {
   local f
   for f in "kube-apiserver-$K8S_VERSION" "kube-controller-manager-$K8S_VERSION" "kube-scheduler-$K8S_VERSION" \
