@@ -137,7 +137,7 @@ export function ensureBinariesBuilt(log: (msg: string) => void): void {
   const missing = missingBinaries();
   if (missing.length === 0) return;
   log(`lab: binaries missing (${missing.join(', ')}); building them once with lab/cluster/build-binaries.sh`);
-  const r = spawnSync('bash', [path.join(LAB_CLUSTER_DIR, 'build-binaries.sh')], { stdio: 'inherit' });
+  const r = spawnSync('bash', [path.join(LAB_CLUSTER_DIR, 'build-binaries.sh'), 'cluster'], { stdio: 'inherit' });
   if (r.status !== 0) throw new Error('building the lab binaries failed (see the messages above)');
 }
 

@@ -9,6 +9,7 @@ export const LAB_VERSIONS = {
   etcd: process.env.LAB_ETCD_VERSION ?? 'v3.6.16',
   kwok: process.env.LAB_KWOK_VERSION ?? 'v0.8.0',
   kustomize: process.env.LAB_KUSTOMIZE_VERSION ?? 'v5.8.2',
+  gitea: process.env.LAB_GITEA_VERSION ?? 'v1.26.0',
 } as const;
 
 /** The repository root (one level above this file). */
@@ -56,6 +57,21 @@ export function binaryPath(name: LabBinary): string {
 /** The kwok stage YAMLs copied from the kwok module by build-binaries.sh. */
 export function kwokStageDir(): string {
   return path.join(cacheDir(), `kwok-stages-${LAB_VERSIONS.kwok}`);
+}
+
+/** The cached Gitea binary, `<cache>/bin/gitea-<version>` (built by `build-binaries.sh gitea`). */
+export function giteaBinaryPath(): string {
+  return path.join(cacheDir(), 'bin', `gitea-${LAB_VERSIONS.gitea}`);
+}
+
+/** Gitea's templates, options (locales, label sets) and public folders: its STATIC_ROOT_PATH. */
+export function giteaAssetsDir(): string {
+  return path.join(cacheDir(), `gitea-assets-${LAB_VERSIONS.gitea}`);
+}
+
+/** Whether Gitea and its assets are in the cache. */
+export function giteaBuilt(): boolean {
+  return existsSync(giteaBinaryPath()) && existsSync(path.join(giteaAssetsDir(), '.complete'));
 }
 
 /** Binaries that are not yet in the cache. */

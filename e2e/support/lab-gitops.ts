@@ -45,7 +45,7 @@ async function forgeControl(lab: LabGitops, method: string, pathName: string): P
 }
 
 /** Pull requests of the lab forge (all states), as GitHub objects. */
-export async function listLabPulls(lab: LabGitops): Promise<Array<{ number: number; state: string; merged: boolean; head: { ref: string }; base: { ref: string }; html_url: string; merge_commit_sha: string | null; title: string; body: string | null }>> {
+export async function listLabPulls(lab: LabGitops): Promise<Array<{ number: number; state: string; merged: boolean; head: { ref: string }; base: { ref: string }; html_url: string; merge_commit_sha: string | null; title: string; body: string | null; labels: { name: string }[] }>> {
   return (await forgeControl(lab, "GET", "/_lab/pulls")) as Awaited<ReturnType<typeof listLabPulls>>;
 }
 

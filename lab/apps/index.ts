@@ -1,7 +1,7 @@
 /**
  * Entry point of the lab's application layer: the real programs around the cluster
- * (qBittorrent, Prometheus, Alertmanager, nginx as the ingress, git over smart HTTP), the forge
- * simulator, and the app simulators of `./sims/` when present. `lab up` calls {@link startApps}
+ * (qBittorrent, Prometheus, Alertmanager, nginx as the ingress, git over smart HTTP, Gitea), the
+ * forge simulator, and the app simulators of `./sims/` when present. `lab up` calls {@link startApps}
  * after seeding the cluster; `lab down` stops every pid in `<labDir>/pids`.
  */
 import { spawn } from "node:child_process";
@@ -10,7 +10,9 @@ import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { startForge } from "../forge/index";
 import type { ForgeInfo } from "../forge/index";
-import { ensureLabRepo } from "./git-repo";
+import { ensureLabRepo, planRepo } from "./git-repo";
+import type { GiteaInfo } from "./gitea";
+import { giteaWanted, startGitea } from "./gitea";
 import { startGitBackend } from "./git-server";
 import { ingressHosts, ingressRoutes, loadManifests, servicesForImage } from "../lib/manifests";
 import { gitopsDir } from "../lib/paths";
@@ -36,6 +38,8 @@ export interface AppsContext {
   log: (msg: string) => void;
   /** Start the app simulators of `./sims/` too (default: true unless `LAB_APPS_SIMULATORS=0`). */
   simulators?: boolean;
+  /** Start Gitea with the GitOps repository (default: true unless `LAB_GITEA=0`). */
+  gitea?: boolean;
 }
 
 /** What {@link startApps} returns. */
@@ -160,9 +164,12 @@ export async function startApps(ctx: AppsContext): Promise<AppsResult> {
   ]);
   const gitUrl = `http://127.0.0.1:${state.ports.git}/${repo.owner}/${repo.repo}.git`;
 
-  const [sims, forge] = await Promise.all([
+  const withGitea = ctx.gitea ?? giteaWanted();
+  if (!withGitea) log("apps: gitea skipped (LAB_GITEA=0)");
+  const [sims, forge, gitea] = await Promise.all([
     startSimulatorsIfPresent(ctx, { url: qb.url, username: qb.username, password: qb.password }),
     startForge({ labDir, state, log, bareDir: repo.bareDir, owner: repo.owner, repo: repo.repo, cloneUrl: gitUrl }),
+    withGitea ? startGitea({ labDir, state, log, source: { ...repo, branches: planRepo(source).branches } }) : Promise.resolve(undefined),
   ]);
   const monitoring = await startMonitoring({ labDir, state, log, extraTargets: simMetricsTargets(sims.apps) });
 
@@ -203,13 +210,22 @@ export async function startApps(ctx: AppsContext): Promise<AppsResult> {
     alertmanager: monitoring.alertmanager,
     git,
     forge: forge satisfies ForgeInfo,
+    ...(gitea ? { gitea: gitea satisfies GiteaInfo } : {}),
     tls: nginx.tls,
     ingress: nginx.ingress,
   };
   const result: AppsResult = { addressMap, apps };
   state.result = result;
   writeState(labDir, state);
-  const pids = { qbittorrent: qb.pid, prometheus: monitoring.prometheus.pid, alertmanager: monitoring.alertmanager.pid, nginx: nginx.ingress.pid, fcgiwrap: gitBackend.pid, forge: forge.pid };
+  const pids = {
+    qbittorrent: qb.pid,
+    prometheus: monitoring.prometheus.pid,
+    alertmanager: monitoring.alertmanager.pid,
+    nginx: nginx.ingress.pid,
+    fcgiwrap: gitBackend.pid,
+    forge: forge.pid,
+    ...(gitea ? { gitea: gitea.pid } : {}),
+  };
   const rss = Object.entries(pids)
     .map(([n, pid]) => `${n} ${Math.round(rssKiB(pid) / 1024)} MiB`)
     .join(", ");

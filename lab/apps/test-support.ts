@@ -4,6 +4,7 @@ import { join } from "node:path";
 import type { AppsResult, GitInfo } from "./index";
 import { readAppsResult, startApps, stopApps } from "./index";
 import type { ForgeInfo } from "../forge/index";
+import type { GiteaInfo } from "./gitea";
 import { defaultLabDir } from "../lib/paths";
 import { isAlive, readPid } from "../lib/process";
 import type { AlertmanagerInfo, PrometheusInfo } from "./monitoring";
@@ -18,6 +19,8 @@ export interface LabAppsFacts {
   alertmanager: AlertmanagerInfo;
   git: GitInfo;
   forge: ForgeInfo;
+  /** Present when the lab runs Gitea (the default; `LAB_GITEA=0` leaves it out). */
+  gitea?: GiteaInfo;
   tls: TlsCase[];
   ingress: IngressInfo;
 }
@@ -41,12 +44,13 @@ function asFacts(r: AppsResult): LabAppsFacts {
 
 /**
  * The running lab's apps (`$LAB_DIR` or `<repo>/.lab`, when `lab up` started them and they are alive), or a fresh
- * set started by {@link startApps} in a temporary directory (simulators off unless asked).
+ * set started by {@link startApps} in a temporary directory (simulators and Gitea off unless asked).
  */
-export async function useLabApps(opts: { simulators?: boolean } = {}): Promise<AppsHandle> {
+export async function useLabApps(opts: { simulators?: boolean; gitea?: boolean } = {}): Promise<AppsHandle> {
   const shared = defaultLabDir();
   const result = readAppsResult(shared);
-  if (result !== undefined && OWN.every((n) => isAlive(readPid(shared, n)))) {
+  const own = opts.gitea === true ? [...OWN, "gitea"] : OWN;
+  if (result !== undefined && own.every((n) => isAlive(readPid(shared, n)))) {
     return { labDir: shared, addressMap: result.addressMap, apps: asFacts(result), owned: false, release: async () => undefined };
   }
   const labDir = mkdtempSync(join(tmpdir(), "lab-apps-"));
@@ -56,6 +60,7 @@ export async function useLabApps(opts: { simulators?: boolean } = {}): Promise<A
       kubeconfig: "",
       secrets: {},
       simulators: opts.simulators ?? false,
+      gitea: opts.gitea ?? false,
       log: (m) => {
         if (process.env.LAB_APPS_VERBOSE === "1") process.stdout.write(`[apps] ${m}\n`);
       },

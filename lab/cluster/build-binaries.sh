@@ -4,26 +4,41 @@
 #   etcd                                                     (go.etcd.io/etcd/server/v3, via a wrapper module)
 #   kwok                                                     (sigs.k8s.io/kwok/cmd/kwok)
 #   kustomize                                                (sigs.k8s.io/kustomize/kustomize/v5)
-# plus kwok's stage YAMLs. Cache: ${K8S_NAS_PANEL_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/k8s-nas-panel}
+#   gitea                                                    (code.gitea.io/gitea, via a wrapper module, cgo + sqlite)
+# plus kwok's stage YAMLs and Gitea's templates/options/public folders (it runs without embedded assets).
+# Cache: ${K8S_NAS_PANEL_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/k8s-nas-panel}
 #
-# Usage: lab/cluster/build-binaries.sh [--print-dir]
+# Usage: lab/cluster/build-binaries.sh [--print-dir] [cluster] [gitea]
 #   --print-dir   only print the bin directory and exit
+#   cluster       only the control plane's binaries (kubernetes, etcd, kwok, kustomize)
+#   gitea         only Gitea
+#   (no target: both)
 set -euo pipefail
 
 K8S_VERSION="${LAB_K8S_VERSION:-v1.36.3}"
 ETCD_VERSION="${LAB_ETCD_VERSION:-v3.6.16}"
 KWOK_VERSION="${LAB_KWOK_VERSION:-v0.8.0}"
 KUSTOMIZE_VERSION="${LAB_KUSTOMIZE_VERSION:-v5.8.2}"
+# v1.27 declares the module path gitea.dev, which the module proxy does not serve.
+GITEA_VERSION="${LAB_GITEA_VERSION:-v1.26.0}"
 
 CACHE_DIR="${K8S_NAS_PANEL_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/k8s-nas-panel}"
 BIN_DIR="$CACHE_DIR/bin"
 SRC_DIR="$CACHE_DIR/src"
 STAGE_DIR="$CACHE_DIR/kwok-stages-$KWOK_VERSION"
+GITEA_ASSETS_DIR="$CACHE_DIR/gitea-assets-$GITEA_VERSION"
 
-if [[ "${1:-}" == "--print-dir" ]]; then
-  echo "$BIN_DIR"
-  exit 0
-fi
+WANT_CLUSTER=0
+WANT_GITEA=0
+for arg in "$@"; do
+  case "$arg" in
+    --print-dir) echo "$BIN_DIR"; exit 0 ;;
+    cluster) WANT_CLUSTER=1 ;;
+    gitea) WANT_GITEA=1 ;;
+    *) echo "usage: $0 [--print-dir] [cluster] [gitea]" >&2; exit 2 ;;
+  esac
+done
+if (( WANT_CLUSTER == 0 && WANT_GITEA == 0 )); then WANT_CLUSTER=1; WANT_GITEA=1; fi
 
 START_ALL=$(date +%s)
 log() { printf '[lab build %4ss] %s\n' "$(( $(date +%s) - START_ALL ))" "$*"; }
@@ -42,7 +57,7 @@ if [[ -z "${LAB_BUILD_LOCKED:-}" ]] && command -v flock >/dev/null 2>&1; then
   export LAB_BUILD_LOCKED=1
 fi
 
-all_cached() {
+cluster_cached() {
   local f
   for f in "kube-apiserver-$K8S_VERSION" "kube-controller-manager-$K8S_VERSION" "kube-scheduler-$K8S_VERSION" \
     "etcd-$ETCD_VERSION" "kwok-$KWOK_VERSION" "kustomize-$KUSTOMIZE_VERSION"; do
@@ -50,8 +65,17 @@ all_cached() {
   done
   [[ -f "$STAGE_DIR/.complete" ]]
 }
+gitea_cached() {
+  [[ -x "$BIN_DIR/gitea-$GITEA_VERSION" && -f "$GITEA_ASSETS_DIR/.complete" ]]
+}
+all_cached() {
+  { (( WANT_CLUSTER == 0 )) || cluster_cached; } && { (( WANT_GITEA == 0 )) || gitea_cached; }
+}
 if all_cached && [[ "${LAB_REBUILD:-0}" != "1" ]]; then
-  log "all binaries cached in $BIN_DIR (kubernetes $K8S_VERSION, etcd $ETCD_VERSION, kwok $KWOK_VERSION, kustomize $KUSTOMIZE_VERSION)"
+  what=()
+  (( WANT_CLUSTER )) && what+=("kubernetes $K8S_VERSION, etcd $ETCD_VERSION, kwok $KWOK_VERSION, kustomize $KUSTOMIZE_VERSION")
+  (( WANT_GITEA )) && what+=("gitea $GITEA_VERSION")
+  log "all binaries cached in $BIN_DIR ($(IFS=';'; echo "${what[*]}" | sed 's/;/; /g'))"
   exit 0
 fi
 
@@ -75,6 +99,8 @@ ensure_pkg() { # ensure_pkg <command> <debian-package>
 ensure_pkg openssl openssl
 ensure_pkg curl curl
 ensure_pkg git git
+# Gitea's SQLite driver is cgo.
+(( WANT_GITEA )) && ensure_pkg gcc gcc
 
 # ---------------------------------------------------------------- Go and the module proxy
 if ! command -v go >/dev/null 2>&1; then
@@ -113,7 +139,7 @@ run_with_heartbeat() { # run_with_heartbeat <label> <logfile> <cmd...>
       kill -0 "$pid" 2>/dev/null || break
     done
     if kill -0 "$pid" 2>/dev/null; then
-      log "  $label: still compiling ($(( $(date +%s) - t0 ))s)"
+      log "  $label: still running ($(( $(date +%s) - t0 ))s)"
     fi
   done
   if ! wait "$pid"; then
@@ -237,16 +263,67 @@ copy_kwok_stages() {
   log "kwok stages copied to $STAGE_DIR"
 }
 
-# Order: small tools first, so seeding tools are usable early; kubernetes last (longest).
-check_module "sigs.k8s.io/kwok@$KWOK_VERSION"
-check_module "sigs.k8s.io/kustomize/kustomize/v5@$KUSTOMIZE_VERSION"
-build_install kustomize sigs.k8s.io/kustomize/kustomize/v5 "$KUSTOMIZE_VERSION" \
-  "-s -w -X sigs.k8s.io/kustomize/api/provenance.version=$KUSTOMIZE_VERSION"
-build_install kwok sigs.k8s.io/kwok/cmd/kwok "$KWOK_VERSION" \
-  "-s -w -X sigs.k8s.io/kwok/pkg/consts.Version=$KWOK_VERSION"
-copy_kwok_stages
-build_etcd
-build_kubernetes
+# ---------------------------------------------------------------- Gitea
+# code.gitea.io/gitea's go.mod has replace lines (forks and pinned versions), which `go install` refuses:
+# a wrapper module copies them. The SQLite driver needs cgo and the sqlite tags. Without embedded assets
+# (they need Gitea's frontend build) Gitea reads templates/, options/ (locales, labels) and public/ from
+# its STATIC_ROOT_PATH: those folders are copied next to the binary.
+build_gitea() {
+  local v="$GITEA_VERSION"
+  if gitea_cached && [[ "${LAB_REBUILD:-0}" != "1" ]]; then
+    log "gitea $v: cached"
+    return 0
+  fi
+  log "gitea $v: building code.gitea.io/gitea (about 4 min on 2 cores)"
+  check_module "code.gitea.io/gitea@$v"
+  local dir="$SRC_DIR/gitea-$v"
+  rm -rf "$dir" && mkdir -p "$dir"
+  (
+    cd "$dir"
+    go mod init lab.local/gitea >/dev/null 2>&1
+    local gomod
+    gomod=$(go list -m -f '{{.GoMod}}' "code.gitea.io/gitea@$v")
+    # `replace a => b vX // comment` lines (single-line form); a block form would need the same treatment.
+    local args=()
+    while read -r from to ver; do
+      args+=("-replace=$from=$to@$ver")
+    done < <(sed -E 's#//.*##' "$gomod" | awk '$1 == "replace" && $3 == "=>" && NF == 5 {print $2, $4, $5}')
+    grep -qE '^replace \($' "$gomod" && { echo "gitea's go.mod has a replace block this script does not read" >&2; exit 1; }
+    [[ ${#args[@]} -gt 0 ]] && go mod edit "${args[@]}"
+    log "  gitea: ${#args[@]} replace lines copied"
+  ) || die "could not prepare the gitea $v wrapper module (see above)"
+  run_with_heartbeat "gitea dependencies (go get, go mod tidy)" "$dir/get.log" \
+    bash -c "cd '$dir' && go get -tool 'code.gitea.io/gitea@$v' && go mod tidy"
+  local tags="sqlite sqlite_unlock_notify"
+  local ld="-s -w -X 'main.Version=${v#v}' -X 'main.Tags=$tags'"
+  run_with_heartbeat "go build gitea" "$dir/build.log" \
+    bash -c "cd '$dir' && CGO_ENABLED=1 go build -trimpath -tags '$tags' -ldflags \"$ld\" -o '$dir/gitea' code.gitea.io/gitea"
+  local moddir
+  moddir=$(go list -m -f '{{.Dir}}' "code.gitea.io/gitea@$v")
+  [[ -d "$moddir/options/locale" ]] || die "gitea's options/locale not found under $moddir"
+  rm -rf "$GITEA_ASSETS_DIR" && mkdir -p "$GITEA_ASSETS_DIR"
+  cp -r "$moddir/options" "$moddir/templates" "$moddir/public" "$GITEA_ASSETS_DIR/"
+  chmod -R u+w "$GITEA_ASSETS_DIR"
+  touch "$GITEA_ASSETS_DIR/.complete"
+  mv "$dir/gitea" "$BIN_DIR/gitea-$v"
+  "$BIN_DIR/gitea-$v" --version
+}
+
+if (( WANT_CLUSTER )); then
+  # Order: small tools first, so seeding tools are usable early; kubernetes last (longest).
+  check_module "sigs.k8s.io/kwok@$KWOK_VERSION"
+  check_module "sigs.k8s.io/kustomize/kustomize/v5@$KUSTOMIZE_VERSION"
+  build_install kustomize sigs.k8s.io/kustomize/kustomize/v5 "$KUSTOMIZE_VERSION" \
+    "-s -w -X sigs.k8s.io/kustomize/api/provenance.version=$KUSTOMIZE_VERSION"
+  build_install kwok sigs.k8s.io/kwok/cmd/kwok "$KWOK_VERSION" \
+    "-s -w -X sigs.k8s.io/kwok/pkg/consts.Version=$KWOK_VERSION"
+  copy_kwok_stages
+  build_etcd
+  build_kubernetes
+fi
+if (( WANT_GITEA )); then
+  build_gitea
+fi
 
 cat >"$CACHE_DIR/versions.env" <<EOF
 LAB_BIN_DIR=$BIN_DIR
@@ -255,5 +332,7 @@ LAB_K8S_VERSION=$K8S_VERSION
 LAB_ETCD_VERSION=$ETCD_VERSION
 LAB_KWOK_VERSION=$KWOK_VERSION
 LAB_KUSTOMIZE_VERSION=$KUSTOMIZE_VERSION
+LAB_GITEA_VERSION=$GITEA_VERSION
+LAB_GITEA_ASSETS_DIR=$GITEA_ASSETS_DIR
 EOF
 log "all binaries ready in $BIN_DIR (total $(( $(date +%s) - START_ALL ))s)"

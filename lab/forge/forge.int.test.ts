@@ -11,10 +11,10 @@ import type { LabRepo } from "../apps/git-repo";
 import { gitopsDir } from "../lib/paths";
 import { ForgeControlError, ForgeControls } from "./controls";
 import { listenForge } from "./server";
-import { describeErrors, loadSpec, operations, SpecValidator } from "./spec";
+import { describeErrors, forgeDescription, operations, SpecValidator } from "./spec";
 
 const run = promisify(execFile);
-const spec = loadSpec();
+const spec = forgeDescription();
 const validator = new SpecValidator(spec);
 /** A token made for this run (GitHub's shape: "ghp_" and 36 characters). */
 const TOKEN = `ghp_${randomBytes(18).toString("hex")}`;
@@ -310,6 +310,24 @@ describe("forge simulator: pull requests", () => {
     expect((await call("GET", `${R}/pulls/{pull_number}`, { params: { pull_number: 9999 } })).status).toBe(404);
     const edited = await call("PATCH", `${R}/pulls/{pull_number}`, { params: { pull_number: pullNumber }, body: { title: "Tweak Sonarr (edited)" } });
     expect(obj(edited).title).toBe("Tweak Sonarr (edited)");
+  });
+
+  it("issues/add-labels adds labels to the pull request, creating the ones the repository lacks", async () => {
+    const L = `${R}/issues/{issue_number}/labels`;
+    const added = await call("POST", L, { params: { issue_number: pullNumber }, body: { labels: ["k8s-nas-panel", "health-probes"] } });
+    expect(added.status).toBe(200);
+    expect((added.body as { name: string }[]).map((l) => l.name)).toEqual(["k8s-nas-panel", "health-probes"]);
+    // Again, with one known (in another case) and one new name, as an array of objects: no duplicates.
+    const again = await call("POST", L, { params: { issue_number: pullNumber }, body: { labels: [{ name: "K8S-NAS-PANEL" }, { name: "monitoring" }] } });
+    expect((again.body as { name: string; id: number }[]).map((l) => l.name)).toEqual(["k8s-nas-panel", "health-probes", "monitoring"]);
+    const pull = obj(await call("GET", `${R}/pulls/{pull_number}`, { params: { pull_number: pullNumber } }));
+    expect((pull.labels as { name: string; id: number }[]).map((l) => [l.name, l.id])).toEqual((again.body as { name: string; id: number }[]).map((l) => [l.name, l.id]));
+    const listed = await call("GET", `${R}/pulls`, { query: { state: "open" } });
+    expect((listed.body as { number: number; labels: { name: string }[] }[]).find((p) => p.number === pullNumber)?.labels.map((l) => l.name)).toContain("monitoring");
+    // Request validation from the description; an issue that is no pull request does not exist in the lab.
+    expect((await call("POST", L, { params: { issue_number: pullNumber }, body: { labels: [] }, invalid: true })).status).toBe(422);
+    expect((await call("POST", L, { params: { issue_number: pullNumber }, body: { labels: "k8s-nas-panel" }, invalid: true })).status).toBe(422);
+    expect((await call("POST", L, { params: { issue_number: 9999 }, body: { labels: ["x"] } })).status).toBe(404);
   });
 
   it("merge control: merge commit lands on the base branch of the bare repo", async () => {

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import type { ForgeUrls } from "./shapes";
-import { nodeId, simpleUser } from "./shapes";
+import { labelJson, nodeId, simpleUser } from "./shapes";
 
 /** A pull request as the forge stores it (`<labDir>/forge/state.json`). */
 export interface PullRecord {
@@ -27,6 +27,18 @@ export interface PullRecord {
   baseSha: string;
   /** Frozen once closed. */
   stats: { commits: number; additions: number; deletions: number; changedFiles: number };
+  /** Names of the repository labels on the pull request (absent in state files of older labs). */
+  labels?: string[];
+}
+
+/** A repository label (GitHub creates one when an unknown name is added to an issue). */
+export interface LabelRecord {
+  id: number;
+  name: string;
+  color: string;
+  /** Empty, not null: the subset's `pull-request-simple` label has a non-nullable description. */
+  description: string;
+  default: boolean;
 }
 
 interface ForgeData {
@@ -34,6 +46,8 @@ interface ForgeData {
   nextNumber: number;
   nextId: number;
   pulls: PullRecord[];
+  labels?: LabelRecord[];
+  nextLabelId?: number;
 }
 
 /** Pull requests kept in a JSON file, rewritten atomically after each change. */
@@ -57,6 +71,22 @@ export class PullStore {
     return this.data.pulls.find((p) => p.number === number);
   }
 
+  /** Repository labels, oldest first. */
+  labels(): LabelRecord[] {
+    return (this.data.labels ??= []);
+  }
+
+  /** The label called `name` (GitHub matches names case-insensitively), created when missing. */
+  ensureLabel(name: string): LabelRecord {
+    const labels = this.labels();
+    const found = labels.find((l) => l.name.toLowerCase() === name.toLowerCase());
+    if (found !== undefined) return found;
+    this.data.nextLabelId ??= 3_000_000_001;
+    const label: LabelRecord = { id: this.data.nextLabelId++, name, color: "ededed", description: "", default: false };
+    labels.push(label);
+    return label;
+  }
+
   add(p: Omit<PullRecord, "number" | "id">): PullRecord {
     const rec: PullRecord = { ...p, number: this.data.nextNumber++, id: this.data.nextId++ };
     this.data.pulls.push(rec);
@@ -75,6 +105,8 @@ export class PullStore {
 /** Extra facts for rendering a pull request. */
 export interface PullView {
   repo: Record<string, unknown>;
+  /** Repository labels, to render the pull request's label names. */
+  labels: LabelRecord[];
   ownerId: number;
   mergeable: boolean | null;
   mergeableState: string;
@@ -112,7 +144,10 @@ export function pullJson(u: ForgeUrls, p: PullRecord, v: PullView, full: boolean
     title: p.title,
     user,
     body: p.body,
-    labels: [],
+    labels: (p.labels ?? []).flatMap((name) => {
+      const label = v.labels.find((l) => l.name === name);
+      return label === undefined ? [] : [labelJson(u, label)];
+    }),
     milestone: null,
     active_lock_reason: null,
     created_at: p.createdAt,

@@ -8,10 +8,10 @@ import type { ErrorObject } from "ajv";
 import { GitCommandError, GitStore, TreeEntryError } from "./git-store";
 import type { CommitInfo, GitIdentity, NewTreeEntry } from "./git-store";
 import { PullStore, pullJson } from "./pulls";
-import type { PullRecord } from "./pulls";
-import { contentItem, fileCommit, gitCommit, gitRef, gitTree, githubBase64, nodeId, repository } from "./shapes";
+import type { PullRecord, PullView } from "./pulls";
+import { contentItem, fileCommit, gitCommit, gitRef, gitTree, githubBase64, labelJson, nodeId, repository } from "./shapes";
 import type { ForgeUrls } from "./shapes";
-import { describeErrors, encodeMultiSegment, githubSpecFile, loadSpec, multiSegmentPrefixes, SpecValidator } from "./spec";
+import { describeErrors, encodeMultiSegment, forgeDescription, githubSpecFile, multiSegmentPrefixes, SpecValidator } from "./spec";
 
 /** How one forge instance is set up. */
 export interface ForgeConfig {
@@ -126,8 +126,9 @@ function identity(v: unknown, fallback: GitIdentity): GitIdentity {
 
 /**
  * The forge simulator: a subset of GitHub's REST API (the operations of
- * `github-pulls-subset.openapi.json`) on top of a real bare repository, plus lab controls to merge
- * or close pull requests. Every request is validated against the spec before a handler runs.
+ * `github-pulls-subset.openapi.json`, plus `issues/add-labels`: see {@link forgeDescription}) on top
+ * of a real bare repository, plus lab controls to merge or close pull requests. Every request is
+ * validated against the description before a handler runs.
  */
 export class ForgeApp {
   readonly git: GitStore;
@@ -140,7 +141,7 @@ export class ForgeApp {
   private chain: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly cfg: ForgeConfig) {
-    const doc = loadSpec(cfg.specFile ?? githubSpecFile());
+    const doc = forgeDescription(cfg.specFile ?? githubSpecFile());
     this.git = new GitStore(cfg.bareDir);
     this.pulls = new PullStore(cfg.stateFile);
     this.prefixes = multiSegmentPrefixes(doc);
@@ -175,6 +176,7 @@ export class ForgeApp {
       "pulls/create": (c: Context) => this.exclusive(() => this.createPull(c)),
       "pulls/get": (c: Context) => this.getPull(c),
       "pulls/update": (c: Context) => this.exclusive(() => this.updatePull(c)),
+      "issues/add-labels": (c: Context) => this.exclusive(() => this.addLabels(c)),
       "repos/get-content": (c: Context) => this.getContent(c),
       "repos/create-or-update-file-contents": (c: Context) => this.exclusive(() => this.putContent(c)),
       "repos/delete-file": (c: Context) => this.exclusive(() => this.deleteContent(c)),
@@ -352,7 +354,7 @@ export class ForgeApp {
     if (changed) this.pulls.save();
   }
 
-  private async view(p: PullRecord): Promise<{ repo: Record<string, unknown>; ownerId: number; mergeable: boolean | null; mergeableState: string }> {
+  private async view(p: PullRecord): Promise<PullView> {
     let mergeable: boolean | null = null;
     let mergeableState = "unknown";
     if (p.state === "open") {
@@ -360,7 +362,7 @@ export class ForgeApp {
       mergeable = !m.conflicts;
       mergeableState = m.conflicts ? "dirty" : p.draft ? "draft" : "clean";
     }
-    return { repo: await this.repoJson(), ownerId: OWNER_ID, mergeable, mergeableState };
+    return { repo: await this.repoJson(), labels: this.pulls.labels(), ownerId: OWNER_ID, mergeable, mergeableState };
   }
 
   private async pullFull(p: PullRecord): Promise<Record<string, unknown>> {
@@ -395,7 +397,7 @@ export class ForgeApp {
     list = [...list].sort((a, b) => (direction === "asc" ? key(a) - key(b) : key(b) - key(a)));
     const pageItems = list.slice((page - 1) * perPage, page * perPage);
     const repo = await this.repoJson();
-    const body = pageItems.map((p) => pullJson(this.urls, p, { repo, ownerId: OWNER_ID, mergeable: null, mergeableState: "unknown" }, false));
+    const body = pageItems.map((p) => pullJson(this.urls, p, { repo, labels: this.pulls.labels(), ownerId: OWNER_ID, mergeable: null, mergeableState: "unknown" }, false));
     const headers: Record<string, string> = {};
     const last = Math.max(Math.ceil(list.length / perPage), 1);
     if (last > 1) {
@@ -502,6 +504,30 @@ export class ForgeApp {
     p.updatedAt = nowIso();
     this.pulls.save();
     return { status: 200, body: await this.pullFull(p) };
+  }
+
+  /**
+   * `issues/add-labels` on a pull request (the lab has no other issues): adds the names, creating
+   * repository labels that do not exist yet as GitHub does, and answers every label the pull
+   * request now has.
+   */
+  private addLabels(c: Context): Promise<Reply> {
+    this.checkRepo(c);
+    const p = this.pulls.get(Number(param(c, "issue_number")));
+    if (p === undefined) throw notFound();
+    const b = bodyOf<{ labels: (string | { name: string })[] } | (string | { name: string })[]>(c);
+    const given = (Array.isArray(b) ? b : b.labels).map((l) => (typeof l === "string" ? l : l.name).trim());
+    if (given.some((n) => n === "")) throw validationFailed([{ resource: "Label", field: "name", code: "missing_field" }]);
+    const names = p.labels ?? [];
+    for (const name of given) {
+      const label = this.pulls.ensureLabel(name);
+      if (!names.includes(label.name)) names.push(label.name);
+    }
+    p.labels = names;
+    p.updatedAt = nowIso();
+    this.pulls.save();
+    const all = this.pulls.labels();
+    return Promise.resolve({ status: 200, body: names.flatMap((n) => all.filter((l) => l.name === n).map((l) => labelJson(this.urls, l))) });
   }
 
   /** Lab control: merges an open pull request into its base branch in the bare repository. */

@@ -40,6 +40,19 @@ export function simpleUser(u: ForgeUrls, login: string, id: number): Record<stri
   };
 }
 
+/** A repository label as GitHub renders it (the items of `pull-request.labels`). */
+export function labelJson(u: ForgeUrls, l: { id: number; name: string; color: string; description: string; default: boolean }): Record<string, unknown> {
+  return {
+    id: l.id,
+    node_id: nodeId("Label", l.id),
+    url: `${u.api}/repos/${u.owner}/${u.repo}/labels/${encodeURIComponent(l.name)}`,
+    name: l.name,
+    description: l.description,
+    color: l.color,
+    default: l.default,
+  };
+}
+
 /** Fields shared by `repository` and `full-repository`. */
 export function repository(u: ForgeUrls, o: { id: number; ownerId: number; defaultBranch: string; createdAt: string; pushedAt: string; openIssues: number; sizeKb: number }): Record<string, unknown> {
   const api = `${u.api}/repos/${u.owner}/${u.repo}`;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { encodeMultiSegment, loadSpec, multiSegmentPrefixes, operations, relaxOverlappingOneOf, SpecValidator } from "./spec";
+import { ADD_LABELS_PATH, encodeMultiSegment, forgeDescription, loadSpec, multiSegmentPrefixes, operations, relaxOverlappingOneOf, SpecValidator } from "./spec";
 
 const doc = loadSpec();
 
@@ -8,6 +8,21 @@ describe("GitHub subset description", () => {
     const ids = operations(doc).map((o) => o.operationId);
     expect(ids).toEqual(expect.arrayContaining(["pulls/create", "pulls/get", "pulls/list", "git/create-ref", "repos/get-content"]));
     expect(ids.length).toBe(19);
+  });
+
+  it("the forge adds issues/add-labels, which the subset lacks, answering the subset's own label shape", () => {
+    expect(operations(doc).map((o) => o.operationId)).not.toContain("issues/add-labels");
+    const served = forgeDescription();
+    expect(operations(served).map((o) => o.operationId)).toEqual([...operations(doc).map((o) => o.operationId), "issues/add-labels"]);
+    expect((served.paths[ADD_LABELS_PATH]?.post as Record<string, unknown>)["x-lab-added"]).toEqual(expect.any(String));
+    const v = new SpecValidator(served);
+    const label = { id: 1, node_id: "x", url: "http://127.0.0.1/repos/o/r/labels/a", name: "a", description: null, color: "ededed", default: false };
+    expect(v.check("POST", ADD_LABELS_PATH, 200, [label]).valid).toBe(true);
+    expect(v.check("POST", ADD_LABELS_PATH, 200, [{ ...label, color: undefined }]).valid).toBe(false);
+    expect(v.checkRequestBody("POST", ADD_LABELS_PATH, { labels: ["a", "b"] }).valid).toBe(true);
+    expect(v.checkRequestBody("POST", ADD_LABELS_PATH, { labels: [{ name: "a" }] }).valid).toBe(true);
+    expect(v.checkRequestBody("POST", ADD_LABELS_PATH, { labels: [] }).valid).toBe(false);
+    expect(v.checkRequestBody("POST", ADD_LABELS_PATH, { labels: [1] }).valid).toBe(false);
   });
 
   it("percent-encodes multi-segment path and ref parameters for routing", () => {

@@ -21,6 +21,67 @@ export function loadSpec(file: string = githubSpecFile()): OpenApiDoc {
   return JSON.parse(readFileSync(file, "utf8")) as OpenApiDoc;
 }
 
+/** Path of GitHub's `issues/add-labels` operation (pull requests are issues for labels). */
+export const ADD_LABELS_PATH = "/repos/{owner}/{repo}/issues/{issue_number}/labels";
+
+/**
+ * The description the forge serves: the subset, plus `issues/add-labels` when the subset lacks it
+ * (the subset of `@octokit/openapi` 23.0.2 has no labels operation). The added operation is marked
+ * `x-lab-added`; its request body follows GitHub's REST documentation of "Add labels to an issue"
+ * (an object with `labels`: names, or objects with a `name`), and its 200 answer is checked against
+ * the label shape the subset itself defines (the items of `pull-request.labels`), with the
+ * subset's own 404/422/301 responses. A subset that has the operation is used as it is.
+ */
+export function forgeDescription(file: string = githubSpecFile()): OpenApiDoc {
+  const doc = loadSpec(file);
+  if (operations(doc).some((o) => o.operationId === "issues/add-labels")) return doc;
+  const copy = structuredClone(doc);
+  copy.components ??= {};
+  copy.components.parameters ??= {};
+  copy.components.parameters["issue-number"] = {
+    name: "issue_number",
+    description: "The number that identifies the issue.",
+    in: "path",
+    required: true,
+    schema: { type: "integer" },
+  };
+  const names = { type: "array", minItems: 1, items: { type: "string" } };
+  const named = { type: "array", minItems: 1, items: { type: "object", properties: { name: { type: "string" } }, required: ["name"] } };
+  copy.paths[ADD_LABELS_PATH] = {
+    post: {
+      summary: "Add labels to an issue",
+      operationId: "issues/add-labels",
+      "x-lab-added": "Not in the subset. Request body from GitHub's REST documentation; the label shape is the subset's pull-request label.",
+      parameters: [{ $ref: "#/components/parameters/owner" }, { $ref: "#/components/parameters/repo" }, { $ref: "#/components/parameters/issue-number" }],
+      requestBody: {
+        required: true,
+        content: {
+          "application/json": {
+            schema: {
+              oneOf: [
+                { type: "object", properties: { labels: names }, required: ["labels"] },
+                names,
+                { type: "object", properties: { labels: named }, required: ["labels"] },
+                named,
+              ],
+            },
+          },
+        },
+      },
+      responses: {
+        "200": {
+          description: "Response",
+          content: { "application/json": { schema: { type: "array", items: { $ref: "#/components/schemas/pull-request/properties/labels/items" } } } },
+        },
+        "301": { $ref: "#/components/responses/moved_permanently" },
+        "404": { $ref: "#/components/responses/not_found" },
+        "422": { $ref: "#/components/responses/validation_failed" },
+      },
+    },
+  };
+  return copy;
+}
+
 const METHODS = ["get", "put", "post", "patch", "delete"] as const;
 
 /** Every `{ method, path, operationId }` of the document. */

@@ -104,13 +104,16 @@ describe("health probes for jellyfin, followed until live", () => {
     const proposeMs = Date.now() - t1;
     console.log(`preview ${previewMs} ms, propose (fetch, plan, push, pull request) ${proposeMs} ms`);
     expect(result.outcome).toBe("opened");
+    // The forge takes the labels (creating them, as GitHub does): no warning.
+    expect(result.warnings).toEqual([]);
     const change = result.change;
     if (!change) throw new Error("no change recorded");
     expect(change.prUrl).toMatch(new RegExp(`^${lab.forge.apiUrl}/${lab.forge.owner}/${lab.forge.repo}/pull/\\d+$`));
 
-    // The pull request exists on the forge, from the panel's branch into dev_starr.
+    // The pull request exists on the forge, from the panel's branch into dev_starr, with the labels.
     const pull = (await listLabPulls(lab)).find((p) => p.head.ref === change.branch);
     expect(pull).toMatchObject({ state: "open", base: { ref: "dev_starr" }, title: "jellyfin: add readiness and liveness probes" });
+    expect(pull?.labels.map((l) => l.name)).toEqual(["k8s-nas-panel", "health-probes"]);
     expect(pull?.body).toContain("media/jellyfin");
     expect(pull?.body).toContain("https://panel.lab.invalid/changes?branch=");
 

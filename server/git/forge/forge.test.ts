@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { afterEach, describe, expect, it } from "vitest";
 import { parseRepoUrl } from "@/lib/gitops/repo-url";
+import { GiteaForge } from "./gitea";
 import { createForge } from "./index";
 
 type Handler = (req: IncomingMessage, body: string, res: ServerResponse) => void;
@@ -102,20 +103,68 @@ describe("GitHub provider", () => {
 });
 
 describe("Gitea provider", () => {
-  it("uses `token` auth, finds the open pull request by head, and adds labels by id", async () => {
-    const apiUrl = await forgeAt((req, _body, res) => {
+  it("uses `token` auth, finds the open pull request by head, and adds labels by id, creating the missing ones", async () => {
+    const labels = [{ id: 11, name: "k8s-nas-panel" }];
+    const apiUrl = await forgeAt((req, body, res) => {
       if (req.url === "/repos/brettswift/k8s_nas/pulls?state=open&limit=50&page=1") return json(res, 200, [pull({ number: 3, head: { ref: "other" } }), pull({ number: 4 })]);
       if (req.method === "POST" && req.url === "/repos/brettswift/k8s_nas/pulls") return json(res, 201, pull({ number: 4 }));
-      if (req.url === "/repos/brettswift/k8s_nas/labels?limit=100") return json(res, 200, [{ id: 11, name: "k8s-nas-panel" }]);
-      if (req.url === "/repos/brettswift/k8s_nas/issues/4/labels") return json(res, 200, []);
+      if (req.url === "/repos/brettswift/k8s_nas/labels?limit=50&page=1") return json(res, 200, labels);
+      if (req.method === "POST" && req.url === "/repos/brettswift/k8s_nas/labels") {
+        const created = { id: 12, name: (JSON.parse(body) as { name: string }).name };
+        labels.push(created);
+        return json(res, 201, created);
+      }
+      if (req.url === "/repos/brettswift/k8s_nas/issues/4/labels") return json(res, 200, labels);
       return json(res, 404, { message: "not found" });
     });
     const forge = createForge({ kind: "gitea", repo, apiUrl, token: { env: "GITOPS_TOKEN", value: "gt" } });
     expect(await forge.findOpenPull("panel/x", "live")).toMatchObject({ number: 4 });
     const created = await forge.createPull({ head: "panel/x", base: "live", title: "t", body: "b", labels: ["k8s-nas-panel", "health-probes"] });
-    expect(created.warnings).toEqual(["Labels not defined in the repository were skipped: health-probes."]);
-    expect(seen.find((s) => s.url === "/repos/brettswift/k8s_nas/issues/4/labels")?.body).toBe('{"labels":[11]}');
+    expect(created.warnings).toEqual([]);
+    expect(JSON.parse(seen.find((s) => s.method === "POST" && s.url === "/repos/brettswift/k8s_nas/labels")?.body ?? "{}")).toMatchObject({ name: "health-probes", color: expect.stringMatching(/^#[0-9a-f]{6}$/) });
+    expect(seen.find((s) => s.url === "/repos/brettswift/k8s_nas/issues/4/labels")?.body).toBe('{"labels":[11,12]}');
     expect(seen.every((s) => s.auth === "token gt")).toBe(true);
+  });
+
+  it("reads every page of labels; a label the token may not create is a warning naming the scope", async () => {
+    const page1 = Array.from({ length: 50 }, (_, i) => ({ id: i + 1, name: `l${i + 1}` }));
+    const apiUrl = await forgeAt((req, _body, res) => {
+      if (req.method === "POST" && req.url === "/repos/brettswift/k8s_nas/pulls") return json(res, 201, pull({ number: 5 }));
+      if (req.url === "/repos/brettswift/k8s_nas/labels?limit=50&page=1") return json(res, 200, page1);
+      if (req.url === "/repos/brettswift/k8s_nas/labels?limit=50&page=2") return json(res, 200, [{ id: 77, name: "k8s-nas-panel" }]);
+      if (req.method === "POST" && req.url === "/repos/brettswift/k8s_nas/labels") return json(res, 403, { message: "token does not have at least one of required scope(s): [write:issue]" });
+      if (req.url === "/repos/brettswift/k8s_nas/issues/5/labels") return json(res, 200, []);
+      return json(res, 404, { message: "not found" });
+    });
+    const forge = createForge({ kind: "gitea", repo, apiUrl, token: { env: "GITOPS_TOKEN", value: "gt" } });
+    const found = await forge.createPull({ head: "panel/x", base: "live", title: "t", body: "b", labels: ["k8s-nas-panel"] });
+    expect(found.warnings).toEqual([]);
+    expect(seen.find((s) => s.url === "/repos/brettswift/k8s_nas/issues/5/labels")?.body).toBe('{"labels":[77]}');
+    const refused = await forge.createPull({ head: "panel/y", base: "live", title: "t", body: "b", labels: ["k8s-nas-panel", "monitoring"] });
+    expect(refused.warnings).toEqual([expect.stringMatching(/^Labels were not added \(HTTP 403: token does not have .*write:issue.*\); the token needs the write:issue scope/)]);
+  });
+
+  it("a head branch Gitea cannot find (its 404) is named as such, not as a missing repository", async () => {
+    const apiUrl = await forgeAt((_req, _body, res) => json(res, 404, { errors: null, message: "not found" }));
+    const forge = createForge({ kind: "gitea", repo, apiUrl, token: { env: "GITOPS_TOKEN", value: "gt" } });
+    await expect(forge.createPull({ head: "panel/gone", base: "live", title: "t", body: "b", labels: [] })).rejects.toMatchObject({
+      code: "not_found",
+      message: expect.stringContaining("from panel/gone into live on brettswift/k8s_nas: one of the branches"),
+    });
+  });
+
+  it("reads an open pull request that is not mergeable once more (Gitea says false while it checks)", async () => {
+    let reads = 0;
+    const apiUrl = await forgeAt((req, _body, res) => {
+      if (req.url === "/repos/brettswift/k8s_nas/pulls/6") return json(res, 200, pull({ number: 6, mergeable: ++reads > 1 }));
+      if (req.url === "/repos/brettswift/k8s_nas/pulls/7") return json(res, 200, pull({ number: 7, mergeable: false }));
+      return json(res, 404, { message: "not found" });
+    });
+    const forge = new GiteaForge({ apiUrl, owner: "brettswift", repo: "k8s_nas", token: { env: "GITOPS_TOKEN", value: "gt" }, recheckMs: 10 });
+    expect(await forge.getPull(6)).toMatchObject({ mergeable: true });
+    expect(reads).toBe(2);
+    expect(await forge.getPull(7)).toMatchObject({ mergeable: false });
+    expect(seen.filter((s) => s.url.endsWith("/pulls/7"))).toHaveLength(2);
   });
 });
 
