@@ -16,7 +16,9 @@ import { LAB_CLUSTER_DIR } from './paths';
 const USAGE = `Usage: npm run lab -- <command> [args]
 
   build                                   build and cache the lab binaries (lab/cluster/build-binaries.sh)
-  up [--cluster-only] [--repo <dir>]      start the lab (idempotent): control plane, seeding, apps
+  up [--cluster-only] [--no-gitea] [--repo <dir>]
+                                          start the lab (idempotent): control plane, seeding, apps
+                                          (--no-gitea: without Gitea, as LAB_GITEA=0)
   down                                    stop every lab process (by pidfile, newest first)
   status                                  processes, memory, endpoints, files
   reset                                   restore the seeded state (replicas, statuses, test objects)
@@ -29,7 +31,7 @@ const USAGE = `Usage: npm run lab -- <command> [args]
   app-sync <ns> <name> <Synced|OutOfSync|Unknown> [revision]
   app-health <ns> <name> <Healthy|Progressing|Degraded|Suspended|Missing|Unknown> [message]
 
-Environment: LAB_DIR (default <repo>/.lab), LAB_GITOPS_REPO, K8S_NAS_SHARED_DIR, K8S_NAS_PANEL_CACHE.`;
+Environment: LAB_DIR (default <repo>/.lab), LAB_GITOPS_REPO, K8S_NAS_SHARED_DIR, K8S_NAS_PANEL_CACHE, LAB_GITEA.`;
 
 function need(args: string[], n: number, what: string): string[] {
   if (args.length < n) throw new UsageError(`missing arguments: ${what}`);
@@ -56,6 +58,7 @@ async function main(argv: string[]): Promise<number> {
       const repoIdx = args.indexOf('--repo');
       const repo = repoIdx >= 0 ? args[repoIdx + 1] : undefined;
       if (repoIdx >= 0 && !repo) throw new UsageError('--repo needs a directory');
+      if (args.includes('--no-gitea')) process.env.LAB_GITEA = '0';
       await labUp({ clusterOnly: args.includes('--cluster-only'), repo, log });
       return 0;
     }

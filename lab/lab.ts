@@ -4,7 +4,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { clusterStatus, startCluster, type ClusterStatus } from './cluster/cluster';
 import { LabKubeClient } from './cluster/kube-http';
-import { LAB_CLUSTER_DIR, LAB_SRC_DIR, defaultGitopsRepo, labDir, labFiles, missingBinaries } from './paths';
+import { LAB_CLUSTER_DIR, LAB_SRC_DIR, defaultGitopsRepo, giteaWanted, labDir, labFiles, missingBinaries } from './paths';
 import { listProcesses, stopAll } from './processes';
 import { applyCrds, defaultCrdDir, seedLab, type SeedState } from './cluster/seed';
 
@@ -180,7 +180,9 @@ export async function labUp(opts: LabUpOptions = {}): Promise<LabJson> {
   }
   if (ok && prev && prev.gitopsRepo === repo) {
     let data = readLabJson(dir) as LabJson;
-    if (prev.clusterOnly && !opts.clusterOnly) {
+    // A lab brought up with --no-gitea gets its Gitea when asked without.
+    const giteaMissing = !prev.clusterOnly && !opts.clusterOnly && giteaWanted() && data.apps.gitea === undefined;
+    if ((prev.clusterOnly && !opts.clusterOnly) || giteaMissing) {
       data = await startAppsIfAvailable(dir, data, log);
       writeLabJson(dir, data);
       writeFileSync(path.join(dir, 'up.json'), JSON.stringify({ ...prev, clusterOnly: false }, null, 2) + '\n');
@@ -285,6 +287,8 @@ export async function printStatus(log: (msg: string) => void = (m) => console.lo
     log(`namespaces:  ${data.namespaces.join(', ')}`);
     const apps = Object.keys(data.apps);
     log(`apps:        ${apps.length ? apps.join(', ') : '(none)'}`);
+    const gitea = data.apps.gitea as { url?: string; owner?: string; repo?: string; username?: string; version?: string } | undefined;
+    if (gitea?.url) log(`gitea:       ${gitea.url}/${gitea.owner}/${gitea.repo} (Gitea ${gitea.version}; admin ${gitea.username}; password and token in lab.json)`);
   }
   return status;
 }

@@ -69,6 +69,11 @@ export function giteaAssetsDir(): string {
   return path.join(cacheDir(), `gitea-assets-${LAB_VERSIONS.gitea}`);
 }
 
+/** Whether `lab up` starts Gitea: yes unless `LAB_GITEA=0` (`lab up --no-gitea`). */
+export function giteaWanted(): boolean {
+  return process.env.LAB_GITEA !== '0';
+}
+
 /** Whether Gitea and its assets are in the cache. */
 export function giteaBuilt(): boolean {
   return existsSync(giteaBinaryPath()) && existsSync(path.join(giteaAssetsDir(), '.complete'));

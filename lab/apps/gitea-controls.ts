@@ -60,7 +60,8 @@ export class GiteaControls {
   private async all<T>(path: string): Promise<T[]> {
     const out: T[] = [];
     for (let page = 1; page <= 100; page++) {
-      const list = await this.api<T[]>("GET", `${path}${path.includes("?") ? "&" : "?"}limit=50&page=${page}`);
+      // Gitea answers `null` for an empty list in places (branches of a repository it is still indexing).
+      const list = (await this.api<T[] | null>("GET", `${path}${path.includes("?") ? "&" : "?"}limit=50&page=${page}`)) ?? [];
       out.push(...list);
       if (list.length < 50) break;
     }
@@ -156,6 +157,14 @@ export class GiteaControls {
         ["--git-dir", this.sourceBareDir, "push", "--quiet", "--force", `${this.gitea.url}/${this.gitea.owner}/${this.gitea.repo}.git`, ...moved.map((b) => `${this.gitea.importCommit}:refs/heads/${b}`)],
         { env: gitAuthEnv(this.gitea.username, this.gitea.token) },
       );
+      // Gitea updates its branch table from a queue after a push.
+      const deadline = Date.now() + 20_000;
+      for (const b of moved) {
+        while ((await this.branchSha(b)) !== this.gitea.importCommit) {
+          if (Date.now() > deadline) throw new Error(`gitea reset: ${b} does not show the import commit after the push`);
+          await new Promise((r) => setTimeout(r, 200));
+        }
+      }
     }
     for (const l of await this.labels()) await this.api("DELETE", `${this.repoPath}/labels/${l.id}`, undefined, [204, 404]);
   }

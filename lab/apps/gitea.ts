@@ -62,11 +62,6 @@ export interface GiteaSource {
   importCommit: string;
 }
 
-/** Whether `lab up` starts Gitea: on unless `LAB_GITEA=0`. */
-export function giteaWanted(): boolean {
-  return process.env.LAB_GITEA !== "0";
-}
-
 function env(): NodeJS.ProcessEnv {
   // The lab runs as root on some machines; Gitea refuses that unless told otherwise.
   return { ...process.env, GITEA_I_AM_BEING_UNSAFE_RUNNING_AS_ROOT: "true", GITEA_WORK_DIR: undefined, GITEA_CUSTOM: undefined };
@@ -250,6 +245,17 @@ async function ensureRepository(info: { apiUrl: string; url: string; username: s
   const t0 = Date.now();
   const refspecs = source.branches.map((b) => `${source.importCommit}:refs/heads/${b}`);
   await git(["--git-dir", source.bareDir, "push", "--quiet", "--force", `${info.url}/${owner}/${repo}.git`, ...refspecs], { env: gitAuthEnv(info.username, info.token) });
+  // Gitea records pushed branches in its database from a queue: wait until its API lists them all,
+  // or a pull request into one of them could be refused right after `lab up`.
+  await waitUntil(
+    `gitea: branches of ${owner}/${repo} listed`,
+    async () => {
+      const listed = await giteaApi(info.apiUrl, auth, "GET", `/repos/${owner}/${repo}/branches?limit=50`);
+      const names = new Set(((listed.body as { name: string }[] | null) ?? []).map((b) => b.name));
+      return source.branches.every((b) => names.has(b));
+    },
+    { timeoutMs: 30_000, intervalMs: 200 },
+  );
   await expectOk(`set default branch ${source.defaultBranch}`, giteaApi(info.apiUrl, auth, "PATCH", `/repos/${owner}/${repo}`, { default_branch: source.defaultBranch }));
   log(`gitea: pushed ${source.branches.length} branches of ${owner}/${repo} (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
 }

@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from "node:crypto";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { repoRoot } from "../lib/paths";
 import { choosePort, isAlive, readPid, spawnDaemon, stopPid, waitUntil } from "../lib/process";
@@ -23,6 +24,14 @@ async function healthy(url: string, configId: string): Promise<boolean> {
   if (!res.ok) return false;
   const body = (await res.json()) as { configId?: string };
   return body.configId === configId;
+}
+
+/** A hash of the forge's own source files: a running forge from older code is restarted. */
+function codeVersion(): string {
+  const dir = join(repoRoot, "lab", "forge");
+  const hash = createHash("sha256");
+  for (const f of readdirSync(dir).filter((n) => n.endsWith(".ts") && !n.endsWith(".test.ts")).sort()) hash.update(f).update(readFileSync(join(dir, f)));
+  return hash.digest("hex").slice(0, 16);
 }
 
 /**
@@ -55,7 +64,7 @@ export async function startForge(opts: {
     stateFile: join(labDir, NAME, "state.json"),
     validateResponses: process.env.LAB_FORGE_VALIDATE_RESPONSES === "1",
   };
-  const configId = createHash("sha256").update(JSON.stringify(cfg)).digest("hex").slice(0, 16);
+  const configId = createHash("sha256").update(JSON.stringify(cfg)).update(codeVersion()).digest("hex").slice(0, 16);
   writePrivate(configFile, `${JSON.stringify({ ...cfg, configId }, null, 2)}\n`);
   if (!(alive && (await healthy(apiUrl, configId).catch(() => false)))) {
     if (alive && pid !== undefined) await stopPid(pid);
