@@ -15,7 +15,7 @@ import { LAB_CLUSTER_DIR } from './paths';
 
 const USAGE = `Usage: npm run lab -- <command> [args]
 
-  build                                   build and cache the lab binaries (lab/cluster/build-binaries.sh)
+  build                                   build and cache the lab binaries and Gitea (lab/cluster/build-binaries.sh)
   up [--cluster-only] [--no-gitea] [--repo <dir>]
                                           start the lab (idempotent): control plane, seeding, apps
                                           (--no-gitea: without Gitea, as LAB_GITEA=0)

@@ -164,6 +164,11 @@ ENABLED = false
 [session]
 PROVIDER = memory
 
+[i18n]
+; one locale loaded instead of all of them (about 10 MiB less)
+LANGS = en-US
+NAMES = English
+
 [log]
 MODE = console
 LEVEL = Warn

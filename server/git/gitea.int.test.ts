@@ -140,7 +140,8 @@ describe("the Gitea provider against a real Gitea", () => {
 
   it("a pull request closed in Gitea is followed to closed; the change can be proposed again; existing labels are reused", async () => {
     const existing = await forge.createLabel("k8s-nas-panel", "#000000");
-    const svc = service();
+    // The default HTTPS user name: Gitea takes any name with a token as the password, as GitHub does.
+    const svc = service(undefined, { username: "x-access-token" });
     const first = await svc.propose({ kind: "prometheus-scrape" }, "admin");
     expect(first.outcome).toBe("opened");
     const number = first.change?.prNumber ?? 0;
