@@ -44,8 +44,11 @@ test("admin: add health probes to jellyfin -> preview diff -> confirm -> pull re
 
   const prUrl = await changes.confirm();
   expect(prUrl).toMatch(new RegExp(`^${lab.forge.apiUrl}/${lab.forge.owner}/${lab.forge.repo}/pull/\\d+$`));
+  // The forge took the labels: no warning under the result.
+  await expect(changes.warnings()).toHaveCount(0);
   const pull = (await listLabPulls(lab)).find((p) => p.html_url === prUrl);
   expect(pull).toMatchObject({ state: "open", base: { ref: "dev_starr" } });
+  expect(pull?.labels.map((l) => l.name)).toEqual(["k8s-nas-panel", "health-probes"]);
   const branch = pull?.head.ref ?? "";
   expect(branch).toMatch(/^panel\/probes-jellyfin-/);
 

@@ -184,7 +184,7 @@ export function ChangeProposer({
             proposed.data.message
           )}
           {proposed.data.warnings.map((w) => (
-            <span key={w} className="block text-xs">
+            <span key={w} className="block text-xs" data-testid="change-warning">
               {w}
             </span>
           ))}

@@ -65,6 +65,11 @@ export class ChangesPage {
     return (await this.prLink().getAttribute("href")) ?? "";
   }
 
+  /** Warnings shown with the result of a proposal (e.g. labels the forge did not take). */
+  warnings() {
+    return this.page.getByTestId("change-warning");
+  }
+
   /** Re-reads the forge and Argo CD, then waits for the change on `branch` to reach `status`. */
   async expectStatus(branch: string, status: "open" | "merged" | "live" | "closed") {
     await expect(async () => {
