@@ -266,6 +266,31 @@ async function ensureRepository(info: { apiUrl: string; url: string; username: s
 }
 
 /**
+ * The admin account with the lab's password: created on a fresh database, its password reset when
+ * it no longer matches (the data directory was kept but `apps-state.json` was lost).
+ */
+async function ensureAdmin(o: { apiUrl: string; configFile: string; username: string; password: string; fresh: boolean }): Promise<void> {
+  if (!o.fresh && (await giteaApi(o.apiUrl, basic(o.username, o.password), "GET", "/user")).status === 200) return;
+  const config = ["--config", o.configFile, "--username", o.username, "--password", o.password, "--must-change-password=false"];
+  const create = () => giteaCli(["admin", "user", "create", ...config, "--email", `${o.username}@lab.invalid`, "--admin"], "admin user create");
+  if (o.fresh) {
+    await create();
+  } else {
+    try {
+      await giteaCli(["admin", "user", "change-password", ...config], "admin user change-password");
+    } catch (changeError) {
+      try {
+        await create();
+      } catch (createError) {
+        throw new Error(`${(changeError as Error).message}\n${(createError as Error).message}`);
+      }
+    }
+  }
+  const check = await giteaApi(o.apiUrl, basic(o.username, o.password), "GET", "/user");
+  if (check.status !== 200) throw new Error(`gitea: the admin ${o.username} cannot sign in after setting its password (HTTP ${check.status})`);
+}
+
+/**
  * Starts Gitea (or reuses the running lab instance) under `<labDir>/gitea`, with the admin user,
  * a token made through the API, and the repository. The instance keeps its data between runs
  * (like the lab's git server keeps pushes); a changed configuration restarts it.
@@ -287,20 +312,16 @@ export async function startGitea(opts: { labDir: string; state: AppsState; log: 
   const configFor = (p: number): string => giteaConfig({ workDir, port: p, secretKey, internalToken, defaultBranch: source.defaultBranch });
   const configId = (p: number): string => createHash("sha256").update(configFor(p)).update(giteaBinaryPath()).digest("hex").slice(0, 16);
   let url = `http://127.0.0.1:${port}`;
+  let fresh = false;
   const reuse = alive && state.secrets["gitea.configId"] === configId(port) && (await healthy(url).catch(() => false));
   if (!reuse) {
     if (alive && pid !== undefined) await stopPid(pid, 10_000);
     mkdirSync(join(workDir, "data"), { recursive: true });
-    const fresh = !existsSync(join(workDir, "data", "gitea.db"));
+    writePrivate(configFile, configFor(port));
+    fresh = !existsSync(join(workDir, "data", "gitea.db"));
+    if (fresh) await giteaCli(["migrate", "--config", configFile], "migrate");
     const start = async (): Promise<void> => {
       writePrivate(configFile, configFor(port));
-      if (fresh) {
-        await giteaCli(["migrate", "--config", configFile], "migrate");
-        await giteaCli(
-          ["admin", "user", "create", "--config", configFile, "--username", username, "--password", password, "--email", "lab-admin@lab.invalid", "--admin", "--must-change-password=false"],
-          "admin user create",
-        );
-      }
       log(`gitea: starting ${LAB_VERSIONS.gitea} on ${url}`);
       pid = spawnDaemon({ name: NAME, labDir, command: giteaBinaryPath(), args: ["web", "--config", configFile], env: env(), cwd: workDir });
       await waitUntil("gitea", () => healthy(url), { timeoutMs: 60_000, pid, labDir, name: NAME });
@@ -321,10 +342,7 @@ export async function startGitea(opts: { labDir: string; state: AppsState; log: 
   if (pid === undefined) throw new Error("gitea: no pid");
   const apiUrl = `${url}/api/v1`;
 
-  // The admin's password: a kept data directory with a lost state file gets the current one.
-  if ((await giteaApi(apiUrl, basic(username, password), "GET", "/user")).status === 401) {
-    await giteaCli(["admin", "user", "change-password", "--config", configFile, "--username", username, "--password", password, "--must-change-password=false"], "admin user change-password");
-  }
+  await ensureAdmin({ apiUrl, configFile, username, password, fresh });
   const version = String(((await expectOk("version", giteaApi(apiUrl, basic(username, password), "GET", "/version"))) as { version?: string }).version ?? "?");
 
   // The token: made through the API at run time, kept in apps-state.json (0600) and lab.json.
