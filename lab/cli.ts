@@ -11,7 +11,9 @@ import {
 } from './controls';
 import { labDown, labUp, printStatus } from './lab';
 import { ensurePanelIdentity } from './cluster/panel-identity';
-import { LAB_CLUSTER_DIR } from './paths';
+import { LAB_CLUSTER_DIR, labDir } from './paths';
+import { findSimulator } from './sims/index';
+import { SimulatorControl } from './sims/control';
 
 const USAGE = `Usage: npm run lab -- <command> [args]
 
@@ -30,6 +32,8 @@ const USAGE = `Usage: npm run lab -- <command> [args]
   cert-ready <ns> <name> <true|false> [reason]
   app-sync <ns> <name> <Synced|OutOfSync|Unknown> [revision]
   app-health <ns> <name> <Healthy|Progressing|Degraded|Suspended|Missing|Unknown> [message]
+  refuse-restore <app> [count] [message]  make the app refuse its next restore(s) (its own error shape);
+                                          <app>: simulator id (sonarr) or workload (media/sonarr); count 0 disarms
 
 Environment: LAB_DIR (default <repo>/.lab), LAB_GITOPS_REPO, K8S_NAS_SHARED_DIR, K8S_NAS_PANEL_CACHE, LAB_GITEA.`;
 
@@ -117,6 +121,16 @@ async function main(argv: string[]): Promise<number> {
       if (!h) throw new UsageError(`bad health status ${health}`);
       await setApplicationHealth(ns as string, name as string, h, msg.length ? msg.join(' ') : undefined);
       log(`Application ${ns}/${name}: ${h}`);
+      return 0;
+    }
+    case 'refuse-restore': {
+      const [app, n, ...msg] = need(args, 1, '<app> [count] [message]');
+      const count = n === undefined ? 1 : Number(n);
+      if (!Number.isInteger(count) || count < 0) throw new UsageError(`bad count ${n}`);
+      const sim = findSimulator(labDir(), app as string);
+      if (!sim) throw new Error(`no simulator for ${app} in ${labDir()} (is the lab up?)`);
+      const snap = await new SimulatorControl(sim.controlUrl).refuseRestore(count, msg.length ? msg.join(' ') : undefined);
+      log(`${sim.id}: refuses the next ${snap.faults.refuseRestore} restore(s)`);
       return 0;
     }
     case undefined:

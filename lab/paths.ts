@@ -31,6 +31,15 @@ export function labDir(): string {
   return path.resolve(process.env.LAB_DIR ?? path.join(REPO_ROOT, '.lab'));
 }
 
+/**
+ * The directory that backs the PersistentVolumeClaim `claim` of `namespace`:
+ * `<labDir>/volumes/<namespace>/<claim>`. Apps (simulators, qBittorrent) keep their state there and
+ * Pods that mount the claim see the same files.
+ */
+export function volumeDir(namespace: string, claim: string, dir = labDir()): string {
+  return path.join(dir, 'volumes', namespace, claim);
+}
+
 /** The binary cache of build-binaries.sh. */
 export function cacheDir(): string {
   if (process.env.K8S_NAS_PANEL_CACHE) return path.resolve(process.env.K8S_NAS_PANEL_CACHE);

@@ -14,7 +14,8 @@ import { ensureLabRepo, planRepo } from "./git-repo";
 import type { GiteaInfo } from "./gitea";
 import { startGitea } from "./gitea";
 import { startGitBackend } from "./git-server";
-import { ingressHosts, ingressRoutes, loadManifests, servicesForImage } from "../lib/manifests";
+import { ingressHosts, ingressRoutes, loadManifests, servicesForImage, workloadsForImage, type ManifestObject } from "../lib/manifests";
+import { configClaimOfPodTemplate } from "../cluster/volumes";
 import { gitopsDir } from "../lib/paths";
 import { giteaWanted } from "../paths";
 import { choosePort, isAlive, readPid, rssKiB, stopPid } from "../lib/process";
@@ -22,7 +23,7 @@ import { readState, writeState } from "../lib/state";
 import type { ExtraTarget } from "./monitoring";
 import { startMonitoring } from "./monitoring";
 import { startNginx } from "./nginx";
-import { startQbittorrent } from "./qbittorrent";
+import { DEFAULT_QBITTORRENT_VOLUME, restartQbittorrent, startQbittorrent, type QbittorrentInfo, type QbittorrentVolume } from "./qbittorrent";
 import { ensureTlsCases } from "./tls";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -73,7 +74,14 @@ const REAL_APP_IMAGES: Record<"qbittorrent" | "prometheus" | "alertmanager", Reg
   alertmanager: /alertmanager/i,
 };
 
-const PROGRAMS = ["qbittorrent-nox", "prometheus", "prometheus-alertmanager", "nginx", "fcgiwrap", "git", "openssl"];
+const PROGRAMS = ["qbittorrent-nox", "prometheus", "prometheus-alertmanager", "nginx", "fcgiwrap", "git", "openssl", "unzip"];
+
+/** The configuration volume of the user's qBittorrent workload (its `/config` claim). */
+export function qbittorrentVolume(objects: ManifestObject[]): QbittorrentVolume {
+  const w = workloadsForImage(objects, REAL_APP_IMAGES.qbittorrent)[0];
+  if (w === undefined) return DEFAULT_QBITTORRENT_VOLUME;
+  return { namespace: w.namespace, claim: configClaimOfPodTemplate(w.template) ?? `${w.name}-config` };
+}
 
 function onPath(cmd: string): boolean {
   return (process.env.PATH ?? "/usr/bin:/bin")
@@ -158,7 +166,7 @@ export async function startApps(ctx: AppsContext): Promise<AppsResult> {
   state.ports.git = await choosePort(state.ports.git, isAlive(readPid(labDir, "nginx"), "nginx"));
 
   const [qb, repo, gitBackend, tlsCases] = await Promise.all([
-    startQbittorrent({ labDir, state, log }),
+    startQbittorrent({ labDir, state, log, volume: qbittorrentVolume(objects) }),
     ensureLabRepo({ labDir, gitopsDir: source, log }),
     startGitBackend({ labDir, state, log }),
     ensureTlsCases(join(labDir, "tls"), hosts),
@@ -249,6 +257,24 @@ export async function stopApps(labDir: string): Promise<void> {
     const pid = readPid(labDir, f.slice(0, -4));
     if (pid !== undefined && isAlive(pid)) await stopPid(pid, 15_000);
   }
+}
+
+/**
+ * Restarts the lab's qBittorrent of `labDir` (stop, `between`, start; same ports and login) and
+ * records the new process. `between` runs while it is stopped: restore files into its volume there.
+ */
+export async function restartLabQbittorrent(labDir: string, opts: { log?: (m: string) => void; between?: () => Promise<void> | void } = {}): Promise<QbittorrentInfo> {
+  const state = readState(labDir);
+  const info = await restartQbittorrent({
+    labDir,
+    state,
+    log: opts.log ?? (() => undefined),
+    volume: qbittorrentVolume(loadManifests(gitopsDir())),
+    between: opts.between,
+  });
+  if (state.result !== undefined) state.result.apps.qbittorrent = info;
+  writeState(labDir, state);
+  return info;
 }
 
 /** The last `startApps` result recorded in `<labDir>/apps-state.json`, if any. */

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian programs the lab's application layer runs: qBittorrent (headless),
-# Prometheus, Alertmanager, nginx, git with its http-backend, fcgiwrap and openssl.
+# Prometheus, Alertmanager, nginx, git with its http-backend, fcgiwrap, openssl, and unzip (the
+# tests check the apps' backup archives with it).
 # Idempotent: does nothing when every program is already present.
 set -euo pipefail
 
@@ -12,6 +13,7 @@ declare -A need=(
   [fcgiwrap]=fcgiwrap
   [git]=git
   [openssl]=openssl
+  [unzip]=unzip
 )
 
 missing=()

@@ -1,8 +1,9 @@
-import { pbkdf2Sync, randomBytes } from "node:crypto";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { pbkdf2Sync, randomBytes, timingSafeEqual } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { choosePort, freePort, isAlive, readPid, spawnDaemon, stopPid, waitUntil } from "../lib/process";
+import { choosePort, freePort, isAlive, readPid, spawnDaemon, stopNamed, stopPid, waitUntil } from "../lib/process";
 import type { AppsState } from "../lib/state";
+import { volumeDir } from "../paths";
 
 /** Connection facts of the lab's real qBittorrent (`apps.qbittorrent`). */
 export interface QbittorrentInfo {
@@ -12,8 +13,17 @@ export interface QbittorrentInfo {
   version: string;
   webApiVersion: string;
   categories: string[];
+  /** qBittorrent's `--profile`: the configuration volume's directory (`qBittorrent/config/qBittorrent.conf`). */
   profileDir: string;
+  /** `<namespace>/<claim>` of that volume. */
+  configVolume: string;
   pid: number;
+}
+
+/** The configuration volume qBittorrent's profile lives on (its workload's `/config` claim). */
+export interface QbittorrentVolume {
+  namespace: string;
+  claim: string;
 }
 
 const NAME = "qbittorrent";
@@ -28,6 +38,84 @@ export const LAB_CATEGORIES = ["tv", "movies", "music"] as const;
 export function qbittorrentPasswordHash(password: string, salt: Buffer = randomBytes(16)): string {
   const key = pbkdf2Sync(password, salt, 100_000, 64, "sha512");
   return `@ByteArray(${salt.toString("base64")}:${key.toString("base64")})`;
+}
+
+/** True when a stored `WebUI\Password_PBKDF2` value is the hash of `password`. */
+export function qbittorrentPasswordMatches(stored: string, password: string): boolean {
+  const m = /@ByteArray\(([^:]+):([^)]+)\)/.exec(stored);
+  if (m?.[1] === undefined || m[2] === undefined) return false;
+  const key = Buffer.from(m[2], "base64");
+  const derived = pbkdf2Sync(password, Buffer.from(m[1], "base64"), 100_000, key.length || 64, "sha512");
+  return key.length > 0 && timingSafeEqual(key, derived);
+}
+
+/**
+ * Sets keys of an INI text in place (Qt's QSettings format: `[Section]`, `Key\Sub=value`), keeping
+ * every other line; missing sections and keys are appended.
+ */
+export function setIniValues(text: string, section: string, values: Record<string, string>): string {
+  const lines = text.split("\n");
+  let start = lines.findIndex((l) => l.trim() === `[${section}]`);
+  if (start < 0) {
+    if (lines.length > 0 && lines[lines.length - 1] === "") lines.pop();
+    if (lines.length > 0) lines.push("");
+    lines.push(`[${section}]`);
+    start = lines.length - 1;
+    lines.push("");
+  }
+  let end = lines.findIndex((l, i) => i > start && /^\[.*\]\s*$/.test(l.trim()));
+  if (end < 0) end = lines.length;
+  for (const [key, value] of Object.entries(values)) {
+    const at = lines.findIndex((l, i) => i > start && i < end && l.slice(0, l.indexOf("=")) === key);
+    if (at >= 0) lines[at] = `${key}=${value}`;
+    else {
+      // Insert before the blank lines that close the section.
+      let pos = end;
+      while (pos - 1 > start && lines[pos - 1]?.trim() === "") pos -= 1;
+      lines.splice(pos, 0, `${key}=${value}`);
+      end += 1;
+    }
+  }
+  return lines.join("\n");
+}
+
+/** The value of `key` in `[section]`, if any. */
+function iniValue(text: string, section: string, key: string): string | undefined {
+  let inSection = false;
+  for (const line of text.split("\n")) {
+    const t = line.trim();
+    if (/^\[.*\]$/.test(t)) inSection = t === `[${section}]`;
+    else if (inSection && line.slice(0, line.indexOf("=")) === key) return line.slice(line.indexOf("=") + 1);
+  }
+  return undefined;
+}
+
+/**
+ * What the lab needs of a profile it did not write (one restored from a backup): its own ports on
+ * loopback, the lab's login, no ban for wrong passwords. Every other preference stays as the
+ * profile has it.
+ */
+function labSettings(text: string, opts: { webPort: number; torrentPort: number; username: string; password: string }): string {
+  let out = setIniValues(text, "LegalNotice", { Accepted: "true" });
+  out = setIniValues(out, "BitTorrent", {
+    "Session\\Port": String(opts.torrentPort),
+    "Session\\Interface": "lo",
+    "Session\\InterfaceName": "lo",
+    "Session\\InterfaceAddress": "127.0.0.1",
+  });
+  const prefs: Record<string, string> = {
+    "Connection\\PortRangeMin": String(opts.torrentPort),
+    "WebUI\\Enabled": "true",
+    "WebUI\\Address": "127.0.0.1",
+    "WebUI\\Port": String(opts.webPort),
+    "WebUI\\HostHeaderValidation": "false",
+    "WebUI\\MaxAuthenticationFailCount": "1000",
+    "WebUI\\BanDuration": "1",
+    "WebUI\\Username": opts.username,
+  };
+  const stored = (iniValue(out, "Preferences", "WebUI\\Password_PBKDF2") ?? "").replace(/^"|"$/g, "");
+  if (!qbittorrentPasswordMatches(stored, opts.password)) prefs["WebUI\\Password_PBKDF2"] = `"${qbittorrentPasswordHash(opts.password)}"`;
+  return setIniValues(out, "Preferences", prefs);
 }
 
 function configText(opts: { webPort: number; torrentPort: number; username: string; password: string; saveDir: string }): string {
@@ -106,17 +194,32 @@ async function answers(url: string): Promise<boolean> {
   return res.status === 200 || res.status === 403;
 }
 
+/** The volume of the fixture's qBittorrent when the manifests name none. */
+export const DEFAULT_QBITTORRENT_VOLUME: QbittorrentVolume = { namespace: "qbittorrent", claim: "qbittorrent-config" };
+
+/** Options of {@link startQbittorrent}. */
+export interface QbittorrentOptions {
+  labDir: string;
+  state: AppsState;
+  log: (m: string) => void;
+  /** The configuration volume (default {@link DEFAULT_QBITTORRENT_VOLUME}). */
+  volume?: QbittorrentVolume;
+}
+
 /**
- * Starts qBittorrent (or reuses the running lab instance): own profile under `<labDir>/qbittorrent`,
- * WebUI on 127.0.0.1, the lab's username and password, peer traffic on loopback only, and the
- * lab categories.
+ * Starts qBittorrent (or reuses the running lab instance): its profile on its configuration
+ * volume (`<labDir>/volumes/<ns>/<claim>`, so `qBittorrent/config/qBittorrent.conf` is in the
+ * volume), WebUI on 127.0.0.1, the lab's username and password, peer traffic on loopback only, and
+ * the lab categories. A profile already in the volume is kept (a restart after a restore shows the
+ * restored preferences); only the lab's ports and login are put into it.
  */
-export async function startQbittorrent(opts: { labDir: string; state: AppsState; log: (m: string) => void }): Promise<QbittorrentInfo> {
+export async function startQbittorrent(opts: QbittorrentOptions): Promise<QbittorrentInfo> {
   const { labDir, state, log } = opts;
+  const volume = opts.volume ?? DEFAULT_QBITTORRENT_VOLUME;
   const username = "admin";
   const password = (state.secrets["qbittorrent.password"] ??= randomBytes(15).toString("base64url"));
-  const profileDir = join(labDir, "qbittorrent");
-  const saveDir = join(profileDir, "downloads");
+  const profileDir = volumeDir(volume.namespace, volume.claim, labDir);
+  const saveDir = join(labDir, "downloads", "qbittorrent");
   let pid = readPid(labDir, NAME);
   const alive = isAlive(pid, COMMAND);
   let webPort = await choosePort(state.ports[NAME], alive);
@@ -133,19 +236,23 @@ export async function startQbittorrent(opts: { labDir: string; state: AppsState;
     let torrentPort = await choosePort(state.ports[`${NAME}.torrent`], false);
     mkdirSync(join(profileDir, "qBittorrent", "config"), { recursive: true });
     mkdirSync(saveDir, { recursive: true });
+    const confFile = join(profileDir, "qBittorrent", "config", "qBittorrent.conf");
+    const home = join(labDir, "qbittorrent-home");
+    mkdirSync(home, { recursive: true });
     const start = async () => {
+      const existing = existsSync(confFile) ? readFileSync(confFile, "utf8") : undefined;
       writeFileSync(
-        join(profileDir, "qBittorrent", "config", "qBittorrent.conf"),
-        configText({ webPort, torrentPort, username, password, saveDir }),
+        confFile,
+        existing === undefined ? configText({ webPort, torrentPort, username, password, saveDir }) : labSettings(existing, { webPort, torrentPort, username, password }),
         { mode: 0o600 },
       );
-      log(`qbittorrent: starting on ${url}`);
+      log(`qbittorrent: starting on ${url} (profile ${profileDir}${existing === undefined ? ", new" : ""})`);
       pid = spawnDaemon({
         name: NAME,
         labDir,
         command: COMMAND,
         args: [`--profile=${profileDir}`, `--webui-port=${webPort}`],
-        env: { ...process.env, HOME: profileDir, QT_QPA_PLATFORM: "offscreen" },
+        env: { ...process.env, HOME: home, QT_QPA_PLATFORM: "offscreen" },
       });
       await waitUntil("qbittorrent WebUI", () => answers(url), { timeoutMs: 30_000, pid, labDir, name: NAME });
     };
@@ -186,7 +293,6 @@ export async function startQbittorrent(opts: { labDir: string; state: AppsState;
       dht: false,
       pex: false,
       lsd: false,
-      save_path: saveDir,
     }),
   });
   const existing = JSON.parse((await session.call("torrents/categories")).text || "{}") as Record<string, unknown>;
@@ -198,5 +304,24 @@ export async function startQbittorrent(opts: { labDir: string; state: AppsState;
   const version = (await session.call("app/version")).text.trim();
   const webApiVersion = (await session.call("app/webapiVersion")).text.trim();
   log(`qbittorrent: ${reuse ? "reused" : "ready"} ${version} (WebAPI ${webApiVersion}) at ${url}`);
-  return { url, username, password, version, webApiVersion, categories: [...LAB_CATEGORIES], profileDir, pid };
+  return { url, username, password, version, webApiVersion, categories: [...LAB_CATEGORIES], profileDir, configVolume: `${volume.namespace}/${volume.claim}`, pid };
+}
+
+/**
+ * Stops the lab's qBittorrent (SIGTERM, as a pod's container is stopped; qBittorrent saves its
+ * settings on the way out) and waits until it has exited.
+ */
+export async function stopQbittorrent(labDir: string): Promise<void> {
+  await stopNamed(labDir, NAME, 20_000);
+}
+
+/**
+ * Restarts the lab's qBittorrent: stop, then start again on the same ports from the profile on
+ * its volume. `between` runs while it is stopped (what a new pod's init containers do: restore
+ * files into the volume before the app starts).
+ */
+export async function restartQbittorrent(opts: QbittorrentOptions & { between?: () => Promise<void> | void }): Promise<QbittorrentInfo> {
+  await stopQbittorrent(opts.labDir);
+  await opts.between?.();
+  return startQbittorrent(opts);
 }

@@ -175,6 +175,17 @@ export function servicesForImage(objects: ManifestObject[], image: RegExp): stri
   return found;
 }
 
+/** Workloads (Deployments, StatefulSets, DaemonSets) with a container whose image matches. */
+export function workloadsForImage(objects: ManifestObject[], image: RegExp): { namespace: string; name: string; template: Record<string, unknown> }[] {
+  const found: { namespace: string; name: string; template: Record<string, unknown> }[] = [];
+  for (const w of objects) {
+    const tpl = podTemplateOf(w);
+    if (tpl === undefined) continue;
+    if (arr(rec(tpl.spec).containers).some((c) => image.test(str(rec(c).image) ?? ""))) found.push({ namespace: w.namespace ?? "default", name: w.name, template: tpl });
+  }
+  return found;
+}
+
 /** Git sources referenced by Argo CD Applications and ApplicationSets. */
 export interface ArgoSource {
   repoURL: string;

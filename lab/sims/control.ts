@@ -11,7 +11,9 @@
  * await sonarr.malformedJson(true);
  * await sonarr.version("2.0.0.5344");
  * await sonarr.pushHealth("error", "Indexers unavailable due to failures");
- * await sonarr.reset();
+ * await sonarr.reset();                        // volume emptied and seeded again
+ * await sonarr.refuseRestore();                // the next restore fails in Sonarr's error shape
+ * await sonarr.restart();                      // stop + start: state loaded again from its volume
  * await new SimulatorControl(apps["gluetun-qbittorrent"].controlUrl).set({ leak: true });
  * ```
  */
@@ -28,6 +30,12 @@ export interface SimulatorSnapshot {
   urlBase: string;
   up: boolean;
   listening: boolean;
+  /** The app "process" runs (its state is loaded). */
+  running: boolean;
+  /** Why the last start failed (its files could not be loaded). */
+  startError?: string;
+  /** The configuration volume's directory. */
+  dataDir?: string;
   version: string;
   faults: {
     down: false | "refused" | "503";
@@ -35,6 +43,8 @@ export interface SimulatorSnapshot {
     error500: boolean;
     malformed: boolean;
     version: string | null;
+    refuseRestore: number;
+    refuseRestoreMessage?: string;
     latencyMatch?: string;
     error500Match?: string;
     malformedMatch?: string;
@@ -135,9 +145,32 @@ export class SimulatorControl {
     return this.send({ action: "clearFaults" });
   }
 
-  /** Back to the initial state: providers, settings, faults, health, counters. */
+  /** Back to the initial state: volume emptied and seeded again, faults, health, counters. */
   reset(): Promise<SimulatorSnapshot> {
     return this.send({ action: "reset" });
+  }
+
+  /**
+   * Makes the next `count` restores through the app's own backup API fail, in the app's error
+   * shape (`message` replaces the app's wording); `count` 0 disarms.
+   */
+  refuseRestore(count = 1, message?: string): Promise<SimulatorSnapshot> {
+    return this.send({ action: "refuseRestore", count, message });
+  }
+
+  /** Stops the app as if its process exited (port closed, files released, state dropped). */
+  stop(): Promise<SimulatorSnapshot> {
+    return this.send({ action: "stop" });
+  }
+
+  /** Starts a stopped app: it loads its state from its volume. */
+  start(): Promise<SimulatorSnapshot> {
+    return this.send({ action: "start" });
+  }
+
+  /** Stop and start: what the app's own restart or its pod's restart does. */
+  restart(): Promise<SimulatorSnapshot> {
+    return this.send({ action: "restart" });
   }
 
   /** App-specific state change (Gluetun `{leak: true}`, *arr `{removeDirectory: "/data/media/tv"}`, ...). */

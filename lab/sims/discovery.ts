@@ -16,6 +16,7 @@
  *      `url_base = /sabnzbd`);
  *   4. an HTTP probe path `/<base>/ping` (Lidarr's `/lidarr/ping`).
  */
+import { configClaimOfPodTemplate } from "../cluster/volumes";
 import { gitopsDir } from "../lib/paths";
 import { loadManifests, type ManifestObject } from "../lib/manifests";
 import type { SimKindId } from "./registry";
@@ -31,6 +32,13 @@ export interface DiscoveredInstance {
   urlBase: string;
   /** `<namespace>/<workload>`, or `default` when the app is not in the manifests. */
   workload: string;
+  /** Namespace of the workload (or of the app's default Service). */
+  namespace: string;
+  /**
+   * The claim holding the app's configuration: the PVC its pods mount at the config path, else
+   * `<workload>-config` (see `appConfigVolume` in `lab/cluster/volumes.ts`).
+   */
+  configClaim: string;
   /** Where the URL base came from (for the log). */
   urlBaseSource: string;
 }
@@ -207,6 +215,8 @@ export function discoverFrom(objects: ManifestObject[]): { instances: Discovered
           servicePort: GLUETUN_CONTROL_PORT,
           urlBase: "",
           workload: `${ns}/${w.name}`,
+          namespace: ns,
+          configClaim: configClaimOfPodTemplate(tpl) ?? `${w.name}-config`,
           urlBaseSource: "none",
         });
         continue;
@@ -222,6 +232,8 @@ export function discoverFrom(objects: ManifestObject[]): { instances: Discovered
         servicePort: svc?.port ?? ports[0]?.port ?? DEFAULTS[kind].port,
         urlBase: base?.base ?? "",
         workload: `${ns}/${w.name}`,
+        namespace: ns,
+        configClaim: configClaimOfPodTemplate(tpl) ?? `${w.name}-config`,
         urlBaseSource: base?.source ?? "none found (app serves at /)",
       });
     }
@@ -229,7 +241,17 @@ export function discoverFrom(objects: ManifestObject[]): { instances: Discovered
   for (const kind of Object.keys(DEFAULTS) as SimKindId[]) {
     if (kind === "gluetun" || instances.some((i) => i.kind === kind)) continue;
     const d = DEFAULTS[kind];
-    instances.push({ id: kind, kind, serviceKey: `${kind}.${d.namespace}`, servicePort: d.port, urlBase: "", workload: "default", urlBaseSource: "not in the manifests" });
+    instances.push({
+      id: kind,
+      kind,
+      serviceKey: `${kind}.${d.namespace}`,
+      servicePort: d.port,
+      urlBase: "",
+      workload: "default",
+      namespace: d.namespace,
+      configClaim: `${kind}-config`,
+      urlBaseSource: "not in the manifests",
+    });
   }
   return { instances, qbittorrent };
 }

@@ -25,6 +25,8 @@ export interface SimInstanceConfig {
   service: { key: string; port: number };
   /** Kind-specific settings. */
   extra?: JsonObject;
+  /** Directory of the app's configuration volume (absent: state in memory only). */
+  dataDir?: string;
 }
 
 /** Everything the host needs. */
@@ -48,15 +50,15 @@ export interface SimulatorHost {
   stop(): Promise<void>;
 }
 
-async function listenPreferring(sim: RunningSim, port: number | undefined): Promise<number> {
+async function startPreferring(sim: RunningSim, port: number | undefined): Promise<number> {
   if (port !== undefined && port > 0) {
     try {
-      return await sim.listen(port);
+      return await sim.start(port);
     } catch {
       // Taken: fall back to any free port.
     }
   }
-  return sim.listen(0);
+  return sim.start(0);
 }
 
 /** Starts every simulator of `config` and the control server. */
@@ -72,9 +74,9 @@ export async function startSimulatorHost(config: HostConfig): Promise<SimulatorH
       const kind = SIM_KINDS[c.kind];
       if (kind === undefined) throw new Error(`unknown simulator kind ${c.kind}`);
       const t0 = Date.now();
-      const sim = kind.instantiate({ id: c.id, apiKey: c.apiKey, urlBase: c.urlBase, extra: c.extra ?? {} }, runtime);
+      const sim = kind.instantiate({ id: c.id, apiKey: c.apiKey, urlBase: c.urlBase, extra: c.extra ?? {}, dataDir: c.dataDir }, runtime);
       await sim.init();
-      await listenPreferring(sim, c.port);
+      await startPreferring(sim, c.port);
       started.push(sim);
       sims.set(c.id, sim);
       resolver.add({ key: c.service.key, port: c.service.port, url: sim.url() });

@@ -15,6 +15,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { isAlive, readPid, rssKiB, spawnDaemon, stopPid, waitUntil, logFile, pidFile } from "../lib/process";
 import { repoRoot } from "../lib/paths";
+import { volumeDir } from "../paths";
 import { writePrivate } from "../lib/state";
 import type { ChildConfig, ChildReady } from "./child";
 import { discoverFrom, loadObjects, type DiscoveredInstance } from "./discovery";
@@ -56,6 +57,10 @@ export interface SimulatorInfo {
   service: string;
   /** Where the app was found (`media/sonarr`, or `default`). */
   workload: string;
+  /** `<namespace>/<claim>` of the app's configuration volume. */
+  configVolume: string;
+  /** The volume's directory, where the app keeps its files (`<labDir>/volumes/<ns>/<claim>`). */
+  configDir: string;
 }
 
 export interface SimulatorsResult {
@@ -116,6 +121,21 @@ async function controlAnswers(controlUrl: string): Promise<boolean> {
   }
 }
 
+/** The simulators `startSimulators` last reported for `labDir` (from `sims-state.json`). */
+export function readSimulators(labDir: string): SimulatorsResult | undefined {
+  return readState(labDir).result;
+}
+
+/**
+ * The simulator of `app` in the running lab: a simulator id (`sonarr`, `sonarr-4k`) or the
+ * workload it stands in for (`media/sonarr`).
+ */
+export function findSimulator(labDir: string, app: string): (SimulatorInfo & { id: string }) | undefined {
+  const apps = readSimulators(labDir)?.apps ?? {};
+  const hit = Object.entries(apps).find(([id, info]) => id === app || info.workload === app);
+  return hit === undefined ? undefined : { ...hit[1], id: hit[0] };
+}
+
 /** Stops the simulator process of `labDir` (by its pidfile) and forgets its pid. */
 export async function stopSimulators(labDir: string): Promise<void> {
   const pid = readPid(labDir, NAME);
@@ -165,6 +185,7 @@ export async function startSimulators(ctx: SimulatorsContext): Promise<Simulator
     apiKey: keys[i.id]?.value,
     port: state.ports[i.id],
     service: { key: i.serviceKey, port: i.servicePort },
+    dataDir: volumeDir(i.namespace, i.configClaim, labDir),
   }));
   const validateResponses = ctx.validateResponses ?? "log";
   const planHash = createHash("sha256")
@@ -219,6 +240,8 @@ export async function startSimulators(ctx: SimulatorsContext): Promise<Simulator
       metricsUrl: `${ready.controlUrl}/metrics/${inst.id}`,
       service: inst.serviceKey,
       workload: inst.workload,
+      configVolume: `${inst.namespace}/${inst.configClaim}`,
+      configDir: volumeDir(inst.namespace, inst.configClaim, labDir),
     };
     if (k.value !== undefined) {
       info.apiKey = k.value;

@@ -55,6 +55,9 @@ export const lidarrSim = defineSim(
     specFile: "lidarr-v1.openapi.json",
     apiVersion: "v1",
     defaultVersion: "2.14.5.0",
+    port: 8686,
+    sslPort: 6868,
+    migrationVersion: 81,
     names: {
       appName: "Lidarr",
       wiki: "lidarr",

@@ -301,6 +301,9 @@ export const prowlarrSim = defineSim(
       specFile: "prowlarr-v1.openapi.json",
       apiVersion: "v1",
       defaultVersion: "2.3.5.0",
+      port: 9696,
+      sslPort: 6969,
+      migrationVersion: 44,
       names: {
         appName: "Prowlarr",
         wiki: "prowlarr",

@@ -62,6 +62,9 @@ export const radarrSim = defineSim(
     specFile: "radarr-v3.openapi.json",
     apiVersion: "v3",
     defaultVersion: "6.0.4.0",
+    port: 7878,
+    sslPort: 9898,
+    migrationVersion: 242,
     names: {
       appName: "Radarr",
       wiki: "radarr",

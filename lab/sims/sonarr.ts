@@ -59,6 +59,9 @@ export const sonarrSim = defineSim(
     specFile: "sonarr-v3.openapi.json",
     apiVersion: "v3",
     defaultVersion: "4.0.19.0",
+    port: 8989,
+    sslPort: 9898,
+    migrationVersion: 219,
     names: {
       appName: "Sonarr",
       wiki: "sonarr",

@@ -5,9 +5,11 @@
  */
 import { execFileSync, spawn } from "node:child_process";
 import { pbkdf2Sync, randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { volumeDir } from "../paths";
 import { discoverFrom, loadObjects } from "./discovery";
 import { startSimulatorHost, type SimulatorHost } from "./host";
 
@@ -29,6 +31,10 @@ export const TEST_KEYS: Record<string, string> = {
 
 export interface TestHost {
   host: SimulatorHost;
+  /** Temporary lab directory holding the apps' volumes (`volumes/<ns>/<claim>`). */
+  labDir: string;
+  /** The configuration volume directory of a simulator. */
+  dataDir(id: string): string;
   /** Base URL of a simulator including its URL base (`http://127.0.0.1:P/sonarr`). */
   base(id: string): string;
   urlBase(id: string): string;
@@ -41,6 +47,8 @@ export interface TestHost {
  */
 export async function startTestHost(opts: { qbittorrent?: { url: string } } = {}): Promise<TestHost> {
   const { instances, qbittorrent } = discoverFrom(await loadObjects({}));
+  const labDir = mkdtempSync(join(tmpdir(), "lab-sims-"));
+  const dataDirs = new Map(instances.map((i) => [i.id, volumeDir(i.namespace, i.configClaim, labDir)]));
   const host = await startSimulatorHost({
     sims: instances.map((i) => ({
       id: i.id,
@@ -49,6 +57,7 @@ export async function startTestHost(opts: { qbittorrent?: { url: string } } = {}
       apiKey: i.kind === "flaresolverr" ? undefined : TEST_KEYS[i.id],
       service: { key: i.serviceKey, port: i.servicePort },
       extra: { healthTtlMs: 0 },
+      dataDir: dataDirs.get(i.id),
     })),
     services: opts.qbittorrent !== undefined && qbittorrent !== undefined ? [{ key: qbittorrent.serviceKey, port: qbittorrent.servicePort, url: opts.qbittorrent.url }] : [],
     validateResponses: "throw",
@@ -59,13 +68,22 @@ export async function startTestHost(opts: { qbittorrent?: { url: string } } = {}
   const bases = new Map(instances.map((i) => [i.id, i.urlBase]));
   return {
     host,
+    labDir,
+    dataDir: (id) => {
+      const d = dataDirs.get(id);
+      if (d === undefined) throw new Error(`no simulator ${id}`);
+      return d;
+    },
     urlBase: (id) => bases.get(id) ?? "",
     base: (id) => {
       const sim = host.sims.get(id);
       if (sim === undefined) throw new Error(`no simulator ${id}`);
       return `${sim.url()}${bases.get(id) ?? ""}`;
     },
-    stop: () => host.stop(),
+    stop: async () => {
+      await host.stop();
+      rmSync(labDir, { recursive: true, force: true });
+    },
   };
 }
 

@@ -3,13 +3,17 @@
  * the same Servarr code base): a definition builder that each app file configures with its
  * names, version, spec file and extra operations.
  *
- * State: download clients, root folders, quality profiles, tags, backups, commands (Prowlarr:
- * applications and indexer proxies too). Health is computed from that state the way the apps'
- * health checks word it, plus messages pushed through the control endpoint.
+ * State: download clients, root folders, quality profiles, tags, commands, host settings (Prowlarr:
+ * applications and indexer proxies too), kept in the app's files on its `/config` volume
+ * (`config.xml` and a SQLite database, see `./files.ts`); backups are real archives there (see
+ * `./backups.ts`). Health is computed from that state the way the apps' health checks word it,
+ * plus messages pushed through the control endpoint.
  */
+import { readFileSync, rmSync } from "node:fs";
 import type { HttpMethod, JsonObject, SpecSource } from "../engine/spec";
 import { isObject } from "../engine/spec";
 import type { HealthMessage, InstanceSettings, OpContext, OperationDef, SimAppHandle, SimDefinition, SimEnvironment, SimRequest, SimResponse } from "../engine/types";
+import { checkUpload, createBackup, listBackups, restoreArchive, type BackupFile } from "./backups";
 import {
   checkQbittorrent,
   checkSabnzbd,
@@ -21,6 +25,9 @@ import {
   testSabnzbd,
 } from "./download-clients";
 import { errorModel, failuresResponse, notEmpty, problemDetails, ruleFailure, type ValidationFailureJson } from "./failures";
+import { arrStorage, startScheduler, stopScheduler, type ArrFiles, type ArrUser, type ScheduledTask } from "./files";
+import { multipartBoundary, parseMultipart } from "../engine/multipart";
+import { hostConfigHandlers } from "./host-config";
 import { type ProviderRecord, type ProviderTemplate, readSettings, toResource, toSchema } from "./providers";
 
 /** A provider collection (download clients, applications, indexer proxies). */
@@ -50,14 +57,6 @@ export interface CommandRecord {
   message: string;
 }
 
-export interface BackupRecord {
-  id: number;
-  name: string;
-  type: "scheduled" | "manual" | "update";
-  size: number;
-  time: string;
-}
-
 /** State of one *arr simulator instance. */
 export interface ArrState {
   settings: InstanceSettings;
@@ -70,10 +69,21 @@ export interface ArrState {
   qualityProfiles: JsonObject[];
   metadataProfiles: JsonObject[];
   tags: { id: number; label: string }[];
-  backups: BackupRecord[];
-  nextBackupId: number;
   commands: CommandRecord[];
   nextCommandId: number;
+  /** config.xml, in file order (`ConfigFileProvider`). */
+  configXml: Map<string, string>;
+  /** The database's `Config` table: settings changed from their defaults (`ConfigService`). */
+  configTable: Record<string, string>;
+  /** Forms-authentication users (`Users`). */
+  users: ArrUser[];
+  scheduledTasks: ScheduledTask[];
+  /** How often the scheduler writes to the database. */
+  schedulerIntervalMs: number;
+  /** Open files while the app runs with a volume. */
+  files?: ArrFiles;
+  /** The database was created at this start (first start on an empty volume). */
+  freshInstall: boolean;
   /** Directories that exist on the simulated disk. */
   directories: Set<string>;
   /** qBittorrent login cookies. */
@@ -87,6 +97,11 @@ export interface ArrFlavor {
   kind: "sonarr" | "radarr" | "lidarr" | "prowlarr";
   title: string;
   specFile: string;
+  /** Default HTTP and HTTPS ports (config.xml `Port`, `SslPort`). */
+  port: number;
+  sslPort: number;
+  /** Latest database migration (`VersionInfo`). */
+  migrationVersion: number;
   /** `v3` or `v1`. */
   apiVersion: string;
   defaultVersion: string;
@@ -146,15 +161,25 @@ function iso(d: Date): string {
   return d.toISOString().replace(/\.\d{3}Z$/, "Z");
 }
 
-function pad(n: number): string {
-  return String(n).padStart(2, "0");
+function camel(s: string): string {
+  return s.charAt(0).toLowerCase() + s.slice(1);
 }
 
-/** `sonarr_backup_v4.0.19.0_2025.11.25_10.00.00.zip`, as `BackupService` names backups. */
-function backupName(app: string, version: string, d: Date): string {
-  const stamp = `${d.getUTCFullYear()}.${pad(d.getUTCMonth() + 1)}.${pad(d.getUTCDate())}_${pad(d.getUTCHours())}.${pad(d.getUTCMinutes())}.${pad(d.getUTCSeconds())}`;
-  return `${app.toLowerCase()}_backup_v${version}_${stamp}.zip`;
+/** A .NET `TimeSpan` between two ISO times (`00:00:00.2510000`). */
+function duration(from: string, to: string): string {
+  const ms = Math.max(0, Date.parse(to) - Date.parse(from)) || 0;
+  const h = Math.floor(ms / 3_600_000);
+  const m = Math.floor((ms % 3_600_000) / 60_000);
+  const sec = (ms % 60_000) / 1000;
+  return `${String(h).padStart(2, "0")}:${String(m).padStart(2, "0")}:${sec.toFixed(7).padStart(10, "0")}`;
 }
+
+function headerValue(req: SimRequest, name: string): string | undefined {
+  const v = req.headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+
 
 /** The API key checks of `ApiKeyAuthenticationHandler`: `apikey` query, `X-Api-Key`, `Bearer`. */
 export function arrAuthorize(req: SimRequest, app: SimAppHandle): boolean {
@@ -507,13 +532,13 @@ export function createArrDefinition(f: ArrFlavor): SimDefinition<ArrState> {
   const api = `/api/${f.apiVersion}`;
   const dcBehaviour = downloadClientBehaviour(f.names);
   const appName = f.names.appName;
+  const host = hostConfigHandlers(f);
 
   const createState = (settings: InstanceSettings): ArrState => {
     const now = new Date();
     const dirs = Array.isArray(settings.extra.directories)
       ? settings.extra.directories.filter((d): d is string => typeof d === "string")
       : DEFAULT_DIRECTORIES;
-    const scheduled = new Date(now.getTime() - 3 * 24 * 3600 * 1000);
     return {
       settings,
       startTime: iso(now),
@@ -525,21 +550,17 @@ export function createArrDefinition(f: ArrFlavor): SimDefinition<ArrState> {
       qualityProfiles: f.media ? f.qualityProfiles() : [],
       metadataProfiles: f.metadataProfiles?.() ?? [],
       tags: [],
-      backups: [
-        {
-          id: 1,
-          name: backupName(appName, f.defaultVersion, scheduled),
-          type: "scheduled",
-          size: 3_145_728,
-          time: iso(scheduled),
-        },
-      ],
-      nextBackupId: 2,
       commands: [],
       nextCommandId: 1,
       directories: new Set(dirs),
       cookies: new Map(),
       healthTtlMs: typeof settings.extra.healthTtlMs === "number" ? settings.extra.healthTtlMs : 30_000,
+      configXml: new Map(),
+      configTable: {},
+      users: [],
+      scheduledTasks: [],
+      schedulerIntervalMs: typeof settings.extra.schedulerIntervalMs === "number" ? settings.extra.schedulerIntervalMs : 5_000,
+      freshInstall: true,
     };
   };
 
@@ -581,7 +602,7 @@ export function createArrDefinition(f: ArrFlavor): SimDefinition<ArrState> {
 
   const systemStatus = (ctx: OpContext<ArrState>): JsonObject => ({
     appName,
-    instanceName: appName,
+    instanceName: ctx.state.configXml.get("InstanceName") ?? appName,
     version: ctx.app.version(),
     buildTime: "2025-10-12T18:04:11Z",
     isDebug: false,
@@ -598,9 +619,9 @@ export function createArrDefinition(f: ArrFlavor): SimDefinition<ArrState> {
     isWindows: false,
     isDocker: true,
     mode: "console",
-    branch: f.kind === "sonarr" ? "main" : "master",
-    authentication: "forms",
-    migrationVersion: 219,
+    branch: ctx.state.configXml.get("Branch") ?? (f.kind === "sonarr" ? "main" : "master"),
+    authentication: camel(ctx.state.configXml.get("AuthenticationMethod") ?? "Forms"),
+    migrationVersion: f.migrationVersion,
     urlBase: ctx.app.urlBase,
     runtimeVersion: "8.0.21",
     runtimeName: ".NET",
@@ -637,17 +658,15 @@ export function createArrDefinition(f: ArrFlavor): SimDefinition<ArrState> {
     status: c.status,
     result: c.result,
     queued: c.queued,
-    started: c.started,
-    ended: c.ended,
-    duration: "00:00:00.2510000",
+    ...(c.started !== "" ? { started: c.started } : {}),
+    ...(c.ended !== "" ? { ended: c.ended, duration: duration(c.started, c.ended), lastExecutionTime: c.ended } : {}),
     trigger: "manual",
-    stateChangeTime: c.ended,
+    stateChangeTime: c.ended !== "" ? c.ended : c.started !== "" ? c.started : c.queued,
     sendUpdatesToClient: true,
     updateScheduledTask: true,
-    lastExecutionTime: c.ended,
   });
 
-  const backupResource = (b: BackupRecord): JsonObject => ({
+  const backupResource = (b: BackupFile): JsonObject => ({
     id: b.id,
     name: b.name,
     path: `/backup/${b.type}/${b.name}`,
@@ -655,6 +674,32 @@ export function createArrDefinition(f: ArrFlavor): SimDefinition<ArrState> {
     size: b.size,
     time: b.time,
   });
+
+  /** Runs a command in the background: queued, started, then completed or failed. */
+  const runInBackground = (ctx: OpContext<ArrState>, cmd: CommandRecord, work: () => Promise<void>): void => {
+    const state = ctx.state;
+    setImmediate(() => {
+      cmd.status = "started";
+      cmd.started = iso(new Date());
+      work()
+        .then(() => {
+          cmd.status = "completed";
+          cmd.result = "successful";
+          cmd.message = "Completed";
+        })
+        .catch((err: unknown) => {
+          cmd.status = "failed";
+          cmd.result = "unsuccessful";
+          cmd.message = err instanceof Error ? err.message : String(err);
+          ctx.env.log(`command ${cmd.name} failed: ${cmd.message}`);
+        })
+        .finally(() => {
+          cmd.ended = iso(new Date());
+          // The app may have stopped meanwhile; its files are then closed.
+          if (state.files !== undefined) ctx.app.persist();
+        });
+    });
+  };
 
   const ops: OperationDef<ArrState>[] = [
     { method: "get", path: "/ping", handle: () => ({ status: 200, json: { status: "OK" } }) },
@@ -690,17 +735,58 @@ export function createArrDefinition(f: ArrFlavor): SimDefinition<ArrState> {
     {
       method: "get",
       path: `${api}/system/backup`,
-      handle: (ctx) => ({ status: 200, json: [...ctx.state.backups].sort((a, b) => b.time.localeCompare(a.time)).map(backupResource) }),
+      handle: (ctx) => ({ status: 200, json: listBackups(ctx.state, f).map(backupResource) }),
     },
     {
       method: "delete",
       path: `${api}/system/backup/{id}`,
       handle: (ctx) => {
-        const id = Number(ctx.params.id);
-        const idx = ctx.state.backups.findIndex((b) => b.id === id);
-        if (idx < 0) return { status: 404, unvalidated: true };
-        ctx.state.backups.splice(idx, 1);
+        const backup = listBackups(ctx.state, f).find((b) => b.id === Number(ctx.params.id));
+        if (backup === undefined) return errorModel(404, "NotFound");
+        rmSync(backup.file, { force: true });
         return { status: 200, json: {}, unvalidated: true };
+      },
+    },
+    {
+      method: "post",
+      path: `${api}/system/backup/restore/{id}`,
+      handle: (ctx) => {
+        const backup = listBackups(ctx.state, f).find((b) => b.id === Number(ctx.params.id));
+        if (backup === undefined) return errorModel(404, "NotFound");
+        return restoreArchive(ctx.state, ctx.app, readFileSync(backup.file), backup.file);
+      },
+    },
+    {
+      method: "post",
+      path: `${api}/system/backup/restore/upload`,
+      handle: (ctx) => {
+        const boundary = multipartBoundary(headerValue(ctx.req, "content-type"));
+        const file = boundary === undefined ? undefined : parseMultipart(ctx.req.bytes, boundary).find((p) => p.filename !== undefined);
+        const refused = checkUpload(file);
+        if (refused !== undefined || file === undefined) return refused ?? errorModel(400, "BadRequest: file must be provided");
+        return restoreArchive(ctx.state, ctx.app, file.data, file.filename ?? "");
+      },
+    },
+    {
+      // SystemController.Restart: answers, then the app restarts (and loads what its files hold).
+      method: "post",
+      path: `${api}/system/restart`,
+      handle: (ctx) => {
+        ctx.app.restartSoon();
+        return { status: 200, json: { restarting: true }, unvalidated: true };
+      },
+    },
+    { method: "get", path: `${api}/config/host`, handle: (ctx) => ({ status: 200, json: host.read(ctx.state, ctx.app) }) },
+    {
+      method: "put",
+      path: `${api}/config/host/{id}`,
+      handle: (ctx) => {
+        const input = body(ctx);
+        if (input === undefined) return errorModel(400, "Request body can't be empty");
+        const failures = host.validate(input, ctx.state);
+        if (failures.length > 0) return failuresResponse(failures);
+        host.save(input, ctx.state);
+        return { status: 202, json: host.read(ctx.state, ctx.app), headers: { location: `${ctx.app.urlBase}${api}/config/host/1` } };
       },
     },
     {
@@ -724,21 +810,23 @@ export function createArrDefinition(f: ArrFlavor): SimDefinition<ArrState> {
           message: "Completed",
         };
         if (canonical === "Backup") {
-          const b: BackupRecord = {
-            id: ctx.state.nextBackupId++,
-            name: backupName(appName, ctx.app.version(), now),
-            type: "manual",
-            size: 3_145_728 + cmd.id * 4096,
-            time: iso(now),
-          };
-          ctx.state.backups.push(b);
+          // BackupService runs as a queued command; the archive appears when it completes.
+          cmd.status = "queued";
+          cmd.result = "unknown";
+          cmd.started = "";
+          cmd.ended = "";
+          cmd.message = "";
+          const state = ctx.state;
+          runInBackground(ctx, cmd, async () => {
+            await createBackup(state, f, ctx.app, "manual");
+          });
         }
         if (canonical === "CheckHealth") {
           for (const st of [ctx.state.downloadClients, ctx.state.applications, ctx.state.indexerProxies]) st.status.clear();
         }
         ctx.state.commands.push(cmd);
         // The apps answer with the command as queued; it completes in the background.
-        const queued: JsonObject = { ...commandResource(cmd), status: "queued", ended: undefined, stateChangeTime: cmd.queued };
+        const queued: JsonObject = { ...commandResource({ ...cmd, started: "", ended: "" }), status: "queued", stateChangeTime: cmd.queued };
         if ("result" in queued) queued.result = "unknown";
         return created(queued, `${ctx.app.urlBase}${api}/command/${cmd.id}`);
       },
@@ -866,6 +954,39 @@ export function createArrDefinition(f: ArrFlavor): SimDefinition<ArrState> {
     operations: ops,
     defaultVersion: f.defaultVersion,
     createState,
+    storage: arrStorage(f),
+    start: async (state, app) => {
+      startScheduler(state);
+      // A fresh install's scheduler makes its first scheduled backup.
+      if (state.freshInstall && state.files !== undefined) {
+        state.freshInstall = false;
+        await createBackup(state, f, app, "scheduled").catch((err: unknown) => app.env.log(`scheduled backup failed: ${err instanceof Error ? err.message : String(err)}`));
+      }
+    },
+    stop: (state) => stopScheduler(state),
+    rawRoutes: [
+      {
+        // BackupFileMapper: the archives under `/backup/<type>/<name>`, behind the UI's
+        // authentication (Forms: a redirect to the login page; not for local clients when
+        // AuthenticationRequired is DisabledForLocalAddresses, and the lab's clients are local).
+        method: "GET",
+        pattern: /^\/backup\/(scheduled|manual|update)\/([^/]+)$/i,
+        secured: false,
+        handle: (ctx, m) => {
+          const type = (m[1] ?? "").toLowerCase();
+          const name = decodeURIComponent(m[2] ?? "");
+          const required = ctx.state.configXml.get("AuthenticationRequired") ?? "Enabled";
+          const method = (ctx.state.configXml.get("AuthenticationMethod") ?? "None").toLowerCase();
+          if (required.toLowerCase() !== "disabledforlocaladdresses" && method !== "external" && method !== "none" && !arrAuthorize(ctx.req, ctx.app)) {
+            const back = `${ctx.app.urlBase}${ctx.req.path}`;
+            return { status: 302, headers: { location: `${ctx.app.urlBase}/login?returnUrl=${encodeURIComponent(back)}` } };
+          }
+          const backup = listBackups(ctx.state, f).find((b) => b.type === type && b.name === name);
+          if (backup === undefined) return { status: 404 };
+          return { status: 200, bytes: readFileSync(backup.file), contentType: "application/x-zip-compressed" };
+        },
+      },
+    ],
     authorize: (req, app) => arrAuthorize(req, app),
     isPublic: (method: HttpMethod, path: string) => path === "/ping" && (method === "get" || method === "head"),
     errors: {
@@ -901,20 +1022,27 @@ export function createArrDefinition(f: ArrFlavor): SimDefinition<ArrState> {
         state.healthTtlMs = patch.healthTtlMs;
         return undefined;
       }
+      if (typeof patch.schedulerIntervalMs === "number" && patch.schedulerIntervalMs >= 10) {
+        state.schedulerIntervalMs = patch.schedulerIntervalMs;
+        stopScheduler(state);
+        startScheduler(state);
+        return undefined;
+      }
       if (patch.clearCookies === true) {
         // What an app restart does: forget download-client sessions and cached check results.
         state.cookies.clear();
         for (const st of [state.downloadClients, state.applications, state.indexerProxies]) st.status.clear();
         return undefined;
       }
-      return "unknown patch: use directories, addDirectory, removeDirectory, healthTtlMs or clearCookies";
+      return "unknown patch: use directories, addDirectory, removeDirectory, healthTtlMs, schedulerIntervalMs or clearCookies";
     },
     describe: (state) => ({
       downloadClients: [...state.downloadClients.items.values()].map((r) => ({ id: r.id, name: r.name, implementation: r.implementation })),
       applications: [...state.applications.items.values()].map((r) => ({ id: r.id, name: r.name, implementation: r.implementation })),
       indexerProxies: [...state.indexerProxies.items.values()].map((r) => ({ id: r.id, name: r.name, implementation: r.implementation })),
       rootFolders: state.rootFolders.map((r) => r.path),
-      backups: state.backups.length,
+      backups: listBackups(state, f).map((b) => `${b.type}/${b.name}`),
+      instanceName: state.configXml.get("InstanceName") ?? appName,
       directories: [...state.directories],
     }),
   };

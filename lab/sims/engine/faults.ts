@@ -45,8 +45,16 @@ export const controlCommandSchema = z.discriminatedUnion("action", [
   z.object({ action: z.literal("clearHealth") }),
   /** Remove every fault (up, no latency, no 500, well-formed JSON, default version). */
   z.object({ action: z.literal("clearFaults") }),
-  /** Back to the initial state: state, faults, health messages, counters. */
+  /** Back to the initial state: the volume emptied and seeded again, faults, health messages, counters. */
   z.object({ action: z.literal("reset") }),
+  /** Refuse the next `count` restores (backup restore endpoints) with the app's own error; 0 disarms. */
+  z.object({ action: z.literal("refuseRestore"), count: z.number().int().min(0).max(1000).default(1), message: z.string().min(1).optional() }),
+  /** Stop the app as if its process exited: port closed, files released, state dropped. */
+  z.object({ action: z.literal("stop") }),
+  /** Start a stopped app: it loads its state from its volume, then listens on its port again. */
+  z.object({ action: z.literal("start") }),
+  /** Stop and start (what a pod restart or the app's own restart does). */
+  z.object({ action: z.literal("restart") }),
   /** App-specific change of state (see each simulator, e.g. Gluetun `{"leak": true}`). */
   z.object({ action: z.literal("set"), patch: z.record(z.string(), z.unknown()) }),
 ]);
@@ -64,10 +72,14 @@ export interface FaultState {
   malformed: boolean;
   malformedMatch?: string;
   version: string | null;
+  /** Restores still to refuse. */
+  refuseRestore: number;
+  /** Reason the refused restores give (each app words it in its own error shape). */
+  refuseRestoreMessage?: string;
 }
 
 export function noFaults(): FaultState {
-  return { down: false, latencyMs: 0, error500: false, malformed: false, version: null };
+  return { down: false, latencyMs: 0, error500: false, malformed: false, version: null, refuseRestore: 0 };
 }
 
 /** True when `path` matches a fault's `match` (absent = every path). */

@@ -6,8 +6,14 @@
  *   4. checks credentials the way the app does,
  *   5. validates the request against the official spec (invalid -> the app's error shape),
  *   6. runs the handler on the app's in-memory state,
- *   7. validates the response body against the spec (`validateResponses`: log or throw).
+ *   7. validates the response body against the spec (`validateResponses`: log or throw),
+ *   8. writes the state to the app's configuration volume when the request changed it.
+ *
+ * An app with a `storage` loads its state from its volume directory when it starts (a restart
+ * after the files changed shows the changed state) and can be stopped, started and restarted
+ * through the control endpoint, without the other simulators of the host noticing.
  */
+import { mkdirSync, readdirSync, rmSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { Socket } from "node:net";
 import OpenAPIBackend, { type Document, type Operation, type Request as BackendRequest } from "openapi-backend";
@@ -65,7 +71,11 @@ export interface RunningSim extends SimAppHandle {
   /** operationIds of the implemented operations (`get /api/v3/health`). */
   readonly operationIds: string[];
   init(): Promise<void>;
-  listen(port: number): Promise<number>;
+  /** Loads the state (from the volume when the app has one) and listens; resolves with the port. */
+  start(port?: number): Promise<number>;
+  /** As if the process exited: port closed, files released, state dropped. */
+  stop(): Promise<void>;
+  restart(): Promise<void>;
   close(): Promise<void>;
   control(command: ControlCommand): Promise<string | undefined>;
   snapshot(): JsonObject;
@@ -92,9 +102,9 @@ export function defineSim<S>(def: SimDefinition<S>): SimKind {
   };
 }
 
-const MAX_BODY = 10 * 1024 * 1024;
+const MAX_BODY = 64 * 1024 * 1024;
 
-function readBody(req: IncomingMessage): Promise<string> {
+function readBody(req: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -107,7 +117,7 @@ function readBody(req: IncomingMessage): Promise<string> {
       }
       chunks.push(c);
     });
-    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+    req.on("end", () => resolve(Buffer.concat(chunks)));
     req.on("error", reject);
   });
 }
@@ -169,6 +179,11 @@ class SimApp<S> implements RunningSim {
   private server: Server | undefined;
   private readonly sockets = new Set<Socket>();
   private listening = false;
+  /** The state is loaded (the app "process" runs). */
+  private loaded = false;
+  /** Why the last start failed (the files could not be loaded). */
+  private loadError: string | undefined;
+  private restartTimer: NodeJS.Timeout | undefined;
   private stats: SimCounters = { requests: 0, byStatus: {}, byOperation: {}, rejected: 0 };
   private specViolations: SpecViolation[] = [];
   private readonly prefix: string;
@@ -193,6 +208,37 @@ class SimApp<S> implements RunningSim {
 
   version(): string {
     return this.faults.version ?? this.def.defaultVersion;
+  }
+
+  get dataDir(): string | undefined {
+    return this.settings.dataDir;
+  }
+
+  persist(): void {
+    const storage = this.def.storage;
+    if (storage === undefined || this.settings.dataDir === undefined || !this.loaded) return;
+    try {
+      storage.save(this.state, this);
+    } catch (err) {
+      this.env.log(`could not write its files: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+
+  restartSoon(delayMs = 100): void {
+    if (this.restartTimer !== undefined) clearTimeout(this.restartTimer);
+    this.restartTimer = setTimeout(() => {
+      this.restartTimer = undefined;
+      this.env.log("restarting");
+      this.restart().catch((err: unknown) => this.env.log(`restart failed: ${err instanceof Error ? err.message : String(err)}`));
+    }, delayMs);
+  }
+
+  takeRestoreRefusal(): { message: string | undefined } | undefined {
+    if (this.faults.refuseRestore <= 0) return undefined;
+    this.faults.refuseRestore -= 1;
+    const message = this.faults.refuseRestoreMessage;
+    if (this.faults.refuseRestore === 0) delete this.faults.refuseRestoreMessage;
+    return { message };
   }
 
   pushedHealth(): HealthMessage[] {
@@ -245,6 +291,64 @@ class SimApp<S> implements RunningSim {
     this.document = loaded.document;
   }
 
+  /** Loads the state: from the volume when the app has one (seeding an empty one), else fresh. */
+  private open(): void {
+    const storage = this.def.storage;
+    const dir = this.settings.dataDir;
+    if (storage !== undefined && dir !== undefined) {
+      mkdirSync(dir, { recursive: true });
+      this.state = storage.load(dir, () => this.def.createState(this.settings), this);
+    } else {
+      this.state = this.def.createState(this.settings);
+    }
+  }
+
+  async start(port: number = this.port): Promise<number> {
+    if (this.loaded) return this.port;
+    try {
+      this.open();
+      this.loaded = true;
+      this.loadError = undefined;
+    } catch (err) {
+      this.loadError = err instanceof Error ? err.message : String(err);
+      this.env.log(`cannot start: ${this.loadError}`);
+    }
+    let bound: number;
+    try {
+      bound = await this.listen(port);
+    } catch (err) {
+      // The port is taken: the start fails as a whole (the caller may try another port).
+      if (this.loaded) this.def.storage?.close?.(this.state);
+      this.loaded = false;
+      throw err;
+    }
+    if (!this.loaded) {
+      // Like a process that exits during its start: nothing answers on the port.
+      await this.stopListening();
+      return bound;
+    }
+    if (this.faults.down === "refused") await this.stopListening();
+    if (this.def.start !== undefined) await this.def.start(this.state, this);
+    return bound;
+  }
+
+  async stop(): Promise<void> {
+    if (this.restartTimer !== undefined) clearTimeout(this.restartTimer);
+    this.restartTimer = undefined;
+    if (this.loaded) {
+      this.loaded = false;
+      if (this.def.stop !== undefined) this.def.stop(this.state);
+      this.def.storage?.close?.(this.state);
+    }
+    await this.stopListening();
+  }
+
+  async restart(): Promise<void> {
+    await this.stop();
+    await this.start(this.port);
+  }
+
+  /** Binds the port (the state is not touched). */
   async listen(port: number): Promise<number> {
     if (this.server === undefined) {
       this.server = createServer((req, res) => {
@@ -272,7 +376,6 @@ class SimApp<S> implements RunningSim {
     const addr = server.address();
     this.port = typeof addr === "object" && addr !== null ? addr.port : port;
     this.listening = true;
-    if (this.def.start !== undefined) this.def.start(this.state, this);
     return this.port;
   }
 
@@ -288,8 +391,13 @@ class SimApp<S> implements RunningSim {
   }
 
   async close(): Promise<void> {
-    if (this.def.stop !== undefined) this.def.stop(this.state);
-    await this.stopListening();
+    await this.stop();
+  }
+
+  /** Listening again after `down`: a stopped (or crashed) app starts, a running one reopens its port. */
+  private async answerAgain(): Promise<void> {
+    if (!this.loaded) await this.start(this.port);
+    else if (!this.listening) await this.listen(this.port);
   }
 
   async control(command: ControlCommand): Promise<string | undefined> {
@@ -298,11 +406,11 @@ class SimApp<S> implements RunningSim {
       case "down":
         this.faults.down = cmd.mode;
         if (cmd.mode === "refused") await this.stopListening();
-        else if (!this.listening) await this.listen(this.port);
+        else await this.answerAgain();
         return undefined;
       case "up":
         this.faults.down = false;
-        if (!this.listening) await this.listen(this.port);
+        await this.answerAgain();
         return undefined;
       case "slow":
         this.faults.latencyMs = cmd.latencyMs;
@@ -326,25 +434,44 @@ class SimApp<S> implements RunningSim {
         this.health = [];
         return undefined;
       case "clearFaults": {
-        const wasDown = this.faults.down;
         this.faults = noFaults();
-        if (wasDown === "refused" || !this.listening) await this.listen(this.port);
+        await this.answerAgain();
         return undefined;
       }
       case "reset": {
-        if (this.def.stop !== undefined) this.def.stop(this.state);
+        await this.stop();
         this.faults = noFaults();
         this.health = [];
         this.stats = { requests: 0, byStatus: {}, byOperation: {}, rejected: 0 };
         this.specViolations = [];
-        this.state = this.def.createState(this.settings);
-        if (!this.listening) await this.listen(this.port);
-        else if (this.def.start !== undefined) this.def.start(this.state, this);
+        const dir = this.settings.dataDir;
+        if (this.def.storage !== undefined && dir !== undefined) {
+          for (const entry of readdirSync(dir, { withFileTypes: true })) rmSync(`${dir}/${entry.name}`, { recursive: true, force: true });
+        }
+        await this.start(this.port);
         return undefined;
       }
-      case "set":
+      case "refuseRestore":
+        this.faults.refuseRestore = cmd.count;
+        if (cmd.message !== undefined && cmd.count > 0) this.faults.refuseRestoreMessage = cmd.message;
+        else delete this.faults.refuseRestoreMessage;
+        return undefined;
+      case "stop":
+        await this.stop();
+        return undefined;
+      case "start":
+        await this.start(this.port);
+        return this.loaded ? undefined : `${this.id} did not start: ${this.loadError ?? "unknown error"}`;
+      case "restart":
+        await this.restart();
+        return this.loaded ? undefined : `${this.id} did not start: ${this.loadError ?? "unknown error"}`;
+      case "set": {
         if (this.def.control === undefined) return `${this.kind} has no app-specific controls`;
-        return this.def.control(this.state, cmd.patch, this);
+        if (!this.loaded) return `${this.id} is stopped`;
+        const error = this.def.control(this.state, cmd.patch, this);
+        if (error === undefined) this.persist();
+        return error;
+      }
     }
   }
 
@@ -357,6 +484,9 @@ class SimApp<S> implements RunningSim {
       urlBase: this.urlBase,
       up: this.listening && this.faults.down === false,
       listening: this.listening,
+      running: this.loaded,
+      ...(this.loadError !== undefined ? { startError: this.loadError } : {}),
+      ...(this.settings.dataDir !== undefined ? { dataDir: this.settings.dataDir } : {}),
       version: this.version(),
       faults: { ...this.faults },
       pushedHealth: this.pushedHealth().map((h) => ({ ...h })),
@@ -364,7 +494,7 @@ class SimApp<S> implements RunningSim {
       violations: this.specViolations.length,
       spec: this.specSource,
       operations: this.operations,
-      state: this.def.describe !== undefined ? this.def.describe(this.state) : {},
+      state: this.def.describe !== undefined && this.loaded ? this.def.describe(this.state) : {},
     };
   }
 
@@ -377,7 +507,8 @@ class SimApp<S> implements RunningSim {
 
   private async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? "/", "http://sim.local");
-    const rawBody = await readBody(req);
+    const bytes = await readBody(req);
+    const rawBody = bytes.toString("utf8");
     const sreq: SimRequest = {
       method: (req.method ?? "GET").toUpperCase(),
       path: url.pathname,
@@ -385,10 +516,12 @@ class SimApp<S> implements RunningSim {
       query: url.searchParams,
       headers: req.headers,
       rawBody,
-      body: parseBody(rawBody, req.headers["content-type"]),
+      bytes,
+      body: /^\s*multipart\//i.test(req.headers["content-type"] ?? "") ? undefined : parseBody(rawBody, req.headers["content-type"]),
     };
     const { response, operation } = await this.respond(sreq, req);
     this.count(response.status, operation);
+    if (sreq.method !== "GET" && sreq.method !== "HEAD" && response.status < 400 && !operation.startsWith("fault:")) this.persist();
     this.write(res, sreq, response, operation);
   }
 
@@ -561,8 +694,11 @@ class SimApp<S> implements RunningSim {
       ...(this.def.headers?.(this, sreq) ?? {}),
       ...(response.headers ?? {}),
     };
-    let body: string | undefined;
-    if (response.json !== undefined) {
+    let body: string | Buffer | undefined;
+    if (response.bytes !== undefined) {
+      body = response.bytes;
+      headers["content-type"] = response.contentType ?? "application/octet-stream";
+    } else if (response.json !== undefined) {
       body = JSON.stringify(response.json);
       headers["content-type"] = response.contentType ?? "application/json; charset=utf-8";
       if (this.faults.malformed && pathMatches(sreq.originalPath, this.faults.malformedMatch) && !operation.startsWith("fault:")) {

@@ -14,15 +14,19 @@ export interface SimRequest {
   query: URLSearchParams;
   headers: IncomingHttpHeaders;
   rawBody: string;
+  /** The body as received (uploads are binary). */
+  bytes: Buffer;
   /** Parsed JSON or form body; the raw text when JSON does not parse; undefined when empty. */
   body: unknown;
 }
 
-/** What a handler answers. Exactly one of `json`, `text` (or neither for an empty body). */
+/** What a handler answers. Exactly one of `json`, `text`, `bytes` (or none for an empty body). */
 export interface SimResponse {
   status: number;
   json?: unknown;
   text?: string;
+  /** A binary body (a file download). */
+  bytes?: Buffer;
   contentType?: string;
   headers?: Record<string, string>;
   /** Skip spec validation of this body (error shapes the spec does not describe). */
@@ -150,6 +154,23 @@ export interface SimAppHandle {
   readonly port: number;
   /** The version the app reports (the `version` fault overrides it). */
   version(): string;
+  /**
+   * The directory of the app's configuration volume (`<labDir>/volumes/<ns>/<claim>`), where the
+   * app keeps its files; undefined when the app runs without one (state in memory only).
+   */
+  readonly dataDir: string | undefined;
+  /** Writes the state to the app's volume now (background work; requests are saved by the engine). */
+  persist(): void;
+  /**
+   * Restarts the app after the current answer is sent, the way the real app restarts itself: the
+   * port closes, the state is dropped and loaded again from the volume.
+   */
+  restartSoon(delayMs?: number): void;
+  /**
+   * When the `refuseRestore` fault is armed: consumes one refusal and returns its message (undefined:
+   * the app's own wording); the handler then refuses the restore in the app's error shape.
+   */
+  takeRestoreRefusal(): { message: string | undefined } | undefined;
   /** Health messages pushed through the control endpoint. */
   pushedHealth(): HealthMessage[];
   /** Outbound calls and logging. */
@@ -163,6 +184,27 @@ export interface InstanceSettings {
   urlBase: string;
   /** Free-form extra settings (e.g. Gluetun's exit IPs). */
   extra: JsonObject;
+  /** Directory of the app's configuration volume; absent: the state lives in memory only. */
+  dataDir?: string;
+}
+
+/**
+ * How an app keeps its state in its configuration volume, in the file layout of the real app
+ * (Sonarr's `config.xml` and `sonarr.db`, Bazarr's `config/config.yaml` and `db/bazarr.db`, ...).
+ * The engine loads the state when the app starts, saves it after every request that changed it,
+ * and closes it when the app stops; a restart therefore shows what the files hold.
+ */
+export interface SimStorage<S> {
+  /**
+   * Reads the state from `dir`. An empty directory gets `seed()` written into it first (what the
+   * real app does on its first start). Throws when the files cannot be used: the app then fails
+   * to start, as the real one would.
+   */
+  load(dir: string, seed: () => S, app: SimAppHandle): S;
+  /** Writes the state to the app's files. */
+  save(state: S, app: SimAppHandle): void;
+  /** Releases open files (database handles) when the app stops. */
+  close?(state: S): void;
 }
 
 /** A simulator: its spec, its operations, its state and its error shapes. */
@@ -183,6 +225,8 @@ export interface SimDefinition<S> {
   /** Version the app reports by default. */
   defaultVersion: string;
   createState(settings: InstanceSettings): S;
+  /** Where the state lives on the app's configuration volume (without it: in memory only). */
+  storage?: SimStorage<S>;
   /** True when the request carries valid credentials (only asked for secured operations). */
   authorize(req: SimRequest, app: SimAppHandle, state: S): boolean;
   /** Operations that need no credentials even though the spec has a global security rule. */
@@ -206,6 +250,6 @@ export interface SimDefinition<S> {
   /** Compact view of the state for the control endpoint. */
   describe?(state: S): JsonObject;
   /** Called when the app starts and stops (background work). */
-  start?(state: S, app: SimAppHandle): void;
+  start?(state: S, app: SimAppHandle): void | Promise<void>;
   stop?(state: S): void;
 }
