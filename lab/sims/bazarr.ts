@@ -10,11 +10,29 @@
  * (`bazarr/app/ui.py`) is served as a route outside the API description.
  *
  * Auth (`bazarr/api/utils.py`): `X-API-KEY` header, `apikey` query or form field; else 401.
+ *
+ * State lives on the `/config` volume as Bazarr keeps it (`config/config.yaml`, `db/bazarr.db`,
+ * see `./bazarr-files.ts`); `system/backups` makes, lists, restores and deletes real archives.
  */
+import { rmSync } from "node:fs";
 import { defineSim } from "./engine/sim-app";
 import type { JsonObject } from "./engine/spec";
 import { isObject } from "./engine/spec";
-import type { SimEnvironment, SimRequest, SimResponse } from "./engine/types";
+import type { SimEnvironment, SimRequest, SimResponse, SimStorage } from "./engine/types";
+import {
+  applyRestore,
+  createBazarrBackup,
+  listBazarrBackups,
+  openBazarrDb,
+  prepareBazarrRestore,
+  readConfigYaml,
+  readLanguageProfiles,
+  writeConfigYaml,
+  writeLanguageProfiles,
+  type BazarrBackupSettings,
+  type BazarrFiles,
+  type BazarrSettingsFile,
+} from "./bazarr-files";
 
 interface ArrConnection {
   ip: string;
@@ -31,10 +49,13 @@ interface ArrConnection {
 
 interface BazarrState {
   general: JsonObject & { use_sonarr: boolean; use_radarr: boolean };
+  auth: JsonObject;
   sonarr: ArrConnection;
   radarr: ArrConnection;
+  backup: BazarrBackupSettings;
   languageProfiles: JsonObject[];
-  backups: { type: string; filename: string; date: string; size: string }[];
+  /** Open files while the app runs with a volume. */
+  files?: BazarrFiles;
   startTime: number;
   /** Last versions read from Sonarr/Radarr (Bazarr caches them for 60 s). */
   versionCache: Map<string, { value: string; at: number }>;
@@ -137,12 +158,50 @@ function saveSettings(state: BazarrState, form: Record<string, unknown>): string
   return undefined;
 }
 
-function backupName(d: Date): string {
-  const p = (n: number) => String(n).padStart(2, "0");
-  return `bazarr_backup_v1.5.2_${d.getUTCFullYear()}.${p(d.getUTCMonth() + 1)}.${p(d.getUTCDate())}_${p(d.getUTCHours())}.${p(d.getUTCMinutes())}.${p(d.getUTCSeconds())}.zip`;
-}
 
 const restxError = (status: number, message: string): SimResponse => ({ status, json: { message } });
+
+/** What flask-restx answers for `return 'text', status`: the text as a JSON string. */
+const restxText = (status: number, text: string): SimResponse => ({ status, json: text, unvalidated: true });
+
+function settingsFile(s: BazarrState): BazarrSettingsFile {
+  return { general: s.general, auth: s.auth, sonarr: s.sonarr as unknown as JsonObject, radarr: s.radarr as unknown as JsonObject, backup: s.backup };
+}
+
+/** config/config.yaml and db/bazarr.db on the `/config` volume. */
+const bazarrStorage: SimStorage<BazarrState> = {
+  load: (dir, seed, app) => {
+    const s = seed();
+    applyRestore(dir, app);
+    const { values, text } = readConfigYaml(dir);
+    for (const section of ["general", "auth", "sonarr", "radarr", "backup"] as const) {
+      const v = values[section];
+      if (isObject(v)) Object.assign(s[section], v);
+    }
+    const { db, fresh } = openBazarrDb(dir);
+    try {
+      if (fresh) writeLanguageProfiles(db, s.languageProfiles);
+      else s.languageProfiles = readLanguageProfiles(db);
+      s.files = { dir, db, configText: text ?? "" };
+      // Dynaconf's validators fill what the file lacks; Bazarr writes the result back.
+      writeConfigYaml(s.files, settingsFile(s));
+    } catch (err) {
+      db.close();
+      s.files = undefined;
+      throw err;
+    }
+    return s;
+  },
+  save: (s) => {
+    if (s.files === undefined) return;
+    writeConfigYaml(s.files, settingsFile(s));
+    writeLanguageProfiles(s.files.db, s.languageProfiles);
+  },
+  close: (s) => {
+    s.files?.db.close();
+    s.files = undefined;
+  },
+};
 
 export const bazarrSim = defineSim<BazarrState>({
   kind: "bazarr",
@@ -154,16 +213,18 @@ export const bazarrSim = defineSim<BazarrState>({
     const seedProfile = settings.extra.seedLanguageProfile !== false;
     return {
       general: { use_sonarr: false, use_radarr: false, base_url: settings.urlBase === "" ? "/" : settings.urlBase, ip: "*", port: 6767, single_language: false, minimum_score: 90, minimum_score_movie: 70 },
+      auth: { type: null, apikey: settings.apiKey ?? "", username: "", password: "" },
       sonarr: connection(8989),
       radarr: connection(7878),
+      backup: { folder: "/config/backup", retention: 31, frequency: "Weekly", day: 6, hour: 3 },
       languageProfiles: seedProfile
         ? [{ profileId: 1, name: "English", cutoff: null, items: [{ id: 1, language: "en", audio_exclude: "False", audio_only_include: "False", hi: "False", forced: "False" }], mustContain: [], mustNotContain: [], originalFormat: false, tag: null }]
         : [],
-      backups: [],
       startTime: Date.now(),
       versionCache: new Map(),
     };
   },
+  storage: bazarrStorage,
   authorize: (req, app) => bazarrAuthorize(req, app.apiKey),
   isPublic: (_method, path) => path === "/system/ping",
   operations: [
@@ -204,13 +265,49 @@ export const bazarrSim = defineSim<BazarrState>({
       },
     },
     { method: "get", path: "/system/languages/profiles", handle: (ctx) => ({ status: 200, json: ctx.state.languageProfiles }) },
-    { method: "get", path: "/system/backups", handle: (ctx) => ({ status: 200, json: { data: [...ctx.state.backups].reverse() } }) },
+    {
+      method: "get",
+      path: "/system/backups",
+      handle: (ctx) => ({
+        status: 200,
+        json: { data: ctx.state.files === undefined ? [] : listBazarrBackups(ctx.state.files.dir, ctx.state.backup).map((b) => ({ date: b.date, filename: b.filename, size: b.size, type: b.type })) },
+      }),
+    },
     {
       method: "post",
       path: "/system/backups",
+      handle: async (ctx) => {
+        if (ctx.state.files === undefined) return restxError(500, "The server encountered an internal error and was unable to complete your request.");
+        await createBazarrBackup(ctx.state.files, ctx.state.backup, ctx.app.version());
+        return { status: 204 };
+      },
+    },
+    {
+      // prepare_restore: extract into restore/, restart; Bazarr applies it while starting.
+      method: "patch",
+      path: "/system/backups",
       handle: (ctx) => {
-        const now = new Date();
-        ctx.state.backups.push({ type: "backup", filename: backupName(now), date: now.toISOString().replace("T", " ").slice(0, 19), size: "1.2 MB" });
+        const filename = typeof ctx.query.filename === "string" ? ctx.query.filename : "";
+        if (filename === "") return restxText(400, "Filename not provided");
+        const refusal = ctx.app.takeRestoreRefusal();
+        if (refusal !== undefined) {
+          ctx.env.log(`Unable to copy backup archive to restore/${filename}: ${refusal.message ?? "[Errno 13] Permission denied"}`);
+          return restxText(500, refusal.message ?? "Error while restoring backup. Check logs.");
+        }
+        const files = ctx.state.files;
+        if (files === undefined || !prepareBazarrRestore(files, ctx.state.backup, filename, ctx.env.log)) return restxText(500, "Error while restoring backup. Check logs.");
+        ctx.app.restartSoon();
+        return { status: 204 };
+      },
+    },
+    {
+      method: "delete",
+      path: "/system/backups",
+      handle: (ctx) => {
+        const filename = typeof ctx.query.filename === "string" ? ctx.query.filename : "";
+        const backup = ctx.state.files === undefined ? undefined : listBazarrBackups(ctx.state.files.dir, ctx.state.backup).find((b) => b.filename === filename);
+        if (backup === undefined) return restxText(400, "Filename not provided");
+        rmSync(backup.file, { force: true });
         return { status: 204 };
       },
     },
@@ -221,7 +318,7 @@ export const bazarrSim = defineSim<BazarrState>({
         status: 200,
         json: {
           general: ctx.state.general,
-          auth: { type: null, apikey: ctx.app.apiKey ?? "" },
+          auth: { ...ctx.state.auth, apikey: ctx.app.apiKey ?? "" },
           sonarr: ctx.state.sonarr,
           radarr: ctx.state.radarr,
           notifications: { providers: [] },
@@ -311,5 +408,6 @@ export const bazarrSim = defineSim<BazarrState>({
     sonarr: { ip: state.sonarr.ip, port: state.sonarr.port, base_url: state.sonarr.base_url },
     radarr: { ip: state.radarr.ip, port: state.radarr.port, base_url: state.radarr.base_url },
     languageProfiles: state.languageProfiles.length,
+    backups: state.files === undefined ? [] : listBazarrBackups(state.files.dir, state.backup).map((b) => b.filename),
   }),
 });

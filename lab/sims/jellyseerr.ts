@@ -11,11 +11,19 @@
  * - `POST /settings/{sonarr,radarr}/test` calls the *arr API (`/system/status`, `/qualityProfile`,
  *   `/rootfolder`, `/tag`) through the address map; failure: 500 `Failed to connect to Sonarr`;
  * - `POST /settings/jellyfin` calls Jellyfin's `/System/Info` with the given API key.
+ *
+ * State lives where the apps keep it, in their `/app/config` volume: `settings.json` (main,
+ * jellyfin, sonarr, radarr, ...; `server/lib/settings`) and `db/db.sqlite3` (TypeORM: `user`,
+ * `session`, `migrations`). Neither app has a backup API.
  */
+import { randomBytes, randomUUID } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { ensureTable, openDatabase, readRows, writeRows, type Db, type TableSpec } from "./engine/db";
 import { defineSim, type SimKind } from "./engine/sim-app";
 import type { JsonObject } from "./engine/spec";
 import { isObject } from "./engine/spec";
-import type { OpContext, SimEnvironment, SimResponse, ValidationIssue } from "./engine/types";
+import type { OpContext, SimEnvironment, SimResponse, SimStorage, ValidationIssue } from "./engine/types";
 
 type Dvr = JsonObject & { id: number };
 
@@ -24,7 +32,87 @@ interface SeerrState {
   jellyfin: JsonObject;
   sonarr: Dvr[];
   radarr: Dvr[];
+  /** Parts of settings.json the simulator does not serve, kept as the file has them. */
+  rest: JsonObject;
+  files?: { dir: string; db: Db; settingsText: string };
 }
+
+const USERS: TableSpec = {
+  name: "user",
+  columns: [
+    ["id", "int"],
+    ["email", "text"],
+    ["username", "text"],
+    ["userType", "int"],
+    ["permissions", "int"],
+    ["avatar", "text"],
+    ["createdAt", "text"],
+    ["updatedAt", "text"],
+  ],
+};
+const SESSIONS: TableSpec = { name: "session", noKey: true, columns: [["id", "text"], ["expiredAt", "int"], ["json", "text"]] };
+const MIGRATIONS: TableSpec = { name: "migrations", columns: [["id", "int"], ["timestamp", "int"], ["name", "text"]] };
+
+function settingsJson(s: SeerrState): string {
+  return `${JSON.stringify({ ...s.rest, main: s.main, jellyfin: s.jellyfin, sonarr: s.sonarr, radarr: s.radarr }, null, 1)}\n`;
+}
+
+function saveSeerr(s: SeerrState): void {
+  const files = s.files;
+  if (files === undefined) return;
+  const text = settingsJson(s);
+  if (text === files.settingsText) return;
+  writeFileSync(join(files.dir, "settings.json"), text);
+  files.settingsText = text;
+}
+
+/** settings.json and db/db.sqlite3 on the `/app/config` volume. */
+const seerrStorage: SimStorage<SeerrState> = {
+  load: (dir, seed, app) => {
+    const s = seed();
+    const file = join(dir, "settings.json");
+    let text = "";
+    if (existsSync(file)) {
+      text = readFileSync(file, "utf8");
+      const parsed = JSON.parse(text) as unknown;
+      if (!isObject(parsed)) throw new Error(`${file}: not a JSON object`);
+      const { main, jellyfin, sonarr, radarr, ...rest } = parsed;
+      if (isObject(main)) Object.assign(s.main, main);
+      if (isObject(jellyfin)) Object.assign(s.jellyfin, jellyfin);
+      if (Array.isArray(sonarr)) s.sonarr = sonarr.filter((x): x is Dvr => isObject(x) && typeof x.id === "number");
+      if (Array.isArray(radarr)) s.radarr = radarr.filter((x): x is Dvr => isObject(x) && typeof x.id === "number");
+      s.rest = { ...s.rest, ...rest };
+      // The lab's key (from the cluster's Secret) is the one clients use.
+      if (app.apiKey !== undefined) s.main.apiKey = app.apiKey;
+    }
+    mkdirSync(join(dir, "db"), { recursive: true });
+    const dbFile = join(dir, "db", "db.sqlite3");
+    const fresh = !existsSync(dbFile);
+    const db = openDatabase(dbFile, { wal: false });
+    try {
+      db.transaction(() => {
+        for (const t of [USERS, SESSIONS, MIGRATIONS]) ensureTable(db, t);
+        if (fresh) {
+          const now = new Date().toISOString();
+          writeRows(db, USERS, [{ id: 1, email: "admin@lab.local", username: "admin", userType: 3, permissions: 2, avatar: "/avatarproxy/1", createdAt: now, updatedAt: now }]);
+          writeRows(db, MIGRATIONS, [{ id: 1, timestamp: 1_743_000_000_000, name: "InitialMigration1743000000000" }]);
+        }
+      })();
+      readRows(db, USERS);
+    } catch (err) {
+      db.close();
+      throw err;
+    }
+    s.files = { dir, db, settingsText: text };
+    saveSeerr(s);
+    return s;
+  },
+  save: (s) => saveSeerr(s),
+  close: (s) => {
+    s.files?.db.close();
+    s.files = undefined;
+  },
+};
 
 interface SeerrFlavor {
   kind: "jellyseerr" | "seerr";
@@ -173,7 +261,15 @@ function createSeerr(f: SeerrFlavor): SimKind {
       },
       sonarr: [],
       radarr: [],
+      rest: {
+        clientId: randomUUID(),
+        vapidPublic: randomBytes(32).toString("base64url"),
+        vapidPrivate: randomBytes(32).toString("base64url"),
+        tautulli: {},
+        public: { initialized: true },
+      },
     }),
+    storage: seerrStorage,
     authorize: (req, app) => {
       const h = req.headers["x-api-key"];
       const key = Array.isArray(h) ? h[0] : h;

@@ -37,7 +37,7 @@ const queueSlot: JsonObject = {
   },
 };
 
-export const SABNZBD_MODES = ["version", "auth", "queue", "fullstatus", "status", "get_config", "get_cats", "warnings", "history"] as const;
+export const SABNZBD_MODES = ["version", "auth", "queue", "fullstatus", "status", "get_config", "set_config", "config", "get_cats", "warnings", "history", "restart"] as const;
 
 /** SABnzbd API (subset): one route, `GET /api?mode=...`. */
 export const sabnzbdSpec: JsonObject = {
@@ -186,6 +186,19 @@ export const sabnzbdSpec: JsonObject = {
                       properties: { warnings: { type: "array", items: { type: "object", required: ["text", "type", "time"], properties: { text: str, type: str, time: num } } } },
                     },
                     { type: "object", required: ["history"], properties: { history: { type: "object", required: ["slots"], properties: { slots: { type: "array" } } } } },
+                    {
+                      // `config&name=create_backup` (`_api_config_create_backup`): the archive's path, or false.
+                      type: "object",
+                      required: ["value"],
+                      properties: {
+                        value: {
+                          type: "object",
+                          required: ["result", "message"],
+                          properties: { result: bool, message: { oneOf: [str, { type: "boolean", enum: [false] }] } },
+                        },
+                      },
+                    },
+                    { type: "object", required: ["status"], properties: { status: { type: "boolean", enum: [true] } } },
                     { type: "object", required: ["status", "error"], properties: { status: { type: "boolean", enum: [false] }, error: str } },
                   ],
                 },
