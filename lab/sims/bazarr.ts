@@ -170,6 +170,7 @@ function settingsFile(s: BazarrState): BazarrSettingsFile {
 
 /** config/config.yaml and db/bazarr.db on the `/config` volume. */
 const bazarrStorage: SimStorage<BazarrState> = {
+  layout: ["config/config.yaml", "db/bazarr.db"],
   load: (dir, seed, app) => {
     const s = seed();
     applyRestore(dir, app);

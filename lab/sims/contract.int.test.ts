@@ -6,7 +6,7 @@
  * app has auth, answers a request without credentials the way the app does.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { call, startTestHost, TEST_KEYS, type TestHost } from "./test-support";
+import { call, startTestHost, starts, TEST_KEYS, waitForRestart, type TestHost } from "./test-support";
 
 let t: TestHost;
 
@@ -124,19 +124,50 @@ describe.each(ARR)("$id simulator", ({ id, api, category, field }) => {
     expect((await call(url(`${api}/downloadclient/${dc.id}`), { headers: key() })).status).toBe(404);
   });
 
-  it("exercises health, backups and the Backup command", async () => {
+  it("exercises health, backups, the Backup command, restores and the restart", async () => {
     expect((await call(url(`${api}/health`), { headers: key() })).status).toBe(200);
     const before = (await call(url(`${api}/system/backup`), { headers: key() })).json as { id: number; type: string }[];
     const cmd = await call(url(`${api}/command`), { method: "POST", headers: key(), body: { name: "Backup" } });
     expect(cmd.status, cmd.text).toBe(201);
+    expect((cmd.json as { status: string }).status).toBe("queued");
     const cmdId = (cmd.json as { id: number }).id;
-    expect(((await call(url(`${api}/command/${cmdId}`), { headers: key() })).json as { status: string }).status).toBe("completed");
+    await expect.poll(async () => ((await call(url(`${api}/command/${cmdId}`), { headers: key() })).json as { status: string }).status, { timeout: 10_000 }).toBe("completed");
     expect((await call(url(`${api}/command`), { headers: key() })).json).toHaveLength(1);
     const after = (await call(url(`${api}/system/backup`), { headers: key() })).json as { id: number; type: string; name: string; path: string }[];
     expect(after).toHaveLength(before.length + 1);
     const manual = after.find((b) => b.type === "manual");
     expect(manual?.path).toBe(`/backup/manual/${manual?.name}`);
+    const archive = await fetch(url(manual?.path ?? ""));
+    expect(archive.status).toBe(200);
+    const bytes = Buffer.from(await archive.arrayBuffer());
+    const restored = await call(url(`${api}/system/backup/restore/${manual?.id}`), { method: "POST", headers: key() });
+    expect([restored.status, restored.json]).toEqual([200, { restartRequired: true }]);
+    const form = new FormData();
+    form.append("restore", new Blob([bytes]), manual?.name ?? "backup.zip");
+    const upload = await fetch(url(`${api}/system/backup/restore/upload`), { method: "POST", headers: key(), body: form });
+    expect([upload.status, await upload.json()]).toEqual([200, { restartRequired: true }]);
     expect((await call(url(`${api}/system/backup/${manual?.id}`), { method: "DELETE", headers: key() })).status).toBe(200);
+    const startsBefore = starts(t.host, id);
+    const restart = await call(url(`${api}/system/restart`), { method: "POST", headers: key() });
+    expect([restart.status, restart.json]).toEqual([200, { restarting: true }]);
+    await waitForRestart(t.host, id, startsBefore);
+  });
+
+  it("reads and writes the host settings (config/host) with the controller's validation", async () => {
+    const host = await call(url(`${api}/config/host`), { headers: key() });
+    expect(host.status).toBe(200);
+    const current = host.json as Record<string, unknown>;
+    expect(current).toMatchObject({ id: 1, urlBase: t.urlBase(id), apiKey: TEST_KEYS[id], backupFolder: "Backups", authenticationMethod: "forms" });
+    const appName = `${id.charAt(0).toUpperCase()}${id.slice(1)}`;
+    const saved = await call(url(`${api}/config/host/1`), { method: "PUT", headers: key(), body: { ...current, instanceName: `${appName} (lab)`, backupRetention: 14 } });
+    expect(saved.status, saved.text).toBe(202);
+    expect(saved.json).toMatchObject({ instanceName: `${appName} (lab)`, backupRetention: 14 });
+    const bad = await call(url(`${api}/config/host/1`), { method: "PUT", headers: key(), body: { ...current, instanceName: "Lab", backupRetention: 200 } });
+    expect(bad.status).toBe(400);
+    expect((bad.json as { propertyName: string; errorMessage: string }[]).map((f) => [f.propertyName, f.errorMessage])).toEqual([
+      ["InstanceName", `Must start or end with ${appName}`],
+      ["BackupRetention", "'Backup Retention' must be between 1 and 90. You entered 200."],
+    ]);
   });
 
 });
@@ -239,6 +270,18 @@ describe("SABnzbd simulator", () => {
     expect((await call(api(`mode=history&${key}`))).status).toBe(200);
   });
 
+  it("sets configuration, makes a configuration backup and restarts", async () => {
+    const key = `apikey=${TEST_KEYS.sabnzbd}`;
+    expect((await call(api(`mode=set_config&section=misc&keyword=pre_check&value=1&${key}`))).json).toEqual({ config: { misc: { pre_check: 1 } } });
+    expect((await call(api(`mode=set_config&section=misc&keyword=nope&value=1&${key}`))).json).toEqual({ status: false, error: "Config item does not exist" });
+    const backup = (await call(api(`mode=config&name=create_backup&${key}`))).json as { value: { result: boolean; message: string } };
+    expect(backup.value.result).toBe(true);
+    expect(backup.value.message).toMatch(/^\/config\/backups\/sabnzbd_backup_4\.5\.5_[\d._]+\.zip$/);
+    const before = starts(t.host, "sabnzbd");
+    expect((await call(api(`mode=restart&${key}`))).json).toEqual({ status: true });
+    await waitForRestart(t.host, "sabnzbd", before);
+  });
+
   it("answers a mode outside the spec with SABnzbd's JSON error, and serves under url_base only", async () => {
     expect((await call(api(`mode=nonsense&apikey=${TEST_KEYS.sabnzbd}`))).json).toEqual({ status: false, error: "not implemented" });
     const root = await call(`${t.host.sims.get("sabnzbd")?.url()}/`);
@@ -272,6 +315,22 @@ describe("Jellyfin simulator", () => {
 
   it("routes case-insensitively like ASP.NET", async () => {
     expect((await call(url("/system/info/public"))).status).toBe(200);
+  });
+
+  it("creates, lists, describes and restores backups (10.11 backup API)", async () => {
+    const created = await call(url("/Backup/Create"), { method: "POST", headers: auth, body: { Metadata: false, Database: true } });
+    expect(created.status, created.text).toBe(200);
+    const manifest = created.json as { Path: string; BackupEngineVersion: string; Options: { Database: boolean } };
+    expect(manifest.BackupEngineVersion).toBe("0.2.0");
+    expect(manifest.Path).toMatch(/^\/config\/data\/backups\/jellyfin-backup-\d{14}\.zip$/);
+    expect(((await call(url("/Backup"), { headers: auth })).json as { Path: string }[]).map((b) => b.Path)).toContain(manifest.Path);
+    expect(((await call(url(`/Backup/Manifest?path=${encodeURIComponent(manifest.Path)}`), { headers: auth })).json as { Path: string }).Path).toBe(manifest.Path);
+    const missing = await call(url("/Backup/Manifest?path=nope.zip"), { headers: auth });
+    expect([missing.status, (missing.json as { title: string }).title]).toEqual([404, "Not Found"]);
+    const name = manifest.Path.split("/").pop() ?? "";
+    const before = starts(t.host, "jellyfin");
+    expect((await call(url("/Backup/Restore"), { method: "POST", headers: auth, body: { ArchiveFileName: name } })).status).toBe(204);
+    await waitForRestart(t.host, "jellyfin", before);
   });
 
 });
@@ -395,7 +454,15 @@ describe("Bazarr simulator", () => {
     expect((await call(url("/api/system/health"), { headers: key })).json).toEqual({ data: [] });
     expect(((await call(url("/api/system/languages/profiles"), { headers: key })).json as unknown[]).length).toBe(1);
     expect((await call(url("/api/system/backups"), { method: "POST", headers: key })).status).toBe(204);
-    expect(((await call(url("/api/system/backups"), { headers: key })).json as { data: unknown[] }).data).toHaveLength(1);
+    const backups = ((await call(url("/api/system/backups"), { headers: key })).json as { data: { filename: string; type: string; size: string; date: string }[] }).data;
+    expect(backups).toHaveLength(1);
+    expect(backups[0]).toMatchObject({ type: "backup", filename: expect.stringMatching(/^bazarr_backup_v1\.5\.2_[\d._]+\.zip$/), size: expect.stringMatching(/^\d+\.\d (K|M)?B$/) });
+    const filename = backups[0]?.filename ?? "";
+    const before = starts(t.host, "bazarr");
+    expect((await call(url(`/api/system/backups?filename=${filename}`), { method: "PATCH", headers: key })).status).toBe(204);
+    await waitForRestart(t.host, "bazarr", before);
+    expect((await call(url(`/api/system/backups?filename=${filename}`), { method: "DELETE", headers: key })).status).toBe(204);
+    expect((await call(url("/api/system/backups"), { headers: key })).json).toEqual({ data: [] });
     const ok = await call(url(`/test/http/sonarr.media.svc.cluster.local:8989/sonarr/api/v3/system/status?apikey=${TEST_KEYS.sonarr}`));
     expect(ok.json).toEqual({ status: true, version: "4.0.19.0", code: 200 });
     const noBase = await call(url(`/test/http/sonarr.media.svc.cluster.local:8989/api/v3/system/status?apikey=${TEST_KEYS.sonarr}`));

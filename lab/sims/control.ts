@@ -32,10 +32,14 @@ export interface SimulatorSnapshot {
   listening: boolean;
   /** The app "process" runs (its state is loaded). */
   running: boolean;
+  /** Successful starts since the simulator process started (each restart adds one). */
+  starts: number;
   /** Why the last start failed (its files could not be loaded). */
   startError?: string;
   /** The configuration volume's directory. */
   dataDir?: string;
+  /** The files the app keeps there (relative paths). */
+  files?: string[];
   version: string;
   faults: {
     down: false | "refused" | "503";

@@ -64,6 +64,7 @@ function systemXml(s: JellyfinState, text: string): string {
 
 /** config/, data/ and root/ on the `/config` volume. */
 const jellyfinStorage: SimStorage<JellyfinState> = {
+  layout: ["config/system.xml", "config/network.xml", "data/jellyfin.db", "root/default"],
   load: (dir, seed, app) => {
     const s = seed();
     const pending = pendingRestores.get(app);

@@ -68,6 +68,7 @@ function saveSeerr(s: SeerrState): void {
 
 /** settings.json and db/db.sqlite3 on the `/app/config` volume. */
 const seerrStorage: SimStorage<SeerrState> = {
+  layout: ["settings.json", "db/db.sqlite3"],
   load: (dir, seed, app) => {
     const s = seed();
     const file = join(dir, "settings.json");

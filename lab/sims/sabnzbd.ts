@@ -130,6 +130,7 @@ function saveSab(s: SabState): void {
 
 /** sabnzbd.ini and admin/history1.db on the `/config` volume. */
 const sabStorage: SimStorage<SabState> = {
+  layout: ["sabnzbd.ini", "admin/history1.db"],
   load: (dir, seed) => {
     const s = seed();
     const file = join(dir, "sabnzbd.ini");

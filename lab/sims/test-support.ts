@@ -87,6 +87,28 @@ export async function startTestHost(opts: { qbittorrent?: { url: string } } = {}
   };
 }
 
+/**
+ * Waits until simulator `id` of `host` has started again after `before` starts (a restart the app
+ * did itself after a restore) and answers.
+ */
+export async function waitForRestart(host: SimulatorHost, id: string, before: number, timeoutMs = 10_000): Promise<void> {
+  const sim = host.sims.get(id);
+  if (sim === undefined) throw new Error(`no simulator ${id}`);
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const snap = sim.snapshot();
+    if (typeof snap.starts === "number" && snap.starts > before && snap.running === true && snap.listening === true) return;
+    if (Date.now() > deadline) throw new Error(`${id} did not restart within ${timeoutMs} ms (${JSON.stringify({ starts: snap.starts, running: snap.running, startError: snap.startError })})`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** How many times simulator `id` has started. */
+export function starts(host: SimulatorHost, id: string): number {
+  const n = host.sims.get(id)?.snapshot().starts;
+  return typeof n === "number" ? n : 0;
+}
+
 /** A fetch answer with its body read once. */
 export interface Answer {
   status: number;

@@ -541,7 +541,7 @@ export function createArrDefinition(f: ArrFlavor): SimDefinition<ArrState> {
       : DEFAULT_DIRECTORIES;
     return {
       settings,
-      startTime: iso(now),
+      startTime: now.toISOString(),
       downloadClients: store([qbittorrentTemplate(f.names), sabnzbdTemplate(f.names)].map((t) => ({ ...t, extras: { ...t.extras, ...(f.downloadClientExtras ?? {}) } }))),
       applications: store([]),
       indexerProxies: store([]),

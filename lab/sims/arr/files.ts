@@ -464,6 +464,7 @@ export function stopScheduler(s: ArrState): void {
 export function arrStorage(f: ArrFlavor): SimStorage<ArrState> {
   const name = f.names.appName.toLowerCase();
   return {
+    layout: ["config.xml", `${name}.db`],
     load: (dir, seed, app) => {
       const s = seed();
       applyPendingRestore(dir, name, app);

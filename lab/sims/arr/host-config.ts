@@ -115,22 +115,19 @@ export function hostConfigHandlers(f: ArrFlavor): HostConfigHandlers {
     return out;
   };
 
+  /** The controller's rules, in the order it declares them (FluentValidation reports them so). */
   const validate = (input: JsonObject, state: ArrState): ValidationFailureJson[] => {
     const failures: ValidationFailureJson[] = [];
-    const value = (prop: string, kind: Kind): unknown => input[prop] ?? clrDefault(kind);
+    const between = (prop: string, lo: number, hi: number, when = true): void => {
+      const v = Number(input[prop] ?? clrDefault("int"));
+      const label = pascal(prop).replace(/([a-z])([A-Z])/g, "$1 $2");
+      if (when && (v < lo || v > hi)) failures.push(ruleFailure(pascal(prop), `'${label}' must be between ${lo} and ${hi}. You entered ${v}.`, v, "InclusiveBetweenValidator"));
+    };
     const bind = String(input.bindAddress ?? "");
     if (bind !== "*" && bind !== "localhost" && !/^(\d{1,3}\.){3}\d{1,3}$|^[0-9a-f:]+$/i.test(bind)) {
       failures.push(ruleFailure("BindAddress", "Enter a valid IP address or '*'", bind, "PredicateValidator"));
     }
-    const between = (prop: string, lo: number, hi: number, when = true): void => {
-      const v = Number(value(prop, "int"));
-      if (when && (v < lo || v > hi)) failures.push(ruleFailure(pascal(prop), `'${pascal(prop).replace(/([a-z])([A-Z])/g, "$1 $2")}' must be between ${lo} and ${hi}. You entered ${v}.`, v, "InclusiveBetweenValidator"));
-    };
     between("port", 1, 65535);
-    between("sslPort", 1, 65535, input.enableSsl === true);
-    between("logSizeLimit", 1, 10);
-    between("backupInterval", 1, 7);
-    between("backupRetention", 1, 90);
     if (typeof input.urlBase === "string" && /^\/?https?:\/\/[-_a-z0-9.]+/i.test(input.urlBase)) {
       failures.push(ruleFailure("UrlBase", `Must be a valid URL path (ie: '/${f.kind}')`, input.urlBase, "RegularExpressionValidator"));
     }
@@ -152,8 +149,12 @@ export function hostConfigHandlers(f: ArrFlavor): HostConfigHandlers {
     if (!(user !== undefined && user.password === input.password) && (input.password ?? "") !== (input.passwordConfirmation ?? "")) {
       failures.push(ruleFailure("PasswordConfirmation", "Must match Password", input.passwordConfirmation ?? null, "PredicateValidator"));
     }
+    between("sslPort", 1, 65535, input.enableSsl === true);
+    between("logSizeLimit", 1, 10);
     const branch = notEmpty("Branch", input.branch);
     if (branch !== undefined) failures.push({ ...branch, errorMessage: `Branch name is required, '${f.kind === "sonarr" ? "main" : "master"}' is the default` });
+    between("backupInterval", 1, 7);
+    between("backupRetention", 1, 90);
     return failures;
   };
 

@@ -77,6 +77,8 @@ export interface RunningSim extends SimAppHandle {
   stop(): Promise<void>;
   restart(): Promise<void>;
   close(): Promise<void>;
+  /** The files the app keeps on its volume (relative paths; empty without storage). */
+  readonly storageLayout: string[];
   control(command: ControlCommand): Promise<string | undefined>;
   snapshot(): JsonObject;
   violations(): SpecViolation[];
@@ -184,9 +186,15 @@ class SimApp<S> implements RunningSim {
   /** Why the last start failed (the files could not be loaded). */
   private loadError: string | undefined;
   private restartTimer: NodeJS.Timeout | undefined;
+  /** Successful starts since the host started (a restart adds one). */
+  private starts = 0;
   private stats: SimCounters = { requests: 0, byStatus: {}, byOperation: {}, rejected: 0 };
   private specViolations: SpecViolation[] = [];
   private readonly prefix: string;
+
+  get storageLayout(): string[] {
+    return this.def.storage === undefined ? [] : [...this.def.storage.layout];
+  }
 
   constructor(
     private readonly def: SimDefinition<S>,
@@ -329,6 +337,7 @@ class SimApp<S> implements RunningSim {
     }
     if (this.faults.down === "refused") await this.stopListening();
     if (this.def.start !== undefined) await this.def.start(this.state, this);
+    this.starts += 1;
     return bound;
   }
 
@@ -485,8 +494,9 @@ class SimApp<S> implements RunningSim {
       up: this.listening && this.faults.down === false,
       listening: this.listening,
       running: this.loaded,
+      starts: this.starts,
       ...(this.loadError !== undefined ? { startError: this.loadError } : {}),
-      ...(this.settings.dataDir !== undefined ? { dataDir: this.settings.dataDir } : {}),
+      ...(this.settings.dataDir !== undefined && this.def.storage !== undefined ? { dataDir: this.settings.dataDir, files: this.storageLayout } : {}),
       version: this.version(),
       faults: { ...this.faults },
       pushedHealth: this.pushedHealth().map((h) => ({ ...h })),

@@ -195,6 +195,8 @@ export interface InstanceSettings {
  * and closes it when the app stops; a restart therefore shows what the files hold.
  */
 export interface SimStorage<S> {
+  /** The files (relative to the volume) where the app keeps its state, as the real app names them. */
+  layout: string[];
   /**
    * Reads the state from `dir`. An empty directory gets `seed()` written into it first (what the
    * real app does on its first start). Throws when the files cannot be used: the app then fails
