@@ -97,7 +97,19 @@ export async function waitForRestart(host: SimulatorHost, id: string, before: nu
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const snap = sim.snapshot();
-    if (typeof snap.starts === "number" && snap.starts > before && snap.running === true && snap.listening === true) return;
+    if (typeof snap.starts === "number" && snap.starts > before && snap.running === true && snap.listening === true) {
+      // The restart closed the connections this process's fetch keeps alive; let it notice, and
+      // probe until a request goes through, as a client of a restarted app does.
+      await new Promise((r) => setTimeout(r, 50));
+      for (let i = 0; i < 5; i++) {
+        const ok = await fetch(sim.url(), { signal: AbortSignal.timeout(2_000) }).then(
+          async (r) => (await r.arrayBuffer(), true),
+          () => false,
+        );
+        if (ok) return;
+      }
+      return;
+    }
     if (Date.now() > deadline) throw new Error(`${id} did not restart within ${timeoutMs} ms (${JSON.stringify({ starts: snap.starts, running: snap.running, startError: snap.startError })})`);
     await new Promise((r) => setTimeout(r, 20));
   }
