@@ -96,13 +96,26 @@ export async function stopPid(pid: number, timeoutMs = 10_000): Promise<void> {
   }
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (!isAlive(pid)) return;
+    if (!isAlive(pid)) {
+      // Exited; when it is our child, give the event loop the moment it needs to reap it.
+      for (let i = 0; i < 20 && pidExists(pid); i++) await sleep(25);
+      return;
+    }
     await sleep(100);
   }
   try {
     process.kill(pid, "SIGKILL");
   } catch {
     // Already gone.
+  }
+}
+
+function pidExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
   }
 }
 
