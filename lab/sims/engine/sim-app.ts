@@ -347,7 +347,11 @@ class SimApp<S> implements RunningSim {
     if (this.loaded) {
       this.loaded = false;
       if (this.def.stop !== undefined) this.def.stop(this.state);
-      this.def.storage?.close?.(this.state);
+      try {
+        this.def.storage?.close?.(this.state);
+      } catch (err) {
+        this.env.log(`could not release its files: ${err instanceof Error ? err.message : String(err)}`);
+      }
     }
     await this.stopListening();
   }
