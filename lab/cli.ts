@@ -1,14 +1,24 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import {
+  clearJobFaults,
+  clearVolumeQuota,
+  corruptVolumeFile,
   crashLoopPod,
   deletePod,
+  failNextJob,
+  fillVolumeOfNextJob,
+  hangNextJob,
+  killNextJobMidway,
   resetLab,
+  restartApp,
   scaleWorkload,
   setApplicationHealth,
   setApplicationSync,
   setCertificateReady,
+  setVolumeQuota,
 } from './controls';
+import { formatBytes, listVolumes } from './cluster/volumes';
 import { labDown, labUp, printStatus } from './lab';
 import { ensurePanelIdentity } from './cluster/panel-identity';
 import { LAB_CLUSTER_DIR, labDir } from './paths';
@@ -21,9 +31,11 @@ const USAGE = `Usage: npm run lab -- <command> [args]
   up [--cluster-only] [--no-gitea] [--repo <dir>]
                                           start the lab (idempotent): control plane, seeding, apps
                                           (--no-gitea: without Gitea, as LAB_GITEA=0)
-  down                                    stop every lab process (by pidfile, newest first)
-  status                                  processes, memory, endpoints, files
-  reset                                   restore the seeded state (replicas, statuses, test objects)
+  down [--purge]                          stop every lab process (by pidfile, newest first);
+                                          --purge also removes the volumes and the executor's files
+  status                                  processes, memory, endpoints, executor, volumes
+  reset [--volumes]                       restore the seeded state (replicas, statuses, test objects);
+                                          --volumes also empties every volume and restarts the apps
   panel-kubeconfig                        give the panel its deploy/ RBAC identity; writes <lab>/panel.kubeconfig
 
   scale <ns> <workload> <replicas>        scale a Deployment/StatefulSet and wait for it
@@ -34,6 +46,18 @@ const USAGE = `Usage: npm run lab -- <command> [args]
   app-health <ns> <name> <Healthy|Progressing|Degraded|Suspended|Missing|Unknown> [message]
   refuse-restore <app> [count] [message]  make the app refuse its next restore(s) (its own error shape);
                                           <app>: simulator id (sonarr) or workload (media/sonarr); count 0 disarms
+  restart-app <ns> <workload>             restart the lab app serving a workload (same ports, configuration)
+
+  volumes                                 every volume directory with its size
+  volume-limit <ns> <claim> <bytes|none>  limit a volume's size (writes past it: No space left on device)
+  corrupt-file <ns> <claim> <path> [flip|truncate]
+                                          damage a file in a volume
+  fail-next-job <ns> <exit-code>          the next Job of the namespace exits with that code
+  hang-next-job <ns>                      the next Job of the namespace never finishes
+  fill-next-job-volume <ns> <bytes> [claim]
+                                          the next Job's volume is full past <bytes>
+  kill-next-job <ns> [after-ms]           the next Job is killed (SIGKILL) after-ms after it starts (500)
+  clear-job-faults [ns]                   forget the Job faults still waiting
 
 Environment: LAB_DIR (default <repo>/.lab), LAB_GITOPS_REPO, K8S_NAS_SHARED_DIR, K8S_NAS_PANEL_CACHE, LAB_GITEA.`;
 
@@ -67,7 +91,7 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case 'down':
-      await labDown(log);
+      await labDown(log, { purge: args.includes('--purge') });
       return 0;
     case 'status': {
       const s = await printStatus(log);
@@ -79,8 +103,67 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case 'reset': {
-      const r = await resetLab(log);
-      log(`reset: deleted ${r.deleted.length} test object(s), rescaled ${r.rescaled.length}, replaced ${r.restartedPods.length} crash-looping pod(s), restored ${r.statuses} status(es)`);
+      const r = await resetLab(log, { volumes: args.includes('--volumes') });
+      log(
+        `reset: deleted ${r.deleted.length} test object(s), rescaled ${r.rescaled.length}, replaced ${r.restartedPods.length} pod(s), restored ${r.statuses} status(es)` +
+          `${r.droppedFaults ? `, dropped ${r.droppedFaults} waiting Job fault(s)` : ''}${args.includes('--volumes') ? `, emptied ${r.wipedVolumes.length} volume(s)` : ''}`,
+      );
+      return 0;
+    }
+    case 'restart-app': {
+      const [ns, workload] = need(args, 2, '<ns> <workload>');
+      for (const line of await restartApp(ns as string, workload as string, log)) log(line);
+      return 0;
+    }
+    case 'volumes': {
+      for (const v of listVolumes()) {
+        log(`${`${v.namespace}/${v.claim}`.padEnd(40)} ${formatBytes(v.bytes).padStart(10)} ${String(v.files).padStart(6)} file(s)${v.quotaBytes !== undefined ? `  limit ${formatBytes(v.quotaBytes)}` : ''}  ${v.path}`);
+      }
+      return 0;
+    }
+    case 'volume-limit': {
+      const [ns, claim, bytes] = need(args, 3, '<ns> <claim> <bytes|none>');
+      if (bytes === 'none') {
+        clearVolumeQuota(ns as string, claim as string);
+        log(`volume ${ns}/${claim}: no size limit`);
+      } else {
+        setVolumeQuota(ns as string, claim as string, Number(bytes));
+        log(`volume ${ns}/${claim}: limited to ${formatBytes(Number(bytes))}`);
+      }
+      return 0;
+    }
+    case 'corrupt-file': {
+      const [ns, claim, file, how] = need(args, 3, '<ns> <claim> <path> [flip|truncate]');
+      if (how !== undefined && how !== 'flip' && how !== 'truncate') throw new UsageError(`bad corruption ${how}`);
+      log(`corrupted (${how ?? 'flip'}): ${corruptVolumeFile(ns as string, claim as string, file as string, how ?? 'flip')}`);
+      return 0;
+    }
+    case 'fail-next-job': {
+      const [ns, code] = need(args, 2, '<ns> <exit-code>');
+      failNextJob(ns as string, Number(code));
+      log(`the next Job in ${ns} exits with ${code}`);
+      return 0;
+    }
+    case 'hang-next-job': {
+      const [ns] = need(args, 1, '<ns>');
+      hangNextJob(ns as string);
+      log(`the next Job in ${ns} hangs`);
+      return 0;
+    }
+    case 'fill-next-job-volume': {
+      const [ns, bytes, claim] = need(args, 2, '<ns> <bytes> [claim]');
+      fillVolumeOfNextJob(ns as string, Number(bytes), claim);
+      log(`the next Job in ${ns} finds its volume full past ${formatBytes(Number(bytes))}`);
+      return 0;
+    }
+    case 'kill-next-job': {
+      const [ns, after] = need(args, 1, '<ns> [after-ms]');
+      killNextJobMidway(ns as string, after ? Number(after) : undefined);
+      log(`the next Job in ${ns} is killed ${after ?? 500} ms after it starts`);
+      return 0;
+    }
+    case 'clear-job-faults': {
+      log(`dropped ${clearJobFaults(args[0])} waiting Job fault(s)`);
       return 0;
     }
     case 'scale': {

@@ -2,6 +2,19 @@ import { LabKubeClient, waitFor, type KubeObject } from './cluster/kube-http';
 import { readLabJson, readSeedState } from './lab';
 import { labDir, labFiles } from './paths';
 import { LAB_STATUS_MANAGER, waitForWorkloads } from './cluster/seed';
+import { wipeVolumes } from './cluster/volumes';
+import { clearJobFaults } from './executor/faults';
+
+export {
+  clearJobFaults,
+  failNextJob,
+  fillVolumeOfNextJob,
+  hangNextJob,
+  killNextJobMidway,
+  pendingJobFaults,
+  type JobFault,
+} from './executor/faults';
+export { appConfigDir, appConfigVolume, clearVolumeQuota, corruptVolumeFile, listVolumes, setVolumeQuota, volumeQuotaBytes, type Corruption } from './cluster/volumes';
 
 /**
  * Controls that change the lab's state the way real events would: scaling, crash loops, pod
@@ -218,24 +231,41 @@ export async function setApplicationHealth(
   });
 }
 
+/**
+ * Restarts the lab app serving a workload (a simulator, or the real qBittorrent) with the same
+ * ports and configuration, as a new pod of the workload would. Resolves with what was restarted.
+ */
+export async function restartApp(namespace: string, workload: string, log: (msg: string) => void = () => {}): Promise<string[]> {
+  const { restartApp: restart } = await import('./apps/restart');
+  const r = await restart(namespace, workload, { labDir: labDir(), log });
+  return r.restarted.map((x) => x.detail);
+}
+
 /** What resetLab changed. */
 export interface ResetReport {
   deleted: string[];
   rescaled: string[];
   restartedPods: string[];
   statuses: number;
+  /** Volumes emptied (reset with `volumes: true`). */
+  wipedVolumes: string[];
+  /** Job faults that were still waiting and were dropped. */
+  droppedFaults: number;
 }
 
 /**
  * Restores the seeded state between test files: deletes objects labelled lab.k8s-nas-panel/test=true
- * (any kind), restores workload replicas, replaces crash-looping pods, rewrites the recorded
- * Certificate/Issuer/Application statuses, and waits until every seeded workload is ready again.
+ * (any kind), drops Job faults still waiting, restores workload replicas, replaces crash-looping
+ * pods, rewrites the recorded Certificate/Issuer/Application statuses, and waits until every
+ * seeded workload is ready again. Volumes keep their files unless `volumes` is set: then they are
+ * emptied and the pods of the apps' workloads replaced, so each app starts on an empty volume
+ * after its init containers ran.
  */
-export async function resetLab(log: (msg: string) => void = () => {}): Promise<ResetReport> {
+export async function resetLab(log: (msg: string) => void = () => {}, opts: { volumes?: boolean } = {}): Promise<ResetReport> {
   const state = readSeedState();
   if (!state) throw new Error(`the lab has no seed state in ${labDir()}; run: npm run lab -- up`);
   return withLabClient(async (client) => {
-    const report: ResetReport = { deleted: [], rescaled: [], restartedPods: [], statuses: 0 };
+    const report: ResetReport = { deleted: [], rescaled: [], restartedPods: [], statuses: 0, wipedVolumes: [], droppedFaults: clearJobFaults() };
     const selector = `${LAB_TEST_LABEL}=true`;
     const skip = new Set(['Event', 'Binding', 'TokenReview', 'SubjectAccessReview', 'LocalSubjectAccessReview', 'SelfSubjectAccessReview', 'SelfSubjectRulesReview', 'SelfSubjectReview', 'ComponentStatus']);
     const mappings = (await client.preferredMappings()).filter((m) => !skip.has(m.kind) && m.verbs.includes('list') && m.verbs.includes('delete'));
@@ -261,6 +291,22 @@ export async function resetLab(log: (msg: string) => void = () => {}): Promise<R
     for (const p of crashing) {
       await client.delete('v1', 'Pod', p.metadata.name, p.metadata.namespace).catch(() => false);
       report.restartedPods.push(`${p.metadata.namespace}/${p.metadata.name}`);
+    }
+    if (opts.volumes) {
+      report.wipedVolumes = wipeVolumes().map((v) => `${v.namespace}/${v.claim}`);
+      const { labAppWorkloads } = await import('./apps/restart');
+      const seen = new Set<string>();
+      for (const w of labAppWorkloads(labDir())) {
+        const key = `${w.namespace}/${w.workload}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        const wl = await findWorkload(client, w.namespace, w.workload);
+        if (!wl) continue;
+        for (const p of await client.list<Pod>('v1', 'Pod', { namespace: w.namespace, labelSelector: selectorOf(wl) })) {
+          await client.delete('v1', 'Pod', p.metadata.name, p.metadata.namespace).catch(() => false);
+          report.restartedPods.push(`${p.metadata.namespace}/${p.metadata.name}`);
+        }
+      }
     }
     for (const s of state.statuses) {
       const ref = { apiVersion: s.apiVersion, kind: s.kind, name: s.name, namespace: s.namespace };

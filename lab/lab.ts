@@ -2,11 +2,15 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { clusterStatus, startCluster, type ClusterStatus } from './cluster/cluster';
+import { clusterStatus, labNodeNames, startCluster, type ClusterStatus } from './cluster/cluster';
 import { LabKubeClient } from './cluster/kube-http';
 import { LAB_CLUSTER_DIR, LAB_SRC_DIR, defaultGitopsRepo, giteaWanted, labDir, labFiles, missingBinaries } from './paths';
 import { listProcesses, stopAll } from './processes';
 import { applyCrds, defaultCrdDir, seedLab, type SeedState } from './cluster/seed';
+import { formatBytes, listVolumes, purgeVolumes, releaseVolumeQuotas } from './cluster/volumes';
+import { EXECUTOR_PROCESS, executorImages, executorRunning, executorStatus, installExecutorPolicy, setExecutorApps, startExecutor } from './executor/index';
+import { pendingJobFaults } from './executor/faults';
+import type { LabPorts } from './cluster/cluster';
 
 /**
  * Contents of `<labDir>/lab.json`, the contract between the lab, the app simulators and the tests.
@@ -87,7 +91,29 @@ export async function startAppsIfAvailable(dir: string, data: LabJson, log: (msg
   const res = await mod.startApps({ labDir: dir, kubeconfig: data.kubeconfig, secrets: data.secrets, log });
   log(`apps: started in ${((Date.now() - t0) / 1000).toFixed(1)}s (${Object.keys(res.apps ?? {}).length} apps)`);
   const merged = { ...data, addressMap: { ...data.addressMap, ...(res.addressMap ?? {}) }, apps: { ...data.apps, ...(res.apps ?? {}) } };
+  await handAppWorkloadsToExecutor(dir, merged, log);
   return publishAppCredentials(dir, merged, log);
+}
+
+/**
+ * From now on, new pods of the workloads the apps serve go to the executor: it runs their init
+ * containers and restarts the app (lab/apps/restart.ts).
+ */
+async function handAppWorkloadsToExecutor(dir: string, data: LabJson, log: (msg: string) => void): Promise<void> {
+  const { labAppWorkloads } = await import('./apps/restart');
+  const workloads = labAppWorkloads(dir).map((w) => `${w.namespace}/${w.workload}`);
+  const client = LabKubeClient.fromCertDir(data.apiServer, labFiles(dir).certs);
+  try {
+    await setExecutorApps(client, workloads, log);
+  } finally {
+    client.close();
+  }
+}
+
+/** Starts the executor with this lab's ports (after the control plane is up). */
+async function ensureExecutor(dir: string, apiServer: string, nodes: string[], log: (msg: string) => void): Promise<void> {
+  const ports = JSON.parse(readFileSync(labFiles(dir).ports, 'utf8')) as LabPorts;
+  await startExecutor({ labDir: dir, apiServer, kubeletPort: ports.kubelet, nodes }, log);
 }
 
 /** The Secret the panel reads app credentials from by default (its `apps.secretRefs.default`). */
@@ -171,8 +197,9 @@ export async function labUp(opts: LabUpOptions = {}): Promise<LabJson> {
   if (!ok && prev && prev.gitopsRepo === repo && !prev.clusterOnly && status.allAlive && status.ready && existsSync(f.labJson)) {
     // The cluster is fine and only an app stopped (a test stopping qBittorrent): start what is missing,
     // on the same ports, and keep the seeded cluster.
-    log('lab: the cluster is healthy; starting the apps that stopped');
+    log('lab: the cluster is healthy; starting the processes that stopped');
     let data = readLabJson(dir) as LabJson;
+    if (!executorRunning(dir)) await ensureExecutor(dir, data.apiServer, labNodeNames(), log);
     data = await startAppsIfAvailable(dir, data, log);
     writeLabJson(dir, data);
     await printStatus(log);
@@ -201,13 +228,16 @@ export async function labUp(opts: LabUpOptions = {}): Promise<LabJson> {
   ensureBinariesBuilt(log);
   log(`lab: starting in ${dir}`);
   const cluster = await startCluster(dir, log, async (admin) => {
-    await applyCrds(admin, defaultCrdDir(), log);
+    await Promise.all([applyCrds(admin, defaultCrdDir(), log), installExecutorPolicy(admin, { images: executorImages(), apps: [] }, log)]);
   });
   const client = LabKubeClient.fromCertDir(cluster.apiServer, f.certs);
   let data: LabJson;
   try {
     const workloadTimeoutSeconds = Number(process.env.LAB_WORKLOAD_TIMEOUT_SECONDS) || undefined;
-    const seed = await seedLab({ labDir: dir, client, repo, nodes: cluster.nodes, log, crdsApplied: true, workloadTimeoutSeconds });
+    const [seed] = await Promise.all([
+      seedLab({ labDir: dir, client, repo, nodes: cluster.nodes, log, crdsApplied: true, workloadTimeoutSeconds }),
+      startExecutor({ labDir: dir, apiServer: cluster.apiServer, kubeletPort: cluster.ports.kubelet, nodes: cluster.nodes }, log),
+    ]);
     data = {
       labDir: dir,
       kubeconfig: cluster.kubeconfig,
@@ -234,13 +264,24 @@ export async function labUp(opts: LabUpOptions = {}): Promise<LabJson> {
   return data;
 }
 
-/** `lab down`: stops every process with a pidfile (newest first) and removes lab.json/lab.env. */
-export async function labDown(log: (msg: string) => void = (m) => console.log(m)): Promise<number> {
+/**
+ * `lab down`: stops every process with a pidfile (newest first) and removes lab.json/lab.env.
+ * Volumes keep their files (size limits are lifted); `purge` removes the volumes and the
+ * executor's pod files too.
+ */
+export async function labDown(log: (msg: string) => void = (m) => console.log(m), opts: { purge?: boolean } = {}): Promise<number> {
   const dir = labDir();
   const f = labFiles(dir);
   const t0 = Date.now();
   const n = await stopAll(f.pids, log);
   for (const file of [f.labJson, f.env, path.join(dir, 'up.json')]) rmSync(file, { force: true });
+  const limits = releaseVolumeQuotas(dir);
+  if (limits > 0) log(`lab: lifted the size limit of ${limits} volume(s)`);
+  if (opts.purge) {
+    purgeVolumes(dir);
+    rmSync(f.executor, { recursive: true, force: true });
+    log(`lab: removed the volumes (${f.volumes}) and the executor's files`);
+  }
   log(`lab: stopped ${n} process(es) in ${((Date.now() - t0) / 1000).toFixed(1)}s`);
   return n;
 }
@@ -290,5 +331,27 @@ export async function printStatus(log: (msg: string) => void = (m) => console.lo
     const gitea = data.apps.gitea as { url?: string; owner?: string; repo?: string; username?: string; version?: string } | undefined;
     if (gitea?.url) log(`gitea:       ${gitea.url}/${gitea.owner}/${gitea.repo} (Gitea ${gitea.version}; admin ${gitea.username}; password and token in lab.json)`);
   }
+  printExecutorStatus(dir, log);
+  const volumes = listVolumes(dir);
+  log(`volumes:     ${volumes.length} in ${f.volumes}${volumes.length ? `, ${formatBytes(volumes.reduce((a, v) => a + v.bytes, 0))} in all` : ''}`);
+  for (const v of volumes) {
+    log(`  ${`${v.namespace}/${v.claim}`.padEnd(40)} ${formatBytes(v.bytes).padStart(10)}  ${String(v.files).padStart(5)} file(s)${v.quotaBytes !== undefined ? `  limit ${formatBytes(v.quotaBytes)}` : ''}`);
+  }
   return status;
+}
+
+function printExecutorStatus(dir: string, log: (msg: string) => void): void {
+  const s = executorStatus(dir);
+  if (!executorRunning(dir) || !s) {
+    log(`executor:    not running${executorRunning(dir) ? ' (starting)' : ''}; log: ${path.join(labFiles(dir).logs, `${EXECUTOR_PROCESS}.log`)}`);
+    return;
+  }
+  const running = s.pods.filter((p) => p.phase === 'Running' || p.phase === 'Pending').length;
+  log(`executor:    pid ${s.pid}, sandbox ${s.sandbox}, kubelet API ${s.kubeletEndpoint}, up since ${s.startedAt}${s.restarts ? `, restarted ${s.restarts}x` : ''}`);
+  log(`  images:    ${s.images.join(', ')}`);
+  log(`  app pods:  ${s.apps.length ? s.apps.join(', ') : '(apps not started)'}`);
+  log(`  pods:      ${s.pods.length} (${running} active)`);
+  for (const p of s.pods) log(`    ${p.pod.padEnd(48)} ${p.phase.padEnd(10)} ${p.containers.join(', ')}`);
+  const faults = pendingJobFaults(dir);
+  for (const [ns, q] of Object.entries(faults)) log(`  faults:    next Job(s) in ${ns}: ${q.map((x) => x.fault.kind).join(', ')}`);
 }

@@ -10,7 +10,7 @@ import { REPO_ROOT } from './paths';
 /**
  * A second, independent lab (own LAB_DIR, own ports) seeded from a small GitOps repository that is
  * shaped like k8s_nas but shares none of its names: proves the seeding is generic, that `up` is
- * idempotent, and that `down` leaves no process behind.
+ * idempotent, that `down` leaves no process behind (volumes stay) and `down --purge` removes the volumes.
  */
 
 const files: Record<string, string> = {
@@ -215,5 +215,15 @@ describe('a second lab from another k8s_nas-like repository', () => {
     expect(readdirSync(path.join(labDir, 'pids'))).toEqual([]);
     expect(processesMentioning(labDir)).toEqual([]);
     expect(existsSync(path.join(labDir, 'lab.json'))).toBe(false);
+  }, 60_000);
+
+  it('keeps the volume directories across `down`; `down --purge` removes them', async () => {
+    const volumes = path.join(labDir, 'volumes');
+    expect(readdirSync(volumes).sort()).toEqual(['notes', 'whoami']);
+    expect(existsSync(path.join(volumes, 'whoami', 'whoami-data'))).toBe(true);
+    expect(existsSync(path.join(volumes, 'notes', 'db-notes-0'))).toBe(true);
+    const purge = await runCli(['down', '--purge'], env);
+    expect(purge.code, purge.out).toBe(0);
+    expect(existsSync(volumes)).toBe(false);
   }, 60_000);
 });

@@ -33,8 +33,9 @@ export function labDir(): string {
 
 /**
  * The directory that backs the PersistentVolumeClaim `claim` of `namespace`:
- * `<labDir>/volumes/<namespace>/<claim>`. Apps (simulators, qBittorrent) keep their state there and
- * Pods that mount the claim see the same files.
+ * `<labDir>/volumes/<namespace>/<claim>`. Every PersistentVolume the lab provides points here
+ * (hostPath), the executor binds it into the pods that mount the claim, and the apps
+ * (simulators, qBittorrent) keep their state in their configuration volume's one.
  */
 export function volumeDir(namespace: string, claim: string, dir = labDir()): string {
   return path.join(dir, 'volumes', namespace, claim);
@@ -115,5 +116,7 @@ export function labFiles(dir: string = labDir()) {
     ports: path.join(dir, 'ports.json'),
     seedState: path.join(dir, 'seed-state.json'),
     kwokConfig: path.join(dir, 'kwok-stages.yaml'),
+    volumes: path.join(dir, 'volumes'),
+    executor: path.join(dir, 'executor'),
   };
 }

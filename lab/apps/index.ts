@@ -74,7 +74,12 @@ const REAL_APP_IMAGES: Record<"qbittorrent" | "prometheus" | "alertmanager", Reg
   alertmanager: /alertmanager/i,
 };
 
-const PROGRAMS = ["qbittorrent-nox", "prometheus", "prometheus-alertmanager", "nginx", "fcgiwrap", "git", "openssl", "unzip"];
+const PROGRAMS = ["qbittorrent-nox", "prometheus", "prometheus-alertmanager", "nginx", "fcgiwrap", "git", "openssl", "unzip", "bwrap", "xmlstarlet"];
+
+/** The user's workloads the real qBittorrent stands in for. */
+export function qbittorrentWorkloads(objects: ManifestObject[]): { namespace: string; name: string }[] {
+  return workloadsForImage(objects, REAL_APP_IMAGES.qbittorrent);
+}
 
 /** The configuration volume of the user's qBittorrent workload (its `/config` claim). */
 export function qbittorrentVolume(objects: ManifestObject[]): QbittorrentVolume {

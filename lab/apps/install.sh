@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian programs the lab's application layer runs: qBittorrent (headless),
-# Prometheus, Alertmanager, nginx, git with its http-backend, fcgiwrap, openssl, and unzip (the
-# tests check the apps' backup archives with it).
+# Prometheus, Alertmanager, nginx, git with its http-backend, fcgiwrap, openssl, unzip (the
+# tests check the apps' backup archives with it), bubblewrap (the lab executor's sandbox) and
+# xmlstarlet (which the seeded init containers install).
 # Idempotent: does nothing when every program is already present.
 set -euo pipefail
 
@@ -14,6 +15,8 @@ declare -A need=(
   [git]=git
   [openssl]=openssl
   [unzip]=unzip
+  [bwrap]=bubblewrap
+  [xmlstarlet]=xmlstarlet
 )
 
 missing=()

@@ -12,6 +12,9 @@ export const LAB_CLIENTS = {
   'kube-controller-manager': '/CN=system:kube-controller-manager',
   'kube-scheduler': '/CN=system:kube-scheduler',
   kwok: '/O=system:masters/CN=kwok',
+  'lab-executor': '/O=system:masters/CN=lab-executor',
+  /** The API server's identity towards kubelets (pods/log), `--kubelet-client-certificate`. */
+  'apiserver-kubelet-client': '/CN=kube-apiserver-kubelet-client',
 } as const;
 
 async function openssl(args: string[], cwd: string): Promise<void> {
@@ -42,12 +45,13 @@ async function issueLeaf(dir: string, stem: string, subject: string, ext: string
 
 /**
  * Creates the lab's PKI in `dir` unless it is complete already: a CA, the API server's serving
- * certificate (SANs 127.0.0.1, localhost, kubernetes.default.svc...), client certificates for
- * the admin (O=system:masters), controller manager, scheduler and kwok, and the RSA key pair
+ * certificate (SANs 127.0.0.1, localhost, kubernetes.default.svc...), the nodes' kubelet serving
+ * certificate, client certificates for the admin (O=system:masters), controller manager,
+ * scheduler, kwok, the lab executor and the API server's kubelet client, and the RSA key pair
  * that signs service-account tokens. Generated at run time; never committed.
  */
 export async function ensureLabCertificates(dir: string, log: (msg: string) => void): Promise<void> {
-  const expected = ['ca.crt', 'ca.key', 'apiserver.crt', 'apiserver.key', 'sa.key', 'sa.pub', ...Object.keys(LAB_CLIENTS).map((c) => `${c}.crt`)];
+  const expected = ['ca.crt', 'ca.key', 'apiserver.crt', 'apiserver.key', 'kubelet.crt', 'kubelet.key', 'sa.key', 'sa.pub', ...Object.keys(LAB_CLIENTS).map((c) => `${c}.crt`)];
   if (expected.every((f) => existsSync(path.join(dir, f)))) return;
   const t0 = Date.now();
   rmSync(dir, { recursive: true, force: true });
@@ -66,6 +70,8 @@ export async function ensureLabCertificates(dir: string, log: (msg: string) => v
   ];
   await Promise.all([
     issueLeaf(dir, 'apiserver', '/CN=kube-apiserver', ['extendedKeyUsage=serverAuth', `subjectAltName=${sans.join(',')}`]),
+    // The kubelet API of the lab's nodes (served by the lab executor on 127.0.0.1).
+    issueLeaf(dir, 'kubelet', '/O=system:nodes/CN=system:node:lab-node', ['extendedKeyUsage=serverAuth', 'subjectAltName=IP:127.0.0.1,DNS:localhost']),
     ...Object.entries(LAB_CLIENTS).map(([stem, subject]) => issueLeaf(dir, stem, subject, ['extendedKeyUsage=clientAuth'])),
     openssl(['genpkey', '-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048', '-out', 'sa.key'], dir).then(() =>
       openssl(['pkey', '-in', 'sa.key', '-pubout', '-out', 'sa.pub'], dir),

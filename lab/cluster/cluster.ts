@@ -4,6 +4,7 @@ import https from 'node:https';
 import path from 'node:path';
 import YAML from 'yaml';
 import { LAB_CLIENTS, ensureLabCertificates } from './certs';
+import { RUNNER_ANNOTATION } from '../executor/policy';
 import { LabKubeClient, sleep, waitFor, type KubeObject } from './kube-http';
 import { LAB_CLUSTER_DIR, LAB_VERSIONS, binaryPath, kwokStageDir, labFiles, missingBinaries } from '../paths';
 import { freePort, listProcesses, portIsFree, startProcess, tailFile } from '../processes';
@@ -34,6 +35,8 @@ export interface LabPorts {
   controllerManager: number;
   scheduler: number;
   kwok: number;
+  /** The kubelet API of the lab executor (container logs), advertised in the nodes' daemonEndpoints. */
+  kubelet: number;
 }
 
 /** The control-plane processes in start order. */
@@ -91,7 +94,7 @@ export async function ensurePorts(file: string): Promise<LabPorts> {
       ports = {};
     }
   }
-  const keys: (keyof LabPorts)[] = ['etcd', 'etcdPeer', 'apiserver', 'controllerManager', 'scheduler', 'kwok'];
+  const keys: (keyof LabPorts)[] = ['etcd', 'etcdPeer', 'apiserver', 'controllerManager', 'scheduler', 'kwok', 'kubelet'];
   const used = new Set<number>();
   for (const k of keys) {
     const p = ports[k];
@@ -135,8 +138,29 @@ function httpGet(url: string, opts: https.RequestOptions = {}): Promise<{ status
   });
 }
 
-/** Combines kwok's stage YAMLs (from the kwok module) with the lab's own stages into one config file. */
-export function writeKwokConfig(file: string): void {
+/** Placeholder in the lab's stage files for the volumes directory (`<labDir>/volumes`). */
+const VOLUMES_PLACEHOLDER = '__LAB_VOLUMES_DIR__';
+
+/** kwok's pod stages that must leave the executor's pods alone (they become Running, complete, go away). */
+const EXECUTOR_EXCLUDED_STAGES = new Set(['pod-ready', 'pod-complete', 'pod-delete']);
+
+/** Adds "not annotated for the executor" to the selector of one of kwok's pod stages. */
+export function excludeExecutorPods(stageYaml: string): string {
+  const doc = YAML.parse(stageYaml) as { metadata?: { name?: string }; spec?: { selector?: { matchExpressions?: unknown[] } } };
+  if (!EXECUTOR_EXCLUDED_STAGES.has(doc.metadata?.name ?? '') || !doc.spec) return stageYaml;
+  doc.spec.selector ??= {};
+  doc.spec.selector.matchExpressions = [
+    ...(doc.spec.selector.matchExpressions ?? []),
+    { key: `.metadata.annotations["${RUNNER_ANNOTATION}"]`, operator: 'DoesNotExist' },
+  ];
+  return YAML.stringify(doc).trim();
+}
+
+/**
+ * Combines kwok's stage YAMLs (from the kwok module) with the lab's own stages into one config
+ * file. kwok's pod stages skip the pods the executor runs; the lab's stages get the lab's paths.
+ */
+export function writeKwokConfig(file: string, volumesDir: string = path.join(path.dirname(file), 'volumes')): void {
   const stageDir = kwokStageDir();
   const upstream = [
     'node/fast/node-initialize.yaml',
@@ -151,7 +175,7 @@ export function writeKwokConfig(file: string): void {
     .map((f) => path.join(LAB_CLUSTER_DIR, 'stages', f));
   const docs = [...upstream, ...ours].map((f) => {
     if (!existsSync(f)) throw new Error(`kwok stage file missing: ${f} (run: npm run lab -- build)`);
-    return readFileSync(f, 'utf8').trim();
+    return excludeExecutorPods(readFileSync(f, 'utf8').trim()).split(VOLUMES_PLACEHOLDER).join(volumesDir);
   });
   writeFileSync(file, docs.join('\n---\n') + '\n');
 }
@@ -303,6 +327,10 @@ export async function startCluster(
     '--service-cluster-ip-range=10.96.0.0/16',
     '--authorization-mode=RBAC', '--allow-privileged=true',
     '--enable-priority-and-fairness=false', '--profiling=false',
+    // pods/log: the API server reaches the node's kubelet API (the lab executor) on its InternalIP,
+    // verifies it with the lab CA and authenticates with its own client certificate.
+    '--kubelet-preferred-address-types=InternalIP', `--kubelet-certificate-authority=${cert('ca.crt')}`,
+    `--kubelet-client-certificate=${cert('apiserver-kubelet-client.crt')}`, `--kubelet-client-key=${cert('apiserver-kubelet-client.key')}`,
     '--enable-admission-plugins=NamespaceLifecycle,ServiceAccount,DefaultStorageClass,DefaultTolerationSeconds,StorageObjectInUseProtection,PersistentVolumeClaimResize,ResourceQuota,LimitRanger',
     '--event-ttl=1h', '--v=0',
   ]);
@@ -340,6 +368,8 @@ export async function startCluster(
       `--kubeconfig=${cert('kwok.kubeconfig')}`, `--config=${f.kwokConfig}`,
       '--manage-all-nodes=true', `--server-address=127.0.0.1:${ports.kwok}`,
       '--node-ip=127.0.0.1', '--node-lease-duration-seconds=40', '--cidr=10.244.0.0/16',
+      // The port the nodes advertise as their kubelet's: the lab executor serves container logs there.
+      `--node-port=${ports.kubelet}`,
     ], { env: { ...process.env, HOME: f.data } });
     log(`[${elapsed()}] kube-controller-manager (pid ${kcmPid}), kube-scheduler (pid ${schedPid}), kwok (pid ${kwokPid}) starting`);
 

@@ -20,7 +20,7 @@ import {
   type AppSource,
 } from './gitops';
 import { KubeHttpError, LabKubeClient, splitApiVersion, waitFor, type KubeObject } from './kube-http';
-import { binaryPath, labFiles, sharedDir } from '../paths';
+import { binaryPath, labFiles, sharedDir, volumeDir } from '../paths';
 import {
   appResourceOf,
   applicationStatus,
@@ -453,7 +453,7 @@ export async function seedLab(opts: SeedOptions): Promise<SeedState> {
               accessModes: spec.accessModes ?? ['ReadWriteOnce'],
               persistentVolumeReclaimPolicy: 'Retain',
               storageClassName: spec.storageClassName ?? '',
-              hostPath: { path: `/var/lib/lab-volumes/${spec.volumeName}`, type: 'DirectoryOrCreate' },
+              hostPath: { path: volumeDir(p.obj.metadata.namespace ?? 'default', p.obj.metadata.name, opts.labDir), type: 'DirectoryOrCreate' },
               claimRef: { apiVersion: 'v1', kind: 'PersistentVolumeClaim', namespace: p.obj.metadata.namespace, name: p.obj.metadata.name },
             },
           },
