@@ -294,7 +294,7 @@ describe('the lab executor runs allowlisted pods for real', () => {
     await core.createNamespacedSecret({ namespace: ns, body: { metadata: { name: 'creds', labels }, stringData: { TOKEN: 's3cr3t' } } });
     const script = [
       'echo "level=$LEVEL token=$TOKEN dest=$DEST pod=$POD_NAME"',
-      'cat /work/app.ini',
+      'cat /app/app.ini',
       'cat /secrets/TOKEN; echo',
       'pwd',
       'touch /etc/settings/x 2>/dev/null && echo writable || echo read-only',
@@ -313,7 +313,7 @@ describe('the lab executor runs allowlisted pods for real', () => {
               name: 'main',
               image: 'debian:12',
               command: ['sh', '-c', script],
-              workingDir: '/work',
+              workingDir: '/app',
               envFrom: [{ configMapRef: { name: 'settings' } }],
               env: [
                 { name: 'TOKEN', valueFrom: { secretKeyRef: { name: 'creds', key: 'TOKEN' } } },
@@ -322,7 +322,7 @@ describe('the lab executor runs allowlisted pods for real', () => {
               ],
               volumeMounts: [
                 { name: 'settings', mountPath: '/etc/settings' },
-                { name: 'settings', mountPath: '/work/app.ini', subPath: 'app.ini' },
+                { name: 'settings', mountPath: '/app/app.ini', subPath: 'app.ini' },
                 { name: 'creds', mountPath: '/secrets', readOnly: true },
               ],
             },
@@ -336,7 +336,7 @@ describe('the lab executor runs allowlisted pods for real', () => {
     });
     await waitPod(kc, ns, name, 'Succeeded', (p) => p.status?.phase === 'Succeeded');
     expect(await core.readNamespacedPodLog({ name, namespace: ns })).toBe(
-      [`level=debug token=s3cr3t dest=/backup/debug pod=${name}`, 'threads=4', 's3cr3t', '/work', 'read-only', 'lo', ns, ''].join('\n'),
+      [`level=debug token=s3cr3t dest=/backup/debug pod=${name}`, 'threads=4', 's3cr3t', '/app', 'read-only', 'lo', ns, ''].join('\n'),
     );
 
     const host = `hostpath-${Date.now().toString(36)}`;

@@ -40,7 +40,7 @@ describe('sandbox command lines', () => {
   const spec = {
     argv: ['sh', '-c', 'tar czf /backup/a.tgz -C /config .'],
     env: { PATH: '/usr/bin' },
-    cwd: '/work',
+    cwd: '/srv/job',
     hostname: 'backup-1',
     mounts: [
       { source: '/lab/volumes/media/sonarr-config', target: '/config', readOnly: true },
@@ -59,7 +59,7 @@ describe('sandbox command lines', () => {
     expect(joined).toContain('--ro-bind /lab/volumes/media/sonarr-config /config');
     expect(joined).toContain('--bind /lab/volumes/media/backups /backup');
     expect(joined).toContain('--ro-bind /lab/pod/etc/hosts /etc/hosts');
-    expect(joined).toContain('--dir /work --chdir /work -- sh -c tar czf /backup/a.tgz -C /config .');
+    expect(joined).toContain('--dir /srv/job --chdir /srv/job -- sh -c tar czf /backup/a.tgz -C /config .');
     expect(joined).not.toContain('/etc/shadow');
   });
 
@@ -70,7 +70,7 @@ describe('sandbox command lines', () => {
     const script = args.at(-1) as string;
     expect(script).toContain(`/usr/bin/mount --rbind '/lab/volumes/media/sonarr-config' "$R"'/config'`);
     expect(script).toContain(`/usr/bin/mount -o remount,bind,ro "$R"'/config'`);
-    expect(script).toMatch(/exec \/usr\/sbin\/chroot "\$R" \/usr\/bin\/setpriv --no-new-privs --bounding-set=-all .* -- \/usr\/bin\/env -C '\/work' -- 'sh' '-c' 'tar czf/);
+    expect(script).toMatch(/exec \/usr\/sbin\/chroot "\$R" \/usr\/bin\/setpriv --no-new-privs --bounding-set=-all .* -- \/usr\/bin\/env -C '\/srv\/job' -- 'sh' '-c' 'tar czf/);
     expect(unshareCommand(spec, false, []).args.slice(0, 2)).toEqual(['--user', '--map-root-user']);
   });
 });
