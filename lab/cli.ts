@@ -7,16 +7,22 @@ import {
   crashLoopPod,
   deletePod,
   failNextJob,
+  failRendering,
   fillVolumeOfNextJob,
   hangNextJob,
   killNextJobMidway,
+  readApplication,
   resetLab,
+  restartApiServer,
   restartApp,
+  restartEtcd,
+  restoreRendering,
   scaleWorkload,
-  setApplicationHealth,
-  setApplicationSync,
   setCertificateReady,
   setVolumeQuota,
+  startApiServer,
+  stopApiServer,
+  syncApplication,
 } from './controls';
 import { formatBytes, listVolumes } from './cluster/volumes';
 import { labDown, labUp, printStatus } from './lab';
@@ -38,12 +44,11 @@ const USAGE = `Usage: npm run lab -- <command> [args]
                                           --volumes also empties every volume and restarts the apps
   panel-kubeconfig                        give the panel its deploy/ RBAC identity; writes <lab>/panel.kubeconfig
 
-  scale <ns> <workload> <replicas>        scale a Deployment/StatefulSet and wait for it
+  scale <ns> <workload> <replicas>        scale a Deployment/StatefulSet by hand (turns its Application's
+                                          self-heal off first, as in Argo CD) and wait for it
   crash-loop <ns> <pod|workload> [n]      report a pod in CrashLoopBackOff with n restarts (default 5)
   delete-pod <ns> <pod>                   delete a pod and wait until it is gone
   cert-ready <ns> <name> <true|false> [reason]
-  app-sync <ns> <name> <Synced|OutOfSync|Unknown> [revision]
-  app-health <ns> <name> <Healthy|Progressing|Degraded|Suspended|Missing|Unknown> [message]
   refuse-restore <app> [count] [message]  make the app refuse its next restore(s) (its own error shape);
                                           <app>: simulator id (sonarr) or workload (media/sonarr); count 0 disarms
   restart-app <ns> <workload>             restart the lab app serving a workload (same ports, configuration)
@@ -58,6 +63,16 @@ const USAGE = `Usage: npm run lab -- <command> [args]
                                           the next Job's volume is full past <bytes>
   kill-next-job <ns> [after-ms]           the next Job is killed (SIGKILL) after-ms after it starts (500)
   clear-job-faults [ns]                   forget the Job faults still waiting
+
+  app <ns> <name>                         an Argo CD Application's sync, health, conditions, last operation
+  sync <ns> <name> [--prune]              sync an Application now (argocd app sync) and print the result
+  render-error <ns> <name> <message...>   make rendering fail for an Application (ComparisonError)
+  render-error <ns> <name> --clear        render it again
+
+  restart-apiserver                       restart kube-apiserver alone (etcd data, certificates and
+                                          service-account keys kept: existing tokens stay valid)
+  restart-etcd                            restart etcd alone, keeping its data
+  stop-apiserver / start-apiserver        hold the API server down, then start it as it was
 
 Environment: LAB_DIR (default <repo>/.lab), LAB_GITOPS_REPO, K8S_NAS_SHARED_DIR, K8S_NAS_PANEL_CACHE, LAB_GITEA.`;
 
@@ -106,7 +121,8 @@ async function main(argv: string[]): Promise<number> {
       const r = await resetLab(log, { volumes: args.includes('--volumes') });
       log(
         `reset: deleted ${r.deleted.length} test object(s), rescaled ${r.rescaled.length}, replaced ${r.restartedPods.length} pod(s), restored ${r.statuses} status(es)` +
-          `${r.droppedFaults ? `, dropped ${r.droppedFaults} waiting Job fault(s)` : ''}${args.includes('--volumes') ? `, emptied ${r.wipedVolumes.length} volume(s)` : ''}`,
+          `${r.droppedFaults ? `, dropped ${r.droppedFaults} waiting Job fault(s)` : ''}${args.includes('--volumes') ? `, emptied ${r.wipedVolumes.length} volume(s)` : ''}` +
+          `${r.applications.length ? `, gave back ${r.applications.length} Application(s) their self-heal or rendering` : ''}`,
       );
       return 0;
     }
@@ -190,20 +206,30 @@ async function main(argv: string[]): Promise<number> {
       log(`Certificate ${ns}/${name}: Ready=${ready}`);
       return 0;
     }
-    case 'app-sync': {
-      const [ns, name, sync, revision] = need(args, 3, '<ns> <name> <Synced|OutOfSync|Unknown> [revision]');
-      if (!['Synced', 'OutOfSync', 'Unknown'].includes(sync as string)) throw new UsageError(`bad sync status ${sync}`);
-      await setApplicationSync(ns as string, name as string, sync as 'Synced' | 'OutOfSync' | 'Unknown', revision);
-      log(`Application ${ns}/${name}: ${sync}`);
+    case 'app': {
+      const [ns, name] = need(args, 2, '<ns> <name>');
+      const a = await readApplication(ns as string, name as string);
+      const st = a.status ?? {};
+      log(`Application ${ns}/${name}: ${st.sync?.status ?? '?'} at ${st.sync?.revision ?? '?'}, health ${st.health?.status ?? '?'}${st.health?.message ? ` (${st.health.message})` : ''}`);
+      for (const c of st.conditions ?? []) log(`  ${c.type}: ${c.message}`);
+      if (st.operationState) log(`  last operation: ${st.operationState.phase}: ${st.operationState.message} (finished ${st.operationState.finishedAt ?? '-'})`);
       return 0;
     }
-    case 'app-health': {
-      const [ns, name, health, ...msg] = need(args, 3, '<ns> <name> <health> [message]');
-      const allowed = ['Healthy', 'Progressing', 'Degraded', 'Suspended', 'Missing', 'Unknown'] as const;
-      const h = allowed.find((x) => x === health);
-      if (!h) throw new UsageError(`bad health status ${health}`);
-      await setApplicationHealth(ns as string, name as string, h, msg.length ? msg.join(' ') : undefined);
-      log(`Application ${ns}/${name}: ${h}`);
+    case 'sync': {
+      const [ns, name] = need(args, 2, '<ns> <name> [--prune]');
+      const op = await syncApplication(ns as string, name as string, { prune: args.includes('--prune') });
+      log(`Application ${ns}/${name}: sync ${op.phase}: ${op.message}`);
+      return op.phase === 'Succeeded' ? 0 : 1;
+    }
+    case 'render-error': {
+      const [ns, name, ...msg] = need(args, 3, '<ns> <name> <message...|--clear>');
+      if (msg[0] === '--clear') {
+        await restoreRendering(ns as string, name as string);
+        log(`Application ${ns}/${name}: rendering restored`);
+      } else {
+        await failRendering(ns as string, name as string, msg.join(' '));
+        log(`Application ${ns}/${name}: rendering fails with "${msg.join(' ')}"`);
+      }
       return 0;
     }
     case 'refuse-restore': {
@@ -216,6 +242,18 @@ async function main(argv: string[]): Promise<number> {
       log(`${sim.id}: refuses the next ${snap.faults.refuseRestore} restore(s)`);
       return 0;
     }
+    case 'restart-apiserver':
+      await restartApiServer(log);
+      return 0;
+    case 'restart-etcd':
+      await restartEtcd(log);
+      return 0;
+    case 'stop-apiserver':
+      await stopApiServer(log);
+      return 0;
+    case 'start-apiserver':
+      await startApiServer(log);
+      return 0;
     case undefined:
     case 'help':
     case '--help':

@@ -1,3 +1,5 @@
+import { RENDER_ERROR_ANNOTATION, appInstanceName, trackedBy } from './argocd/tracking';
+import { restartComponent, startComponent, stopComponent } from './cluster/cluster';
 import { LabKubeClient, waitFor, type KubeObject } from './cluster/kube-http';
 import { readLabJson, readSeedState } from './lab';
 import { labDir, labFiles } from './paths';
@@ -18,8 +20,10 @@ export { appConfigDir, appConfigVolume, clearVolumeQuota, corruptVolumeFile, lis
 
 /**
  * Controls that change the lab's state the way real events would: scaling, crash loops, pod
- * deletion, certificate readiness, Argo CD sync/health. Each call returns once the change is
- * visible through the API. Used by tests (import) and by the CLI (`npm run lab -- <command>`).
+ * deletion, certificate readiness, an Argo CD sync or a rendering failure, restarts of the API server
+ * or etcd alone. Argo CD's sync and health are never written by hand: the lab's Argo CD (lab/argocd)
+ * derives them from Git and the objects. Each call returns once the change is visible through the
+ * API. Used by tests (import) and by the CLI (`npm run lab -- <command>`).
  */
 
 /** Label that marks objects created by tests; resetLab deletes them. */
@@ -77,13 +81,16 @@ export function podReady(p: Pod): boolean {
 }
 
 /**
- * Scales a Deployment or StatefulSet and waits until its status shows the new replica count
- * (all ready when scaling up, no pods left when scaling to 0).
+ * Scales a Deployment or StatefulSet by hand and waits until its status shows the new replica count
+ * (all ready when scaling up, no pods left when scaling to 0). When an Argo CD Application with
+ * self-heal manages the workload, self-heal is turned off for it first, as a person would in Argo CD
+ * (resetLab turns it back on); to see self-heal at work, patch the replicas directly instead.
  */
 export async function scaleWorkload(ns: string, name: string, replicas: number, timeoutMs = 60_000): Promise<void> {
   await withLabClient(async (client) => {
     const w = await findWorkload(client, ns, name);
     if (!w || w.kind === 'DaemonSet') throw new Error(`no Deployment or StatefulSet ${ns}/${name}`);
+    await pauseSelfHeal(client, w);
     await client.mergePatch({ apiVersion: 'apps/v1', kind: w.kind, name, namespace: ns }, { spec: { replicas } });
     await waitFor(
       `${w.kind} ${ns}/${name} at ${replicas} replicas`,
@@ -187,48 +194,163 @@ export async function setCertificateReady(ns: string, name: string, ready: boole
   });
 }
 
-interface AppStatusObj extends KubeObject {
-  status?: { sync?: { status?: string; revision?: string }; health?: { status?: string; message?: string } };
+/** An Argo CD Application as the lab's controls read it. */
+export interface LabApplication extends KubeObject {
+  spec?: { syncPolicy?: { automated?: { selfHeal?: boolean; prune?: boolean } } };
+  operation?: unknown;
+  status?: {
+    sync?: { status?: string; revision?: string; comparedTo?: Record<string, unknown> };
+    health?: { status?: string; message?: string };
+    resources?: { group?: string; version?: string; kind: string; namespace?: string; name: string; status?: string; health?: { status?: string; message?: string }; requiresPruning?: boolean }[];
+    summary?: { images?: string[]; externalURLs?: string[] };
+    conditions?: { type: string; message: string; lastTransitionTime?: string }[];
+    operationState?: {
+      phase?: string;
+      message?: string;
+      startedAt?: string;
+      finishedAt?: string;
+      operation?: { initiatedBy?: { automated?: boolean; username?: string }; sync?: { revision?: string; prune?: boolean } };
+      syncResult?: { revision?: string; resources?: { kind: string; name: string; namespace?: string; status?: string; message?: string }[] };
+    };
+    history?: { id: number; revision: string; deployedAt?: string }[];
+    reconciledAt?: string;
+    sourceType?: string;
+  };
+}
+type AppObj = LabApplication;
+
+const APP_API = 'argoproj.io/v1alpha1';
+
+/** Annotation the lab puts on an Application whose self-heal it turned off (see scaleWorkload). */
+export const SELF_HEAL_PAUSED_ANNOTATION = 'lab.k8s-nas-panel/self-heal-paused';
+
+async function getApplication(client: LabKubeClient, ns: string, name: string): Promise<AppObj> {
+  const app = await client.get<AppObj>(APP_API, 'Application', name, ns);
+  if (!app) throw new Error(`no Application ${ns}/${name}`);
+  return app;
 }
 
-/** Sets an Argo CD Application's sync status (and optionally the revision). */
-export async function setApplicationSync(ns: string, name: string, sync: 'Synced' | 'OutOfSync' | 'Unknown', revision?: string): Promise<void> {
-  await withLabClient(async (client) => {
-    const app = await client.get<AppStatusObj>('argoproj.io/v1alpha1', 'Application', name, ns);
-    if (!app) throw new Error(`no Application ${ns}/${name}`);
-    await client.mergePatch(
-      { apiVersion: 'argoproj.io/v1alpha1', kind: 'Application', name, namespace: ns },
-      { status: { sync: { status: sync, ...(revision ? { revision } : {}) }, reconciledAt: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z') } },
-      { fieldManager: LAB_STATUS_MANAGER },
-    );
-    await waitFor(`Application ${ns}/${name} ${sync}`, async () => {
-      const a = await client.get<AppStatusObj>('argoproj.io/v1alpha1', 'Application', name, ns);
-      return a?.status?.sync?.status === sync && (!revision || a.status.sync.revision === revision);
-    });
+/** Reads an Application (sync, health, conditions, operation state) of the running lab. */
+export async function readApplication(ns: string, name: string): Promise<AppObj> {
+  return withLabClient((client) => getApplication(client, ns, name));
+}
+
+/**
+ * Waits until an Application's status satisfies `check` (the lab's Argo CD writes it), e.g.
+ * `waitForApplication('argocd', 'x', (a) => a.status?.sync?.revision === sha && a.status.sync.status === 'Synced')`.
+ */
+export async function waitForApplication(ns: string, name: string, check: (app: AppObj) => boolean, what = 'the expected status', timeoutMs = 60_000): Promise<AppObj> {
+  return withLabClient(async (client) => {
+    let last: AppObj | undefined;
+    try {
+      return await waitFor(`Application ${ns}/${name}: ${what}`, async () => {
+        last = await getApplication(client, ns, name);
+        return check(last) ? last : undefined;
+      }, { timeoutMs, intervalMs: 200 });
+    } catch (err) {
+      const st = last?.status;
+      throw new Error(
+        `${(err as Error).message}; now ${st?.sync?.status ?? '?'} at ${st?.sync?.revision?.slice(0, 7) ?? '?'}, health ${st?.health?.status ?? '?'}` +
+          `${st?.operationState ? `, last operation ${st.operationState.phase}: ${st.operationState.message}` : ''}${st?.conditions?.length ? `, ${st.conditions.map((c) => `${c.type}: ${c.message}`).join('; ')}` : ''}`,
+      );
+    }
   });
 }
 
-/** Sets an Argo CD Application's health status. */
-export async function setApplicationHealth(
-  ns: string,
-  name: string,
-  health: 'Healthy' | 'Progressing' | 'Degraded' | 'Suspended' | 'Missing' | 'Unknown',
-  message?: string,
-): Promise<void> {
+/**
+ * Syncs an Application now, as `argocd app sync` does: it sets the Application's `operation` and the
+ * lab's Argo CD runs it. Resolves with the finished operation state (Succeeded, Failed or Error).
+ */
+export async function syncApplication(ns: string, name: string, opts: { prune?: boolean; timeoutMs?: number } = {}): Promise<NonNullable<NonNullable<AppObj['status']>['operationState']>> {
+  const requested = new Date(Math.floor(Date.now() / 1000) * 1000);
   await withLabClient(async (client) => {
-    const app = await client.get<AppStatusObj>('argoproj.io/v1alpha1', 'Application', name, ns);
-    if (!app) throw new Error(`no Application ${ns}/${name}`);
-    const now = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+    await getApplication(client, ns, name);
     await client.mergePatch(
-      { apiVersion: 'argoproj.io/v1alpha1', kind: 'Application', name, namespace: ns },
-      { status: { health: { status: health, message: message ?? null, lastTransitionTime: now } } },
-      { fieldManager: LAB_STATUS_MANAGER },
+      { apiVersion: APP_API, kind: 'Application', name, namespace: ns },
+      { operation: { initiatedBy: { username: 'lab' }, sync: { ...(opts.prune ? { prune: true } : {}), syncStrategy: { hook: {} } } } },
+      { fieldManager: 'argocd-server' },
     );
-    await waitFor(`Application ${ns}/${name} ${health}`, async () => {
-      const a = await client.get<AppStatusObj>('argoproj.io/v1alpha1', 'Application', name, ns);
-      return a?.status?.health?.status === health;
-    });
   });
+  const app = await waitForApplication(
+    ns,
+    name,
+    (a) => !a.operation && !!a.status?.operationState?.finishedAt && Date.parse(a.status.operationState.startedAt ?? '') >= requested.getTime(),
+    'the requested sync finished',
+    opts.timeoutMs ?? 60_000,
+  );
+  return app.status?.operationState ?? {};
+}
+
+/**
+ * Makes rendering fail for one Application, as a broken repo server would: the lab's Argo CD reports
+ * `Unknown` with a ComparisonError carrying `message` and applies nothing until
+ * {@link restoreRendering}. Resolves once the status shows it.
+ */
+export async function failRendering(ns: string, name: string, message: string): Promise<AppObj> {
+  await withLabClient(async (client) => {
+    await getApplication(client, ns, name);
+    await client.mergePatch({ apiVersion: APP_API, kind: 'Application', name, namespace: ns }, { metadata: { annotations: { [RENDER_ERROR_ANNOTATION]: message } } });
+  });
+  return waitForApplication(ns, name, (a) => !!a.status?.conditions?.some((c) => c.type === 'ComparisonError' && c.message.includes(message)), 'a ComparisonError');
+}
+
+/** Undoes {@link failRendering}; resolves once the ComparisonError is gone. */
+export async function restoreRendering(ns: string, name: string): Promise<AppObj> {
+  await withLabClient(async (client) => {
+    await client.mergePatch({ apiVersion: APP_API, kind: 'Application', name, namespace: ns }, { metadata: { annotations: { [RENDER_ERROR_ANNOTATION]: null } } });
+  });
+  return waitForApplication(ns, name, (a) => !a.status?.conditions?.some((c) => c.type === 'ComparisonError'), 'no ComparisonError');
+}
+
+/**
+ * Turns self-heal off for the Application that manages a workload, as one does in Argo CD before
+ * scaling by hand (otherwise Argo CD puts the replicas in Git back within seconds). Marked with an
+ * annotation so resetLab turns it back on. Returns the Application's name, if any manages it.
+ */
+async function pauseSelfHeal(client: LabKubeClient, workload: KubeObject): Promise<string | undefined> {
+  const instance = trackedBy(workload);
+  if (!instance) return undefined;
+  const apps = await client.list<AppObj>(APP_API, 'Application');
+  const app = apps.find((a) => appInstanceName(a) === instance);
+  if (!app?.spec?.syncPolicy?.automated?.selfHeal) return app?.metadata.name;
+  await client.mergePatch(
+    { apiVersion: APP_API, kind: 'Application', name: app.metadata.name, namespace: app.metadata.namespace },
+    { metadata: { annotations: { [SELF_HEAL_PAUSED_ANNOTATION]: 'true' } }, spec: { syncPolicy: { automated: { selfHeal: false } } } },
+  );
+  return app.metadata.name;
+}
+
+/** Restart controls of the control plane: each keeps etcd's data, the certificates and the service-account keys. */
+export async function restartApiServer(log: (msg: string) => void = () => {}): Promise<void> {
+  await restartComponent(labDir(), 'kube-apiserver', log);
+}
+
+/** Restarts etcd alone; its data directory is kept, so the cluster keeps every object. */
+export async function restartEtcd(log: (msg: string) => void = () => {}): Promise<void> {
+  const dir = labDir();
+  await restartComponent(dir, 'etcd', log);
+  await waitForApiServer(dir);
+}
+
+/** Stops the API server (and only it) until {@link startApiServer}. */
+export async function stopApiServer(log: (msg: string) => void = () => {}): Promise<void> {
+  await stopComponent(labDir(), 'kube-apiserver', log);
+}
+
+/** Starts the API server stopped by {@link stopApiServer}, with the same flags, keys and data. */
+export async function startApiServer(log: (msg: string) => void = () => {}): Promise<void> {
+  await startComponent(labDir(), 'kube-apiserver', log);
+}
+
+async function waitForApiServer(dir: string, timeoutMs = 60_000): Promise<void> {
+  const data = readLabJson(dir);
+  if (!data) throw new Error(`the lab is not up (no lab.json in ${dir})`);
+  const client = LabKubeClient.fromCertDir(data.apiServer, labFiles(dir).certs);
+  try {
+    await waitFor('kube-apiserver /readyz', async () => (await client.raw({ path: '/readyz', timeoutMs: 3000 }).catch(() => undefined))?.status === 200, { timeoutMs });
+  } finally {
+    client.close();
+  }
 }
 
 /**
@@ -251,12 +373,15 @@ export interface ResetReport {
   wipedVolumes: string[];
   /** Job faults that were still waiting and were dropped. */
   droppedFaults: number;
+  /** Applications given back their self-heal or their rendering. */
+  applications: string[];
 }
 
 /**
  * Restores the seeded state between test files: deletes objects labelled lab.k8s-nas-panel/test=true
- * (any kind), drops Job faults still waiting, restores workload replicas, replaces crash-looping
- * pods, rewrites the recorded Certificate/Issuer/Application statuses, and waits until every
+ * (any kind), drops Job faults still waiting, gives Applications back the self-heal scaleWorkload
+ * turned off and the rendering failRendering broke, restores workload replicas, replaces
+ * crash-looping pods, rewrites the recorded Certificate/Issuer statuses, and waits until every
  * seeded workload is ready again. Volumes keep their files unless `volumes` is set: then they are
  * emptied and the pods of the apps' workloads replaced, so each app starts on an empty volume
  * after its init containers ran.
@@ -265,7 +390,7 @@ export async function resetLab(log: (msg: string) => void = () => {}, opts: { vo
   const state = readSeedState();
   if (!state) throw new Error(`the lab has no seed state in ${labDir()}; run: npm run lab -- up`);
   return withLabClient(async (client) => {
-    const report: ResetReport = { deleted: [], rescaled: [], restartedPods: [], statuses: 0, wipedVolumes: [], droppedFaults: clearJobFaults() };
+    const report: ResetReport = { deleted: [], rescaled: [], restartedPods: [], statuses: 0, wipedVolumes: [], droppedFaults: clearJobFaults(), applications: [] };
     const selector = `${LAB_TEST_LABEL}=true`;
     const skip = new Set(['Event', 'Binding', 'TokenReview', 'SubjectAccessReview', 'LocalSubjectAccessReview', 'SelfSubjectAccessReview', 'SelfSubjectRulesReview', 'SelfSubjectReview', 'ComponentStatus']);
     const mappings = (await client.preferredMappings()).filter((m) => !skip.has(m.kind) && m.verbs.includes('list') && m.verbs.includes('delete'));
@@ -307,6 +432,15 @@ export async function resetLab(log: (msg: string) => void = () => {}, opts: { vo
           report.restartedPods.push(`${p.metadata.namespace}/${p.metadata.name}`);
         }
       }
+    }
+    const apps = await client.list<AppObj>(APP_API, 'Application').catch(() => [] as AppObj[]);
+    for (const a of apps) {
+      const ann = a.metadata.annotations ?? {};
+      if (!ann[SELF_HEAL_PAUSED_ANNOTATION] && !ann[RENDER_ERROR_ANNOTATION]) continue;
+      const patch: Record<string, unknown> = { metadata: { annotations: { [SELF_HEAL_PAUSED_ANNOTATION]: null, [RENDER_ERROR_ANNOTATION]: null } } };
+      if (ann[SELF_HEAL_PAUSED_ANNOTATION]) patch.spec = { syncPolicy: { automated: { selfHeal: true } } };
+      await client.mergePatch({ apiVersion: APP_API, kind: 'Application', name: a.metadata.name, namespace: a.metadata.namespace }, patch);
+      report.applications.push(a.metadata.name);
     }
     for (const s of state.statuses) {
       const ref = { apiVersion: s.apiVersion, kind: s.kind, name: s.name, namespace: s.namespace };

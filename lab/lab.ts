@@ -2,8 +2,12 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { clusterStatus, labNodeNames, startCluster, type ClusterStatus } from './cluster/cluster';
+import { ensureLabRepo } from './apps/git-repo';
+import { ARGOCD_PROCESS, argocdRunning, ensureArgocd } from './argocd/index';
+import { writeRegistry } from './argocd/repos';
+import { CLUSTER_PROCESSES, clusterResumable, clusterStatus, labNodeNames, resumeCluster, startCluster, type ClusterStatus } from './cluster/cluster';
 import { LabKubeClient } from './cluster/kube-http';
+import { argoSources, loadManifests } from './lib/manifests';
 import { LAB_CLUSTER_DIR, LAB_SRC_DIR, defaultGitopsRepo, giteaWanted, labDir, labFiles, missingBinaries } from './paths';
 import { listProcesses, stopAll } from './processes';
 import { applyCrds, defaultCrdDir, seedLab, type SeedState } from './cluster/seed';
@@ -174,17 +178,70 @@ export interface LabUpOptions {
   log?: (msg: string) => void;
 }
 
-/** Whether every recorded process is alive and the API server is ready. */
-async function healthy(dir: string): Promise<{ ok: boolean; status: ClusterStatus }> {
-  const status = await clusterStatus(dir);
-  const procsOk = listProcesses(labFiles(dir).pids).every((p) => p.alive);
-  return { ok: status.allAlive && status.ready && procsOk && existsSync(labFiles(dir).labJson), status };
+function readUpState(dir: string): UpState | undefined {
+  const file = path.join(dir, 'up.json');
+  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as UpState) : undefined;
 }
 
 /**
- * `lab up`: starts the control plane, seeds it from the GitOps repository, starts the apps (unless
- * clusterOnly) and writes lab.json and lab.env. Idempotent: when everything is running and healthy
- * it only prints the status (and starts the apps if a cluster-only lab is now wanted with apps).
+ * Imports the GitOps repository into the lab's bare repository (once; later runs keep its history)
+ * and records which repoURLs it answers for, so the lab's Argo CD follows it.
+ */
+async function prepareGitops(dir: string, repo: string, log: (msg: string) => void): Promise<void> {
+  const bare = await ensureLabRepo({ labDir: dir, gitopsDir: repo, log });
+  const urls = [...new Set(argoSources(loadManifests(repo)).map((s) => s.repoURL))];
+  writeRegistry(dir, { repositories: [{ bareDir: bare.bareDir, urls }] });
+}
+
+/** Pidfiles of processes that are neither the control plane, the executor nor the lab's Argo CD (the apps). */
+function deadAppProcesses(dir: string): string[] {
+  const own = new Set<string>([...CLUSTER_PROCESSES, ARGOCD_PROCESS, EXECUTOR_PROCESS]);
+  return listProcesses(labFiles(dir).pids)
+    .filter((p) => !own.has(p.name) && !p.alive)
+    .map((p) => p.name);
+}
+
+/**
+ * `lab up` on a lab that was started before and not taken down: starts only what is not running
+ * (control-plane processes in order, keeping etcd's data, certificates and service-account keys;
+ * the lab's Argo CD; the apps), and never seeds again. Undefined when the lab cannot be resumed.
+ */
+async function resumeLab(dir: string, repo: string, opts: LabUpOptions, log: (msg: string) => void): Promise<LabJson | undefined> {
+  const prev = readUpState(dir);
+  const f = labFiles(dir);
+  if (!prev || prev.gitopsRepo !== repo || !existsSync(f.labJson) || !existsSync(f.seedState) || !clusterResumable(dir)) return undefined;
+  const started: string[] = await resumeCluster(dir, log);
+  let data = readLabJson(dir) as LabJson;
+  if (!executorRunning(dir)) {
+    await ensureExecutor(dir, data.apiServer, labNodeNames(), log);
+    started.push(EXECUTOR_PROCESS);
+  }
+  if (!argocdRunning(dir)) {
+    await prepareGitops(dir, repo, log);
+    await ensureArgocd({ labDir: dir, apiServer: data.apiServer, log });
+    started.push(ARGOCD_PROCESS);
+  }
+  const wantApps = !opts.clusterOnly || !prev.clusterOnly;
+  const deadApps = deadAppProcesses(dir);
+  // A lab brought up with --no-gitea gets its Gitea when asked without.
+  const giteaMissing = !prev.clusterOnly && !opts.clusterOnly && giteaWanted() && data.apps.gitea === undefined;
+  if (wantApps && (prev.clusterOnly || deadApps.length > 0 || giteaMissing)) {
+    if (deadApps.length) log(`lab: apps not running: ${deadApps.join(', ')}`);
+    data = await startAppsIfAvailable(dir, data, log);
+    writeLabJson(dir, data);
+    writeFileSync(path.join(dir, 'up.json'), JSON.stringify({ ...prev, clusterOnly: false }, null, 2) + '\n');
+    started.push('apps');
+  }
+  if (started.length === 0) log('lab: already up and healthy');
+  else log(`lab: started ${started.join(', ')}; the cluster and its data were kept (not seeded again)`);
+  return data;
+}
+
+/**
+ * `lab up`: starts the control plane, seeds it from the GitOps repository, starts the lab's Argo CD
+ * and the apps (unless clusterOnly) and writes lab.json and lab.env. Idempotent: a lab that runs is
+ * left as it is, and a lab of which some processes stopped (an API server killed, a crashed app) gets
+ * only those started again, with its cluster and data kept.
  */
 export async function labUp(opts: LabUpOptions = {}): Promise<LabJson> {
   const log = opts.log ?? ((m: string) => console.log(m));
@@ -192,31 +249,10 @@ export async function labUp(opts: LabUpOptions = {}): Promise<LabJson> {
   const f = labFiles(dir);
   const repo = path.resolve(opts.repo ?? defaultGitopsRepo());
   const t0 = Date.now();
-  const { ok, status } = await healthy(dir);
-  const prev = existsSync(path.join(dir, 'up.json')) ? (JSON.parse(readFileSync(path.join(dir, 'up.json'), 'utf8')) as UpState) : undefined;
-  if (!ok && prev && prev.gitopsRepo === repo && !prev.clusterOnly && status.allAlive && status.ready && existsSync(f.labJson)) {
-    // The cluster is fine and only an app stopped (a test stopping qBittorrent): start what is missing,
-    // on the same ports, and keep the seeded cluster.
-    log('lab: the cluster is healthy; starting the processes that stopped');
-    let data = readLabJson(dir) as LabJson;
-    if (!executorRunning(dir)) await ensureExecutor(dir, data.apiServer, labNodeNames(), log);
-    data = await startAppsIfAvailable(dir, data, log);
-    writeLabJson(dir, data);
+  const resumed = await resumeLab(dir, repo, opts, log);
+  if (resumed) {
     await printStatus(log);
-    return data;
-  }
-  if (ok && prev && prev.gitopsRepo === repo) {
-    let data = readLabJson(dir) as LabJson;
-    // A lab brought up with --no-gitea gets its Gitea when asked without.
-    const giteaMissing = !prev.clusterOnly && !opts.clusterOnly && giteaWanted() && data.apps.gitea === undefined;
-    if ((prev.clusterOnly && !opts.clusterOnly) || giteaMissing) {
-      data = await startAppsIfAvailable(dir, data, log);
-      writeLabJson(dir, data);
-      writeFileSync(path.join(dir, 'up.json'), JSON.stringify({ ...prev, clusterOnly: false }, null, 2) + '\n');
-    }
-    log('lab: already up and healthy');
-    await printStatus(log);
-    return data;
+    return resumed;
   }
   const leftovers = listProcesses(f.pids).filter((p) => p.alive).length;
   if (leftovers > 0) {
@@ -237,6 +273,7 @@ export async function labUp(opts: LabUpOptions = {}): Promise<LabJson> {
     const [seed] = await Promise.all([
       seedLab({ labDir: dir, client, repo, nodes: cluster.nodes, log, crdsApplied: true, workloadTimeoutSeconds }),
       startExecutor({ labDir: dir, apiServer: cluster.apiServer, kubeletPort: cluster.ports.kubelet, nodes: cluster.nodes }, log),
+      prepareGitops(dir, repo, log),
     ]);
     data = {
       labDir: dir,
@@ -254,10 +291,12 @@ export async function labUp(opts: LabUpOptions = {}): Promise<LabJson> {
   } finally {
     client.close();
   }
+  const argocd = ensureArgocd({ labDir: dir, apiServer: cluster.apiServer, log });
   if (!opts.clusterOnly) {
     data = await startAppsIfAvailable(dir, data, log);
     writeLabJson(dir, data);
   }
+  await argocd;
   writeFileSync(path.join(dir, 'up.json'), JSON.stringify({ clusterOnly: !!opts.clusterOnly, gitopsRepo: repo, startedAt: new Date().toISOString() } satisfies UpState, null, 2) + '\n');
   log(`lab: up in ${((Date.now() - t0) / 1000).toFixed(1)}s`);
   await printStatus(log);
@@ -336,6 +375,22 @@ export async function printStatus(log: (msg: string) => void = (m) => console.lo
   log(`volumes:     ${volumes.length} in ${f.volumes}${volumes.length ? `, ${formatBytes(volumes.reduce((a, v) => a + v.bytes, 0))} in all` : ''}`);
   for (const v of volumes) {
     log(`  ${`${v.namespace}/${v.claim}`.padEnd(40)} ${formatBytes(v.bytes).padStart(10)}  ${String(v.files).padStart(5)} file(s)${v.quotaBytes !== undefined ? `  limit ${formatBytes(v.quotaBytes)}` : ''}`);
+  }
+  if (status.ready && status.apiServer) {
+    const client = LabKubeClient.fromCertDir(status.apiServer, f.certs);
+    try {
+      const list = await client.list<{ metadata: { name: string }; status?: { sync?: { status?: string; revision?: string }; health?: { status?: string } } }>('argoproj.io/v1alpha1', 'Application');
+      const counts = new Map<string, number>();
+      for (const a of list) {
+        const k = `${a.status?.sync?.status ?? 'not compared'}/${a.status?.health?.status ?? '-'}`;
+        counts.set(k, (counts.get(k) ?? 0) + 1);
+      }
+      log(`argocd:      ${list.length} Applications: ${[...counts].map(([k, n]) => `${n} ${k}`).join(', ') || 'none'}${argocdRunning(dir) ? '' : ' (the lab\'s Argo CD is not running)'}`);
+    } catch {
+      /* no Argo CD CRDs (yet) */
+    } finally {
+      client.close();
+    }
   }
   return status;
 }

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -182,14 +182,16 @@ describe('a second lab from another k8s_nas-like repository', () => {
     expect(node?.metadata?.labels?.disk).toBe('ssd');
   });
 
-  it('writes Argo CD and cert-manager status for this repository too', async () => {
+  it('has Argo CD and cert-manager status for this repository too, from its own Git repository', async () => {
     const custom = kc.makeApiClient(CustomObjectsApi);
     const apps = (await custom.listNamespacedCustomObject({ group: 'argoproj.io', version: 'v1alpha1', namespace: 'argocd', plural: 'applications' })) as {
-      items: { metadata: { name: string }; status?: { sync?: { status?: string }; health?: { status?: string } } }[];
+      items: { metadata: { name: string }; status?: { sync?: { status?: string; revision?: string }; health?: { status?: string } } }[];
     };
     expect(apps.items.map((a) => a.metadata.name).sort()).toEqual(['root', 'svc-notes', 'svc-whoami']);
-    expect(apps.items.filter((a) => a.status?.sync?.status === 'OutOfSync')).toHaveLength(1);
-    expect(apps.items.every((a) => a.status?.health?.status === 'Healthy')).toBe(true);
+    // The repository was imported into the lab's Git server; its URL (not a GitHub one) maps to it.
+    const bare = path.join(labDir, 'git', 'repos', 'lab', 'gitops.git');
+    const main = execFileSync('git', ['--git-dir', bare, 'rev-parse', 'refs/heads/main'], { encoding: 'utf8' }).trim();
+    for (const a of apps.items) expect(a.status, a.metadata.name).toMatchObject({ sync: { status: 'Synced', revision: main }, health: { status: 'Healthy' } });
     const certs = (await custom.listClusterCustomObject({ group: 'cert-manager.io', version: 'v1', plural: 'certificates' })) as {
       items: { status?: { notAfter?: string; conditions?: { type: string; status: string }[] } }[];
     };

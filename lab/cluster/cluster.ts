@@ -7,7 +7,7 @@ import { LAB_CLIENTS, ensureLabCertificates } from './certs';
 import { RUNNER_ANNOTATION } from '../executor/policy';
 import { LabKubeClient, sleep, waitFor, type KubeObject } from './kube-http';
 import { LAB_CLUSTER_DIR, LAB_VERSIONS, binaryPath, kwokStageDir, labFiles, missingBinaries } from '../paths';
-import { freePort, listProcesses, portIsFree, startProcess, tailFile } from '../processes';
+import { freePort, listProcesses, portIsFree, startProcess, stopPid, tailFile } from '../processes';
 
 /** Audit policy of the lab's API server: the metadata of every write, and of ServiceAccounts' gets and lists. */
 const AUDIT_POLICY = `apiVersion: audit.k8s.io/v1
@@ -262,6 +262,166 @@ async function waitProcess<T>(
   }
 }
 
+/** A control-plane process of the lab. */
+export type ClusterProcess = (typeof CLUSTER_PROCESSES)[number];
+
+/** What the command lines of the control plane need. */
+interface ComponentContext {
+  dir: string;
+  f: ReturnType<typeof labFiles>;
+  ports: LabPorts;
+  server: string;
+}
+
+function componentContext(dir: string, ports: LabPorts): ComponentContext {
+  return { dir, f: labFiles(dir), ports, server: `https://127.0.0.1:${ports.apiserver}` };
+}
+
+/**
+ * The command line of one control-plane process. The same one serves the first start and every
+ * restart, so a restarted process has the same ports, certificates, service-account signing keys and
+ * etcd data directory as before.
+ */
+function componentCommand(name: ClusterProcess, c: ComponentContext): { command: string; args: string[]; env?: NodeJS.ProcessEnv } {
+  const cert = (n: string) => path.join(c.f.certs, n);
+  const etcdUrl = `http://127.0.0.1:${c.ports.etcd}`;
+  const peerUrl = `http://127.0.0.1:${c.ports.etcdPeer}`;
+  switch (name) {
+    case 'etcd':
+      // --initial-cluster-* only matter on an empty data directory; a restart keeps the data.
+      return {
+        command: binaryPath('etcd'),
+        args: [
+          '--name=lab', `--data-dir=${etcdDataDir(c.dir)}`,
+          `--listen-client-urls=${etcdUrl}`, `--advertise-client-urls=${etcdUrl}`,
+          `--listen-peer-urls=${peerUrl}`, `--initial-advertise-peer-urls=${peerUrl}`,
+          `--initial-cluster=lab=${peerUrl}`, '--initial-cluster-state=new',
+          '--unsafe-no-fsync', '--log-level=warn', '--quota-backend-bytes=2147483648', '--snapshot-count=10000',
+        ],
+      };
+    case 'kube-apiserver':
+      // With an audit log of every write (who changed what), so tests can prove which identity wrote
+      // to the cluster and which never did.
+      return {
+        command: binaryPath('kube-apiserver'),
+        args: [
+          `--audit-policy-file=${path.join(c.f.dir, 'audit-policy.yaml')}`, `--audit-log-path=${auditLogPath(c.dir)}`,
+          '--audit-log-maxsize=100', '--audit-log-maxbackup=1', '--audit-log-format=json',
+          `--etcd-servers=${etcdUrl}`,
+          '--bind-address=127.0.0.1', `--secure-port=${c.ports.apiserver}`, '--advertise-address=127.0.0.1',
+          '--endpoint-reconciler-type=none',
+          `--tls-cert-file=${cert('apiserver.crt')}`, `--tls-private-key-file=${cert('apiserver.key')}`,
+          `--client-ca-file=${cert('ca.crt')}`,
+          `--service-account-issuer=${SERVICE_ACCOUNT_ISSUER}`,
+          `--service-account-key-file=${cert('sa.pub')}`, `--service-account-signing-key-file=${cert('sa.key')}`,
+          '--service-cluster-ip-range=10.96.0.0/16',
+          '--authorization-mode=RBAC', '--allow-privileged=true',
+          '--enable-priority-and-fairness=false', '--profiling=false',
+          // pods/log: the API server reaches the node's kubelet API (the lab executor) on its InternalIP,
+          // verifies it with the lab CA and authenticates with its own client certificate.
+          '--kubelet-preferred-address-types=InternalIP', `--kubelet-certificate-authority=${cert('ca.crt')}`,
+          `--kubelet-client-certificate=${cert('apiserver-kubelet-client.crt')}`, `--kubelet-client-key=${cert('apiserver-kubelet-client.key')}`,
+          '--enable-admission-plugins=NamespaceLifecycle,ServiceAccount,DefaultStorageClass,DefaultTolerationSeconds,StorageObjectInUseProtection,PersistentVolumeClaimResize,ResourceQuota,LimitRanger',
+          '--event-ttl=1h', '--v=0',
+        ],
+      };
+    case 'kube-controller-manager': {
+      const kc = cert('kube-controller-manager.kubeconfig');
+      return {
+        command: binaryPath('kube-controller-manager'),
+        args: [
+          `--kubeconfig=${kc}`, `--authentication-kubeconfig=${kc}`, `--authorization-kubeconfig=${kc}`,
+          '--bind-address=127.0.0.1', `--secure-port=${c.ports.controllerManager}`,
+          '--leader-elect=false', '--use-service-account-credentials=true',
+          `--service-account-private-key-file=${cert('sa.key')}`, `--root-ca-file=${cert('ca.crt')}`,
+          `--controllers=${LAB_CONTROLLERS.join(',')}`,
+          '--node-monitor-grace-period=60s', '--concurrent-deployment-syncs=10', '--concurrent-replicaset-syncs=10',
+          '--concurrent-statefulset-syncs=10', '--concurrent-job-syncs=10', '--v=0',
+          // The default 20 requests/s makes seeding thousands of pods (bench:health) take minutes.
+          '--kube-api-qps=200', '--kube-api-burst=400',
+        ],
+      };
+    }
+    case 'kube-scheduler': {
+      const kc = cert('kube-scheduler.kubeconfig');
+      return {
+        command: binaryPath('kube-scheduler'),
+        args: [
+          `--kubeconfig=${kc}`, `--authentication-kubeconfig=${kc}`, `--authorization-kubeconfig=${kc}`,
+          '--bind-address=127.0.0.1', `--secure-port=${c.ports.scheduler}`, '--leader-elect=false', '--v=0',
+          '--kube-api-qps=200', '--kube-api-burst=400',
+        ],
+      };
+    }
+    case 'kwok':
+      return {
+        command: binaryPath('kwok'),
+        args: [
+          `--kubeconfig=${cert('kwok.kubeconfig')}`, `--config=${c.f.kwokConfig}`,
+          '--manage-all-nodes=true', `--server-address=127.0.0.1:${c.ports.kwok}`,
+          '--node-ip=127.0.0.1', '--node-lease-duration-seconds=40', '--cidr=10.244.0.0/16',
+          // The port the nodes advertise as their kubelet's: the lab executor serves container logs there.
+          `--node-port=${c.ports.kubelet}`,
+        ],
+        env: { ...process.env, HOME: c.f.data },
+      };
+  }
+}
+
+/** The etcd data directory (kept across restarts of etcd; emptied by a fresh `lab up`). */
+export function etcdDataDir(dir: string): string {
+  return path.join(labFiles(dir).data, 'etcd');
+}
+
+/** Waits until a started component answers its health check (the API server: /readyz). */
+async function waitComponent(name: ClusterProcess, c: ComponentContext, pid: number, log: (msg: string) => void): Promise<void> {
+  const logFile = path.join(c.f.logs, `${name}.log`);
+  const insecure = { rejectUnauthorized: false };
+  switch (name) {
+    case 'etcd':
+      await waitProcess(name, logFile, pid, 'etcd /health', async () => {
+        const r = await httpGet(`http://127.0.0.1:${c.ports.etcd}/health`);
+        return r.status === 200 && r.body.includes('true');
+      }, log, 30_000);
+      return;
+    case 'kube-apiserver': {
+      const admin = LabKubeClient.fromCertDir(c.server, c.f.certs);
+      try {
+        await waitProcess(name, logFile, pid, 'kube-apiserver /readyz', async () => {
+          const r = await admin.raw({ path: '/readyz', timeoutMs: 3000 }).catch(() => undefined);
+          return r?.status === 200;
+        }, log, 90_000);
+      } finally {
+        admin.close();
+      }
+      return;
+    }
+    case 'kube-controller-manager':
+      await waitProcess(name, logFile, pid, 'controller manager /healthz', async () => {
+        const r = await httpGet(`https://127.0.0.1:${c.ports.controllerManager}/healthz`, insecure).catch(() => undefined);
+        return r?.status === 200;
+      }, log, 60_000);
+      return;
+    case 'kube-scheduler':
+      await waitProcess(name, logFile, pid, 'scheduler /healthz', async () => {
+        const r = await httpGet(`https://127.0.0.1:${c.ports.scheduler}/healthz`, insecure).catch(() => undefined);
+        return r?.status === 200;
+      }, log, 60_000);
+      return;
+    case 'kwok':
+      await waitProcess(name, logFile, pid, 'kwok /healthz', async () => {
+        const r = await httpGet(`http://127.0.0.1:${c.ports.kwok}/healthz`).catch(() => undefined);
+        return r?.status === 200;
+      }, log, 60_000);
+      return;
+  }
+}
+
+function spawnComponent(name: ClusterProcess, c: ComponentContext): number {
+  const { command, args, env } = componentCommand(name, c);
+  return startProcess({ logs: c.f.logs, pids: c.f.pids }, name, command, args, env ? { env } : {});
+}
+
 /**
  * Starts etcd, kube-apiserver, kube-controller-manager, kube-scheduler and kwok on 127.0.0.1 with a
  * fresh etcd data dir, creates the fake node(s) and waits until they are Ready and untainted.
@@ -279,98 +439,32 @@ export async function startCluster(
   const elapsed = () => `${((Date.now() - t0) / 1000).toFixed(1)}s`;
   await ensureLabCertificates(f.certs, log);
   const ports = await ensurePorts(f.ports);
-  const server = `https://127.0.0.1:${ports.apiserver}`;
-  const cert = (n: string) => path.join(f.certs, n);
+  const c = componentContext(dir, ports);
+  const server = c.server;
   for (const user of Object.keys(LAB_CLIENTS)) {
     const file = user === 'admin' ? f.kubeconfig : path.join(f.certs, `${user}.kubeconfig`);
     writeFileSync(file, kubeconfigFor(server, f.certs, user), { mode: 0o600 });
   }
   writeKwokConfig(f.kwokConfig);
+  writeFileSync(path.join(f.dir, 'audit-policy.yaml'), AUDIT_POLICY);
+  rmSync(etcdDataDir(dir), { recursive: true, force: true });
+  for (const n of CLUSTER_PROCESSES) rmSync(path.join(f.logs, `${n}.log`), { force: true });
 
-  const etcdData = path.join(f.data, 'etcd');
-  rmSync(etcdData, { recursive: true, force: true });
-  const dirs = { logs: f.logs, pids: f.pids };
-  const logOf = (n: string) => path.join(f.logs, `${n}.log`);
-  for (const n of CLUSTER_PROCESSES) rmSync(logOf(n), { force: true });
-
-  // etcd
-  const etcdUrl = `http://127.0.0.1:${ports.etcd}`;
-  const peerUrl = `http://127.0.0.1:${ports.etcdPeer}`;
-  const etcdPid = startProcess(dirs, 'etcd', binaryPath('etcd'), [
-    '--name=lab', `--data-dir=${etcdData}`,
-    `--listen-client-urls=${etcdUrl}`, `--advertise-client-urls=${etcdUrl}`,
-    `--listen-peer-urls=${peerUrl}`, `--initial-advertise-peer-urls=${peerUrl}`,
-    `--initial-cluster=lab=${peerUrl}`, '--initial-cluster-state=new',
-    '--unsafe-no-fsync', '--log-level=warn', '--quota-backend-bytes=2147483648', '--snapshot-count=10000',
-  ]);
-  log(`[${elapsed()}] etcd starting (pid ${etcdPid}, ${etcdUrl})`);
-  await waitProcess('etcd', logOf('etcd'), etcdPid, 'etcd /health', async () => {
-    const r = await httpGet(`${etcdUrl}/health`);
-    return r.status === 200 && r.body.includes('true');
-  }, log, 30_000);
+  const etcdPid = spawnComponent('etcd', c);
+  log(`[${elapsed()}] etcd starting (pid ${etcdPid}, http://127.0.0.1:${ports.etcd})`);
+  await waitComponent('etcd', c, etcdPid, log);
   log(`[${elapsed()}] etcd ready`);
 
-  // kube-apiserver, with an audit log of every write (who changed what), so tests can prove which
-  // identity wrote to the cluster and which never did.
-  const auditPolicy = path.join(f.dir, 'audit-policy.yaml');
-  writeFileSync(auditPolicy, AUDIT_POLICY);
-  const apiPid = startProcess(dirs, 'kube-apiserver', binaryPath('kube-apiserver'), [
-    `--audit-policy-file=${auditPolicy}`, `--audit-log-path=${path.join(f.logs, 'audit.log')}`,
-    '--audit-log-maxsize=100', '--audit-log-maxbackup=1', '--audit-log-format=json',
-    `--etcd-servers=${etcdUrl}`,
-    '--bind-address=127.0.0.1', `--secure-port=${ports.apiserver}`, '--advertise-address=127.0.0.1',
-    '--endpoint-reconciler-type=none',
-    `--tls-cert-file=${cert('apiserver.crt')}`, `--tls-private-key-file=${cert('apiserver.key')}`,
-    `--client-ca-file=${cert('ca.crt')}`,
-    `--service-account-issuer=${SERVICE_ACCOUNT_ISSUER}`,
-    `--service-account-key-file=${cert('sa.pub')}`, `--service-account-signing-key-file=${cert('sa.key')}`,
-    '--service-cluster-ip-range=10.96.0.0/16',
-    '--authorization-mode=RBAC', '--allow-privileged=true',
-    '--enable-priority-and-fairness=false', '--profiling=false',
-    // pods/log: the API server reaches the node's kubelet API (the lab executor) on its InternalIP,
-    // verifies it with the lab CA and authenticates with its own client certificate.
-    '--kubelet-preferred-address-types=InternalIP', `--kubelet-certificate-authority=${cert('ca.crt')}`,
-    `--kubelet-client-certificate=${cert('apiserver-kubelet-client.crt')}`, `--kubelet-client-key=${cert('apiserver-kubelet-client.key')}`,
-    '--enable-admission-plugins=NamespaceLifecycle,ServiceAccount,DefaultStorageClass,DefaultTolerationSeconds,StorageObjectInUseProtection,PersistentVolumeClaimResize,ResourceQuota,LimitRanger',
-    '--event-ttl=1h', '--v=0',
-  ]);
+  const apiPid = spawnComponent('kube-apiserver', c);
   log(`[${elapsed()}] kube-apiserver starting (pid ${apiPid}, ${server})`);
   const admin = LabKubeClient.fromCertDir(server, f.certs);
   try {
-    await waitProcess('kube-apiserver', logOf('kube-apiserver'), apiPid, 'kube-apiserver /readyz', async () => {
-      const r = await admin.raw({ path: '/readyz', timeoutMs: 3000 }).catch(() => undefined);
-      return r?.status === 200;
-    }, log, 90_000);
+    await waitComponent('kube-apiserver', c, apiPid, log);
     log(`[${elapsed()}] kube-apiserver ready`);
 
-    // controller manager, scheduler, kwok
-    const kcmKubeconfig = cert('kube-controller-manager.kubeconfig');
-    const kcmPid = startProcess(dirs, 'kube-controller-manager', binaryPath('kube-controller-manager'), [
-      `--kubeconfig=${kcmKubeconfig}`,
-      `--authentication-kubeconfig=${kcmKubeconfig}`, `--authorization-kubeconfig=${kcmKubeconfig}`,
-      '--bind-address=127.0.0.1', `--secure-port=${ports.controllerManager}`,
-      '--leader-elect=false', '--use-service-account-credentials=true',
-      `--service-account-private-key-file=${cert('sa.key')}`, `--root-ca-file=${cert('ca.crt')}`,
-      `--controllers=${LAB_CONTROLLERS.join(',')}`,
-      '--node-monitor-grace-period=60s', '--concurrent-deployment-syncs=10', '--concurrent-replicaset-syncs=10',
-      '--concurrent-statefulset-syncs=10', '--concurrent-job-syncs=10', '--v=0',
-      // The default 20 requests/s makes seeding thousands of pods (bench:health) take minutes.
-      '--kube-api-qps=200', '--kube-api-burst=400',
-    ]);
-    const schedKubeconfig = cert('kube-scheduler.kubeconfig');
-    const schedPid = startProcess(dirs, 'kube-scheduler', binaryPath('kube-scheduler'), [
-      `--kubeconfig=${schedKubeconfig}`,
-      `--authentication-kubeconfig=${schedKubeconfig}`, `--authorization-kubeconfig=${schedKubeconfig}`,
-      '--bind-address=127.0.0.1', `--secure-port=${ports.scheduler}`, '--leader-elect=false', '--v=0',
-      '--kube-api-qps=200', '--kube-api-burst=400',
-    ]);
-    const kwokPid = startProcess(dirs, 'kwok', binaryPath('kwok'), [
-      `--kubeconfig=${cert('kwok.kubeconfig')}`, `--config=${f.kwokConfig}`,
-      '--manage-all-nodes=true', `--server-address=127.0.0.1:${ports.kwok}`,
-      '--node-ip=127.0.0.1', '--node-lease-duration-seconds=40', '--cidr=10.244.0.0/16',
-      // The port the nodes advertise as their kubelet's: the lab executor serves container logs there.
-      `--node-port=${ports.kubelet}`,
-    ], { env: { ...process.env, HOME: f.data } });
+    const kcmPid = spawnComponent('kube-controller-manager', c);
+    const schedPid = spawnComponent('kube-scheduler', c);
+    const kwokPid = spawnComponent('kwok', c);
     log(`[${elapsed()}] kube-controller-manager (pid ${kcmPid}), kube-scheduler (pid ${schedPid}), kwok (pid ${kwokPid}) starting`);
 
     const nodes = labNodeNames();
@@ -379,21 +473,14 @@ export async function startCluster(
         if (!err.message.includes('409')) throw err;
       });
     }
-    const insecure = { rejectUnauthorized: false };
     await Promise.all([
       whileNodesStart?.(admin),
-      waitProcess('kube-controller-manager', logOf('kube-controller-manager'), kcmPid, 'controller manager /healthz', async () => {
-        const r = await httpGet(`https://127.0.0.1:${ports.controllerManager}/healthz`, insecure).catch(() => undefined);
-        return r?.status === 200;
-      }, log, 60_000),
-      waitProcess('kube-scheduler', logOf('kube-scheduler'), schedPid, 'scheduler /healthz', async () => {
-        const r = await httpGet(`https://127.0.0.1:${ports.scheduler}/healthz`, insecure).catch(() => undefined);
-        return r?.status === 200;
-      }, log, 60_000),
-      waitProcess('kwok', logOf('kwok'), kwokPid, `node(s) ${nodes.join(', ')} Ready and untainted`, async () => {
+      waitComponent('kube-controller-manager', c, kcmPid, log),
+      waitComponent('kube-scheduler', c, schedPid, log),
+      waitProcess('kwok', path.join(f.logs, 'kwok.log'), kwokPid, `node(s) ${nodes.join(', ')} Ready and untainted`, async () => {
         for (const n of nodes) {
           const node = await admin.get<{ spec?: { taints?: { effect: string }[] }; status?: { conditions?: { type: string; status: string }[] } }>('v1', 'Node', n);
-          const ready = node?.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True';
+          const ready = node?.status?.conditions?.find((x) => x.type === 'Ready')?.status === 'True';
           const blocking = (node?.spec?.taints ?? []).some((t) => t.effect === 'NoSchedule' || t.effect === 'NoExecute');
           if (!ready || blocking) return false;
         }
@@ -406,10 +493,87 @@ export async function startCluster(
       log,
     });
     log(`[${elapsed()}] control plane ready: ${nodes.length} kwok node(s) Ready`);
-    return { apiServer: server, ports, kubeconfig: f.kubeconfig, caFile: cert('ca.crt'), nodes };
+    return { apiServer: server, ports, kubeconfig: f.kubeconfig, caFile: path.join(f.certs, 'ca.crt'), nodes };
   } finally {
     admin.close();
   }
+}
+
+function readPorts(dir: string): LabPorts {
+  const file = labFiles(dir).ports;
+  if (!existsSync(file)) throw new Error(`the lab in ${dir} has no ports.json; start it first: npm run lab -- up`);
+  return JSON.parse(readFileSync(file, 'utf8')) as LabPorts;
+}
+
+function pidOf(dir: string, name: ClusterProcess): number | undefined {
+  return listProcesses(labFiles(dir).pids).find((p) => p.name === name && p.alive)?.pid;
+}
+
+/** Whether a control-plane process of the lab runs. */
+export function componentRunning(dir: string, name: ClusterProcess): boolean {
+  return pidOf(dir, name) !== undefined;
+}
+
+/** Whether the lab's cluster can be restarted in place: certificates, ports and etcd data are there. */
+export function clusterResumable(dir: string): boolean {
+  const f = labFiles(dir);
+  return existsSync(f.ports) && existsSync(path.join(f.certs, 'sa.key')) && existsSync(path.join(etcdDataDir(dir), 'member'));
+}
+
+/**
+ * Stops one control-plane process (SIGTERM, SIGKILL after the grace period) and removes its
+ * pidfile. Resolves false when it was not running.
+ */
+export async function stopComponent(dir: string, name: ClusterProcess, log: (msg: string) => void = () => {}, graceMs = 8000): Promise<boolean> {
+  const p = listProcesses(labFiles(dir).pids).find((x) => x.name === name);
+  if (!p) return false;
+  let stopped = false;
+  if (p.alive) {
+    const t0 = Date.now();
+    const killed = await stopPid(p.pid, graceMs);
+    log(`${name}: stopped (pid ${p.pid}) in ${Date.now() - t0} ms${killed ? ' (SIGKILL)' : ''}`);
+    stopped = true;
+  }
+  rmSync(p.pidFile, { force: true });
+  return stopped;
+}
+
+/**
+ * Starts one control-plane process with its usual command line (same ports, certificates and etcd
+ * data) unless it runs, and waits until it is healthy. Returns its pid.
+ */
+export async function startComponent(dir: string, name: ClusterProcess, log: (msg: string) => void = () => {}): Promise<number> {
+  const running = pidOf(dir, name);
+  if (running !== undefined) return running;
+  if (name === 'etcd' && !existsSync(path.join(etcdDataDir(dir), 'member'))) {
+    throw new Error(`etcd has no data in ${etcdDataDir(dir)}; the cluster cannot be restarted in place (npm run lab -- down, then up)`);
+  }
+  const c = componentContext(dir, readPorts(dir));
+  const t0 = Date.now();
+  const pid = spawnComponent(name, c);
+  await waitComponent(name, c, pid, log);
+  log(`${name}: started (pid ${pid}) and healthy in ${((Date.now() - t0) / 1000).toFixed(1)}s`);
+  return pid;
+}
+
+/** Stops and starts one control-plane process, keeping everything it had (see {@link startComponent}). */
+export async function restartComponent(dir: string, name: ClusterProcess, log: (msg: string) => void = () => {}): Promise<number> {
+  await stopComponent(dir, name, log);
+  return startComponent(dir, name, log);
+}
+
+/**
+ * Starts, in dependency order, the control-plane processes that are not running, keeping the etcd
+ * data (the cluster is not seeded again). Returns the names of the processes it started.
+ */
+export async function resumeCluster(dir: string, log: (msg: string) => void = () => {}): Promise<ClusterProcess[]> {
+  const started: ClusterProcess[] = [];
+  for (const name of CLUSTER_PROCESSES) {
+    if (componentRunning(dir, name)) continue;
+    await startComponent(dir, name, log);
+    started.push(name);
+  }
+  return started;
 }
 
 /** Health of the lab's processes and API server. */

@@ -39,6 +39,28 @@ export function isManifestFile(name: string): boolean {
   return /\.(ya?ml|json)$/i.test(name) && !KUSTOMIZATION_NAMES.includes(name);
 }
 
+/**
+ * Parses YAML text into Kubernetes objects, refusing what Argo CD refuses: a document that is not
+ * YAML, or a mapping without apiVersion, kind or metadata.name. `file` names the source in messages.
+ */
+export function parseManifestsStrict(text: string, file: string): KubeObject[] {
+  const out: KubeObject[] = [];
+  for (const doc of YAML.parseAllDocuments(text)) {
+    if (doc.errors.length > 0) throw new Error(`failed to unmarshal ${file}: ${doc.errors[0]?.message.split('\n')[0] ?? 'invalid YAML'}`);
+    const v: unknown = doc.toJS();
+    if (v === null || v === undefined) continue;
+    for (const item of flattenList(v)) {
+      if (!isKubeObject(item)) {
+        const o = (item && typeof item === 'object' ? item : {}) as Record<string, unknown>;
+        const missing = typeof o.apiVersion !== 'string' ? 'apiVersion' : typeof o.kind !== 'string' ? 'kind' : 'metadata.name';
+        throw new Error(`${file}: Object '${missing}' is missing in '${JSON.stringify(item).slice(0, 120)}'`);
+      }
+      out.push(item);
+    }
+  }
+  return out;
+}
+
 /** Parses YAML text into Kubernetes objects (documents with apiVersion, kind and metadata.name). */
 export function parseManifests(text: string): KubeObject[] {
   const out: KubeObject[] = [];
@@ -181,12 +203,20 @@ export function looseFiles(index: RepoIndex, dir: string): { loose: string[]; di
 }
 
 /**
- * Copies a repository to `dest` (without .git) and makes it buildable offline: resources that point
- * at missing local paths are dropped from their kustomization, and files a configMapGenerator or
- * secretGenerator names but that are missing are created empty. Returns one line per change.
+ * Copies a repository to `dest` (without .git) and makes it buildable offline (see
+ * {@link fixWorkingCopy}). Returns one line per change.
  */
 export function prepareWorkingCopy(src: string, dest: string): string[] {
   cpSync(src, dest, { recursive: true, filter: (p) => path.basename(p) !== '.git' });
+  return fixWorkingCopy(dest);
+}
+
+/**
+ * Makes a checkout buildable offline, in place: resources that point at missing local paths are
+ * dropped from their kustomization, and files a configMapGenerator or secretGenerator names but that
+ * are missing are created empty. Returns one line per change.
+ */
+export function fixWorkingCopy(dest: string): string[] {
   const notes: string[] = [];
   for (const file of walkFiles(dest)) {
     if (!KUSTOMIZATION_NAMES.includes(path.posix.basename(file))) continue;
@@ -243,8 +273,8 @@ export async function kustomizeBuild(kustomize: string, dir: string): Promise<Ku
   }
 }
 
-/** Reads a plain directory of manifests (Argo CD "directory" source). */
-export function readDirectory(root: string, dir: string, recurse: boolean): RepoDoc[] {
+/** Reads a plain directory of manifests (Argo CD "directory" source). `strict` refuses what Argo CD cannot parse. */
+export function readDirectory(root: string, dir: string, recurse: boolean, strict = false): RepoDoc[] {
   const abs = path.join(root, dir);
   const files = recurse
     ? walkFiles(abs)
@@ -254,9 +284,39 @@ export function readDirectory(root: string, dir: string, recurse: boolean): Repo
   const out: RepoDoc[] = [];
   for (const f of files.filter((x) => isManifestFile(path.posix.basename(x))).sort()) {
     const rel = dir ? `${dir}/${f}` : f;
-    for (const obj of parseManifests(readFileSync(path.join(root, rel), 'utf8'))) out.push({ file: rel, obj });
+    const text = readFileSync(path.join(root, rel), 'utf8');
+    for (const obj of strict ? parseManifestsStrict(text, rel) : parseManifests(text)) out.push({ file: rel, obj });
   }
   return out;
+}
+
+/** What an Application's source renders to. */
+export interface RenderedSource {
+  sourceType: 'Kustomize' | 'Directory';
+  objects: KubeObject[];
+  /** Kustomization directories the rendering read (the source's tree). */
+  dirs: string[];
+}
+
+/**
+ * Renders an Application source from a working copy the way Argo CD's repo server does: `kustomize
+ * build` when the path holds a kustomization, otherwise the directory's manifests (recursively with
+ * `directory.recurse`). Throws with Argo CD's wording when the path is missing or rendering fails;
+ * messages name paths relative to the repository.
+ */
+export async function renderAppSource(work: string, index: RepoIndex, src: AppSource, kustomize: string): Promise<RenderedSource> {
+  if (!isDir(work, src.path)) throw new Error(`${src.path}: app path does not exist`);
+  const relative = (msg: string) => msg.split(`${work}/`).join('').split(work).join('.');
+  try {
+    if (index.kustomizations.has(src.path)) {
+      const objects = await kustomizeBuild(kustomize, path.join(work, src.path));
+      return { sourceType: 'Kustomize', objects, dirs: kustomizationTree(index, src.path) };
+    }
+    const objects = readDirectory(work, src.path, src.recurse, true).map((d) => d.obj);
+    return { sourceType: 'Directory', objects, dirs: [] };
+  } catch (err) {
+    throw new Error(relative((err as Error).message));
+  }
 }
 
 // ---------------------------------------------------------------- Argo CD

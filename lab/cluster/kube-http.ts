@@ -74,6 +74,7 @@ interface ApiGroupList {
 export class LabKubeClient {
   private readonly agent: https.Agent;
   private mappings: Map<string, ResourceMapping> | undefined;
+  private watchAgent: https.Agent | undefined;
 
   constructor(readonly target: KubeTarget) {
     this.agent = new https.Agent({
@@ -95,9 +96,63 @@ export class LabKubeClient {
     });
   }
 
-  /** Releases keep-alive sockets. */
+  /** Releases keep-alive sockets (watch connections included). */
   close(): void {
     this.agent.destroy();
+    this.watchAgent?.destroy();
+  }
+
+  /**
+   * Opens a watch (`?watch=1`) on a collection path and calls `onEvent` for every event line. Resolves
+   * when the server ends the stream (its timeout, a restart); rejects on connection errors and on
+   * HTTP errors (with the status). Watches use their own sockets so they never queue other requests.
+   */
+  watch(
+    collectionPath: string,
+    query: Record<string, string | number | boolean | undefined>,
+    onEvent: (event: { type: string; object: Record<string, unknown> }) => void,
+    signal?: AbortSignal,
+  ): Promise<void> {
+    this.watchAgent ??= new https.Agent({ keepAlive: false, ca: this.target.ca, cert: this.target.cert, key: this.target.key });
+    const url = new URL(collectionPath, this.target.server);
+    for (const [k, v] of Object.entries({ ...query, watch: 1 })) if (v !== undefined) url.searchParams.set(k, String(v));
+    const headers: Record<string, string> = { Accept: 'application/json' };
+    if (this.target.token) headers.Authorization = `Bearer ${this.target.token}`;
+    return new Promise((resolve, reject) => {
+      const req = https.request(url, { method: 'GET', agent: this.watchAgent, headers, signal }, (res) => {
+        if ((res.statusCode ?? 0) >= 400) {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => reject(new KubeHttpError(res.statusCode ?? 0, Buffer.concat(chunks).toString('utf8'), 'GET', url.pathname)));
+          return;
+        }
+        let buffered = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => {
+          buffered += chunk;
+          let nl = buffered.indexOf('\n');
+          while (nl >= 0) {
+            const line = buffered.slice(0, nl).trim();
+            buffered = buffered.slice(nl + 1);
+            if (line) {
+              try {
+                onEvent(JSON.parse(line) as { type: string; object: Record<string, unknown> });
+              } catch (err) {
+                req.destroy(err as Error);
+                return;
+              }
+            }
+            nl = buffered.indexOf('\n');
+          }
+        });
+        res.on('end', () => resolve());
+        res.on('error', reject);
+        // A connection cut without an error (the API server stopped) ends the watch too.
+        res.on('close', () => resolve());
+      });
+      req.on('error', reject);
+      req.end();
+    });
   }
 
   /** Performs a request; resolves with the parsed JSON body, rejects with KubeHttpError on >= 400. */
@@ -207,13 +262,16 @@ export class LabKubeClient {
     return `${await this.collectionPath(apiVersion, kind, namespace)}/${encodeURIComponent(name)}`;
   }
 
-  /** Server-side apply of one object with the given field manager (force = take ownership). */
-  async apply<T extends KubeObject>(obj: T, fieldManager: string, subresource?: 'status'): Promise<T> {
+  /**
+   * Server-side apply of one object with the given field manager (force = take ownership).
+   * With `dryRun`, the API server validates and returns what the object would become, and stores nothing.
+   */
+  async apply<T extends KubeObject>(obj: T, fieldManager: string, subresource?: 'status', opts: { dryRun?: boolean } = {}): Promise<T> {
     const p = await this.objectPath(obj.apiVersion, obj.kind, obj.metadata.name, obj.metadata.namespace);
     return this.request<T>({
       method: 'PATCH',
       path: subresource ? `${p}/${subresource}` : p,
-      query: { fieldManager, force: true },
+      query: { fieldManager, force: true, dryRun: opts.dryRun ? 'All' : undefined },
       body: obj,
       contentType: 'application/apply-patch+yaml',
     });

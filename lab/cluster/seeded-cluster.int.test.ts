@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { AppsV1Api, CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import { useLabCluster } from './test-cluster';
@@ -63,19 +64,34 @@ describe('the seeded lab cluster', () => {
     expect(Buffer.from(secret.data?.['tls.crt'] ?? '', 'base64').toString()).toContain('BEGIN CERTIFICATE');
   });
 
-  it('lists Argo CD Applications with sync and health, exactly one OutOfSync', async () => {
+  it('has every Argo CD Application compared by the lab\'s Argo CD: Synced and Healthy at its branch, or a ComparisonError', async () => {
     const custom = lab().kc.makeApiClient(CustomObjectsApi);
     const apps = (await custom.listNamespacedCustomObject({ group: 'argoproj.io', version: 'v1alpha1', namespace: 'argocd', plural: 'applications' })) as CustomList<{
       sync?: { status?: string; revision?: string };
       health?: { status?: string };
-    }>;
-    const byName = new Map(apps.items.map((a) => [a.metadata.name, a.status]));
-    expect(byName.get('media-services-production-cluster')?.health?.status).toBe('Healthy');
-    expect(byName.get('media-services-production-cluster')?.sync?.revision).toMatch(/^[0-9a-f]{40}$/);
+      conditions?: { type: string; message: string }[];
+      reconciledAt?: string;
+    }> & { items: { spec?: { source?: { targetRevision?: string } } }[] };
+    const git = lab().apps.git as { bareDir: string };
+    const branchSha = (rev: string) => execFileSync('git', ['--git-dir', git.bareDir, 'rev-parse', rev === 'HEAD' ? 'HEAD' : `refs/heads/${rev}`], { encoding: 'utf8' }).trim();
+    const byName = new Map(apps.items.map((a) => [a.metadata.name, a]));
     expect(byName.has('root-application')).toBe(true);
-    const outOfSync = apps.items.filter((a) => a.status?.sync?.status === 'OutOfSync');
-    expect(outOfSync).toHaveLength(1);
-    expect(apps.items.filter((a) => a.status?.sync?.status === 'Synced').length).toBeGreaterThanOrEqual(4);
+    const media = byName.get('media-services-production-cluster');
+    expect(media?.status).toMatchObject({ sync: { status: 'Synced', revision: branchSha('dev_starr') }, health: { status: 'Healthy' } });
+    for (const a of apps.items) {
+      expect(Date.parse(a.status?.reconciledAt ?? ''), a.metadata.name).toBeGreaterThan(0);
+      if (a.status?.sync?.status === 'Synced') {
+        expect(a.status.sync.revision, a.metadata.name).toBe(branchSha(a.spec?.source?.targetRevision ?? 'HEAD'));
+        expect(a.status.health?.status, a.metadata.name).toBe('Healthy');
+      } else {
+        // Applications whose path is not in the repository, as Argo CD reports them.
+        expect(a.status?.sync?.status, a.metadata.name).toBe('Unknown');
+        expect(a.status?.conditions?.[0]?.type, a.metadata.name).toBe('ComparisonError');
+        expect(a.status?.conditions?.[0]?.message, a.metadata.name).toMatch(/app path does not exist$/);
+      }
+    }
+    expect(apps.items.filter((a) => a.status?.sync?.status === 'Synced').length).toBeGreaterThanOrEqual(5);
+    expect(apps.items.filter((a) => a.status?.sync?.status === 'Unknown').map((a) => a.metadata.name).sort()).toEqual(['argocd-ingress', 'sample-hello-production-cluster']);
   });
 
   it('holds the generated API keys that lab.json reports', async () => {

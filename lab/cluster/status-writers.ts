@@ -1,10 +1,9 @@
 import type { KubeObject } from './kube-http';
-import { splitApiVersion } from './kube-http';
-import type { AppSource } from './gitops';
 
 /**
- * Status shapes written where the real controller (cert-manager, Argo CD) does not run in the lab.
- * They follow the controllers' own status fields so the panel reads them like production.
+ * Status shapes written where the real controller (cert-manager) does not run in the lab. They follow
+ * the controller's own status fields so the panel reads them like production. (Argo CD's status is
+ * written by the lab's application controller in lab/argocd, from the objects themselves.)
  */
 
 const DAY = 86_400_000;
@@ -122,99 +121,4 @@ function hash(s: string): number {
   let h = 0;
   for (const c of s) h = (h * 31 + c.charCodeAt(0)) | 0;
   return h;
-}
-
-/** One managed resource as Argo CD lists it in status.resources. */
-export interface AppResource {
-  group: string;
-  version: string;
-  kind: string;
-  namespace?: string;
-  name: string;
-}
-
-const HEALTH_KINDS = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Pod', 'Service', 'PersistentVolumeClaim', 'Ingress', 'Job', 'CronJob', 'Application', 'Certificate', 'Issuer', 'ClusterIssuer']);
-
-/** Resource reference for an object. */
-export function appResourceOf(obj: KubeObject): AppResource {
-  const { group, version } = splitApiVersion(obj.apiVersion);
-  return { group, version, kind: obj.kind, namespace: obj.metadata.namespace, name: obj.metadata.name };
-}
-
-/** Inputs of an Argo CD Application status. */
-export interface ApplicationStatusInput {
-  source: AppSource | undefined;
-  sourceType?: 'Kustomize' | 'Directory';
-  destination: Record<string, unknown>;
-  resources: AppResource[];
-  revision: string;
-  sync: 'Synced' | 'OutOfSync' | 'Unknown';
-  health: 'Healthy' | 'Progressing' | 'Degraded' | 'Suspended' | 'Missing' | 'Unknown';
-  error?: string;
-  images: string[];
-  now?: Date;
-}
-
-/** An Argo CD Application status: sync, health, resources, operation state and history. */
-export function applicationStatus(input: ApplicationStatusInput): Record<string, unknown> {
-  const now = input.now ?? new Date();
-  const iso = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
-  const deployed = new Date(now.getTime() - 3_600_000);
-  const source = input.source
-    ? { repoURL: input.source.repoURL, path: input.source.path, targetRevision: input.source.targetRevision }
-    : { repoURL: '' };
-  const outOfSyncIndex = input.sync === 'OutOfSync' ? Math.max(0, input.resources.findIndex((r) => r.kind === 'Deployment')) : -1;
-  const resources = input.resources.map((r, i) => {
-    const entry: Record<string, unknown> = {
-      group: r.group || undefined,
-      version: r.version,
-      kind: r.kind,
-      namespace: r.namespace,
-      name: r.name,
-      status: i === outOfSyncIndex ? 'OutOfSync' : 'Synced',
-    };
-    if (HEALTH_KINDS.has(r.kind)) entry.health = { status: input.health === 'Missing' ? 'Missing' : 'Healthy', lastTransitionTime: iso(deployed) };
-    return entry;
-  });
-  const status: Record<string, unknown> = {
-    sync: { status: input.sync, revision: input.revision, comparedTo: { source, destination: input.destination } },
-    health: { status: input.health, lastTransitionTime: iso(deployed) },
-    resources,
-    reconciledAt: iso(now),
-    controllerNamespace: 'argocd',
-    summary: { images: [...new Set(input.images)].sort() },
-  };
-  if (input.sourceType) status.sourceType = input.sourceType;
-  if (input.error) {
-    status.conditions = [{ type: 'ComparisonError', message: input.error, lastTransitionTime: iso(now) }];
-    return status;
-  }
-  status.operationState = {
-    operation: { sync: { revision: input.revision }, initiatedBy: { automated: true }, retry: { limit: 5 } },
-    phase: 'Succeeded',
-    message: 'successfully synced (all tasks run)',
-    startedAt: iso(deployed),
-    finishedAt: iso(new Date(deployed.getTime() + 4000)),
-    syncResult: { revision: input.revision, source },
-  };
-  status.history = [{ id: 0, revision: input.revision, deployStartedAt: iso(deployed), deployedAt: iso(new Date(deployed.getTime() + 4000)), source, initiatedBy: { automated: true } }];
-  return status;
-}
-
-/** Container images of a workload-like object (pod templates of any depth). */
-export function imagesOf(obj: KubeObject): string[] {
-  const out: string[] = [];
-  const visit = (v: unknown) => {
-    if (Array.isArray(v)) v.forEach(visit);
-    else if (v && typeof v === 'object') {
-      const o = v as Record<string, unknown>;
-      for (const key of ['containers', 'initContainers']) {
-        const list = o[key];
-        if (Array.isArray(list)) for (const c of list) if (c && typeof (c as Record<string, unknown>).image === 'string') out.push((c as Record<string, string>).image as string);
-      }
-      for (const [k, x] of Object.entries(o)) if (k !== 'containers' && k !== 'initContainers') visit(x);
-    }
-  };
-  visit(obj.spec);
-  return out;
 }

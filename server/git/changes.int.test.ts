@@ -8,7 +8,8 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { parse } from "yaml";
-import { setApplicationSync } from "@/lab/controls";
+import { AppsV1Api, CoreV1Api } from "@kubernetes/client-node";
+import { failRendering, readApplication, resetLab, restoreRendering, waitForApplication } from "@/lab/controls";
 import { useLabCluster } from "@/lab/cluster/test-cluster";
 import { bareGit, listLabPulls, mergeLabPull, readLabGitops, resetLabGitops, type LabGitops } from "@/e2e/support/lab-gitops";
 import type { PanelConfig } from "@/lib/config-schema";
@@ -29,6 +30,19 @@ vi.mock("next/cache", () => ({ revalidatePath: vi.fn(), revalidateTag: vi.fn() }
 // The lab's full reset is not needed here: this file resets the repository and the forge itself.
 const getLab = useLabCluster({ reset: false });
 let lab: LabGitops;
+const APP = { namespace: "argocd", name: "jellyfin-production-cluster" };
+
+async function probesOnDeployment(): Promise<boolean> {
+  const d = await getLab().kc.makeApiClient(AppsV1Api).readNamespacedDeployment({ namespace: "media", name: "jellyfin" });
+  return d.spec?.template.spec?.containers[0]?.readinessProbe !== undefined;
+}
+
+async function jellyfinPods() {
+  const d = await getLab().kc.makeApiClient(AppsV1Api).readNamespacedDeployment({ namespace: "media", name: "jellyfin" });
+  const selector = Object.entries(d.spec?.selector.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`).join(",");
+  const pods = await getLab().kc.makeApiClient(CoreV1Api).listNamespacedPod({ namespace: "media", labelSelector: selector });
+  return pods.items.filter((p) => !p.metadata?.deletionTimestamp);
+}
 
 function gitopsConfig(over: Partial<NonNullable<PanelConfig["gitops"]>> = {}): NonNullable<PanelConfig["gitops"]> {
   return {
@@ -82,8 +96,12 @@ beforeEach(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  if (lab) await resetLabGitops(lab);
-}, 60_000);
+  if (!lab) return;
+  await resetLabGitops(lab);
+  // Rendering back, and the lab's Argo CD back at the imported commit (the probes removed again).
+  await resetLab();
+  await waitForApplication(APP.namespace, APP.name, (a) => a.status?.sync?.status === "Synced" && a.status.sync.revision === bareGit(lab, ["rev-parse", "refs/heads/dev_starr"]), "synced back");
+}, 120_000);
 
 describe("health probes for jellyfin, followed until live", () => {
   it("opens a pull request whose branch differs from the base only by the probe lines, then merged -> live", async () => {
@@ -130,19 +148,41 @@ describe("health probes for jellyfin, followed until live", () => {
     const commit = bareGit(lab, ["log", "-1", "--format=%an <%ae>%n%s", `refs/heads/${change.branch}`]);
     expect(commit).toBe("k8s-nas-panel <panel@lab.invalid>\njellyfin: add readiness and liveness probes");
 
-    // Merged by a reviewer on the forge -> merged, waiting for Argo CD.
+    // Merged by a reviewer on the forge while Argo CD cannot render the repository yet -> merged,
+    // waiting for Argo CD (the lab's Argo CD reports the rendering error and applies nothing).
+    await failRendering(APP.namespace, APP.name, "repo server unavailable");
     const mergeSha = await mergeLabPull(lab, pull?.number ?? 0);
     await svc.refresh({ force: true });
     let now = svc.list().find((c) => c.id === change.id);
     expect(now).toMatchObject({ pullState: "merged", status: "merged", mergeSha });
+    expect(now?.apps).toEqual([expect.objectContaining({ name: APP.name, syncStatus: "Unknown" })]);
+    expect(await probesOnDeployment()).toBe(false);
 
-    // Argo CD syncs the merge commit -> live.
-    await setApplicationSync("argocd", "jellyfin-production-cluster", "Synced", mergeSha);
-    await svc.refresh({ force: true });
+    // Argo CD renders again and syncs the merge commit: the probes are on the Deployment and on its
+    // new pods, and the change is live because of that.
+    await restoreRendering(APP.namespace, APP.name);
+    await vi.waitFor(
+      async () => {
+        await svc.refresh({ force: true });
+        expect(svc.list().find((c) => c.id === change.id)?.status).toBe("live");
+      },
+      { timeout: 60_000, interval: 500 },
+    );
     now = svc.list().find((c) => c.id === change.id);
-    expect(now?.status).toBe("live");
-    expect(now?.apps).toEqual([expect.objectContaining({ name: "jellyfin-production-cluster", syncStatus: "Synced", revision: mergeSha, includesChange: true })]);
+    expect(now?.apps).toEqual([expect.objectContaining({ name: APP.name, syncStatus: "Synced", revision: mergeSha, includesChange: true })]);
     expect(now?.liveAt).toBeGreaterThan(0);
+    const application = await readApplication(APP.namespace, APP.name);
+    expect(application.status?.operationState).toMatchObject({ phase: "Succeeded", syncResult: { revision: mergeSha } });
+    expect(await probesOnDeployment()).toBe(true);
+    await vi.waitFor(
+      async () => {
+        const pods = await jellyfinPods();
+        expect(pods.length).toBeGreaterThan(0);
+        for (const p of pods) expect(p.spec?.containers[0]?.readinessProbe?.httpGet).toMatchObject({ path: "/health", port: 8096 });
+        expect(pods.every((p) => p.status?.conditions?.find((c) => c.type === "Ready")?.status === "True")).toBe(true);
+      },
+      { timeout: 60_000, interval: 500 },
+    );
 
     // Not offered any more: dev_starr, the branch jellyfin is deployed from, has the probes.
     expect((await service().suggestions()).map((x) => x.label)).not.toContain("Add health probes to jellyfin");
