@@ -1,18 +1,26 @@
 import { expect, test } from "@playwright/test";
 import { ChangesPage } from "./support/changes-page";
-import { listLabPulls, mergeLabPull, readApplicationSync, readLabGitops, resetLabGitops, setLabApplicationSync, type LabGitops } from "./support/lab-gitops";
+import { bareGit, listLabPulls, mergeLabPull, readApplicationSync, readLabGitops, readLabObject, resetLabGitops, type LabGitops } from "./support/lab-gitops";
+import { labCli } from "./support/lab";
 import { signIn } from "./support/pages";
 import { callServerAction } from "./support/server-actions";
 import { USERS } from "./support/panel-env";
 
 /**
- * GitOps changes in the browser, against the lab's git server, forge simulator and Argo CD
- * Applications (the e2e panel gets the lab's gitops section from panel-env when the lab is up).
+ * GitOps changes in the browser, against the lab's git server, forge simulator and Argo CD (the
+ * lab's own, which syncs what is merged; the e2e panel gets the lab's gitops section from panel-env
+ * when the lab is up).
  */
 
 const APP = { namespace: "argocd", name: "jellyfin-production-cluster" };
 let lab: LabGitops;
-let original: Awaited<ReturnType<typeof readApplicationSync>>;
+
+interface Container {
+  readinessProbe?: { httpGet?: { path?: string; port?: number } };
+}
+interface PodList {
+  items: Array<{ metadata: { deletionTimestamp?: string }; spec: { containers: Container[] }; status?: { conditions?: Array<{ type: string; status: string }> } }>;
+}
 
 test.describe.configure({ mode: "serial" });
 
@@ -21,12 +29,15 @@ test.beforeAll(async () => {
   if (!found) throw new Error("The lab is not up (no apps.git / apps.forge in .lab/lab.json): start it with `npm run lab -- up` before the e2e tests.");
   lab = found;
   await resetLabGitops(lab);
-  original = await readApplicationSync(APP.namespace, APP.name);
 });
 
 test.afterAll(async () => {
-  if (original) setLabApplicationSync(APP.namespace, APP.name, original.status, original.revision);
-  if (lab) await resetLabGitops(lab);
+  if (!lab) return;
+  labCli("render-error", APP.namespace, APP.name, "--clear");
+  await resetLabGitops(lab);
+  // The lab's Argo CD takes the cluster back to the imported commit before the next spec.
+  const base = bareGit(lab, ["rev-parse", "refs/heads/dev_starr"]);
+  await expect.poll(async () => await readApplicationSync(APP.namespace, APP.name), { timeout: 60_000 }).toMatchObject({ status: "Synced", revision: base, health: "Healthy" });
 });
 
 test("admin: add health probes to jellyfin -> preview diff -> confirm -> pull request, followed to merged and live", async ({ page }) => {
@@ -64,13 +75,24 @@ test("admin: add health probes to jellyfin -> preview diff -> confirm -> pull re
   await expect(changes.alreadyOpen()).toContainText(prUrl);
   await expect(changes.confirmButton()).toHaveCount(0);
 
-  // A reviewer merges it on the forge -> merged; Argo CD syncs the merge commit -> live.
+  // A reviewer merges it on the forge while Argo CD cannot render the repository -> merged, waiting.
+  labCli("render-error", APP.namespace, APP.name, "repo server unavailable");
   const mergeSha = await mergeLabPull(lab, pull?.number ?? 0);
   await changes.expectStatus(branch, "merged");
   await expect(changes.change(branch)).toContainText(`merge commit ${mergeSha.slice(0, 7)}`);
-  setLabApplicationSync(APP.namespace, APP.name, "Synced", mergeSha);
+
+  // Argo CD renders again and syncs the merge commit: live, because the probes are on the cluster.
+  labCli("render-error", APP.namespace, APP.name, "--clear");
   await changes.expectStatus(branch, "live");
   await expect(changes.change(branch).getByTestId("change-app")).toContainText(`Synced at ${mergeSha.slice(0, 7)} (includes the change)`);
+  const deployment = await readLabObject<{ spec: { template: { spec: { containers: Container[] } } } }>("/apis/apps/v1/namespaces/media/deployments/jellyfin");
+  expect(deployment?.spec.template.spec.containers[0]?.readinessProbe?.httpGet).toMatchObject({ path: "/health", port: 8096 });
+  await expect
+    .poll(async () => {
+      const pods = ((await readLabObject<PodList>("/api/v1/namespaces/media/pods?labelSelector=app%3Djellyfin"))?.items ?? []).filter((p) => !p.metadata.deletionTimestamp);
+      return pods.length > 0 && pods.every((p) => p.spec.containers[0]?.readinessProbe?.httpGet?.path === "/health" && p.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True"));
+    }, { timeout: 30_000 })
+    .toBe(true);
 
   // The audit log has the proposal with its pull request link.
   await page.goto("/audit?action=changes.propose");

@@ -89,8 +89,8 @@ export function labGitopsEnv(lab: LabGitops): Record<string, string> {
   return { GITOPS_TOKEN: lab.forge.token, GITOPS_GIT_PASSWORD: lab.git.password };
 }
 
-/** An Argo CD Application's sync state in the lab cluster (read with the lab's admin kubeconfig). */
-export async function readApplicationSync(ns: string, name: string): Promise<{ status: "Synced" | "OutOfSync" | "Unknown"; revision?: string } | undefined> {
+/** GETs an object of the lab cluster by its API path, with the lab's admin kubeconfig (undefined on 404). */
+export async function readLabObject<T = Record<string, unknown>>(apiPath: string): Promise<T | undefined> {
   const labDir = process.env.LAB_DIR ?? path.resolve(__dirname, "..", "..", ".lab");
   const kc = parse(readFileSync(path.join(labDir, "admin.kubeconfig"), "utf8")) as {
     clusters: Array<{ cluster: { server: string; "certificate-authority-data": string } }>;
@@ -100,30 +100,28 @@ export async function readApplicationSync(ns: string, name: string): Promise<{ s
   const user = kc.users[0]?.user;
   if (!cluster || !user) throw new Error("the lab kubeconfig has no cluster or user");
   const b64 = (s: string) => Buffer.from(s, "base64");
-  const body = await new Promise<string>((resolve, reject) => {
+  const { status, body } = await new Promise<{ status: number; body: string }>((resolve, reject) => {
     const req = httpsRequest(
-      `${cluster.server}/apis/argoproj.io/v1alpha1/namespaces/${ns}/applications/${name}`,
+      `${cluster.server}${apiPath}`,
       { ca: b64(cluster["certificate-authority-data"]), cert: b64(user["client-certificate-data"]), key: b64(user["client-key-data"]), timeout: 10_000 },
       (res) => {
         let text = "";
         res.on("data", (d: Buffer) => (text += d.toString()));
-        res.on("end", () => (res.statusCode === 200 ? resolve(text) : reject(new Error(`GET Application ${ns}/${name}: HTTP ${res.statusCode}`))));
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, body: text }));
       },
     );
     req.on("error", reject);
     req.end();
   });
-  const sync = (JSON.parse(body) as { status?: { sync?: { status?: string; revision?: string } } }).status?.sync;
-  if (!sync?.status || !["Synced", "OutOfSync", "Unknown"].includes(sync.status)) return undefined;
-  return { status: sync.status as "Synced" | "OutOfSync" | "Unknown", revision: sync.revision };
+  if (status === 404) return undefined;
+  if (status !== 200) throw new Error(`GET ${apiPath}: HTTP ${status}`);
+  return JSON.parse(body) as T;
 }
 
-/** Sets an Application's sync status through the lab CLI (`npm run lab -- app-sync`). */
-export function setLabApplicationSync(ns: string, name: string, status: "Synced" | "OutOfSync" | "Unknown", revision?: string): void {
-  const root = path.resolve(__dirname, "..", "..");
-  execFileSync(process.execPath, ["--import", "tsx", path.join(root, "lab", "cli.ts"), "app-sync", ns, name, status, ...(revision ? [revision] : [])], {
-    cwd: root,
-    stdio: "pipe",
-    timeout: 60_000,
-  });
+/** An Argo CD Application's sync and health in the lab cluster, as the lab's Argo CD wrote them. */
+export async function readApplicationSync(ns: string, name: string): Promise<{ status: string; revision?: string; health?: string } | undefined> {
+  const app = await readLabObject<{ status?: { sync?: { status?: string; revision?: string }; health?: { status?: string } } }>(`/apis/argoproj.io/v1alpha1/namespaces/${ns}/applications/${name}`);
+  const sync = app?.status?.sync;
+  if (!sync?.status) return undefined;
+  return { status: sync.status, revision: sync.revision, health: app?.status?.health?.status };
 }

@@ -117,6 +117,7 @@ interface AppRecord {
   selfHeal?: { revision: string; attempts: number; notBefore: number };
   /** The last revision this Application was found in sync at. */
   inSyncAt?: string;
+  deleting?: boolean;
   timer?: NodeJS.Timeout;
   written?: string;
   writtenAt?: number;
@@ -327,6 +328,12 @@ export class ApplicationController {
       const app = (await this.applications()).get(r.key) as AppObject | undefined;
       if (app) await this.reconcile(app, r, level);
     } catch (err) {
+      if (err instanceof KubeHttpError && err.status === 404 && err.urlPath.includes('/applications/')) {
+        // The Application went away while it was being reconciled.
+        r.running = false;
+        this.release();
+        return;
+      }
       this.log(`${r.key}: reconcile failed: ${errorText(err).split('\n')[0]}; retrying in 5 s`);
       r.pending = Math.max(r.pending, 2) as Level;
       r.running = false;
@@ -695,7 +702,8 @@ export class ApplicationController {
       await this.o.client.delete(o.apiVersion, o.kind, o.metadata.name, o.metadata.namespace, { propagationPolicy: policy }).catch(() => false);
     }
     if (left.length > 0) {
-      this.log(`${app.metadata.name}: being deleted; waiting for ${left.length} resource(s) to go`);
+      if (!r.deleting) this.log(`${app.metadata.name}: being deleted; deleting its ${left.length} resource(s) first`);
+      r.deleting = true;
       this.enqueue(r.key, 2, 1000);
       return;
     }

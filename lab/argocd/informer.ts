@@ -91,6 +91,10 @@ export class KindInformer {
   }
 
   private handle(event: { type: string; object: Record<string, unknown> }): void {
+    if (this.failing) {
+      this.failing = false;
+      this.log(`informer ${this.mapping.kind}: watching again`);
+    }
     if (event.type === 'ERROR') {
       const code = (event.object as { code?: number }).code;
       throw code === 410 ? new Gone('resourceVersion too old') : new Error(`watch error: ${JSON.stringify(event.object).slice(0, 200)}`);
@@ -121,8 +125,6 @@ export class KindInformer {
           this.markSynced();
         }
         await this.client.watch(this.path, { resourceVersion: this.resourceVersion, allowWatchBookmarks: true, timeoutSeconds: 240 }, (e) => this.handle(e), this.abort.signal);
-        if (this.failing) this.log(`informer ${this.mapping.kind}: watching again`);
-        this.failing = false;
         backoff = 200;
       } catch (err) {
         if (this.stopped) return;

@@ -9,7 +9,9 @@ import {
   kustomizationRoots,
   looseFiles,
   parseManifests,
+  parseManifestsStrict,
   prepareWorkingCopy,
+  renderAppSource,
   renderTemplateString,
 } from './gitops';
 import type { KubeObject } from './kube-http';
@@ -72,6 +74,27 @@ describe('repository index', () => {
     expect(existsSync(path.join(dest, 'apps/web/conf/other.js'))).toBe(true);
     expect(readFileSync(path.join(dest, 'apps/kustomization.yaml'), 'utf8')).not.toContain('missing');
     expect(readFileSync(path.join(src, 'apps/kustomization.yaml'), 'utf8')).toContain('missing');
+  });
+});
+
+describe('rendering an Application source as Argo CD does', () => {
+  const src = (p: string, recurse = false) => ({ repoURL: 'https://example/r.git', path: p, targetRevision: 'main', recurse });
+
+  it('reads a plain directory (recursively when asked) and refuses what Argo CD cannot parse', async () => {
+    const root = repo({ 'plain/a.yaml': deployment('a'), 'plain/sub/b.yaml': deployment('b'), 'broken/x.yaml': 'kind: [unclosed\n', 'nokind/x.yaml': 'apiVersion: v1\nmetadata: {name: x}\n' });
+    const index = indexRepo(root);
+    expect((await renderAppSource(root, index, src('plain'), 'kustomize')).objects.map((o) => o.metadata.name)).toEqual(['a']);
+    const deep = await renderAppSource(root, index, src('plain', true), 'kustomize');
+    expect(deep).toMatchObject({ sourceType: 'Directory' });
+    expect(deep.objects.map((o) => o.metadata.name)).toEqual(['a', 'b']);
+    await expect(renderAppSource(root, index, src('broken'), 'kustomize')).rejects.toThrow(/^failed to unmarshal broken\/x\.yaml: /);
+    await expect(renderAppSource(root, index, src('nokind'), 'kustomize')).rejects.toThrow("nokind/x.yaml: Object 'kind' is missing");
+    await expect(renderAppSource(root, index, src('nowhere'), 'kustomize')).rejects.toThrow('nowhere: app path does not exist');
+  });
+
+  it('parses strictly: empty documents are fine, lists are flattened', () => {
+    expect(parseManifestsStrict('---\n---\napiVersion: v1\nkind: List\nitems:\n- {apiVersion: v1, kind: ConfigMap, metadata: {name: c}}\n', 'f.yaml').map((o) => o.kind)).toEqual(['ConfigMap']);
+    expect(() => parseManifestsStrict('a: [', 'f.yaml')).toThrow(/^failed to unmarshal f\.yaml/);
   });
 });
 
