@@ -189,7 +189,10 @@ describe('a second lab from another k8s_nas-like repository', () => {
     };
     expect(apps.items.map((a) => a.metadata.name).sort()).toEqual(['root', 'svc-notes', 'svc-whoami']);
     // The repository was imported into the lab's Git server; its URL (not a GitHub one) maps to it.
-    const bare = path.join(labDir, 'git', 'repos', 'lab', 'gitops.git');
+    const registry = JSON.parse(readFileSync(path.join(labDir, 'argocd', 'repositories.json'), 'utf8')) as { repositories: { bareDir: string; urls: string[] }[] };
+    expect(registry.repositories[0]?.urls).toEqual(['https://git.example/home.git']);
+    const bare = registry.repositories[0]?.bareDir ?? '';
+    expect(bare.startsWith(path.join(labDir, 'git', 'repos'))).toBe(true);
     const main = execFileSync('git', ['--git-dir', bare, 'rev-parse', 'refs/heads/main'], { encoding: 'utf8' }).trim();
     for (const a of apps.items) expect(a.status, a.metadata.name).toMatchObject({ sync: { status: 'Synced', revision: main }, health: { status: 'Healthy' } });
     const certs = (await custom.listClusterCustomObject({ group: 'cert-manager.io', version: 'v1', plural: 'certificates' })) as {

@@ -38,7 +38,12 @@ export function bareGit(lab: LabGitops, args: string[]): string {
 }
 
 async function forgeControl(lab: LabGitops, method: string, pathName: string): Promise<unknown> {
-  const res = await fetch(`${lab.forge.apiUrl}${pathName}`, { method, headers: { authorization: `Bearer ${lab.forge.token}` }, signal: AbortSignal.timeout(30_000) });
+  const send = () => fetch(`${lab.forge.apiUrl}${pathName}`, { method, headers: { authorization: `Bearer ${lab.forge.token}` }, signal: AbortSignal.timeout(30_000) });
+  // A kept-alive connection the forge closed while idle fails before the request reaches it: send again.
+  const res = await send().catch((err: Error & { cause?: { message?: string } }) => {
+    if (err.cause?.message === "other side closed") return send();
+    throw err;
+  });
   const text = await res.text();
   if (!res.ok) throw new Error(`forge ${method} ${pathName}: HTTP ${res.status} ${text}`);
   return text ? (JSON.parse(text) as unknown) : undefined;
