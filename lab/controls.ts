@@ -1,4 +1,5 @@
-import { RENDER_ERROR_ANNOTATION, appInstanceName, trackedBy } from './argocd/tracking';
+import { followRepository, normalizeRepoUrl, readRegistry } from './argocd/repos';
+import { REFRESH_ANNOTATION, RENDER_ERROR_ANNOTATION, appInstanceName, trackedBy } from './argocd/tracking';
 import { restartComponent, startComponent, stopComponent } from './cluster/cluster';
 import { LabKubeClient, waitFor, type KubeObject } from './cluster/kube-http';
 import { readLabJson, readSeedState } from './lab';
@@ -282,6 +283,33 @@ export async function syncApplication(ns: string, name: string, opts: { prune?: 
 }
 
 /**
+ * Asks the lab's Argo CD to compare an Application with Git and the cluster now (Argo CD's refresh
+ * annotation; `hard` renders the manifests again). Resolves once it did.
+ */
+export async function refreshApplication(ns: string, name: string, hard = false): Promise<AppObj> {
+  await withLabClient(async (client) => {
+    await getApplication(client, ns, name);
+    await client.mergePatch({ apiVersion: APP_API, kind: 'Application', name, namespace: ns }, { metadata: { annotations: { [REFRESH_ANNOTATION]: hard ? 'hard' : 'normal' } } });
+  });
+  return waitForApplication(ns, name, (a) => !a.metadata.annotations?.[REFRESH_ANNOTATION], 'refreshed');
+}
+
+/**
+ * Makes the lab's Argo CD follow another copy of the GitOps repository for the repoURLs of the
+ * seeded Applications (the lab's Gitea, when the panel works against Gitea), or, without
+ * `bareDir`, the lab's Git server again. Resolves once the Applications were compared with it.
+ */
+export async function followGitopsRepository(bareDir?: string): Promise<void> {
+  const urls = new Set(followRepository(labDir(), 'gitops', bareDir).map(normalizeRepoUrl));
+  const apps = await withLabClient((client) => client.list<AppObj & { spec?: { source?: { repoURL?: string } } }>(APP_API, 'Application'));
+  await Promise.all(
+    apps
+      .filter((a) => a.spec?.source?.repoURL && urls.has(normalizeRepoUrl(a.spec.source.repoURL)))
+      .map((a) => refreshApplication(a.metadata.namespace ?? 'argocd', a.metadata.name)),
+  );
+}
+
+/**
  * Makes rendering fail for one Application, as a broken repo server would: the lab's Argo CD reports
  * `Unknown` with a ComparisonError carrying `message` and applies nothing until
  * {@link restoreRendering}. Resolves once the status shows it.
@@ -432,6 +460,11 @@ export async function resetLab(log: (msg: string) => void = () => {}, opts: { vo
           report.restartedPods.push(`${p.metadata.namespace}/${p.metadata.name}`);
         }
       }
+    }
+    const gitops = readRegistry(labDir()).repositories.find((r) => r.name === 'gitops');
+    if (gitops?.importedBareDir && gitops.bareDir !== gitops.importedBareDir) {
+      followRepository(labDir(), 'gitops', undefined);
+      report.applications.push(`(Argo CD follows ${gitops.importedBareDir} again)`);
     }
     const apps = await client.list<AppObj>(APP_API, 'Application').catch(() => [] as AppObj[]);
     for (const a of apps) {

@@ -190,7 +190,7 @@ function readUpState(dir: string): UpState | undefined {
 async function prepareGitops(dir: string, repo: string, log: (msg: string) => void): Promise<void> {
   const bare = await ensureLabRepo({ labDir: dir, gitopsDir: repo, log });
   const urls = [...new Set(argoSources(loadManifests(repo)).map((s) => s.repoURL))];
-  writeRegistry(dir, { repositories: [{ bareDir: bare.bareDir, urls }] });
+  writeRegistry(dir, { repositories: [{ name: 'gitops', bareDir: bare.bareDir, importedBareDir: bare.bareDir, urls }] });
 }
 
 /** Pidfiles of processes that are neither the control plane, the executor nor the lab's Argo CD (the apps). */

@@ -3,7 +3,7 @@ import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { Checkouts, normalizeRepoUrl, ownerRepo, refsFingerprint, resolveRepository, resolveRevision, writeRegistry } from './repos';
+import { Checkouts, followRepository, normalizeRepoUrl, ownerRepo, refsFingerprint, resolveRepository, resolveRevision, writeRegistry } from './repos';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'lab-argocd-repos-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -44,11 +44,17 @@ describe('repository URLs', () => {
     const labDir = mkdtempSync(path.join(tmp, 'lab-'));
     const main = makeRepo(labDir, 'lab', 'gitops');
     const other = makeRepo(labDir, 'someone', 'apps');
-    writeRegistry(labDir, { repositories: [{ bareDir: main.bare, urls: ['https://git.example/home.git', 'git@github.com:brettswift/k8s_nas.git'] }] });
+    writeRegistry(labDir, { repositories: [{ name: 'gitops', bareDir: main.bare, urls: ['https://git.example/home.git', 'git@github.com:brettswift/k8s_nas.git'] }] });
     expect(resolveRepository(labDir, 'https://git.example/home')).toBe(main.bare);
     expect(resolveRepository(labDir, 'https://github.com/brettswift/k8s_nas.git')).toBe(main.bare);
     expect(resolveRepository(labDir, 'http://127.0.0.1:9/someone/apps.git')).toBe(other.bare);
     expect(resolveRepository(labDir, 'https://github.com/nobody/missing.git')).toBeUndefined();
+    // Following another copy of the GitOps repository (the lab's Gitea), then back.
+    expect(followRepository(labDir, 'gitops', other.bare)).toEqual(['https://git.example/home.git', 'git@github.com:brettswift/k8s_nas.git']);
+    expect(resolveRepository(labDir, 'git@github.com:brettswift/k8s_nas.git')).toBe(other.bare);
+    followRepository(labDir, 'gitops', undefined);
+    expect(resolveRepository(labDir, 'git@github.com:brettswift/k8s_nas.git')).toBe(main.bare);
+    expect(() => followRepository(labDir, 'gitops', path.join(labDir, 'nowhere'))).toThrow('is not a bare Git repository');
   });
 });
 

@@ -12,9 +12,13 @@ const exec = promisify(execFile);
  * render from.
  */
 
-/** `<labDir>/argocd/repositories.json`: repoURLs the lab's GitOps repository answers for. */
+/**
+ * `<labDir>/argocd/repositories.json`: which bare repository answers for which repoURLs. The GitOps
+ * repository's entry (name `gitops`) is the lab's Git server's import (`importedBareDir`) unless a
+ * test made Argo CD follow another copy of it (the lab's Gitea).
+ */
 export interface RepositoryRegistry {
-  repositories: { bareDir: string; urls: string[] }[];
+  repositories: { name: string; bareDir: string; importedBareDir?: string; urls: string[] }[];
 }
 
 export function registryFile(labDir: string): string {
@@ -27,7 +31,23 @@ export function writeRegistry(labDir: string, registry: RepositoryRegistry): voi
   writeFileSync(registryFile(labDir), `${JSON.stringify(registry, null, 2)}\n`);
 }
 
-function readRegistry(labDir: string): RepositoryRegistry {
+/**
+ * Makes the repoURLs of a registry entry answered by another bare repository (`undefined`: back to
+ * the one imported). Returns the URLs of the entry.
+ */
+export function followRepository(labDir: string, name: string, bareDir: string | undefined): string[] {
+  const registry = readRegistry(labDir);
+  const entry = registry.repositories.find((r) => r.name === name);
+  if (!entry) throw new Error(`the lab's Argo CD knows no repository "${name}" (${registryFile(labDir)})`);
+  const target = bareDir ?? entry.importedBareDir ?? entry.bareDir;
+  if (!existsSync(path.join(target, 'HEAD'))) throw new Error(`${target} is not a bare Git repository`);
+  entry.importedBareDir ??= entry.bareDir;
+  entry.bareDir = target;
+  writeRegistry(labDir, registry);
+  return entry.urls;
+}
+
+export function readRegistry(labDir: string): RepositoryRegistry {
   try {
     return JSON.parse(readFileSync(registryFile(labDir), 'utf8')) as RepositoryRegistry;
   } catch {

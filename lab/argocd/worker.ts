@@ -74,19 +74,23 @@ export async function runWorker(configFile: string): Promise<void> {
   log(`argocd: watching Applications and ApplicationSets on ${cfg.apiServer}`);
 
   // Follow the repositories: a ref that moves (a merge on the forge, a push) is seen within a second.
+  // A repository followed from now on (an Application created, the registry changed) counts as moved.
   const fingerprints = new Map<string, string>();
+  let first = true;
   const poll = setInterval(() => {
     void (async () => {
       const repos = new Set([...(await controller.repositories()), ...(await appsets.repositories())]);
+      for (const bare of fingerprints.keys()) if (!repos.has(bare)) fingerprints.delete(bare);
       for (const bare of repos) {
         const fp = refsFingerprint(bare);
         const before = fingerprints.get(bare);
         fingerprints.set(bare, fp);
-        if (before !== undefined && before !== fp) {
+        if (before !== fp && (before !== undefined || !first)) {
           controller.onRepositoryChanged(bare);
           appsets.onRepositoryChanged(bare);
         }
       }
+      first = false;
     })().catch((err: Error) => log(`repository poll: ${err.message}`));
   }, 1000);
 

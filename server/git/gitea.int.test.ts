@@ -12,7 +12,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { GiteaControls } from "@/lab/apps/gitea-controls";
 import type { GiteaInfo } from "@/lab/apps/gitea";
-import { setApplicationSync } from "@/lab/controls";
+import { AppsV1Api } from "@kubernetes/client-node";
+import { followGitopsRepository, resetLab } from "@/lab/controls";
 import { useLabCluster } from "@/lab/cluster/test-cluster";
 import type { PanelConfig } from "@/lib/config-schema";
 import { openDatabase } from "@/server/db/open";
@@ -23,7 +24,14 @@ const getLab = useLabCluster({ reset: false });
 let gitea: GiteaInfo;
 let forge: GiteaControls;
 const APP = { namespace: "argocd", name: "jellyfin-production-cluster" };
-let originalSync: { status: "Synced" | "OutOfSync" | "Unknown"; revision?: string } | undefined;
+
+/** Gitea's own copy of the repository on disk (Gitea keeps owner and repository names in lower case). */
+const giteaBareDir = () => path.join(gitea.workDir, "repositories", gitea.owner.toLowerCase(), `${gitea.repo.toLowerCase()}.git`);
+
+async function probesOnDeployment(): Promise<boolean> {
+  const d = await getLab().kc.makeApiClient(AppsV1Api).readNamespacedDeployment({ namespace: "media", name: "jellyfin" });
+  return d.spec?.template.spec?.containers[0]?.readinessProbe !== undefined;
+}
 
 function config(over: Partial<NonNullable<PanelConfig["gitops"]>> = {}): NonNullable<PanelConfig["gitops"]> {
   return {
@@ -68,8 +76,6 @@ beforeAll(async () => {
   if (!found) throw new Error("the lab runs no Gitea (apps.gitea in lab.json): start the lab without LAB_GITEA=0");
   gitea = found;
   forge = new GiteaControls(gitea, (lab.apps.git as { bareDir: string }).bareDir);
-  const app = ((await listArgoApplications(lab.kc)) ?? []).find((a) => a.namespace === APP.namespace && a.name === APP.name);
-  if (app) originalSync = { status: app.syncStatus as "Synced" | "OutOfSync" | "Unknown", revision: app.syncRevision };
 });
 
 beforeEach(async () => {
@@ -77,9 +83,10 @@ beforeEach(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  if (originalSync) await setApplicationSync(APP.namespace, APP.name, originalSync.status, originalSync.revision);
   if (forge) await forge.reset();
-}, 60_000);
+  // The lab's Argo CD back on the lab's Git server (resetLab does it too).
+  await resetLab();
+}, 120_000);
 
 describe("the Gitea provider against a real Gitea", () => {
   it("serves the lab repository with the imported branches, privately", async () => {
@@ -127,12 +134,27 @@ describe("the Gitea provider against a real Gitea", () => {
     expect(now).toMatchObject({ pullState: "merged", status: "merged", mergeSha, lastError: null });
     expect(now?.mergedAt).toBeGreaterThan(0);
 
-    // Argo CD syncs the merge commit -> live (the panel finds the commit in its clone of Gitea).
-    await setApplicationSync(APP.namespace, APP.name, "Synced", mergeSha);
-    await svc.refresh({ force: true });
-    now = svc.list().find((c) => c.id === change.id);
-    expect(now?.status).toBe("live");
-    expect(now?.apps).toEqual([expect.objectContaining({ name: APP.name, revision: mergeSha, includesChange: true })]);
+    // The lab's Argo CD, following Gitea's repository as the user's Argo CD follows theirs, syncs the
+    // merge commit -> live (the panel finds the commit in its clone of Gitea), with the probes on
+    // the Deployment.
+    expect(await probesOnDeployment()).toBe(false);
+    await followGitopsRepository(giteaBareDir());
+    try {
+      await until(
+        "live",
+        async () => {
+          await svc.refresh({ force: true });
+          return svc.list().find((c) => c.id === change.id);
+        },
+        (c) => c?.status === "live",
+        60_000,
+      );
+      now = svc.list().find((c) => c.id === change.id);
+      expect(now?.apps).toEqual([expect.objectContaining({ name: APP.name, syncStatus: "Synced", revision: mergeSha, includesChange: true })]);
+      expect(await probesOnDeployment()).toBe(true);
+    } finally {
+      await followGitopsRepository();
+    }
 
     // dev_starr in Gitea has the probes now: the same change is "already so".
     expect((await svc.propose({ kind: "health-probes", target: "media/jellyfin" }, "admin")).outcome).toBe("already_so");
