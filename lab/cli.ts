@@ -12,6 +12,7 @@ import {
   hangNextJob,
   killNextJobMidway,
   readApplication,
+  refreshApplication,
   resetLab,
   restartApiServer,
   restartApp,
@@ -66,6 +67,7 @@ const USAGE = `Usage: npm run lab -- <command> [args]
 
   app <ns> <name>                         an Argo CD Application's sync, health, conditions, last operation
   sync <ns> <name> [--prune]              sync an Application now (argocd app sync) and print the result
+  refresh <ns> <name> [--hard]            compare an Application with Git and the cluster now
   render-error <ns> <name> <message...>   make rendering fail for an Application (ComparisonError)
   render-error <ns> <name> --clear        render it again
 
@@ -220,6 +222,12 @@ async function main(argv: string[]): Promise<number> {
       const op = await syncApplication(ns as string, name as string, { prune: args.includes('--prune') });
       log(`Application ${ns}/${name}: sync ${op.phase}: ${op.message}`);
       return op.phase === 'Succeeded' ? 0 : 1;
+    }
+    case 'refresh': {
+      const [ns, name] = need(args, 2, '<ns> <name> [--hard]');
+      const a = await refreshApplication(ns as string, name as string, args.includes('--hard'));
+      log(`Application ${ns}/${name}: ${a.status?.sync?.status ?? '?'} at ${a.status?.sync?.revision ?? '?'}, health ${a.status?.health?.status ?? '?'}`);
+      return 0;
     }
     case 'render-error': {
       const [ns, name, ...msg] = need(args, 3, '<ns> <name> <message...|--clear>');
