@@ -1,4 +1,5 @@
 import type { AuditEvent } from "@/lib/audit";
+import { isHttpUrl } from "@/lib/safe-url";
 import { Badge } from "./ui/badge";
 
 const RESULT_TONE = { ok: "ok", error: "bad", refused: "warn" } as const;
@@ -38,7 +39,7 @@ export function AuditTable({ events }: { events: AuditEvent[] }) {
               <td className="px-3 py-2 font-mono text-xs" data-testid="audit-action">{e.action}</td>
               <td className="px-3 py-2">
                 {e.target}
-                {e.links.map((l) => (
+                {e.links.filter((l) => isHttpUrl(l.href)).map((l) => (
                   <a key={l.href} href={l.href} className="ml-2 text-sky-700 underline dark:text-sky-400" rel="noreferrer">
                     {l.label}
                   </a>
@@ -46,6 +47,11 @@ export function AuditTable({ events }: { events: AuditEvent[] }) {
               </td>
               <td className="px-3 py-2" data-testid="audit-result">
                 <Badge tone={RESULT_TONE[e.result]}>{e.result}</Badge>
+                {e.repeatCount > 1 && (
+                  <span className="ml-2 text-xs text-slate-600 dark:text-slate-400" data-testid="audit-repeat">
+                    ×{e.repeatCount} since {formatTime(e.firstAt ?? e.at)}
+                  </span>
+                )}
                 {e.errorMessage && <p className="mt-1 text-xs text-slate-600 dark:text-slate-400">{e.errorMessage}</p>}
               </td>
               <td className="hidden max-w-xs break-all px-3 py-2 font-mono text-xs text-slate-600 lg:table-cell dark:text-slate-400">

@@ -11,6 +11,10 @@ export interface AuditEvent {
   errorCode: string | null;
   errorMessage: string | null;
   links: Array<{ label: string; href: string }>;
+  /** How many identical events the row stands for (repeated failed sign-ins); 1 for most. */
+  repeatCount: number;
+  /** Time of the first of them when `repeatCount` > 1. */
+  firstAt: number | null;
 }
 
 /** Filters of the Audit page; every field is optional. */

@@ -55,4 +55,37 @@ describe("parsePanelConfig", () => {
     expect(result.config.auth.oidc?.roleClaim).toBe("groups");
     expect(result.config.gitops?.tokenEnv).toBe("GITOPS_TOKEN");
   });
+
+  it("refuses credentials in an HTTPS repository URL, a token as the user name included", () => {
+    for (const repoUrl of ["https://ghp_abcdefabcdef0123456789@github.com/o/r.git", "https://me:secret@git.example.com/o/r.git", "http://x-access-token@git.local/o/r"]) {
+      const result = parsePanelConfig({ gitops: { repoUrl } });
+      expect(result.ok, repoUrl).toBe(false);
+      if (result.ok) continue;
+      expect(result.problems[0]?.path).toBe("gitops.repoUrl");
+      expect(result.problems[0]?.message).toMatch(/must not contain a user name or password.*gitops\.tokenEnv/);
+      expect(result.problems[0]?.message).not.toContain("ghp_");
+    }
+    expect(parsePanelConfig({ gitops: { repoUrl: "git@github.com:o/r.git" } }).ok).toBe(true);
+    expect(parsePanelConfig({ gitops: { repoUrl: "ssh://git@github.com/o/r.git" } }).ok).toBe(true);
+  });
+
+  it("takes trusted proxies as addresses or CIDR ranges, none by default", () => {
+    const defaults = parsePanelConfig({});
+    expect(defaults.ok && defaults.config.server.trustedProxies).toEqual([]);
+    expect(parsePanelConfig({ server: { trustedProxies: ["10.42.0.0/16", "127.0.0.2", "fd00::/8"] } }).ok).toBe(true);
+    const bad = parsePanelConfig({ server: { trustedProxies: ["10.42.0.0/33"] } });
+    expect(bad.ok).toBe(false);
+    if (bad.ok) return;
+    expect(bad.problems[0]).toEqual({ path: "server.trustedProxies[0]", message: "must be an IP address or CIDR range (10.42.0.0/16)" });
+  });
+
+  it("keeps sessions short, audit for 90 days, and metrics behind a token by default", () => {
+    const result = parsePanelConfig({});
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    expect(result.config.auth.sessionHours).toBe(8);
+    expect(result.config.auth.signInAttemptsPerMinute).toBe(60);
+    expect(result.config.audit.retentionDays).toBe(90);
+    expect(result.config.metrics.public).toBe(false);
+  });
 });

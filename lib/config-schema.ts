@@ -1,4 +1,6 @@
 import { z } from "zod";
+import { repoUrlCredentialProblem } from "./gitops/repo-url";
+import { parseCidr } from "./net/addresses";
 import { APP_KINDS } from "./services";
 
 /**
@@ -30,6 +32,11 @@ const localUser = z.strictObject({
 const oidc = z.strictObject({
   /** Issuer URL (Authelia, Authentik, Keycloak, Dex, ...): discovery is read from `/.well-known/openid-configuration`. */
   issuer: httpUrl,
+  /**
+   * How often a signed-in user's groups are read again from the issuer (its userinfo endpoint, with a
+   * token refresh when the access token has expired); a user who lost the groups loses the role then.
+   */
+  recheckSeconds: z.number().int().min(10).max(3600).default(300),
   clientId: z.string().min(1),
   clientSecretEnv: envName,
   /** Label on the sign-in button. */
@@ -57,6 +64,14 @@ export const panelConfigSchema = z.strictObject({
       dataDir: z.string().min(1).default("./.data"),
       /** Log level of the JSON logs. */
       logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace"]).default("info"),
+      /**
+       * Reverse proxies (the ingress controller) whose `X-Forwarded-For`, `X-Forwarded-Proto` and
+       * `X-Real-IP` headers are believed, as addresses or CIDR ranges. Empty: nobody's are, and every
+       * client is the address of its TCP connection.
+       */
+      trustedProxies: z
+        .array(z.string().refine((v) => parseCidr(v) !== undefined, "must be an IP address or CIDR range (10.42.0.0/16)"))
+        .default([]),
     })
     .prefault({}),
   kubernetes: z
@@ -126,7 +141,13 @@ export const panelConfigSchema = z.strictObject({
   gitops: z
     .strictObject({
       /** The kustomize repository Argo CD deploys from. */
-      repoUrl: z.string().min(1),
+      repoUrl: z
+        .string()
+        .min(1)
+        .superRefine((url, ctx) => {
+          const problem = repoUrlCredentialProblem(url);
+          if (problem) ctx.addIssue({ code: "custom", message: problem });
+        }),
       /** Branch Argo CD deploys from; read from the Applications' `targetRevision` when not set. */
       baseBranch: z.string().min(1).optional(),
       /** Folder holding the apps, relative to the repository root. */
@@ -154,11 +175,26 @@ export const panelConfigSchema = z.strictObject({
         .array(localUser)
         .default([{ username: "admin", role: "admin", passwordHashEnv: "PANEL_ADMIN_PASSWORD_HASH" }]),
       oidc: oidc.optional(),
-      /** Session lifetime in hours. */
-      sessionHours: z.number().int().min(1).max(24 * 30).default(12),
-      /** Failed sign-ins allowed per account and per address within `lockoutMinutes`. */
+      /** Session lifetime in hours, counted from the sign-in (activity does not extend it). */
+      sessionHours: z.number().int().min(1).max(24 * 30).default(8),
+      /**
+       * Failed sign-ins an address may make on one account before it has to wait; each further failure
+       * doubles the wait (1 s, 2 s, 4 s...) up to `lockoutMinutes`.
+       */
       maxFailedLogins: z.number().int().min(1).max(100).default(5),
+      /** Longest wait after failed sign-ins, and how long failures are remembered, in minutes. */
       lockoutMinutes: z.number().int().min(1).max(24 * 60).default(15),
+      /**
+       * Password checks per minute across all clients; past it, only addresses without a recent failed
+       * sign-in may try (so a flood cannot keep the owner out, nor keep the CPU busy with scrypt).
+       */
+      signInAttemptsPerMinute: z.number().int().min(5).max(10_000).default(60),
+    })
+    .prefault({}),
+  audit: z
+    .strictObject({
+      /** Days the audit log is kept; older events are deleted every hour. */
+      retentionDays: z.number().int().min(1).max(3650).default(90),
     })
     .prefault({}),
   health: z
@@ -215,6 +251,8 @@ export const panelConfigSchema = z.strictObject({
           expectedCountries: z.array(z.string().min(1)).default([]),
           /** IPv4 ranges (CIDR) the VPN exit must be in; empty: not checked. */
           expectedRanges: z.array(z.string().min(1)).default([]),
+          /** How often the VPN verdict is checked in the background, in seconds (a metrics scrape never checks). */
+          checkIntervalSeconds: z.number().int().min(15).max(86_400).default(60),
           /** Variable with the Gluetun control-server API key for every Gluetun without its own entry. */
           apiKeyEnv: envName.optional(),
           /** Per workload (`namespace/name`) with a Gluetun sidecar: the variable holding its control-server key. */
@@ -230,8 +268,13 @@ export const panelConfigSchema = z.strictObject({
     .prefault({}),
   metrics: z
     .strictObject({
-      /** When set, `/api/metrics` requires `Authorization: Bearer <value of this variable>`. */
+      /**
+       * Variable holding the bearer token `/api/metrics` requires (`Authorization: Bearer <token>`);
+       * `PANEL_METRICS_TOKEN` when not set. Without the variable, metrics answer nobody.
+       */
       bearerTokenEnv: envName.optional(),
+      /** Serve `/api/metrics` to anyone without a token (only on a network where that is wanted). */
+      public: z.boolean().default(false),
     })
     .prefault({}),
 });

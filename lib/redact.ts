@@ -21,8 +21,42 @@ export function summarizeInput(input: unknown, depth = 0): unknown {
   return String(input);
 }
 
-/** Shows at most the last four characters of a secret: "present, ends in …4f2a". */
-export function describeSecret(value: string | undefined | null): string {
+/**
+ * Shows at most the last four characters of a secret ("present, ends in …4f2a") so an admin can tell
+ * which key is configured; viewers (`withSuffix: false`) learn only that it is there.
+ */
+export function describeSecret(value: string | undefined | null, options: { withSuffix?: boolean } = {}): string {
   if (!value) return "missing";
-  return value.length >= 12 ? `present, ends in …${value.slice(-4)}` : "present";
+  return value.length >= 12 && options.withSuffix !== false ? `present, ends in …${value.slice(-4)}` : "present";
+}
+
+/** The same description without the suffix: what a viewer sees of a hint made by {@link describeSecret}. */
+export function withoutSecretSuffix(hint: string): string {
+  return hint.replace(/, ends in …\S*$/, "");
+}
+
+/**
+ * Secrets shorter than this are not searched for in text: a short password ("admin", "media") would
+ * otherwise be replaced wherever the same word appears on a page, mangling it and telling a reader
+ * which word the password is.
+ */
+export const MIN_SCRUBBED_SECRET_LENGTH = 6;
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
+/**
+ * Replaces each known secret value in `text` by "[redacted]" where it stands as a whole token (not
+ * inside a longer word or key), for secrets of at least {@link MIN_SCRUBBED_SECRET_LENGTH} characters.
+ */
+export function scrubSecrets(text: string, secrets: ReadonlyArray<string | undefined> = []): string {
+  let out = text;
+  const wanted = [...new Set(secrets.filter((s): s is string => typeof s === "string" && s.length >= MIN_SCRUBBED_SECRET_LENGTH))];
+  // Longest first, so a secret that contains another is replaced whole.
+  for (const secret of wanted.sort((a, b) => b.length - a.length)) {
+    if (!out.includes(secret)) continue;
+    out = out.replace(new RegExp(`(?<![A-Za-z0-9_])${escapeRegExp(secret)}(?![A-Za-z0-9_])`, "g"), "[redacted]");
+  }
+  return out;
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { roleFromClaims } from "./oidc-roles";
-import { describeSecret, summarizeInput } from "./redact";
+import { describeSecret, scrubSecrets, summarizeInput, withoutSecretSuffix } from "./redact";
 import { hasRole } from "./roles";
 import { safeRedirectPath } from "./safe-redirect";
 import { contentSecurityPolicy, isPublicPath, securityHeaders } from "./security-headers";
@@ -81,5 +81,26 @@ describe("navigation", () => {
     expect(isActive("/", "/")).toBe(true);
     expect(isActive("/", "/audit")).toBe(false);
     expect(isActive("/services", "/services/sonarr")).toBe(true);
+  });
+});
+
+describe("secrets in text", () => {
+  it("are replaced as whole tokens only, and short ones not at all", () => {
+    const key = "3f9a1c0b7d2e4f6a8b0c1d2e3f4a5b6c";
+    expect(scrubSecrets(`Sonarr said: key ${key} is invalid (apikey=${key}&x=1)`, [key])).toBe("Sonarr said: key [redacted] is invalid (apikey=[redacted]&x=1)");
+    // A password that is also an everyday word leaves the page alone below the minimum length...
+    expect(scrubSecrets("media server: admin panel for media", ["media", "admin"])).toBe("media server: admin panel for media");
+    // ...and a longer one only where it stands alone, not inside other words.
+    expect(scrubSecrets("downloads: the downloads folder; redownloads=3", ["downloads"])).toBe("[redacted]: the [redacted] folder; redownloads=3");
+    expect(scrubSecrets("abc-secret+/= here", ["abc-secret+/="])).toBe("[redacted] here");
+    expect(scrubSecrets("k1=longsecret123 k2=longsecret", ["longsecret", "longsecret123", undefined])).toBe("k1=[redacted] k2=[redacted]");
+  });
+
+  it("show viewers no key suffix", () => {
+    const hint = describeSecret("0123456789abcdef");
+    expect(hint).toBe("present, ends in …cdef");
+    expect(withoutSecretSuffix(hint)).toBe("present");
+    expect(describeSecret("0123456789abcdef", { withSuffix: false })).toBe("present");
+    expect(withoutSecretSuffix("missing")).toBe("missing");
   });
 });

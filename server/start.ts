@@ -1,8 +1,31 @@
 import "server-only";
 import { isAppError } from "@/lib/errors";
+import { weakSecretMessage, weakSecretReason } from "@/lib/secret-strength";
 import { ConfigError, getConfig, getConfigSource } from "./config/load";
 import { getDb } from "./db";
+import { pruneAuditEvents } from "./db/audit";
+import { pruneSessions } from "./db/sessions";
+import { installForwardedHook } from "./net/forwarded";
 import { logger } from "./observability/logger";
+import { metricsTokenState } from "./observability/metrics-auth";
+
+const HOUR_MS = 3_600_000;
+
+/** Deletes audit events past `audit.retentionDays` and ended sessions, now and every hour. */
+function startHousekeeping(retentionDays: number): void {
+  const run = () => {
+    try {
+      const db = getDb();
+      const audit = pruneAuditEvents(db, retentionDays);
+      const sessions = pruneSessions(db);
+      if (audit > 0 || sessions > 0) logger.info({ auditEvents: audit, sessions }, "housekeeping: old rows deleted");
+    } catch (error) {
+      logger.error({ err: error }, "housekeeping failed");
+    }
+  };
+  run();
+  setInterval(run, HOUR_MS).unref();
+}
 
 /** Start-up checks; exits the process with a readable message when the panel cannot run. */
 export async function startPanel(): Promise<void> {
@@ -10,19 +33,26 @@ export async function startPanel(): Promise<void> {
   if (process.env.NEXT_PHASE === "phase-production-build") return;
   try {
     const config = getConfig();
-    if (!process.env.AUTH_SECRET || process.env.AUTH_SECRET.length < 32) {
-      throw new ConfigError(getConfigSource(), [
-        { path: "AUTH_SECRET", message: "must be set to a random string of at least 32 characters (openssl rand -base64 33)" },
-      ]);
-    }
+    // First: from here on, forwarded headers count only when a trusted proxy sent them.
+    installForwardedHook(config.server.trustedProxies);
+    const weak = weakSecretReason(process.env.AUTH_SECRET);
+    if (weak) throw new ConfigError(getConfigSource(), [{ path: "AUTH_SECRET", message: weakSecretMessage(weak) }]);
     if (config.auth.oidc) process.env.PANEL_OIDC_ISSUER_ORIGIN = new URL(config.auth.oidc.issuer).origin;
     getDb();
+    startHousekeeping(config.audit.retentionDays);
+    const metrics = metricsTokenState(config, process.env);
+    if (metrics.kind === "missing") logger.warn({ variable: metrics.variable }, `/api/metrics answers nobody: set ${metrics.variable} (or metrics.public: true)`);
+    if (config.server.publicUrl?.startsWith("https://") && config.server.trustedProxies.length === 0) {
+      logger.warn("server.publicUrl is HTTPS but server.trustedProxies is empty: client addresses are the ingress's, and HSTS is not sent");
+    }
     if (config.kubernetes.mode !== "none") {
       // The informers and the prober run for the life of the process, with or without a browser open.
       const { startInformers } = await import("./k8s/informers");
       const { startProber } = await import("./probes/scheduler");
+      const { startVpnChecks } = await import("./integrations/vpn");
       startInformers();
       startProber();
+      startVpnChecks(config.integrations.vpn.checkIntervalSeconds * 1000);
     }
     logger.info(
       { config: getConfigSource(), dataDir: config.server.dataDir, kubernetes: config.kubernetes.mode },

@@ -3,13 +3,13 @@
  * admin action must refuse a viewer (with an audit event). The tree is scanned, so a new handler or
  * action is covered the moment it is added; the only exceptions are listed below with their reason.
  */
-import { mkdtempSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 
 const root = path.resolve(__dirname, "..");
-const session: { current: null | { user: { id: string; name: string; role: string } } } = { current: null };
+const session: { current: null | { sid?: string; user: { id: string; name: string } } } = { current: null };
 
 vi.mock("@/server/auth", () => ({
   auth: async () => session.current,
@@ -23,7 +23,7 @@ vi.mock("next/cache", () => ({ revalidatePath: vi.fn(), revalidateTag: vi.fn() }
 const PUBLIC_ROUTES: Record<string, string> = {
   "app/api/healthz/route.ts": "liveness probe of the kubelet and the Docker HEALTHCHECK",
   "app/api/auth/[...nextauth]/route.ts": "Auth.js sign-in endpoints (CSRF-protected by Auth.js)",
-  "app/api/metrics/route.ts": "Prometheus scrapes it; behind a bearer token when one is configured (tested below)",
+  "app/api/metrics/route.ts": "Prometheus scrapes it with its bearer token (tested below)",
 };
 /** Public server actions, and why. */
 const PUBLIC_ACTIONS: Record<string, string> = {
@@ -45,12 +45,38 @@ const routeFiles = sourceFiles.filter((f) => /\/route\.ts$/.test(f));
 const actionFiles = sourceFiles.filter((f) => /^\s*["']use server["'];?/m.test(readFileSync(f, "utf8").split("\n").slice(0, 3).join("\n")));
 const METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"] as const;
 
+/** Writes a config file and points the process at it (modules re-read it after vi.resetModules). */
+function useConfig(yaml: string): void {
+  const file = path.join(mkdtempSync(path.join(tmpdir(), "panel-guards-config-")), "config.yaml");
+  writeFileSync(file, yaml);
+  process.env.PANEL_CONFIG = file;
+}
+
+const ACCOUNTS = [
+  "auth:",
+  "  localUsers:",
+  "    - { username: admin, role: admin, passwordHashEnv: PANEL_ADMIN_PASSWORD_HASH }",
+  "    - { username: guest, role: viewer, passwordHashEnv: PANEL_GUEST_PASSWORD_HASH }",
+].join("\n");
+
+/** Signs `username` in the way Auth.js does: a server-side session, named by the (mocked) session token. */
+async function signInAs(username: "admin" | "guest"): Promise<string> {
+  const { getDb } = await import("@/server/db");
+  const { getConfig } = await import("@/server/config/load");
+  const { startSession } = await import("@/server/auth/session-check");
+  const role = username === "admin" ? "admin" : "viewer";
+  const sid = startSession({ db: getDb(), config: getConfig(), env: process.env }, { provider: "local", username, role });
+  session.current = { sid, user: { id: `local:${username}`, name: username } };
+  return sid;
+}
+
 beforeAll(async () => {
   const { hashPassword } = await import("@/server/auth/password");
   process.env.PANEL_DATA_DIR = mkdtempSync(path.join(tmpdir(), "panel-guards-"));
   process.env.PANEL_ADMIN_PASSWORD_HASH = await hashPassword("irrelevant-here");
+  process.env.PANEL_GUEST_PASSWORD_HASH = await hashPassword("irrelevant-too");
   process.env.PANEL_METRICS_TOKEN = "metrics-token-for-test";
-  delete process.env.PANEL_CONFIG;
+  useConfig(ACCOUNTS);
 });
 beforeEach(() => {
   session.current = null;
@@ -112,7 +138,7 @@ describe("server actions refuse anonymous callers", () => {
 
 describe("admin actions refuse a viewer, server-side, with an audit event", () => {
   it("settings.update", async () => {
-    session.current = { user: { id: "local:guest", name: "guest", role: "viewer" } };
+    await signInAs("guest");
     const { updateSettings } = await import("@/server/actions/settings");
     const result = await updateSettings({ stackName: "Hacked", runbookBaseUrl: "" });
     expect(result).toMatchObject({ ok: false, code: "forbidden" });
@@ -124,8 +150,14 @@ describe("admin actions refuse a viewer, server-side, with an audit event", () =
     expect(events[0]).toMatchObject({ actor: "guest", role: "viewer", result: "refused" });
   });
 
+  it("changes.refresh (it spends the forge token's rate limit)", async () => {
+    await signInAs("guest");
+    const { refreshChanges } = await import("@/server/actions/changes");
+    expect(await refreshChanges({})).toMatchObject({ ok: false, code: "forbidden" });
+  });
+
   it("the same action works for an admin and is audited", async () => {
-    session.current = { user: { id: "local:admin", name: "admin", role: "admin" } };
+    await signInAs("admin");
     const { updateSettings } = await import("@/server/actions/settings");
     const result = await updateSettings({ stackName: "Brett's NAS", runbookBaseUrl: "" });
     expect(result).toMatchObject({ ok: true, data: { stackName: "Brett's NAS" } });
@@ -137,31 +169,79 @@ describe("admin actions refuse a viewer, server-side, with an audit event", () =
   });
 });
 
-describe("public endpoints", () => {
-  it("/api/metrics requires its bearer token when one is configured", async () => {
-    const { loadConfigFrom } = await import("@/server/config/load");
-    // The metrics route reads the process configuration: point it at a file that names the token.
-    const dir = mkdtempSync(path.join(tmpdir(), "panel-metrics-"));
-    const file = path.join(dir, "config.yaml");
-    (await import("node:fs")).writeFileSync(file, "metrics:\n  bearerTokenEnv: PANEL_METRICS_TOKEN\n");
-    expect(loadConfigFrom({ ...process.env, PANEL_CONFIG: file }).config.metrics.bearerTokenEnv).toBe("PANEL_METRICS_TOKEN");
-    vi.resetModules();
-    process.env.PANEL_CONFIG = file;
-    const { GET } = (await import("@/app/api/metrics/route")) as { GET: (r: Request) => Promise<Response> };
-    expect((await GET(new Request("http://127.0.0.1/api/metrics"))).status).toBe(401);
-    expect((await GET(new Request("http://127.0.0.1/api/metrics", { headers: { authorization: "Bearer wrong" } }))).status).toBe(401);
-    const ok = await GET(new Request("http://127.0.0.1/api/metrics", { headers: { authorization: "Bearer metrics-token-for-test" } }));
-    expect(ok.status).toBe(200);
-    expect(await ok.text()).toContain("panel_build_info");
-    delete process.env.PANEL_CONFIG;
+describe("sessions", () => {
+  it("a signed-out session is refused by actions and route handlers, even with its token", async () => {
+    const sid = await signInAs("admin");
+    const { updateSettings } = await import("@/server/actions/settings");
+    expect(await updateSettings({ stackName: "Before sign-out", runbookBaseUrl: "" })).toMatchObject({ ok: true });
+    const { endSession } = await import("@/server/auth/session-check");
+    const { getDb } = await import("@/server/db");
+    endSession(getDb(), sid);
+    expect(await updateSettings({ stackName: "After sign-out", runbookBaseUrl: "" })).toMatchObject({ ok: false, code: "unauthorized" });
+    const { GET } = (await import("@/app/api/services/route")) as { GET: (r: Request, c: unknown) => Promise<Response> };
+    expect((await GET(new Request("http://127.0.0.1/api/services"), {})).status).toBe(401);
   });
 
-  it("/api/healthz reports the database and Kubernetes without secrets", async () => {
-    const { GET } = (await import("@/app/api/healthz/route")) as { GET: () => Promise<Response> };
-    const response = await GET();
-    expect(response.status).toBe(200);
-    const body = (await response.json()) as { status: string; database: { ok: boolean }; kubernetes: { configured: boolean } };
+  it("a token without a server-side session (forged role claims included) is refused", async () => {
+    session.current = { user: { id: "local:admin", name: "admin", role: "admin" } as { id: string; name: string } };
+    const { updateSettings } = await import("@/server/actions/settings");
+    expect(await updateSettings({ stackName: "Forged", runbookBaseUrl: "" })).toMatchObject({ ok: false, code: "unauthorized" });
+  });
+});
+
+describe("public endpoints", () => {
+  async function metricsGet(): Promise<(r: Request) => Promise<Response>> {
+    vi.resetModules();
+    return ((await import("@/app/api/metrics/route")) as { GET: (r: Request) => Promise<Response> }).GET;
+  }
+  const scrape = (GET: (r: Request) => Promise<Response>, token?: string) =>
+    GET(new Request("http://127.0.0.1/api/metrics", token ? { headers: { authorization: `Bearer ${token}` } } : {}));
+
+  it("/api/metrics needs PANEL_METRICS_TOKEN by default", async () => {
+    useConfig(ACCOUNTS);
+    const GET = await metricsGet();
+    expect((await scrape(GET)).status).toBe(401);
+    expect((await scrape(GET, "wrong")).status).toBe(401);
+    const ok = await scrape(GET, "metrics-token-for-test");
+    expect(ok.status).toBe(200);
+    expect(await ok.text()).toContain("panel_build_info");
+  });
+
+  it("/api/metrics uses the variable the config names, and answers nobody without it", async () => {
+    process.env.OTHER_METRICS_TOKEN = "the-other-token";
+    useConfig(`${ACCOUNTS}\nmetrics:\n  bearerTokenEnv: OTHER_METRICS_TOKEN\n`);
+    let GET = await metricsGet();
+    expect((await scrape(GET, "metrics-token-for-test")).status).toBe(401);
+    expect((await scrape(GET, "the-other-token")).status).toBe(200);
+    const saved = process.env.PANEL_METRICS_TOKEN;
+    delete process.env.PANEL_METRICS_TOKEN;
+    useConfig(ACCOUNTS);
+    GET = await metricsGet();
+    expect((await scrape(GET)).status).toBe(401);
+    expect((await scrape(GET, "")).status).toBe(401);
+    process.env.PANEL_METRICS_TOKEN = saved;
+  });
+
+  it("/api/metrics is public only with metrics.public: true", async () => {
+    useConfig(`${ACCOUNTS}\nmetrics:\n  public: true\n`);
+    const GET = await metricsGet();
+    expect((await scrape(GET)).status).toBe(200);
+    useConfig(ACCOUNTS);
+  });
+
+  it("/api/healthz tells anonymous callers only ok or not; details need a session or the metrics token", async () => {
+    useConfig(ACCOUNTS);
+    vi.resetModules();
+    const { GET } = (await import("@/app/api/healthz/route")) as { GET: (r: Request) => Promise<Response> };
+    session.current = null;
+    const anonymous = await GET(new Request("http://127.0.0.1/api/healthz"));
+    expect(anonymous.status).toBe(200);
+    expect(await anonymous.json()).toEqual({ status: "ok" });
+    const withToken = await GET(new Request("http://127.0.0.1/api/healthz", { headers: { authorization: "Bearer metrics-token-for-test" } }));
+    const body = (await withToken.json()) as { status: string; database: { ok: boolean }; kubernetes: { configured: boolean } };
     expect(body).toMatchObject({ status: "ok", database: { ok: true }, kubernetes: { configured: false } });
     expect(JSON.stringify(body)).not.toContain(process.env.PANEL_ADMIN_PASSWORD_HASH ?? "x");
+    await signInAs("guest");
+    expect(await (await GET(new Request("http://127.0.0.1/api/healthz"))).json()).toMatchObject({ database: { ok: true } });
   });
 });

@@ -1,6 +1,7 @@
 "use client";
 
 import { useQueryClient } from "@tanstack/react-query";
+import { useRouter } from "next/navigation";
 import { useEffect, useState } from "react";
 
 /**
@@ -9,6 +10,7 @@ import { useEffect, useState } from "react";
  */
 export function useLiveUpdates(queryKeys: ReadonlyArray<readonly unknown[]>): boolean {
   const client = useQueryClient();
+  const router = useRouter();
   const [live, setLive] = useState(false);
   useEffect(() => {
     const source = new EventSource("/api/events");
@@ -19,9 +21,14 @@ export function useLiveUpdates(queryKeys: ReadonlyArray<readonly unknown[]>): bo
     source.addEventListener("error", () => setLive(false));
     source.addEventListener("services", refresh);
     source.addEventListener("probes", refresh);
+    // The session ended (signed out elsewhere, account removed, role lost): back to the sign-in page.
+    source.addEventListener("session-ended", () => {
+      source.close();
+      router.replace(`/login?callbackUrl=${encodeURIComponent(window.location.pathname)}`);
+    });
     return () => source.close();
     // The keys are literals of the caller; re-subscribing on identity change is not wanted.
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [client]);
+  }, [client, router]);
   return live;
 }

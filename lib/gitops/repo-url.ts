@@ -45,6 +45,23 @@ function fromPath(protocol: RepoId["protocol"], host: string, path: string): Rep
   return { protocol, host, owner, repo, prefix };
 }
 
+/**
+ * Why a repository URL must not be used as it is, or undefined when it is fine: an HTTP(S) URL with
+ * user info carries a credential (GitHub and Gitea accept a token as the user name, so even a bare
+ * `https://<token>@github.com/...` is one). SSH URLs keep their user name (`git@`), which is no secret.
+ */
+export function repoUrlCredentialProblem(url: string): string | undefined {
+  let parsed: URL;
+  try {
+    parsed = new URL(url.trim());
+  } catch {
+    return undefined;
+  }
+  if (parsed.protocol !== "https:" && parsed.protocol !== "http:") return undefined;
+  if (parsed.username === "" && parsed.password === "") return undefined;
+  return "must not contain a user name or password (a forge token is accepted as a user name, so it would be a secret in the configuration): put the token in the variable gitops.tokenEnv names, and a user name in gitops.username";
+}
+
 /** `owner/repo` in lower case: how two URLs of the same repository (SSH and HTTPS) are matched. */
 export function repoKey(url: string): string | undefined {
   const id = parseRepoUrl(url);

@@ -30,7 +30,9 @@ export async function login(_previous: LoginState, form: FormData): Promise<Logi
     return {};
   } catch (error) {
     if (error instanceof CredentialsSignin && error.code === "rate_limited") {
-      return { error: "Too many failed sign-ins. Wait a few minutes and try again." };
+      const seconds = (error as { retryAfterSeconds?: unknown }).retryAfterSeconds;
+      const wait = typeof seconds === "number" ? (seconds < 120 ? `${seconds} seconds` : `${Math.ceil(seconds / 60)} minutes`) : "a few minutes";
+      return { error: `Too many failed sign-ins. Try again in ${wait}.` };
     }
     if (error instanceof AuthError) {
       return { error: error.type === "CredentialsSignin" ? "Wrong username or password." : "Sign-in failed. Try again." };

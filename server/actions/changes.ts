@@ -56,10 +56,14 @@ export const proposeChange = action({
   },
 });
 
-/** Re-reads pull requests and Argo CD now. Read-only towards the repository and the cluster. */
+/**
+ * Re-reads pull requests and Argo CD now. Read-only towards the repository and the cluster, but each
+ * call spends the forge token's rate limit, so it is for admins; everyone else gets the page's own
+ * refresh every `gitops.pollSeconds`.
+ */
 export const refreshChanges = action({
   name: "changes.refresh",
-  role: "viewer",
+  role: "admin",
   schema: z.object({}).passthrough(),
   target: () => "changes",
   run: async () => {

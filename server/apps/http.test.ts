@@ -53,6 +53,13 @@ describe("httpRequest error mapping", () => {
     expect(e.message).not.toContain(KEY);
   });
 
+  it("401 without a key says the key is missing, not rejected", async () => {
+    const conn = { ...(await serve(() => ({ status: 401, text: "Unauthorized" }))), secrets: [undefined, ""] };
+    const e = await failure(httpRequest(conn, { path: "/api/v3/system/status", schema: status }));
+    expect(e.code).toBe("unauthorized");
+    expect(e.message).toBe("Sonarr: API key missing, the panel has none to send (HTTP 401)");
+  });
+
   it("404 is not_found: wrong URL base?", async () => {
     const conn = await serve(() => ({ status: 404 }));
     const e = await failure(httpRequest(conn, { path: "/api/v3/system/status", query: { apikey: KEY }, schema: status }));

@@ -1,4 +1,5 @@
 import "server-only";
+import { scrubSecrets } from "@/lib/redact";
 import type { z } from "zod";
 import { AppError, type ErrorCode } from "@/lib/errors";
 
@@ -77,14 +78,8 @@ export function joinUrl(baseUrl: string, path: string, query?: Record<string, Qu
   return url;
 }
 
-/** Replaces every known secret value in `text` by `[redacted]`. */
-export function scrubSecrets(text: string, secrets: ReadonlyArray<string | undefined> = []): string {
-  let out = text;
-  for (const secret of secrets) {
-    if (secret && secret.length >= 4) out = out.split(secret).join("[redacted]");
-  }
-  return out;
-}
+/** Replaces known secret values in `text` by `[redacted]` (whole tokens; see lib/redact.ts). */
+export { scrubSecrets };
 
 function shorten(text: string, max = 200): string {
   const flat = text.replace(/\s+/g, " ").trim();
@@ -159,7 +154,9 @@ function statusError(conn: HttpConnection, method: string, path: string, status:
   let message: string;
   if (unauthorized.includes(status)) {
     code = "unauthorized";
-    message = `${conn.appName} rejected the API key (HTTP ${status})`;
+    // Without a credential there was nothing to reject: say that it is missing.
+    const sent = (conn.secrets ?? []).some((s) => typeof s === "string" && s !== "");
+    message = sent ? `${conn.appName} rejected the API key (HTTP ${status})` : `${conn.appName}: API key missing, the panel has none to send (HTTP ${status})`;
   } else if (status >= 300 && status < 400) {
     code = "not_found";
     const to = location ? ` to ${scrubSecrets(location.split("?")[0] ?? "", conn.secrets)}` : "";

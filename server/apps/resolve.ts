@@ -4,6 +4,7 @@ import { AppsV1Api, type KubeConfig, type V1Container } from "@kubernetes/client
 import type { PanelConfig } from "@/lib/config-schema";
 import { isAppError } from "@/lib/errors";
 import type { DiscoveredService } from "@/lib/services";
+import { kubeCallOptions } from "@/server/k8s/abort";
 import type { AppModule, AppTarget } from "./define";
 import { getAppModule } from "./registry";
 
@@ -229,7 +230,11 @@ const WORKLOAD_ENV_TTL_MS = 5 * 60_000;
  * Reads the containers' environment of a service's workload through the API (get by name; the
  * informers keep only literal values), cached per workload for 5 minutes. Failures give an empty list.
  */
-export function createWorkloadEnvReader(kc: KubeConfig | null, now: () => number = Date.now): (service: DiscoveredService) => Promise<WorkloadEnvVar[]> {
+export function createWorkloadEnvReader(
+  kc: KubeConfig | null,
+  now: () => number = Date.now,
+  timeoutMs = 10_000,
+): (service: DiscoveredService) => Promise<WorkloadEnvVar[]> {
   const cache = new Map<string, { at: number; value: Promise<WorkloadEnvVar[]> }>();
   return (service) => {
     if (!kc) return Promise.resolve([]);
@@ -238,12 +243,13 @@ export function createWorkloadEnvReader(kc: KubeConfig | null, now: () => number
     if (hit && now() - hit.at < WORKLOAD_ENV_TTL_MS) return hit.value;
     const api = kc.makeApiClient(AppsV1Api);
     const args = { namespace: service.namespace, name: service.name };
+    const options = kubeCallOptions(timeoutMs);
     const read =
       service.workloadKind === "StatefulSet"
-        ? api.readNamespacedStatefulSet(args)
+        ? api.readNamespacedStatefulSet(args, options)
         : service.workloadKind === "DaemonSet"
-          ? api.readNamespacedDaemonSet(args)
-          : api.readNamespacedDeployment(args);
+          ? api.readNamespacedDaemonSet(args, options)
+          : api.readNamespacedDeployment(args, options);
     const value = read
       .then((w) => envOf([...(w.spec?.template.spec?.containers ?? []), ...(w.spec?.template.spec?.initContainers ?? [])]))
       .catch(() => [] as WorkloadEnvVar[]);

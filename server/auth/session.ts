@@ -1,20 +1,44 @@
 import "server-only";
 import { redirect } from "next/navigation";
-import { hasRole, isRole, type Role, type SessionUser } from "@/lib/roles";
+import { hasRole, type Role, type SessionUser } from "@/lib/roles";
 import { AppError, httpStatusOf } from "@/lib/errors";
+import { getConfig } from "@/server/config/load";
+import { getDb } from "@/server/db";
 import { auth } from "./index";
+import { checkSession } from "./session-check";
 
-/** The signed-in user, or null (no session, an expired or tampered cookie, or a session without a role). */
-export async function getSessionUser(): Promise<SessionUser | null> {
+/** A signed-in user and the id of the server-side session the cookie names. */
+export interface CurrentSession {
+  user: SessionUser;
+  sessionId: string;
+}
+
+/**
+ * The current request's session, or null: no cookie, an expired or tampered one, or a session that
+ * no longer stands (signed out, account removed, role lost; see session-check.ts). The role is the
+ * one the user has now, not the one at sign-in.
+ */
+export async function getSession(): Promise<CurrentSession | null> {
   let session;
   try {
     session = await auth();
   } catch {
     return null;
   }
-  const user = session?.user as { id?: string; name?: string | null; role?: unknown } | undefined;
-  if (!user || !isRole(user.role)) return null;
-  return { id: user.id ?? "", name: user.name ?? "unknown", role: user.role };
+  const sessionId = (session as { sid?: unknown } | null)?.sid;
+  if (typeof sessionId !== "string" || sessionId === "") return null;
+  const user = await sessionUserOf(sessionId);
+  return user ? { user, sessionId } : null;
+}
+
+/** The user of a session id, checked as on every request (used by long-lived streams). */
+export function sessionUserOf(sessionId: string): Promise<SessionUser | null> {
+  return checkSession({ db: getDb(), config: getConfig(), env: process.env }, sessionId);
+}
+
+/** The signed-in user, or null (see {@link getSession}). */
+export async function getSessionUser(): Promise<SessionUser | null> {
+  return (await getSession())?.user ?? null;
 }
 
 /**
@@ -35,16 +59,16 @@ export function errorResponse(error: AppError): Response {
   return Response.json({ error: { code: error.code, message: error.message } }, { status: httpStatusOf(error.code) });
 }
 
-type Handler<C> = (request: Request, context: C & { user: SessionUser }) => Promise<Response> | Response;
+type Handler<C> = (request: Request, context: C & { user: SessionUser; sessionId: string }) => Promise<Response> | Response;
 
 /**
  * Wraps a route handler: 401 without a session, 403 without the role, else calls it with the user.
  */
 export function withUser<C = unknown>(role: Role, handler: Handler<C>) {
   return async (request: Request, context: C): Promise<Response> => {
-    const user = await getSessionUser();
-    if (!user) return errorResponse(new AppError("unauthorized", "Sign in first."));
-    if (!hasRole(user.role, role)) return errorResponse(new AppError("forbidden", `This needs the ${role} role.`));
-    return handler(request, { ...context, user });
+    const session = await getSession();
+    if (!session) return errorResponse(new AppError("unauthorized", "Sign in first."));
+    if (!hasRole(session.user.role, role)) return errorResponse(new AppError("forbidden", `This needs the ${role} role.`));
+    return handler(request, { ...context, user: session.user, sessionId: session.sessionId });
   };
 }

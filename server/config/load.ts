@@ -85,7 +85,8 @@ export function loadConfigFrom(env: Record<string, string | undefined>): LoadedC
         ") or configure auth.oidc",
     });
   }
-  if (config.metrics.bearerTokenEnv && !env[config.metrics.bearerTokenEnv]) {
+  // A variable named on purpose must exist; the default one may be missing (metrics then answer nobody).
+  if (config.metrics.bearerTokenEnv && !config.metrics.public && !env[config.metrics.bearerTokenEnv]) {
     problems.push({
       path: "metrics.bearerTokenEnv",
       message: `environment variable ${config.metrics.bearerTokenEnv} is not set`,

@@ -1,5 +1,5 @@
 import "server-only";
-import { and, count, desc, eq, like, or, type SQL } from "drizzle-orm";
+import { and, count, desc, eq, gt, isNull, like, lt, or, type SQL } from "drizzle-orm";
 import { AUDIT_PAGE_SIZE, type AuditEvent, type AuditFilter } from "@/lib/audit";
 import { summarizeInput } from "@/lib/redact";
 import type { PanelDb } from "./open";
@@ -36,6 +36,43 @@ export function recordAuditEvent(db: PanelDb, event: NewAuditEvent, now = Date.n
     .returning({ id: auditEvents.id })
     .get();
   return row.id;
+}
+
+/**
+ * Records an event, or folds it into the newest identical one (same actor, action, target, result
+ * and error code) recorded within `windowMs`: that row's `repeatCount` grows and its time moves to
+ * now. Used for failed sign-ins, so a flood costs one row per client and window, not one per try.
+ */
+export function recordRepeatedAuditEvent(db: PanelDb, event: NewAuditEvent, windowMs: number, now = Date.now()): { id: number; repeatCount: number } {
+  return db.transaction((tx) => {
+    const same = tx
+      .select({ id: auditEvents.id, at: auditEvents.at, firstAt: auditEvents.firstAt, repeatCount: auditEvents.repeatCount })
+      .from(auditEvents)
+      .where(
+        and(
+          gt(auditEvents.at, now - windowMs),
+          eq(auditEvents.action, event.action),
+          eq(auditEvents.actor, event.actor),
+          eq(auditEvents.result, event.result),
+          event.target ? eq(auditEvents.target, event.target) : isNull(auditEvents.target),
+          event.errorCode ? eq(auditEvents.errorCode, event.errorCode) : isNull(auditEvents.errorCode),
+        ),
+      )
+      .orderBy(desc(auditEvents.at))
+      .limit(1)
+      .get();
+    if (!same) return { id: recordAuditEvent(tx as unknown as PanelDb, event, now), repeatCount: 1 };
+    tx.update(auditEvents)
+      .set({ at: now, firstAt: same.firstAt ?? same.at, repeatCount: same.repeatCount + 1, errorMessage: event.errorMessage ?? null })
+      .where(eq(auditEvents.id, same.id))
+      .run();
+    return { id: same.id, repeatCount: same.repeatCount + 1 };
+  });
+}
+
+/** Deletes audit events older than `retentionDays`; returns how many went. */
+export function pruneAuditEvents(db: PanelDb, retentionDays: number, now = Date.now()): number {
+  return db.delete(auditEvents).where(lt(auditEvents.at, now - retentionDays * 86_400_000)).run().changes;
 }
 
 function whereOf(filter: AuditFilter): SQL | undefined {
@@ -85,6 +122,8 @@ export function listAuditEvents(
       errorCode: r.errorCode,
       errorMessage: r.errorMessage,
       links: r.links ? (JSON.parse(r.links) as AuditEvent["links"]) : [],
+      repeatCount: r.repeatCount,
+      firstAt: r.firstAt,
     })),
   };
 }

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { AUDIT_PAGE_SIZE } from "@/lib/audit";
-import { listAuditActions, listAuditEvents, recordAuditEvent } from "./audit";
+import { listAuditActions, listAuditEvents, pruneAuditEvents, recordAuditEvent, recordRepeatedAuditEvent } from "./audit";
 import { applyMigrations, checkWritable, openDatabase } from "./open";
 import { readSettings, writeSettings } from "./settings";
 
@@ -50,6 +50,43 @@ describe("audit events", () => {
     expect(listAuditEvents(db, { q: "t1" }, 1).total).toBeGreaterThan(0);
     expect(listAuditEvents(db, { q: "100%_" }, 1).total).toBe(0);
     expect(listAuditActions(db)).toEqual(["backup.run", "settings.update"]);
+  });
+});
+
+describe("audit growth", () => {
+  const failure = (target: string) => ({
+    actor: "admin",
+    role: "anonymous",
+    action: "auth.sign_in",
+    target,
+    result: "error" as const,
+    errorCode: "unauthorized",
+    errorMessage: "Wrong username or password",
+  });
+
+  it("folds a flood of identical failed sign-ins into one row per client and window", () => {
+    const db = fresh();
+    for (let i = 0; i < 500; i++) recordRepeatedAuditEvent(db, failure("192.168.1.66"), 600_000, 10_000 + i * 100);
+    recordRepeatedAuditEvent(db, failure("192.168.1.67"), 600_000, 70_000);
+    const { events, total } = listAuditEvents(db, {}, 1);
+    expect(total).toBe(2);
+    const flood = events.find((e) => e.target === "192.168.1.66");
+    expect(flood).toMatchObject({ repeatCount: 500, firstAt: 10_000, at: 10_000 + 499 * 100 });
+    expect(events.find((e) => e.target === "192.168.1.67")?.repeatCount).toBe(1);
+    expect(recordRepeatedAuditEvent(db, failure("192.168.1.67"), 600_000, 70_001).repeatCount).toBe(2);
+    // After the window a new row starts.
+    recordRepeatedAuditEvent(db, failure("192.168.1.66"), 600_000, 10_000 + 499 * 100 + 600_001);
+    expect(listAuditEvents(db, {}, 1).total).toBe(3);
+  });
+
+  it("deletes events older than the retention", () => {
+    const db = fresh();
+    const day = 86_400_000;
+    const now = 400 * day;
+    recordAuditEvent(db, { actor: "a", role: "admin", action: "old", result: "ok" }, now - 91 * day);
+    recordAuditEvent(db, { actor: "a", role: "admin", action: "recent", result: "ok" }, now - 89 * day);
+    expect(pruneAuditEvents(db, 90, now)).toBe(1);
+    expect(listAuditActions(db)).toEqual(["recent"]);
   });
 });
 

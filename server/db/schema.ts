@@ -15,6 +15,10 @@ export const auditEvents = sqliteTable(
     errorCode: text("error_code"),
     errorMessage: text("error_message"),
     links: text("links"),
+    /** How many identical events this row stands for (failed sign-ins are folded per client and window). */
+    repeatCount: integer("repeat_count").notNull().default(1),
+    /** Time of the first of them when `repeatCount` > 1; `at` is the last. */
+    firstAt: integer("first_at"),
   },
   (t) => [index("audit_events_at").on(t.at), index("audit_events_action").on(t.action)],
 );

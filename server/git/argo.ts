@@ -3,6 +3,7 @@ import { CustomObjectsApi, type KubeConfig } from "@kubernetes/client-node";
 import { z } from "zod";
 import { AppError } from "@/lib/errors";
 import type { ArgoApplication } from "@/lib/gitops/argo";
+import { isAbortError, kubeCallOptions } from "@/server/k8s/abort";
 
 const sourceSchema = z.object({
   repoURL: z.string().default(""),
@@ -53,32 +54,26 @@ export function toArgoApplication(raw: unknown): ArgoApplication | undefined {
 }
 
 /**
- * Every Argo CD Application in the cluster (argoproj.io/v1alpha1), read-only. Undefined without a
+ * Every Argo CD Application in `namespace` (argoproj.io/v1alpha1), read-only. Undefined without a
  * cluster (`kubernetes.mode: none`).
  */
-export async function listArgoApplications(kc: KubeConfig | null, timeoutMs = 10_000): Promise<ArgoApplication[] | undefined> {
+export async function listArgoApplications(kc: KubeConfig | null, namespace: string, timeoutMs = 10_000): Promise<ArgoApplication[] | undefined> {
   if (!kc) return undefined;
   const api = kc.makeApiClient(CustomObjectsApi);
-  let timer: NodeJS.Timeout | undefined;
   try {
-    const raw = await Promise.race([
-      api.listClusterCustomObject({ group: "argoproj.io", version: "v1alpha1", plural: "applications" }),
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new AppError("timeout", `The Kubernetes API did not list the Argo CD Applications within ${timeoutMs} ms.`, { source: "kubernetes" })), timeoutMs);
-      }),
-    ]);
+    // In Argo CD's own namespace only: the panel's Role there allows listing Applications, nothing cluster-wide.
+    const raw = await api.listNamespacedCustomObject({ group: "argoproj.io", version: "v1alpha1", namespace, plural: "applications" }, kubeCallOptions(timeoutMs));
     const list = listSchema.safeParse(raw);
     if (!list.success) throw new AppError("invalid_response", "The Kubernetes API answered the Application list in an unexpected shape.", { source: "kubernetes" });
     return list.data.items.map(toArgoApplication).filter((a): a is ArgoApplication => a !== undefined);
   } catch (error) {
     if (error instanceof AppError) throw error;
+    if (isAbortError(error)) throw new AppError("timeout", `The Kubernetes API did not list the Argo CD Applications within ${timeoutMs} ms.`, { source: "kubernetes", cause: error });
     const code = (error as { code?: number }).code;
     if (code === 404) return [];
     if (code === 401 || code === 403) {
-      throw new AppError("forbidden", `The panel may not list Argo CD Applications (HTTP ${code}); its ClusterRole needs get/list on argoproj.io applications.`, { source: "kubernetes", cause: error });
+      throw new AppError("forbidden", `The panel may not list Argo CD Applications (HTTP ${code}); its Role in ${namespace} needs list on argoproj.io applications (deploy/rbac.yaml).`, { source: "kubernetes", cause: error });
     }
     throw new AppError("unreachable", `Cannot list the Argo CD Applications: ${(error as Error).message.split("\n")[0]}`, { source: "kubernetes", cause: error });
-  } finally {
-    clearTimeout(timer);
   }
 }

@@ -67,7 +67,7 @@ function service(over: Partial<GitopsServiceDeps> = {}, config: Partial<NonNulla
     publicUrl: "https://panel.lab.invalid",
     secretRefs: { default: { namespace: "media", name: "starr-secrets" } },
     db: openDatabase(mkdtempSync(path.join(tmpdir(), "panel-gitops-db-"))),
-    listApplications: () => listArgoApplications(getLab().kc),
+    listApplications: () => listArgoApplications(getLab().kc, "argocd"),
     ...over,
   });
 }

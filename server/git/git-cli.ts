@@ -1,4 +1,5 @@
 import "server-only";
+import { scrubSecrets } from "@/lib/redact";
 import { execFile, type ExecFileException } from "node:child_process";
 import { AppError } from "@/lib/errors";
 
@@ -36,11 +37,10 @@ export class GitCommandError extends Error {
   }
 }
 
-/** Removes secrets from git output: authorization headers and the given values. */
-export function scrubSecrets(text: string, secrets: readonly string[]): string {
-  let out = text.replace(/(authorization:\s*)(basic|bearer|token)\s+\S+/gi, "$1$2 [redacted]");
-  for (const s of secrets) if (s.length >= 4) out = out.split(s).join("[redacted]");
-  return out.replace(/(https?:\/\/)[^/@\s]+@/g, "$1");
+/** Removes secrets from git output: authorization headers, credentials in URLs and the given values. */
+export function scrubGitOutput(text: string, secrets: readonly string[]): string {
+  const out = text.replace(/(authorization:\s*)(basic|bearer|token)\s+\S+/gi, "$1$2 [redacted]");
+  return scrubSecrets(out, secrets).replace(/(https?:\/\/)[^/@\s]+@/g, "$1");
 }
 
 /**
@@ -109,7 +109,7 @@ export function runGitBuffer(call: GitCall): Promise<Buffer> {
         }
         const code = typeof error.code === "number" ? error.code : null;
         const text = stderr.length > 0 ? stderr.toString("utf8") : error.message;
-        reject(new GitCommandError(call.args, code, scrubSecrets(text, secrets), timedOut));
+        reject(new GitCommandError(call.args, code, scrubGitOutput(text, secrets), timedOut));
       },
     );
     if (call.input !== undefined) child.stdin?.end(call.input);

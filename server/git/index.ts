@@ -39,7 +39,7 @@ export function getGitopsService(): GitopsService | null {
     secretRefs: config.apps.secretRefs,
     metricsTokenRequired: Boolean(config.metrics.bearerTokenEnv),
     db: getDb(),
-    listApplications: () => listArgoApplications(getKubeConfig(), config.kubernetes.requestTimeoutMs),
+    listApplications: () => listArgoApplications(getKubeConfig(), config.discovery.argocdNamespace, config.kubernetes.requestTimeoutMs),
     onProposed: (kind, outcome) => counter.inc({ kind, outcome }),
   });
   return holder.__panelGitops;

@@ -1,9 +1,9 @@
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { beforeEach, describe, expect, it } from "vitest";
-import { GitCommandError, gitEnv, networkError, scrubSecrets } from "./git-cli";
+import { GitCommandError, gitEnv, networkError, scrubGitOutput } from "./git-cli";
 import { GitRepo } from "./repo";
 
 const git = (cwd: string, ...args: string[]) => execFileSync("git", args, { cwd, encoding: "utf8", env: { ...process.env, GIT_CONFIG_GLOBAL: "/dev/null", GIT_AUTHOR_NAME: "t", GIT_AUTHOR_EMAIL: "t@t", GIT_COMMITTER_NAME: "t", GIT_COMMITTER_EMAIL: "t@t" } }).trim();
@@ -70,6 +70,45 @@ describe("GitRepo", () => {
     expect(git(remote, "for-each-ref", "--format=%(refname:short)", "refs/heads/panel/")).toBe("panel/one");
   });
 
+  it("never follows a symbolic link committed in the repository, and takes file names literally", async () => {
+    const root = path.dirname(remote);
+    const outside = path.join(root, "outside");
+    mkdirSync(outside);
+    writeFileSync(path.join(root, "victim.txt"), "untouched\n");
+    const seed = path.join(root, "seed");
+    symlinkSync(outside, path.join(seed, "apps", "linked"));
+    symlinkSync(path.join(root, "victim.txt"), path.join(seed, "apps", "x", "service.yaml"));
+    git(seed, "add", ".");
+    git(seed, "commit", "--quiet", "-m", "links");
+    git(seed, "push", "--quiet", remote, "live");
+    await repo.sync();
+    const base = (await repo.branchSha("live")) as string;
+    const view = await repo.snapshot(base);
+    expect(view.paths.has("apps/x/service.yaml")).toBe(false);
+    await expect(repo.commitAndPush({ baseSha: base, branch: "panel/dir-link", files: [{ path: "apps/linked/evil.yaml", content: "x: 1\n" }], message: "m" })).rejects.toThrow(
+      "Refusing to write apps/linked/evil.yaml: apps/linked is a symbolic link in the repository.",
+    );
+    await expect(repo.commitAndPush({ baseSha: base, branch: "panel/file-link", files: [{ path: "apps/x/service.yaml", content: "pwned\n" }], message: "m" })).rejects.toThrow(
+      /apps\/x\/service.yaml is a symbolic link/,
+    );
+    await expect(repo.commitAndPush({ baseSha: base, branch: "panel/del-link", files: [{ path: "apps/x/service.yaml", content: null }], message: "m" })).rejects.toThrow(/symbolic link/);
+    expect(existsSync(path.join(outside, "evil.yaml"))).toBe(false);
+    expect(readFileSync(path.join(root, "victim.txt"), "utf8")).toBe("untouched\n");
+    expect(await repo.workTreeCount()).toBe(0);
+
+    // Pathspec magic and glob characters in a file name name only that file.
+    const { headSha } = await repo.commitAndPush({
+      baseSha: base,
+      branch: "panel/literal",
+      files: [
+        { path: ":(icase)readme.yaml", content: "a: 1\n" },
+        { path: "apps/x/[abc].yaml", content: "b: 1\n" },
+      ],
+      message: "literal names",
+    });
+    expect(git(remote, "diff-tree", "--no-commit-id", "--name-only", "-r", headSha).split("\n").sort()).toEqual([":(icase)readme.yaml", "apps/x/[abc].yaml"]);
+  });
+
   it("writes several changes at once: one branch each, the clone intact", async () => {
     await repo.sync();
     const base = (await repo.branchSha("live")) as string;
@@ -113,7 +152,7 @@ describe("git credentials", () => {
   });
 
   it("are scrubbed from messages and failures are named", () => {
-    expect(scrubSecrets("fatal: Authorization: Basic bGFiOnMzY3JldA== rejected for https://lab:s3cret@h/x s3cret", ["s3cret"])).toBe(
+    expect(scrubGitOutput("fatal: Authorization: Basic bGFiOnMzY3JldA== rejected for https://lab:s3cret@h/x s3cret", ["s3cret"])).toBe(
       "fatal: Authorization: Basic [redacted] rejected for https://h/x [redacted]",
     );
     const refused = networkError(new GitCommandError(["fetch"], 128, "fatal: Authentication failed for 'https://h/o/r.git/'", false), "https://h/o/r.git", "the password in GITOPS_TOKEN");

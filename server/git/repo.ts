@@ -1,7 +1,7 @@
 import "server-only";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
-import { mkdir, rm, unlink, writeFile } from "node:fs/promises";
+import { lstat, mkdir, rm, unlink, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { AppError } from "@/lib/errors";
 import { redactRepoUrl } from "@/lib/gitops/repo-url";
@@ -40,6 +40,32 @@ function hasPassword(url: string): boolean {
   }
 }
 const LOADED = /\.(ya?ml|json|xml|conf|txt|md)$|(^|\/)Kustomization$/i;
+
+/**
+ * Refuses a path whose any component, as it exists in the work tree, is a symbolic link: a link
+ * committed in the repository (`apps -> /data`) must never make the panel write outside the work
+ * tree, nor replace what a link points at. Components that do not exist yet are fine.
+ */
+async function assertPlainPath(root: string, rel: string): Promise<void> {
+  const parts = rel.split("/");
+  if (parts.some((p) => p === "" || p === "." || p === "..")) {
+    throw new AppError("invalid_input", `Refusing to write outside the repository: ${rel}`, { source: "git" });
+  }
+  let current = root;
+  for (const part of parts) {
+    current = path.join(current, part);
+    let isLink: boolean;
+    try {
+      isLink = (await lstat(current)).isSymbolicLink();
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") return;
+      throw error;
+    }
+    if (isLink) {
+      throw new AppError("invalid_input", `Refusing to write ${rel}: ${path.relative(root, current)} is a symbolic link in the repository.`, { source: "git" });
+    }
+  }
+}
 
 /**
  * One GitOps repository, cloned bare into the data directory. The clone only ever receives fetches:
@@ -170,7 +196,8 @@ export class GitRepo {
     const wanted: Array<{ oid: string; path: string }> = [];
     for (const entry of listing.split("\0")) {
       const m = /^(\d+) (\w+) ([0-9a-f]+)\s+(\S+)\t(.+)$/.exec(entry);
-      if (!m || m[2] !== "blob") continue;
+      // Symbolic links (mode 120000) are not files the panel reads or edits.
+      if (!m || m[2] !== "blob" || m[1] === "120000") continue;
       const file = m[5] as string;
       paths.add(file);
       const size = Number(m[4]);
@@ -215,13 +242,15 @@ export class GitRepo {
       for (const f of opts.files) {
         const target = path.join(workDir, f.path);
         if (!target.startsWith(`${workDir}${path.sep}`)) throw new AppError("invalid_input", `Refusing to write outside the repository: ${f.path}`, { source: "git" });
+        await assertPlainPath(workDir, f.path);
         if (f.content === null) await unlink(target).catch(() => undefined);
         else {
           await mkdir(path.dirname(target), { recursive: true });
           await writeFile(target, f.content);
         }
       }
-      await this.git(["add", "--all", "--", ...opts.files.map((f) => f.path)], { cwd: workDir });
+      // Literal pathspecs: a file name with `*` or `:(glob)` in it is only that file.
+      await this.git(["--literal-pathspecs", "add", "--all", "--", ...opts.files.map((f) => f.path)], { cwd: workDir });
       const staged = await this.git(["diff", "--cached", "--name-only"], { cwd: workDir });
       if (staged.trim() === "") throw new AppError("conflict", "The change is already in the base branch: there is nothing to commit.", { source: "git" });
       const who = this.opts.author;

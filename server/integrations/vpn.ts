@@ -9,7 +9,6 @@ import { GluetunClient } from "@/server/apps/gluetun/client";
 import { httpRequest } from "@/server/apps/http";
 import { baseUrlOf, resolveApp } from "@/server/apps/resolve";
 import { gluetun } from "@/server/apps/gluetun";
-import { getConfig } from "@/server/config/load";
 import { getRegistry } from "@/server/observability/metrics";
 import { defaultEndsSource, discoverEnds, type EndsSource } from "./ends";
 
@@ -34,6 +33,7 @@ interface VpnCache {
 const holder = globalThis as typeof globalThis & {
   __panelVpnCache?: VpnCache;
   __panelVpnGauge?: Gauge<"service">;
+  __panelVpnTimer?: NodeJS.Timeout;
   __panelEgress?: { at: number; url: string; value: Promise<string | undefined> };
 };
 
@@ -152,7 +152,9 @@ export function currentVpn(options: { source?: EndsSource; services?: readonly D
 
 /**
  * `panel_vpn_protected{service}` on a registry: 1 protected, 0 leak (traffic exits from the home or
- * cluster address), -1 unknown. Collecting it refreshes stale verdicts in the background.
+ * cluster address), -1 unknown. A scrape only reads the last verdicts: checks run on their own
+ * schedule ({@link startVpnChecks}) and when the Integrations page asks, never because of a scrape
+ * (anyone able to scrape would otherwise make the panel call Gluetun and the egress-IP service).
  */
 export function vpnGauge(registry: Registry): Gauge<"service"> {
   if (holder.__panelVpnGauge && registry.getSingleMetric("panel_vpn_protected")) return holder.__panelVpnGauge;
@@ -163,19 +165,17 @@ export function vpnGauge(registry: Registry): Gauge<"service"> {
     help: "Whether the download client's traffic leaves through the VPN: 1 protected, 0 leak (exits from the home or cluster address), -1 unknown.",
     labelNames: ["service"],
     registers: [registry],
-    collect() {
-      // A scrape never waits for Gluetun: it answers the last values and refreshes them in the
-      // background when they are older than 15 s (the next scrape has the new ones).
-      try {
-        if (getConfig().kubernetes.mode === "none") return;
-      } catch {
-        return;
-      }
-      const hit = holder.__panelVpnCache;
-      if (!hit || Date.now() - hit.at >= RESULT_TTL_MS) void currentVpn();
-    },
   });
   return holder.__panelVpnGauge;
+}
+
+/** Checks the VPN now and then every `intervalMs`, in the background, for the life of the process. */
+export function startVpnChecks(intervalMs: number): void {
+  if (holder.__panelVpnTimer) return;
+  registerVpnMetrics();
+  void currentVpn();
+  holder.__panelVpnTimer = setInterval(() => void currentVpn(), intervalMs);
+  holder.__panelVpnTimer.unref();
 }
 
 /** Registers the VPN metric on the panel's registry (idempotent). */

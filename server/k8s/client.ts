@@ -1,4 +1,5 @@
 import "server-only";
+import { isAbortError, kubeCallOptions } from "./abort";
 import { KubeConfig, VersionApi } from "@kubernetes/client-node";
 import { AppError } from "@/lib/errors";
 import { getConfig } from "@/server/config/load";
@@ -63,10 +64,9 @@ export async function checkKubernetes(timeoutMs = 3000): Promise<KubernetesReach
     const server = kc.getCurrentCluster()?.server;
     try {
       const api = kc.makeApiClient(VersionApi);
-      const info = await Promise.race([
-        api.getCode(),
-        new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs)),
-      ]);
+      const info = await api.getCode(kubeCallOptions(timeoutMs)).catch((error: unknown) => {
+        throw isAbortError(error) ? new Error(`no answer within ${timeoutMs} ms`) : error;
+      });
       value = { configured: true, reachable: true, version: info.gitVersion, server, message: `Connected (${info.gitVersion}).` };
     } catch (error) {
       const code = (error as { code?: number }).code;

@@ -1,4 +1,5 @@
 import "server-only";
+import { isAbortError, kubeCallOptions } from "./abort";
 import { ApiException, CoreV1Api, type KubeConfig } from "@kubernetes/client-node";
 import { AppError } from "@/lib/errors";
 import { getConfig } from "@/server/config/load";
@@ -69,20 +70,15 @@ export class SecretReader {
     if (!this.kc) throw new AppError("unreachable", `Cannot read Secret ${id}: Kubernetes is not configured.`, { source: "kubernetes" });
     const api = this.kc.makeApiClient(CoreV1Api);
     const timeoutMs = this.options.timeoutMs ?? 10_000;
-    let timer: NodeJS.Timeout | undefined;
     try {
-      const secret = await Promise.race([
-        api.readNamespacedSecret({ namespace, name }),
-        new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new AppError("timeout", `Reading Secret ${id} took longer than ${timeoutMs} ms.`, { source: "kubernetes" })), timeoutMs);
-        }),
-      ]);
+      const secret = await api.readNamespacedSecret({ namespace, name }, kubeCallOptions(timeoutMs));
       const out: Record<string, string> = {};
       for (const [k, v] of Object.entries(secret.data ?? {})) out[k] = Buffer.from(v, "base64").toString("utf8");
       for (const [k, v] of Object.entries(secret.stringData ?? {})) out[k] = v;
       return out;
     } catch (error) {
       if (error instanceof AppError) throw error;
+      if (isAbortError(error)) throw new AppError("timeout", `Reading Secret ${id} took longer than ${timeoutMs} ms.`, { source: "kubernetes", cause: error });
       if (error instanceof ApiException) {
         if (error.code === 403) {
           throw new AppError(
@@ -97,8 +93,6 @@ export class SecretReader {
       }
       const reason = ((error as Error).message ?? String(error)).split("\n")[0];
       throw new AppError("unreachable", `Cannot read Secret ${id}: ${reason}`, { source: "kubernetes", cause: error });
-    } finally {
-      clearTimeout(timer);
     }
   }
 }

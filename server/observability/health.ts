@@ -11,6 +11,17 @@ export interface HealthReport {
   uptimeSeconds: number;
 }
 
+/** Only whether the process and its database work: what anonymous callers learn. */
+export function checkLiveness(): { status: HealthReport["status"] } {
+  try {
+    checkWritable(getDb());
+    return { status: "ok" };
+  } catch (error) {
+    logger.error({ err: error }, "database health check failed");
+    return { status: "failing" };
+  }
+}
+
 /** Process and database health, plus Kubernetes reachability as a separate field that does not fail liveness. */
 export async function checkHealth(): Promise<HealthReport> {
   let database: HealthReport["database"];

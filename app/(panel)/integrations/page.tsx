@@ -6,6 +6,7 @@ import { VpnPanel } from "@/components/integrations/vpn-panel";
 import { Alert } from "@/components/ui/alert";
 import { Card } from "@/components/ui/card";
 import { PageHeader } from "@/components/ui/page-header";
+import { withoutSecretSuffix } from "@/lib/redact";
 import { applyIntegrationFixes } from "@/server/actions/integrations";
 import { requirePageUser } from "@/server/auth/session";
 import { readIntegrationsView } from "@/server/integrations/view";
@@ -16,6 +17,8 @@ export const dynamic = "force-dynamic";
 /** Reads every link from the apps (their own tests included), the key status and the VPN. */
 async function IntegrationsContent({ isAdmin }: { isAdmin: boolean }) {
   const view = await readIntegrationsView();
+  // Admins see the last characters of each key, to tell which one is configured; viewers do not.
+  const keys = isAdmin ? view.keys : view.keys.map((k) => ({ ...k, hint: withoutSecretSuffix(k.hint) }));
   const leaks = view.vpn.filter((v) => v.status === "leak");
   return (
     <div className="space-y-4">
@@ -34,7 +37,7 @@ async function IntegrationsContent({ isAdmin }: { isAdmin: boolean }) {
               <VpnPanel vpn={view.vpn} />
             </Card>
             <Card title="API keys" testId="key-panel">
-              <KeyStatusTable keys={view.keys} />
+              <KeyStatusTable keys={keys} />
             </Card>
           </>
         }

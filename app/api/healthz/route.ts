@@ -1,9 +1,17 @@
-import { checkHealth } from "@/server/observability/health";
+import { getConfig } from "@/server/config/load";
+import { getSessionUser } from "@/server/auth/session";
+import { checkHealth, checkLiveness } from "@/server/observability/health";
+import { hasMetricsToken, metricsTokenState } from "@/server/observability/metrics-auth";
 
 export const dynamic = "force-dynamic";
 
-/** Public liveness/readiness: 200 when the process and its database work; Kubernetes is reported, not required. */
-export async function GET(): Promise<Response> {
-  const health = await checkHealth();
-  return Response.json(health, { status: health.status === "ok" ? 200 : 503, headers: { "cache-control": "no-store" } });
+/**
+ * Liveness/readiness: 200 when the process and its database work, else 503. Anonymous callers (the
+ * kubelet, the image's HEALTHCHECK) get only `{ status }`; signed-in users and holders of the
+ * metrics token also get the database and Kubernetes details.
+ */
+export async function GET(request: Request): Promise<Response> {
+  const detailed = hasMetricsToken(request, metricsTokenState(getConfig(), process.env)) || (await getSessionUser()) !== null;
+  const body = detailed ? await checkHealth() : checkLiveness();
+  return Response.json(body, { status: body.status === "ok" ? 200 : 503, headers: { "cache-control": "no-store" } });
 }

@@ -1,0 +1,19 @@
+/**
+ * Links the panel renders from data it does not control (annotations, app answers, forge answers)
+ * must be web links: `javascript:`, `data:` and other schemes would run or show something in the
+ * panel's own origin when clicked.
+ */
+export function isHttpUrl(value: string | undefined | null): value is string {
+  if (!value) return false;
+  try {
+    const url = new URL(value);
+    return (url.protocol === "http:" || url.protocol === "https:") && url.hostname !== "";
+  } catch {
+    return false;
+  }
+}
+
+/** The value when it is an http(s) URL, else undefined. */
+export function httpUrlOrUndefined(value: string | undefined | null): string | undefined {
+  return isHttpUrl(value) ? value : undefined;
+}
