@@ -41,36 +41,14 @@ const SECRET_NAME = "k8s-nas-panel-secrets";
 const EXAMPLES = ["secret.example.yaml", "argocd-application.yaml"];
 const READ_VERBS = ["get", "list", "watch"];
 
-/** What the panel reads cluster-wide: `group/resource` ("" is the core group). */
-const EXPECTED_READS = [
-  "/pods",
-  "/events",
-  "/services",
-  "/endpoints",
-  "/persistentvolumeclaims",
-  "/namespaces",
-  "/nodes",
-  "apps/deployments",
-  "apps/statefulsets",
-  "apps/daemonsets",
-  "apps/replicasets",
-  "batch/jobs",
-  "batch/cronjobs",
-  "networking.k8s.io/ingresses",
-  "discovery.k8s.io/endpointslices",
-  "events.k8s.io/events",
-  "cert-manager.io/certificates",
-  "cert-manager.io/certificaterequests",
-  "cert-manager.io/issuers",
-  "cert-manager.io/clusterissuers",
-  "argoproj.io/applications",
-  "argoproj.io/applicationsets",
-  "argoproj.io/appprojects",
-  "velero.io/backups",
-  "velero.io/restores",
-  "velero.io/schedules",
-  "velero.io/backupstoragelocations",
-];
+/**
+ * What the panel's code reads in each watched namespace, `verb group/resource` ("" is the core group):
+ * list + watch for every informer kind (server/k8s/kinds.ts, checked below), get for the workloads
+ * whose environment it reads by name (server/apps/resolve.ts).
+ */
+const WORKLOAD_GETS = ["apps/deployments", "apps/statefulsets", "apps/daemonsets"];
+/** In Argo CD's namespace only: the Applications (server/git/argo.ts lists them there). */
+const ARGOCD_READS = ["list argoproj.io/applications"];
 
 // ---------------------------------------------------------------------------------------------------
 // Small typed accessors.
@@ -224,15 +202,15 @@ describe("kustomize build deploy/", () => {
     const ids = rendered.map((o) => objectId(o).replace(/^(ConfigMap\/.*-config)-[a-z0-9]{10}$/, "$1-<hash>")).sort();
     expect(ids).toEqual(
       [
-        "ClusterRole//k8s-nas-panel-read",
-        "ClusterRoleBinding//k8s-nas-panel-read",
         "ConfigMap/k8s-nas-panel/k8s-nas-panel-config-<hash>",
         "Deployment/k8s-nas-panel/k8s-nas-panel",
         "Ingress/k8s-nas-panel/k8s-nas-panel",
         "Namespace//k8s-nas-panel",
+        "NetworkPolicy/k8s-nas-panel/k8s-nas-panel",
         "PersistentVolumeClaim/k8s-nas-panel/k8s-nas-panel-data",
-        "Role/media/k8s-nas-panel-media",
-        "RoleBinding/media/k8s-nas-panel-media",
+        ...["argocd", "homepage", "media", "monitoring", "qbittorrent"].flatMap((ns) => [`Role/${ns}/k8s-nas-panel-read`, `RoleBinding/${ns}/k8s-nas-panel-read`]),
+        "Role/media/k8s-nas-panel-secrets",
+        "RoleBinding/media/k8s-nas-panel-secrets",
         "Service/k8s-nas-panel/k8s-nas-panel",
         "ServiceAccount/k8s-nas-panel/k8s-nas-panel",
       ].sort(),
@@ -278,76 +256,110 @@ describe("kustomize build deploy/", () => {
 });
 
 describe("RBAC", () => {
-  it("contains no wildcard and reads with get/list/watch only, except creating Jobs", () => {
+  const readRoles = (): KubeObject[] => only(rendered, "Role").filter((r) => r.metadata.name === "k8s-nas-panel-read");
+  const rowsOf = (role: KubeObject): string[] => [...new Set(flattenRules([role]).map((r) => `${r.verb} ${r.group}/${r.resource}`))].sort();
+
+  it("contains no wildcard, reads only, and nothing that runs code or reads logs", () => {
     const rules = flattenRules(rendered);
     expect(rules.length).toBeGreaterThan(0);
     for (const r of rules) {
       const where = `${r.role}: ${r.verb} ${r.group}/${r.resource}`;
       expect([r.group, r.resource, r.verb], where).not.toContain("*");
-      if (!READ_VERBS.includes(r.verb)) {
-        expect({ group: r.group, resource: r.resource, verb: r.verb }, where).toEqual({
-          group: "batch",
-          resource: "jobs",
-          verb: "create",
-        });
-      }
+      expect(READ_VERBS, where).toContain(r.verb);
       expect(
-        ["pods/exec", "pods/attach", "pods/portforward", "pods/proxy", "services/proxy", "nodes/proxy"],
+        ["pods/exec", "pods/attach", "pods/portforward", "pods/proxy", "pods/log", "services/proxy", "nodes/proxy", "jobs", "cronjobs"],
         where,
       ).not.toContain(r.resource);
-      expect(["configmaps", "serviceaccounts/token"], where).not.toContain(r.resource);
+      expect(["configmaps", "serviceaccounts/token", "nodes", "namespaces"], where).not.toContain(r.resource);
     }
   });
 
-  it("never lists or watches Secrets: only gets named ones", () => {
+  it("grants nothing cluster-wide: a Role per watched namespace", () => {
+    expect(only(rendered, "ClusterRole")).toHaveLength(0);
+    expect(only(rendered, "ClusterRoleBinding")).toHaveLength(0);
+    const config = parsePanelConfig(readYamlDocuments(join(DEPLOY_DIR, "config.yaml"))[0]);
+    if (!config.ok) throw new Error("deploy/config.yaml is not valid");
+    expect(config.config.kubernetes.watchScope).toBe("namespaces");
+    expect(readRoles().map((r) => r.metadata.namespace).sort()).toEqual([...config.config.kubernetes.namespaces].sort());
+  });
+
+  it("reads in each watched namespace exactly what the panel's code reads", async () => {
+    const { INFORMER_KINDS } = await import("../server/k8s/kinds");
+    const expected = [
+      ...INFORMER_KINDS.flatMap((k) => ["list", "watch"].map((verb) => `${verb} ${k.group}/${k.plural}`)),
+      ...WORKLOAD_GETS.map((r) => `get ${r}`),
+    ];
+    const config = parsePanelConfig(readYamlDocuments(join(DEPLOY_DIR, "config.yaml"))[0]);
+    if (!config.ok) throw new Error("deploy/config.yaml is not valid");
+    for (const role of readRoles()) {
+      const extra = role.metadata.namespace === config.config.discovery.argocdNamespace ? ARGOCD_READS : [];
+      expect(rowsOf(role), `${objectId(role)}`).toEqual([...new Set([...expected, ...extra])].sort());
+    }
+  });
+
+  it("never lists or watches Secrets: only gets the one the config names, in its namespace", () => {
     const secretRules = flattenRules(rendered).filter((r) => r.group === "" && r.resource === "secrets");
     expect(secretRules.length).toBeGreaterThan(0);
     for (const r of secretRules) {
       expect(r.verb, r.role).toBe("get");
-      expect(r.resourceNames.length, `${r.role} names the Secrets it may read`).toBeGreaterThan(0);
-      expect(r.role, "Secrets are readable in a namespaced Role only").toMatch(/^Role\//);
+      expect(r.resourceNames, `${r.role} names the Secrets it may read`).toEqual(["starr-secrets"]);
+      expect(r.role).toBe("Role/media/k8s-nas-panel-secrets");
     }
   });
 
-  it("reads exactly what the panel shows, cluster-wide", () => {
-    const clusterRole = single(rendered, "ClusterRole");
-    const rules = flattenRules([clusterRole]);
-    expect(new Set(rules.map((r) => r.verb))).toEqual(new Set(READ_VERBS));
-    const reads = [...new Set(rules.map((r) => `${r.group}/${r.resource}`))].sort();
-    expect(reads).toEqual([...EXPECTED_READS].sort());
-    for (const read of reads) {
-      const verbs = rules.filter((r) => `${r.group}/${r.resource}` === read).map((r) => r.verb);
-      expect(verbs.sort(), read).toEqual([...READ_VERBS].sort());
-    }
-  });
-
-  it("allows in media only: get starr-secrets, create Jobs, get pod logs", () => {
-    const role = single(rendered, "Role");
-    expect(role.metadata.namespace).toBe("media");
-    const rows = flattenRules([role]).map((r) => `${r.verb} ${r.group}/${r.resource}[${r.resourceNames.join(",")}]`);
-    expect(rows.sort()).toEqual(["create batch/jobs[]", "get /pods/log[]", "get /secrets[starr-secrets]"].sort());
-  });
-
-  it("binds each role to the panel's ServiceAccount and nothing else", () => {
+  it("binds each Role to the panel's ServiceAccount and nothing else", () => {
     const sa = single(rendered, "ServiceAccount");
     expect(sa.metadata).toMatchObject({ name: SERVICE_ACCOUNT, namespace: PANEL_NAMESPACE });
-    const bindings = rendered.filter((o) => o.kind === "RoleBinding" || o.kind === "ClusterRoleBinding");
-    expect(bindings).toHaveLength(2);
+    const bindings = only(rendered, "RoleBinding");
+    expect(bindings).toHaveLength(only(rendered, "Role").length);
     for (const binding of bindings) {
       expect(binding.subjects, objectId(binding)).toEqual([
         { kind: "ServiceAccount", name: SERVICE_ACCOUNT, namespace: PANEL_NAMESPACE },
       ]);
       const roleRef = getObject(binding, "roleRef");
-      const roleKind = binding.kind === "RoleBinding" ? "Role" : "ClusterRole";
-      expect(roleRef.kind, objectId(binding)).toBe(roleKind);
-      const target = rendered.find(
-        (o) =>
-          o.kind === roleKind &&
-          o.metadata.name === roleRef.name &&
-          (roleKind === "ClusterRole" || o.metadata.namespace === binding.metadata.namespace),
-      );
-      expect(target, `${objectId(binding)} points at a rendered ${roleKind}`).toBeDefined();
+      expect(roleRef.kind, objectId(binding)).toBe("Role");
+      const target = rendered.find((o) => o.kind === "Role" && o.metadata.name === roleRef.name && o.metadata.namespace === binding.metadata.namespace);
+      expect(target, `${objectId(binding)} points at a rendered Role`).toBeDefined();
     }
+  });
+
+  it("offers the cluster-wide reads only as the optional cluster-scope component", () => {
+    const dir = join(DEPLOY_DIR, "components", "cluster-scope");
+    const component = getObject(readYamlDocuments(join(dir, "kustomization.yaml"))[0]);
+    expect(component.kind).toBe("Component");
+    const objects = stringList(component.resources).flatMap((f) => readManifests(join(dir, f)));
+    const clusterRole = single(objects, "ClusterRole");
+    const media = readRoles().find((r) => r.metadata.namespace === "media") as KubeObject;
+    expect(rowsOf(clusterRole)).toEqual(rowsOf(media));
+    expect(single(objects, "ClusterRoleBinding")).toMatchObject({
+      roleRef: { kind: "ClusterRole", name: clusterRole.metadata.name },
+      subjects: [{ kind: "ServiceAccount", name: SERVICE_ACCOUNT, namespace: PANEL_NAMESPACE }],
+    });
+    const k = getObject(readYamlDocuments(join(DEPLOY_DIR, "kustomization.yaml"))[0]);
+    expect(k.components, "the base does not enable it").toBeUndefined();
+  });
+});
+
+describe("NetworkPolicy", () => {
+  it("lets only the ingress controller and Prometheus in, and the panel out to DNS, the watched namespaces, the API server and the forge", () => {
+    const policy = single(rendered, "NetworkPolicy");
+    const labels = get(single(rendered, "Deployment"), "spec", "template", "metadata", "labels");
+    expect(labels).toMatchObject(getObject(policy, "spec", "podSelector", "matchLabels"));
+    expect(get(policy, "spec", "policyTypes")).toEqual(["Ingress", "Egress"]);
+    const ingress = objectList(get(policy, "spec", "ingress"));
+    expect(ingress).toHaveLength(1);
+    expect(objectList(ingress[0]?.from)).toEqual([
+      { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "ingress-nginx" } } },
+      { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "monitoring" } }, podSelector: { matchLabels: { app: "prometheus" } } },
+    ]);
+    expect(objectList(ingress[0]?.ports)).toEqual([{ protocol: "TCP", port: "http" }]);
+    const egress = objectList(get(policy, "spec", "egress"));
+    const config = parsePanelConfig(readYamlDocuments(join(DEPLOY_DIR, "config.yaml"))[0]);
+    if (!config.ok) throw new Error("deploy/config.yaml is not valid");
+    const watched = egress.flatMap((e) => objectList(e.to)).flatMap((t) => objectList(get(t, "namespaceSelector", "matchExpressions")));
+    expect(watched).toEqual([{ key: "kubernetes.io/metadata.name", operator: "In", values: config.config.kubernetes.namespaces }]);
+    const ports = egress.map((e) => objectList(e.ports).map((p) => `${String(p.protocol)}/${String(p.port)}`).join(","));
+    expect(ports).toEqual(["UDP/53,TCP/53", "", "TCP/443,TCP/6443"]);
   });
 });
 

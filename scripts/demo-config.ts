@@ -30,7 +30,7 @@ const config = {
     kubeconfig: existsSync(path.join(path.dirname(labJson), "panel.kubeconfig"))
       ? path.join(path.dirname(labJson), "panel.kubeconfig")
       : lab.kubeconfig,
-    ...(lab.namespaces && lab.namespaces.length > 0 ? { namespaces: lab.namespaces } : {}),
+    // The default namespaces: the ones deploy/'s Roles grant (the panel runs with that identity).
   },
   addressMap: integration.config.addressMap,
   apps: integration.config.apps,

@@ -4,6 +4,7 @@ import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { formatLatency, formatUptime, formatVersion } from "@/lib/health-format";
 import { HISTORY_WINDOWS, type HistoryWindow, type ServiceDetail } from "@/lib/overview";
+import { isHttpUrl } from "@/lib/safe-url";
 import { Alert } from "../ui/alert";
 import { Badge } from "../ui/badge";
 import { Card } from "../ui/card";
@@ -44,7 +45,7 @@ export function ServiceDetailLive({ initial }: { initial: ServiceDetail }) {
             {app?.latencyMs !== undefined && <> · {formatLatency(app.latencyMs)}</>}
           </span>
           <span className="ml-auto flex flex-wrap gap-2 text-sm">
-            {detail.links.map((l) => (
+            {detail.links.filter((l) => isHttpUrl(l.href)).map((l) => (
               <a key={l.href} href={l.href} data-testid={l.testId} className="text-sky-700 underline dark:text-sky-400" target="_blank" rel="noreferrer">
                 {l.label}
               </a>
@@ -58,7 +59,7 @@ export function ServiceDetailLive({ initial }: { initial: ServiceDetail }) {
                 <Badge tone={r.severity === "error" ? "bad" : r.severity === "warning" ? "warn" : "neutral"}>{r.source}</Badge>
                 <span>
                   {r.message}
-                  {r.url && (
+                  {isHttpUrl(r.url) && (
                     <a href={r.url} className="ml-1 text-sky-700 underline dark:text-sky-400" target="_blank" rel="noreferrer">
                       more
                     </a>
@@ -127,7 +128,7 @@ export function ServiceDetailLive({ initial }: { initial: ServiceDetail }) {
                 <StatusBadge status={c.status} />
                 <span>
                   {c.message}
-                  {c.url && (
+                  {isHttpUrl(c.url) && (
                     <a href={c.url} className="ml-1 text-sky-700 underline dark:text-sky-400" target="_blank" rel="noreferrer">
                       wiki
                     </a>
@@ -193,7 +194,7 @@ export function ServiceDetailLive({ initial }: { initial: ServiceDetail }) {
 
       <Card title="Storage and addresses">
         <ul className="space-y-1 text-sm">
-          {service.ingressUrls.map((u) => (
+          {service.ingressUrls.filter(isHttpUrl).map((u) => (
             <li key={u}>
               URL: <a href={u} className="text-sky-700 underline dark:text-sky-400">{u}</a>
             </li>

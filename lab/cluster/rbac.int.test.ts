@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { ApiException, AppsV1Api, BatchV1Api, CoreV1Api, KubernetesObjectApi, PatchStrategy, type KubernetesObject } from '@kubernetes/client-node';
+import { ApiException, AppsV1Api, BatchV1Api, CoreV1Api, CustomObjectsApi, KubernetesObjectApi, NetworkingV1Api, PatchStrategy, type KubernetesObject } from '@kubernetes/client-node';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { LAB_TEST_LABEL } from '../controls';
 import { parseManifests } from './gitops';
@@ -52,32 +52,58 @@ describe("RBAC: the panel's ServiceAccount from deploy/", () => {
     expect(token.split('.')).toHaveLength(3);
   });
 
-  it('allows what the panel needs', async () => {
+  it('allows what the panel needs, in the watched namespaces', async () => {
+    const kc = tokenKubeConfig(lab(), token, sa.name);
+    const core = kc.makeApiClient(CoreV1Api);
+    const apps = kc.makeApiClient(AppsV1Api);
+    const net = kc.makeApiClient(NetworkingV1Api);
+    for (const namespace of ['media', 'qbittorrent', 'monitoring', 'homepage', 'argocd']) {
+      await core.listNamespacedPod({ namespace });
+      await core.listNamespacedService({ namespace });
+      await core.listNamespacedPersistentVolumeClaim({ namespace });
+      await core.listNamespacedEvent({ namespace, fieldSelector: 'type=Warning' });
+      await apps.listNamespacedDeployment({ namespace });
+      await apps.listNamespacedReplicaSet({ namespace });
+      await net.listNamespacedIngress({ namespace });
+    }
+    expect((await core.listNamespacedPod({ namespace: 'media' })).items.length).toBeGreaterThan(0);
+    expect((await apps.readNamespacedDeployment({ namespace: 'media', name: 'sonarr' })).metadata?.name).toBe('sonarr');
+    const secret = await core.readNamespacedSecret({ namespace: 'media', name: 'starr-secrets' });
+    expect(Object.keys(secret.data ?? {})).toContain('SONARR_API_KEY');
+    const applications = (await kc.makeApiClient(CustomObjectsApi).listNamespacedCustomObject({ group: 'argoproj.io', version: 'v1alpha1', namespace: 'argocd', plural: 'applications' })) as { items: unknown[] };
+    expect(applications.items.length).toBeGreaterThan(0);
+  });
+
+  it('refuses (403) everything else: other namespaces, cluster-wide lists, Secrets, writes, Jobs, logs', async () => {
     const kc = tokenKubeConfig(lab(), token, sa.name);
     const core = kc.makeApiClient(CoreV1Api);
     const apps = kc.makeApiClient(AppsV1Api);
     const batch = kc.makeApiClient(BatchV1Api);
-    expect((await core.listPodForAllNamespaces()).items.length).toBeGreaterThan(0);
-    expect((await apps.listDeploymentForAllNamespaces()).items.length).toBeGreaterThan(0);
-    const secret = await core.readNamespacedSecret({ namespace: 'media', name: 'starr-secrets' });
-    expect(Object.keys(secret.data ?? {})).toContain('SONARR_API_KEY');
-    const job = await batch.createNamespacedJob({
-      namespace: 'media',
-      body: {
-        metadata: { generateName: 'panel-job-', labels: { [LAB_TEST_LABEL]: 'true' } },
-        spec: { template: { spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'busybox:1.36', command: ['true'] }] } } },
-      },
-    });
-    expect(job.metadata?.name).toMatch(/^panel-job-/);
-  });
-
-  it('refuses (403) listing Secrets cluster-wide, patching Deployments and deleting pods', async () => {
-    const kc = tokenKubeConfig(lab(), token, sa.name);
-    const core = kc.makeApiClient(CoreV1Api);
-    const apps = kc.makeApiClient(AppsV1Api);
     const pod = (await core.listNamespacedPod({ namespace: 'media' })).items[0];
+    const adminCore = lab().kc.makeApiClient(CoreV1Api);
+    const systemPod = (await adminCore.listNamespacedPod({ namespace: 'kube-system' })).items[0]?.metadata?.name ?? 'coredns';
+    expect(await status(core.readNamespacedPod({ namespace: 'kube-system', name: systemPod }))).toBe(403);
+    expect(await status(core.listNamespacedPod({ namespace: 'kube-system' }))).toBe(403);
+    expect(await status(core.listNamespacedPod({ namespace: 'cert-manager' }))).toBe(403);
+    expect(await status(core.listPodForAllNamespaces())).toBe(403);
+    expect(await status(apps.listDeploymentForAllNamespaces())).toBe(403);
+    expect(await status(core.listNode())).toBe(403);
+    expect(await status(core.listNamespace())).toBe(403);
     expect(await status(core.listSecretForAllNamespaces())).toBe(403);
     expect(await status(core.listNamespacedSecret({ namespace: 'media' }))).toBe(403);
+    expect(await status(core.readNamespacedSecret({ namespace: 'media', name: 'other-secret' }))).toBe(403);
+    expect(await status(core.readNamespacedPodLog({ namespace: 'media', name: pod?.metadata?.name ?? 'x' }))).toBe(403);
+    expect(
+      await status(
+        batch.createNamespacedJob({
+          namespace: 'media',
+          body: {
+            metadata: { generateName: 'panel-job-', labels: { [LAB_TEST_LABEL]: 'true' } },
+            spec: { template: { spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'busybox:1.36', command: ['true'] }] } } },
+          },
+        }),
+      ),
+    ).toBe(403);
     expect(
       await status(apps.patchNamespacedDeployment({ namespace: 'media', name: 'sonarr', body: [{ op: 'replace', path: '/spec/replicas', value: 2 }] })),
     ).toBe(403);

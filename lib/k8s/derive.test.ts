@@ -204,6 +204,17 @@ describe("Kubernetes health of a service", () => {
   });
 });
 
+describe("links from annotations", () => {
+  it("are shown only when they are http(s) URLs", () => {
+    const url = (href: string) => deriveServices(oneApp({ annotations: { "gethomepage.dev/href": href } }), { now: NOW })[0]?.ingressUrls ?? [];
+    expect(url("https://sonarr.example.com/")).toEqual(["https://sonarr.example.com/"]);
+    expect(url("http://192.168.1.5:8989")).toEqual(["http://192.168.1.5:8989"]);
+    for (const bad of ["javascript:alert(document.cookie)", "JAVASCRIPT:alert(1)", "data:text/html,<script>alert(1)</script>", "vbscript:x", "//evil.example", "file:///etc/passwd"]) {
+      expect(url(bad), bad).toEqual([]);
+    }
+  });
+});
+
 describe("services of several workloads", () => {
   it("two instances of one app are two services, each with its own URL", () => {
     const a = oneApp({ name: "sonarr" });

@@ -1,6 +1,7 @@
 import type { ContainerState, DiscoveredService, KubeEvent, KubeHealth, PodState } from "../services";
 import { normalizeUrlBase, podContainers, recognizeWorkload, type Recognition } from "./recognize";
 import { podRestartsInWindow, type RestartHistory } from "./restarts";
+import { isHttpUrl } from "../safe-url";
 import type {
   ClusterSnapshot,
   Container,
@@ -579,7 +580,8 @@ function joinWorkload(kind: WorkloadKind, w: Workload, options: DeriveOptions, i
     .map((p) => podState(p, sidecars, options.now, options.restartHistory))
     .sort((a, b) => byString(a.name, b.name));
   const urls = userUrls(routes);
-  if (recognition.href && !urls.includes(recognition.href)) urls.unshift(recognition.href);
+  // A link from an annotation is shown only when it is a web link (never `javascript:` or `data:`).
+  if (isHttpUrl(recognition.href) && !urls.includes(recognition.href)) urls.unshift(recognition.href);
   const argocdApp = argocdAppOf(w, options.argocdNamespace);
 
   return {

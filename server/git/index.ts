@@ -37,7 +37,7 @@ export function getGitopsService(): GitopsService | null {
     env: process.env,
     publicUrl: config.server.publicUrl,
     secretRefs: config.apps.secretRefs,
-    metricsTokenRequired: Boolean(config.metrics.bearerTokenEnv),
+    metricsTokenRequired: !config.metrics.public,
     db: getDb(),
     listApplications: () => listArgoApplications(getKubeConfig(), config.discovery.argocdNamespace, config.kubernetes.requestTimeoutMs),
     onProposed: (kind, outcome) => counter.inc({ kind, outcome }),

@@ -5,6 +5,7 @@ import { Card } from "@/components/ui/card";
 import { PageHeader } from "@/components/ui/page-header";
 import { updateSettings } from "@/server/actions/settings";
 import { requirePageUser } from "@/server/auth/session";
+import { redactRepoUrl } from "@/lib/gitops/repo-url";
 import { getConfig, getConfigSource } from "@/server/config/load";
 import { getDb } from "@/server/db";
 import { readSettings } from "@/server/db/settings";
@@ -59,13 +60,16 @@ export default async function SettingsPage() {
               {addressCount === 0 ? "none (in-cluster service addresses are used)" : `${addressCount} services mapped`}
             </Row>
             <Row label="GitOps repository">
-              {config.gitops ? `${config.gitops.repoUrl} (${config.gitops.forge}, base ${config.gitops.baseBranch ?? "from Argo CD"})` : "not configured"}
+              {config.gitops ? `${redactRepoUrl(config.gitops.repoUrl)} (${config.gitops.forge}, base ${config.gitops.baseBranch ?? "from Argo CD"})` : "not configured"}
             </Row>
             <Row label="Sign-in">
               {config.auth.localUsers.length} local account{config.auth.localUsers.length === 1 ? "" : "s"}
               {config.auth.oidc ? `, single sign-on via ${config.auth.oidc.issuer}` : ", no single sign-on"}
             </Row>
-            <Row label="Metrics">{config.metrics.bearerTokenEnv ? "bearer token required" : "public"}</Row>
+            <Row label="Metrics">{config.metrics.public ? "public (metrics.public: true)" : "bearer token required"}</Row>
+            <Row label="Trusted proxies">
+              {config.server.trustedProxies.length > 0 ? config.server.trustedProxies.join(", ") : "none (forwarded headers are ignored)"}
+            </Row>
           </dl>
         </Card>
       </div>

@@ -150,7 +150,30 @@ describe("unpackerr wiring", () => {
 });
 
 describe("prometheus scrape", () => {
-  it("appends a job for /api/metrics to prometheus.yml in the ConfigMap, then is already so", () => {
+  it("carries the panel's metrics token from a Secret mounted into Prometheus's pod, never from Git", () => {
+    const plan = planChange({ kind: "prometheus-scrape" }, { ...ctx(), metricsTokenRequired: true });
+    expect(plan.files.map((f) => f.path)).toEqual(["apps/infrastructure/monitoring/prometheus-configmap.yaml", "apps/infrastructure/monitoring/prometheus-deployment.yaml"]);
+    // As it renders: the job reads the token from the file the Secret volume provides.
+    const configMap = parse(plan.files[0]?.after ?? "") as { data: Record<string, string> };
+    const promYaml = parse(Object.values(configMap.data).find((v) => v.includes("scrape_configs")) ?? "") as { scrape_configs: Array<Record<string, unknown>> };
+    const job = promYaml.scrape_configs.find((j) => j.job_name === "k8s-nas-panel");
+    expect(job?.authorization).toEqual({ type: "Bearer", credentials_file: "/etc/prometheus-secrets/k8s-nas-panel/token" });
+    const deployment = parse(plan.files[1]?.after ?? "") as {
+      spec: { template: { spec: { volumes: Array<Record<string, unknown>>; containers: Array<{ volumeMounts: Array<Record<string, unknown>> }> } } };
+    };
+    const pod = deployment.spec.template.spec;
+    expect(pod.volumes).toContainEqual({ name: "k8s-nas-panel-metrics-token", secret: { secretName: "k8s-nas-panel-metrics-token", optional: true } });
+    expect(pod.containers[0]?.volumeMounts).toContainEqual({ name: "k8s-nas-panel-metrics-token", mountPath: "/etc/prometheus-secrets/k8s-nas-panel", readOnly: true });
+    const everything = plan.files.map((f) => f.after ?? "").join("\n");
+    expect(everything).not.toMatch(/PANEL_METRICS_TOKEN:|\btoken:\s*\S{8,}/);
+    expect(plan.notes.join(" ")).toContain("kubectl -n monitoring create secret generic k8s-nas-panel-metrics-token");
+    const { removed } = diffLinesOf(plan);
+    expect(removed).toEqual([]);
+    const again = planChange({ kind: "prometheus-scrape" }, { ...ctx(applied(repo, plan)), metricsTokenRequired: true });
+    expect(again.alreadySo).toContain("already has a scrape job");
+  });
+
+  it("appends a job for /api/metrics to prometheus.yml in the ConfigMap, then is already so (metrics.public)", () => {
     const plan = planChange({ kind: "prometheus-scrape" }, ctx());
     expect(plan.files.map((f) => f.path)).toEqual(["apps/infrastructure/monitoring/prometheus-configmap.yaml"]);
     const { added, removed } = diffLinesOf(plan);

@@ -1,7 +1,7 @@
 import { parse } from "yaml";
 import { AppError } from "@/lib/errors";
 import type { ChangePlan, PlanContext } from "../types";
-import { documentsOf } from "../workloads";
+import { documentsOf, findWorkloads, type ManifestWorkload } from "../workloads";
 import { yamlFilesUnder } from "../repo-view";
 import { YamlFileEditor, type YamlPath } from "../yaml-file";
 
@@ -9,6 +9,11 @@ import { YamlFileEditor, type YamlPath } from "../yaml-file";
 export const DEFAULT_PANEL_METRICS_TARGET = "k8s-nas-panel.k8s-nas-panel.svc.cluster.local:80";
 export const PANEL_METRICS_PATH = "/api/metrics";
 export const PANEL_SCRAPE_JOB = "k8s-nas-panel";
+/** The Secret (in Prometheus's namespace) holding the panel's metrics token under the key `token`. */
+export const METRICS_TOKEN_SECRET = "k8s-nas-panel-metrics-token";
+/** Where Prometheus's pod gets that Secret mounted, and so the file its scrape job reads. */
+export const METRICS_TOKEN_DIR = "/etc/prometheus-secrets/k8s-nas-panel";
+const METRICS_TOKEN_VOLUME = "k8s-nas-panel-metrics-token";
 
 /** Input of the scrape change: where Prometheus reaches the panel. */
 export interface PrometheusScrapeInput {
@@ -65,6 +70,42 @@ function scrapesPanel(job: unknown, target: string): boolean {
   return j.static_configs.some((s) => Array.isArray((s as { targets?: unknown }).targets) && (s as { targets: unknown[] }).targets.includes(target));
 }
 
+function record(value: unknown): Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+}
+
+/** The Prometheus workload of a namespace in the repository (a container running the prometheus image). */
+function prometheusWorkload(ctx: PlanContext, namespace: string): { workload: ManifestWorkload; container: number } | undefined {
+  for (const workload of findWorkloads(ctx.repo, ctx.appsPath)) {
+    if (workload.namespace !== undefined && workload.namespace !== namespace) continue;
+    const container = workload.containers.find((c) => /(^|\/)prometheus(:|@|$)/.test(c.image));
+    if (container) return { workload, container: container.index };
+  }
+  return undefined;
+}
+
+/**
+ * Mounts the Secret holding the metrics token into Prometheus's pod (read-only, `optional` so a
+ * missing Secret never keeps Prometheus from starting; the scrape then fails until it exists).
+ * Returns false when the pod already mounts it.
+ */
+function mountTokenSecret(editor: YamlFileEditor, workload: ManifestWorkload, containerIndex: number): boolean {
+  const doc = record(editor.values()[workload.docIndex]);
+  const pod = record(record(record(doc.spec).template).spec);
+  const volumes = Array.isArray(pod.volumes) ? pod.volumes : [];
+  if (volumes.some((v) => record(record(v).secret).secretName === METRICS_TOKEN_SECRET)) return false;
+  const volume = { name: METRICS_TOKEN_VOLUME, secret: { secretName: METRICS_TOKEN_SECRET, optional: true } };
+  const mount = { name: METRICS_TOKEN_VOLUME, mountPath: METRICS_TOKEN_DIR, readOnly: true };
+  const podPath = workload.podSpecPath;
+  const containerPath = [...podPath, "containers", containerIndex];
+  const comment = "k8s-nas-panel: the bearer token for its /api/metrics (Secret created by hand, never in Git)";
+  if (editor.node(workload.docIndex, [...podPath, "volumes"]) === undefined) editor.addPairs(workload.docIndex, podPath, { volumes: [volume] }, comment);
+  else editor.appendItem(workload.docIndex, [...podPath, "volumes"], volume, comment);
+  if (editor.node(workload.docIndex, [...containerPath, "volumeMounts"]) === undefined) editor.addPairs(workload.docIndex, containerPath, { volumeMounts: [mount] });
+  else editor.appendItem(workload.docIndex, [...containerPath, "volumeMounts"], mount);
+  return true;
+}
+
 /**
  * A scrape job for the panel's `/api/metrics` in the user's Prometheus configuration (a ConfigMap
  * holding `prometheus.yml`, or the file itself), appended to `scrape_configs` with a comment.
@@ -89,7 +130,8 @@ export function planPrometheusScrape(input: PrometheusScrapeInput, ctx: PlanCont
   const locations = [location.file];
   const jobs = Array.isArray(location.config.scrape_configs) ? location.config.scrape_configs : [];
   const holder = location.embedded ? (documentsOf(ctx.repo.read(location.file) ?? "")[location.embedded.docIndex] as { metadata?: { namespace?: unknown } } | null) : null;
-  const services = [`${typeof holder?.metadata?.namespace === "string" ? holder.metadata.namespace : "monitoring"}/prometheus`];
+  const namespace = typeof holder?.metadata?.namespace === "string" ? holder.metadata.namespace : "monitoring";
+  const services = [`${namespace}/prometheus`];
   if (jobs.some((j) => scrapesPanel(j, target))) {
     return { ...base, services, locations, files: [], summary: [], notes: [], alreadySo: `${location.file} already has a scrape job for the panel (${PANEL_SCRAPE_JOB}).` };
   }
@@ -101,9 +143,14 @@ export function planPrometheusScrape(input: PrometheusScrapeInput, ctx: PlanCont
   const notes = [
     `Prometheus reads the new job after a reload (POST /-/reload with --web.enable-lifecycle) or a restart of its pod.`,
   ];
+  const prometheus = ctx.metricsTokenRequired ? prometheusWorkload(ctx, namespace) : undefined;
   if (ctx.metricsTokenRequired) {
-    job.authorization = { type: "Bearer", credentials_file: "/etc/prometheus/secrets/k8s-nas-panel/token" };
-    notes.push("The panel requires a bearer token for /api/metrics: mount it into Prometheus at /etc/prometheus/secrets/k8s-nas-panel/token (from a Secret, never from Git).");
+    job.authorization = { type: "Bearer", credentials_file: `${METRICS_TOKEN_DIR}/token` };
+    notes.push(
+      `The panel requires its bearer token for /api/metrics. Create the Secret ${METRICS_TOKEN_SECRET} in ${namespace} with the panel's token (never in Git): ` +
+        `kubectl -n ${namespace} create secret generic ${METRICS_TOKEN_SECRET} --from-literal=token="$PANEL_METRICS_TOKEN"`,
+    );
+    if (!prometheus) notes.push(`No Prometheus workload was found in ${namespace}: mount that Secret into its pod at ${METRICS_TOKEN_DIR} yourself.`);
   }
   job.static_configs = [{ targets: [target] }];
   const comment = "k8s-nas-panel: service health, probes, certificates and GitOps changes";
@@ -116,12 +163,18 @@ export function planPrometheusScrape(input: PrometheusScrapeInput, ctx: PlanCont
   if (location.embedded) editor.editEmbedded(location.embedded.docIndex, location.embedded.path, append);
   else append(editor);
   if (found.length > 1) notes.push(`Other Prometheus configurations were left alone: ${found.slice(1).map((f) => f.file).join(", ")}.`);
-  return {
-    ...base,
-    services,
-    locations,
-    files: [{ path: location.file, before: text, after: editor.result() }],
-    summary: [`scrape job ${PANEL_SCRAPE_JOB}: ${target}${PANEL_METRICS_PATH} every 30s, in ${location.file}`],
-    notes,
-  };
+  const summary = [`scrape job ${PANEL_SCRAPE_JOB}: ${target}${PANEL_METRICS_PATH} every 30s, in ${location.file}`];
+  const files = [{ path: location.file, before: text, after: editor.result() }];
+  if (prometheus) {
+    const file = prometheus.workload.file;
+    const same = files.find((f) => f.path === file);
+    const podEditor = new YamlFileEditor(file, same ? same.after : (ctx.repo.read(file) ?? ""));
+    if (mountTokenSecret(podEditor, prometheus.workload, prometheus.container)) {
+      if (same) same.after = podEditor.result();
+      else files.push({ path: file, before: ctx.repo.read(file) ?? "", after: podEditor.result() });
+      summary.push(`${prometheus.workload.kind} ${namespace}/${prometheus.workload.name}: mounts Secret ${METRICS_TOKEN_SECRET} at ${METRICS_TOKEN_DIR} for the token`);
+      locations.push(file);
+    }
+  }
+  return { ...base, services, locations, files, summary, notes };
 }
