@@ -9,8 +9,12 @@
 # as UID 10001 on a read-only root filesystem (writes go to /data and /tmp only).
 # deps and runtime use the same base image: the better-sqlite3 addon compiled in deps must load in
 # runtime (same glibc, same Node ABI).
+# Node 22 LTS on Debian bookworm, pinned by digest (the tag moves; a digest is one exact image). The
+# development machine runs Node 20; the standalone server and better-sqlite3 12 (Node 20-26) run on
+# both. To move to a newer patch release: docker buildx imagetools inspect node:22-bookworm-slim, and
+# replace the digest (deploy/check-dockerfile.test.ts checks the pin and the Node major).
 
-ARG NODE_IMAGE=node:20-bookworm-slim
+ARG NODE_IMAGE=node:22-bookworm-slim@sha256:53ada149d435c38b14476cb57e4a7da73c15595aba79bd6971b547ceb6d018bf
 
 FROM ${NODE_IMAGE} AS deps
 WORKDIR /src
@@ -18,8 +22,15 @@ RUN apt-get update \
  && apt-get install -y --no-install-recommends python3 make g++ \
  && rm -rf /var/lib/apt/lists/*
 COPY package.json package-lock.json ./
+# No install script of any package runs (a compromised dependency cannot run code in the build). The
+# one native addon the panel needs, better-sqlite3, is then compiled from its own source against this
+# image's Node headers, and loaded once to prove it works.
 RUN --mount=type=cache,target=/root/.npm \
-    npm ci --no-audit --no-fund
+    npm ci --no-audit --no-fund --ignore-scripts \
+ && cd node_modules/better-sqlite3 \
+ && npm_config_nodedir=/usr/local npm run build-release \
+ && cd /src \
+ && node -e "require('better-sqlite3')(':memory:').prepare('select 1 as ok').get()"
 
 FROM ${NODE_IMAGE} AS build
 WORKDIR /src

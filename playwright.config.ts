@@ -4,18 +4,25 @@ import {
   E2E_BASE_URL,
   E2E_DATA_DIR,
   E2E_DIR,
+  E2E_DIRECT_URL,
+  E2E_FRONT,
   E2E_PANEL_LOG,
   E2E_PORT,
   OIDC_ISSUER_URL,
-  OIDC_PANEL_URL,
+  OIDC_PANEL_DIRECT_URL,
   oidcIssuerEnv,
   oidcPanelEnv,
 } from "./e2e/support/panel-env";
 
 /**
- * End-to-end tests in Debian's chromium against the built (standalone) panel.
- * `npm test` builds the panel first; the server below is started and stopped by Playwright.
+ * End-to-end tests in Debian's chromium against the built (standalone) panel, reached over HTTPS
+ * through the lab's nginx as in production (`npm run lab -- panel-front`). The browser trusts the lab
+ * CA through an NSS database in its HOME (chromium on Linux reads `$HOME/.pki/nssdb`); no certificate
+ * error is ignored. The tests' own requests (Node) trust it through NODE_EXTRA_CA_CERTS, which the
+ * worker processes inherit from here. `npm test` builds the panel first; the servers below are
+ * started and stopped by Playwright.
  */
+if (E2E_FRONT) process.env.NODE_EXTRA_CA_CERTS ??= E2E_FRONT.caFile;
 export default defineConfig({
   testDir: "e2e",
   testMatch: "**/*.spec.ts",
@@ -31,8 +38,10 @@ export default defineConfig({
     baseURL: E2E_BASE_URL,
     trace: "retain-on-failure",
     screenshot: "only-on-failure",
+    ignoreHTTPSErrors: false,
     launchOptions: {
       executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+      ...(E2E_FRONT ? { env: { ...process.env, HOME: E2E_FRONT.browserHome } } : {}),
       args: [
         "--no-sandbox",
         "--disable-gpu",
@@ -55,7 +64,7 @@ export default defineConfig({
     {
       // The log is kept for e2e/no-secrets.spec.ts, which searches it for the lab's keys.
       command: `rm -rf "${E2E_DATA_DIR}" && node .next/standalone/server.js 2>&1 | tee "${E2E_PANEL_LOG}"`,
-      url: `${E2E_BASE_URL}/api/healthz`,
+      url: `${E2E_DIRECT_URL}/api/healthz`,
       reuseExistingServer: false,
       timeout: 60_000,
       env: e2eServerEnv(),
@@ -73,7 +82,7 @@ export default defineConfig({
     },
     {
       command: `rm -rf "${E2E_DIR}/oidc/data" && exec node .next/standalone/server.js`,
-      url: `${OIDC_PANEL_URL.replace("localhost", "127.0.0.1")}/api/healthz`,
+      url: `${OIDC_PANEL_DIRECT_URL}/api/healthz`,
       reuseExistingServer: false,
       timeout: 60_000,
       env: oidcPanelEnv(),
@@ -82,5 +91,5 @@ export default defineConfig({
     },
   ],
   outputDir: "test-results/e2e",
-  metadata: { port: E2E_PORT },
+  metadata: { port: E2E_PORT, url: E2E_BASE_URL },
 });

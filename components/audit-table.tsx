@@ -1,5 +1,5 @@
 import type { AuditEvent } from "@/lib/audit";
-import { isHttpUrl } from "@/lib/safe-url";
+import { isSafeLink } from "@/lib/safe-url";
 import { Badge } from "./ui/badge";
 
 const RESULT_TONE = { ok: "ok", error: "bad", refused: "warn" } as const;
@@ -39,7 +39,7 @@ export function AuditTable({ events }: { events: AuditEvent[] }) {
               <td className="px-3 py-2 font-mono text-xs" data-testid="audit-action">{e.action}</td>
               <td className="px-3 py-2">
                 {e.target}
-                {e.links.filter((l) => isHttpUrl(l.href)).map((l) => (
+                {e.links.filter((l) => isSafeLink(l.href)).map((l) => (
                   <a key={l.href} href={l.href} className="ml-2 text-sky-700 underline dark:text-sky-400" rel="noreferrer">
                     {l.label}
                   </a>

@@ -90,13 +90,42 @@ describe("Dockerfile", () => {
     expect(runtime.name).toBe("runtime");
   });
 
-  it("compiles the native addon on the runtime's own base image, node 20 on Debian bookworm slim", () => {
-    expect(runtime.base).toBe("node:20-bookworm-slim");
+  it("runs a supported Node LTS on Debian bookworm slim, pinned by digest, the same image in every stage", () => {
+    const pin = /^node:(\d+)-bookworm-slim@sha256:[0-9a-f]{64}$/.exec(runtime.base);
+    expect(pin, `${runtime.base} is node:<major>-bookworm-slim@sha256:<digest>`).not.toBeNull();
+    const major = Number(pin?.[1]);
+    expect([22, 24], "Node 22 or 24 (LTS; Node 20 has reached its end of life)").toContain(major);
     for (const stage of buildStages) expect(stage.base, `${stage.name} uses the same base`).toBe(runtime.base);
+    // What must run on that major: the panel itself, Next.js and the better-sqlite3 addon.
+    const satisfies = (range: string) =>
+      range.split("||").some((part) => {
+        const p = part.trim();
+        const x = /^(\d+)\.x$/.exec(p);
+        if (x) return Number(x[1]) === major;
+        const ge = /^>=\s*(\d+)(?:\.\d+)*(?:\s*<\s*(\d+))?$/.exec(p);
+        return ge !== null && major >= Number(ge[1]) && (ge[2] === undefined || major < Number(ge[2]));
+      });
+    const engines = (file: string) => (JSON.parse(readFileSync(join(REPO_ROOT, file), "utf8")) as { engines?: { node?: string } }).engines?.node ?? "";
+    for (const file of ["package.json", "node_modules/next/package.json", "node_modules/better-sqlite3/package.json"]) {
+      expect(satisfies(engines(file)), `${file} engines "${engines(file)}" admit Node ${major}`).toBe(true);
+    }
+  });
+
+  it("installs dependencies without running their install scripts, then builds better-sqlite3 from source and loads it", () => {
     const install = buildStages.find((s) => /npm ci\b/.test(runIn(s)));
     expect(install, "a build stage runs npm ci from the lockfile").toBeDefined();
-    expect(runIn(install as Stage)).toMatch(/apt-get install[^\n]*\bpython3\b[^\n]*\bmake\b[^\n]*\bg\+\+/);
-    expect(buildStages.some((s) => /npm run build\b/.test(runIn(s))), "a build stage runs npm run build").toBe(true);
+    const run = runIn(install as Stage);
+    expect(run).toMatch(/apt-get install[^\n]*\bpython3\b[^\n]*\bmake\b[^\n]*\bg\+\+/);
+    const ci = /npm ci\b[^&\n]*/.exec(run)?.[0] ?? "";
+    expect(ci, "npm ci runs no install script").toContain("--ignore-scripts");
+    expect(run, "better-sqlite3 is compiled with node-gyp (its build-release script), not downloaded").toMatch(
+      /cd node_modules\/better-sqlite3\s+&&\s+npm_config_nodedir=\/usr\/local npm run build-release/,
+    );
+    expect(run.indexOf("build-release"), "after the install").toBeGreaterThan(run.indexOf("npm ci"));
+    expect(run, "and loaded once").toMatch(/node -e "require\('better-sqlite3'\)/);
+    const pkg = JSON.parse(readFileSync(join(REPO_ROOT, "node_modules", "better-sqlite3", "package.json"), "utf8")) as { scripts: Record<string, string> };
+    expect(pkg.scripts["build-release"]).toBe("node-gyp rebuild --release");
+    expect(buildStages.some((s) => /npm run build(?![-\w])/.test(runIn(s))), "a build stage runs npm run build").toBe(true);
   });
 
   it("keeps compilers, npm installs and source out of the runtime stage", () => {
@@ -119,7 +148,7 @@ describe("Dockerfile", () => {
     expect(copies).toEqual(
       expect.arrayContaining(["/src/.next/standalone ./", "/src/.next/static ./.next/static", "/src/public ./public"]),
     );
-    const build = stages.find((s) => /npm run build\b/.test(runIn(s)));
+    const build = stages.find((s) => /npm run build(?![-\w])/.test(runIn(s)));
     for (const from of runtime.instructions.filter((i) => i.keyword === "COPY").map((i) => /--from=(\S+)/.exec(i.args)?.[1])) {
       expect(from, "copies come from the stage that ran the build").toBe(build?.name);
     }

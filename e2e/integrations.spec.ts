@@ -2,7 +2,7 @@ import { expect, test, type Page } from "@playwright/test";
 import { resetAll, SimulatorControl } from "../lab/sims/control";
 import { IntegrationsPage } from "./support/integrations-page";
 import { labIntegrationSettings, readLabIntegrationJson, type LabIntegrationJson } from "./support/lab-integrations";
-import { ROOT, USERS } from "./support/panel-env";
+import { E2E_METRICS_TOKEN, ROOT, USERS } from "./support/panel-env";
 import { signIn } from "./support/pages";
 import { callServerAction } from "./support/server-actions";
 
@@ -151,7 +151,7 @@ test.describe("integrations", () => {
       await expect(integrations.vpn("qbittorrent/qbittorrent").getByTestId("vpn-message")).toContainText("LEAK: traffic exits from the home IP");
       await expect(integrations.vpn("media/sabnzbd")).toHaveAttribute("data-status", "protected");
       await expect(page.getByTestId("vpn-leak-alert")).toContainText("qBittorrent: VPN leak");
-      const metrics = await (await request.get("/api/metrics")).text();
+      const metrics = await (await request.get("/api/metrics", { headers: { authorization: `Bearer ${E2E_METRICS_TOKEN}` } })).text();
       expect(metrics).toContain('panel_vpn_protected{service="qbittorrent/qbittorrent"} 0');
     } finally {
       await control("gluetun-qbittorrent").set({ leak: false });

@@ -4,7 +4,7 @@ import Database from "better-sqlite3";
 import { expect, test } from "@playwright/test";
 import { NAV_ITEMS } from "../lib/nav";
 import { labIntegrationSettings, readLabIntegrationJson } from "./support/lab-integrations";
-import { E2E_DATA_DIR, E2E_PANEL_LOG, ROOT, USERS } from "./support/panel-env";
+import { E2E_DATA_DIR, E2E_METRICS_TOKEN, E2E_PANEL_LOG, ROOT, USERS } from "./support/panel-env";
 import { signIn } from "./support/pages";
 
 /**
@@ -66,7 +66,8 @@ test.describe("no secret leaves the panel", () => {
         await page.waitForLoadState("load");
       }
       for (const api of ["/api/healthz", "/api/metrics"]) {
-        const r = await page.request.get(api);
+        const r = await page.request.get(api, { headers: { authorization: `Bearer ${E2E_METRICS_TOKEN}` } });
+        expect(r.status(), api).toBe(200);
         bodies.push({ url: api, text: await r.text() });
       }
       expect(bodies.length).toBeGreaterThan(NAV_ITEMS.length);

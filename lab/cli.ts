@@ -28,6 +28,7 @@ import {
 import { formatBytes, listVolumes } from './cluster/volumes';
 import { labDown, labUp, printStatus } from './lab';
 import { ensurePanelIdentity } from './cluster/panel-identity';
+import { ensurePanelFront } from './apps/panel-front';
 import { LAB_CLUSTER_DIR, labDir } from './paths';
 import { findSimulator } from './sims/index';
 import { SimulatorControl } from './sims/control';
@@ -44,6 +45,8 @@ const USAGE = `Usage: npm run lab -- <command> [args]
   reset [--volumes]                       restore the seeded state (replicas, statuses, test objects);
                                           --volumes also empties every volume and restarts the apps
   panel-kubeconfig                        give the panel its deploy/ RBAC identity; writes <lab>/panel.kubeconfig
+  panel-front <name> <port> [--json]      an HTTPS front on the lab's nginx for a panel on 127.0.0.1:<port>;
+                                          prints its URL (or, with --json, URL, proxy address, CA, browser HOME)
 
   scale <ns> <workload> <replicas>        scale a Deployment/StatefulSet by hand (turns its Application's
                                           self-heal off first, as in Argo CD) and wait for it
@@ -117,6 +120,14 @@ async function main(argv: string[]): Promise<number> {
     case 'panel-kubeconfig': {
       const identity = await ensurePanelIdentity(log);
       log(identity.kubeconfig);
+      return 0;
+    }
+    case 'panel-front': {
+      const [name, port] = need(args, 2, '<name> <port>');
+      if (!/^\d{1,5}$/.test(port as string)) throw new UsageError(`bad port ${port}`);
+      const json = args.includes('--json');
+      const front = await ensurePanelFront({ labDir: labDir(), name: name as string, upstreamPort: Number(port), log: json ? () => {} : log });
+      console.log(json ? JSON.stringify(front) : front.url);
       return 0;
     }
     case 'reset': {

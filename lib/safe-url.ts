@@ -17,3 +17,10 @@ export function isHttpUrl(value: string | undefined | null): value is string {
 export function httpUrlOrUndefined(value: string | undefined | null): string | undefined {
   return isHttpUrl(value) ? value : undefined;
 }
+
+/** A link the panel may render from stored data: a path on the panel itself (`/integrations`) or an http(s) URL. */
+export function isSafeLink(value: string | undefined | null): value is string {
+  if (!value) return false;
+  if (value.startsWith("/") && !value.startsWith("//") && !value.startsWith("/\\")) return true;
+  return isHttpUrl(value);
+}

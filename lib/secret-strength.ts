@@ -51,5 +51,5 @@ export function weakSecretReason(value: string | undefined): string | undefined 
 
 /** The start-up message for a weak AUTH_SECRET. */
 export function weakSecretMessage(reason: string): string {
-  return `AUTH_SECRET ${reason}. Anyone who can guess it can sign in as admin. Make a random one with: openssl rand -base64 33`;
+  return `the value ${reason}. Anyone who can guess it can sign in as admin. Make a random one with: openssl rand -base64 33`;
 }

@@ -23,7 +23,11 @@ if (!labJson || !out) {
 const lab = JSON.parse(readFileSync(labJson, "utf8")) as LabInfo;
 const integration = labIntegrationSettings(lab as unknown as LabIntegrationJson);
 const config = {
-  server: { publicUrl: process.env.DEMO_URL ?? "http://127.0.0.1:3000" },
+  server: {
+    publicUrl: process.env.DEMO_URL ?? "http://127.0.0.1:3000",
+    // The lab's nginx, the one proxy whose forwarded headers count (lab panel-front).
+    ...(process.env.DEMO_TRUSTED_PROXY ? { trustedProxies: [`${process.env.DEMO_TRUSTED_PROXY}/32`] } : {}),
+  },
   kubernetes: {
     mode: "kubeconfig",
     // The panel's own identity (deploy/'s ServiceAccount and RBAC) when the lab made one, as in a cluster.

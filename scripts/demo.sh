@@ -24,6 +24,22 @@ else
   echo "build is up to date"
 fi
 
+secrets="$DEMO_DIR/secrets.env"
+if [ ! -f "$secrets" ] || ! grep -q '^PANEL_METRICS_TOKEN=' "$secrets"; then
+  password="$(openssl rand -base64 18 | tr -d '/+=' | cut -c1-16)"
+  {
+    echo "DEMO_ADMIN_PASSWORD='$password'"
+    echo "PANEL_ADMIN_PASSWORD_HASH='$(printf '%s' "$password" | npx tsx scripts/hash-password.ts --stdin)'"
+    echo "AUTH_SECRET='$(openssl rand -base64 33)'"
+    echo "PANEL_METRICS_TOKEN='$(openssl rand -hex 24)'"
+  } > "$secrets"
+  chmod 600 "$secrets"
+fi
+# shellcheck disable=SC1090
+source "$secrets"
+# The lab's Prometheus scrapes the panel with the panel's metrics token, as in the cluster.
+export LAB_PANEL_METRICS_TOKEN="$PANEL_METRICS_TOKEN"
+
 step "Building the lab's Kubernetes binaries (first time: many minutes; cached afterwards)"
 bash lab/cluster/build-binaries.sh
 
@@ -34,20 +50,12 @@ LAB_DIR="${LAB_DIR:-$PWD/.lab}"
 step "Giving the panel its ServiceAccount and least-privilege RBAC from deploy/"
 npx tsx lab/cli.ts panel-kubeconfig
 
+step "Putting the panel behind the lab's nginx over HTTPS, as an ingress would"
+DEMO_URL="$(npx tsx lab/cli.ts panel-front demo "$PORT")"
+export DEMO_URL DEMO_TRUSTED_PROXY=127.0.0.2
+
 step "Writing the panel's configuration"
 npx tsx scripts/demo-config.ts "$LAB_DIR/lab.json" "$DEMO_DIR/config.yaml"
-secrets="$DEMO_DIR/secrets.env"
-if [ ! -f "$secrets" ]; then
-  password="$(openssl rand -base64 18 | tr -d '/+=' | cut -c1-16)"
-  {
-    echo "DEMO_ADMIN_PASSWORD='$password'"
-    echo "PANEL_ADMIN_PASSWORD_HASH='$(printf '%s' "$password" | npx tsx scripts/hash-password.ts --stdin)'"
-    echo "AUTH_SECRET='$(openssl rand -base64 33)'"
-  } > "$secrets"
-  chmod 600 "$secrets"
-fi
-# shellcheck disable=SC1090
-source "$secrets"
 # shellcheck disable=SC1090
 source "$DEMO_DIR/config.yaml.env"
 if [ -f "$LAB_DIR/lab.json" ]; then
@@ -59,11 +67,13 @@ fi
 cat <<TXT
 
   k8s-nas-panel is starting on the local lab.
-    URL:       http://127.0.0.1:$PORT
+    URL:       $DEMO_URL   (HTTPS through the lab's nginx; the panel itself listens on 127.0.0.1:$PORT)
     Sign in:   admin / $DEMO_ADMIN_PASSWORD   (kept in $secrets)
+    TLS:       the certificate is from the lab's own CA, $LAB_DIR/tls/ca.crt: import it into your
+               browser's certificate authorities to open the URL without a warning
     Lab:       npm run lab -- status   |   stop it with: npm run lab -- down
   Press Ctrl-C to stop the panel.
 
 TXT
-export PANEL_CONFIG="$DEMO_DIR/config.yaml" PANEL_DATA_DIR="$DEMO_DIR/data" PANEL_ADMIN_PASSWORD_HASH AUTH_SECRET
+export PANEL_CONFIG="$DEMO_DIR/config.yaml" PANEL_DATA_DIR="$DEMO_DIR/data" PANEL_ADMIN_PASSWORD_HASH AUTH_SECRET PANEL_METRICS_TOKEN
 PORT="$PORT" HOSTNAME=127.0.0.1 exec node scripts/start-standalone.mjs

@@ -15,6 +15,8 @@ command -v make >/dev/null || need_apt+=(make)
 command -v g++ >/dev/null || need_apt+=(g++)
 command -v python3 >/dev/null || need_apt+=(python3)
 if [ "${PANEL_SKIP_BROWSER:-0}" != 1 ] && [ ! -x /usr/bin/chromium ]; then need_apt+=(chromium); fi
+# certutil: the browser tests give chromium an NSS database that trusts the lab CA (no certificate errors ignored).
+if [ "${PANEL_SKIP_BROWSER:-0}" != 1 ] && ! command -v certutil >/dev/null; then need_apt+=(libnss3-tools); fi
 if [ ${#need_apt[@]} -gt 0 ]; then
   step "Installing Debian packages: ${need_apt[*]}"
   if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi

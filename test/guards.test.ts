@@ -3,10 +3,11 @@
  * admin action must refuse a viewer (with an audit event). The tree is scanned, so a new handler or
  * action is covered the moment it is added; the only exceptions are listed below with their reason.
  */
-import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { accountsYaml, sessionFor, setAccountHashes, useConfigFile } from "@/test/sessions";
 
 const root = path.resolve(__dirname, "..");
 const session: { current: null | { sid?: string; user: { id: string; name: string } } } = { current: null };
@@ -45,37 +46,24 @@ const routeFiles = sourceFiles.filter((f) => /\/route\.ts$/.test(f));
 const actionFiles = sourceFiles.filter((f) => /^\s*["']use server["'];?/m.test(readFileSync(f, "utf8").split("\n").slice(0, 3).join("\n")));
 const METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"] as const;
 
-/** Writes a config file and points the process at it (modules re-read it after vi.resetModules). */
-function useConfig(yaml: string): void {
-  const file = path.join(mkdtempSync(path.join(tmpdir(), "panel-guards-config-")), "config.yaml");
-  writeFileSync(file, yaml);
-  process.env.PANEL_CONFIG = file;
-}
-
-const ACCOUNTS = [
-  "auth:",
-  "  localUsers:",
-  "    - { username: admin, role: admin, passwordHashEnv: PANEL_ADMIN_PASSWORD_HASH }",
-  "    - { username: guest, role: viewer, passwordHashEnv: PANEL_GUEST_PASSWORD_HASH }",
-].join("\n");
+const useConfig = (yaml: string) => void useConfigFile(yaml);
+const ACCOUNT_LIST = [
+  { username: "admin", role: "admin" },
+  { username: "guest", role: "viewer" },
+] as const;
+const ACCOUNTS = accountsYaml(ACCOUNT_LIST);
 
 /** Signs `username` in the way Auth.js does: a server-side session, named by the (mocked) session token. */
 async function signInAs(username: "admin" | "guest"): Promise<string> {
-  const { getDb } = await import("@/server/db");
-  const { getConfig } = await import("@/server/config/load");
-  const { startSession } = await import("@/server/auth/session-check");
-  const role = username === "admin" ? "admin" : "viewer";
-  const sid = startSession({ db: getDb(), config: getConfig(), env: process.env }, { provider: "local", username, role });
-  session.current = { sid, user: { id: `local:${username}`, name: username } };
-  return sid;
+  const signedIn = await sessionFor(username, username === "admin" ? "admin" : "viewer");
+  session.current = signedIn;
+  return signedIn.sid;
 }
 
 beforeAll(async () => {
-  const { hashPassword } = await import("@/server/auth/password");
   process.env.PANEL_DATA_DIR = mkdtempSync(path.join(tmpdir(), "panel-guards-"));
-  process.env.PANEL_ADMIN_PASSWORD_HASH = await hashPassword("irrelevant-here");
-  process.env.PANEL_GUEST_PASSWORD_HASH = await hashPassword("irrelevant-too");
   process.env.PANEL_METRICS_TOKEN = "metrics-token-for-test";
+  await setAccountHashes(ACCOUNT_LIST);
   useConfig(ACCOUNTS);
 });
 beforeEach(() => {
@@ -240,7 +228,7 @@ describe("public endpoints", () => {
     const withToken = await GET(new Request("http://127.0.0.1/api/healthz", { headers: { authorization: "Bearer metrics-token-for-test" } }));
     const body = (await withToken.json()) as { status: string; database: { ok: boolean }; kubernetes: { configured: boolean } };
     expect(body).toMatchObject({ status: "ok", database: { ok: true }, kubernetes: { configured: false } });
-    expect(JSON.stringify(body)).not.toContain(process.env.PANEL_ADMIN_PASSWORD_HASH ?? "x");
+    expect(JSON.stringify(body)).not.toContain(process.env.PANEL_TEST_ADMIN_HASH ?? "x");
     await signInAs("guest");
     expect(await (await GET(new Request("http://127.0.0.1/api/healthz"))).json()).toMatchObject({ database: { ok: true } });
   });

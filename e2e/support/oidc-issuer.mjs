@@ -1,6 +1,8 @@
 // A real OpenID Provider (the certified `oidc-provider` library) on loopback for the sign-in tests.
 // Its development login form accepts any password; the account name decides the groups:
 //   alice -> nas-admins, bob -> family, anyone else -> no group.
+// A test changes an account's groups with POST /__control/groups {"account":"carol","groups":[...]}:
+// the userinfo endpoint answers the new groups from then on (what the panel re-checks).
 import Provider from "oidc-provider";
 
 const port = Number(process.env.OIDC_PORT ?? 3109);
@@ -34,6 +36,19 @@ const provider = new Provider(issuer, {
   cookies: { keys: ["e2e-oidc-cookie-key"] },
 });
 provider.proxy = false;
+provider.use(async (ctx, next) => {
+  if (ctx.path !== "/__control/groups" || ctx.method !== "POST") return next();
+  let body = "";
+  for await (const chunk of ctx.req) body += chunk;
+  const { account, groups } = JSON.parse(body || "{}");
+  if (typeof account !== "string" || !Array.isArray(groups)) {
+    ctx.status = 400;
+    ctx.body = { error: "account and groups are required" };
+    return;
+  }
+  GROUPS[account] = groups.map(String);
+  ctx.body = { account, groups: GROUPS[account] };
+});
 for (const event of ["grant.error", "server_error", "authorization.error", "userinfo.error"]) {
   provider.on(event, (_ctx, error) => console.error(`oidc issuer ${event}: ${error.message} ${error.error_description ?? ""} ${error.error_detail ?? ""}`));
 }

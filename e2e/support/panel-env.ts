@@ -1,13 +1,56 @@
+import { execFileSync } from "node:child_process";
 import { scryptSync, randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { labGitopsConfigLines, labGitopsEnv, readLabGitops } from "./lab-gitops";
 import { labIntegrationConfigLines, labIntegrationSettings, readLabIntegrationJson } from "./lab-integrations";
 
-/** Where the e2e panel listens. */
-export const E2E_PORT = Number(process.env.E2E_PORT ?? 3107);
-export const E2E_BASE_URL = `http://127.0.0.1:${E2E_PORT}`;
 export const ROOT = path.resolve(__dirname, "..", "..");
+
+/** A panel's HTTPS front on the lab's nginx (`npm run lab -- panel-front`). */
+export interface PanelFront {
+  url: string;
+  proxyAddress: string;
+  caFile: string;
+  browserHome: string;
+}
+
+/**
+ * The lab's HTTPS front for a panel on 127.0.0.1:`port`, made once per test run (the result is kept
+ * in the environment, which Playwright's worker processes inherit). Undefined without the lab; an
+ * error when the lab is up but the front cannot be made.
+ */
+function panelFront(name: string, port: number): PanelFront | undefined {
+  const cacheKey = `E2E_FRONT_${name.toUpperCase().replace(/[^A-Z0-9]/g, "_")}`;
+  const cached = process.env[cacheKey];
+  if (cached) return JSON.parse(cached) as PanelFront;
+  const dir = process.env.LAB_DIR ?? path.join(ROOT, ".lab");
+  if (!existsSync(path.join(dir, "lab.json")) || !existsSync(path.join(dir, "nginx", "render-input.json"))) return undefined;
+  const out = execFileSync(path.join(ROOT, "node_modules", ".bin", "tsx"), [path.join(ROOT, "lab", "cli.ts"), "panel-front", name, String(port), "--json"], {
+    cwd: ROOT,
+    encoding: "utf8",
+    timeout: 120_000,
+    env: { ...process.env, LAB_DIR: dir },
+  });
+  const front = JSON.parse(out.trim().split("\n").at(-1) ?? "{}") as PanelFront;
+  process.env[cacheKey] = JSON.stringify(front);
+  return front;
+}
+
+/** A random value made once per run and shared with the worker processes through the environment. */
+function runSecret(name: string, make: () => string): string {
+  process.env[name] ??= make();
+  return process.env[name] as string;
+}
+
+/** Where the e2e panel itself listens: plain HTTP on 127.0.0.1, as behind an ingress. */
+export const E2E_PORT = Number(process.env.E2E_PORT ?? 3107);
+export const E2E_DIRECT_URL = `http://127.0.0.1:${E2E_PORT}`;
+/** The panel as people reach it: over HTTPS through the lab's nginx (directly only without the lab). */
+export const E2E_FRONT = panelFront("e2e", E2E_PORT);
+export const E2E_BASE_URL = E2E_FRONT?.url ?? E2E_DIRECT_URL;
+/** The bearer token of the e2e panel's /api/metrics. */
+export const E2E_METRICS_TOKEN = runSecret("E2E_METRICS_TOKEN", () => randomBytes(24).toString("hex"));
 /** Scratch space of the e2e run (git-ignored). */
 export const E2E_DIR = process.env.E2E_DIR ?? path.join(ROOT, ".data", "e2e");
 export const E2E_DATA_DIR = path.join(E2E_DIR, "data");
@@ -48,9 +91,13 @@ function labKubeconfig(): string | undefined {
 
 /** The second e2e panel, configured for single sign-on against a real OIDC issuer on loopback. */
 export const OIDC_PANEL_PORT = Number(process.env.E2E_OIDC_PANEL_PORT ?? 3108);
-// "localhost", not 127.0.0.1: Next.js rewrites loopback addresses to "localhost" in request URLs, and the
-// OIDC redirect URI must be the same string at authorization and at the token exchange.
-export const OIDC_PANEL_URL = `http://localhost:${OIDC_PANEL_PORT}`;
+export const OIDC_PANEL_DIRECT_URL = `http://127.0.0.1:${OIDC_PANEL_PORT}`;
+const OIDC_FRONT = panelFront("e2e-oidc", OIDC_PANEL_PORT);
+// Without the lab: "localhost", not 127.0.0.1 (Next.js rewrites loopback addresses to "localhost" in
+// request URLs, and the OIDC redirect URI must be the same string at authorization and token exchange).
+export const OIDC_PANEL_URL = OIDC_FRONT?.url ?? `http://localhost:${OIDC_PANEL_PORT}`;
+/** How often the OIDC panel re-reads a user's groups from the issuer (short, so the test can see it). */
+export const OIDC_RECHECK_SECONDS = 10;
 export const OIDC_ISSUER_PORT = Number(process.env.E2E_OIDC_ISSUER_PORT ?? 3109);
 export const OIDC_ISSUER_URL = `http://127.0.0.1:${OIDC_ISSUER_PORT}`;
 const OIDC_CLIENT_SECRET = "e2e-oidc-client-secret";
@@ -75,10 +122,12 @@ export function oidcPanelEnv(): Record<string, string> {
     [
       "server:",
       `  publicUrl: ${OIDC_PANEL_URL}`,
+      ...(OIDC_FRONT ? [`  trustedProxies: [${OIDC_FRONT.proxyAddress}/32]`] : []),
       "auth:",
       "  localUsers: []",
       "  oidc:",
       `    issuer: ${OIDC_ISSUER_URL}`,
+      `    recheckSeconds: ${OIDC_RECHECK_SECONDS}`,
       "    clientId: k8s-nas-panel",
       "    clientSecretEnv: OIDC_CLIENT_SECRET",
       "    name: Test SSO",
@@ -104,9 +153,13 @@ export function e2eServerEnv(): Record<string, string> {
   const gitops = readLabGitops();
   const labApps = kubeconfig ? readLabIntegrationJson(ROOT) : undefined;
   const integrations = labApps ? labIntegrationSettings(labApps) : undefined;
+  // The VPN verdict is checked when the Integrations page asks, not on a timer that could run in the
+  // middle of a test (e2e/security.spec.ts counts Gluetun's requests around metrics scrapes).
+  if (integrations) (integrations.config.integrations as { vpn: Record<string, unknown> }).vpn.checkIntervalSeconds = 3600;
   const config = [
     "server:",
     `  publicUrl: ${E2E_BASE_URL}`,
+    ...(E2E_FRONT ? [`  trustedProxies: [${E2E_FRONT.proxyAddress}/32]`] : []),
     "kubernetes:",
     kubeconfig ? `  mode: kubeconfig\n  kubeconfig: ${kubeconfig}` : "  mode: none",
     // Probe often so app-side changes (a stopped qBittorrent) show within a test's patience.
@@ -128,7 +181,8 @@ export function e2eServerEnv(): Record<string, string> {
     NEXT_TELEMETRY_DISABLED: "1",
     PANEL_CONFIG: E2E_CONFIG,
     PANEL_DATA_DIR: E2E_DATA_DIR,
-    AUTH_SECRET: "e2e-auth-secret-0123456789abcdef0123456789",
+    AUTH_SECRET: runSecret("E2E_AUTH_SECRET", () => randomBytes(33).toString("base64")),
+    PANEL_METRICS_TOKEN: E2E_METRICS_TOKEN,
     PANEL_ADMIN_PASSWORD_HASH: scryptHash(USERS.admin.password),
     PANEL_VIEWER_PASSWORD_HASH: scryptHash(USERS.viewer.password),
     PANEL_LOG_LEVEL: "info",

@@ -74,7 +74,7 @@ const REAL_APP_IMAGES: Record<"qbittorrent" | "prometheus" | "alertmanager", Reg
   alertmanager: /alertmanager/i,
 };
 
-const PROGRAMS = ["qbittorrent-nox", "prometheus", "prometheus-alertmanager", "nginx", "fcgiwrap", "git", "openssl", "unzip", "bwrap", "xmlstarlet"];
+const PROGRAMS = ["qbittorrent-nox", "prometheus", "prometheus-alertmanager", "nginx", "fcgiwrap", "git", "openssl", "unzip", "bwrap", "xmlstarlet", "certutil"];
 
 /** The user's workloads the real qBittorrent stands in for. */
 export function qbittorrentWorkloads(objects: ManifestObject[]): { namespace: string; name: string }[] {

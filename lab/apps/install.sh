@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs the Debian programs the lab's application layer runs: qBittorrent (headless),
 # Prometheus, Alertmanager, nginx, git with its http-backend, fcgiwrap, openssl, unzip (the
-# tests check the apps' backup archives with it), bubblewrap (the lab executor's sandbox) and
-# xmlstarlet (which the seeded init containers install).
+# tests check the apps' backup archives with it), bubblewrap (the lab executor's sandbox),
+# xmlstarlet (which the seeded init containers install) and certutil (NSS), so the browser tests'
+# chromium trusts the lab CA.
 # Idempotent: does nothing when every program is already present.
 set -euo pipefail
 
@@ -17,6 +18,7 @@ declare -A need=(
   [unzip]=unzip
   [bwrap]=bubblewrap
   [xmlstarlet]=xmlstarlet
+  [certutil]=libnss3-tools
 )
 
 missing=()

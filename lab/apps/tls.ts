@@ -187,7 +187,36 @@ export async function ensureTlsCases(dir: string, hosts: string[], now = new Dat
   return out;
 }
 
-async function issue(dir: string, plan: CasePlan, certFile: string, keyFile: string, now: Date): Promise<void> {
+/** What {@link issue} needs of a certificate: its file stem, names (DNS names or IP addresses) and validity. */
+interface IssuePlan {
+  name: string;
+  host: string;
+  sans: string[];
+  notBeforeDays: number;
+  notAfterDays: number;
+}
+
+/** `IP:` for an IPv4 address, `DNS:` for a name. */
+function sanEntry(name: string): string {
+  return /^\d{1,3}(\.\d{1,3}){3}$/.test(name) ? `IP:${name}` : `DNS:${name}`;
+}
+
+/** A certificate for the lab's own HTTPS front of the panel: `localhost` and 127.0.0.1, 90 days, renewed with 30 left. */
+export async function ensurePanelCertificate(dir: string, now = new Date()): Promise<{ caFile: string; certFile: string; keyFile: string }> {
+  const { caFile } = await ensureCa(dir);
+  const certFile = join(dir, "panel.crt");
+  const keyFile = join(dir, "panel.key");
+  const plan: IssuePlan = { name: "panel", host: "127.0.0.1", sans: ["localhost", "127.0.0.1"], notBeforeDays: -1, notAfterDays: 90 };
+  let fresh = false;
+  if (existsSync(certFile) && existsSync(keyFile)) {
+    const cert = new X509Certificate(readFileSync(certFile));
+    fresh = new Date(cert.validTo).getTime() - now.getTime() > 30 * DAY && (cert.subjectAltName ?? "").includes("IP Address:127.0.0.1");
+  }
+  if (!fresh) await issue(dir, plan, certFile, keyFile, now);
+  return { caFile, certFile, keyFile };
+}
+
+async function issue(dir: string, plan: IssuePlan, certFile: string, keyFile: string, now: Date): Promise<void> {
   const csr = join(dir, `${plan.name}.csr`);
   const ext = join(dir, `${plan.name}.ext`);
   writeFileSync(
@@ -196,7 +225,7 @@ async function issue(dir: string, plan: CasePlan, certFile: string, keyFile: str
       "basicConstraints = critical, CA:false",
       "keyUsage = critical, digitalSignature, keyEncipherment",
       "extendedKeyUsage = serverAuth",
-      `subjectAltName = ${plan.sans.map((s) => `DNS:${s}`).join(", ")}`,
+      `subjectAltName = ${plan.sans.map(sanEntry).join(", ")}`,
       "authorityKeyIdentifier = keyid",
       "",
     ].join("\n"),

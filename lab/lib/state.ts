@@ -12,6 +12,8 @@ export interface AppsState {
   secrets: Record<string, string>;
   /** The last result of `startApps`, for tools that only read the state. */
   result?: { addressMap: Record<string, string>; apps: Record<string, unknown> };
+  /** HTTPS fronts of panels (`lab panel-front`), by name; their ports are `ports["panel.<name>"]`. */
+  panelFronts?: Record<string, { name: string; upstreamPort: number; certFile: string; keyFile: string }>;
 }
 
 export function stateFile(labDir: string): string {
@@ -21,7 +23,7 @@ export function stateFile(labDir: string): string {
 export function readState(labDir: string): AppsState {
   try {
     const raw = JSON.parse(readFileSync(stateFile(labDir), "utf8")) as Partial<AppsState>;
-    return { ports: raw.ports ?? {}, secrets: raw.secrets ?? {}, result: raw.result };
+    return { ports: raw.ports ?? {}, secrets: raw.secrets ?? {}, result: raw.result, panelFronts: raw.panelFronts };
   } catch {
     return { ports: {}, secrets: {} };
   }

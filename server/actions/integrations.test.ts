@@ -7,8 +7,13 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import type { ApplyReport } from "@/lib/integrations/types";
+import { accountsYaml, sessionFor, setAccountHashes, useConfigFile } from "@/test/sessions";
 
-const session: { current: null | { user: { id: string; name: string; role: string } } } = { current: null };
+const session: { current: null | { sid: string; user: { id: string; name: string } } } = { current: null };
+const ACCOUNTS = [
+  { username: "admin", role: "admin" },
+  { username: "family", role: "viewer" },
+] as const;
 const applied: unknown[] = [];
 
 vi.mock("@/server/auth", () => ({
@@ -34,10 +39,9 @@ vi.mock("@/server/integrations/engine", () => ({
 }));
 
 beforeAll(async () => {
-  const { hashPassword } = await import("@/server/auth/password");
   process.env.PANEL_DATA_DIR = mkdtempSync(path.join(tmpdir(), "panel-integrations-action-"));
-  process.env.PANEL_ADMIN_PASSWORD_HASH = await hashPassword("irrelevant-here");
-  delete process.env.PANEL_CONFIG;
+  await setAccountHashes(ACCOUNTS);
+  useConfigFile(accountsYaml(ACCOUNTS));
 });
 beforeEach(() => {
   applied.length = 0;
@@ -45,7 +49,7 @@ beforeEach(() => {
 
 describe("integrations.apply", () => {
   it("refuses a viewer server-side, audits the refusal, and touches no app", async () => {
-    session.current = { user: { id: "local:family", name: "family", role: "viewer" } };
+    session.current = await sessionFor("family", "viewer");
     const { applyIntegrationFixes } = await import("./integrations");
     expect(await applyIntegrationFixes({ keys: ["sonarr->qbittorrent|media/sonarr|qbittorrent/qbittorrent"] })).toMatchObject({ ok: false, code: "forbidden" });
     expect(applied).toEqual([]);
@@ -55,7 +59,7 @@ describe("integrations.apply", () => {
   });
 
   it("validates the input", async () => {
-    session.current = { user: { id: "local:admin", name: "admin", role: "admin" } };
+    session.current = await sessionFor("admin", "admin");
     const { applyIntegrationFixes } = await import("./integrations");
     expect(await applyIntegrationFixes({ keys: [] })).toMatchObject({ ok: false, code: "invalid_input" });
     expect(await applyIntegrationFixes({ keys: ["x".repeat(400)] })).toMatchObject({ ok: false, code: "invalid_input" });
@@ -63,7 +67,7 @@ describe("integrations.apply", () => {
   });
 
   it("runs for an admin and audits the links changed", async () => {
-    session.current = { user: { id: "local:admin", name: "admin", role: "admin" } };
+    session.current = await sessionFor("admin", "admin");
     const { applyIntegrationFixes } = await import("./integrations");
     const choices = { "jellyseerr->sonarr|media/jellyseerr|media/sonarr": { qualityProfile: "4" } };
     const result = await applyIntegrationFixes({ keys: ["a", "b"], choices });
