@@ -1,3 +1,5 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
 import { defineConfig, devices } from "@playwright/test";
 import {
   e2eServerEnv,
@@ -15,6 +17,20 @@ import {
 } from "./e2e/support/panel-env";
 
 /**
+ * NODE_EXTRA_CA_CERTS names one file: the lab CA, plus whatever the environment already named (the
+ * worker processes, started after this file runs, read it at start).
+ */
+function caBundleWithLab(labCa: string): string {
+  const bundle = path.join(E2E_DIR, "ca-bundle.pem");
+  const current = process.env.NODE_EXTRA_CA_CERTS;
+  if (current === bundle) return bundle;
+  const existing = current && existsSync(current) ? readFileSync(current, "utf8") : "";
+  mkdirSync(E2E_DIR, { recursive: true });
+  writeFileSync(bundle, `${existing.trimEnd()}\n${readFileSync(labCa, "utf8")}`);
+  return bundle;
+}
+
+/**
  * End-to-end tests in Debian's chromium against the built (standalone) panel, reached over HTTPS
  * through the lab's nginx as in production (`npm run lab -- panel-front`). The browser trusts the lab
  * CA through an NSS database in its HOME (chromium on Linux reads `$HOME/.pki/nssdb`); no certificate
@@ -22,7 +38,7 @@ import {
  * worker processes inherit from here. `npm test` builds the panel first; the servers below are
  * started and stopped by Playwright.
  */
-if (E2E_FRONT) process.env.NODE_EXTRA_CA_CERTS ??= E2E_FRONT.caFile;
+if (E2E_FRONT) process.env.NODE_EXTRA_CA_CERTS = caBundleWithLab(E2E_FRONT.caFile);
 export default defineConfig({
   testDir: "e2e",
   testMatch: "**/*.spec.ts",

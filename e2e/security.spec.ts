@@ -86,9 +86,11 @@ test.describe("over HTTPS through the trusted proxy", () => {
     expect(login.status).toBe(200);
     expect(login.headers["strict-transport-security"]).toBeUndefined();
     expect(String(login.headers["content-security-policy"])).not.toContain("upgrade-insecure-requests");
+    // Auth.js's idea of the panel's URLs is the same with and without the forged headers.
     const providers = await raw(`${E2E_DIRECT_URL}/api/auth/providers`, { headers: forged, localAddress: "127.0.0.3" });
-    expect(providers.body).toContain(E2E_DIRECT_URL);
-    expect(providers.body).not.toMatch(/evil\.example|https:/);
+    const plain = await raw(`${E2E_DIRECT_URL}/api/auth/providers`, { localAddress: "127.0.0.3" });
+    expect(providers.body).not.toContain("evil.example");
+    expect(providers.body).toBe(plain.body);
   });
 
   test("rotating X-Forwarded-For on direct requests does not escape the sign-in limit", async ({ page }) => {

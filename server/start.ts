@@ -38,6 +38,8 @@ export async function startPanel(): Promise<void> {
     const weak = weakSecretReason(process.env.AUTH_SECRET);
     if (weak) throw new ConfigError(getConfigSource(), [{ path: "AUTH_SECRET", message: weakSecretMessage(weak) }]);
     if (config.auth.oidc) process.env.PANEL_OIDC_ISSUER_ORIGIN = new URL(config.auth.oidc.issuer).origin;
+    // Auth.js builds its redirects and callback URLs from the public URL, never from a request's Host.
+    if (config.server.publicUrl && !process.env.AUTH_URL) process.env.AUTH_URL = config.server.publicUrl;
     getDb();
     startHousekeeping(config.audit.retentionDays);
     const metrics = metricsTokenState(config, process.env);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { IngressRoute } from "../lib/manifests";
-import { hostLocations, renderNginxConfig, translateSnippet } from "./nginx";
+import { hostLocations, panelFrontServer, PANEL_PROXY_ADDRESS, renderNginxConfig, translateSnippet } from "./nginx";
 
 const ANN = "nginx.ingress.kubernetes.io/";
 
@@ -74,5 +74,35 @@ describe("ingress-nginx emulation", () => {
     expect(conf).toContain("auth_basic_user_file /htpasswd;");
     expect(conf).toContain("fastcgi_param GIT_PROJECT_ROOT /repos;");
     expect(conf).not.toContain("user root");
+  });
+
+  it("fronts a panel over TLS like ingress-nginx: appended X-Forwarded-For, scheme, host with port, from its own address", () => {
+    const block = panelFrontServer({ name: "e2e", port: 4444, upstreamPort: 3241, certFile: "/tls/panel.crt", keyFile: "/tls/panel.key" });
+    expect(block).toContain("listen 127.0.0.1:4444 ssl;");
+    expect(block).toContain("ssl_certificate /tls/panel.crt;");
+    expect(block).toContain("server 127.0.0.1:3241;");
+    expect(block).toContain(`proxy_bind ${PANEL_PROXY_ADDRESS};`);
+    for (const header of [
+      "X-Forwarded-For $proxy_add_x_forwarded_for",
+      "X-Forwarded-Proto $scheme",
+      "X-Forwarded-Host $http_host",
+      "X-Real-IP $remote_addr",
+      "Host $http_host",
+    ]) {
+      expect(block).toContain(`proxy_set_header ${header};`);
+    }
+    expect(block).toContain("proxy_buffering off;");
+    expect(block).not.toMatch(/Strict-Transport-Security/i);
+    const conf = renderNginxConfig({
+      labDir: "/lab",
+      hosts: [],
+      routes: [],
+      addressMap: {},
+      tlsCases: [],
+      plainPort: 8080,
+      panelFronts: [{ name: "demo", port: 4445, upstreamPort: 3000, certFile: "/c", keyFile: "/k" }],
+      runAsRoot: false,
+    });
+    expect(conf).toContain('# panel front "demo": https://127.0.0.1:4445 -> http://127.0.0.1:3000');
   });
 });

@@ -162,6 +162,8 @@ export function buildAuthConfig(): NextAuthConfig {
     providers,
     logger: {
       error(error) {
+        // A wrong password is audited and logged once per client and window by authorizeLocal.
+        if ((error as { type?: string }).type === "CredentialsSignin") return;
         // Auth.js errors (a tampered cookie, a refused OIDC callback) are logged without their stack.
         const cause = (error as { cause?: { err?: unknown } & Record<string, unknown> }).cause;
         const inner = cause?.err instanceof Error ? cause.err : cause instanceof Error ? cause : undefined;
