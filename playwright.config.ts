@@ -97,7 +97,7 @@ export default defineConfig({
       stderr: "pipe",
     },
     {
-      command: `rm -rf "${E2E_DIR}/oidc/data" && exec node .next/standalone/server.js`,
+      command: `rm -rf "${E2E_DIR}/oidc/data" && mkdir -p "${E2E_DIR}/oidc" && node .next/standalone/server.js 2>&1 | tee "${E2E_DIR}/oidc/panel.log"`,
       url: `${OIDC_PANEL_DIRECT_URL}/api/healthz`,
       reuseExistingServer: false,
       timeout: 60_000,

@@ -501,6 +501,8 @@ describe("Service and Ingress", () => {
     expect(ingress.metadata.annotations).toMatchObject({
       "cert-manager.io/cluster-issuer": "letsencrypt-dns-home",
       "nginx.ingress.kubernetes.io/ssl-redirect": "true",
+      // Single sign-on answers carry more headers than nginx's default 4k buffer holds.
+      "nginx.ingress.kubernetes.io/proxy-buffer-size": "16k",
     });
     expect(get(ingress, "spec", "ingressClassName")).toBe("nginx");
     const rules = objectList(get(ingress, "spec", "rules"));

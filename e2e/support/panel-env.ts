@@ -93,9 +93,10 @@ function labKubeconfig(): string | undefined {
 export const OIDC_PANEL_PORT = Number(process.env.E2E_OIDC_PANEL_PORT ?? 3108);
 export const OIDC_PANEL_DIRECT_URL = `http://127.0.0.1:${OIDC_PANEL_PORT}`;
 const OIDC_FRONT = panelFront("e2e-oidc", OIDC_PANEL_PORT);
-// Without the lab: "localhost", not 127.0.0.1 (Next.js rewrites loopback addresses to "localhost" in
-// request URLs, and the OIDC redirect URI must be the same string at authorization and token exchange).
-export const OIDC_PANEL_URL = OIDC_FRONT?.url ?? `http://localhost:${OIDC_PANEL_PORT}`;
+// "localhost", not 127.0.0.1 (the front's certificate names both): Next.js rewrites loopback addresses
+// to "localhost" in request URLs, and the OIDC redirect URI must be the same string at authorization
+// and at the token exchange.
+export const OIDC_PANEL_URL = OIDC_FRONT ? OIDC_FRONT.url.replace("//127.0.0.1:", "//localhost:") : `http://localhost:${OIDC_PANEL_PORT}`;
 /** How often the OIDC panel re-reads a user's groups from the issuer (short, so the test can see it). */
 export const OIDC_RECHECK_SECONDS = 10;
 export const OIDC_ISSUER_PORT = Number(process.env.E2E_OIDC_ISSUER_PORT ?? 3109);

@@ -92,6 +92,8 @@ describe("ingress-nginx emulation", () => {
       expect(block).toContain(`proxy_set_header ${header};`);
     }
     expect(block).toContain("proxy_buffering off;");
+    expect(block).toContain("proxy_buffer_size 16k;");
+    expect(block).toContain("proxy_buffers 4 16k;");
     expect(block).not.toMatch(/Strict-Transport-Security/i);
     const conf = renderNginxConfig({
       labDir: "/lab",

@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import type { IngressRoute } from "../lib/manifests";
@@ -259,6 +259,10 @@ export function panelFrontServer(f: PanelFrontBlock): string {
     "      proxy_set_header X-Forwarded-Port $server_port;",
     "      proxy_set_header X-Forwarded-Scheme $scheme;",
     "      proxy_buffering off;",
+    // The sign-in answers carry several cookies (state, PKCE, nonce) and the CSP: more than nginx's
+    // default 4k header buffer (ingress-nginx: the proxy-buffer-size annotation in deploy/ingress.yaml).
+    "      proxy_buffer_size 16k;",
+    "      proxy_buffers 4 16k;",
     "      proxy_read_timeout 3600s;",
     "    }",
     "  }",
@@ -326,15 +330,17 @@ export function panelFrontsOf(state: AppsState): PanelFrontBlock[] {
   return Object.values(state.panelFronts ?? {}).filter((f) => state.ports[`panel.${f.name}`] !== undefined).map((f) => ({ ...f, port: state.ports[`panel.${f.name}`] as number }));
 }
 
-/** Writes nginx.conf and checks it with `nginx -t`. */
+/** Checks a new nginx.conf with `nginx -t` before it replaces the current one (which stays on failure). */
 export async function writeCheckedConfig(configFile: string, input: NginxConfigInput): Promise<void> {
-  writeFileSync(configFile, renderNginxConfig(input));
+  const next = `${configFile}.next`;
+  writeFileSync(next, renderNginxConfig(input));
   try {
-    await run("nginx", ["-t", "-q", "-p", join(input.labDir, NAME), "-e", "stderr", "-c", configFile]);
+    await run("nginx", ["-t", "-q", "-p", join(input.labDir, NAME), "-e", "stderr", "-c", next]);
   } catch (err) {
     const e = err as { stderr?: string; message: string };
     throw new Error(`nginx: generated config is invalid: ${e.stderr ?? e.message}`);
   }
+  renameSync(next, configFile);
 }
 
 async function answers(port: number): Promise<boolean> {

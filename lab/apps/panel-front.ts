@@ -5,7 +5,7 @@ import { connect } from "node:tls";
 import { promisify } from "node:util";
 import { choosePort, isAlive, readPid, sleep, waitUntil } from "../lib/process";
 import { readState, writeState } from "../lib/state";
-import { panelFrontsOf, PANEL_PROXY_ADDRESS, writeCheckedConfig, type NginxConfigInput } from "./nginx";
+import { panelFrontsOf, PANEL_PROXY_ADDRESS, renderNginxConfig, writeCheckedConfig, type NginxConfigInput } from "./nginx";
 import { ensurePanelCertificate } from "./tls";
 
 const run = promisify(execFile);
@@ -82,14 +82,15 @@ export async function ensurePanelFront(opts: { labDir: string; name: string; ups
   const key = `panel.${name}`;
   const previous = state.panelFronts?.[name];
   const port = await choosePort(state.ports[key], previous !== undefined);
-  const changed =
-    previous === undefined || previous.upstreamPort !== upstreamPort || previous.certFile !== cert.certFile || state.ports[key] !== port;
   state.ports[key] = port;
   state.panelFronts = { ...(state.panelFronts ?? {}), [name]: { name, upstreamPort, certFile: cert.certFile, keyFile: cert.keyFile } };
   const url = `https://127.0.0.1:${port}`;
-  if (changed || !(await tlsAnswers(port, cert.caFile))) {
-    const input = JSON.parse(readFileSync(inputFile, "utf8")) as NginxConfigInput;
-    await writeCheckedConfig(join(labDir, "nginx", "nginx.conf"), { ...input, panelFronts: panelFrontsOf(state) });
+  const configFile = join(labDir, "nginx", "nginx.conf");
+  const input = JSON.parse(readFileSync(inputFile, "utf8")) as NginxConfigInput;
+  const wanted = renderNginxConfig({ ...input, panelFronts: panelFrontsOf(state) });
+  const current = existsSync(configFile) ? readFileSync(configFile, "utf8") : "";
+  if (wanted !== current || !(await tlsAnswers(port, cert.caFile))) {
+    await writeCheckedConfig(configFile, { ...input, panelFronts: panelFrontsOf(state) });
     writeState(labDir, state);
     process.kill(pid, "SIGHUP");
     await sleep(200);
