@@ -126,7 +126,8 @@ async function main(argv: string[]): Promise<number> {
       const [name, port] = need(args, 2, '<name> <port>');
       if (!/^\d{1,5}$/.test(port as string)) throw new UsageError(`bad port ${port}`);
       const json = args.includes('--json');
-      const front = await ensurePanelFront({ labDir: labDir(), name: name as string, upstreamPort: Number(port), log: json ? () => {} : log });
+      // Progress to stderr: stdout is only the URL (or the JSON), for scripts to read.
+      const front = await ensurePanelFront({ labDir: labDir(), name: name as string, upstreamPort: Number(port), log: (m) => console.error(m) });
       console.log(json ? JSON.stringify(front) : front.url);
       return 0;
     }

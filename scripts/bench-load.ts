@@ -144,25 +144,34 @@ async function main(): Promise<void> {
     console.log(`panel ${front.url} (pid ${panel.pid}, ${services.length} services, RSS ${rssBefore} MB); ${BROWSERS} sessions, ${RATE} req/s each, ${SECONDS} s...`);
 
     const paths = ["/", "/api/services", "/services", `/api/services/${service.namespace}/${service.name}`, "/api/services", "/changes", "/audit"];
-    let next = 0;
     const times: number[] = [];
     const statuses = new Map<number, number>();
-    const tracker = autocannon({
-      url: front.url,
-      connections: BROWSERS,
-      connectionRate: RATE,
-      duration: SECONDS,
-      timeout: 30,
-      requests: paths.map((p) => ({ method: "GET" as const, path: p })),
-      setupClient: (client) => {
-        client.setHeaders({ cookie: cookies[next++ % cookies.length] as string, accept: "text/html,application/json" });
-      },
+    // One autocannon instance per browser: its own session cookie on every request it sends.
+    const trackers = cookies.map((cookie) => {
+      const tracker = autocannon({
+        url: front.url,
+        connections: 1,
+        connectionRate: RATE,
+        duration: SECONDS,
+        timeout: 30,
+        headers: { cookie, accept: "text/html,application/json" },
+        requests: paths.map((p) => ({ method: "GET" as const, path: p })),
+      });
+      tracker.on("response", (_client: unknown, status: number, _bytes: number, ms: number) => {
+        times.push(ms);
+        statuses.set(status, (statuses.get(status) ?? 0) + 1);
+      });
+      return tracker;
     });
-    tracker.on("response", (_client: unknown, status: number, _bytes: number, ms: number) => {
-      times.push(ms);
-      statuses.set(status, (statuses.get(status) ?? 0) + 1);
-    });
-    const result = await tracker;
+    const results = await Promise.all(trackers.map((t) => Promise.resolve(t)));
+    const total = (pick: (r: (typeof results)[number]) => number) => results.reduce((n, r) => n + pick(r), 0);
+    const result = {
+      requests: total((r) => r.requests.total),
+      non2xx: total((r) => r.non2xx),
+      errors: total((r) => r.errors),
+      timeouts: total((r) => r.timeouts),
+      duration: Math.max(...results.map((r) => r.duration)),
+    };
     times.sort((a, b) => a - b);
     const pct = (p: number) => Math.round(times[Math.min(times.length - 1, Math.floor((p / 100) * times.length))] ?? 0);
     const stillOpen = streams.filter((s) => s.open()).length;
@@ -170,7 +179,7 @@ async function main(): Promise<void> {
     for (const s of streams) s.close();
     const rssAfter = rssMb(panel.pid as number);
     const notOk = result.non2xx + result.errors + result.timeouts;
-    console.log(`requests:  ${result.totalCompletedRequests} in ${result.duration} s (${Math.round(result.requests.average)} req/s), statuses ${JSON.stringify(Object.fromEntries(statuses))}`);
+    console.log(`requests:  ${result.requests} in ${result.duration} s (${Math.round(result.requests / result.duration)} req/s), statuses ${JSON.stringify(Object.fromEntries(statuses))}`);
     console.log(`errors:    ${notOk} (non-2xx ${result.non2xx}, socket errors ${result.errors}, timeouts ${result.timeouts})`);
     console.log(`latency:   p50 ${pct(50)} ms, p95 ${pct(95)} ms, p99 ${pct(99)} ms, max ${Math.round(times.at(-1) ?? 0)} ms`);
     console.log(`streams:   ${stillOpen}/${BROWSERS} event streams open at the end, ${events} events received`);
