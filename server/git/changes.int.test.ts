@@ -17,8 +17,14 @@ import { listAuditEvents } from "@/server/db/audit";
 import { openDatabase } from "@/server/db/open";
 import { listArgoApplications } from "./argo";
 import { GitopsService, type GitopsServiceDeps } from "./service";
+import { accountsYaml, sessionFor, setAccountHashes } from "@/test/sessions";
 
-const session: { current: null | { user: { id: string; name: string; role: string } } } = { current: null };
+const ACCOUNTS = [
+  { username: "admin", role: "admin" },
+  { username: "family", role: "viewer" },
+] as const;
+
+const session: { current: null | { sid: string; user: { id: string; name: string } } } = { current: null };
 vi.mock("@/server/auth", () => ({
   auth: async () => session.current,
   signIn: vi.fn(async () => undefined),
@@ -260,15 +266,16 @@ describe("faults", () => {
         `  apiUrl: ${lab.forge.apiUrl}`,
         `  username: ${lab.git.username}`,
         "  passwordEnv: GITOPS_GIT_PASSWORD",
+        accountsYaml(ACCOUNTS),
         "",
       ].join("\n"),
     );
     process.env.PANEL_CONFIG = configFile;
     process.env.PANEL_DATA_DIR = dir;
-    process.env.PANEL_ADMIN_PASSWORD_HASH = `scrypt$16384$8$1$${Buffer.from("salt").toString("base64")}$${Buffer.from("key").toString("base64")}`;
+    await setAccountHashes(ACCOUNTS);
     process.env.GITOPS_TOKEN = `ghp_${randomBytes(18).toString("hex")}`; // a token the forge never issued
     process.env.GITOPS_GIT_PASSWORD = lab.git.password;
-    session.current = { user: { id: "local:admin", name: "admin", role: "admin" } };
+    session.current = await sessionFor("admin", "admin");
     const before = panelBranches();
     const { proposeChange } = await import("@/server/actions/changes");
     const result = await proposeChange({ request: { kind: "health-probes", target: "media/jellyfin" } });
@@ -284,7 +291,7 @@ describe("faults", () => {
     expect(events[0]).toMatchObject({ actor: "admin", result: "error", errorCode: "unauthorized" });
     expect(JSON.stringify(events[0])).not.toContain("ghp_refused");
     // A viewer is refused before anything happens.
-    session.current = { user: { id: "local:family", name: "family", role: "viewer" } };
+    session.current = await sessionFor("family", "viewer");
     expect(await proposeChange({ request: { kind: "unpackerr-wiring" } })).toMatchObject({ ok: false, code: "forbidden" });
   });
 
