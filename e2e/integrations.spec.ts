@@ -128,6 +128,9 @@ test.describe("integrations", () => {
     await expect(integrations.fixEverything()).toHaveCount(0);
     await expect(integrations.fixButtons()).toHaveCount(0);
     await expect(page.getByTestId("group-fix")).toHaveCount(0);
+    // A viewer learns that a key is there, not how it ends (admins see the last four characters).
+    await expect(integrations.key("sonarr").getByTestId("key-hint")).toContainText("present");
+    await expect(page.getByTestId("key-panel")).not.toContainText("ends in");
     const before = await integrations.states();
     expect(Object.values(before)).toContain("missing");
     const keys = await integrations.links().evaluateAll((els) => els.map((e) => e.getAttribute("data-link-key") ?? ""));

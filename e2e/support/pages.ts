@@ -9,8 +9,11 @@ export class LoginPage {
   }
 
   async signIn(username: string, password: string) {
+    // React resets the form when the previous attempt's action settles: fill only after that.
+    await expect(this.page.getByTestId("login-submit")).toHaveText("Sign in");
     await this.page.getByLabel("Username").fill(username);
     await this.page.getByLabel("Password").fill(password);
+    await expect(this.page.getByLabel("Username")).toHaveValue(username);
     // Wait for the form's POST to finish, so consecutive attempts never overlap.
     const answered = this.page.waitForResponse((r) => r.request().method() === "POST" && new URL(r.url()).pathname === "/login");
     await this.page.getByTestId("login-submit").click();
