@@ -55,7 +55,7 @@ function service(env: Record<string, string> = { GITOPS_TOKEN: gitea.token }, ov
     publicUrl: "https://panel.lab.invalid",
     secretRefs: { default: { namespace: "media", name: "starr-secrets" } },
     db: openDatabase(mkdtempSync(path.join(tmpdir(), "panel-gitea-db-"))),
-    listApplications: () => listArgoApplications(getLab().kc),
+    listApplications: () => listArgoApplications(getLab().kc, "argocd"),
     ...deps,
   });
 }
