@@ -1,7 +1,7 @@
 import { AppsV1Api, CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import { crashLoopPod, deletePod, readApplication, resetLab, scaleWorkload, setCertificateReady, SELF_HEAL_PAUSED_ANNOTATION, waitForApplication } from './controls';
-import { sleep } from './cluster/kube-http';
+import { sleep } from './lib/wait';
 import { useLabCluster } from './cluster/test-cluster';
 
 const lab = useLabCluster();

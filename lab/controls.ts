@@ -1,7 +1,8 @@
 import { followRepository, normalizeRepoUrl, readRegistry } from './argocd/repos';
 import { REFRESH_ANNOTATION, RENDER_ERROR_ANNOTATION, appInstanceName, trackedBy } from './argocd/tracking';
 import { restartComponent, startComponent, stopComponent } from './cluster/cluster';
-import { LabKubeClient, waitFor, type KubeObject } from './cluster/kube-http';
+import { LabKubeClient, type KubeObject } from './cluster/kube-http';
+import { waitFor } from './lib/wait';
 import { readLabJson, readSeedState } from './lab';
 import { labDir, labFiles } from './paths';
 import { LAB_STATUS_MANAGER, waitForWorkloads } from './cluster/seed';

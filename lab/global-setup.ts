@@ -2,7 +2,7 @@ import path from 'node:path';
 import { clusterStatus } from './cluster/cluster';
 import { labDown, labUp, readLabJson } from './lab';
 import { labDir } from './paths';
-import { tailFile } from './processes';
+import { tailFile } from './lib/process';
 
 /**
  * Vitest globalSetup of the integration project: brings the lab up once per run unless it is

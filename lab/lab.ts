@@ -9,7 +9,7 @@ import { CLUSTER_PROCESSES, clusterResumable, clusterStatus, labNodeNames, resum
 import { LabKubeClient } from './cluster/kube-http';
 import { argoSources, loadManifests } from './lib/manifests';
 import { LAB_CLUSTER_DIR, LAB_SRC_DIR, defaultGitopsRepo, giteaWanted, labDir, labFiles, missingBinaries } from './paths';
-import { listProcesses, stopAll } from './processes';
+import { listProcesses, rssKiB, stopAll } from './lib/process';
 import { applyCrds, defaultCrdDir, seedLab, type SeedState } from './cluster/seed';
 import { formatBytes, listVolumes, purgeVolumes, releaseVolumeQuotas } from './cluster/volumes';
 import { EXECUTOR_PROCESS, executorImages, executorRunning, executorStatus, installExecutorPolicy, setExecutorApps, startExecutor } from './executor/index';
@@ -196,7 +196,7 @@ async function prepareGitops(dir: string, repo: string, log: (msg: string) => vo
 /** Pidfiles of processes that are neither the control plane, the executor nor the lab's Argo CD (the apps). */
 function deadAppProcesses(dir: string): string[] {
   const own = new Set<string>([...CLUSTER_PROCESSES, ARGOCD_PROCESS, EXECUTOR_PROCESS]);
-  return listProcesses(labFiles(dir).pids)
+  return listProcesses(dir)
     .filter((p) => !own.has(p.name) && !p.alive)
     .map((p) => p.name);
 }
@@ -254,11 +254,11 @@ export async function labUp(opts: LabUpOptions = {}): Promise<LabJson> {
     await printStatus(log);
     return resumed;
   }
-  const leftovers = listProcesses(f.pids).filter((p) => p.alive).length;
+  const leftovers = listProcesses(dir).filter((p) => p.alive).length;
   if (leftovers > 0) {
     log(`lab: ${leftovers} process(es) from an earlier run are not healthy; stopping them first`);
   }
-  await stopAll(f.pids, log);
+  await stopAll(dir, log);
   for (const file of [f.labJson, f.env, f.seedState, path.join(dir, 'up.json')]) rmSync(file, { force: true });
 
   ensureBinariesBuilt(log);
@@ -312,7 +312,7 @@ export async function labDown(log: (msg: string) => void = (m) => console.log(m)
   const dir = labDir();
   const f = labFiles(dir);
   const t0 = Date.now();
-  const n = await stopAll(f.pids, log);
+  const n = await stopAll(dir, log);
   for (const file of [f.labJson, f.env, path.join(dir, 'up.json')]) rmSync(file, { force: true });
   const limits = releaseVolumeQuotas(dir);
   if (limits > 0) log(`lab: lifted the size limit of ${limits} volume(s)`);
@@ -325,25 +325,6 @@ export async function labDown(log: (msg: string) => void = (m) => console.log(m)
   return n;
 }
 
-/** Resident memory (KiB) of a process and its descendants, from /proc. */
-export function rssKiB(pid: number): number {
-  const read = (p: number): number => {
-    try {
-      const m = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${p}/status`, 'utf8'));
-      return m?.[1] ? Number(m[1]) : 0;
-    } catch {
-      return 0;
-    }
-  };
-  let total = read(pid);
-  try {
-    for (const task of readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean)) total += rssKiB(Number(task));
-  } catch {
-    /* no children info */
-  }
-  return total;
-}
-
 /** Prints processes (with memory), endpoints and files of the lab. */
 export async function printStatus(log: (msg: string) => void = (m) => console.log(m)): Promise<ClusterStatus> {
   const dir = labDir();
@@ -353,7 +334,7 @@ export async function printStatus(log: (msg: string) => void = (m) => console.lo
   log(`lab dir:     ${dir}`);
   log(`api server:  ${status.apiServer ?? '-'} (${status.ready ? 'ready' : 'not ready'})`);
   let total = 0;
-  for (const p of listProcesses(f.pids).reverse()) {
+  for (const p of listProcesses(dir).reverse()) {
     const rss = p.alive ? rssKiB(p.pid) : 0;
     total += rss;
     log(`  ${p.name.padEnd(26)} pid ${String(p.pid).padEnd(8)} ${p.alive ? 'running' : 'DEAD   '} ${p.alive ? `${(rss / 1024).toFixed(0)} MiB` : ''}  log: ${path.join(f.logs, `${p.name}.log`)}`);

@@ -5,7 +5,7 @@
  * after seeding the cluster; `lab down` stops every pid in `<labDir>/pids`.
  */
 import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, statSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { startForge } from "../forge/index";
@@ -18,7 +18,7 @@ import { ingressHosts, ingressRoutes, loadManifests, servicesForImage, workloads
 import { configClaimOfPodTemplate } from "../cluster/volumes";
 import { gitopsDir } from "../lib/paths";
 import { giteaWanted } from "../paths";
-import { choosePort, isAlive, readPid, rssKiB, stopPid } from "../lib/process";
+import { choosePort, hasProgram, isAlive, readPid, rssKiB, stopAll } from "../lib/process";
 import { readState, writeState } from "../lib/state";
 import type { ExtraTarget } from "./monitoring";
 import { startMonitoring } from "./monitoring";
@@ -88,16 +88,9 @@ export function qbittorrentVolume(objects: ManifestObject[]): QbittorrentVolume 
   return { namespace: w.namespace, claim: configClaimOfPodTemplate(w.template) ?? `${w.name}-config` };
 }
 
-function onPath(cmd: string): boolean {
-  return (process.env.PATH ?? "/usr/bin:/bin")
-    .split(":")
-    .concat(["/usr/sbin", "/usr/bin"])
-    .some((d) => existsSync(join(d, cmd)));
-}
-
 /** Runs install.sh when a program is missing (apt-get; prints its progress). */
 async function ensurePrograms(log: (m: string) => void): Promise<void> {
-  const missing = PROGRAMS.filter((p) => !onPath(p));
+  const missing = PROGRAMS.filter((p) => !hasProgram(p));
   if (missing.length === 0) return;
   log(`apps: installing missing programs (${missing.join(", ")}) with lab/apps/install.sh`);
   await new Promise<void>((resolveRun, reject) => {
@@ -252,16 +245,7 @@ export async function startApps(ctx: AppsContext): Promise<AppsResult> {
  * does; meant for throw-away lab directories of tests.
  */
 export async function stopApps(labDir: string): Promise<void> {
-  const dir = join(labDir, "pids");
-  if (!existsSync(dir)) return;
-  const files = readdirSync(dir)
-    .filter((f) => f.endsWith(".pid"))
-    .map((f) => ({ f, t: statSync(join(dir, f)).mtimeMs }))
-    .sort((a, b) => b.t - a.t);
-  for (const { f } of files) {
-    const pid = readPid(labDir, f.slice(0, -4));
-    if (pid !== undefined && isAlive(pid)) await stopPid(pid, 15_000);
-  }
+  await stopAll(labDir, () => undefined, 15_000);
 }
 
 /**

@@ -3,7 +3,8 @@ import { mkdirSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import type { IngressRoute } from "../lib/manifests";
-import { choosePort, isAlive, readPid, sleep, spawnDaemon, stopPid, waitUntil } from "../lib/process";
+import { choosePort, isAlive, readPid, spawnDaemon, stopPid, waitUntil } from "../lib/process";
+import { sleep } from "../lib/wait";
 import type { AppsState } from "../lib/state";
 import type { TlsCase } from "./tls";
 

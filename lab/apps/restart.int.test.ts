@@ -5,7 +5,7 @@ import { promisify } from 'node:util';
 import { AppsV1Api, CoreV1Api, type V1Pod } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appConfigVolume, LAB_TEST_LABEL, resetLab, restartApp } from '../controls';
-import { waitFor } from '../cluster/kube-http';
+import { waitFor } from '../lib/wait';
 import { getLab, useLabCluster } from '../cluster/test-cluster';
 import { isAlive } from '../lib/process';
 import { REPO_ROOT, volumeDir } from '../paths';

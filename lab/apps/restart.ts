@@ -11,6 +11,7 @@ import { gitopsDir } from "../lib/paths";
 import { loadManifests, type ManifestObject } from "../lib/manifests";
 import { isAlive, readPid } from "../lib/process";
 import { readState } from "../lib/state";
+import { rec } from "../lib/values";
 import { qbittorrentWorkloads, restartLabQbittorrent } from "./index";
 import type { QbittorrentInfo } from "./qbittorrent";
 
@@ -30,8 +31,6 @@ export interface RestartResult {
   restarted: { app: string; kind: LabAppWorkload["kind"]; detail: string }[];
 }
 
-type Rec = Record<string, unknown>;
-const rec = (v: unknown): Rec => (typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Rec) : {});
 
 /** Every workload the running lab's apps serve (none before the apps started). */
 export function labAppWorkloads(labDir: string, objects?: ManifestObject[]): LabAppWorkload[] {

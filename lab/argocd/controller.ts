@@ -32,6 +32,7 @@ import {
   trackedBy,
   trackingId,
 } from './tracking';
+import { parseGoDuration } from '../cluster/status-writers';
 
 /**
  * The lab's Argo CD application controller: for each Application it renders the source at its
@@ -136,19 +137,6 @@ function errorText(err: unknown): string {
     return `${err.status}: ${err.body.slice(0, 300)}`;
   }
   return (err as Error).message;
-}
-
-/** Go duration ("5s", "3m", "1h") in milliseconds. */
-function durationMs(s: string | undefined, fallback: number): number {
-  if (!s) return fallback;
-  let total = 0;
-  let matched = false;
-  for (const m of s.matchAll(/(\d+(?:\.\d+)?)(ms|h|m|s)/g)) {
-    matched = true;
-    const n = Number(m[1]);
-    total += m[2] === 'h' ? n * 3_600_000 : m[2] === 'm' ? n * 60_000 : m[2] === 's' ? n * 1000 : n;
-  }
-  return matched ? total : fallback;
 }
 
 /** Options of the controller. */
@@ -434,9 +422,9 @@ export class ApplicationController {
     const limit = retry?.limit ?? 0;
     let retryAt: number | undefined;
     if (limit < 0 || attempts <= limit) {
-      const base = durationMs(retry?.backoff?.duration, 5000);
+      const base = parseGoDuration(retry?.backoff?.duration) ?? 5000;
       const factor = retry?.backoff?.factor ?? 2;
-      const max = durationMs(retry?.backoff?.maxDuration, 180_000);
+      const max = parseGoDuration(retry?.backoff?.maxDuration) ?? 180_000;
       const wait = Math.min(base * factor ** (attempts - 1), max);
       retryAt = Date.now() + wait;
       this.enqueue(r.key, 2, wait + 50);

@@ -1,4 +1,5 @@
 import { splitApiVersion, type KubeObject } from '../cluster/kube-http';
+import { rec } from '../lib/values';
 
 /**
  * Argo CD's health assessment of the resources an Application manages, as its controller judges them
@@ -17,10 +18,6 @@ export interface Health {
 }
 
 type Obj = Record<string, unknown>;
-
-function rec(v: unknown): Obj {
-  return v && typeof v === 'object' && !Array.isArray(v) ? (v as Obj) : {};
-}
 
 function num(v: unknown): number {
   return typeof v === 'number' ? v : 0;

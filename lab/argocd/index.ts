@@ -1,8 +1,8 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { sleep } from '../cluster/kube-http';
+import { sleep } from '../lib/wait';
 import { binaryPath, labFiles, LAB_SRC_DIR } from '../paths';
-import { listProcesses, startProcess, tailFile } from '../processes';
+import { listProcesses, spawnDaemon, tailFile } from '../lib/process';
 import { argocdDir, type ArgocdConfig, type ArgocdReady } from './worker';
 
 /**
@@ -15,7 +15,7 @@ export const ARGOCD_PROCESS = 'argocd';
 
 /** Whether the lab's Argo CD process is running. */
 export function argocdRunning(labDir: string): boolean {
-  return listProcesses(labFiles(labDir).pids).some((p) => p.name === ARGOCD_PROCESS && p.alive);
+  return listProcesses(labDir).some((p) => p.name === ARGOCD_PROCESS && p.alive);
 }
 
 function readReady(labDir: string): ArgocdReady | undefined {
@@ -43,7 +43,11 @@ export async function ensureArgocd(opts: { labDir: string; apiServer: string; lo
   const t0 = Date.now();
   const supervise = path.join(LAB_SRC_DIR, 'lib', 'supervise.mjs');
   const worker = ['--import', 'tsx', path.join(LAB_SRC_DIR, 'argocd', 'main.ts'), configFile];
-  const pid = startProcess(f, ARGOCD_PROCESS, process.execPath, [supervise, ARGOCD_PROCESS, '--', process.execPath, ...worker], {
+  const pid = spawnDaemon({
+    name: ARGOCD_PROCESS,
+    labDir,
+    command: process.execPath,
+    args: [supervise, ARGOCD_PROCESS, '--', process.execPath, ...worker],
     // Loader flags of a parent (a test runner) must not leak into the process.
     env: { ...process.env, NODE_OPTIONS: '' },
     cwd: path.dirname(LAB_SRC_DIR),

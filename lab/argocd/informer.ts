@@ -1,4 +1,5 @@
-import { KubeHttpError, sleep, type KubeObject, type LabKubeClient, type ResourceMapping } from '../cluster/kube-http';
+import { KubeHttpError, type KubeObject, type LabKubeClient, type ResourceMapping } from '../cluster/kube-http';
+import { sleep } from '../lib/wait';
 
 /** What happened to an object. */
 export type ChangeType = 'ADDED' | 'MODIFIED' | 'DELETED';

@@ -1,6 +1,7 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { LabKubeClient, sleep, type KubeObject } from '../cluster/kube-http';
+import { LabKubeClient, type KubeObject } from '../cluster/kube-http';
+import { sleep } from '../lib/wait';
 import { ApplicationSetController } from './appsets';
 import { ApplicationController } from './controller';
 import { IngressStatusPublisher } from './ingress-status';
@@ -107,10 +108,11 @@ export async function runWorker(configFile: string): Promise<void> {
     })().catch(() => undefined);
   }, 300);
 
+  // `lab down` signals the supervisor's process group and the supervisor passes SIGTERM on: a second
+  // one must not end the process before it stopped (which `once` would leave to the default action).
   await new Promise<void>((resolve) => {
-    const stop = () => resolve();
-    process.once('SIGTERM', stop);
-    process.once('SIGINT', stop);
+    process.on('SIGTERM', () => resolve());
+    process.on('SIGINT', () => resolve());
   });
   clearInterval(poll);
   clearInterval(markReady);

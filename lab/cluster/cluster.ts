@@ -5,9 +5,10 @@ import path from 'node:path';
 import YAML from 'yaml';
 import { LAB_CLIENTS, ensureLabCertificates } from './certs';
 import { RUNNER_ANNOTATION } from '../executor/policy';
-import { LabKubeClient, sleep, waitFor, type KubeObject } from './kube-http';
+import { LabKubeClient, type KubeObject } from './kube-http';
+import { sleep, waitFor } from '../lib/wait';
 import { LAB_CLUSTER_DIR, LAB_VERSIONS, binaryPath, kwokStageDir, labFiles, missingBinaries } from '../paths';
-import { freePort, listProcesses, portIsFree, startProcess, stopPid, tailFile } from '../processes';
+import { choosePort, listProcesses, spawnDaemon, stopPid, tailFile } from '../lib/process';
 
 /** Audit policy of the lab's API server: the metadata of every write, and of ServiceAccounts' gets and lists. */
 const AUDIT_POLICY = `apiVersion: audit.k8s.io/v1
@@ -95,17 +96,11 @@ export async function ensurePorts(file: string): Promise<LabPorts> {
     }
   }
   const keys: (keyof LabPorts)[] = ['etcd', 'etcdPeer', 'apiserver', 'controllerManager', 'scheduler', 'kwok', 'kubelet'];
-  const used = new Set<number>();
+  const used: number[] = [];
   for (const k of keys) {
-    const p = ports[k];
-    if (typeof p === 'number' && !used.has(p) && (await portIsFree(p))) {
-      used.add(p);
-      continue;
-    }
-    let np = await freePort();
-    while (used.has(np)) np = await freePort();
-    ports[k] = np;
-    used.add(np);
+    const p = await choosePort(ports[k], false, used);
+    ports[k] = p;
+    used.push(p);
   }
   writeFileSync(file, JSON.stringify(ports, null, 2) + '\n');
   return ports as LabPorts;
@@ -419,7 +414,7 @@ async function waitComponent(name: ClusterProcess, c: ComponentContext, pid: num
 
 function spawnComponent(name: ClusterProcess, c: ComponentContext): number {
   const { command, args, env } = componentCommand(name, c);
-  return startProcess({ logs: c.f.logs, pids: c.f.pids }, name, command, args, env ? { env } : {});
+  return spawnDaemon({ name, labDir: c.f.dir, command, args, ...(env ? { env } : {}) });
 }
 
 /**
@@ -506,7 +501,7 @@ function readPorts(dir: string): LabPorts {
 }
 
 function pidOf(dir: string, name: ClusterProcess): number | undefined {
-  return listProcesses(labFiles(dir).pids).find((p) => p.name === name && p.alive)?.pid;
+  return listProcesses(dir).find((p) => p.name === name && p.alive)?.pid;
 }
 
 /** Whether a control-plane process of the lab runs. */
@@ -525,7 +520,7 @@ export function clusterResumable(dir: string): boolean {
  * pidfile. Resolves false when it was not running.
  */
 export async function stopComponent(dir: string, name: ClusterProcess, log: (msg: string) => void = () => {}, graceMs = 8000): Promise<boolean> {
-  const p = listProcesses(labFiles(dir).pids).find((x) => x.name === name);
+  const p = listProcesses(dir).find((x) => x.name === name);
   if (!p) return false;
   let stopped = false;
   if (p.alive) {
@@ -587,7 +582,7 @@ export interface ClusterStatus {
 /** Checks pidfiles and /readyz. */
 export async function clusterStatus(dir: string): Promise<ClusterStatus> {
   const f = labFiles(dir);
-  const procs = listProcesses(f.pids);
+  const procs = listProcesses(dir);
   const control = CLUSTER_PROCESSES.map((n) => procs.find((p) => p.name === n));
   const allAlive = control.every((p) => p?.alive === true);
   let ready = false;

@@ -1,7 +1,7 @@
 import { BatchV1Api, type V1Job } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import { LAB_TEST_LABEL } from '../controls';
-import { waitFor } from './kube-http';
+import { waitFor } from '../lib/wait';
 import { useLabCluster } from './test-cluster';
 
 const lab = useLabCluster();

@@ -6,7 +6,7 @@ import { ApiException, AppsV1Api, BatchV1Api, CoreV1Api, CustomObjectsApi, Kuber
 import { beforeAll, describe, expect, it } from 'vitest';
 import { LAB_TEST_LABEL } from '../controls';
 import { parseManifests } from './gitops';
-import { waitFor } from './kube-http';
+import { waitFor } from '../lib/wait';
 import { REPO_ROOT, binaryPath } from '../paths';
 import { tokenKubeConfig, useLabCluster } from './test-cluster';
 

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LAB_TEST_LABEL, restartApiServer, restartEtcd, startApiServer, stopApiServer, withLabClient } from '../controls';
 import { labUp } from '../lab';
 import { labDir, labFiles } from '../paths';
-import { listProcesses } from '../processes';
+import { listProcesses } from '../lib/process';
 import { LabKubeClient } from './kube-http';
 import { tokenKubeConfig, useLabCluster } from './test-cluster';
 
@@ -18,7 +18,7 @@ const NS = `restart-${Date.now().toString(36)}`;
 let token = '';
 let markerUid = '';
 
-const pid = (name: string) => listProcesses(labFiles(labDir()).pids).find((p) => p.name === name && p.alive)?.pid;
+const pid = (name: string) => listProcesses(labDir()).find((p) => p.name === name && p.alive)?.pid;
 
 /** Lists the test namespace's ConfigMaps with the ServiceAccount token (as the panel would). */
 async function withToken(): Promise<string[]> {

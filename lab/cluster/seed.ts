@@ -19,7 +19,8 @@ import {
   renderAppSource,
   type AppSource,
 } from './gitops';
-import { KubeHttpError, LabKubeClient, splitApiVersion, waitFor, type KubeObject } from './kube-http';
+import { KubeHttpError, LabKubeClient, splitApiVersion, type KubeObject } from './kube-http';
+import { waitFor } from '../lib/wait';
 import { binaryPath, labFiles, sharedDir, volumeDir } from '../paths';
 import { certificateStatus, certificateWindow, issuerStatus } from './status-writers';
 import { APPSET_FIELD_MANAGER, ARGOCD_FIELD_MANAGER, TRACKING_ANNOTATION, trackingId } from '../argocd/tracking';

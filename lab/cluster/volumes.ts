@@ -19,6 +19,7 @@ import {
 import path from 'node:path';
 import { defaultGitopsRepo, labDir, volumeDir } from '../paths';
 import { loadManifests, type ManifestObject } from '../lib/manifests';
+import { arr, rec } from '../lib/values';
 
 /**
  * The lab's volumes: every PersistentVolumeClaim is backed by the directory
@@ -30,16 +31,6 @@ import { loadManifests, type ManifestObject } from '../lib/manifests';
  * past the limit fail with ENOSPC, "No space left on device", as on a full disk. Mounting needs
  * root; without it a quota is refused with a message.
  */
-
-type Rec = Record<string, unknown>;
-
-function rec(v: unknown): Rec {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Rec) : {};
-}
-
-function arr(v: unknown): unknown[] {
-  return Array.isArray(v) ? v : [];
-}
 
 const WORKLOAD_KINDS = new Set(['Deployment', 'StatefulSet', 'DaemonSet']);
 

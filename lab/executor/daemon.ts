@@ -1,6 +1,6 @@
 /**
  * The lab executor process: `node --import tsx lab/executor/daemon.ts <config.json>`, started by
- * `lab up` through supervise.sh (which restarts it with back-off). It plays the kubelet for the
+ * `lab up` under lab/lib/supervise.mjs (which starts it again with back-off). It plays the kubelet for the
  * pods the admission policy hands it (policy.ts): it watches them, runs them (runner.ts), serves
  * their logs to the API server (kubelet-server.ts), creates volume directories as claims bind,
  * and writes `<labDir>/executor/status.json` for `lab status`.
@@ -323,7 +323,7 @@ async function main(): Promise<void> {
       pid: process.pid,
       startedAt,
       updatedAt: new Date().toISOString(),
-      restarts: Number(process.env.LAB_EXECUTOR_RESTARTS ?? 0),
+      restarts: Number(process.env.LAB_SUPERVISED_RESTARTS ?? 0),
       sandbox,
       kubeletEndpoint: `https://127.0.0.1:${config.kubeletPort}`,
       images: params.images,

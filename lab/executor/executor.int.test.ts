@@ -7,7 +7,7 @@ import { PassThrough } from 'node:stream';
 import { ApiException, BatchV1Api, CoreV1Api, Log, type V1Container, type V1Job, type V1PodSpec } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fillVolumeOfNextJob, failNextJob, hangNextJob, killNextJobMidway, LAB_TEST_LABEL, volumeQuotaBytes } from '../controls';
-import { waitFor } from '../cluster/kube-http';
+import { waitFor } from '../lib/wait';
 import { useLabCluster } from '../cluster/test-cluster';
 import { printStatus } from '../lab';
 import { labFiles, volumeDir } from '../paths';

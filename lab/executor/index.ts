@@ -8,8 +8,8 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { LAB_SRC_DIR, REPO_ROOT, labFiles } from '../paths';
-import { listProcesses, startProcess, tailFile } from '../processes';
-import { waitFor } from '../cluster/kube-http';
+import { hasProgram, listProcesses, spawnDaemon, stopPid, tailFile } from '../lib/process';
+import { waitFor } from '../lib/wait';
 import type { ExecutorConfig, ExecutorStatusFile } from './daemon';
 
 export { installExecutorPolicy, setExecutorApps, RUNNER_ANNOTATION } from './policy';
@@ -35,19 +35,12 @@ export function executorStatus(dir: string): ExecutorStatusFile | undefined {
 
 /** Whether the executor's supervisor is alive. */
 export function executorRunning(dir: string): boolean {
-  return listProcesses(labFiles(dir).pids).some((p) => p.name === EXECUTOR_PROCESS && p.alive);
-}
-
-function onPath(cmd: string): boolean {
-  return (process.env.PATH ?? '/usr/bin:/bin')
-    .split(':')
-    .concat(['/usr/bin', '/usr/sbin'])
-    .some((d) => d !== '' && existsSync(path.join(d, cmd)));
+  return listProcesses(dir).some((p) => p.name === EXECUTOR_PROCESS && p.alive);
 }
 
 /** Installs bubblewrap (and the other lab programs) with lab/apps/install.sh when it is missing. */
 function ensureSandboxTool(log: (m: string) => void): void {
-  if (onPath('bwrap')) return;
+  if (hasProgram('bwrap')) return;
   log('executor: bubblewrap (bwrap) is missing; installing the lab programs with lab/apps/install.sh');
   const r = spawnSync('bash', [path.join(LAB_SRC_DIR, 'apps', 'install.sh')], { stdio: 'inherit' });
   if (r.status !== 0) log('executor: installing bubblewrap failed; the executor falls back to unshare');
@@ -69,20 +62,29 @@ export async function startExecutor(config: ExecutorConfig, log: (m: string) => 
     return;
   }
   if (executorRunning(config.labDir)) {
-    const { stopPid } = await import('../processes');
-    const p = listProcesses(f.pids).find((x) => x.name === EXECUTOR_PROCESS);
+    const p = listProcesses(config.labDir).find((x) => x.name === EXECUTOR_PROCESS);
     if (p) await stopPid(p.pid, 8000);
   }
   writeFileSync(configFile, next);
   const t0 = Date.now();
-  const pid = startProcess({ logs: f.logs, pids: f.pids }, EXECUTOR_PROCESS, 'bash', [
-    path.join(LAB_SRC_DIR, 'executor', 'supervise.sh'),
-    process.execPath,
-    '--import',
-    'tsx',
-    path.join(LAB_SRC_DIR, 'executor', 'daemon.ts'),
-    configFile,
-  ], { cwd: REPO_ROOT, env: { ...process.env, NODE_OPTIONS: '' } });
+  const pid = spawnDaemon({
+    name: EXECUTOR_PROCESS,
+    labDir: config.labDir,
+    command: process.execPath,
+    args: [
+      path.join(LAB_SRC_DIR, 'lib', 'supervise.mjs'),
+      EXECUTOR_PROCESS,
+      '--',
+      process.execPath,
+      '--import',
+      'tsx',
+      path.join(LAB_SRC_DIR, 'executor', 'daemon.ts'),
+      configFile,
+    ],
+    cwd: REPO_ROOT,
+    // Loader flags of a parent (a test runner) must not leak into the process.
+    env: { ...process.env, NODE_OPTIONS: '' },
+  });
   const logFile = path.join(f.logs, `${EXECUTOR_PROCESS}.log`);
   try {
     await waitFor('the lab executor to watch the cluster', async () => {

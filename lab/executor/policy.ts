@@ -1,4 +1,5 @@
-import { waitFor, type KubeObject, type LabKubeClient } from '../cluster/kube-http';
+import { type KubeObject, type LabKubeClient } from '../cluster/kube-http';
+import { waitFor } from '../lib/wait';
 import { imagePattern } from './allowlist';
 
 /**

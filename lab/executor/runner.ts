@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { clearVolumeQuota, configMountOfPodTemplate, setVolumeQuota } from '../cluster/volumes';
 import { KubeHttpError, type LabKubeClient } from '../cluster/kube-http';
+import { sleep } from '../lib/wait';
 import { imageAllowed, imageBaseName } from './allowlist';
 import { describeFault, takeJobFault, type JobFault } from './faults';
 import { ContainerLogWriter } from './logs';
@@ -53,10 +54,6 @@ const FIELD_MANAGER = 'lab-executor';
 
 function nowIso(): string {
   return new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
 }
 
 /** `<labDir>/executor/pods/<namespace>/<name>_<uid>`. */

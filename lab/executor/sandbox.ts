@@ -2,6 +2,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Mount } from './pod-plan';
+import { hasProgram } from '../lib/process';
 
 /**
  * The sandbox a container's command runs in: the host's Debian userland (`/usr`) read-only as
@@ -151,10 +152,6 @@ export function unshareCommand(spec: SandboxSpec, root: boolean, etcEntries: str
   return { command: 'unshare', args: [...ns, '--', '/bin/sh', '-c', lines.join('\n')] };
 }
 
-function onPath(cmd: string): boolean {
-  return (process.env.PATH ?? '/usr/bin:/bin').split(':').some((d) => d && existsSync(path.join(d, cmd)));
-}
-
 /**
  * The sandbox this machine supports: bwrap when it is installed and works, else unshare. Throws
  * when neither works (nothing ever runs outside a sandbox). `LAB_EXECUTOR_SANDBOX` forces one.
@@ -162,10 +159,10 @@ function onPath(cmd: string): boolean {
 export function detectSandbox(env: Record<string, string | undefined> = process.env): SandboxKind {
   const forced = env.LAB_EXECUTOR_SANDBOX;
   const tryBwrap = () =>
-    onPath('bwrap') && spawnSync('bwrap', ['--die-with-parent', '--unshare-all', '--cap-drop', 'ALL', '--ro-bind', '/usr', '/usr', '--symlink', 'usr/bin', '/bin', '--symlink', 'usr/lib', '/lib', ...(existsSync('/usr/lib64') ? ['--symlink', 'usr/lib64', '/lib64'] : []), '--proc', '/proc', '--dev', '/dev', '/usr/bin/true'], { timeout: 10_000 }).status === 0;
+    hasProgram('bwrap') && spawnSync('bwrap', ['--die-with-parent', '--unshare-all', '--cap-drop', 'ALL', '--ro-bind', '/usr', '/usr', '--symlink', 'usr/bin', '/bin', '--symlink', 'usr/lib', '/lib', ...(existsSync('/usr/lib64') ? ['--symlink', 'usr/lib64', '/lib64'] : []), '--proc', '/proc', '--dev', '/dev', '/usr/bin/true'], { timeout: 10_000 }).status === 0;
   const root = process.getuid?.() === 0;
   const tryUnshare = () =>
-    onPath('unshare') && spawnSync('unshare', [...(root ? [] : ['--user', '--map-root-user']), '--mount', '--net', '--pid', '--fork', '--propagation', 'private', '/usr/bin/true'], { timeout: 10_000 }).status === 0;
+    hasProgram('unshare') && spawnSync('unshare', [...(root ? [] : ['--user', '--map-root-user']), '--mount', '--net', '--pid', '--fork', '--propagation', 'private', '/usr/bin/true'], { timeout: 10_000 }).status === 0;
   if (forced === 'bwrap' || forced === 'unshare') {
     if ((forced === 'bwrap' ? tryBwrap : tryUnshare)()) return forced;
     throw new Error(`LAB_EXECUTOR_SANDBOX=${forced}, but ${forced} cannot create a sandbox on this machine`);

@@ -3,7 +3,7 @@ import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { BatchV1Api, CoreV1Api, type KubeConfig, type V1Job, type V1Pod } from '@kubernetes/client-node';
 import { LAB_TEST_LABEL } from '../controls';
-import { waitFor } from '../cluster/kube-http';
+import { waitFor } from '../lib/wait';
 import { labDir } from '../paths';
 
 /** Helpers for tests that run pods through the lab executor. */

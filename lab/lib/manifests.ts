@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import { parseAllDocuments } from "yaml";
+import { arr, rec, str } from "./values";
 
 /** A Kubernetes object read from the GitOps repo, with the file it came from. */
 export interface ManifestObject {
@@ -24,22 +25,6 @@ export interface IngressRoute {
   annotations: Record<string, string>;
   /** The rule's host is listed under `spec.tls`. */
   tls: boolean;
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-
-function rec(v: unknown): Record<string, unknown> {
-  return isRecord(v) ? v : {};
-}
-
-function arr(v: unknown): unknown[] {
-  return Array.isArray(v) ? v : [];
-}
-
-function str(v: unknown): string | undefined {
-  return typeof v === "string" ? v : undefined;
 }
 
 function yamlFiles(dir: string): string[] {

@@ -20,6 +20,7 @@ import { configClaimOfPodTemplate } from "../cluster/volumes";
 import { gitopsDir } from "../lib/paths";
 import { loadManifests, type ManifestObject } from "../lib/manifests";
 import type { SimKindId } from "./registry";
+import { arr, rec, str } from "../lib/values";
 
 /** One simulator instance found in the manifests. */
 export interface DiscoveredInstance {
@@ -51,15 +52,6 @@ export interface DiscoveredService {
 
 type Rec = Record<string, unknown>;
 
-function rec(v: unknown): Rec {
-  return typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Rec) : {};
-}
-function arr(v: unknown): unknown[] {
-  return Array.isArray(v) ? v : [];
-}
-function str(v: unknown): string | undefined {
-  return typeof v === "string" ? v : undefined;
-}
 
 /** Image name without registry, owner and tag: `docker.io/linuxserver/sonarr:latest` -> `sonarr`. */
 export function imageName(image: string): string {

@@ -3,12 +3,11 @@
  * (responses validated in `throw` mode), a small HTTP client that adds the URL base and the
  * key, and a private qBittorrent instance started and stopped by PID.
  */
-import { execFileSync, spawn } from "node:child_process";
-import { pbkdf2Sync, randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { startQbittorrent, stopQbittorrent } from "../apps/qbittorrent";
 import { volumeDir } from "../paths";
 import { discoverFrom, loadObjects } from "./discovery";
 import { startSimulatorHost, type SimulatorHost } from "./host";
@@ -151,18 +150,6 @@ export async function call(url: string, init: { method?: string; headers?: Recor
   return { status: res.status, headers: res.headers, text, json };
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.on("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const a = srv.address();
-      const port = typeof a === "object" && a !== null ? a.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
 /** Installs qbittorrent-nox from Debian when it is missing (root or sudo). */
 export function ensureQbittorrentNox(): string {
   const found = ["/usr/bin/qbittorrent-nox", "/usr/local/bin/qbittorrent-nox"].find((p) => existsSync(p));
@@ -188,80 +175,13 @@ export interface TestQbittorrent {
   stop(): Promise<void>;
 }
 
-/** qBittorrent's `WebUI\Password_PBKDF2`: base64 salt and PBKDF2-HMAC-SHA512 (100 000 rounds, 64 bytes). */
-function passwordHash(password: string): string {
-  const salt = randomBytes(16);
-  return `@ByteArray(${salt.toString("base64")}:${pbkdf2Sync(password, salt, 100_000, 64, "sha512").toString("base64")})`;
-}
-
-/** Starts a private qbittorrent-nox (own profile dir and ports) and waits for its Web API. */
+/**
+ * Starts a private qbittorrent-nox the way the lab starts its own (lab/apps/qbittorrent.ts: own
+ * profile in `dir`, own ports, a generated password; pidfile and log under `dir`) and waits for
+ * its Web API.
+ */
 export async function startTestQbittorrent(dir: string): Promise<TestQbittorrent> {
-  const bin = ensureQbittorrentNox();
-  const webPort = await freePort();
-  const torrentPort = await freePort();
-  const username = "labtest";
-  const password = `pw-${randomBytes(6).toString("hex")}`;
-  const confDir = join(dir, "qBittorrent", "config");
-  mkdirSync(confDir, { recursive: true });
-  writeFileSync(
-    join(confDir, "qBittorrent.conf"),
-    [
-      "[LegalNotice]",
-      "Accepted=true",
-      "",
-      "[BitTorrent]",
-      `Session\\Port=${torrentPort}`,
-      "Session\\Interface=lo",
-      "Session\\InterfaceName=lo",
-      "Session\\DHTEnabled=false",
-      "Session\\LSDEnabled=false",
-      "Session\\PeXEnabled=false",
-      `Session\\DefaultSavePath=${join(dir, "downloads")}`,
-      "",
-      "[Preferences]",
-      "Connection\\UPnP=false",
-      "WebUI\\Enabled=true",
-      "WebUI\\Address=127.0.0.1",
-      `WebUI\\Port=${webPort}`,
-      "WebUI\\UseUPnP=false",
-      "WebUI\\HostHeaderValidation=false",
-      "WebUI\\MaxAuthenticationFailCount=1000",
-      "WebUI\\BanDuration=1",
-      `WebUI\\Username=${username}`,
-      `WebUI\\Password_PBKDF2="${passwordHash(password)}"`,
-      "",
-    ].join("\n"),
-  );
-  const child = spawn(bin, [`--profile=${dir}`, `--webui-port=${webPort}`], { stdio: "ignore", detached: false });
-  const pid = child.pid;
-  if (pid === undefined) throw new Error("qbittorrent-nox did not start");
-  const url = `http://127.0.0.1:${webPort}`;
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    try {
-      const r = await fetch(`${url}/api/v2/app/webapiVersion`, { signal: AbortSignal.timeout(1_000) });
-      if (r.status === 403 || r.status === 200) break;
-    } catch {
-      // Not listening yet.
-    }
-    if (child.exitCode !== null) throw new Error(`qbittorrent-nox exited with ${child.exitCode}`);
-    if (Date.now() > deadline) throw new Error("qbittorrent-nox Web API did not answer within 30 s");
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  return {
-    url,
-    username,
-    password,
-    pid,
-    stop: async () => {
-      if (child.exitCode !== null) return;
-      const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-      process.kill(pid, "SIGTERM");
-      const timer = setTimeout(() => {
-        if (child.exitCode === null) process.kill(pid, "SIGKILL");
-      }, 10_000);
-      await exited;
-      clearTimeout(timer);
-    },
-  };
+  ensureQbittorrentNox();
+  const info = await startQbittorrent({ labDir: dir, state: { ports: {}, secrets: {} }, log: () => undefined });
+  return { url: info.url, username: info.username, password: info.password, pid: info.pid, stop: () => stopQbittorrent(dir) };
 }

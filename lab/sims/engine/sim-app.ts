@@ -33,6 +33,7 @@ import type {
   ValidationIssue,
 } from "./types";
 import { addOpenApiFormats, ResponseValidator, toIssues } from "./validation";
+import { sleep } from "../../lib/wait";
 
 
 /** What to do with a response that does not match the spec. */
@@ -156,8 +157,6 @@ function headerRecord(req: IncomingMessage): Record<string, string | string[]> {
   for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) out[k] = v;
   return out;
 }
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 class SimApp<S> implements RunningSim {
   readonly id: string;
