@@ -43,7 +43,8 @@ const USAGE = `Usage: npm run lab -- <command> [args]
                                           --purge also removes the volumes and the executor's files
   status                                  processes, memory, endpoints, executor, volumes
   reset [--volumes]                       restore the seeded state (replicas, statuses, test objects);
-                                          --volumes also empties every volume and restarts the apps
+                                          --volumes also stops the apps, empties every volume and
+                                          starts the apps again on them (init containers first)
   panel-kubeconfig                        give the panel its deploy/ RBAC identity; writes <lab>/panel.kubeconfig
   panel-front <name> <port> [--json]      an HTTPS front on the lab's nginx for a panel on 127.0.0.1:<port>;
                                           prints its URL (or, with --json, URL, proxy address, CA, browser HOME)
@@ -135,7 +136,7 @@ async function main(argv: string[]): Promise<number> {
       const r = await resetLab(log, { volumes: args.includes('--volumes') });
       log(
         `reset: deleted ${r.deleted.length} test object(s), rescaled ${r.rescaled.length}, replaced ${r.restartedPods.length} pod(s), restored ${r.statuses} status(es)` +
-          `${r.droppedFaults ? `, dropped ${r.droppedFaults} waiting Job fault(s)` : ''}${args.includes('--volumes') ? `, emptied ${r.wipedVolumes.length} volume(s)` : ''}` +
+          `${r.droppedFaults ? `, dropped ${r.droppedFaults} waiting Job fault(s)` : ''}${args.includes('--volumes') ? `, emptied ${r.wipedVolumes.length} volume(s)${r.startedApps.length ? ` (started ${r.startedApps.join(', ')} on theirs)` : ''}` : ''}` +
           `${r.applications.length ? `, gave back ${r.applications.length} Application(s) their self-heal or rendering` : ''}`,
       );
       return 0;

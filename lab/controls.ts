@@ -400,6 +400,8 @@ export interface ResetReport {
   statuses: number;
   /** Volumes emptied (reset with `volumes: true`). */
   wipedVolumes: string[];
+  /** Apps started on their emptied volume by the reset itself, not by a new pod (reset with `volumes: true`). */
+  startedApps: string[];
   /** Job faults that were still waiting and were dropped. */
   droppedFaults: number;
   /** Applications given back their self-heal or their rendering. */
@@ -411,15 +413,16 @@ export interface ResetReport {
  * (any kind), drops Job faults still waiting, gives Applications back the self-heal scaleWorkload
  * turned off and the rendering failRendering broke, restores workload replicas, replaces
  * crash-looping pods, rewrites the recorded Certificate/Issuer statuses, and waits until every
- * seeded workload is ready again. Volumes keep their files unless `volumes` is set: then they are
- * emptied and the pods of the apps' workloads replaced, so each app starts on an empty volume
- * after its init containers ran.
+ * seeded workload is ready again. Volumes keep their files unless `volumes` is set: then the apps
+ * stop, the volumes are emptied and the pods of the apps' workloads replaced, so each app starts on
+ * an empty volume after its init containers ran (apps without a pod are started by the reset);
+ * every app is back with the files it seeds on a first start when the reset resolves.
  */
 export async function resetLab(log: (msg: string) => void = () => {}, opts: { volumes?: boolean } = {}): Promise<ResetReport> {
   const state = readSeedState();
   if (!state) throw new Error(`the lab has no seed state in ${labDir()}; run: npm run lab -- up`);
   return withLabClient(async (client) => {
-    const report: ResetReport = { deleted: [], rescaled: [], restartedPods: [], statuses: 0, wipedVolumes: [], droppedFaults: clearJobFaults(), applications: [] };
+    const report: ResetReport = { deleted: [], rescaled: [], restartedPods: [], statuses: 0, wipedVolumes: [], startedApps: [], droppedFaults: clearJobFaults(), applications: [] };
     const selector = `${LAB_TEST_LABEL}=true`;
     const skip = new Set(['Event', 'Binding', 'TokenReview', 'SubjectAccessReview', 'LocalSubjectAccessReview', 'SelfSubjectAccessReview', 'SelfSubjectRulesReview', 'SelfSubjectReview', 'ComponentStatus']);
     const mappings = (await client.preferredMappings()).filter((m) => !skip.has(m.kind) && m.verbs.includes('list') && m.verbs.includes('delete'));
@@ -441,14 +444,21 @@ export async function resetLab(log: (msg: string) => void = () => {}, opts: { vo
         report.rescaled.push(`${w.namespace}/${w.name}`);
       }
     }
-    const crashing = await client.list<Pod>('v1', 'Pod', { labelSelector: `${CRASH_LOOP_LABEL}=true` });
-    for (const p of crashing) {
+    // Pods replaced here: the reset is done when they are gone, not only when their successors are ready.
+    const replaced: Pod[] = [];
+    const replace = async (p: Pod) => {
       await client.delete('v1', 'Pod', p.metadata.name, p.metadata.namespace).catch(() => false);
+      replaced.push(p);
       report.restartedPods.push(`${p.metadata.namespace}/${p.metadata.name}`);
-    }
-    if (opts.volumes) {
+    };
+    for (const p of await client.list<Pod>('v1', 'Pod', { labelSelector: `${CRASH_LOOP_LABEL}=true` })) await replace(p);
+    const appsModule = opts.volumes ? await import('./apps/restart') : undefined;
+    if (appsModule) {
+      // As in a cluster: the apps' processes stop before their volumes change, and their new pods
+      // run the init containers on the emptied volumes before the apps start again.
+      const { labAppWorkloads, stopVolumeApps } = appsModule;
+      await stopVolumeApps(labDir(), log);
       report.wipedVolumes = wipeVolumes().map((v) => `${v.namespace}/${v.claim}`);
-      const { labAppWorkloads } = await import('./apps/restart');
       const seen = new Set<string>();
       for (const w of labAppWorkloads(labDir())) {
         const key = `${w.namespace}/${w.workload}`;
@@ -456,10 +466,7 @@ export async function resetLab(log: (msg: string) => void = () => {}, opts: { vo
         seen.add(key);
         const wl = await findWorkload(client, w.namespace, w.workload);
         if (!wl) continue;
-        for (const p of await client.list<Pod>('v1', 'Pod', { namespace: w.namespace, labelSelector: selectorOf(wl) })) {
-          await client.delete('v1', 'Pod', p.metadata.name, p.metadata.namespace).catch(() => false);
-          report.restartedPods.push(`${p.metadata.namespace}/${p.metadata.name}`);
-        }
+        for (const p of await client.list<Pod>('v1', 'Pod', { namespace: w.namespace, labelSelector: selectorOf(wl) })) await replace(p);
       }
     }
     const gitops = readRegistry(labDir()).repositories.find((r) => r.name === 'gitops');
@@ -485,6 +492,17 @@ export async function resetLab(log: (msg: string) => void = () => {}, opts: { vo
       report.statuses++;
     }
     await waitForWorkloads(client, state.workloads, log, 90_000);
+    if (replaced.length) {
+      await waitFor(`the ${replaced.length} replaced pod(s) gone`, async () => {
+        for (const p of replaced) {
+          const cur = await client.get<Pod>('v1', 'Pod', p.metadata.name, p.metadata.namespace);
+          if (cur && cur.metadata.uid === p.metadata.uid) return false;
+        }
+        return true;
+      }, { timeoutMs: 60_000, intervalMs: 200 });
+    }
+    // Apps no pod started again (no workload in the manifests, or none running) start on their emptied volume.
+    if (appsModule) report.startedApps = await appsModule.startStoppedApps(labDir(), log);
     if (report.deleted.length) {
       await waitFor('test objects deleted', async () => {
         for (const m of mappings.filter((x) => x.kind === 'Namespace')) {

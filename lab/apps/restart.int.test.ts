@@ -8,6 +8,7 @@ import { appConfigVolume, LAB_TEST_LABEL, resetLab, restartApp } from '../contro
 import { waitFor } from '../lib/wait';
 import { getLab, useLabCluster } from '../cluster/test-cluster';
 import { isAlive } from '../lib/process';
+import { SimulatorControl } from '../sims/control';
 import { REPO_ROOT, volumeDir } from '../paths';
 import { RUNNER_ANNOTATION } from '../executor/policy';
 import { podEvents, removeNamespaceVolumes, testNamespace, waitPod } from '../executor/test-support';
@@ -157,6 +158,8 @@ describe('init containers and app restarts', () => {
   it('reset --volumes empties the volumes and replaces the app pods, whose init containers set them up again', async () => {
     const config = volumeDir('media', 'sonarr-config');
     writeFileSync(path.join(config, 'marker.txt'), 'left by a test');
+    const seerr = getLab().apps.seerr as SimInfo & { workload: string; configDir: string };
+    writeFileSync(path.join(seerr.configDir, 'marker.txt'), 'left by a test');
     const kc = lab().kc;
     const apps = kc.makeApiClient(AppsV1Api);
     const oldPods = (await kc.makeApiClient(CoreV1Api).listNamespacedPod({ namespace: 'media', labelSelector: 'app=sonarr' })).items.map((p) => p.metadata?.uid);
@@ -167,5 +170,22 @@ describe('init containers and app restarts', () => {
     const now = (await kc.makeApiClient(CoreV1Api).listNamespacedPod({ namespace: 'media', labelSelector: 'app=sonarr' })).items;
     expect(now.every((p) => !oldPods.includes(p.metadata?.uid))).toBe(true);
     expect((await apps.readNamespacedDeployment({ namespace: 'media', name: 'sonarr' })).status?.readyReplicas).toBe(1);
+
+    // Seerr is not in the manifests: no pod restarts it, the reset does, on its emptied volume.
+    expect(seerr.workload).toBe('default');
+    expect(report.startedApps).toContain('seerr');
+    expect(existsSync(path.join(seerr.configDir, 'marker.txt'))).toBe(false);
+    // Every app runs again with the files it seeds on a first start.
+    for (const [id, info] of Object.entries(getLab().apps)) {
+      const controlUrl = (info as { controlUrl?: unknown }).controlUrl;
+      if (typeof controlUrl !== 'string') continue;
+      const snap = await new SimulatorControl(controlUrl).snapshot();
+      expect(snap.running, id).toBe(true);
+      for (const file of snap.files ?? []) expect(existsSync(path.join(snap.dataDir ?? '', file)), `${id}: ${file}`).toBe(true);
+    }
+    const qb = getLab().apps.qbittorrent as { url: string; username: string; password: string; profileDir: string };
+    expect(existsSync(path.join(qb.profileDir, 'qBittorrent', 'config', 'qBittorrent.conf'))).toBe(true);
+    const login = await fetch(`${qb.url}/api/v2/auth/login`, { method: 'POST', headers: { referer: qb.url }, body: new URLSearchParams({ username: qb.username, password: qb.password }) });
+    expect(await login.text()).toBe('Ok.');
   });
 });

@@ -6,14 +6,17 @@
  * configuration. What the app loads at start is then what its configuration volume holds.
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { labFiles } from "../paths";
 import { gitopsDir } from "../lib/paths";
 import { loadManifests, type ManifestObject } from "../lib/manifests";
 import { isAlive, readPid } from "../lib/process";
 import { readState } from "../lib/state";
-import { rec } from "../lib/values";
+import { waitFor } from "../lib/wait";
+import { SimulatorControl, type SimulatorSnapshot } from "../sims/control";
 import { qbittorrentWorkloads, restartLabQbittorrent } from "./index";
-import type { QbittorrentInfo } from "./qbittorrent";
+import { stopQbittorrent, type QbittorrentInfo } from "./qbittorrent";
+import { rec } from "../lib/values";
 
 /** A workload one of the lab's app processes serves. */
 export interface LabAppWorkload {
@@ -71,32 +74,99 @@ export async function restartApp(
   const log = opts.log ?? (() => undefined);
   const serving = labAppWorkloads(opts.labDir).filter((w) => w.namespace === namespace && w.workload === workload);
   if (serving.length === 0) throw new Error(`no lab app serves ${namespace}/${workload}`);
-  const state = readState(opts.labDir);
   const result: RestartResult = { namespace, workload, restarted: [] };
-  for (const s of serving) {
-    const info = state.result?.apps[s.app];
-    if (s.kind === "qbittorrent") {
-      const qb = info as QbittorrentInfo;
-      const next = await restartLabQbittorrent(opts.labDir, { log });
-      updateLabJsonApp(opts.labDir, "qbittorrent", next);
-      result.restarted.push({ app: s.app, kind: s.kind, detail: `qBittorrent restarted (pid ${qb.pid} -> ${next.pid}) on ${next.url}` });
-      continue;
-    }
-    const controlUrl = String(rec(info).controlUrl);
-    if (!isAlive(readPid(opts.labDir, "simulators"))) {
-      result.restarted.push({ app: s.app, kind: s.kind, detail: `simulator ${s.app} not running; not restarted` });
-      continue;
-    }
-    const res = await fetch(controlUrl, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ action: "restart" }),
-      signal: AbortSignal.timeout(30_000),
-    });
-    const body = (await res.json().catch(() => ({}))) as { url?: string; starts?: number; error?: string };
-    if (!res.ok) throw new Error(`restarting simulator ${s.app}: HTTP ${res.status} ${body.error ?? ""}`.trim());
-    log(`${s.app}: simulator restarted on ${body.url ?? "?"}`);
-    result.restarted.push({ app: s.app, kind: s.kind, detail: `simulator ${s.app} restarted on ${body.url ?? "?"} (start ${body.starts ?? "?"})` });
-  }
+  for (const s of serving) result.restarted.push({ app: s.app, kind: s.kind, detail: await restartOne(opts.labDir, s.app, s.kind, log) });
   return result;
+}
+
+/** Restarts one app process (stopped or running) with its ports and configuration; says what it did. */
+async function restartOne(labDir: string, app: string, kind: LabAppWorkload["kind"], log: (m: string) => void): Promise<string> {
+  const info = readState(labDir).result?.apps[app];
+  if (kind === "qbittorrent") {
+    const qb = info as QbittorrentInfo;
+    const next = await restartLabQbittorrent(labDir, { log });
+    updateLabJsonApp(labDir, "qbittorrent", next);
+    return `qBittorrent restarted (pid ${qb.pid} -> ${next.pid}) on ${next.url}`;
+  }
+  if (!isAlive(readPid(labDir, "simulators"))) return `simulator ${app} not running; not restarted`;
+  const snap = await new SimulatorControl(String(rec(info).controlUrl)).restart().catch((err: unknown) => {
+    throw new Error(`restarting simulator ${app}: ${err instanceof Error ? err.message : String(err)}`);
+  });
+  log(`${app}: simulator restarted on ${snap.url}`);
+  return `simulator ${app} restarted on ${snap.url} (start ${snap.starts})`;
+}
+
+/** The apps of the running lab that keep their state on a volume: the simulators with files, and qBittorrent. */
+function volumeApps(labDir: string): { app: string; kind: LabAppWorkload["kind"]; control?: SimulatorControl }[] {
+  const apps = readState(labDir).result?.apps ?? {};
+  const out: { app: string; kind: LabAppWorkload["kind"]; control?: SimulatorControl }[] = [];
+  for (const [app, info] of Object.entries(apps)) {
+    const controlUrl = rec(info).controlUrl;
+    if (typeof controlUrl === "string") out.push({ app, kind: "simulator", control: new SimulatorControl(controlUrl) });
+  }
+  if (apps.qbittorrent !== undefined) out.push({ app: "qbittorrent", kind: "qbittorrent" });
+  return out;
+}
+
+/**
+ * Stops every lab app that keeps its state on a volume, as a pod's containers stop before its
+ * volume is replaced: nothing writes into a volume while it is emptied. Resolves with the apps
+ * stopped; {@link startStoppedApps} starts them again.
+ */
+export async function stopVolumeApps(labDir: string, log: (m: string) => void = () => undefined): Promise<string[]> {
+  const stopped: string[] = [];
+  const simulatorsUp = isAlive(readPid(labDir, "simulators"));
+  for (const a of volumeApps(labDir)) {
+    if (a.kind === "qbittorrent") {
+      await stopQbittorrent(labDir);
+      stopped.push(a.app);
+    } else if (simulatorsUp && a.control !== undefined) {
+      const snap = await a.control.snapshot();
+      if (snap.dataDir === undefined || !snap.running) continue;
+      await a.control.stop();
+      stopped.push(a.app);
+    }
+  }
+  log(`apps: stopped ${stopped.length ? stopped.join(", ") : "none"} (their volumes are about to change)`);
+  return stopped;
+}
+
+function missingFiles(snap: SimulatorSnapshot): string[] {
+  return snap.dataDir === undefined ? [] : (snap.files ?? []).filter((f) => !existsSync(join(snap.dataDir ?? "", f)));
+}
+
+/**
+ * Starts every lab app that keeps its state on a volume and is not running (the ones no pod of a
+ * workload started again, like Seerr, which the manifests do not deploy), and waits until each
+ * runs with its files in its volume: an empty volume is seeded as on a first start. Resolves with
+ * the apps it started.
+ */
+export async function startStoppedApps(labDir: string, log: (m: string) => void = () => undefined): Promise<string[]> {
+  const started: string[] = [];
+  const simulatorsUp = isAlive(readPid(labDir, "simulators"));
+  for (const a of volumeApps(labDir)) {
+    if (a.kind === "qbittorrent") {
+      if (isAlive(readPid(labDir, "qbittorrent"))) continue;
+      await restartOne(labDir, a.app, a.kind, log);
+      started.push(a.app);
+      continue;
+    }
+    const control = a.control;
+    if (!simulatorsUp || control === undefined) continue;
+    if (!(await control.snapshot()).running) {
+      await control.start();
+      started.push(a.app);
+    }
+    let last: SimulatorSnapshot | undefined;
+    await waitFor(`${a.app} running with its files`, async () => {
+      last = await control.snapshot();
+      return last.running && missingFiles(last).length === 0;
+    }, {
+      timeoutMs: 30_000,
+      intervalMs: 100,
+      describe: () => (last === undefined ? "its simulator does not answer" : !last.running ? `not running: ${last.startError ?? "stopped"}` : `missing in ${last.dataDir}: ${missingFiles(last).join(", ")}`),
+    });
+  }
+  if (started.length) log(`apps: started ${started.join(", ")} on their volumes`);
+  return started;
 }
