@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { IngressRoute } from "../lib/manifests";
-import { hostLocations, panelFrontServer, PANEL_PROXY_ADDRESS, renderNginxConfig, translateSnippet } from "./nginx";
+import { configGeneration, GENERATION_PATH, hostLocations, type NginxConfigInput, PANEL_PROXY_ADDRESS, panelFrontServer, renderNginxConfig, translateSnippet } from "./nginx";
 
 const ANN = "nginx.ingress.kubernetes.io/";
 
@@ -107,4 +107,32 @@ describe("ingress-nginx emulation", () => {
     });
     expect(conf).toContain('# panel front "demo": https://127.0.0.1:4445 -> http://127.0.0.1:3000');
   });
+  it("names its generation on the plain endpoint: a hash of the configuration, the same for the same input", () => {
+    const conf = renderNginxConfig(input());
+    expect(conf).toContain(`location = ${GENERATION_PATH} {`);
+    expect(conf.match(new RegExp(GENERATION_PATH, "g"))).toHaveLength(1);
+    expect(configGeneration(conf)).toMatch(/^[0-9a-f]{12}$/);
+    expect(configGeneration(renderNginxConfig(input()))).toBe(configGeneration(conf));
+    expect(configGeneration(renderNginxConfig(input({ addressMap: { "sonarr.media": "http://127.0.0.1:1234" } })))).not.toBe(configGeneration(conf));
+  });
+
+  it("refuses two endpoints on one port", () => {
+    expect(() => renderNginxConfig(input({ plainPort: 4443 }))).toThrow(/two endpoints on port 4443/);
+    expect(() => renderNginxConfig(input({ git: { port: 8080, fcgiAddress: "127.0.0.1:9000", htpasswdFile: "/htpasswd", projectRoot: "/repos" } }))).toThrow(/two endpoints on port 8080/);
+    expect(() => renderNginxConfig(input({ panelFronts: [{ name: "e2e", port: 9418, upstreamPort: 3000, certFile: "/c", keyFile: "/k" }] }))).toThrow(/two endpoints on port 9418/);
+  });
 });
+
+function input(over: Partial<NginxConfigInput> = {}): NginxConfigInput {
+  return {
+    labDir: "/lab",
+    hosts: ["h.example"],
+    routes: [route({ path: "/sonarr", service: "sonarr" })],
+    addressMap: {},
+    tlsCases: [{ name: "valid", host: "h.example", port: 4443, url: "", caFile: "/ca", certFile: "/c.crt", keyFile: "/c.key", sans: [], expectNotBefore: "", expectNotAfter: "" }],
+    plainPort: 8080,
+    git: { port: 9418, fcgiAddress: "127.0.0.1:9000", htpasswdFile: "/htpasswd", projectRoot: "/repos" },
+    runAsRoot: false,
+    ...over,
+  };
+}

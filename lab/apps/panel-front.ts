@@ -3,9 +3,9 @@ import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { connect } from "node:tls";
 import { promisify } from "node:util";
-import { choosePort, isAlive, readPid, sleep, waitUntil } from "../lib/process";
+import { choosePort, isAlive, readPid, waitUntil } from "../lib/process";
 import { readState, writeState } from "../lib/state";
-import { panelFrontsOf, PANEL_PROXY_ADDRESS, renderNginxConfig, writeCheckedConfig, type NginxConfigInput } from "./nginx";
+import { panelFrontsOf, PANEL_PROXY_ADDRESS, reloadNginx, renderNginxConfig, writeCheckedConfig, type NginxConfigInput } from "./nginx";
 import { ensurePanelCertificate } from "./tls";
 
 const run = promisify(execFile);
@@ -81,19 +81,20 @@ export async function ensurePanelFront(opts: { labDir: string; name: string; ups
   const state = readState(labDir);
   const key = `panel.${name}`;
   const previous = state.panelFronts?.[name];
-  const port = await choosePort(state.ports[key], previous !== undefined);
+  const input = JSON.parse(readFileSync(inputFile, "utf8")) as NginxConfigInput;
+  // A port of its own among nginx's endpoints.
+  const taken = [...input.tlsCases.map((c) => c.port), input.plainPort, ...(input.git ? [input.git.port] : []), ...panelFrontsOf(state).filter((f) => f.name !== name).map((f) => f.port)];
+  const port = await choosePort(state.ports[key], previous !== undefined, taken);
   state.ports[key] = port;
   state.panelFronts = { ...(state.panelFronts ?? {}), [name]: { name, upstreamPort, certFile: cert.certFile, keyFile: cert.keyFile } };
   const url = `https://127.0.0.1:${port}`;
   const configFile = join(labDir, "nginx", "nginx.conf");
-  const input = JSON.parse(readFileSync(inputFile, "utf8")) as NginxConfigInput;
   const wanted = renderNginxConfig({ ...input, panelFronts: panelFrontsOf(state) });
   const current = existsSync(configFile) ? readFileSync(configFile, "utf8") : "";
   if (wanted !== current || !(await tlsAnswers(port, cert.caFile))) {
-    await writeCheckedConfig(configFile, { ...input, panelFronts: panelFrontsOf(state) });
+    const config = await writeCheckedConfig(configFile, { ...input, panelFronts: panelFrontsOf(state) });
     writeState(labDir, state);
-    process.kill(pid, "SIGHUP");
-    await sleep(200);
+    await reloadNginx(labDir, pid, input.plainPort, config);
     await waitUntil(`panel front ${name}`, () => tlsAnswers(port, cert.caFile), { timeoutMs: 15_000, pid, labDir, name: "nginx" });
     opts.log?.(`panel front ${name}: ${url} -> http://127.0.0.1:${upstreamPort}`);
   }

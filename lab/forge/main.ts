@@ -20,8 +20,9 @@ function main(): void {
     .then(({ server, url }) => {
       log(`forge: ${cfg.owner}/${cfg.repo} API on ${url} (bare repo ${cfg.bareDir})`);
       const stop = (): void => {
+        // Keep-alive connections of clients would hold close() open: end them with it.
         server.close(() => process.exit(0));
-        setTimeout(() => process.exit(0), 2000).unref();
+        server.closeAllConnections();
       };
       process.on("SIGTERM", stop);
       process.on("SIGINT", stop);

@@ -97,8 +97,10 @@ export async function startSimulatorHost(config: HostConfig): Promise<SimulatorH
     resolver,
     addressMap: () => resolver.addressMap(),
     stop: async () => {
-      await new Promise<void>((resolve) => controlServer.server.close(() => resolve()));
+      // close() waits for every connection to end: end them (a request in flight included) rather than wait for the clients.
+      const closed = new Promise<void>((resolve) => controlServer.server.close(() => resolve()));
       controlServer.server.closeAllConnections();
+      await closed;
       for (const s of sims.values()) await s.close();
     },
   };

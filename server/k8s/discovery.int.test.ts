@@ -1,4 +1,4 @@
-import { AppsV1Api, CoreV1Api, NetworkingV1Api } from "@kubernetes/client-node";
+import { AppsV1Api, CoreV1Api, KubeConfig, NetworkingV1Api } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { crashLoopPod, LAB_TEST_LABEL, scaleWorkload } from "@/lab/controls";
 import { readSeedState } from "@/lab/lab";
@@ -22,7 +22,17 @@ async function within<T>(what: string, timeoutMs: number, fn: () => Promise<T | 
   }
 }
 
+/** The lab's admin credentials, counting the requests made with them (every list and watch applies them once). */
+class CountingKubeConfig extends KubeConfig {
+  requests = 0;
+  override applyToHTTPSOptions(opts: Parameters<KubeConfig["applyToHTTPSOptions"]>[0]): ReturnType<KubeConfig["applyToHTTPSOptions"]> {
+    this.requests += 1;
+    return super.applyToHTTPSOptions(opts);
+  }
+}
+
 describe("discovery against the lab", () => {
+  let kc: CountingKubeConfig;
   let informers: InformerSet;
   let discovery: Discovery;
   const changes: DiscoveredService[][] = [];
@@ -32,11 +42,15 @@ describe("discovery against the lab", () => {
     await core.deleteNamespace({ name: TEST_NS }).catch(() => undefined);
     await within("old test namespace gone", 60_000, async () => ((await core.readNamespace({ name: TEST_NS }).catch(() => undefined)) ? undefined : true));
     await core.createNamespace({ body: { metadata: { name: TEST_NS, labels: { [LAB_TEST_LABEL]: "true" } } } });
-    informers = createInformerSet({ kc: lab().kc, namespaces: [...lab().namespaces, TEST_NS], debounceMs: 100 }).start();
+    kc = new CountingKubeConfig();
+    kc.loadFromFile(lab().kubeconfig);
+    informers = createInformerSet({ kc, namespaces: [...lab().namespaces, TEST_NS], debounceMs: 100 }).start();
     discovery = createDiscovery(informers, { syncTimeoutMs: 20_000 });
     discovery.onServicesChanged((list) => changes.push(list));
     const t0 = Date.now();
-    await discovery.listServices();
+    // listServices waits for the first sync at most syncTimeoutMs and then answers with what it has;
+    // the tests below are about a synced cache, so wait for that itself.
+    await within("every kind synced", 120_000, async () => (Object.values(discovery.getKubeState().kinds).every((k) => k.synced) ? true : undefined));
     console.log(`[discovery] first sync of ${informers.kinds.length} kinds in ${lab().namespaces.length + 1} namespaces: ${Date.now() - t0} ms`);
   });
 
@@ -96,16 +110,18 @@ describe("discovery against the lab", () => {
   });
 
   it("answers from the caches: no API call per request", async () => {
+    const before = kc.requests;
     const times: number[] = [];
     for (let i = 0; i < 30; i++) {
       const t0 = performance.now();
-      await discovery.listServices();
+      const services = await discovery.listServices();
       times.push(performance.now() - t0);
+      expect(services.length).toBeGreaterThanOrEqual(15);
     }
+    // What a request costs is a figure (npm run bench:health measures it against its target), not an assertion.
     times.sort((a, b) => a - b);
-    const p95 = times[Math.floor(times.length * 0.95)] ?? 0;
-    console.log(`[discovery] listServices from the caches: p50 ${times[15]?.toFixed(2)} ms, p95 ${p95.toFixed(2)} ms`);
-    expect(p95).toBeLessThan(50);
+    console.log(`[discovery] listServices from the caches: p50 ${times[15]?.toFixed(2)} ms, p95 ${times[28]?.toFixed(2)} ms`);
+    expect(kc.requests - before).toBe(0);
   });
 
   it("sees sonarr scaled to 0 within seconds and notifies; then back to 1", async () => {
