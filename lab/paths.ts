@@ -26,6 +26,11 @@ export function sharedDir(): string {
   return path.resolve(process.env.K8S_NAS_SHARED_DIR ?? path.join(REPO_ROOT, '..', 'shared'));
 }
 
+/** Folder of the official API descriptions the simulators and the forge implement (`<shared>/specs`). */
+export function specsDir(): string {
+  return path.join(sharedDir(), 'specs');
+}
+
 /** The lab's state directory: certs, logs, pids, data, lab.json. */
 export function labDir(): string {
   return path.resolve(process.env.LAB_DIR ?? path.join(REPO_ROOT, '.lab'));

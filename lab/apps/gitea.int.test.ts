@@ -13,7 +13,7 @@ import type { LabRepo } from "./git-repo";
 import { GiteaControls } from "./gitea-controls";
 import { gitAuthEnv, giteaApi, startGitea } from "./gitea";
 import type { GiteaInfo } from "./gitea";
-import { gitopsDir } from "../lib/paths";
+import { defaultGitopsRepo } from "../paths";
 import { isAlive, stopPid } from "../lib/process";
 import type { AppsState } from "../lib/state";
 import { readState, writeState } from "../lib/state";
@@ -27,14 +27,14 @@ const log = (m: string): void => {
 };
 
 async function start(state: AppsState): Promise<GiteaInfo> {
-  const info = await startGitea({ labDir: dir, state, log, source: { ...repo, branches: planRepo(gitopsDir()).branches } });
+  const info = await startGitea({ labDir: dir, state, log, source: { ...repo, branches: planRepo(defaultGitopsRepo()).branches } });
   writeState(dir, state);
   return info;
 }
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "lab-gitea-"));
-  repo = await ensureLabRepo({ labDir: dir, gitopsDir: gitopsDir(), log });
+  repo = await ensureLabRepo({ labDir: dir, gitopsDir: defaultGitopsRepo(), log });
 }, 60_000);
 
 afterAll(async () => {

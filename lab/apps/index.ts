@@ -16,8 +16,7 @@ import { startGitea } from "./gitea";
 import { startGitBackend } from "./git-server";
 import { ingressHosts, ingressRoutes, loadManifests, servicesForImage, workloadsForImage, type ManifestObject } from "../lib/manifests";
 import { configClaimOfPodTemplate } from "../cluster/volumes";
-import { gitopsDir } from "../lib/paths";
-import { giteaWanted } from "../paths";
+import { defaultGitopsRepo, giteaWanted } from "../paths";
 import { choosePort, hasProgram, isAlive, readPid, rssKiB, stopAll } from "../lib/process";
 import { readState, writeState } from "../lib/state";
 import type { ExtraTarget } from "./monitoring";
@@ -154,7 +153,7 @@ export async function startApps(ctx: AppsContext): Promise<AppsResult> {
   mkdirSync(labDir, { recursive: true });
   await ensurePrograms(log);
   const state = readState(labDir);
-  const source = gitopsDir();
+  const source = defaultGitopsRepo();
   const objects = loadManifests(source);
   const routes = ingressRoutes(objects);
   const hosts = ingressHosts(routes);
@@ -258,7 +257,7 @@ export async function restartLabQbittorrent(labDir: string, opts: { log?: (m: st
     labDir,
     state,
     log: opts.log ?? (() => undefined),
-    volume: qbittorrentVolume(loadManifests(gitopsDir())),
+    volume: qbittorrentVolume(loadManifests(defaultGitopsRepo())),
     between: opts.between,
   });
   if (state.result !== undefined) state.result.apps.qbittorrent = info;

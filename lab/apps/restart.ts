@@ -7,8 +7,7 @@
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { labFiles } from "../paths";
-import { gitopsDir } from "../lib/paths";
+import { defaultGitopsRepo, labFiles } from "../paths";
 import { loadManifests, type ManifestObject } from "../lib/manifests";
 import { isAlive, readPid } from "../lib/process";
 import { readState } from "../lib/state";
@@ -48,7 +47,7 @@ export function labAppWorkloads(labDir: string, objects?: ManifestObject[]): Lab
     out.push({ namespace, workload, app: id, kind: "simulator" });
   }
   if (result.apps.qbittorrent !== undefined) {
-    for (const w of qbittorrentWorkloads(objects ?? loadManifests(gitopsDir()))) out.push({ namespace: w.namespace, workload: w.name, app: "qbittorrent", kind: "qbittorrent" });
+    for (const w of qbittorrentWorkloads(objects ?? loadManifests(defaultGitopsRepo()))) out.push({ namespace: w.namespace, workload: w.name, app: "qbittorrent", kind: "qbittorrent" });
   }
   return out;
 }

@@ -5,7 +5,7 @@ import type { AppsResult, GitInfo } from "./index";
 import { readAppsResult, startApps, stopApps } from "./index";
 import type { ForgeInfo } from "../forge/index";
 import type { GiteaInfo } from "./gitea";
-import { defaultLabDir } from "../lib/paths";
+import { labDir } from "../paths";
 import { isAlive, readPid } from "../lib/process";
 import type { AlertmanagerInfo, PrometheusInfo } from "./monitoring";
 import type { IngressInfo } from "./nginx";
@@ -47,16 +47,16 @@ function asFacts(r: AppsResult): LabAppsFacts {
  * set started by {@link startApps} in a temporary directory (simulators and Gitea off unless asked).
  */
 export async function useLabApps(opts: { simulators?: boolean; gitea?: boolean } = {}): Promise<AppsHandle> {
-  const shared = defaultLabDir();
+  const shared = labDir();
   const result = readAppsResult(shared);
   const own = opts.gitea === true ? [...OWN, "gitea"] : OWN;
   if (result !== undefined && own.every((n) => isAlive(readPid(shared, n)))) {
     return { labDir: shared, addressMap: result.addressMap, apps: asFacts(result), owned: false, release: async () => undefined };
   }
-  const labDir = mkdtempSync(join(tmpdir(), "lab-apps-"));
+  const dir = mkdtempSync(join(tmpdir(), "lab-apps-"));
   try {
     const started = await startApps({
-      labDir,
+      labDir: dir,
       kubeconfig: "",
       secrets: {},
       simulators: opts.simulators ?? false,
@@ -66,17 +66,17 @@ export async function useLabApps(opts: { simulators?: boolean; gitea?: boolean }
       },
     });
     return {
-      labDir,
+      labDir: dir,
       addressMap: started.addressMap,
       apps: asFacts(started),
       owned: true,
       release: async () => {
-        await stopApps(labDir);
-        rmSync(labDir, { recursive: true, force: true });
+        await stopApps(dir);
+        rmSync(dir, { recursive: true, force: true });
       },
     };
   } catch (err) {
-    await stopApps(labDir);
+    await stopApps(dir);
     throw err;
   }
 }

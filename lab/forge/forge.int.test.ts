@@ -8,7 +8,7 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureLabRepo } from "../apps/git-repo";
 import type { LabRepo } from "../apps/git-repo";
-import { gitopsDir } from "../lib/paths";
+import { defaultGitopsRepo } from "../paths";
 import { ForgeControlError, ForgeControls } from "./controls";
 import { listenForge } from "./server";
 import { describeErrors, forgeDescription, operations, SpecValidator } from "./spec";
@@ -83,7 +83,7 @@ const bare = (args: string[]): Promise<string> => run("git", ["--git-dir", repo.
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "lab-forge-test-"));
-  repo = await ensureLabRepo({ labDir: dir, gitopsDir: gitopsDir(), log: () => undefined });
+  repo = await ensureLabRepo({ labDir: dir, gitopsDir: defaultGitopsRepo(), log: () => undefined });
   const started = await listenForge({
     bareDir: repo.bareDir,
     owner: repo.owner,
@@ -181,7 +181,7 @@ describe("forge simulator: repository and git database on the real bare repo", (
     const file = await call("GET", `${R}/contents/{path}`, { params: { path }, query: { ref: FEATURE } });
     expect(file.status).toBe(200);
     const content = Buffer.from(String(obj(file).content), "base64").toString("utf8");
-    expect(content).toBe(readFileSync(join(gitopsDir(), path), "utf8"));
+    expect(content).toBe(readFileSync(join(defaultGitopsRepo(), path), "utf8"));
     const listing = await call("GET", `${R}/contents/{path}`, { params: { path: "apps/media-services" } });
     expect((listing.body as { name: string; type: string }[]).map((e) => `${e.name}:${e.type}`)).toContain("starr:dir");
     expect((await call("GET", `${R}/contents/{path}`, { params: { path: "nope/none.yaml" } })).status).toBe(404);

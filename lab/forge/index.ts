@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { repoRoot } from "../lib/paths";
+import { REPO_ROOT } from "../paths";
 import { choosePort, isAlive, readPid, spawnDaemon, stopPid, waitUntil } from "../lib/process";
 import type { AppsState } from "../lib/state";
 import { writePrivate } from "../lib/state";
@@ -28,7 +28,7 @@ async function healthy(url: string, configId: string): Promise<boolean> {
 
 /** A hash of the forge's own source files: a running forge from older code is restarted. */
 function codeVersion(): string {
-  const dir = join(repoRoot, "lab", "forge");
+  const dir = join(REPO_ROOT, "lab", "forge");
   const hash = createHash("sha256");
   for (const f of readdirSync(dir).filter((n) => n.endsWith(".ts") && !n.endsWith(".test.ts")).sort()) hash.update(f).update(readFileSync(join(dir, f)));
   return hash.digest("hex").slice(0, 16);
@@ -73,8 +73,8 @@ export async function startForge(opts: {
       name: NAME,
       labDir,
       command: process.execPath,
-      args: ["--import", "tsx", join(repoRoot, "lab", "forge", "main.ts"), configFile],
-      cwd: repoRoot,
+      args: ["--import", "tsx", join(REPO_ROOT, "lab", "forge", "main.ts"), configFile],
+      cwd: REPO_ROOT,
       // Loader flags of a parent (a test runner) must not leak into the forge process.
       env: { ...process.env, NODE_OPTIONS: "" },
     });

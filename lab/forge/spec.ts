@@ -3,7 +3,7 @@ import { join } from "node:path";
 import Ajv from "ajv";
 import type { ErrorObject, ValidateFunction } from "ajv";
 import addFormats from "ajv-formats";
-import { specsDir } from "../lib/paths";
+import { specsDir } from "../paths";
 
 /** Minimal view of an OpenAPI 3 document, enough to walk paths and responses. */
 export interface OpenApiDoc {

@@ -17,7 +17,7 @@
  *   4. an HTTP probe path `/<base>/ping` (Lidarr's `/lidarr/ping`).
  */
 import { configClaimOfPodTemplate } from "../cluster/volumes";
-import { gitopsDir } from "../lib/paths";
+import { defaultGitopsRepo } from "../paths";
 import { loadManifests, type ManifestObject } from "../lib/manifests";
 import type { SimKindId } from "./registry";
 import { arr, rec, str } from "../lib/values";
@@ -293,7 +293,7 @@ async function clusterObjects(kubeconfig: string, timeoutMs: number): Promise<Ma
  */
 export async function loadObjects(opts: { kubeconfig?: string; gitopsDir?: string; log?: (m: string) => void }): Promise<ManifestObject[]> {
   const log = opts.log ?? (() => undefined);
-  const fromFiles = loadManifests(opts.gitopsDir ?? gitopsDir());
+  const fromFiles = loadManifests(opts.gitopsDir ?? defaultGitopsRepo());
   if (opts.kubeconfig === undefined || opts.kubeconfig === "") return fromFiles;
   try {
     const fromCluster = await clusterObjects(opts.kubeconfig, 5_000);

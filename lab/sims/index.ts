@@ -14,8 +14,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { isAlive, readPid, rssKiB, spawnDaemon, stopPid, waitUntil, logFile, pidFile } from "../lib/process";
-import { repoRoot } from "../lib/paths";
-import { volumeDir } from "../paths";
+import { REPO_ROOT, volumeDir } from "../paths";
 import { writePrivate } from "../lib/state";
 import type { ChildConfig, ChildReady } from "./child";
 import { discoverFrom, loadObjects, type DiscoveredInstance } from "./discovery";
@@ -220,7 +219,7 @@ export async function startSimulators(ctx: SimulatorsContext): Promise<Simulator
     labDir,
     command: process.execPath,
     args: ["--import", "tsx", join(here, "child.ts"), configFile],
-    cwd: repoRoot,
+    cwd: REPO_ROOT,
     env: { ...process.env, NODE_OPTIONS: "" },
   });
   await waitUntil("simulators", async () => existsSync(readyFile), { timeoutMs: 60_000, intervalMs: 100, pid, labDir, name: NAME });

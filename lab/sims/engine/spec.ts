@@ -13,7 +13,7 @@ import { readFileSync } from "node:fs";
 import { isAbsolute, resolve } from "node:path";
 import SwaggerParser from "@apidevtools/swagger-parser";
 import { parse as parseYaml } from "yaml";
-import { specsDir } from "../../lib/paths";
+import { specsDir } from "../../paths";
 
 /** A JSON object. */
 export type JsonObject = Record<string, unknown>;
