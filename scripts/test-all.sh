@@ -10,9 +10,14 @@ passed=0
 failed=0
 summary=()
 
-note() { summary+=("$1"); printf '\n==> %s\n' "$1"; }
+run_start=$(date +%s)
+phase_start=$run_start
+# Ends a phase: took="Ns" since the previous one ended (every count_* call ends one).
+took=
+end_phase() { local now; now=$(date +%s); took="$((now - phase_start))s"; phase_start=$now; }
 count_check() { # name, exit code
-  if [ "$2" -eq 0 ]; then passed=$((passed + 1)); summary+=("ok    $1"); else failed=$((failed + 1)); summary+=("FAIL  $1"); fi
+  end_phase
+  if [ "$2" -eq 0 ]; then passed=$((passed + 1)); summary+=("ok    $1 ($took)"); else failed=$((failed + 1)); summary+=("FAIL  $1 ($took)"); fi
 }
 count_json() { # name, exit code, json file, kind
   local p f
@@ -27,7 +32,8 @@ count_json() { # name, exit code, json file, kind
   fi
   if [ "$2" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
   passed=$((passed + p)); failed=$((failed + f))
-  summary+=("$( [ "$f" -eq 0 ] && echo "ok  " || echo "FAIL") $1: $p passed, $f failed")
+  end_phase
+  summary+=("$( [ "$f" -eq 0 ] && echo "ok  " || echo "FAIL") $1: $p passed, $f failed ($took)")
 }
 
 lab_started=0
@@ -78,13 +84,14 @@ count_json "integration" $? test-results/integration.json vitest
 if [ $build_rc -eq 0 ]; then
   printf '\n==> End-to-end tests (chromium), the panel running as its deploy/ ServiceAccount\n'
   [ $lab_rc -eq 0 ] && npx tsx lab/cli.ts panel-kubeconfig
+  phase_start=$(date +%s)
   npx playwright test
   count_json "e2e" $? test-results/e2e-results.json playwright
 else
   failed=$((failed + 1)); summary+=("FAIL  e2e: not run because the build failed")
 fi
 
-printf '\n==> Summary\n'
+printf '\n==> Summary (%ss in all)\n' "$(( $(date +%s) - run_start ))"
 printf '  %s\n' "${summary[@]}"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
