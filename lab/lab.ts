@@ -258,7 +258,7 @@ export async function labUp(opts: LabUpOptions = {}): Promise<LabJson> {
   if (leftovers > 0) {
     log(`lab: ${leftovers} process(es) from an earlier run are not healthy; stopping them first`);
   }
-  await stopAll(dir, log);
+  await stopAll(dir, log, { last: STOP_LAST });
   for (const file of [f.labJson, f.env, f.seedState, path.join(dir, 'up.json')]) rmSync(file, { force: true });
 
   ensureBinariesBuilt(log);
@@ -304,7 +304,14 @@ export async function labUp(opts: LabUpOptions = {}): Promise<LabJson> {
 }
 
 /**
- * `lab down`: stops every process with a pidfile (newest first) and removes lab.json/lab.env.
+ * Stop order of the control plane, after everything else: clients before the servers they use
+ * (kwok, scheduler, controller manager, API server, etcd), whatever was restarted last.
+ */
+const STOP_LAST = [...CLUSTER_PROCESSES].reverse();
+
+/**
+ * `lab down`: stops every process with a pidfile (the apps, the executor and the lab's Argo CD
+ * newest first, then the control plane) and removes lab.json/lab.env.
  * Volumes keep their files (size limits are lifted); `purge` removes the volumes and the
  * executor's pod files too.
  */
@@ -312,7 +319,7 @@ export async function labDown(log: (msg: string) => void = (m) => console.log(m)
   const dir = labDir();
   const f = labFiles(dir);
   const t0 = Date.now();
-  const n = await stopAll(dir, log);
+  const n = await stopAll(dir, log, { last: STOP_LAST });
   for (const file of [f.labJson, f.env, path.join(dir, 'up.json')]) rmSync(file, { force: true });
   const limits = releaseVolumeQuotas(dir);
   if (limits > 0) log(`lab: lifted the size limit of ${limits} volume(s)`);

@@ -244,7 +244,7 @@ export async function startApps(ctx: AppsContext): Promise<AppsResult> {
  * does; meant for throw-away lab directories of tests.
  */
 export async function stopApps(labDir: string): Promise<void> {
-  await stopAll(labDir, () => undefined, 15_000);
+  await stopAll(labDir, () => undefined, { graceMs: 15_000 });
 }
 
 /**

@@ -312,6 +312,10 @@ function componentCommand(name: ClusterProcess, c: ComponentContext): { command:
           '--service-cluster-ip-range=10.96.0.0/16',
           '--authorization-mode=RBAC', '--allow-privileged=true',
           '--enable-priority-and-fairness=false', '--profiling=false',
+          // On SIGTERM, end the clients' watches and stop within about a second: without a grace for
+          // watches the server waits for them (up to its request timeout) while the lab's controllers,
+          // executor and Argo CD keep theirs open, and \`down\` or a restart had to SIGKILL it after 8 s.
+          '--shutdown-watch-termination-grace-period=1s',
           // pods/log: the API server reaches the node's kubelet API (the lab executor) on its InternalIP,
           // verifies it with the lab CA and authenticates with its own client certificate.
           '--kubelet-preferred-address-types=InternalIP', `--kubelet-certificate-authority=${cert('ca.crt')}`,

@@ -1,9 +1,9 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { choosePort, freePort, isAlive, listProcesses, readPid, spawnDaemon, stopAll, stopPid } from './process';
+import { choosePort, freePort, isAlive, listProcesses, spawnDaemon, stopAll, stopPid } from './process';
 import { waitFor } from './wait';
 
 let dir: string;
@@ -11,7 +11,7 @@ beforeAll(() => {
   dir = mkdtempSync(path.join(tmpdir(), 'lab-process-'));
 });
 afterAll(async () => {
-  await stopAll(dir, () => undefined, 2000);
+  await stopAll(dir, () => undefined, { graceMs: 2000 });
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -73,16 +73,17 @@ describe('stopping processes', () => {
     expect(() => process.kill(pid, 0)).toThrow();
   });
 
-  it('stopAll stops every pidfile of the lab directory, newest first, and removes the pidfiles', async () => {
+  it('stopAll stops every pidfile of the lab directory, newest first but the named ones last, and removes the pidfiles', async () => {
     await daemon('first', `console.log(['up', 'now'].join('-')); setInterval(() => {}, 1000);`);
-    // The pidfiles' times order them; make the second one clearly newer.
-    writeFileSync(path.join(dir, 'pids', 'first.pid'), `${readPid(dir, 'first')}\n`);
     await new Promise((r) => setTimeout(r, 20));
     await daemon('second', `console.log(['up', 'now'].join('-')); setInterval(() => {}, 1000);`);
-    expect(listProcesses(dir).filter((p) => p.alive).map((p) => p.name)).toEqual(['second', 'first']);
+    await new Promise((r) => setTimeout(r, 20));
+    // Restarted last, yet a server the others use: it stops after them.
+    await daemon('server', `console.log(['up', 'now'].join('-')); setInterval(() => {}, 1000);`);
+    expect(listProcesses(dir).filter((p) => p.alive).map((p) => p.name)).toEqual(['server', 'second', 'first']);
     const lines: string[] = [];
-    expect(await stopAll(dir, (m) => lines.push(m))).toBe(2);
-    expect(lines.map((l) => /stopped (\w+)/.exec(l)?.[1])).toEqual(['second', 'first']);
+    expect(await stopAll(dir, (m) => lines.push(m), { last: ['server'] })).toBe(3);
+    expect(lines.map((l) => /stopped (\w+)/.exec(l)?.[1])).toEqual(['second', 'first', 'server']);
     expect(listProcesses(dir)).toEqual([]);
   });
 });

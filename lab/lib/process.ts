@@ -219,12 +219,19 @@ export function listProcesses(labDir: string): LabProcessInfo[] {
 }
 
 /**
- * Stops every process with a pidfile in the lab directory, newest first, and removes the
- * pidfiles. Only pids listed there are signalled. Resolves with how many were running.
+ * Stops every process with a pidfile in the lab directory and removes the pidfiles: newest first,
+ * except the ones named in `last`, which stop after all others, in that order (the servers the
+ * others are clients of: a server stopped under its clients waits for them). Only pids listed
+ * there are signalled. Resolves with how many were running.
  */
-export async function stopAll(labDir: string, log: (msg: string) => void, graceMs = 8000): Promise<number> {
+export async function stopAll(labDir: string, log: (msg: string) => void, opts: { graceMs?: number; last?: readonly string[] } = {}): Promise<number> {
+  const graceMs = opts.graceMs ?? 8000;
+  const last = opts.last ?? [];
+  const rank = (name: string) => (last.includes(name) ? last.indexOf(name) : -1);
+  // A stable sort keeps "newest first" among the others.
+  const ordered = listProcesses(labDir).sort((a, b) => rank(a.name) - rank(b.name));
   let stopped = 0;
-  for (const p of listProcesses(labDir)) {
+  for (const p of ordered) {
     if (p.alive) {
       const t0 = Date.now();
       const killed = await stopPid(p.pid, graceMs);
