@@ -53,7 +53,10 @@ describe('restarting the control plane one process at a time', () => {
   it('restarts the API server alone: same etcd, the token still works, the objects are there', async () => {
     const etcd = pid('etcd');
     const before = pid('kube-apiserver');
-    await restartApiServer();
+    const lines: string[] = [];
+    await restartApiServer((m) => lines.push(m));
+    // It exits on SIGTERM with every client of the lab still watching it, not by the SIGKILL after the grace.
+    expect(lines.find((l) => l.startsWith('kube-apiserver: stopped'))).toMatch(/^kube-apiserver: stopped \(pid \d+\) in \d+ ms$/);
     expect(pid('kube-apiserver')).toBeDefined();
     expect(pid('kube-apiserver')).not.toBe(before);
     expect(pid('etcd')).toBe(etcd);

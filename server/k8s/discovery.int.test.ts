@@ -2,7 +2,7 @@ import { AppsV1Api, CoreV1Api, KubeConfig, NetworkingV1Api } from "@kubernetes/c
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { crashLoopPod, LAB_TEST_LABEL, scaleWorkload } from "@/lab/controls";
 import { readSeedState } from "@/lab/lab";
-import { useLabCluster } from "@/lab/cluster/test-cluster";
+import { resetLab, useLabCluster } from "@/lab/cluster/test-cluster";
 import type { DiscoveredService } from "@/lib/services";
 import { createDiscovery, type Discovery } from "./discovery";
 import { createInformerSet, type InformerSet } from "./informers";
@@ -57,8 +57,8 @@ describe("discovery against the lab", () => {
   afterAll(async () => {
     discovery?.close();
     informers?.stop();
-    await scaleWorkload("media", "sonarr", 1).catch(() => undefined);
-    await lab().kc.makeApiClient(CoreV1Api).deleteNamespace({ name: TEST_NS }).catch(() => undefined);
+    // As found: sonarr's replicas and its Application's self-heal (scaleWorkload turned it off), no test namespace.
+    await resetLab();
   });
 
   it("is connected with every kind synced", () => {
