@@ -33,7 +33,6 @@ export interface RestartResult {
   restarted: { app: string; kind: LabAppWorkload["kind"]; detail: string }[];
 }
 
-
 /** Every workload the running lab's apps serve (none before the apps started). */
 export function labAppWorkloads(labDir: string, objects?: ManifestObject[]): LabAppWorkload[] {
   const result = readState(labDir).result;
