@@ -57,16 +57,7 @@ describe("ingress-nginx emulation", () => {
   });
 
   it("renders TLS servers per case, a plain server without redirect, and the git server", () => {
-    const conf = renderNginxConfig({
-      labDir: "/lab",
-      hosts: ["h.example"],
-      routes: [route({ path: "/sonarr", service: "sonarr" })],
-      addressMap: {},
-      tlsCases: [{ name: "valid", host: "h.example", port: 4443, url: "", caFile: "/ca", certFile: "/c.crt", keyFile: "/c.key", sans: [], expectNotBefore: "", expectNotAfter: "" }],
-      plainPort: 8080,
-      git: { port: 9418, fcgiAddress: "127.0.0.1:9000", htpasswdFile: "/htpasswd", projectRoot: "/repos" },
-      runAsRoot: false,
-    });
+    const conf = renderNginxConfig(input());
     expect(conf).toContain("listen 127.0.0.1:4443 ssl default_server;");
     expect(conf).toContain("ssl_certificate /c.crt;");
     expect(conf).toContain("listen 127.0.0.1:8080 default_server;");
