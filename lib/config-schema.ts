@@ -1,7 +1,7 @@
 import { z } from "zod";
+import { APP_KINDS, LIBRARY_APP_KINDS, libraryOf, type LibraryAppKind } from "./apps/catalogue";
 import { repoUrlCredentialProblem } from "./gitops/repo-url";
 import { parseCidr } from "./net/addresses";
-import { APP_KINDS } from "./services";
 
 /**
  * The panel's configuration file (YAML, path in `PANEL_CONFIG`). Secrets never live here: the file names
@@ -17,6 +17,12 @@ const httpUrl = z
   .refine((v) => /^https?:\/\/[^\s/]+/.test(v), "must be an http:// or https:// URL");
 
 const roleName = z.enum(["admin", "viewer"]);
+
+/** An object with one key per app that manages a media library (`sonarr`, `radarr`, ...), from the catalogue. */
+function perLibraryApp(field: (kind: LibraryAppKind) => z.ZodDefault<z.ZodString>) {
+  const shape = Object.fromEntries(LIBRARY_APP_KINDS.map((kind) => [kind, field(kind)])) as Record<LibraryAppKind, z.ZodDefault<z.ZodString>>;
+  return z.strictObject(shape);
+}
 
 const namespaceName = z
   .string()
@@ -219,22 +225,10 @@ export const panelConfigSchema = z.strictObject({
     .prefault({}),
   integrations: z
     .strictObject({
-      /** Download category each app uses in qBittorrent and SABnzbd. */
-      categories: z
-        .strictObject({
-          sonarr: z.string().min(1).max(64).default("tv"),
-          radarr: z.string().min(1).max(64).default("movies"),
-          lidarr: z.string().min(1).max(64).default("music"),
-        })
-        .prefault({}),
-      /** Root folder created when an app has none (an existing one is kept, whatever its path). */
-      rootFolders: z
-        .strictObject({
-          sonarr: z.string().regex(/^\//, "must be an absolute path").default("/data/media/tv"),
-          radarr: z.string().regex(/^\//, "must be an absolute path").default("/data/media/movies"),
-          lidarr: z.string().regex(/^\//, "must be an absolute path").default("/data/media/music"),
-        })
-        .prefault({}),
+      /** Download category each library app uses in qBittorrent and SABnzbd (defaults from the app catalogue). */
+      categories: perLibraryApp((kind) => z.string().min(1).max(64).default(libraryOf(kind).category)).prefault({}),
+      /** Root folder created when a library app has none (an existing one is kept, whatever its path). */
+      rootFolders: perLibraryApp((kind) => z.string().regex(/^\//, "must be an absolute path").default(libraryOf(kind).rootFolder)).prefault({}),
       /** Prowlarr's sync level for the applications it creates. */
       prowlarrSyncLevel: z.enum(["fullSync", "addOnly", "disabled"]).default("fullSync"),
       /** Timeout of one request to an app while reading or fixing links (tests can be slow), in milliseconds. */

@@ -1,4 +1,5 @@
-import type { AppKind, DiscoveredService, HealthReason, HealthStatus, ServiceSummary } from "./services";
+import type { DiscoveredService, HealthReason, HealthStatus, ServiceSummary } from "./services";
+import type { AppKind } from "./apps/catalogue";
 
 /**
  * One service as the Overview and the Services list show it: the summary without pods, events and

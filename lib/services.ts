@@ -3,28 +3,7 @@
  * prober and the UI. Plain serialisable data: it crosses the server/client boundary as JSON.
  */
 
-/** Kinds of app the panel recognises. `other` is any workload it does not know: Kubernetes health only. */
-export const APP_KINDS = [
-  "sonarr",
-  "radarr",
-  "lidarr",
-  "prowlarr",
-  "bazarr",
-  "sabnzbd",
-  "qbittorrent",
-  "jellyfin",
-  "jellyseerr",
-  "seerr",
-  "flaresolverr",
-  "unpackerr",
-  "gluetun",
-  "prometheus",
-  "grafana",
-  "homepage",
-  "argocd",
-  "other",
-] as const;
-export type AppKind = (typeof APP_KINDS)[number];
+import type { AppKind } from "./apps/catalogue";
 
 export type HealthStatus = "up" | "degraded" | "down" | "unknown";
 
@@ -96,8 +75,8 @@ export interface DiscoveredService {
   name: string;
   workloadKind: "Deployment" | "StatefulSet" | "DaemonSet";
   appKind: AppKind;
-  /** How the kind was decided: `annotation`, `config`, `image` or `unknown`. */
-  kindSource: "annotation" | "config" | "image" | "unknown";
+  /** How the kind was decided: `annotation`, `config`, pod `labels`, `image` or `unknown`. */
+  kindSource: "annotation" | "config" | "labels" | "image" | "unknown";
   displayName: string;
   description?: string;
   images: string[];

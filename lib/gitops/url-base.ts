@@ -1,5 +1,5 @@
 import { documentsOf, type ManifestContainer, type ManifestWorkload } from "./workloads";
-import { normalizeUrlBase, type ProbedKind } from "./health-endpoints";
+import { normalizeUrlBase } from "@/lib/url-base";
 import { dirOf, yamlFilesUnder, type RepoView } from "./repo-view";
 
 /** A URL base and where it was read. */
@@ -20,34 +20,32 @@ function fromUrl(url: string): string | undefined {
 
 /**
  * The URL base an app serves under, read from the repository the way the user's manifests set it:
- * an environment variable (`SONARR__SERVER__URLBASE`, `URL_BASE`...), Grafana's sub-path settings,
- * Prometheus' `--web.route-prefix`, an init container writing `<UrlBase>` into config.xml, or a
- * ConfigMap next to the workload with a `...BaseUrl` key (Jellyfin's network.xml overrides).
+ * an environment variable (`SONARR__SERVER__URLBASE`, `URL_BASE`...), Grafana's sub-path settings
+ * (`GF_SERVER_ROOT_URL` with `GF_SERVER_SERVE_FROM_SUB_PATH=true`), Prometheus' `--web.route-prefix` or
+ * `--web.external-url`, an init container writing `<UrlBase>` into config.xml, or a ConfigMap next to
+ * the workload with a `...BaseUrl` key (Jellyfin's network.xml overrides). The settings are each
+ * app's own names, so they are looked for whatever the app.
  */
-export function detectUrlBase(repo: RepoView, workload: ManifestWorkload, container: ManifestContainer, kind: ProbedKind): UrlBase {
+export function detectUrlBase(repo: RepoView, workload: ManifestWorkload, container: ManifestContainer): UrlBase {
   for (const env of container.env) {
     if (env.value !== undefined && URL_BASE_ENV.test(env.name)) {
       return { value: normalizeUrlBase(env.value), source: `environment variable ${env.name}` };
     }
   }
-  if (kind === "grafana") {
-    const sub = container.env.find((e) => e.name === "GF_SERVER_SERVE_FROM_SUB_PATH")?.value;
-    const root = container.env.find((e) => e.name === "GF_SERVER_ROOT_URL")?.value;
-    if (sub === "true" && root) {
-      const path = fromUrl(root.replace(/%\(\w+\)s/g, "x"));
-      if (path !== undefined) return { value: normalizeUrlBase(path), source: "GF_SERVER_ROOT_URL with GF_SERVER_SERVE_FROM_SUB_PATH" };
-    }
+  const subPath = container.env.find((e) => e.name === "GF_SERVER_SERVE_FROM_SUB_PATH")?.value;
+  const rootUrl = container.env.find((e) => e.name === "GF_SERVER_ROOT_URL")?.value;
+  if (subPath === "true" && rootUrl) {
+    const path = fromUrl(rootUrl.replace(/%\(\w+\)s/g, "x"));
+    if (path !== undefined) return { value: normalizeUrlBase(path), source: "GF_SERVER_ROOT_URL with GF_SERVER_SERVE_FROM_SUB_PATH" };
   }
-  if (kind === "prometheus") {
-    for (const arg of container.args) {
-      const prefix = /^--web\.route-prefix=(.*)$/.exec(arg)?.[1];
-      if (prefix !== undefined) return { value: normalizeUrlBase(prefix), source: "--web.route-prefix" };
-    }
-    for (const arg of container.args) {
-      const external = /^--web\.external-url=(.*)$/.exec(arg)?.[1];
-      const path = external ? fromUrl(external) : undefined;
-      if (path !== undefined) return { value: normalizeUrlBase(path), source: "--web.external-url" };
-    }
+  for (const arg of container.args) {
+    const prefix = /^--web\.route-prefix=(.*)$/.exec(arg)?.[1];
+    if (prefix !== undefined) return { value: normalizeUrlBase(prefix), source: "--web.route-prefix" };
+  }
+  for (const arg of container.args) {
+    const external = /^--web\.external-url=(.*)$/.exec(arg)?.[1];
+    const path = external ? fromUrl(external) : undefined;
+    if (path !== undefined) return { value: normalizeUrlBase(path), source: "--web.external-url" };
   }
   for (const init of workload.initContainers) {
     const script = [...init.command, ...init.args].join("\n");

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { describeDiff, diffFields, MASKED, normalizeHost, normalizePath, normalizeUrl } from "./diff";
+import { describeDiff, diffFields, MASKED, normalizeHost, normalizeUrl } from "./diff";
 
 describe("normalisation", () => {
   it("treats every spelling of one Service as the same host", () => {
@@ -13,9 +13,6 @@ describe("normalisation", () => {
   });
 
   it("URL bases and URLs", () => {
-    expect(normalizePath("/sonarr/")).toBe("/sonarr");
-    expect(normalizePath("sonarr")).toBe("/sonarr");
-    expect(normalizePath("/")).toBe("");
     expect(normalizeUrl("http://sonarr.media.svc.cluster.local:8989/sonarr/")).toBe(normalizeUrl("http://sonarr.media:8989/sonarr"));
     expect(normalizeUrl("http://sonarr.media/sonarr")).not.toBe(normalizeUrl("http://sonarr.media:8989/sonarr"));
     expect(normalizeUrl("not a url")).toBe("not a url");

@@ -1,3 +1,4 @@
+import { normalizeUrlBase } from "../url-base";
 import type { FieldDiff } from "./types";
 
 /**
@@ -50,19 +51,12 @@ export function normalizeHost(host: string, namespace?: string): string {
   return h;
 }
 
-/** A URL base reduced to `/base` or `` (empty for the root). */
-export function normalizePath(path: string): string {
-  const p = path.trim().replace(/\/+$/, "");
-  if (p === "" || p === "/") return "";
-  return p.startsWith("/") ? p : `/${p}`;
-}
-
 /** A URL reduced to scheme, normalised host, port and path, so equivalent spellings compare equal. */
 export function normalizeUrl(url: string, namespace?: string): string {
   try {
     const u = new URL(url.trim());
     const port = u.port || (u.protocol === "https:" ? "443" : "80");
-    return `${u.protocol}//${normalizeHost(u.hostname, namespace)}:${port}${normalizePath(u.pathname)}`;
+    return `${u.protocol}//${normalizeHost(u.hostname, namespace)}:${port}${normalizeUrlBase(u.pathname)}`;
   } catch {
     return url.trim();
   }
@@ -72,7 +66,7 @@ function same(mode: CompareMode, a: unknown, b: unknown, namespace: string | und
   const empty = (v: unknown) => v === undefined || v === null || v === "" || (Array.isArray(v) && v.length === 0);
   if (empty(a) && empty(b)) return true;
   if (empty(a) !== empty(b)) {
-    if (mode === "path") return normalizePath(String(a ?? "")) === normalizePath(String(b ?? ""));
+    if (mode === "path") return normalizeUrlBase(String(a ?? "")) === normalizeUrlBase(String(b ?? ""));
     return false;
   }
   switch (mode) {
@@ -81,7 +75,7 @@ function same(mode: CompareMode, a: unknown, b: unknown, namespace: string | und
     case "url":
       return normalizeUrl(String(a), namespace) === normalizeUrl(String(b), namespace);
     case "path":
-      return normalizePath(String(a)) === normalizePath(String(b));
+      return normalizeUrlBase(String(a)) === normalizeUrlBase(String(b));
     case "list": {
       const xs = (Array.isArray(a) ? a : [a]).map(String).sort();
       const ys = (Array.isArray(b) ? b : [b]).map(String).sort();

@@ -1,5 +1,6 @@
 import type { ContainerState, DiscoveredService, KubeEvent, KubeHealth, PodState } from "../services";
-import { normalizeUrlBase, podContainers, recognizeWorkload, type Recognition } from "./recognize";
+import { normalizeUrlBase } from "../url-base";
+import { podContainers, recognizeWorkload, type Recognition } from "./recognize";
 import { podRestartsInWindow, type RestartHistory } from "./restarts";
 import { isHttpUrl } from "../safe-url";
 import type {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import type { AppKind } from "../services";
-import { imageRepository, normalizeUrlBase, recognizeImage, recognizeWorkload } from "./recognize";
+import type { AppKind } from "../apps/catalogue";
+import { imageRepository, recognizeImage, recognizeWorkload } from "./recognize";
 import { readFixtureObjects } from "./test-fixture";
 import type { Workload } from "./types";
 
@@ -179,9 +179,4 @@ describe("recognizeWorkload overrides and names", () => {
     expect(recognizeWorkload(workload({ annotations: { "k8s-nas-panel/url-base": "tv/" }, containers: sonarrImage })).urlBase).toBe("/tv");
     expect(recognizeWorkload(workload({ annotations: { "k8s-nas-panel/url-base": "/" }, containers: sonarrImage })).urlBase).toBe("");
   });
-});
-
-describe("normalizeUrlBase", () => {
-  const cases: Array<[string, string]> = [["/sonarr", "/sonarr"], ["sonarr/", "/sonarr"], ["/", ""], ["", ""], ["//a/b//", "/a/b"]];
-  for (const [v, want] of cases) it(`${JSON.stringify(v)} -> ${JSON.stringify(want)}`, () => expect(normalizeUrlBase(v)).toBe(want));
 });

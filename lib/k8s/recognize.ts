@@ -1,9 +1,10 @@
-import { APP_KINDS, type AppKind } from "../services";
+import { APP_CATALOGUE, appLabel, isAppKind, KNOWN_APP_KINDS, type AppKind, type KnownAppKind, type RecognitionRule } from "../apps/catalogue";
+import { normalizeUrlBase } from "../url-base";
 import type { Container, Workload } from "./types";
 
 /** Annotations the panel reads on a workload (or its pod template). */
 export const PANEL_ANNOTATIONS = {
-  /** The app kind, one of APP_KINDS; overrides recognition from the image. */
+  /** The app kind, one of the catalogue's kinds (or `other`); overrides recognition from the image. */
   app: "k8s-nas-panel/app",
   name: "k8s-nas-panel/name",
   description: "k8s-nas-panel/description",
@@ -19,54 +20,6 @@ export const HOMEPAGE_ANNOTATIONS = {
   description: "gethomepage.dev/description",
   href: "gethomepage.dev/href",
 } as const;
-
-/** Display names of the kinds, for a workload named after its kind ("sonarr" -> "Sonarr"). */
-export const APP_KIND_LABELS: Record<AppKind, string> = {
-  sonarr: "Sonarr",
-  radarr: "Radarr",
-  lidarr: "Lidarr",
-  prowlarr: "Prowlarr",
-  bazarr: "Bazarr",
-  sabnzbd: "SABnzbd",
-  qbittorrent: "qBittorrent",
-  jellyfin: "Jellyfin",
-  jellyseerr: "Jellyseerr",
-  seerr: "Seerr",
-  flaresolverr: "FlareSolverr",
-  unpackerr: "Unpackerr",
-  gluetun: "Gluetun",
-  prometheus: "Prometheus",
-  grafana: "Grafana",
-  homepage: "Homepage",
-  argocd: "Argo CD",
-  other: "Other",
-};
-
-/**
- * Image repositories per kind, matched on the repository path without registry and tag. An entry
- * `name` matches any owner's image whose last path segment is `name` (linuxserver/sonarr,
- * hotio/sonarr, ghcr.io/home-operations/sonarr, lscr.io/linuxserver/sonarr, binhex/arch-sonarr); an
- * entry with a slash matches that repository exactly (official images).
- */
-const IMAGE_RULES: Record<Exclude<AppKind, "other">, readonly string[]> = {
-  sonarr: ["sonarr"],
-  radarr: ["radarr"],
-  lidarr: ["lidarr"],
-  prowlarr: ["prowlarr"],
-  bazarr: ["bazarr"],
-  sabnzbd: ["sabnzbd"],
-  qbittorrent: ["qbittorrent", "qbittorrent-nox"],
-  jellyfin: ["jellyfin"],
-  jellyseerr: ["jellyseerr", "fallenbagel/jellyseerr"],
-  seerr: ["seerr", "seerr-team/seerr"],
-  flaresolverr: ["flaresolverr"],
-  unpackerr: ["unpackerr", "golift/unpackerr"],
-  gluetun: ["gluetun", "qmcgaw/gluetun"],
-  prometheus: ["prometheus", "prom/prometheus"],
-  grafana: ["grafana", "grafana/grafana", "grafana/grafana-oss", "grafana/grafana-enterprise"],
-  homepage: ["homepage", "gethomepage/homepage", "benphelps/homepage"],
-  argocd: ["argocd", "argoproj/argocd"],
-};
 
 /**
  * The repository path of an image reference: registry, tag and digest removed, lowercase.
@@ -86,28 +39,47 @@ export function imageRepository(image: string): string {
   return parts.join("/");
 }
 
-/** The app kind an image runs, or `other` when the panel does not know it. */
+/** True when an image repository matches one of an entry's image rules. */
+function imageMatches(repo: string, patterns: readonly string[]): boolean {
+  const segment = (repo.split("/").pop() ?? "").replace(/^arch-/, "");
+  return patterns.some((pattern) => (pattern.includes("/") ? repo === pattern : segment === pattern));
+}
+
+/** Kinds whose recognition needs pod labels: checked before the image-only ones. */
+const LABELLED_KINDS = KNOWN_APP_KINDS.filter((k) => APP_CATALOGUE[k].recognize.labels !== null);
+
+/** The app kind an image runs (by the catalogue's image rules), or `other` when the panel does not know it. */
 export function recognizeImage(image: string | undefined): AppKind {
   if (!image) return "other";
   const repo = imageRepository(image);
-  const segment = (repo.split("/").pop() ?? "").replace(/^arch-/, "");
-  for (const [kind, patterns] of Object.entries(IMAGE_RULES) as Array<[Exclude<AppKind, "other">, readonly string[]]>) {
-    for (const pattern of patterns) {
-      if (pattern.includes("/") ? repo === pattern : segment === pattern) return kind;
-    }
-  }
-  return "other";
+  return KNOWN_APP_KINDS.find((kind) => APP_CATALOGUE[kind].recognize.labels === null && imageMatches(repo, APP_CATALOGUE[kind].recognize.images)) ?? "other";
 }
 
-/** True for a string that names an AppKind. */
-export function isAppKind(value: string | undefined): value is AppKind {
-  return value !== undefined && (APP_KINDS as readonly string[]).includes(value);
+/**
+ * Whether a workload matches a rule that has labels: every label present with its value, and (when
+ * the rule names images) a container running one of them. Returns the index of the main container
+ * (the first with one of the rule's images, else the first), or undefined.
+ */
+export function matchLabelRule(rule: RecognitionRule, labels: Readonly<Record<string, string>>, containers: readonly Container[]): number | undefined {
+  if (rule.labels === null || !Object.entries(rule.labels).every(([k, v]) => labels[k] === v)) return undefined;
+  const withImage = containers.findIndex((c) => c.image !== undefined && imageMatches(imageRepository(c.image), rule.images));
+  if (rule.images.length > 0 && withImage < 0) return undefined;
+  return Math.max(0, withImage);
+}
+
+/** The kind a workload's pod labels name (the first catalogue entry with labels that matches), with its main container. */
+function recognizeByLabels(labels: Readonly<Record<string, string>>, containers: readonly Container[]): { kind: KnownAppKind; mainIndex: number } | undefined {
+  for (const kind of LABELLED_KINDS) {
+    const mainIndex = matchLabelRule(APP_CATALOGUE[kind].recognize, labels, containers);
+    if (mainIndex !== undefined) return { kind, mainIndex };
+  }
+  return undefined;
 }
 
 /** What recognition decided about one workload. */
 export interface Recognition {
   appKind: AppKind;
-  kindSource: "annotation" | "config" | "image" | "unknown";
+  kindSource: "annotation" | "config" | "labels" | "image" | "unknown";
   /** True when the workload carries `k8s-nas-panel/ignore: "true"`. */
   ignored: boolean;
   displayName: string;
@@ -132,12 +104,6 @@ export interface RecognizeOptions {
   ingressAnnotations?: ReadonlyArray<Readonly<Record<string, string>>>;
 }
 
-/** Normalises a URL base: `sonarr/` -> `/sonarr`, `/` -> `""`. */
-export function normalizeUrlBase(value: string): string {
-  const trimmed = value.trim().replace(/^\/+|\/+$/g, "");
-  return trimmed === "" ? "" : `/${trimmed}`;
-}
-
 /** Containers of a pod template: regular ones, then native sidecars (init containers with restartPolicy Always). */
 export function podContainers(workload: Workload): Container[] {
   const spec = workload.spec?.template?.spec;
@@ -147,10 +113,11 @@ export function podContainers(workload: Workload): Container[] {
 /**
  * Decides the app kind of a workload, its display name, main container and sidecars.
  * Precedence of the kind: config (`discovery.kindOverrides`, the panel operator's own file) >
- * annotation `k8s-nas-panel/app` > the images. From the images, the first container of a known kind
- * other than Gluetun wins (a VPN sidecar does not make qBittorrent a VPN); Gluetun alone is `gluetun`.
- * The main container is the one whose image matches the kind, else the first; every other container
- * whose kind differs from the main one is a sidecar.
+ * annotation `k8s-nas-panel/app` > pod labels (catalogue entries with `labels`) > the images. From the
+ * images, the first container of a known kind that is not a sidecar kind wins (a Gluetun VPN next to
+ * qBittorrent does not make qBittorrent a VPN); a sidecar kind alone is that kind. The main container
+ * is the one whose image matches the kind, else the first; every other container whose kind differs
+ * from the main one is a sidecar.
  */
 export function recognizeWorkload(workload: Workload, options: RecognizeOptions = {}): Recognition {
   const meta = workload.metadata ?? {};
@@ -174,8 +141,13 @@ export function recognizeWorkload(workload: Workload, options: RecognizeOptions 
       kindSource = "annotation";
     } else {
       if (annotated !== undefined) notes.push(`annotation ${PANEL_ANNOTATIONS.app}: unknown kind "${annotated}"`);
-      const fromImage = kinds.find((k) => k !== "other" && k !== "gluetun") ?? kinds.find((k) => k === "gluetun");
-      if (fromImage) {
+      const byLabels = recognizeByLabels(workload.spec?.template?.metadata?.labels ?? {}, containers);
+      const fromImage = kinds.find((k) => k !== "other" && !APP_CATALOGUE[k].sidecar) ?? kinds.find((k) => k !== "other");
+      if (byLabels) {
+        appKind = byLabels.kind;
+        kindSource = "labels";
+        kinds[byLabels.mainIndex] = byLabels.kind;
+      } else if (fromImage) {
         appKind = fromImage;
         kindSource = "image";
       }
@@ -198,7 +170,7 @@ export function recognizeWorkload(workload: Workload, options: RecognizeOptions 
   const displayName =
     annotations[PANEL_ANNOTATIONS.name]?.trim() ||
     homepage(HOMEPAGE_ANNOTATIONS.name) ||
-    (appKind !== "other" && name === appKind ? APP_KIND_LABELS[appKind] : name);
+    (appKind !== "other" && name === appKind ? appLabel(appKind) : name);
   const description = annotations[PANEL_ANNOTATIONS.description]?.trim() || homepage(HOMEPAGE_ANNOTATIONS.description);
   const href = homepage(HOMEPAGE_ANNOTATIONS.href);
   const urlBaseAnnotation = annotations[PANEL_ANNOTATIONS.urlBase];

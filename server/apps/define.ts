@@ -1,6 +1,7 @@
 import "server-only";
 import { isAppError } from "@/lib/errors";
-import type { AppCheck, AppHealth, AppKind, HealthStatus } from "@/lib/services";
+import type { AppCheck, AppHealth, HealthStatus } from "@/lib/services";
+import type { AppKind } from "@/lib/apps/catalogue";
 import { STATUS_SEVERITY } from "@/lib/services";
 import type { LinkDefinition } from "@/server/integrations/types";
 import { scrubSecrets } from "./http";

@@ -1,5 +1,5 @@
 import "server-only";
-import type { AppKind } from "@/lib/services";
+import type { AppKind } from "@/lib/apps/catalogue";
 import { bazarr } from "./bazarr";
 import type { AppModule } from "./define";
 import { flaresolverr } from "./flaresolverr";

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { parsePanelConfig, type PanelConfig } from "@/lib/config-schema";
 import { AppError } from "@/lib/errors";
-import type { AppKind, DiscoveredService } from "@/lib/services";
+import type { DiscoveredService } from "@/lib/services";
+import type { AppKind } from "@/lib/apps/catalogue";
 import { AppInstances } from "./instances";
 import { baseUrlOf, resolveApp, secretKeysFor, type ResolveDeps, type WorkloadEnvVar } from "./resolve";
 import { APP_MODULES } from "./registry";

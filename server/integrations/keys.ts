@@ -3,7 +3,7 @@ import { z } from "zod";
 import { isAppError } from "@/lib/errors";
 import type { KeyStatus } from "@/lib/integrations/types";
 import { describeSecret } from "@/lib/redact";
-import type { AppKind } from "@/lib/services";
+import type { AppKind } from "@/lib/apps/catalogue";
 import { ArrClient, type ArrFlavor } from "@/server/apps/arr/client";
 import { BazarrClient } from "@/server/apps/bazarr/client";
 import { httpRequest, scrubSecrets } from "@/server/apps/http";

@@ -1,7 +1,7 @@
 import "server-only";
 import type { PanelConfig } from "@/lib/config-schema";
 import type { FieldDiff, LinkKind, LinkReading, PlanOption } from "@/lib/integrations/types";
-import type { AppKind } from "@/lib/services";
+import type { AppKind } from "@/lib/apps/catalogue";
 import type { AppResolution } from "@/server/apps/resolve";
 
 /**

@@ -1,6 +1,7 @@
 import "server-only";
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
-import type { AppKind, DiscoveredService } from "@/lib/services";
+import type { DiscoveredService } from "@/lib/services";
+import type { AppKind } from "@/lib/apps/catalogue";
 
 /**
  * Small HTTP servers on 127.0.0.1 standing in for apps, for the unit tests of the clients and the

@@ -1,5 +1,6 @@
 import { AppError } from "@/lib/errors";
-import { HEALTH_ENDPOINTS, probedKindOf, probePath, type HealthEndpoint, type ProbeAction, type ProbedKind } from "../health-endpoints";
+import type { ProbeAction } from "@/lib/apps/catalogue";
+import { healthEndpointOf, probedKindOf, probePath, type HealthEndpoint, type ProbedKind } from "../health-endpoints";
 import type { ChangePlan, PlanContext } from "../types";
 import { detectUrlBase } from "../url-base";
 import { findWorkloads, matchWorkloads, type ManifestContainer, type ManifestWorkload } from "../workloads";
@@ -87,8 +88,9 @@ export function planHealthProbes(input: HealthProbesInput, ctx: PlanContext): Ch
   const summary: string[] = [];
   const notes: string[] = [];
   for (const gap of gaps) {
-    const endpoint: HealthEndpoint = HEALTH_ENDPOINTS[gap.kind];
-    const urlBase = input.urlBase !== undefined ? { value: input.urlBase, source: "given in the request" } : detectUrlBase(ctx.repo, workload, gap.container, gap.kind);
+    const endpoint = healthEndpointOf(gap.kind);
+    if (!endpoint) continue;
+    const urlBase = input.urlBase !== undefined ? { value: input.urlBase, source: "given in the request" } : detectUrlBase(ctx.repo, workload, gap.container);
     const port = portOf(gap.container, endpoint);
     const pairs: Record<string, unknown> = {};
     if (gap.missing.includes("livenessProbe")) {

@@ -1,4 +1,6 @@
+import { APP_CATALOGUE } from "@/lib/apps/catalogue";
 import { AppError } from "@/lib/errors";
+import { recognizeImage } from "@/lib/k8s/recognize";
 import type { FileChange } from "../diff";
 import { planAddResource } from "../kustomize";
 import { dirOf, joinPath, type RepoView } from "../repo-view";
@@ -7,11 +9,14 @@ import { detectUrlBase } from "../url-base";
 import { configMapValue, documentsOf, findServices, findWorkloads, type ManifestEnv, type ManifestWorkload } from "../workloads";
 import { YamlFileEditor } from "../yaml-file";
 
-/** The *arr apps Unpackerr reports to, with their env prefix, API-key Secret key and default port. */
-const STARR = [
-  { id: "sonarr", label: "Sonarr", prefix: "UN_SONARR_0", key: "SONARR_API_KEY", port: 8989 },
-  { id: "radarr", label: "Radarr", prefix: "UN_RADARR_0", key: "RADARR_API_KEY", port: 7878 },
-] as const;
+/** The *arr apps Unpackerr reports to (its `UN_<APP>_0_*` variables), with their catalogue facts. */
+const STARR = (["sonarr", "radarr"] as const).map((id) => {
+  const entry = APP_CATALOGUE[id];
+  return { id, label: entry.label, prefix: `UN_${id.toUpperCase()}_0`, key: entry.credential.secretKey, port: entry.port };
+});
+
+/** True when the container runs the app `kind` (the catalogue's image rules). */
+const runs = (kind: string) => (c: { image: string }) => recognizeImage(c.image) === kind;
 
 function inClusterUrl(repo: RepoView, appsPath: string, app: ManifestWorkload, port: number, urlBase: string): string {
   const container = app.containers[0];
@@ -50,13 +55,13 @@ function secretRefOf(env: ManifestEnv | undefined): { name?: unknown; key?: unkn
  */
 export function planUnpackerrWiring(ctx: PlanContext): ChangePlan {
   const workloads = findWorkloads(ctx.repo, ctx.appsPath);
-  const unpackerr = workloads.find((w) => w.containers.some((c) => /unpackerr/i.test(c.image)));
+  const unpackerr = workloads.find((w) => w.containers.some(runs("unpackerr")));
   if (!unpackerr) {
     throw new AppError("not_found", `No Unpackerr workload (image golift/unpackerr) under ${ctx.appsPath}/ in the repository.`, { source: "gitops" });
   }
   const ns = unpackerr.namespace;
   const id = `${ns ?? "default"}/${unpackerr.name}`;
-  const container = unpackerr.containers.find((c) => /unpackerr/i.test(c.image)) ?? unpackerr.containers[0];
+  const container = unpackerr.containers.find(runs("unpackerr")) ?? unpackerr.containers[0];
   if (!container) throw new AppError("invalid_input", `${id} has no container.`, { source: "gitops" });
   const secret = ctx.secretRefs.unpackerr ?? ctx.secretRefs.default;
   if (!secret) throw new AppError("invalid_input", "apps.secretRefs has no `default` (or `unpackerr`) Secret with the API keys.", { source: "gitops" });
@@ -78,14 +83,14 @@ export function planUnpackerrWiring(ctx: PlanContext): ChangePlan {
   const toAdd: Array<Record<string, unknown>> = [];
 
   for (const app of STARR) {
-    const target = workloads.find((w) => w.containers.some((c) => new RegExp(app.id, "i").test(c.image)));
+    const target = workloads.find((w) => w.containers.some(runs(app.id)));
     if (!target) {
       notes.push(`No ${app.label} workload in the repository: Unpackerr is not wired to it.`);
       continue;
     }
     services.push(`${target.namespace ?? "default"}/${target.name}`);
-    const appContainer = target.containers.find((c) => new RegExp(app.id, "i").test(c.image)) ?? target.containers[0];
-    const urlBase = appContainer ? detectUrlBase(ctx.repo, target, appContainer, app.id) : { value: "", source: "" };
+    const appContainer = target.containers.find(runs(app.id)) ?? target.containers[0];
+    const urlBase = appContainer ? detectUrlBase(ctx.repo, target, appContainer) : { value: "", source: "" };
     const wantUrl = inClusterUrl(ctx.repo, ctx.appsPath, target, app.port, urlBase.value);
     const urlIndex = container.env.findIndex((e) => e.name === `${app.prefix}_URL`);
     const current = envValue(ctx.repo, ctx.appsPath, container.env[urlIndex], ns);
