@@ -13,7 +13,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { AppsV1Api, KubeConfig } from "@kubernetes/client-node";
 import { stringify } from "yaml";
-import { removeScale, seedScale } from "@/server/k8s/bench-scale";
+import { removeScale, seedScale } from "@/scripts/bench-scale";
 
 const ROOT = path.resolve(__dirname, "..");
 const PORT = Number(process.env.BENCH_PORT ?? 3290);

@@ -6,7 +6,7 @@ import path from "node:path";
 import { resetAll } from "@/lab/sims/control";
 import { readLabIntegrationJson } from "@/e2e/support/lab-integrations";
 import { applyIntegrations, readLinks } from "@/server/integrations/engine";
-import { createLabSource } from "@/server/integrations/lab-source";
+import { createLabSource } from "@/scripts/lab-source";
 
 const runs = Number(process.env.BENCH_RUNS ?? 3);
 const TARGET_MS = 20_000;

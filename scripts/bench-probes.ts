@@ -5,7 +5,7 @@
 //      BENCH_CONCURRENCY (10, the default health.probeConcurrency).
 import { parsePanelConfig } from "@/lib/config-schema";
 import { resolveApp } from "@/server/apps/resolve";
-import { startFakeFleet } from "@/server/probes/fake-apps";
+import { startFakeFleet } from "@/scripts/fake-apps";
 import { Prober } from "@/server/probes/prober";
 
 const count = Number(process.env.BENCH_APPS ?? 50);

@@ -49,7 +49,7 @@ export async function startPanel(): Promise<void> {
     }
     if (config.kubernetes.mode !== "none") {
       // The informers and the prober run for the life of the process, with or without a browser open.
-      const { startInformers } = await import("./k8s/informers");
+      const { startInformers } = await import("./k8s");
       const { startProber } = await import("./probes/scheduler");
       const { startVpnChecks } = await import("./integrations/vpn");
       startInformers();

@@ -1,7 +1,7 @@
 import type { KeyStatus } from "@/lib/integrations/types";
 import { Badge, type BadgeTone } from "../ui/badge";
 
-const TONE: Record<KeyStatus["verdict"], BadgeTone> = { accepted: "ok", rejected: "bad", missing: "warn", unknown: "neutral" };
+const TONE: Record<KeyStatus["verdict"], BadgeTone> = { accepted: "ok", rejected: "bad", missing: "warn", forbidden: "bad", unknown: "neutral" };
 
 /** Per app: whether its API key (qBittorrent: its login) is present and accepted. Never a value. */
 export function KeyStatusTable({ keys }: { keys: readonly KeyStatus[] }) {

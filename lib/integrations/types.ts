@@ -158,8 +158,11 @@ export interface KeyStatus {
   hint: string;
   /** Where it was read (Secret and key name, variable name), never the value. */
   source?: string;
-  /** `accepted`: the app took it; `rejected`: the app refused it; `unknown`: could not tell. */
-  verdict: "accepted" | "rejected" | "missing" | "unknown";
+  /**
+   * `accepted`: the app took it; `rejected`: the app refused it; `missing`: not where the panel
+   * looked; `forbidden`: the cluster does not let the panel read it (RBAC); `unknown`: could not tell.
+   */
+  verdict: "accepted" | "rejected" | "missing" | "forbidden" | "unknown";
   message?: string;
 }
 

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { AppError } from "@/lib/errors";
-import { startFakeApp, type FakeApp, type FakeHandler } from "@/server/probes/fake-apps";
+import { startFakeApp, type FakeApp, type FakeHandler } from "@/scripts/fake-apps";
 import { appMessagesOf, httpRequest, joinUrl, scrubSecrets, type HttpConnection } from "./http";
 
 const KEY = "0123456789abcdef0123456789abcdef";

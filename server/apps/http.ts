@@ -22,7 +22,7 @@ export interface HttpConnection {
   /** App id used as the `source` of errors ("sonarr"). */
   source: string;
   /** Secret values that must never appear in a message (API key, password). */
-  secrets?: Array<string | undefined>;
+  secrets?: ReadonlyArray<string | undefined>;
   /** HTTP statuses that mean "credentials refused" for this app (default: 401). */
   unauthorizedStatuses?: number[];
 }
@@ -275,4 +275,53 @@ export async function httpRequest<T>(conn: HttpConnection, spec: RequestSpec<T>)
     );
   }
   return { data: parsed.data, status: response.status, headers: response.headers, latencyMs };
+}
+
+/** Options of one instance of a client that sends its key in a header. */
+export interface KeyClientOptions {
+  /** Base URL with the URL base, e.g. `http://sonarr.media.svc.cluster.local:8989/sonarr`. */
+  baseUrl: string;
+  apiKey?: string;
+  timeoutMs: number;
+  /** Other secret values that must never appear in a message (keys written into the app). */
+  secrets?: ReadonlyArray<string | undefined>;
+}
+
+/** What differs between the apps a {@link KeyHeaderClient} talks to. */
+export interface KeyHeaderApp {
+  /** App name used in messages ("Bazarr"). */
+  appName: string;
+  /** App id used as the `source` of errors ("bazarr"). */
+  source: string;
+  /** The header(s) carrying the key: `{ "X-Api-Key": key }`, Jellyfin's `Authorization: MediaBrowser Token="..."`. */
+  keyHeader(key: string): Record<string, string>;
+}
+
+/**
+ * The client of an app that authenticates every request with its key in a header (the *arr apps,
+ * Jellyseerr and Seerr, Bazarr, Gluetun's control server, Jellyfin; an app without authentication,
+ * FlareSolverr, is the same without a key). One instance per app instance; subclasses add typed
+ * operations on top of {@link request}. The key never travels in the query.
+ */
+export class KeyHeaderClient {
+  readonly appName: string;
+  protected readonly conn: HttpConnection;
+  private readonly headers: Record<string, string>;
+
+  constructor(app: KeyHeaderApp, options: KeyClientOptions) {
+    this.appName = app.appName;
+    this.headers = options.apiKey ? app.keyHeader(options.apiKey) : {};
+    this.conn = {
+      baseUrl: options.baseUrl,
+      timeoutMs: options.timeoutMs,
+      appName: app.appName,
+      source: app.source,
+      secrets: [options.apiKey, ...(options.secrets ?? [])],
+    };
+  }
+
+  /** The one request path of the client: the key header on every request. */
+  protected request<T>(spec: Omit<RequestSpec<T>, "headers">): Promise<HttpResult<T>> {
+    return httpRequest(this.conn, { ...spec, headers: this.headers });
+  }
 }

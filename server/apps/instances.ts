@@ -1,6 +1,6 @@
 import "server-only";
 import type { AppInstance } from "./define";
-import type { AppResolution } from "./resolve";
+import type { AppResolution } from "./define";
 
 /**
  * App instances by service, shared by the prober and the integrations so that one app has one

@@ -1,8 +1,9 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { fakeArrHandler, startFakeApp, type FakeApp, type FakeHandler } from "@/server/probes/fake-apps";
-import type { AppTarget } from "./define";
+import { fakeArrHandler, startFakeApp, type FakeApp, type FakeHandler } from "@/scripts/fake-apps";
+import { APP_CATALOGUE, KNOWN_APP_KINDS } from "@/lib/apps/catalogue";
+import type { AppModule, AppTarget } from "./define";
 import { QbittorrentClient } from "./qbittorrent/client";
-import { APP_IDS, APP_MODULES, getAppModule, hasAppModule } from "./registry";
+import { APP_IDS, APP_MODULE_LIST, APP_MODULES, getAppModule, hasAppModule } from "./registry";
 
 const KEY = "5f2c9d1e8a7b4c3d2e1f0a9b8c7d6e5f";
 const apps: FakeApp[] = [];
@@ -21,14 +22,62 @@ afterEach(async () => {
   await Promise.all(apps.splice(0).map((a) => a.close()));
 });
 
-describe("registry", () => {
-  it("keys every module by its own id and answers for kinds without one", () => {
-    for (const id of APP_IDS) expect(APP_MODULES[id].id).toBe(id);
-    expect(APP_IDS).toEqual(expect.arrayContaining(["sonarr", "radarr", "lidarr", "prowlarr", "bazarr", "sabnzbd", "qbittorrent", "jellyfin", "jellyseerr", "seerr", "flaresolverr", "gluetun"]));
-    expect(getAppModule("unpackerr")).toBeUndefined();
+describe("every module of the registry passes the same contract", () => {
+  it("is keyed by its own id, and its facts are its catalogue entry's", () => {
+    expect(APP_IDS.length).toBeGreaterThan(0);
+    for (const id of APP_IDS) {
+      const m = APP_MODULES[id];
+      const entry = APP_CATALOGUE[id];
+      expect([id, m.id, m.displayName, m.defaultPort ?? null, m.fixedPort ?? null, m.credential]).toEqual([id, id, entry.label, entry.port, entry.fixedPort, entry.credential]);
+      expect(getAppModule(id)).toBe(m);
+      expect(hasAppModule(id)).toBe(true);
+    }
+    for (const kind of KNOWN_APP_KINDS.filter((k) => !hasAppModule(k))) expect(getAppModule(kind)).toBeUndefined();
     expect(hasAppModule("other")).toBe(false);
-    expect(getAppModule("sonarr")?.displayName).toBe("Sonarr");
   });
+
+  for (const id of APP_IDS) {
+    const m = APP_MODULES[id] as AppModule;
+    describe(id, () => {
+      it("has the credential capabilities its credential needs", () => {
+        const instance = m.connect({ baseUrl: "http://127.0.0.1:1", timeoutMs: 100 });
+        expect([id, typeof instance.checkCredentials === "function"]).toEqual([id, m.credential.type !== "none"]);
+        expect([id, typeof instance.login === "function", m.hasLogin]).toEqual([id, m.credential.type === "login", m.credential.type === "login"]);
+        expect([id, typeof instance.observeVpn === "function"]).toEqual([id, m.isVpn]);
+      });
+
+      it("holds only links that start from it", () => {
+        for (const link of m.integrations(APP_MODULE_LIST)) expect([id, link.from]).toEqual([id, id]);
+      });
+
+      it("is down with `unreachable` when nothing listens, and never throws", async () => {
+        const h = await m.connect({ baseUrl: "http://127.0.0.1:9", apiKey: KEY, username: "admin", password: KEY, timeoutMs: 1000 }).health();
+        expect([id, h.status, h.errorCode]).toEqual([id, "down", "unreachable"]);
+        expect(h.detail).toMatch(new RegExp(`^${m.displayName} is unreachable`));
+      });
+
+      it("is down with `timeout` when the app accepts the connection and never answers", async () => {
+        const app = await serve(() => ({ hang: true }));
+        const h = await m.connect({ ...target(app), username: "admin", password: KEY, timeoutMs: 200 }).health();
+        expect([id, h.status, h.errorCode]).toEqual([id, "down", "timeout"]);
+      });
+
+      it("never repeats its key or password, even when the app echoes them in an error", async () => {
+        const app = await serve((req) => ({ status: 500, json: { message: `bad request ${req.headers["x-api-key"] ?? ""} ${KEY}` } }));
+        const h = await m.connect({ ...target(app), username: "admin", password: KEY }).health();
+        expect([id, h.status === "down" || h.status === "unknown"]).toEqual([id, true]);
+        expect(JSON.stringify(h)).not.toContain(KEY);
+      });
+
+      if (m.credential.type !== "none") {
+        it("its credential check rejects with `unauthorized` when the app refuses every request with 401", async () => {
+          const app = await serve(() => ({ status: 401, text: "Unauthorized" }));
+          const instance = m.connect({ ...target(app), username: "admin", password: KEY });
+          await expect(instance.checkCredentials?.()).rejects.toMatchObject({ code: "unauthorized" });
+        });
+      }
+    });
+  }
 });
 
 describe("*arr health", () => {

@@ -1,23 +1,23 @@
 import "server-only";
-import type { AppKind } from "@/lib/apps/catalogue";
+import type { AppKind, KnownAppKind } from "@/lib/apps/catalogue";
+import { lidarr } from "./arr/lidarr";
+import { prowlarr } from "./arr/prowlarr";
+import { radarr } from "./arr/radarr";
+import { sonarr } from "./arr/sonarr";
 import { bazarr } from "./bazarr";
 import type { AppModule } from "./define";
 import { flaresolverr } from "./flaresolverr";
 import { gluetun } from "./gluetun";
 import { jellyfin } from "./jellyfin";
-import { jellyseerr } from "./jellyseerr";
-import { lidarr } from "./lidarr";
-import { prowlarr } from "./prowlarr";
 import { qbittorrent } from "./qbittorrent";
-import { radarr } from "./radarr";
 import { sabnzbd } from "./sabnzbd";
-import { seerr } from "./seerr";
-import { sonarr } from "./sonarr";
+import { jellyseerr, seerr } from "./seerr";
 
 /**
- * The one list of app modules, keyed by the app kind each implements. Adding an app: one folder
- * under `server/apps/<id>/` and one line here. Kinds without a module (unpackerr, prometheus, ...)
- * get Kubernetes-level health only.
+ * The one list of app modules, keyed by the app kind each implements. Adding an app the panel talks
+ * to: its entry in the app catalogue (`lib/apps/catalogue.ts`), its folder under `server/apps/`
+ * (or a file in its family's folder) and one line here. Kinds without a module (unpackerr,
+ * prometheus, ...) get Kubernetes-level health only.
  */
 export const APP_MODULES = {
   sonarr,
@@ -25,14 +25,14 @@ export const APP_MODULES = {
   lidarr,
   prowlarr,
   bazarr,
-  sabnzbd,
   qbittorrent,
+  sabnzbd,
   jellyfin,
   jellyseerr,
   seerr,
   flaresolverr,
   gluetun,
-} satisfies { [K in AppKind]?: AppModule<K, unknown> };
+} satisfies { [K in KnownAppKind]?: AppModule<K, unknown> };
 
 /** Ids of the apps that have a module. */
 export type AppId = keyof typeof APP_MODULES;
@@ -40,9 +40,12 @@ export type AppId = keyof typeof APP_MODULES;
 /** Every app id with a module, in registry order. */
 export const APP_IDS = Object.keys(APP_MODULES) as AppId[];
 
+/** Every module, in registry order (what the engine, the key check and the VPN check loop over). */
+export const APP_MODULE_LIST: readonly AppModule[] = Object.values(APP_MODULES) as AppModule[];
+
 /** The module of an app kind, or undefined when the panel knows only its Kubernetes health. */
-export function getAppModule(kind: AppKind): AppModule<AppKind, unknown> | undefined {
-  return (APP_MODULES as Partial<Record<AppKind, AppModule<AppKind, unknown>>>)[kind];
+export function getAppModule(kind: AppKind): AppModule | undefined {
+  return (APP_MODULES as Partial<Record<AppKind, AppModule>>)[kind];
 }
 
 /** Narrows an app kind to one with a module. */

@@ -4,7 +4,8 @@ import { AppError } from "@/lib/errors";
 import type { DiscoveredService } from "@/lib/services";
 import type { AppKind } from "@/lib/apps/catalogue";
 import { AppInstances } from "./instances";
-import { baseUrlOf, resolveApp, secretKeysFor, type ResolveDeps, type WorkloadEnvVar } from "./resolve";
+import type { WorkloadEnvVar } from "@/server/k8s/workloads";
+import { baseUrlOf, resolveApp, secretKeysFor, type ResolveDeps } from "./resolve";
 import { APP_MODULES } from "./registry";
 
 function service(name: string, appKind: AppKind, over: Partial<DiscoveredService> = {}): DiscoveredService {
@@ -108,6 +109,25 @@ describe("resolveApp credentials", () => {
     expect(r?.credentialProblem).toBe("API key missing: Secret media/starr-secrets has no RADARR_API_KEY");
     const gone = await resolveApp(service("sonarr", "sonarr"), deps({ config: config({ apps: { secretRefs: { default: { namespace: "media", name: "nope" } } } }) }));
     expect(gone?.credentialProblem).toBe("API key missing: Secret media/nope does not exist.");
+  });
+
+  it("a Secret the cluster refuses the panel is reported as forbidden with the RBAC to grant, not as a missing key", async () => {
+    const forbidden = new AppError("forbidden", "The panel may not read Secret media/starr-secrets (RBAC): grant \"get\" on secrets with resourceNames [starr-secrets]");
+    const r = await resolveApp(service("sonarr", "sonarr"), deps({ readSecretValue: () => Promise.reject(forbidden) }));
+    expect(r?.target.apiKey).toBeUndefined();
+    expect(r?.credentialError).toBe("forbidden");
+    expect(r?.credentialProblem).toBe(`API key not readable: ${forbidden.message}`);
+    const down = await resolveApp(service("sonarr", "sonarr"), deps({ readSecretValue: () => Promise.reject(new AppError("unreachable", "Cannot read Secret media/starr-secrets: connection refused.")) }));
+    expect([down?.credentialError, down?.credentialProblem]).toEqual(["unreadable", "API key not readable: Cannot read Secret media/starr-secrets: connection refused."]);
+  });
+
+  it("a workload the panel may not read is forbidden unless the default Secret holds the key", async () => {
+    const refused = () => Promise.reject(new AppError("forbidden", "the panel may not read Deployment media/radarr (RBAC)"));
+    const r = await resolveApp(service("radarr", "radarr"), { ...deps(), readWorkloadEnv: refused });
+    expect(r?.credentialError).toBe("forbidden");
+    expect(r?.credentialProblem).toMatch(/^API key not readable: RADARR__AUTH__APIKEY of Deployment media\/radarr could not be read \(the panel may not read Deployment media\/radarr \(RBAC\)\); API key missing: Secret media\/starr-secrets has no RADARR_API_KEY$/);
+    const found = await resolveApp(service("sonarr", "sonarr"), { ...deps(), readWorkloadEnv: refused });
+    expect([found?.target.apiKey, found?.credentialError]).toEqual(["sonarr-key-0000000000000000", undefined]);
   });
 
   it("a per-app Secret wins over the workload's variable and the default", async () => {

@@ -1,11 +1,12 @@
 import "server-only";
 import { createHash } from "node:crypto";
-import { AppsV1Api, type KubeConfig, type V1Container } from "@kubernetes/client-node";
+import type { CredentialFacts } from "@/lib/apps/catalogue";
 import type { PanelConfig } from "@/lib/config-schema";
 import { isAppError } from "@/lib/errors";
 import type { DiscoveredService } from "@/lib/services";
-import { kubeCallOptions } from "@/server/k8s/abort";
-import type { AppModule, AppTarget } from "./define";
+import { normalizeUrlBase } from "@/lib/url-base";
+import type { WorkloadEnvVar, WorkloadRef } from "@/server/k8s/workloads";
+import type { AppModule, AppResolution, AppTarget, CredentialError } from "./define";
 import { getAppModule } from "./registry";
 
 /**
@@ -27,37 +28,17 @@ import { getAppModule } from "./registry";
  * Values are never logged nor put in messages.
  */
 
-/** An environment variable of a workload's container, as far as the key lookup needs it. */
-export interface WorkloadEnvVar {
-  name: string;
-  value?: string;
-  secretKeyRef?: { name: string; key: string };
-}
-
 /** What resolution needs from the outside (injected in tests). */
 export interface ResolveDeps {
   config: Pick<PanelConfig, "addressMap" | "apps">;
-  /** `server/k8s/secrets.ts` `readSecretValue`. */
+  /** A key of a Secret (`server/k8s/secrets.ts`); throws the read's AppError (`forbidden`, `not_found`, ...). */
   readSecretValue(namespace: string, name: string, key: string): Promise<string | undefined>;
-  /** Environment of the workload's containers (empty when it cannot be read). */
-  readWorkloadEnv(service: DiscoveredService): Promise<WorkloadEnvVar[]>;
+  /** Environment of a workload's containers (`server/k8s/workloads.ts`); throws the read's AppError. */
+  readWorkloadEnv(workload: WorkloadRef): Promise<WorkloadEnvVar[]>;
   /** The panel's own environment. */
   env: Record<string, string | undefined>;
   /** Timeout of one app request. */
   timeoutMs: number;
-}
-
-/** A service resolved to a callable app instance. */
-export interface AppResolution {
-  serviceId: string;
-  module: AppModule;
-  target: AppTarget;
-  /** Why a credential is missing ("API key missing: Secret media/starr-secrets has no SONARR_API_KEY"). */
-  credentialProblem?: string;
-  /** Where the key or password came from (never the value): "Secret media/starr-secrets, key SONARR_API_KEY". */
-  credentialSource?: string;
-  /** Changes when the address or a credential changes (a hash; no secret in it). */
-  fingerprint: string;
 }
 
 function hostOf(service: DiscoveredService): { host: string; svcName: string } {
@@ -89,17 +70,11 @@ function portOf(service: DiscoveredService, module: AppModule): number | undefin
   return ports[0]?.port ?? module.defaultPort;
 }
 
-function normalizeBase(base: string): string {
-  const trimmed = base.trim().replace(/\/+$/, "");
-  if (trimmed === "") return "";
-  return trimmed.startsWith("/") ? trimmed : `/${trimmed}`;
-}
-
 /** The base URL of an app instance, with its URL base, rewritten through the address map. */
 export function baseUrlOf(service: DiscoveredService, module: AppModule, addressMap: Readonly<Record<string, string>>): string {
   const { host, svcName } = hostOf(service);
   const port = portOf(service, module);
-  const urlBase = normalizeBase(service.urlBase || module.defaultUrlBase || "");
+  const urlBase = normalizeUrlBase(service.urlBase || module.defaultUrlBase);
   const scheme = service.inClusterUrl?.startsWith("https:") ? "https" : "http";
   const key = `${svcName}.${service.namespace}`;
   const mapped = (port !== undefined ? addressMap[`${key}:${port}`] : undefined) ?? addressMap[key];
@@ -110,7 +85,15 @@ export function baseUrlOf(service: DiscoveredService, module: AppModule, address
 interface Found {
   value?: string;
   problem?: string;
+  error?: CredentialError;
   source?: string;
+}
+
+/** The kind of failure behind a credential read, and how it is worded. */
+function failureOf(error: unknown): { error: CredentialError; reason: string } {
+  if (!isAppError(error)) return { error: "unreadable", reason: "it could not be read" };
+  if (error.code === "not_found") return { error: "missing", reason: error.message };
+  return { error: error.code === "forbidden" ? "forbidden" : "unreadable", reason: error.message };
 }
 
 async function fromSecret(
@@ -126,10 +109,10 @@ async function fromSecret(
       const value = await deps.readSecretValue(ref.namespace, ref.name, key);
       if (value) return { value, source: `${where}, key ${key}${via}` };
     }
-    return { problem: `${what} missing: ${where} has no ${keys.join(" or ")}${via}` };
+    return { problem: `${what} missing: ${where} has no ${keys.join(" or ")}${via}`, error: "missing" };
   } catch (error) {
-    const reason = isAppError(error) ? error.message : "the Secret could not be read";
-    return { problem: `${what} missing: ${reason}` };
+    const failure = failureOf(error);
+    return { problem: `${what} ${failure.error === "missing" ? "missing" : "not readable"}: ${failure.reason}`, error: failure.error };
   }
 }
 
@@ -146,50 +129,63 @@ export function secretKeysFor(service: Pick<DiscoveredService, "name">, app: Pic
   return [...new Set([own, appKey])];
 }
 
-async function findApiKey(service: DiscoveredService, module: AppModule, deps: ResolveDeps): Promise<Found> {
-  const spec = module.apiKey;
-  if (!spec) return {};
+type ApiKeyFacts = Extract<CredentialFacts, { type: "api-key" }>;
+type LoginFacts = Extract<CredentialFacts, { type: "login" }>;
+
+/** The key from the variable the app itself reads (`SONARR__AUTH__APIKEY`): a literal, or the Secret it names. */
+async function fromWorkloadEnv(service: DiscoveredService, variable: string, deps: ResolveDeps): Promise<Found> {
+  let vars: WorkloadEnvVar[];
+  try {
+    vars = await deps.readWorkloadEnv({ kind: service.workloadKind, namespace: service.namespace, name: service.name });
+  } catch (error) {
+    const failure = failureOf(error);
+    return { problem: `API key not readable: ${variable} of ${service.workloadKind} ${service.id} could not be read (${failure.reason})`, error: failure.error };
+  }
+  const v = vars.find((e) => e.name === variable);
+  if (v?.value) return { value: v.value, source: `${service.workloadKind} ${service.id}, variable ${v.name}` };
+  if (v?.secretKeyRef) {
+    return fromSecret(deps, { namespace: service.namespace, name: v.secretKeyRef.name }, [v.secretKeyRef.key], "API key", ` (named by ${v.name})`);
+  }
+  return {};
+}
+
+async function findApiKey(service: DiscoveredService, module: AppModule, spec: ApiKeyFacts, deps: ResolveDeps): Promise<Found> {
   const cred = deps.config.apps.credentials?.[module.id];
   if (cred?.apiKeyEnv) {
     const value = deps.env[cred.apiKeyEnv];
-    return value ? { value, source: `environment variable ${cred.apiKeyEnv}` } : { problem: `API key missing: environment variable ${cred.apiKeyEnv} is not set` };
+    return value ? { value, source: `environment variable ${cred.apiKeyEnv}` } : { problem: `API key missing: environment variable ${cred.apiKeyEnv} is not set`, error: "missing" };
   }
   const refs = deps.config.apps.secretRefs;
   const own = refs[module.id];
   const keys = secretKeysFor(service, module, spec.secretKey);
   if (own) return fromSecret(deps, own, keys, "API key");
-  if (spec.envConvention) {
-    const vars = await deps.readWorkloadEnv(service).catch(() => []);
-    const v = vars.find((e) => e.name === spec.envConvention);
-    if (v?.value) return { value: v.value, source: `${service.workloadKind} ${service.id}, variable ${v.name}` };
-    if (v?.secretKeyRef) {
-      return fromSecret(deps, { namespace: service.namespace, name: v.secretKeyRef.name }, [v.secretKeyRef.key], "API key", ` (named by ${v.name})`);
-    }
-  }
+  const fromEnv = spec.workloadEnv ? await fromWorkloadEnv(service, spec.workloadEnv, deps) : {};
+  if (fromEnv.value || (fromEnv.problem && fromEnv.error !== "forbidden" && fromEnv.error !== "unreadable")) return fromEnv;
   const fallback = refs.default;
-  if (!fallback) return { problem: `API key missing: no apps.secretRefs entry for ${module.id} or default` };
-  return fromSecret(deps, fallback, keys, "API key");
+  if (!fallback) return fromEnv.problem ? fromEnv : { problem: `API key missing: no apps.secretRefs entry for ${module.id} or default`, error: "missing" };
+  const found = await fromSecret(deps, fallback, keys, "API key");
+  // The workload could not be read and the Secret has no key either: the refusal is the reason.
+  if (!found.value && fromEnv.problem) return { ...fromEnv, problem: `${fromEnv.problem}; ${found.problem ?? ""}`.replace(/; $/, "") };
+  return found;
 }
 
-async function findLogin(service: DiscoveredService, module: AppModule, deps: ResolveDeps): Promise<{ username?: string; password?: string; problem?: string; source?: string }> {
-  const spec = module.login;
-  if (!spec) return {};
+async function findLogin(service: DiscoveredService, module: AppModule, spec: LoginFacts, deps: ResolveDeps): Promise<Found & { username?: string }> {
   const cred = deps.config.apps.credentials?.[module.id];
   const ref = deps.config.apps.secretRefs[module.id] ?? deps.config.apps.secretRefs.default;
   let username = cred?.username ?? (cred?.usernameEnv ? deps.env[cred.usernameEnv] : undefined);
   if (cred?.passwordEnv) {
     const password = deps.env[cred.passwordEnv];
     username ??= spec.defaultUsername;
-    if (!password) return { username, problem: `${module.displayName} password missing: environment variable ${cred.passwordEnv} is not set` };
-    return { username, password, source: `environment variable ${cred.passwordEnv}` };
+    if (!password) return { username, problem: `${module.displayName} password missing: environment variable ${cred.passwordEnv} is not set`, error: "missing" };
+    return { username, value: password, source: `environment variable ${cred.passwordEnv}` };
   }
-  if (!ref) return { username: username ?? spec.defaultUsername, problem: `${module.displayName} password missing: no apps.secretRefs entry` };
+  if (!ref) return { username: username ?? spec.defaultUsername, problem: `${module.displayName} password missing: no apps.secretRefs entry`, error: "missing" };
   const pw = await fromSecret(deps, ref, secretKeysFor(service, module, spec.passwordKey), `${module.displayName} password`);
   if (username === undefined) {
     const u = await fromSecret(deps, ref, secretKeysFor(service, module, spec.usernameKey), "user name");
     username = u.value ?? spec.defaultUsername;
   }
-  return { username, password: pw.value, problem: pw.problem, source: pw.source };
+  return { ...pw, username };
 }
 
 function fingerprintOf(target: AppTarget): string {
@@ -204,67 +200,23 @@ export async function resolveApp(service: DiscoveredService, deps: ResolveDeps):
   const app = getAppModule(service.appKind);
   if (!app) return undefined;
   const baseUrl = baseUrlOf(service, app, deps.config.addressMap);
-  const [key, login] = await Promise.all([findApiKey(service, app, deps), findLogin(service, app, deps)]);
+  const credential = app.credential;
+  const key = credential.type === "api-key" ? await findApiKey(service, app, credential, deps) : undefined;
+  const login = credential.type === "login" ? await findLogin(service, app, credential, deps) : undefined;
+  const found: Found = key ?? login ?? {};
   const target: AppTarget = {
     baseUrl,
     timeoutMs: deps.timeoutMs,
-    ...(key.value ? { apiKey: key.value } : {}),
-    ...(login.username ? { username: login.username } : {}),
-    ...(login.password ? { password: login.password } : {}),
+    ...(key?.value ? { apiKey: key.value } : {}),
+    ...(login?.username ? { username: login.username } : {}),
+    ...(login?.value ? { password: login.value } : {}),
   };
-  const credentialProblem = key.problem ?? login.problem;
-  const credentialSource = key.source ?? login.source;
   return {
     serviceId: service.id,
     module: app,
     target,
-    ...(credentialProblem ? { credentialProblem } : {}),
-    ...(credentialSource ? { credentialSource } : {}),
+    ...(found.problem ? { credentialProblem: found.problem, credentialError: found.error ?? "missing" } : {}),
+    ...(found.source ? { credentialSource: found.source } : {}),
     fingerprint: fingerprintOf(target),
   };
-}
-
-const WORKLOAD_ENV_TTL_MS = 5 * 60_000;
-
-/**
- * Reads the containers' environment of a service's workload through the API (get by name; the
- * informers keep only literal values), cached per workload for 5 minutes. Failures give an empty list.
- */
-export function createWorkloadEnvReader(
-  kc: KubeConfig | null,
-  now: () => number = Date.now,
-  timeoutMs = 10_000,
-): (service: DiscoveredService) => Promise<WorkloadEnvVar[]> {
-  const cache = new Map<string, { at: number; value: Promise<WorkloadEnvVar[]> }>();
-  return (service) => {
-    if (!kc) return Promise.resolve([]);
-    const id = `${service.workloadKind}/${service.id}`;
-    const hit = cache.get(id);
-    if (hit && now() - hit.at < WORKLOAD_ENV_TTL_MS) return hit.value;
-    const api = kc.makeApiClient(AppsV1Api);
-    const args = { namespace: service.namespace, name: service.name };
-    const options = kubeCallOptions(timeoutMs);
-    const read =
-      service.workloadKind === "StatefulSet"
-        ? api.readNamespacedStatefulSet(args, options)
-        : service.workloadKind === "DaemonSet"
-          ? api.readNamespacedDaemonSet(args, options)
-          : api.readNamespacedDeployment(args, options);
-    const value = read
-      .then((w) => envOf([...(w.spec?.template.spec?.containers ?? []), ...(w.spec?.template.spec?.initContainers ?? [])]))
-      .catch(() => [] as WorkloadEnvVar[]);
-    cache.set(id, { at: now(), value });
-    return value;
-  };
-}
-
-function envOf(containers: V1Container[]): WorkloadEnvVar[] {
-  const out: WorkloadEnvVar[] = [];
-  for (const c of containers) {
-    for (const e of c.env ?? []) {
-      const ref = e.valueFrom?.secretKeyRef;
-      out.push({ name: e.name, ...(e.value !== undefined ? { value: e.value } : {}), ...(ref?.name ? { secretKeyRef: { name: ref.name, key: ref.key } } : {}) });
-    }
-  }
-  return out;
 }

@@ -15,7 +15,7 @@ import { bareGit, listLabPulls, mergeLabPull, readLabGitops, resetLabGitops, typ
 import type { PanelConfig } from "@/lib/config-schema";
 import { listAuditEvents } from "@/server/db/audit";
 import { openDatabase } from "@/server/db/open";
-import { listArgoApplications } from "./argo";
+import { listArgoApplications } from "@/server/k8s/argo";
 import { GitopsService, type GitopsServiceDeps } from "./service";
 import { accountsYaml, sessionFor, setAccountHashes } from "@/test/sessions";
 

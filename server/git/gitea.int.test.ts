@@ -17,7 +17,7 @@ import { followGitopsRepository, resetLab } from "@/lab/controls";
 import { useLabCluster } from "@/lab/cluster/test-cluster";
 import type { PanelConfig } from "@/lib/config-schema";
 import { openDatabase } from "@/server/db/open";
-import { listArgoApplications } from "./argo";
+import { listArgoApplications } from "@/server/k8s/argo";
 import { GitopsService, type GitopsServiceDeps } from "./service";
 
 const getLab = useLabCluster({ reset: false });

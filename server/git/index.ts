@@ -2,9 +2,8 @@ import "server-only";
 import { Counter } from "prom-client";
 import { getConfig } from "@/server/config/load";
 import { getDb } from "@/server/db";
-import { getKubeConfig } from "@/server/k8s/client";
+import { listApplications } from "@/server/k8s";
 import { getRegistry } from "@/server/observability/metrics";
-import { listArgoApplications } from "./argo";
 import { GitopsService } from "./service";
 
 const holder = globalThis as typeof globalThis & { __panelGitops?: GitopsService | null; __panelGitopsCounter?: Counter };
@@ -39,7 +38,7 @@ export function getGitopsService(): GitopsService | null {
     secretRefs: config.apps.secretRefs,
     metricsTokenRequired: !config.metrics.public,
     db: getDb(),
-    listApplications: () => listArgoApplications(getKubeConfig(), config.discovery.argocdNamespace, config.kubernetes.requestTimeoutMs),
+    listApplications,
     onProposed: (kind, outcome) => counter.inc({ kind, outcome }),
   });
   return holder.__panelGitops;

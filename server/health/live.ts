@@ -1,6 +1,6 @@
 import "server-only";
 import { getConfig } from "@/server/config/load";
-import { onServicesChanged } from "@/server/k8s/discovery";
+import { onServicesChanged } from "@/server/k8s";
 import { onProbeResults } from "@/server/probes/scheduler";
 
 const HEARTBEAT_MS = 15_000;

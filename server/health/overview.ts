@@ -7,7 +7,7 @@ import { getConfig } from "@/server/config/load";
 import { getDb } from "@/server/db";
 import { availabilitySeries, latencySeries, recentLatencies, uptimeAll } from "@/server/db/probes";
 import { readSettings } from "@/server/db/settings";
-import { getKubeState, getService, listServices } from "@/server/k8s/discovery";
+import { getKubeState, getService, listServices } from "@/server/k8s";
 import { getLatestResults } from "@/server/probes/scheduler";
 import { proberSettingsOf } from "@/server/probes/prober";
 

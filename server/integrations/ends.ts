@@ -1,16 +1,15 @@
 import "server-only";
-import type { KubeConfig } from "@kubernetes/client-node";
 import type { PanelConfig } from "@/lib/config-schema";
 import { isAppError } from "@/lib/errors";
 import type { DiscoveredService } from "@/lib/services";
 import type { AppKind } from "@/lib/apps/catalogue";
+import { appLabel } from "@/lib/apps/catalogue";
+import type { AppResolution } from "@/server/apps/define";
+import type { AppEnd } from "@/server/apps/links";
 import { getAppModule } from "@/server/apps/registry";
-import { baseUrlOf, createWorkloadEnvReader, resolveApp, type ResolveDeps } from "@/server/apps/resolve";
+import { baseUrlOf, resolveApp, type ResolveDeps } from "@/server/apps/resolve";
 import { getConfig } from "@/server/config/load";
-import { getKubeConfig } from "@/server/k8s/client";
-import { listServices } from "@/server/k8s/discovery";
-import { readSecretValue } from "@/server/k8s/secrets";
-import type { AppEnd } from "./types";
+import { listServices, readSecretValue, readWorkloadEnv } from "@/server/k8s";
 
 /**
  * The app instances the links connect, found by discovery and resolved by `server/apps/resolve.ts`:
@@ -29,22 +28,10 @@ export interface EndsSource {
 /** The app ends by kind, and what kept some from being found. */
 export interface EndsSnapshot {
   ends: Map<AppKind, AppEnd[]>;
+  /** The resolution behind each end with an app module, by service id (the shared instances of `server/apps/instances.ts`). */
+  resolutions: Map<string, AppResolution>;
   services: DiscoveredService[];
   notices: string[];
-}
-
-const holder = globalThis as typeof globalThis & { __panelWorkloadEnvReader?: ReturnType<typeof createWorkloadEnvReader> };
-
-function workloadEnvReader(): ReturnType<typeof createWorkloadEnvReader> {
-  if (holder.__panelWorkloadEnvReader) return holder.__panelWorkloadEnvReader;
-  let kc: KubeConfig | null = null;
-  try {
-    kc = getKubeConfig();
-  } catch {
-    kc = null;
-  }
-  holder.__panelWorkloadEnvReader = createWorkloadEnvReader(kc);
-  return holder.__panelWorkloadEnvReader;
 }
 
 /** The process-wide source: the panel's config, discovery and Secrets. */
@@ -56,7 +43,7 @@ export function defaultEndsSource(): EndsSource {
     resolveDeps: {
       config,
       readSecretValue,
-      readWorkloadEnv: workloadEnvReader(),
+      readWorkloadEnv,
       env: process.env,
       timeoutMs: config.integrations.requestTimeoutMs,
     },
@@ -72,8 +59,12 @@ export function parseInCluster(url: string): AppEnd["inCluster"] {
   return { scheme, host: u.hostname, port, urlBase, url: `${scheme}://${u.hostname}:${port}${urlBase}` };
 }
 
-/** Resolves every discovered app instance the links can use. Never throws: problems become notices. */
-export async function discoverEnds(source: EndsSource): Promise<EndsSnapshot> {
+/**
+ * Resolves every discovered app instance the links can use. Never throws: problems become notices.
+ * `bareKinds`: kinds without an app module that links start from (Unpackerr, wired through Git):
+ * they become ends without an address or credentials.
+ */
+export async function discoverEnds(source: EndsSource, bareKinds: ReadonlySet<AppKind> = new Set()): Promise<EndsSnapshot> {
   const notices: string[] = [];
   let services: DiscoveredService[] = [];
   try {
@@ -84,50 +75,51 @@ export async function discoverEnds(source: EndsSource): Promise<EndsSnapshot> {
   const counts = new Map<AppKind, number>();
   for (const s of services) counts.set(s.appKind, (counts.get(s.appKind) ?? 0) + 1);
   const ends = new Map<AppKind, AppEnd[]>();
+  const resolutions = new Map<string, AppResolution>();
+  const add = (end: AppEnd) => ends.set(end.app, [...(ends.get(end.app) ?? []), end]);
   await Promise.all(
     services.map(async (service) => {
       const appModule = getAppModule(service.appKind);
-      const several = (counts.get(service.appKind) ?? 0) > 1;
+      const label = appModule?.displayName ?? appLabel(service.appKind);
+      const name = (counts.get(service.appKind) ?? 0) > 1 ? `${label} (${service.name})` : label;
       if (!appModule) {
-        if (service.appKind !== "unpackerr") return;
-        const end: AppEnd = {
-          app: "unpackerr",
+        if (!bareKinds.has(service.appKind)) return;
+        add({
+          app: service.appKind,
           serviceId: service.id,
           namespace: service.namespace,
-          name: several ? `Unpackerr (${service.name})` : "Unpackerr",
+          name,
           panelUrl: "",
           inCluster: { scheme: "http", host: `${service.name}.${service.namespace}.svc.cluster.local`, port: 80, urlBase: "", url: "" },
           timeoutMs: source.config.integrations.requestTimeoutMs,
-        };
-        ends.set("unpackerr", [...(ends.get("unpackerr") ?? []), end]);
+        });
         return;
       }
       try {
         const resolution = await resolveApp(service, source.resolveDeps);
         if (!resolution) return;
-        const end: AppEnd = {
+        resolutions.set(service.id, resolution);
+        add({
           app: service.appKind,
           serviceId: service.id,
           namespace: service.namespace,
-          name: several ? `${appModule.displayName} (${service.name})` : appModule.displayName,
+          name,
           panelUrl: resolution.target.baseUrl,
           inCluster: parseInCluster(baseUrlOf(service, appModule, {})),
           timeoutMs: resolution.target.timeoutMs,
-          resolution,
           ...(resolution.target.apiKey ? { apiKey: resolution.target.apiKey } : {}),
           ...(resolution.target.username ? { username: resolution.target.username } : {}),
           ...(resolution.target.password ? { password: resolution.target.password } : {}),
           ...(resolution.credentialProblem ? { credentialProblem: resolution.credentialProblem } : {}),
           ...(resolution.credentialSource ? { credentialSource: resolution.credentialSource } : {}),
-        };
-        ends.set(service.appKind, [...(ends.get(service.appKind) ?? []), end]);
+        });
       } catch (error) {
         notices.push(`${service.id}: ${isAppError(error) ? error.message : "could not be resolved"}`);
       }
     }),
   );
   for (const list of ends.values()) list.sort((a, b) => a.serviceId.localeCompare(b.serviceId));
-  return { ends, services, notices };
+  return { ends, resolutions, services, notices };
 }
 
 /** Every secret value the ends hold (scrubbed from anything the panel shows). */

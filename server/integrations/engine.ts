@@ -4,13 +4,12 @@ import { planFromReadings } from "@/lib/integrations/plan";
 import type { ApplyReport, IntegrationPlan, LinkApplyResult, LinkReading } from "@/lib/integrations/types";
 import { AppHttpError, scrubSecrets } from "@/server/apps/http";
 import { getAppInstances } from "@/server/apps/instances";
-import { QbittorrentClient } from "@/server/apps/qbittorrent/client";
+import type { AppEnd, LinkContext, LinkDefinition, Observation } from "@/server/apps/links";
 import { logger } from "@/server/observability/logger";
-import { linkCatalogue } from "./catalogue";
+import { bareLinkKinds, linkCatalogue } from "./catalogue";
 import { defaultEndsSource, discoverEnds, secretsOf, type EndsSnapshot, type EndsSource } from "./ends";
 import { getAppLocks } from "./locks";
 import { TestFailureCache } from "./test-cache";
-import type { AppEnd, LinkContext, LinkDefinition, Observation } from "./types";
 
 /**
  * The integrations engine: read every link from the apps, plan the fixes, apply them.
@@ -77,20 +76,23 @@ function bindLinks(defs: readonly LinkDefinition[], snapshot: EndsSnapshot): Bou
   return out;
 }
 
-/** A login check of qBittorrent through the client the prober shares (its back-off included), once per run. */
-function loginChecker(): (end: AppEnd) => Promise<{ ok: true } | { ok: false; reason: string }> {
+/**
+ * A login check of the apps that have a login, through the instance the prober shares (so its
+ * back-off after a refused login holds), once per run; apps without a login are always ok.
+ */
+function loginChecker(snapshot: EndsSnapshot): (end: AppEnd) => Promise<{ ok: true } | { ok: false; reason: string }> {
   const memo = new Map<string, Promise<{ ok: true } | { ok: false; reason: string }>>();
   return (end) => {
-    if (end.app !== "qbittorrent" || !end.resolution) return Promise.resolve({ ok: true });
-    const id = `${end.serviceId}|${end.resolution.fingerprint}`;
+    const resolution = snapshot.resolutions.get(end.serviceId);
+    if (!resolution?.module.hasLogin) return Promise.resolve({ ok: true });
+    const id = `${end.serviceId}|${resolution.fingerprint}`;
     const hit = memo.get(id);
     if (hit) return hit;
-    const instance = getAppInstances().get(end.resolution);
-    const client = instance.client;
+    const instance = getAppInstances().get(resolution);
     const check = (async (): Promise<{ ok: true } | { ok: false; reason: string }> => {
-      if (!(client instanceof QbittorrentClient)) return { ok: true };
+      if (!instance.login) return { ok: true };
       try {
-        await client.login();
+        await instance.login();
         return { ok: true };
       } catch (error) {
         if (isAppError(error) && (error.code === "unauthorized" || error.code === "forbidden")) return { ok: false, reason: error.message };
@@ -173,15 +175,15 @@ async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) 
 /** Discovery, bound links and the definitions, once per read or apply. */
 async function prepare(options: EngineOptions): Promise<{ source: EndsSource; snapshot: EndsSnapshot; links: BoundLink[] }> {
   const source = options.source ?? defaultEndsSource();
-  const snapshot = options.snapshot ?? (await discoverEnds(source));
   const defs = linkCatalogue({ changesHref: options.changesHref ?? defaultChangesHref(source) });
+  const snapshot = options.snapshot ?? (await discoverEnds(source, bareLinkKinds(defs)));
   return { source, snapshot, links: bindLinks(defs, snapshot) };
 }
 
 /** Reads every link; never throws. */
 export async function readLinks(options: EngineOptions = {}): Promise<{ links: LinkReading[]; notices: string[]; snapshot: EndsSnapshot }> {
   const { source, snapshot, links } = await prepare(options);
-  const checkLogin = loginChecker();
+  const checkLogin = loginChecker(snapshot);
   const readings = await mapLimit(links, 6, async (link) => toReading(link, await observe(link, contextFor(link, snapshot, source, { checkLogin }))));
   const notices = [...snapshot.notices];
   if (snapshot.services.length > 0 && links.length === 0) notices.push("None of the apps that link to each other (Sonarr, Radarr, Prowlarr, qBittorrent, ...) were found.");
@@ -252,7 +254,7 @@ export async function applyIntegrations(request: ApplyRequest = {}, options: Eng
   const { source, snapshot, links } = await prepare(options);
   const wanted = request.keys ? new Set(request.keys) : undefined;
   const selected = links.filter((l) => !wanted || wanted.has(l.key)).filter((l) => l.def.kind !== "gitops" || wanted !== undefined);
-  const checkLogin = loginChecker();
+  const checkLogin = loginChecker(snapshot);
   const locks = getAppLocks();
   const results: LinkApplyResult[] = [];
   for (const phase of [1, 2] as const) {
@@ -285,8 +287,9 @@ export async function applyIntegrations(request: ApplyRequest = {}, options: Eng
   return report;
 }
 
-/** The ends by kind of a fresh discovery (keys status, VPN). */
+/** The ends by kind of a fresh discovery (links, keys status, VPN read from one). */
 export async function discoverAppEnds(options: EngineOptions = {}): Promise<{ source: EndsSource; snapshot: EndsSnapshot }> {
   const source = options.source ?? defaultEndsSource();
-  return { source, snapshot: await discoverEnds(source) };
+  const defs = linkCatalogue({ changesHref: options.changesHref ?? defaultChangesHref(source) });
+  return { source, snapshot: await discoverEnds(source, bareLinkKinds(defs)) };
 }

@@ -2,9 +2,10 @@ import { describe, expect, it } from "vitest";
 import { labIntegrationSettings } from "@/e2e/support/lab-integrations";
 import type { DiscoveredService } from "@/lib/services";
 import { pickProvider, type ProviderLinkSpec } from "@/server/apps/arr/provider-link";
-import { APP_MODULES } from "@/server/apps/registry";
+import { APP_MODULE_LIST, APP_MODULES } from "@/server/apps/registry";
 import { linkCatalogue } from "./catalogue";
 import { parseInCluster } from "./ends";
+import { readKeyStatuses } from "./keys";
 import { scrubDeep } from "./view";
 import { controlServerUrl, servicesBehindVpn } from "./vpn";
 
@@ -73,14 +74,16 @@ describe("addresses", () => {
   const vpn = { ...qbit, id: "media/vpn", namespace: "media", name: "vpn", appKind: "gluetun", images: ["qmcgaw/gluetun:latest"] } as unknown as DiscoveredService;
   const sonarr = { ...qbit, id: "media/sonarr", appKind: "sonarr", images: ["linuxserver/sonarr"] } as unknown as DiscoveredService;
 
-  it("finds the download clients behind a Gluetun sidecar (not Gluetun itself)", () => {
-    expect(servicesBehindVpn([qbit, vpn, sonarr]).map((s) => s.id)).toEqual(["qbittorrent/qbittorrent"]);
+  it("finds the download clients behind a VPN sidecar (an app with the VPN role: Gluetun), not the VPN itself", () => {
+    expect(servicesBehindVpn([qbit, vpn, sonarr]).map((s) => [s.service.id, s.vpn.id])).toEqual([["qbittorrent/qbittorrent", "gluetun"]]);
+    expect(servicesBehindVpn([qbit], [APP_MODULES.sonarr])).toEqual([]);
   });
 
   it("reaches the sidecar's control server on its own port, through the address map", () => {
-    expect(controlServerUrl(qbit, 8000, {})).toBe("http://qbittorrent.qbittorrent.svc.cluster.local:8000");
-    expect(controlServerUrl(qbit, 9999, {})).toBe("http://qbittorrent.qbittorrent.svc.cluster.local:9999");
-    expect(controlServerUrl(qbit, 8000, { "qbittorrent.qbittorrent": "http://127.0.0.1:1111", "qbittorrent.qbittorrent:8000": "http://127.0.0.1:2222" })).toBe("http://127.0.0.1:2222");
+    const gluetun = APP_MODULES.gluetun;
+    expect(controlServerUrl(qbit, gluetun, 8000, {})).toBe("http://qbittorrent.qbittorrent.svc.cluster.local:8000");
+    expect(controlServerUrl(qbit, gluetun, 9999, {})).toBe("http://qbittorrent.qbittorrent.svc.cluster.local:9999");
+    expect(controlServerUrl(qbit, gluetun, 8000, { "qbittorrent.qbittorrent": "http://127.0.0.1:1111", "qbittorrent.qbittorrent:8000": "http://127.0.0.1:2222" })).toBe("http://127.0.0.1:2222");
   });
 });
 
@@ -122,10 +125,52 @@ describe("the link catalogue", () => {
   it("is declared by the app modules: each link held by its own module, ids unique", () => {
     const links = linkCatalogue({ changesHref: () => undefined });
     expect(new Set(links.map((l) => l.id)).size).toBe(links.length);
-    for (const m of Object.values(APP_MODULES)) for (const l of m.integrations ?? []) expect(l.from).toBe(m.id);
+    for (const m of APP_MODULE_LIST) for (const l of m.integrations(APP_MODULE_LIST)) expect(l.from).toBe(m.id);
     expect(links.map((l) => l.id)).toEqual(
       expect.arrayContaining(["sonarr->qbittorrent", "sonarr->sabnzbd", "radarr->rootfolder", "prowlarr->lidarr", "prowlarr->flaresolverr", "bazarr->radarr", "jellyseerr->jellyfin", "seerr->sonarr", "unpackerr->sonarr"]),
     );
     expect(links.filter((l) => l.phase === 1).every((l) => l.kind === "root-folder" || l.kind === "download-client")).toBe(true);
+  });
+});
+
+describe("key statuses", () => {
+  it("a key the cluster refuses the panel is `forbidden` with the reason; a missing one says what to put where", async () => {
+    const end = (app: "sonarr" | "radarr") => ({
+      app,
+      serviceId: `media/${app}`,
+      namespace: "media",
+      name: APP_MODULES[app].displayName,
+      panelUrl: `http://127.0.0.1:9/${app}`,
+      inCluster: parseInCluster(`http://${app}.media.svc.cluster.local:8989/${app}`),
+      timeoutMs: 500,
+    });
+    const sonarr = { ...end("sonarr"), credentialProblem: "API key not readable: The panel may not read Secret media/starr-secrets (RBAC)" };
+    const radarr = { ...end("radarr"), credentialProblem: "API key missing: Secret media/starr-secrets has no RADARR_API_KEY" };
+    const resolution = (app: "sonarr" | "radarr", credentialError: "forbidden" | "missing", problem: string) => ({
+      serviceId: `media/${app}`,
+      module: APP_MODULES[app],
+      target: { baseUrl: `http://127.0.0.1:9/${app}`, timeoutMs: 500 },
+      credentialProblem: problem,
+      credentialError,
+      fingerprint: app,
+    });
+    const statuses = await readKeyStatuses({
+      ends: new Map([
+        ["sonarr", [sonarr]],
+        ["radarr", [radarr]],
+      ]),
+      resolutions: new Map([
+        ["media/sonarr", resolution("sonarr", "forbidden", sonarr.credentialProblem)],
+        ["media/radarr", resolution("radarr", "missing", radarr.credentialProblem)],
+      ]),
+      services: [],
+      notices: [],
+    });
+    expect(statuses.map((k) => [k.app, k.verdict])).toEqual([
+      ["radarr", "missing"],
+      ["sonarr", "forbidden"],
+    ]);
+    expect(statuses[1]?.message).toContain("(RBAC)");
+    expect(statuses[0]?.message).toContain("Put RADARR_API_KEY");
   });
 });

@@ -11,7 +11,7 @@ import { getRegistry } from "@/server/observability/metrics";
 import { applyIntegrations, clearTestFailures, planIntegrations, readLinks } from "./engine";
 import { discoverEnds } from "./ends";
 import { readKeyStatuses } from "./keys";
-import { createLabSource, type LabSource } from "./lab-source";
+import { createLabSource, type LabSource } from "@/scripts/lab-source";
 import { checkVpn } from "./vpn";
 
 interface LabApp {

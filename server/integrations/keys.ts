@@ -1,75 +1,42 @@
 import "server-only";
-import { z } from "zod";
 import { isAppError } from "@/lib/errors";
 import type { KeyStatus } from "@/lib/integrations/types";
 import { describeSecret } from "@/lib/redact";
-import type { AppKind } from "@/lib/apps/catalogue";
-import { ArrClient, type ArrFlavor } from "@/server/apps/arr/client";
-import { BazarrClient } from "@/server/apps/bazarr/client";
-import { httpRequest, scrubSecrets } from "@/server/apps/http";
+import type { AppResolution } from "@/server/apps/define";
+import { scrubSecrets } from "@/server/apps/http";
 import { getAppInstances } from "@/server/apps/instances";
-import { LIDARR_FLAVOR } from "@/server/apps/lidarr/client";
-import { PROWLARR_FLAVOR } from "@/server/apps/prowlarr/client";
-import { QbittorrentClient } from "@/server/apps/qbittorrent/client";
-import { RADARR_FLAVOR } from "@/server/apps/radarr/client";
-import { SabnzbdClient } from "@/server/apps/sabnzbd/client";
-import { SeerrSettingsClient } from "@/server/apps/seerr-api/settings";
-import { SONARR_FLAVOR } from "@/server/apps/sonarr/client";
+import type { AppEnd } from "@/server/apps/links";
 import type { EndsSnapshot } from "./ends";
 import { secretsOf } from "./ends";
-import type { AppEnd } from "./types";
 
 /**
- * Whether each app's API key (qBittorrent: its login) is present and accepted by the app, asked with
- * one authenticated read. Only "present, ends in …4f2a" ever leaves this module; a 401/403 is
- * "rejected", a missing key says where the panel looked.
+ * Whether each app's API key (or login) is present and accepted by the app, asked with the one
+ * authenticated read its module declares (`checkCredentials`), through the instance the prober
+ * shares (so a login's back-off holds). Only "present, ends in …4f2a" ever leaves this module; a
+ * 401/403 is "rejected", a missing key says where the panel looked, a key the cluster refuses the
+ * panel to read is "forbidden" with the RBAC to grant. VPN clients' keys are shown with the VPN.
  */
 
-const ARR: Partial<Record<AppKind, ArrFlavor>> = { sonarr: SONARR_FLAVOR, radarr: RADARR_FLAVOR, lidarr: LIDARR_FLAVOR, prowlarr: PROWLARR_FLAVOR };
-
-/** One authenticated read of the app; throws the app's AppError when refused. */
-async function askWithKey(end: AppEnd, signal: AbortSignal): Promise<void> {
-  const arr = ARR[end.app];
-  if (arr) {
-    await new ArrClient(arr, { baseUrl: end.panelUrl, apiKey: end.apiKey, timeoutMs: end.timeoutMs }).getSystemStatus({ signal });
-    return;
+function todo(end: AppEnd, resolution: AppResolution): string {
+  const credential = resolution.module.credential;
+  if (credential.type === "login") {
+    return `Put ${credential.usernameKey}/${credential.passwordKey} in that Secret, or name variables in apps.credentials.${end.app}.`;
   }
-  switch (end.app) {
-    case "bazarr":
-      await new BazarrClient({ baseUrl: end.panelUrl, apiKey: end.apiKey, timeoutMs: end.timeoutMs }).getStatus({ signal });
-      return;
-    case "sabnzbd":
-      await new SabnzbdClient({ baseUrl: end.panelUrl, apiKey: end.apiKey, timeoutMs: end.timeoutMs }).getQueue({ signal });
-      return;
-    case "jellyseerr":
-    case "seerr":
-      await new SeerrSettingsClient({ id: end.app, appName: end.app === "seerr" ? "Seerr" : "Jellyseerr" }, { baseUrl: end.panelUrl, apiKey: end.apiKey, timeoutMs: end.timeoutMs }).checkKey({ signal });
-      return;
-    case "jellyfin":
-      // `GET /System/Info` (operation `GetSystemInfo`) needs a valid key; the public info does not.
-      await httpRequest(
-        { baseUrl: end.panelUrl, timeoutMs: end.timeoutMs, appName: "Jellyfin", source: "jellyfin", secrets: [end.apiKey] },
-        { path: "/System/Info", schema: z.unknown(), headers: { authorization: `MediaBrowser Token="${end.apiKey ?? ""}"` }, signal },
-      );
-      return;
-    default:
-      return;
-  }
+  const key = credential.type === "api-key" ? credential.secretKey : "the key";
+  return `Put ${key} (the app's key from its Settings > General) in that Secret, or name a variable in apps.credentials.${end.app}.apiKeyEnv.`;
 }
 
-async function loginStatus(end: AppEnd, signal: AbortSignal): Promise<void> {
-  if (!end.resolution) return;
-  const client = getAppInstances().get(end.resolution).client;
-  if (client instanceof QbittorrentClient) await client.getTransferInfo({ signal });
-}
-
-/** The key status of every app that has a key or a login (Gluetun's keys are on the VPN panel). */
+/** The key status of every app that has a key or a login. */
 export async function readKeyStatuses(snapshot: EndsSnapshot): Promise<KeyStatus[]> {
   const secrets = secretsOf(snapshot.ends);
-  const ends = [...snapshot.ends.values()].flat().filter((e) => e.resolution && e.app !== "gluetun" && (e.resolution.module.apiKey || e.resolution.module.login));
+  const checked = [...snapshot.ends.values()].flat().flatMap((end) => {
+    const resolution = snapshot.resolutions.get(end.serviceId);
+    const app = resolution?.module;
+    return resolution && app && !app.isVpn && app.credential.type !== "none" ? [{ end, resolution }] : [];
+  });
   const out = await Promise.all(
-    ends.map(async (end): Promise<KeyStatus> => {
-      const login = end.resolution?.module.login !== undefined;
+    checked.map(async ({ end, resolution }): Promise<KeyStatus> => {
+      const login = resolution.module.credential.type === "login";
       const value = login ? end.password : end.apiKey;
       const base = {
         app: end.app,
@@ -81,15 +48,15 @@ export async function readKeyStatuses(snapshot: EndsSnapshot): Promise<KeyStatus
         ...(end.credentialSource ? { source: end.credentialSource } : {}),
       };
       if (!value) {
-        const todo = login
-          ? `Put QBITTORRENT_USERNAME/QBITTORRENT_PASSWORD in that Secret, or name variables in apps.credentials.${end.app}.`
-          : `Put ${end.resolution?.module.apiKey?.secretKey ?? "the key"} (the app's key from its Settings > General) in that Secret, or name a variable in apps.credentials.${end.app}.apiKeyEnv.`;
-        return { ...base, verdict: "missing", message: `${end.credentialProblem ?? "Not configured."} ${todo}` };
+        const problem = end.credentialProblem ?? "Not configured.";
+        if (resolution.credentialError === "forbidden") return { ...base, verdict: "forbidden", message: problem };
+        if (resolution.credentialError === "unreadable") return { ...base, verdict: "unknown", message: problem };
+        return { ...base, verdict: "missing", message: `${problem} ${todo(end, resolution)}` };
       }
-      const signal = AbortSignal.timeout(end.timeoutMs);
+      const instance = getAppInstances().get(resolution);
+      if (!instance.checkCredentials) return { ...base, verdict: "unknown", message: `${end.name} has no check of its credential.` };
       try {
-        if (login) await loginStatus(end, signal);
-        else await askWithKey(end, signal);
+        await instance.checkCredentials({ signal: AbortSignal.timeout(end.timeoutMs) });
         return { ...base, verdict: "accepted", message: `${end.name} accepts it.` };
       } catch (error) {
         const message = scrubSecrets(isAppError(error) ? error.message : "the check failed inside the panel", secrets);

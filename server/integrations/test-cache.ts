@@ -1,5 +1,5 @@
 import "server-only";
-import type { FailedTestCache } from "./types";
+import type { FailedTestCache } from "@/server/apps/links";
 
 /**
  * Failed connection tests kept for a while. A download-client test makes the *arr app log in to

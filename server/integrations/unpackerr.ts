@@ -1,5 +1,5 @@
 import "server-only";
-import type { LinkContext, LinkDefinition, Observation, WriteResult } from "./types";
+import type { LinkContext, LinkDefinition, Observation, WriteResult } from "@/server/apps/links";
 import { AppError } from "@/lib/errors";
 
 /**

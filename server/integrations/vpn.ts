@@ -1,21 +1,22 @@
 import "server-only";
 import { Gauge, type Registry } from "prom-client";
 import { z } from "zod";
-import { isAppError } from "@/lib/errors";
+import { recognizeImage } from "@/lib/k8s/recognize";
 import { judgeVpn, vpnMetricValue, type VpnExpectations, type VpnObservation } from "@/lib/integrations/vpn";
 import type { VpnStatus } from "@/lib/integrations/types";
 import type { DiscoveredService } from "@/lib/services";
-import { GluetunClient } from "@/server/apps/gluetun/client";
+import type { AppModule } from "@/server/apps/define";
 import { httpRequest } from "@/server/apps/http";
+import { APP_MODULE_LIST } from "@/server/apps/registry";
 import { baseUrlOf, resolveApp } from "@/server/apps/resolve";
-import { gluetun } from "@/server/apps/gluetun";
 import { getRegistry } from "@/server/observability/metrics";
 import { defaultEndsSource, discoverEnds, type EndsSource } from "./ends";
 
 /**
- * The VPN check of the download clients behind a Gluetun sidecar (qBittorrent, SABnzbd): Gluetun's
- * control server says where traffic leaves the tunnel (`GET /v1/publicip/ip`) and whether the VPN
- * runs (`GET /v1/vpn/status`); the exit address is compared with the home address ("must differ
+ * The VPN check of the workloads that run a VPN client (an app module with the VPN role: Gluetun)
+ * as a sidecar of another app (qBittorrent, SABnzbd): the VPN app says where traffic leaves the
+ * tunnel and whether the VPN runs (Gluetun's control server: `GET /v1/publicip/ip`,
+ * `GET /v1/vpn/status`); the exit address is compared with the home address ("must differ
  * from"), the cluster's own egress address and the expected countries and ranges. The verdict is
  * exported as `panel_vpn_protected{service}` (1 protected, 0 leak, -1 unknown) so an alert can fire
  * with no browser open: a scrape answers the last verdicts and starts a new check when they are
@@ -37,17 +38,27 @@ const holder = globalThis as typeof globalThis & {
   __panelEgress?: { at: number; url: string; value: Promise<string | undefined> };
 };
 
-/** The services with a Gluetun sidecar, whose traffic goes through the VPN. */
-export function servicesBehindVpn(services: readonly DiscoveredService[]): DiscoveredService[] {
-  return services.filter((s) => s.appKind !== "gluetun" && s.images.some((i) => /(^|\/)gluetun(:|@|$)/i.test(i)));
+/** A workload running a VPN app beside its own app, and that VPN app's module. */
+export interface VpnProtected {
+  service: DiscoveredService;
+  vpn: AppModule;
 }
 
-/** A workload's Gluetun sidecar as the app `gluetun` on its control-server port. */
-function sidecarService(service: DiscoveredService, port: number): DiscoveredService {
+/** The services with a VPN sidecar (a container of an app with the VPN role), whose traffic goes through the VPN. */
+export function servicesBehindVpn(services: readonly DiscoveredService[], apps: readonly AppModule[] = APP_MODULE_LIST): VpnProtected[] {
+  const vpnApps = apps.filter((m) => m.isVpn);
+  return services.flatMap((service) => {
+    const vpn = vpnApps.find((m) => service.appKind !== m.id && service.images.some((image) => recognizeImage(image) === m.id));
+    return vpn ? [{ service, vpn }] : [];
+  });
+}
+
+/** A workload's VPN sidecar as its app, on its control-server port. */
+function sidecarService(service: DiscoveredService, vpn: AppModule, port: number): DiscoveredService {
   const svcName = service.service?.name ?? service.name;
   return {
     ...service,
-    appKind: "gluetun",
+    appKind: vpn.id,
     urlBase: "",
     inClusterUrl: `http://${svcName}.${service.namespace}.svc.cluster.local:${port}`,
     service: { name: svcName, ports: [{ port }] },
@@ -56,23 +67,24 @@ function sidecarService(service: DiscoveredService, port: number): DiscoveredSer
 
 /**
  * The control-server key: `integrations.vpn.controlServers.<workload>.apiKeyEnv`, then
- * `integrations.vpn.apiKeyEnv`, then what `resolve.ts` finds for Gluetun in that workload
+ * `integrations.vpn.apiKeyEnv`, then what `resolve.ts` finds for the VPN app in that workload
  * (`apps.credentials.gluetun`, the Secret's `GLUETUN_<WORKLOAD>_API_KEY`, then `GLUETUN_API_KEY`).
  */
-async function controlKey(service: DiscoveredService, port: number, source: EndsSource): Promise<string | undefined> {
+async function controlKey(protectedService: VpnProtected, port: number, source: EndsSource): Promise<string | undefined> {
+  const { service, vpn: app } = protectedService;
   const vpn = source.config.integrations.vpn;
   const own = vpn.controlServers[service.id]?.apiKeyEnv ?? vpn.apiKeyEnv;
   if (own) return source.resolveDeps.env[own];
   try {
-    return (await resolveApp(sidecarService(service, port), source.resolveDeps))?.target.apiKey;
+    return (await resolveApp(sidecarService(service, app, port), source.resolveDeps))?.target.apiKey;
   } catch {
     return undefined;
   }
 }
 
-/** The Gluetun control server of a workload: its in-cluster port 8000 (or the configured one), through `addressMap`. */
-export function controlServerUrl(service: DiscoveredService, port: number, addressMap: Readonly<Record<string, string>>): string {
-  return baseUrlOf(sidecarService(service, port), { ...gluetun, fixedPort: port }, addressMap);
+/** The VPN app's control server of a workload: its in-cluster port (8000 for Gluetun, or the configured one), through `addressMap`. */
+export function controlServerUrl(service: DiscoveredService, vpn: AppModule, port: number, addressMap: Readonly<Record<string, string>>): string {
+  return baseUrlOf(sidecarService(service, vpn, port), { ...vpn, fixedPort: port }, addressMap);
 }
 
 async function egressIp(url: string | undefined, timeoutMs: number): Promise<string | undefined> {
@@ -89,22 +101,7 @@ async function egressIp(url: string | undefined, timeoutMs: number): Promise<str
   return value;
 }
 
-async function observe(client: GluetunClient, timeoutMs: number): Promise<VpnObservation> {
-  const signal = AbortSignal.timeout(timeoutMs);
-  try {
-    const [status, ip] = await Promise.all([client.getVpnStatus({ signal }), client.getPublicIp({ signal })]);
-    return {
-      vpnStatus: status.data.status,
-      publicIp: ip.data.public_ip ?? "",
-      ...(ip.data.country ? { country: ip.data.country } : {}),
-      ...(ip.data.city ? { city: ip.data.city } : {}),
-    };
-  } catch (error) {
-    return { error: isAppError(error) ? error.message : "the control server could not be read" };
-  }
-}
-
-/** Checks every download client behind a Gluetun sidecar. Never throws. */
+/** Checks every workload behind a VPN sidecar. Never throws. */
 export async function checkVpn(options: { source?: EndsSource; services?: readonly DiscoveredService[] } = {}): Promise<VpnStatus[]> {
   const source = options.source ?? defaultEndsSource();
   const services = options.services ?? (await discoverEnds(source)).services;
@@ -118,11 +115,14 @@ export async function checkVpn(options: { source?: EndsSource; services?: readon
     ...(egress ? { egressIp: egress } : {}),
   };
   const statuses = await Promise.all(
-    servicesBehindVpn(services).map(async (service): Promise<VpnStatus> => {
-      const port = vpn.controlServers[service.id]?.port ?? 8000;
-      const apiKey = await controlKey(service, port, source);
-      const client = new GluetunClient({ baseUrl: controlServerUrl(service, port, source.config.addressMap), apiKey, timeoutMs });
-      const o = await observe(client, timeoutMs);
+    servicesBehindVpn(services).map(async (behind): Promise<VpnStatus> => {
+      const { service } = behind;
+      const port = vpn.controlServers[service.id]?.port ?? behind.vpn.fixedPort ?? behind.vpn.defaultPort ?? 0;
+      const apiKey = await controlKey(behind, port, source);
+      const instance = behind.vpn.connect({ baseUrl: controlServerUrl(service, behind.vpn, port, source.config.addressMap), ...(apiKey ? { apiKey } : {}), timeoutMs });
+      const o: VpnObservation = instance.observeVpn
+        ? await instance.observeVpn({ signal: AbortSignal.timeout(timeoutMs) })
+        : { error: `${behind.vpn.displayName} cannot report its VPN state` };
       const verdict = judgeVpn(o, expectations);
       return {
         service: service.id,

@@ -1,37 +1,32 @@
 import "server-only";
-import { isAbortError, kubeCallOptions } from "./abort";
-import { KubeConfig, VersionApi } from "@kubernetes/client-node";
-import { AppError } from "@/lib/errors";
-import { getConfig } from "@/server/config/load";
+import { KubeConfig } from "@kubernetes/client-node";
+import { z } from "zod";
+import type { PanelConfig } from "@/lib/config-schema";
+import { AppError, isAppError } from "@/lib/errors";
+import { kubeAnswerOf, kubeGet } from "./rest";
 
-const holder = globalThis as typeof globalThis & { __panelKubeConfig?: KubeConfig | null };
+/** The parts of the configuration the Kubernetes credentials come from. */
+export type KubeCredentialSettings = Pick<PanelConfig["kubernetes"], "mode" | "kubeconfig" | "context">;
 
 /**
- * The KubeConfig the panel uses: the pod's ServiceAccount in the cluster, or a kubeconfig file.
- * Null when the configuration says `kubernetes.mode: none`.
+ * The credentials of the panel: the pod's ServiceAccount in the cluster, or a kubeconfig file
+ * (`settings.kubeconfig`, else `$KUBECONFIG`). Null with `mode: none`. Throws `unreachable` when
+ * they cannot be loaded.
  */
-export function getKubeConfig(): KubeConfig | null {
-  if (holder.__panelKubeConfig !== undefined) return holder.__panelKubeConfig;
-  const { kubernetes } = getConfig();
-  let kc: KubeConfig | null = null;
-  if (kubernetes.mode !== "none") {
-    kc = new KubeConfig();
-    try {
-      if (kubernetes.mode === "in-cluster") kc.loadFromCluster();
-      else {
-        const file = kubernetes.kubeconfig ?? process.env.KUBECONFIG;
-        if (!file) throw new Error("no kubeconfig file configured");
-        kc.loadFromFile(file);
-        if (kubernetes.context) kc.setCurrentContext(kubernetes.context);
-      }
-    } catch (error) {
-      throw new AppError("unreachable", `Cannot load the Kubernetes credentials: ${(error as Error).message}`, {
-        source: "kubernetes",
-        cause: error,
-      });
+export function loadKubeConfig(settings: KubeCredentialSettings, env: Record<string, string | undefined> = process.env): KubeConfig | null {
+  if (settings.mode === "none") return null;
+  const kc = new KubeConfig();
+  try {
+    if (settings.mode === "in-cluster") kc.loadFromCluster();
+    else {
+      const file = settings.kubeconfig ?? env.KUBECONFIG;
+      if (!file) throw new Error("no kubeconfig file configured");
+      kc.loadFromFile(file);
+      if (settings.context) kc.setCurrentContext(settings.context);
     }
+  } catch (error) {
+    throw new AppError("unreachable", `Cannot load the Kubernetes credentials: ${(error as Error).message}`, { source: "kubernetes", cause: error });
   }
-  holder.__panelKubeConfig = kc;
   return kc;
 }
 
@@ -44,39 +39,21 @@ export interface KubernetesReachability {
   message: string;
 }
 
-let lastCheck: { at: number; value: KubernetesReachability } | undefined;
+const versionSchema = z.object({ gitVersion: z.string() }).loose();
 
-/** Asks the API server for its version, with a short timeout; cached for 10 s. */
-export async function checkKubernetes(timeoutMs = 3000): Promise<KubernetesReachability> {
-  if (lastCheck && Date.now() - lastCheck.at < 10_000) return lastCheck.value;
-  let value: KubernetesReachability;
-  let kc: KubeConfig | null;
+/** Asks the API server for its version (`GET /version`) with a short timeout. */
+export async function checkReachability(kc: KubeConfig | null, timeoutMs = 3000): Promise<KubernetesReachability> {
+  if (!kc) return { configured: false, reachable: false, message: "Kubernetes is not configured (kubernetes.mode: none)." };
+  const server = kc.getCurrentCluster()?.server;
   try {
-    kc = getKubeConfig();
+    const info = await kubeGet(kc, "/version", versionSchema, { timeoutMs });
+    return { configured: true, reachable: true, version: info.gitVersion, server, message: `Connected (${info.gitVersion}).` };
   } catch (error) {
-    value = { configured: true, reachable: false, message: (error as Error).message };
-    lastCheck = { at: Date.now(), value };
-    return value;
+    const status = kubeAnswerOf(error)?.status;
+    const reason =
+      status === 401 || status === 403
+        ? `the API server refused the credentials (HTTP ${status})`
+        : (isAppError(error) ? error.message : (error as Error).message).split("\n")[0];
+    return { configured: true, reachable: false, server, message: `Cannot reach the Kubernetes API: ${reason}` };
   }
-  if (!kc) {
-    value = { configured: false, reachable: false, message: "Kubernetes is not configured (kubernetes.mode: none)." };
-  } else {
-    const server = kc.getCurrentCluster()?.server;
-    try {
-      const api = kc.makeApiClient(VersionApi);
-      const info = await api.getCode(kubeCallOptions(timeoutMs)).catch((error: unknown) => {
-        throw isAbortError(error) ? new Error(`no answer within ${timeoutMs} ms`) : error;
-      });
-      value = { configured: true, reachable: true, version: info.gitVersion, server, message: `Connected (${info.gitVersion}).` };
-    } catch (error) {
-      const code = (error as { code?: number }).code;
-      const reason =
-        code === 401 || code === 403
-          ? `the API server refused the credentials (HTTP ${code})`
-          : (error as Error).message.split("\n")[0];
-      value = { configured: true, reachable: false, server, message: `Cannot reach the Kubernetes API: ${reason}` };
-    }
-  }
-  lastCheck = { at: Date.now(), value };
-  return value;
 }

@@ -2,9 +2,8 @@ import "server-only";
 import { deriveServices } from "@/lib/k8s/derive";
 import { updateRestartHistory, type RestartHistory } from "@/lib/k8s/restarts";
 import type { DiscoveredService } from "@/lib/services";
-import { getConfig } from "@/server/config/load";
 import { logger } from "@/server/observability/logger";
-import { getInformers, type InformerSet, type KubeState } from "./informers";
+import type { InformerSet, KubeState } from "./informers";
 
 /**
  * Discovery: the services of the watched namespaces, derived from the informers' caches by the pure
@@ -108,47 +107,7 @@ export class Discovery {
   }
 }
 
-/** Discovery over an informer set (tests, tools). */
+/** Discovery over an informer set (the panel's own is made by `server/k8s/index.ts` from its configuration). */
 export function createDiscovery(informers: InformerSet, options: DiscoveryOptions = {}): Discovery {
   return new Discovery(informers, options);
-}
-
-const holder = globalThis as typeof globalThis & { __panelDiscovery?: Discovery };
-
-/** The process-wide discovery over the process-wide informers, configured from `discovery.*`. */
-export function getDiscovery(): Discovery {
-  if (holder.__panelDiscovery) return holder.__panelDiscovery;
-  const { discovery } = getConfig();
-  holder.__panelDiscovery = new Discovery(getInformers(), {
-    kindOverrides: discovery.kindOverrides,
-    syncTimeoutMs: discovery.syncTimeoutMs,
-    argocdNamespace: discovery.argocdNamespace,
-  });
-  return holder.__panelDiscovery;
-}
-
-/** Forgets the process-wide discovery (tests, shutdown); the informers are stopped separately. */
-export function resetDiscovery(): void {
-  holder.__panelDiscovery?.close();
-  holder.__panelDiscovery = undefined;
-}
-
-/** Every discovered service, sorted by namespace/name (waits for the first sync, bounded by `discovery.syncTimeoutMs`). */
-export function listServices(): Promise<DiscoveredService[]> {
-  return getDiscovery().listServices();
-}
-
-/** One discovered service by id (`namespace/name`). */
-export function getService(id: string): Promise<DiscoveredService | undefined> {
-  return getDiscovery().getService(id);
-}
-
-/** `{ connected, message, kinds: { pods: { synced, error? }, ... } }` of the process-wide caches. */
-export function getKubeState(): KubeState {
-  return getDiscovery().getKubeState();
-}
-
-/** Subscribes to changes of the discovered services (after the informers' ~200 ms debounce). */
-export function onServicesChanged(listener: ServicesListener): () => void {
-  return getDiscovery().onServicesChanged(listener);
 }

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LAB_TEST_LABEL } from "@/lab/controls";
 import { tokenKubeConfig, useLabCluster } from "@/lab/cluster/test-cluster";
 import { createInformerSet, type InformerSet } from "./informers";
-import { TcpProxy } from "./tcp-proxy";
+import { TcpProxy } from "@/e2e/support/tcp-proxy";
 
 const lab = useLabCluster();
 const NS = "panel-k8s-informers";

@@ -1,15 +1,12 @@
 import "server-only";
 import { setMaxListeners } from "node:events";
 import type { KubeConfig } from "@kubernetes/client-node";
+import { isAppError } from "@/lib/errors";
 import { emptySnapshot, type ClusterSnapshot, type KubeObject } from "@/lib/k8s/types";
 import { applyWatchEvent, sameObjects, type WatchEvent } from "@/lib/k8s/watch";
-import { getConfig } from "@/server/config/load";
 import { logger } from "@/server/observability/logger";
-import { getRegistry } from "@/server/observability/metrics";
-import { getKubeConfig } from "./client";
 import { INFORMER_KINDS, kindPath, type InformerKind, type KindDescriptor } from "./kinds";
-import { registerKubeMetrics } from "./metrics";
-import { KubeRequestError, kubeList, kubeWatch } from "./rest";
+import { isKubeUnreachable, kubeAnswerOf, kubeList, kubeWatch } from "./rest";
 
 /**
  * Long-lived caches of the cluster, one per kind: list, then watch from the list's resourceVersion,
@@ -187,15 +184,16 @@ class Stream {
         if (Date.now() - opened < 1000) await sleep(jitter(delay), signal);
       } catch (error) {
         if (signal.aborted) break;
-        const e = error instanceof KubeRequestError ? error : new KubeRequestError((error as Error).message, { cause: error });
+        const status = kubeAnswerOf(error)?.status ?? 0;
         needList = true;
-        if (e.status === 410) continue; // resourceVersion too old: relist at once
+        if (status === 410) continue; // resourceVersion too old: relist at once
         this.restarts++;
         this.set.countRestart(this.kind.name);
+        const message = isAppError(error) ? error.message : (error as Error).message;
         this.fail({
-          message: e.status === 403 ? `forbidden: ${e.message}` : e.message,
-          unreachable: e.unreachable,
-          status: e.status,
+          message: status === 403 ? `forbidden: ${message}` : message,
+          unreachable: isKubeUnreachable(error),
+          status,
         });
         await sleep(jitter(delay), signal);
         delay = Math.min(delay * 2, maxMs);
@@ -205,8 +203,8 @@ class Stream {
 }
 
 /**
- * The informers of one cluster. Create with {@link createInformerSet} (tests, tools) or use the
- * process-wide one from {@link getInformers}.
+ * The informers of one cluster. Create with {@link createInformerSet}; the panel's process-wide set
+ * comes from `getInformers()` in `server/k8s/index.ts`.
  */
 export class InformerSet {
   readonly requestTimeoutMs: number;
@@ -419,52 +417,7 @@ export class InformerSet {
   }
 }
 
-/** A new, unstarted informer set (tests and tools; the panel uses {@link getInformers}). */
+/** A new, unstarted informer set (the panel's own is made by `server/k8s/index.ts` from its configuration). */
 export function createInformerSet(options: InformerSetOptions): InformerSet {
   return new InformerSet(options);
-}
-
-const holder = globalThis as typeof globalThis & { __panelInformers?: InformerSet };
-
-/**
- * The process-wide informers, started on first use from the configuration (`kubernetes.*`). One set
- * per process: it lives on globalThis, so Next's dev reloads reuse it.
- */
-export function getInformers(): InformerSet {
-  if (holder.__panelInformers) return holder.__panelInformers;
-  const { kubernetes } = getConfig();
-  let kc: KubeConfig | null = null;
-  let notConfiguredMessage = "Kubernetes is not configured (kubernetes.mode: none).";
-  try {
-    kc = getKubeConfig();
-  } catch (error) {
-    notConfiguredMessage = (error as Error).message;
-  }
-  const set = new InformerSet({
-    kc,
-    namespaces: kubernetes.namespaces,
-    scope: kubernetes.watchScope,
-    requestTimeoutMs: kubernetes.requestTimeoutMs,
-    notConfiguredMessage,
-  });
-  holder.__panelInformers = set;
-  registerKubeMetrics(getRegistry(), () => holder.__panelInformers);
-  set.start();
-  return set;
-}
-
-/** Starts the process-wide informers (e.g. from instrumentation) and returns them. */
-export function startInformers(): InformerSet {
-  return getInformers();
-}
-
-/** Stops and forgets the process-wide informers (shutdown, tests). */
-export function stopInformers(): void {
-  holder.__panelInformers?.stop();
-  holder.__panelInformers = undefined;
-}
-
-/** Subscribes to changes of the process-wide caches (debounced ~200 ms): the SSE endpoint's source. */
-export function onChange(listener: ChangeListener): () => void {
-  return getInformers().onChange(listener);
 }

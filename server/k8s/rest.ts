@@ -2,36 +2,58 @@ import "server-only";
 import http from "node:http";
 import https from "node:https";
 import type { KubeConfig } from "@kubernetes/client-node";
+import { z } from "zod";
+import { AppError, type ErrorCode } from "@/lib/errors";
 import type { KubeObject } from "@/lib/k8s/types";
 import type { WatchEvent } from "@/lib/k8s/watch";
 
 /**
- * List and watch over the API server's REST paths, returning the objects as plain JSON (what the
- * pure functions of lib/k8s expect), with the credentials, CA and proxy of a client-node KubeConfig.
- * The typed clients of client-node turn timestamps into Dates and its Watch has no timeout; the
- * informers need neither, so they use this small layer instead.
+ * The one way the panel reaches the Kubernetes API: GET, list and watch over the API server's REST
+ * paths with the credentials, CA and proxy of a client-node KubeConfig (client-node is used for
+ * loading credentials only). Answers are parsed at this edge with zod, for the fields the callers
+ * use; every failure is an `AppError` (source `kubernetes`) whose cause is the API server's answer
+ * ({@link KubeAnswer}: its HTTP status and `Status.reason`, or the network error).
  */
 
-/** Why a request failed: the HTTP status (0 when no answer came back) and the API's own message. */
-export class KubeRequestError extends Error {
-  readonly status: number;
-  /** `Status.reason` from the API server (Forbidden, NotFound, Gone, Expired...). */
-  readonly reason: string | undefined;
-  /** Node's error code for a network failure (ECONNREFUSED, ECONNRESET, ETIMEDOUT...). */
-  readonly networkCode: string | undefined;
+/** What the API server answered (the cause of a Kubernetes AppError). */
+export interface KubeAnswer {
+  /** HTTP status; 0 when no answer came back (down, refused, reset, timed out, TLS failure). */
+  status: number;
+  /** `Status.reason` (Forbidden, NotFound, Gone, Expired...). */
+  reason?: string;
+  /** Node's error code of a network failure (ECONNREFUSED, ECONNRESET, ETIMEDOUT...). */
+  networkCode?: string;
+}
 
-  constructor(message: string, opts: { status?: number; reason?: string; networkCode?: string; cause?: unknown } = {}) {
-    super(message, { cause: opts.cause });
-    this.name = "KubeRequestError";
-    this.status = opts.status ?? 0;
-    this.reason = opts.reason;
-    this.networkCode = opts.networkCode;
-  }
+function codeOf(answer: KubeAnswer): ErrorCode {
+  if (answer.status === 0) return answer.networkCode === "ETIMEDOUT" ? "timeout" : "unreachable";
+  if (answer.status === 401) return "unauthorized";
+  if (answer.status === 403) return "forbidden";
+  if (answer.status === 404) return "not_found";
+  // 409 Conflict, 410 Gone/Expired (a watch's resourceVersion is too old).
+  if (answer.status === 409 || answer.status === 410) return "conflict";
+  if (answer.status === 429) return "rate_limited";
+  if (answer.status === 504) return "timeout";
+  if (answer.status >= 500) return "unreachable";
+  return "invalid_response";
+}
 
-  /** True when the API server did not answer at all (down, refused, reset, timed out, TLS failure) or refused the credentials. */
-  get unreachable(): boolean {
-    return this.status === 0 || this.status === 401;
-  }
+/** A Kubernetes AppError from an answer. */
+export function kubeError(message: string, answer: KubeAnswer): AppError {
+  return new AppError(codeOf(answer), message, { source: "kubernetes", cause: answer });
+}
+
+/** The API server's answer behind an error of this module, if it is one. */
+export function kubeAnswerOf(error: unknown): KubeAnswer | undefined {
+  if (!(error instanceof AppError) || error.source !== "kubernetes") return undefined;
+  const cause = error.cause as Partial<KubeAnswer> | undefined;
+  return typeof cause?.status === "number" ? (cause as KubeAnswer) : undefined;
+}
+
+/** True when the API server did not answer at all or refused the panel's credentials (the cluster is unreachable for the panel). */
+export function isKubeUnreachable(error: unknown): boolean {
+  const answer = kubeAnswerOf(error);
+  return answer === undefined || answer.status === 0 || answer.status === 401;
 }
 
 interface Prepared {
@@ -42,7 +64,7 @@ interface Prepared {
 
 async function prepare(kc: KubeConfig, path: string, query: Record<string, string | undefined>): Promise<Prepared> {
   const cluster = kc.getCurrentCluster();
-  if (!cluster) throw new KubeRequestError("no current cluster in the kubeconfig");
+  if (!cluster) throw kubeError("no current cluster in the kubeconfig", { status: 0 });
   const url = new URL(cluster.server.replace(/\/+$/, "") + path);
   for (const [k, v] of Object.entries(query)) if (v !== undefined) url.searchParams.set(k, v);
   const opts: https.RequestOptions & { headers?: Record<string, string | string[] | number> } = {};
@@ -57,14 +79,14 @@ async function prepare(kc: KubeConfig, path: string, query: Record<string, strin
   };
 }
 
-function networkError(error: unknown, server: string): KubeRequestError {
+function networkError(error: unknown, server: string): AppError {
   const e = error as NodeJS.ErrnoException;
   const code = e.code ?? (e.name === "AbortError" ? "ABORTED" : undefined);
   const detail = e.message?.split("\n")[0] ?? String(error);
-  return new KubeRequestError(`cannot reach the Kubernetes API at ${server}: ${detail}`, { networkCode: code, cause: error });
+  return kubeError(`cannot reach the Kubernetes API at ${server}: ${detail}`, { status: 0, ...(code ? { networkCode: code } : {}) });
 }
 
-function statusError(status: number, body: string, what: string): KubeRequestError {
+function statusError(status: number, body: string, what: string): AppError {
   let message = `${what}: HTTP ${status}`;
   let reason: string | undefined;
   try {
@@ -75,7 +97,7 @@ function statusError(status: number, body: string, what: string): KubeRequestErr
     // Not a Status object (a proxy's HTML page): keep the generic message.
   }
   if (status === 401) message = `the API server refused the credentials (HTTP 401)`;
-  return new KubeRequestError(message, { status, reason });
+  return kubeError(message, { status, ...(reason ? { reason } : {}) });
 }
 
 /** Options of one request. */
@@ -84,9 +106,9 @@ export interface RequestOptions {
   signal?: AbortSignal;
 }
 
-/** GET of a path answering JSON; rejects with KubeRequestError. */
-export async function kubeGetJson<T>(kc: KubeConfig, path: string, query: Record<string, string | undefined>, opts: RequestOptions): Promise<T> {
-  const p = await prepare(kc, path, query);
+/** GET of a path answering JSON, parsed with `schema`; rejects with a Kubernetes AppError. */
+export async function kubeGet<T>(kc: KubeConfig, path: string, schema: z.ZodType<T>, opts: RequestOptions & { query?: Record<string, string | undefined> }): Promise<T> {
+  const p = await prepare(kc, path, opts.query ?? {});
   return new Promise<T>((resolve, reject) => {
     const req = p.transport.request(p.url, { ...p.options, signal: opts.signal }, (res) => {
       const chunks: Buffer[] = [];
@@ -96,11 +118,18 @@ export async function kubeGetJson<T>(kc: KubeConfig, path: string, query: Record
         clearTimeout(timer);
         const body = Buffer.concat(chunks).toString("utf8");
         if (res.statusCode !== 200) return reject(statusError(res.statusCode ?? 0, body, `GET ${path}`));
+        let raw: unknown;
         try {
-          resolve(JSON.parse(body) as T);
-        } catch (err) {
-          reject(new KubeRequestError(`GET ${path}: the answer is not JSON`, { status: 200, cause: err }));
+          raw = JSON.parse(body);
+        } catch {
+          return reject(kubeError(`GET ${path}: the answer is not JSON`, { status: 200 }));
         }
+        const parsed = schema.safeParse(raw);
+        if (!parsed.success) {
+          const issue = parsed.error.issues[0];
+          return reject(kubeError(`GET ${path}: unexpected answer (${issue ? `${issue.path.join(".") || "(root)"}: ${issue.message}` : "invalid"})`, { status: 200 }));
+        }
+        resolve(parsed.data);
       });
     });
     const timer = setTimeout(() => req.destroy(Object.assign(new Error(`no answer within ${opts.timeoutMs} ms`), { code: "ETIMEDOUT" })), opts.timeoutMs);
@@ -112,10 +141,29 @@ export async function kubeGetJson<T>(kc: KubeConfig, path: string, query: Record
   });
 }
 
-interface ListPage<T> {
-  items?: T[];
-  metadata?: { resourceVersion?: string; continue?: string };
-}
+/** The identity of an object, checked on everything the informers cache; the rest passes through untouched. */
+const kubeObjectSchema = z
+  .object({
+    apiVersion: z.string().optional(),
+    kind: z.string().optional(),
+    metadata: z
+      .object({ name: z.string().optional(), namespace: z.string().optional(), uid: z.string().optional(), resourceVersion: z.string().optional() })
+      .loose()
+      .optional(),
+  })
+  .loose();
+
+const listPageSchema = z.object({
+  items: z.array(kubeObjectSchema).nullish(),
+  metadata: z.object({ resourceVersion: z.string().optional(), continue: z.string().optional() }).loose().optional(),
+});
+
+const statusSchema = z.object({ code: z.number().optional(), message: z.string().optional(), reason: z.string().optional() }).loose();
+
+const watchEventSchema = z.discriminatedUnion("type", [
+  z.object({ type: z.enum(["ADDED", "MODIFIED", "DELETED", "BOOKMARK"]), object: kubeObjectSchema }),
+  z.object({ type: z.literal("ERROR"), object: statusSchema }),
+]);
 
 /** A full list, paged with `limit`/`continue`, with the resourceVersion to watch from. */
 export async function kubeList<T extends KubeObject>(
@@ -127,13 +175,12 @@ export async function kubeList<T extends KubeObject>(
   let resourceVersion = "";
   let token: string | undefined;
   do {
-    const page = await kubeGetJson<ListPage<T>>(
-      kc,
-      path,
-      { limit: String(opts.pageSize ?? 500), continue: token, fieldSelector: opts.fieldSelector, labelSelector: opts.labelSelector },
-      opts,
-    );
-    for (const item of page.items ?? []) items.push(item);
+    const page = await kubeGet(kc, path, listPageSchema, {
+      ...opts,
+      query: { limit: String(opts.pageSize ?? 500), continue: token, fieldSelector: opts.fieldSelector, labelSelector: opts.labelSelector },
+    });
+    // The objects' identity is checked above; the kind-specific fields are read defensively by lib/k8s.
+    for (const item of page.items ?? []) items.push(item as T);
     resourceVersion ||= page.metadata?.resourceVersion ?? "";
     token = page.metadata?.continue || undefined;
   } while (token);
@@ -145,8 +192,9 @@ export type WatchEnd = "closed";
 
 /**
  * Streams a watch: calls `onEvent` for every event line until the server closes the stream (resolves)
- * or the request fails (rejects with KubeRequestError; an ERROR event carries its Status code, 410
- * when the resourceVersion is too old). `stallMs` aborts a stream that stays silent that long.
+ * or the request fails (rejects with a Kubernetes AppError; an ERROR event carries its Status code,
+ * 410 when the resourceVersion is too old). `stallMs` aborts a stream that stays silent that long.
+ * A line that is not a watch event is skipped.
  */
 export async function kubeWatch<T extends KubeObject>(
   kc: KubeConfig,
@@ -158,7 +206,7 @@ export async function kubeWatch<T extends KubeObject>(
   return new Promise<WatchEnd>((resolve, reject) => {
     let settled = false;
     let stallTimer: NodeJS.Timeout | undefined;
-    const finish = (error?: KubeRequestError) => {
+    const finish = (error?: AppError) => {
       if (settled) return;
       settled = true;
       clearTimeout(connectTimer);
@@ -193,23 +241,26 @@ export async function kubeWatch<T extends KubeObject>(
           buffer = buffer.slice(nl + 1);
           nl = buffer.indexOf("\n");
           if (!line) continue;
-          let event: WatchEvent<T>;
+          let raw: unknown;
           try {
-            event = JSON.parse(line) as WatchEvent<T>;
+            raw = JSON.parse(line);
           } catch {
             continue;
           }
+          const parsed = watchEventSchema.safeParse(raw);
+          if (!parsed.success) continue;
+          const event = parsed.data;
           if (event.type === "ERROR") {
-            const st = event.object as unknown as { code?: number; message?: string; reason?: string };
+            const st = event.object;
             req.destroy();
-            finish(new KubeRequestError(st.message ?? `watch ${path}: error event`, { status: st.code ?? 500, reason: st.reason }));
+            finish(kubeError(st.message ?? `watch ${path}: error event`, { status: st.code ?? 500, ...(st.reason ? { reason: st.reason } : {}) }));
             return;
           }
           try {
-            opts.onEvent(event);
+            opts.onEvent({ type: event.type, object: event.object as T });
           } catch (err) {
             req.destroy();
-            finish(new KubeRequestError(`watch ${path}: ${(err as Error).message}`, { status: 500, cause: err }));
+            finish(kubeError(`watch ${path}: ${(err as Error).message}`, { status: 500 }));
             return;
           }
         }

@@ -1,9 +1,8 @@
 import "server-only";
-import { isAbortError, kubeCallOptions } from "./abort";
-import { ApiException, CoreV1Api, type KubeConfig } from "@kubernetes/client-node";
+import type { KubeConfig } from "@kubernetes/client-node";
+import { z } from "zod";
 import { AppError } from "@/lib/errors";
-import { getConfig } from "@/server/config/load";
-import { getKubeConfig } from "./client";
+import { kubeAnswerOf, kubeGet } from "./rest";
 
 /**
  * Reads keys of Secrets (the apps' API keys) by name only: the panel's Role grants `get` on named
@@ -13,6 +12,9 @@ import { getKubeConfig } from "./client";
  */
 
 const VALUE_TTL_MS = 60_000;
+
+/** The fields of a Secret the panel reads. */
+const secretSchema = z.object({ data: z.record(z.string(), z.string()).nullish(), stringData: z.record(z.string(), z.string()).nullish() }).loose();
 const ERROR_TTL_MS = 10_000;
 
 interface Entry {
@@ -68,59 +70,29 @@ export class SecretReader {
   private async fetch(namespace: string, name: string): Promise<Record<string, string>> {
     const id = `${namespace}/${name}`;
     if (!this.kc) throw new AppError("unreachable", `Cannot read Secret ${id}: Kubernetes is not configured.`, { source: "kubernetes" });
-    const api = this.kc.makeApiClient(CoreV1Api);
     const timeoutMs = this.options.timeoutMs ?? 10_000;
+    let secret: z.infer<typeof secretSchema>;
     try {
-      const secret = await api.readNamespacedSecret({ namespace, name }, kubeCallOptions(timeoutMs));
-      const out: Record<string, string> = {};
-      for (const [k, v] of Object.entries(secret.data ?? {})) out[k] = Buffer.from(v, "base64").toString("utf8");
-      for (const [k, v] of Object.entries(secret.stringData ?? {})) out[k] = v;
-      return out;
+      secret = await kubeGet(this.kc, `/api/v1/namespaces/${encodeURIComponent(namespace)}/secrets/${encodeURIComponent(name)}`, secretSchema, { timeoutMs });
     } catch (error) {
-      if (error instanceof AppError) throw error;
-      if (isAbortError(error)) throw new AppError("timeout", `Reading Secret ${id} took longer than ${timeoutMs} ms.`, { source: "kubernetes", cause: error });
-      if (error instanceof ApiException) {
-        if (error.code === 403) {
-          throw new AppError(
-            "forbidden",
-            `The panel may not read Secret ${id} (RBAC): grant "get" on secrets with resourceNames [${name}] in namespace ${namespace} to the panel's ServiceAccount (deploy/rbac.yaml), or point apps.secretRefs at a Secret it may read.`,
-            { source: "kubernetes", cause: error },
-          );
-        }
-        if (error.code === 404) throw new AppError("not_found", `Secret ${id} does not exist.`, { source: "kubernetes", cause: error });
-        if (error.code === 401) throw new AppError("unauthorized", `The Kubernetes API refused the panel's credentials (HTTP 401) reading Secret ${id}.`, { source: "kubernetes", cause: error });
-        throw new AppError("unreachable", `Cannot read Secret ${id}: the Kubernetes API answered HTTP ${error.code}.`, { source: "kubernetes", cause: error });
+      const status = kubeAnswerOf(error)?.status;
+      const cause = { source: "kubernetes", cause: error };
+      if (status === 403) {
+        throw new AppError(
+          "forbidden",
+          `The panel may not read Secret ${id} (RBAC): grant "get" on secrets with resourceNames [${name}] in namespace ${namespace} to the panel's ServiceAccount (deploy/rbac.yaml), or point apps.secretRefs at a Secret it may read.`,
+          cause,
+        );
       }
-      const reason = ((error as Error).message ?? String(error)).split("\n")[0];
-      throw new AppError("unreachable", `Cannot read Secret ${id}: ${reason}`, { source: "kubernetes", cause: error });
+      if (status === 404) throw new AppError("not_found", `Secret ${id} does not exist.`, cause);
+      if (status === 401) throw new AppError("unauthorized", `The Kubernetes API refused the panel's credentials (HTTP 401) reading Secret ${id}.`, cause);
+      if (status === 0 && error instanceof AppError && error.code === "timeout") throw new AppError("timeout", `Reading Secret ${id} took longer than ${timeoutMs} ms.`, cause);
+      const reason = status ? `the Kubernetes API answered HTTP ${status}` : error instanceof AppError ? error.message : "the request failed";
+      throw new AppError("unreachable", `Cannot read Secret ${id}: ${reason}.`, cause);
     }
+    const out: Record<string, string> = {};
+    for (const [k, v] of Object.entries(secret.data ?? {})) out[k] = Buffer.from(v, "base64").toString("utf8");
+    for (const [k, v] of Object.entries(secret.stringData ?? {})) out[k] = v;
+    return out;
   }
-}
-
-const holder = globalThis as typeof globalThis & { __panelSecretReader?: SecretReader };
-
-function reader(): SecretReader {
-  if (holder.__panelSecretReader) return holder.__panelSecretReader;
-  let kc: KubeConfig | null = null;
-  try {
-    kc = getKubeConfig();
-  } catch {
-    kc = null;
-  }
-  holder.__panelSecretReader = new SecretReader(kc, { timeoutMs: getConfig().kubernetes.requestTimeoutMs });
-  return holder.__panelSecretReader;
-}
-
-/**
- * The value of `key` in Secret `namespace/name` (get by name, cached 60 s), or undefined when the
- * Secret lacks the key. Throws AppError: `forbidden` (RBAC, with the fix), `not_found`, `unreachable`,
- * `unauthorized`, `timeout`. Never log the value.
- */
-export function readSecretValue(namespace: string, name: string, key: string): Promise<string | undefined> {
-  return reader().readSecretValue(namespace, name, key);
-}
-
-/** Forgets cached Secret values (after a change in Settings; tests). */
-export function clearSecretCache(): void {
-  holder.__panelSecretReader?.clear();
 }

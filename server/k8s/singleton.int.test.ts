@@ -5,8 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { useLabCluster } from "@/lab/cluster/test-cluster";
 
 /**
- * The process-wide entry points as the panel uses them: configuration from PANEL_CONFIG, informers
- * started lazily by the first call, one set per process (on globalThis), metrics on the registry.
+ * The process-wide entry points as the panel uses them (`server/k8s/index.ts`): configuration from
+ * PANEL_CONFIG, informers started lazily by the first call, one set per process (on globalThis),
+ * metrics on the registry.
  */
 const lab = useLabCluster();
 let dir = "";
@@ -36,16 +37,13 @@ describe("process-wide discovery from the panel's configuration", () => {
   });
 
   afterAll(async () => {
-    const { stopInformers } = await import("./informers");
-    const { resetDiscovery } = await import("./discovery");
-    resetDiscovery();
+    const { stopInformers } = await import("./index");
     stopInformers();
     rmSync(dir, { recursive: true, force: true });
   });
 
   it("listServices starts the informers on first use, waits for the sync, and applies the config's overrides", async () => {
-    const { listServices, getService, getKubeState, onServicesChanged } = await import("./discovery");
-    const { getInformers, onChange } = await import("./informers");
+    const { listServices, getService, getKubeState, onServicesChanged, getInformers, onChange } = await import("./index");
     const services = await listServices();
     expect(services.length).toBeGreaterThanOrEqual(15);
     expect(getInformers()).toBe(getInformers());

@@ -1,7 +1,8 @@
 import "server-only";
 import { getDb } from "@/server/db";
 import { checkWritable } from "@/server/db/open";
-import { checkKubernetes, type KubernetesReachability } from "@/server/k8s/client";
+import { checkKubernetes } from "@/server/k8s";
+import type { KubernetesReachability } from "@/server/k8s/client";
 import { logger } from "./logger";
 
 export interface HealthReport {

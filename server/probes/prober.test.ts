@@ -8,7 +8,7 @@ import type { DiscoveredService } from "@/lib/services";
 import { resolveApp, type ResolveDeps } from "@/server/apps/resolve";
 import { openDatabase } from "@/server/db/open";
 import { recentResults, uptime } from "@/server/db/probes";
-import { fakeArrHandler, fakeService, startFakeApp, startFakeFleet, type FakeFleet } from "./fake-apps";
+import { fakeArrHandler, fakeService, startFakeApp, startFakeFleet, type FakeFleet } from "@/scripts/fake-apps";
 import { mapConcurrent, Prober, type ProberSettings, type SweepResult } from "./prober";
 
 const KEY = "a1b2c3d4e5f60718293a4b5c6d7e8f90";

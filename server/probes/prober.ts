@@ -6,7 +6,7 @@ import { UPTIME_WINDOWS, type UptimeWindow } from "@/lib/uptime";
 import { verdictOf, type VerdictThresholds } from "@/lib/verdict";
 import { healthFromError } from "@/server/apps/define";
 import { AppInstances } from "@/server/apps/instances";
-import type { AppResolution } from "@/server/apps/resolve";
+import type { AppResolution } from "@/server/apps/define";
 import type { PanelDb } from "@/server/db/open";
 import { applyRetention, latestResults, recordProbeResults, uptimeAll, type ProbeRecord, type RetentionPolicy } from "@/server/db/probes";
 import { ProbeMetrics } from "./metrics";

@@ -55,9 +55,7 @@ describe("startProber against the lab", () => {
   afterAll(async () => {
     await scaleWorkload("media", "sonarr", 1).catch(() => undefined);
     await scheduler?.stopProber();
-    const { resetDiscovery } = await import("@/server/k8s/discovery");
-    const { stopInformers } = await import("@/server/k8s/informers");
-    resetDiscovery();
+    const { stopInformers } = await import("@/server/k8s");
     stopInformers();
   });
 

@@ -1,13 +1,10 @@
 import "server-only";
-import type { KubeConfig } from "@kubernetes/client-node";
 import type { DiscoveredService } from "@/lib/services";
 import { getAppInstances } from "@/server/apps/instances";
-import { createWorkloadEnvReader, resolveApp, type ResolveDeps } from "@/server/apps/resolve";
+import { resolveApp, type ResolveDeps } from "@/server/apps/resolve";
 import { getConfig } from "@/server/config/load";
 import { getDb } from "@/server/db";
-import { getKubeConfig } from "@/server/k8s/client";
-import { listServices, onServicesChanged } from "@/server/k8s/discovery";
-import { readSecretValue } from "@/server/k8s/secrets";
+import { listServices, onServicesChanged, readSecretValue, readWorkloadEnv } from "@/server/k8s";
 import { logger } from "@/server/observability/logger";
 import { getRegistry } from "@/server/observability/metrics";
 import { Prober, proberSettingsOf, type ProbeListener, type ServiceProbeResult, type SweepResult } from "./prober";
@@ -24,17 +21,11 @@ const holder = globalThis as typeof globalThis & { __panelProber?: Prober; __pan
 
 function createPanelProber(): Prober {
   const config = getConfig();
-  let kc: KubeConfig | null = null;
-  try {
-    kc = getKubeConfig();
-  } catch {
-    kc = null;
-  }
   const settings = proberSettingsOf(config);
   const resolveDeps: ResolveDeps = {
     config,
     readSecretValue,
-    readWorkloadEnv: createWorkloadEnvReader(kc),
+    readWorkloadEnv,
     env: process.env,
     timeoutMs: settings.timeoutMs,
   };

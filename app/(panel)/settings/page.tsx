@@ -9,7 +9,7 @@ import { redactRepoUrl } from "@/lib/gitops/repo-url";
 import { getConfig, getConfigSource } from "@/server/config/load";
 import { getDb } from "@/server/db";
 import { readSettings } from "@/server/db/settings";
-import { checkKubernetes } from "@/server/k8s/client";
+import { checkKubernetes } from "@/server/k8s";
 
 export const metadata: Metadata = { title: "Settings" };
 

@@ -1,20 +1,32 @@
 import "server-only";
+import type { LibraryAppKind } from "@/lib/apps/catalogue";
 import { AppError } from "@/lib/errors";
-import type { AppEnd, LinkContext, LinkDefinition, Observation, WriteResult } from "@/server/integrations/types";
+import type { CallContext, AppModule } from "../define";
+import type { AppEnd, LinkContext, LinkDefinition, Observation, WriteResult } from "../links";
 import type { ArrFlavor } from "./client";
 import { applyProvider, readProvider, type ProviderLinkSpec } from "./provider-link";
 import { ArrProviderClient } from "./providers";
 
 /**
- * Links held by Sonarr, Radarr and Lidarr: their download clients (qBittorrent, SABnzbd) and their
- * root folder. Each app's `integration.ts` instantiates them with its names.
+ * Links held by the *arr apps that manage a library (Sonarr, Radarr, Lidarr): their root folder,
+ * and a download client for every app with the download-client role (qBittorrent, SABnzbd).
  */
 
-/** What differs between the media *arr apps for their links. */
-export interface MediaArrNames {
-  flavor: ArrFlavor & { id: "sonarr" | "radarr" | "lidarr" };
+/** What a library *arr app adds to its flavor for its links. */
+export interface ArrLibrary {
   /** Category field of its download clients: `tvCategory`, `movieCategory`, `musicCategory`. */
   categoryField: string;
+  /**
+   * What a new root folder needs besides its path (Lidarr: a name and default quality and metadata
+   * profiles, which it checks exist). Nothing by default.
+   */
+  rootFolder?: (client: ArrProviderClient, ctx: CallContext) => Promise<Record<string, unknown>>;
+}
+
+/** A library *arr app: its flavor (with its library kind) and library facts. */
+export interface LibraryArr {
+  flavor: ArrFlavor & { id: LibraryAppKind };
+  library: ArrLibrary;
 }
 
 /** A provider client for the app at `end`, called at its panel-side address. */
@@ -28,18 +40,22 @@ function requireTarget(ctx: LinkContext): AppEnd {
 }
 
 /**
- * A download-client link of an *arr app: the target's in-cluster address and the app's category,
- * plus the client's own credential fields (entered blank: the apps mask secrets, so they are compared
- * through the app's `test` endpoint, and written from `secretValues`).
+ * The download client for `target` in an *arr app: the target's in-cluster address and the app's
+ * category, plus the target's credential fields (its login, or its key), entered blank: the apps
+ * mask secrets, so they are compared through the app's `test` endpoint and written from
+ * `secretValues`.
  */
-function downloadClientSpec(
-  n: MediaArrNames,
-  ctx: LinkContext,
-  implementation: "QBittorrent" | "Sabnzbd",
-  credentials: ProviderLinkSpec["fields"],
-  secretValues: ProviderLinkSpec["secretValues"],
-): ProviderLinkSpec {
+function downloadClientSpec(app: LibraryArr, target: AppModule, implementation: string, ctx: LinkContext): ProviderLinkSpec {
   const to = requireTarget(ctx);
+  const login = target.credential.type === "login";
+  const credentials: ProviderLinkSpec["fields"] = login
+    ? [
+        { field: "username", label: "Username", value: to.username ?? "" },
+        { field: "password", label: "Password", value: "", secret: true },
+      ]
+    : target.credential.type === "api-key"
+      ? [{ field: "apiKey", label: "API key", value: "", secret: true }]
+      : [];
   return {
     resource: "downloadclient",
     implementation,
@@ -52,66 +68,52 @@ function downloadClientSpec(
       { field: "useSsl", label: "Use SSL", value: to.inCluster.scheme === "https" },
       { field: "urlBase", label: "URL base", value: to.inCluster.urlBase, compare: "path" },
       ...credentials,
-      { field: n.categoryField, label: "Category", value: ctx.settings.categories[n.flavor.id] },
+      { field: app.library.categoryField, label: "Category", value: ctx.settings.categories[app.flavor.id] },
     ],
     properties: [{ field: "enable", label: "Enabled", value: true }],
-    secretValues,
+    secretValues: login ? { password: to.password } : { apiKey: to.apiKey },
     appName: ctx.from.name,
     targetName: to.name,
     what: "download client",
   };
 }
 
-function qbittorrentSpec(n: MediaArrNames, ctx: LinkContext): ProviderLinkSpec {
+/** Why the panel must not push the target's credential: missing, or refused by the target itself. */
+async function credentialBlock(ctx: LinkContext, target: AppModule): Promise<string | undefined> {
   const to = requireTarget(ctx);
-  return downloadClientSpec(
-    n,
-    ctx,
-    "QBittorrent",
-    [
-      { field: "username", label: "Username", value: to.username ?? "" },
-      { field: "password", label: "Password", value: "", secret: true },
-    ],
-    { password: to.password },
-  );
-}
-
-function sabnzbdSpec(n: MediaArrNames, ctx: LinkContext): ProviderLinkSpec {
-  const to = requireTarget(ctx);
-  return downloadClientSpec(n, ctx, "Sabnzbd", [{ field: "apiKey", label: "API key", value: "", secret: true }], { apiKey: to.apiKey });
-}
-
-/** Why the panel must not push the target's credentials (missing, or refused by qBittorrent itself). */
-async function credentialBlock(ctx: LinkContext, target: "qbittorrent" | "sabnzbd"): Promise<string | undefined> {
-  const to = requireTarget(ctx);
-  if (target === "sabnzbd") return to.apiKey ? undefined : `${to.name}'s API key is not available to the panel (${to.credentialProblem ?? "not configured"}).`;
-  if (!to.password) return `${to.name}'s password is not available to the panel (${to.credentialProblem ?? "not configured"}).`;
+  const why = to.credentialProblem ?? "not configured";
+  if (target.credential.type === "api-key") return to.apiKey ? undefined : `${to.name}'s API key is not available to the panel (${why}).`;
+  if (target.credential.type !== "login") return undefined;
+  if (!to.password) return `${to.name}'s password is not available to the panel (${why}).`;
   const login = await ctx.checkLogin(to);
   if (!login.ok) {
-    return `${login.reason}. The panel will not write a login qBittorrent refuses into ${ctx.from.name} (qBittorrent bans addresses after failed logins): correct apps.credentials.qbittorrent or the Secret first.`;
+    return `${login.reason}. The panel will not write a login ${to.name} refuses into ${ctx.from.name} (${to.name} bans addresses after failed logins): correct apps.credentials.${to.app} or the Secret first.`;
   }
   return undefined;
 }
 
-/** `<app> -> qBittorrent` / `<app> -> SABnzbd`: the download client, with the app's category. */
-export function downloadClientLink(n: MediaArrNames, target: "qbittorrent" | "sabnzbd"): LinkDefinition {
-  const spec = (ctx: LinkContext) => (target === "qbittorrent" ? qbittorrentSpec(n, ctx) : sabnzbdSpec(n, ctx));
+/** `<app> -> <download client>`: the download client, with the app's category. */
+export function downloadClientLink(app: LibraryArr, target: AppModule): LinkDefinition {
+  const implementation = target.downloadClient?.implementation;
+  if (!implementation) throw new AppError("internal", `${target.displayName} has no download-client role`);
+  const spec = (ctx: LinkContext) => downloadClientSpec(app, target, implementation, ctx);
+  const id = `${app.flavor.id}->${target.id}`;
   return {
-    id: `${n.flavor.id}->${target}`,
+    id,
     kind: "download-client",
-    from: n.flavor.id,
-    to: target,
+    from: app.flavor.id,
+    to: target.id,
     title: "download client",
     phase: 1,
     pairing: "first",
     async read(ctx: LinkContext): Promise<Observation> {
-      const obs = await readProvider(arrClient(n.flavor, ctx.from), spec(ctx), ctx, `${n.flavor.id}->${target}|${ctx.from.serviceId}`);
+      const obs = await readProvider(arrClient(app.flavor, ctx.from), spec(ctx), ctx, `${id}|${ctx.from.serviceId}`);
       if (obs.state === "ok") return obs;
       const blocked = await credentialBlock(ctx, target);
       return blocked ? { ...obs, blocked } : obs;
     },
     apply(ctx: LinkContext, observation: Observation): Promise<WriteResult> {
-      return applyProvider(arrClient(n.flavor, ctx.from), spec(ctx), observation, ctx);
+      return applyProvider(arrClient(app.flavor, ctx.from), spec(ctx), observation, ctx);
     },
   };
 }
@@ -129,19 +131,20 @@ function formatBytes(n: number | null | undefined): string | undefined {
 }
 
 /** `<app> -> root folder`: at least one root folder, accessible; the configured path is created when there is none. */
-export function rootFolderLink(n: MediaArrNames): LinkDefinition {
+export function rootFolderLink(app: LibraryArr): LinkDefinition {
+  const { flavor, library } = app;
   return {
-    id: `${n.flavor.id}->rootfolder`,
+    id: `${flavor.id}->rootfolder`,
     kind: "root-folder",
-    from: n.flavor.id,
+    from: flavor.id,
     to: "storage",
     targetName: "Root folder",
     title: "root folder",
     phase: 1,
     pairing: "first",
     async read(ctx: LinkContext): Promise<Observation> {
-      const folders = await arrClient(n.flavor, ctx.from).listRootFolders({ signal: ctx.signal });
-      const path = ctx.settings.rootFolders[n.flavor.id];
+      const folders = await arrClient(flavor, ctx.from).listRootFolders({ signal: ctx.signal });
+      const path = ctx.settings.rootFolders[flavor.id];
       if (folders.length === 0) {
         return {
           state: "missing",
@@ -165,22 +168,16 @@ export function rootFolderLink(n: MediaArrNames): LinkDefinition {
       return { state: "ok", diff: [], facts };
     },
     async apply(ctx: LinkContext): Promise<WriteResult> {
-      const client = arrClient(n.flavor, ctx.from);
-      const path = ctx.settings.rootFolders[n.flavor.id];
-      const body: Record<string, unknown> = { path };
-      if (n.flavor.id === "lidarr") {
-        const [quality, metadata] = await Promise.all([client.listQualityProfiles({ signal: ctx.signal }), client.listMetadataProfiles({ signal: ctx.signal })]);
-        body.name = "Music";
-        if (quality[0]) body.defaultQualityProfileId = quality[0].id;
-        if (metadata[0]) body.defaultMetadataProfileId = metadata[0].id;
-      }
-      await client.createRootFolder(body, { signal: ctx.signal });
+      const client = arrClient(flavor, ctx.from);
+      const path = ctx.settings.rootFolders[flavor.id];
+      const extra = library.rootFolder ? await library.rootFolder(client, { signal: ctx.signal }) : {};
+      await client.createRootFolder({ ...extra, path }, { signal: ctx.signal });
       return { outcome: "created", changed: ["Path"], message: `Added the root folder ${path} to ${ctx.from.name}.` };
     },
   };
 }
 
-/** The links every media *arr app holds. */
-export function mediaArrLinks(n: MediaArrNames): LinkDefinition[] {
-  return [rootFolderLink(n), downloadClientLink(n, "qbittorrent"), downloadClientLink(n, "sabnzbd")];
+/** The links a library *arr app holds: its root folder, and a download client per app with that role. */
+export function libraryLinks(app: LibraryArr, apps: readonly AppModule[]): LinkDefinition[] {
+  return [rootFolderLink(app), ...apps.filter((m) => m.downloadClient !== undefined).map((m) => downloadClientLink(app, m))];
 }

@@ -1,7 +1,7 @@
 import "server-only";
 import { describeDiff, diffFields, normalizeHost, normalizeUrl, type DesiredField } from "@/lib/integrations/diff";
 import { AppHttpError, scrubSecrets } from "../http";
-import type { LinkContext, Observation, WriteResult } from "@/server/integrations/types";
+import type { LinkContext, Observation, WriteResult } from "../links";
 import { describeFailure, type ArrProviderClient, type ProviderField, type ProviderResource, type ProviderResourceName } from "./providers";
 
 /**

@@ -1,16 +1,16 @@
 import "server-only";
 import { defineApp } from "../define";
-import { bazarrLinks } from "./integration";
 import { BazarrClient } from "./client";
 import { readBazarrHealth } from "./health";
+import { bazarrLinks } from "./integration";
 
-/** Bazarr (subtitles). */
+/** Bazarr (subtitles). Its key is checked with `system/status`, which needs it. */
 export const bazarr = defineApp({
   id: "bazarr",
-  displayName: "Bazarr",
-  defaultPort: 6767,
-  apiKey: { secretKey: "BAZARR_API_KEY" },
   createClient: (target) => new BazarrClient({ baseUrl: target.baseUrl, apiKey: target.apiKey, timeoutMs: target.timeoutMs }),
   health: readBazarrHealth,
-  integrations: bazarrLinks,
+  checkCredentials: async (client, ctx) => {
+    await client.getStatus(ctx);
+  },
+  integrations: () => bazarrLinks,
 });

@@ -2,7 +2,7 @@ import "server-only";
 import { describeDiff, diffFields, type DesiredField } from "@/lib/integrations/diff";
 import { AppError } from "@/lib/errors";
 import { scrubSecrets } from "../http";
-import type { AppEnd, LinkContext, LinkDefinition, Observation, WriteResult } from "@/server/integrations/types";
+import type { AppEnd, LinkContext, LinkDefinition, Observation, WriteResult } from "../links";
 import { BazarrSettingsClient } from "./settings";
 
 /**

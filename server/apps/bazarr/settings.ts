@@ -1,6 +1,7 @@
 import "server-only";
 import { z } from "zod";
-import { httpRequest, type HttpConnection } from "../http";
+import { KeyHeaderClient, type KeyClientOptions } from "../http";
+import { BAZARR } from "./client";
 
 /**
  * Bazarr's settings, which hold its Sonarr and Radarr connections. Bazarr hides the endpoint from its
@@ -38,34 +39,18 @@ export interface BazarrArrSettings {
 
 const testSchema = z.object({ status: z.boolean(), version: z.string().nullish(), error: z.string().nullish() }).loose();
 
-/** Options of one Bazarr settings client. */
-export interface BazarrSettingsClientOptions {
-  baseUrl: string;
-  apiKey?: string;
-  timeoutMs: number;
-  /** Other secret values that must never appear in a message (the keys written into Bazarr). */
-  secrets?: Array<string | undefined>;
-}
+/** Options of one Bazarr settings client (`secrets`: the keys written into Bazarr, never shown). */
+export type BazarrSettingsClientOptions = KeyClientOptions;
 
 /** Client of one Bazarr instance's settings. */
-export class BazarrSettingsClient {
-  private readonly conn: HttpConnection;
-  private readonly headers: Record<string, string>;
-
+export class BazarrSettingsClient extends KeyHeaderClient {
   constructor(options: BazarrSettingsClientOptions) {
-    this.headers = options.apiKey ? { "X-API-KEY": options.apiKey } : {};
-    this.conn = {
-      baseUrl: options.baseUrl,
-      timeoutMs: options.timeoutMs,
-      appName: "Bazarr",
-      source: "bazarr",
-      secrets: [options.apiKey, ...(options.secrets ?? [])],
-    };
+    super(BAZARR, options);
   }
 
   /** `GET /api/system/settings`, reduced to the Sonarr and Radarr connections. */
   async getArrSettings(options: { signal?: AbortSignal } = {}): Promise<BazarrArrSettings> {
-    const r = await httpRequest(this.conn, { path: "/api/system/settings", schema: settingsSchema, headers: this.headers, signal: options.signal });
+    const r = await this.request({ path: "/api/system/settings", schema: settingsSchema, signal: options.signal });
     return {
       enabled: { sonarr: r.data.general.use_sonarr === true, radarr: r.data.general.use_radarr === true },
       sonarr: r.data.sonarr,
@@ -75,15 +60,7 @@ export class BazarrSettingsClient {
 
   /** `POST /api/system/settings` with `settings-<section>-<key>` form fields; 204 when saved. */
   async saveSettings(fields: Record<string, string>, options: { signal?: AbortSignal } = {}): Promise<void> {
-    await httpRequest(this.conn, {
-      path: "/api/system/settings",
-      method: "POST",
-      form: fields,
-      schema: z.unknown(),
-      responseType: "text",
-      headers: this.headers,
-      signal: options.signal,
-    });
+    await this.request({ path: "/api/system/settings", method: "POST", form: fields, schema: z.unknown(), responseType: "text", signal: options.signal });
   }
 
   /**
@@ -92,11 +69,10 @@ export class BazarrSettingsClient {
    */
   async testConnection(protocol: "http" | "https", target: string, options: { signal?: AbortSignal } = {}): Promise<z.infer<typeof testSchema>> {
     const [hostPath, query] = target.split("?");
-    const r = await httpRequest(this.conn, {
+    const r = await this.request({
       path: `/test/${protocol}/${hostPath ?? ""}`,
       query: Object.fromEntries(new URLSearchParams(query ?? "")),
       schema: testSchema,
-      headers: this.headers,
       signal: options.signal,
     });
     return r.data;

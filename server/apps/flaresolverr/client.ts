@@ -1,5 +1,5 @@
 import "server-only";
-import { httpRequest, type HttpConnection, type HttpResult, type RequestSpec } from "../http";
+import { KeyHeaderClient, type HttpResult } from "../http";
 import { flaresolverrIndexSchema, type FlaresolverrIndex } from "./schemas";
 
 /** Options of one FlareSolverr client instance (it has no authentication). */
@@ -9,19 +9,13 @@ export interface FlaresolverrClientOptions {
 }
 
 /** Client of one FlareSolverr instance. */
-export class FlaresolverrClient {
-  private readonly conn: HttpConnection;
-
+export class FlaresolverrClient extends KeyHeaderClient {
   constructor(options: FlaresolverrClientOptions) {
-    this.conn = { baseUrl: options.baseUrl, timeoutMs: options.timeoutMs, appName: "FlareSolverr", source: "flaresolverr" };
+    super({ appName: "FlareSolverr", source: "flaresolverr", keyHeader: () => ({}) }, options);
   }
 
   /** `GET /`: readiness message and version. */
   getIndex(options: { signal?: AbortSignal } = {}): Promise<HttpResult<FlaresolverrIndex>> {
     return this.request({ path: "/", schema: flaresolverrIndexSchema, ...options });
-  }
-
-  private request<T>(spec: RequestSpec<T>): Promise<HttpResult<T>> {
-    return httpRequest(this.conn, spec);
   }
 }

@@ -6,8 +6,6 @@ import { readFlaresolverrHealth } from "./health";
 /** FlareSolverr (Cloudflare challenge proxy for Prowlarr). */
 export const flaresolverr = defineApp({
   id: "flaresolverr",
-  displayName: "FlareSolverr",
-  defaultPort: 8191,
   createClient: (target) => new FlaresolverrClient({ baseUrl: target.baseUrl, timeoutMs: target.timeoutMs }),
   health: readFlaresolverrHealth,
 });

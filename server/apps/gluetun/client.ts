@@ -1,27 +1,18 @@
 import "server-only";
-import { httpRequest, type HttpConnection, type HttpResult, type RequestSpec } from "../http";
+import { KeyHeaderClient, type HttpResult, type KeyClientOptions } from "../http";
 import { gluetunPublicIpSchema, gluetunStatusSchema, gluetunVersionSchema, type GluetunPublicIp, type GluetunStatus } from "./schemas";
 
-/** Options of one Gluetun control-server client. */
-export interface GluetunClientOptions {
-  /** The control server (port 8000 of the Gluetun container). */
-  baseUrl: string;
-  apiKey?: string;
-  timeoutMs: number;
-}
+/** Options of one Gluetun control-server client (`baseUrl`: the control server, port 8000 of the Gluetun container). */
+export type GluetunClientOptions = KeyClientOptions;
 
 interface CallOptions {
   signal?: AbortSignal;
 }
 
 /** Client of one Gluetun HTTP control server; the key (role `apikey`) travels in `X-API-Key`. */
-export class GluetunClient {
-  private readonly conn: HttpConnection;
-  private readonly apiKey: string | undefined;
-
+export class GluetunClient extends KeyHeaderClient {
   constructor(options: GluetunClientOptions) {
-    this.apiKey = options.apiKey;
-    this.conn = { baseUrl: options.baseUrl, timeoutMs: options.timeoutMs, appName: "Gluetun", source: "gluetun", secrets: [options.apiKey] };
+    super({ appName: "Gluetun", source: "gluetun", keyHeader: (key) => ({ "X-API-Key": key }) }, options);
   }
 
   /** `GET /v1/vpn/status`. */
@@ -38,9 +29,5 @@ export class GluetunClient {
   async getVersion(options: CallOptions = {}): Promise<HttpResult<string>> {
     const r = await this.request({ path: "/v1/version", schema: gluetunVersionSchema, ...options });
     return { ...r, data: r.data.version };
-  }
-
-  private request<T>(spec: Omit<RequestSpec<T>, "headers">): Promise<HttpResult<T>> {
-    return httpRequest(this.conn, { ...spec, headers: this.apiKey ? { "X-API-Key": this.apiKey } : {} });
   }
 }

@@ -1,26 +1,18 @@
 import "server-only";
-import { httpRequest, type HttpConnection, type HttpResult, type RequestSpec } from "../http";
-import { jellyfinHealthTextSchema, jellyfinPublicInfoSchema, type JellyfinPublicInfo } from "./schemas";
+import { KeyHeaderClient, type HttpResult, type KeyClientOptions } from "../http";
+import { jellyfinHealthTextSchema, jellyfinPublicInfoSchema, jellyfinSystemInfoSchema, type JellyfinPublicInfo, type JellyfinSystemInfo } from "./schemas";
 
 /** Options of one Jellyfin client instance. */
-export interface JellyfinClientOptions {
-  baseUrl: string;
-  apiKey?: string;
-  timeoutMs: number;
-}
+export type JellyfinClientOptions = KeyClientOptions;
 
 interface CallOptions {
   signal?: AbortSignal;
 }
 
 /** Client of one Jellyfin server. The key (when given) travels as `Authorization: MediaBrowser Token="..."`. */
-export class JellyfinClient {
-  private readonly conn: HttpConnection;
-  private readonly apiKey: string | undefined;
-
+export class JellyfinClient extends KeyHeaderClient {
   constructor(options: JellyfinClientOptions) {
-    this.apiKey = options.apiKey;
-    this.conn = { baseUrl: options.baseUrl, timeoutMs: options.timeoutMs, appName: "Jellyfin", source: "jellyfin", secrets: [options.apiKey] };
+    super({ appName: "Jellyfin", source: "jellyfin", keyHeader: (key) => ({ authorization: `MediaBrowser Token="${key}"` }) }, options);
   }
 
   /** `GET /System/Info/Public`: server name, version, whether the setup wizard is done. */
@@ -28,15 +20,13 @@ export class JellyfinClient {
     return this.request({ path: "/System/Info/Public", schema: jellyfinPublicInfoSchema, ...options });
   }
 
+  /** `GET /System/Info` (operation `GetSystemInfo`): needs a valid key, unlike the public info. */
+  getSystemInfo(options: CallOptions = {}): Promise<HttpResult<JellyfinSystemInfo>> {
+    return this.request({ path: "/System/Info", schema: jellyfinSystemInfoSchema, ...options });
+  }
+
   /** `GET /health`: `Healthy`, `Degraded` or `Unhealthy` (the last with HTTP 503). */
   getHealth(options: CallOptions = {}): Promise<HttpResult<string>> {
     return this.request({ path: "/health", schema: jellyfinHealthTextSchema, responseType: "text", acceptStatuses: [503], ...options });
-  }
-
-  private request<T>(spec: Omit<RequestSpec<T>, "headers">): Promise<HttpResult<T>> {
-    return httpRequest(this.conn, {
-      ...spec,
-      headers: this.apiKey ? { authorization: `MediaBrowser Token="${this.apiKey}"` } : {},
-    });
   }
 }

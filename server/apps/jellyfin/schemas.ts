@@ -15,3 +15,7 @@ export type JellyfinPublicInfo = z.infer<typeof jellyfinPublicInfoSchema>;
 
 /** `GET /health` (ASP.NET health checks): `Healthy`, `Degraded` (200) or `Unhealthy` (503). */
 export const jellyfinHealthTextSchema = z.string().trim();
+
+/** `GET /System/Info` (operation `GetSystemInfo`, key needed): the fields the panel uses. */
+export const jellyfinSystemInfoSchema = z.object({ Version: z.string().nullish(), Id: z.string().nullish() }).loose();
+export type JellyfinSystemInfo = z.infer<typeof jellyfinSystemInfoSchema>;

@@ -3,13 +3,19 @@ import { defineApp } from "../define";
 import { QbittorrentClient } from "./client";
 import { readQbittorrentHealth } from "./health";
 
-/** qBittorrent (torrent downloads, usually behind a Gluetun VPN sidecar). */
+/**
+ * qBittorrent (torrent downloads, usually behind a Gluetun VPN sidecar); a download client of the
+ * *arr apps. Its login is a session the instance keeps; a refused login backs off instead of
+ * retrying (qBittorrent bans addresses after failed logins), so every caller shares one instance.
+ */
 export const qbittorrent = defineApp({
   id: "qbittorrent",
-  displayName: "qBittorrent",
-  defaultPort: 8080,
-  login: { usernameKey: "QBITTORRENT_USERNAME", passwordKey: "QBITTORRENT_PASSWORD", defaultUsername: "admin" },
   createClient: (target) =>
     new QbittorrentClient({ baseUrl: target.baseUrl, username: target.username, password: target.password, timeoutMs: target.timeoutMs }),
   health: readQbittorrentHealth,
+  checkCredentials: async (client, ctx) => {
+    await client.getTransferInfo(ctx);
+  },
+  login: (client, ctx) => client.login(ctx),
+  downloadClient: { implementation: "QBittorrent" },
 });

@@ -3,12 +3,13 @@ import { defineApp } from "../define";
 import { SabnzbdClient } from "./client";
 import { readSabnzbdHealth } from "./health";
 
-/** SABnzbd (Usenet downloads). */
+/** SABnzbd (Usenet downloads); a download client of the *arr apps. Its key is checked by reading the queue. */
 export const sabnzbd = defineApp({
   id: "sabnzbd",
-  displayName: "SABnzbd",
-  defaultPort: 8080,
-  apiKey: { secretKey: "SABNZBD_API_KEY" },
   createClient: (target) => new SabnzbdClient({ baseUrl: target.baseUrl, apiKey: target.apiKey, timeoutMs: target.timeoutMs }),
   health: readSabnzbdHealth,
+  checkCredentials: async (client, ctx) => {
+    await client.getQueue(ctx);
+  },
+  downloadClient: { implementation: "Sabnzbd" },
 });

@@ -1,4 +1,3 @@
-import "server-only";
 import { AppsV1Api, CoreV1Api, KubeConfig, NetworkingV1Api, type V1Node } from "@kubernetes/client-node";
 
 /**
@@ -8,7 +7,7 @@ import { AppsV1Api, CoreV1Api, KubeConfig, NetworkingV1Api, type V1Node } from "
  * creates carries `lab.k8s-nas-panel/test=true` (the lab's resetLab removes leftovers) and
  * `lab.k8s-nas-panel/bench=true`.
  *
- * From a shell: `npx tsx --conditions=react-server server/k8s/bench-scale.ts seed|remove [workloads] [podsPerWorkload]`
+ * From a shell: `npx tsx scripts/bench-scale.ts seed|remove [workloads] [podsPerWorkload]`
  * (KUBECONFIG names the cluster; the lab's is `.lab/admin.kubeconfig`).
  */
 

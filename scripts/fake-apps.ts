@@ -1,4 +1,3 @@
-import "server-only";
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { DiscoveredService } from "@/lib/services";
 import type { AppKind } from "@/lib/apps/catalogue";

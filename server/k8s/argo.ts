@@ -1,9 +1,11 @@
 import "server-only";
-import { CustomObjectsApi, type KubeConfig } from "@kubernetes/client-node";
+import type { KubeConfig } from "@kubernetes/client-node";
 import { z } from "zod";
 import { AppError } from "@/lib/errors";
 import type { ArgoApplication } from "@/lib/gitops/argo";
-import { isAbortError, kubeCallOptions } from "@/server/k8s/abort";
+import { kubeAnswerOf, kubeGet } from "./rest";
+
+/** The Argo CD Applications (argoproj.io/v1alpha1), read-only, reshaped into `lib/gitops` types at this edge. */
 
 const sourceSchema = z.object({
   repoURL: z.string().default(""),
@@ -54,26 +56,25 @@ export function toArgoApplication(raw: unknown): ArgoApplication | undefined {
 }
 
 /**
- * Every Argo CD Application in `namespace` (argoproj.io/v1alpha1), read-only. Undefined without a
- * cluster (`kubernetes.mode: none`).
+ * Every Argo CD Application in `namespace` (Argo CD's own: the panel's Role there allows listing
+ * Applications, nothing cluster-wide). Undefined without a cluster (`kubernetes.mode: none`); empty
+ * when Argo CD's CRD is not installed.
  */
 export async function listArgoApplications(kc: KubeConfig | null, namespace: string, timeoutMs = 10_000): Promise<ArgoApplication[] | undefined> {
   if (!kc) return undefined;
-  const api = kc.makeApiClient(CustomObjectsApi);
+  let list: z.infer<typeof listSchema>;
   try {
-    // In Argo CD's own namespace only: the panel's Role there allows listing Applications, nothing cluster-wide.
-    const raw = await api.listNamespacedCustomObject({ group: "argoproj.io", version: "v1alpha1", namespace, plural: "applications" }, kubeCallOptions(timeoutMs));
-    const list = listSchema.safeParse(raw);
-    if (!list.success) throw new AppError("invalid_response", "The Kubernetes API answered the Application list in an unexpected shape.", { source: "kubernetes" });
-    return list.data.items.map(toArgoApplication).filter((a): a is ArgoApplication => a !== undefined);
+    list = await kubeGet(kc, `/apis/argoproj.io/v1alpha1/namespaces/${encodeURIComponent(namespace)}/applications`, listSchema, { timeoutMs });
   } catch (error) {
-    if (error instanceof AppError) throw error;
-    if (isAbortError(error)) throw new AppError("timeout", `The Kubernetes API did not list the Argo CD Applications within ${timeoutMs} ms.`, { source: "kubernetes", cause: error });
-    const code = (error as { code?: number }).code;
-    if (code === 404) return [];
-    if (code === 401 || code === 403) {
-      throw new AppError("forbidden", `The panel may not list Argo CD Applications (HTTP ${code}); its Role in ${namespace} needs list on argoproj.io applications (deploy/rbac.yaml).`, { source: "kubernetes", cause: error });
+    const status = kubeAnswerOf(error)?.status;
+    if (status === 404) return [];
+    const cause = { source: "kubernetes", cause: error };
+    if (status === 401 || status === 403) {
+      throw new AppError("forbidden", `The panel may not list Argo CD Applications (HTTP ${status}); its Role in ${namespace} needs list on argoproj.io applications (deploy/rbac.yaml).`, cause);
     }
-    throw new AppError("unreachable", `Cannot list the Argo CD Applications: ${(error as Error).message.split("\n")[0]}`, { source: "kubernetes", cause: error });
+    if (error instanceof AppError && error.code === "timeout") throw new AppError("timeout", `The Kubernetes API did not list the Argo CD Applications within ${timeoutMs} ms.`, cause);
+    if (status === 200) throw new AppError("invalid_response", "The Kubernetes API answered the Application list in an unexpected shape.", cause);
+    throw new AppError("unreachable", `Cannot list the Argo CD Applications: ${error instanceof AppError ? error.message : "the request failed"}`, cause);
   }
+  return list.items.map(toArgoApplication).filter((a): a is ArgoApplication => a !== undefined);
 }

@@ -2,13 +2,13 @@ import "server-only";
 import type { PanelConfig } from "@/lib/config-schema";
 import type { FieldDiff, LinkKind, LinkReading, PlanOption } from "@/lib/integrations/types";
 import type { AppKind } from "@/lib/apps/catalogue";
-import type { AppResolution } from "@/server/apps/resolve";
 
 /**
- * The contract of a link definition. Each link the stack needs is one entry, defined beside the app
- * module that holds the setting (`server/apps/<app>/integration.ts`): how to read it from the app's
- * API and how to write it. The engine (`engine.ts`) finds the instances at both ends, runs `read`,
- * and, under a per-app lock, `apply` followed by a fresh `read` that runs the app's own test.
+ * The contract of a link definition, shared by the app modules (which define their links) and the
+ * integrations engine (`server/integrations/engine.ts`, which runs them). Each link the stack needs
+ * is one entry, defined beside the app module that holds the setting: how to read it from the app's
+ * API and how to write it. The engine finds the instances at both ends, runs `read`, and, under a
+ * per-app lock, `apply` followed by a fresh `read` that runs the app's own test.
  */
 
 /** The integrations settings (`integrations.*` in the config). */
@@ -34,8 +34,6 @@ export interface AppEnd {
   /** Where the key or password came from (Secret and key name, variable), never the value. */
   credentialSource?: string;
   timeoutMs: number;
-  /** The resolution behind it, to get the shared client of `server/apps/instances.ts`. */
-  resolution?: AppResolution;
 }
 
 /** What a link's `read` and `apply` get. */
@@ -50,7 +48,7 @@ export interface LinkContext {
   choices: Readonly<Record<string, string>>;
   /** Every secret value known to the engine: scrubbed from anything shown. */
   secrets: readonly string[];
-  /** Whether the target app's credentials are known to be refused (qBittorrent's login). */
+  /** Whether the app at `end` refuses the panel's login (apps with a login, through their shared instance); always ok for the others. */
   checkLogin(end: AppEnd): Promise<{ ok: true } | { ok: false; reason: string }>;
   /** A cache for failed connection tests (so a wrong password does not make the apps hammer qBittorrent). */
   testCache: FailedTestCache;

@@ -3,10 +3,12 @@ import type { AddressInfo } from "node:net";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { KubeConfig } from "@kubernetes/client-node";
+import { z } from "zod";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { listArgoApplications } from "@/server/git/argo";
-import { createWorkloadEnvReader } from "@/server/apps/resolve";
+import { listArgoApplications } from "./argo";
+import { kubeGet } from "./rest";
 import { SecretReader } from "./secrets";
+import { createWorkloadEnvReader } from "./workloads";
 
 /** An API server that accepts every request and never answers; it counts requests still open. */
 let server: http.Server;
@@ -42,12 +44,23 @@ describe("Kubernetes calls against a hung API server", () => {
     const started = Date.now();
     await expect(new SecretReader(kc, { timeoutMs: 300 }).readSecretValue("media", "starr-secrets", "K")).rejects.toMatchObject({ code: "timeout" });
     await expect(listArgoApplications(kc, "argocd", 300)).rejects.toMatchObject({ code: "timeout" });
-    const env = await createWorkloadEnvReader(kc, Date.now, 300)({ workloadKind: "Deployment", id: "media/sonarr", namespace: "media", name: "sonarr" } as never);
-    expect(env).toEqual([]);
+    await expect(createWorkloadEnvReader(kc, { timeoutMs: 300 })({ kind: "Deployment", namespace: "media", name: "sonarr" })).rejects.toMatchObject({ code: "timeout" });
+    await expect(kubeGet(kc, "/version", z.object({}), { timeoutMs: 300 })).rejects.toMatchObject({ code: "timeout" });
     expect(Date.now() - started).toBeLessThan(5000);
-    expect(received).toBe(3);
+    expect(received).toBe(4);
     await until(() => open === 0);
     expect(open, "every request was aborted").toBe(0);
+  });
+
+  it("an aborted signal closes the request too", async () => {
+    const before = received;
+    const controller = new AbortController();
+    const pending = kubeGet(kc, "/version", z.object({}), { timeoutMs: 10_000, signal: controller.signal });
+    await until(() => received > before);
+    controller.abort();
+    await expect(pending).rejects.toMatchObject({ source: "kubernetes" });
+    await until(() => open === 0);
+    expect(open).toBe(0);
   });
 });
 
@@ -59,13 +72,10 @@ describe("the tree", () => {
     });
   }
 
-  it("passes abortable call options to every typed Kubernetes API it creates", () => {
+  it("creates no typed client-node API: every request goes through server/k8s/rest.ts, whose timeouts abort it", () => {
     const root = path.resolve(__dirname, "..", "..");
-    const files = ["server", "app", "lib"].flatMap((d) => walk(path.join(root, d))).filter((f) => /\.tsx?$/.test(f) && !/\.test\.tsx?$/.test(f) && !/bench-/.test(f));
-    const offenders = files.filter((f) => {
-      const text = readFileSync(f, "utf8");
-      return text.includes(".makeApiClient(") && !text.includes("kubeCallOptions(");
-    });
+    const files = ["server", "app", "lib"].flatMap((d) => walk(path.join(root, d))).filter((f) => /\.tsx?$/.test(f) && !/\.test\.tsx?$/.test(f));
+    const offenders = files.filter((f) => readFileSync(f, "utf8").includes(".makeApiClient("));
     expect(offenders.map((f) => path.relative(root, f))).toEqual([]);
   });
 });

@@ -1,7 +1,7 @@
 import "server-only";
 import { z } from "zod";
 import type { HttpResult } from "../http";
-import { SeerrApiClient, type SeerrClientOptions } from "./client";
+import { SeerrApiClient, type SeerrApp, type SeerrClientOptions } from "./client";
 
 /**
  * The settings of Jellyseerr and Seerr the integrations read and write (`/api/v1/settings/...`, the
@@ -53,6 +53,9 @@ export type SeerrDvrTest = z.infer<typeof seerrDvrTestSchema>;
 
 const messageSchema = z.object({ message: z.string().nullish() }).loose();
 
+/** The request targets Jellyseerr and Seerr hold: their settings API segment (`/settings/sonarr`). */
+export type DvrKind = "sonarr" | "radarr";
+
 /** The connection a test needs. */
 export interface DvrConnection {
   hostname: string;
@@ -68,7 +71,7 @@ interface CallOptions {
 
 /** Settings client of one Jellyseerr or Seerr instance. */
 export class SeerrSettingsClient extends SeerrApiClient {
-  constructor(app: { id: "jellyseerr" | "seerr"; appName: string }, options: SeerrClientOptions) {
+  constructor(app: SeerrApp, options: SeerrClientOptions) {
     super(app, options);
   }
 
@@ -88,17 +91,17 @@ export class SeerrSettingsClient extends SeerrApiClient {
   }
 
   /** `GET /api/v1/settings/{sonarr,radarr}`. */
-  async listServers(kind: "sonarr" | "radarr", options: CallOptions = {}): Promise<SeerrDvr[]> {
+  async listServers(kind: DvrKind, options: CallOptions = {}): Promise<SeerrDvr[]> {
     return (await this.request({ path: `/api/v1/settings/${kind}`, schema: z.array(seerrDvrSchema), ...options })).data;
   }
 
   /** `POST /api/v1/settings/{sonarr,radarr}`. */
-  async createServer(kind: "sonarr" | "radarr", body: Record<string, unknown>, options: CallOptions = {}): Promise<void> {
+  async createServer(kind: DvrKind, body: Record<string, unknown>, options: CallOptions = {}): Promise<void> {
     await this.request({ path: `/api/v1/settings/${kind}`, method: "POST", body, schema: z.unknown(), ...options });
   }
 
   /** `PUT /api/v1/settings/{sonarr,radarr}/{id}`. */
-  async updateServer(kind: "sonarr" | "radarr", id: number, body: Record<string, unknown>, options: CallOptions = {}): Promise<void> {
+  async updateServer(kind: DvrKind, id: number, body: Record<string, unknown>, options: CallOptions = {}): Promise<void> {
     await this.request({ path: `/api/v1/settings/${kind}/${id}`, method: "PUT", body, schema: z.unknown(), ...options });
   }
 
@@ -106,7 +109,7 @@ export class SeerrSettingsClient extends SeerrApiClient {
    * `POST /api/v1/settings/{sonarr,radarr}/test`: the app connects to the server and answers its
    * profiles and root folders, or 500 with its message ("Failed to connect to Sonarr").
    */
-  async testServer(kind: "sonarr" | "radarr", conn: DvrConnection, options: CallOptions = {}): Promise<{ ok: true; data: SeerrDvrTest } | { ok: false; message: string }> {
+  async testServer(kind: DvrKind, conn: DvrConnection, options: CallOptions = {}): Promise<{ ok: true; data: SeerrDvrTest } | { ok: false; message: string }> {
     const r: HttpResult<unknown> = await this.request({
       path: `/api/v1/settings/${kind}/test`,
       method: "POST",

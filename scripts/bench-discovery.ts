@@ -1,14 +1,13 @@
-import "server-only";
 import { KubeConfig } from "@kubernetes/client-node";
 import { deriveServices } from "@/lib/k8s/derive";
-import { createDiscovery } from "./discovery";
-import { createInformerSet } from "./informers";
+import { createDiscovery } from "@/server/k8s/discovery";
+import { createInformerSet } from "@/server/k8s/informers";
 
 /**
  * Measures discovery on a cluster: time to the informers' first sync, the cost of deriving the
  * services from the caches (what a request pays after a change), and the heap the caches take.
  *
- * From a shell: `node --expose-gc --conditions=react-server --import tsx server/k8s/bench-discovery.ts [namespace ...]`
+ * From a shell: `node --expose-gc --conditions=react-server --import tsx scripts/bench-discovery.ts [namespace ...]`
  * (KUBECONFIG names the cluster).
  */
 

@@ -1,12 +1,11 @@
-import "server-only";
 import { KubeConfig } from "@kubernetes/client-node";
 import { parsePanelConfig, type PanelConfigInput } from "@/lib/config-schema";
-import { createWorkloadEnvReader } from "@/server/apps/resolve";
+import { labIntegrationSettings, type LabIntegrationJson, type LabIntegrationSettings } from "@/e2e/support/lab-integrations";
+import type { EndsSource } from "@/server/integrations/ends";
 import { createDiscovery } from "@/server/k8s/discovery";
 import { createInformerSet } from "@/server/k8s/informers";
 import { SecretReader } from "@/server/k8s/secrets";
-import { labIntegrationSettings, type LabIntegrationJson, type LabIntegrationSettings } from "@/e2e/support/lab-integrations";
-import type { EndsSource } from "./ends";
+import { createWorkloadEnvReader } from "@/server/k8s/workloads";
 
 /**
  * An integrations source over the lab (integration tests and the benchmark): its own informers and
@@ -48,7 +47,7 @@ export async function createLabSource(lab: LabIntegrationJson, extra: Partial<Pa
     resolveDeps: {
       config,
       readSecretValue: (ns, name, key) => secrets.readSecretValue(ns, name, key),
-      readWorkloadEnv: createWorkloadEnvReader(kc),
+      readWorkloadEnv: createWorkloadEnvReader(kc, { timeoutMs: 10_000 }),
       env,
       timeoutMs: config.integrations.requestTimeoutMs,
     },

@@ -1,6 +1,0 @@
-import "server-only";
-import { seerrApiLinks } from "../seerr-api/integration";
-import type { LinkDefinition } from "@/server/integrations/types";
-
-/** The links Jellyseerr holds: its Jellyfin server and the Sonarr and Radarr servers requests go to. */
-export const jellyseerrLinks: LinkDefinition[] = seerrApiLinks("jellyseerr");

@@ -1,4 +1,0 @@
-import "server-only";
-
-/** Prowlarr answers the shared *arr shapes for the operations the panel reads. */
-export { arrHealthSchema, arrSystemStatusSchema, type ArrHealthItem, type ArrSystemStatus } from "../arr/schemas";
