@@ -1,7 +1,7 @@
 import "server-only";
 import { isAppError } from "@/lib/errors";
 import { weakSecretMessage, weakSecretReason } from "@/lib/secret-strength";
-import { ConfigError, getConfig, getConfigSource } from "./config/load";
+import { configError, getConfig, getConfigSource } from "./config/load";
 import { getDb } from "./db";
 import { pruneAuditEvents } from "./db/audit";
 import { pruneSessions } from "./db/sessions";
@@ -36,7 +36,7 @@ export async function startPanel(): Promise<void> {
     // First: from here on, forwarded headers count only when a trusted proxy sent them.
     installForwardedHook(config.server.trustedProxies);
     const weak = weakSecretReason(process.env.AUTH_SECRET);
-    if (weak) throw new ConfigError(getConfigSource(), [{ path: "AUTH_SECRET", message: weakSecretMessage(weak) }]);
+    if (weak) throw configError(getConfigSource(), [{ path: "AUTH_SECRET", message: weakSecretMessage(weak) }]);
     if (config.auth.oidc) process.env.PANEL_OIDC_ISSUER_ORIGIN = new URL(config.auth.oidc.issuer).origin;
     // Auth.js builds its redirects and callback URLs from the public URL, never from a request's Host.
     if (config.server.publicUrl && !process.env.AUTH_URL) process.env.AUTH_URL = config.server.publicUrl;
@@ -61,8 +61,7 @@ export async function startPanel(): Promise<void> {
       "k8s-nas-panel started",
     );
   } catch (error) {
-    const message =
-      error instanceof ConfigError || isAppError(error) ? error.message : `Start-up failed: ${(error as Error).message}`;
+    const message = isAppError(error) ? error.message : `Start-up failed: ${(error as Error).message}`;
     // Printed plainly (not only as JSON) so a person reading `kubectl logs` sees it at once.
     process.stderr.write(`\nk8s-nas-panel cannot start.\n${message}\n\n`);
     logger.fatal({ reason: message }, "start-up failed");

@@ -4,7 +4,7 @@ import { parse, parseAllDocuments } from "yaml";
 import { describe, expect, it } from "vitest";
 import { unifiedDiff } from "./diff";
 import { FIXTURE_DIR, listFiles } from "./fixture-repo.test-helper";
-import { checkEditable, roundTrip, YamlEditError, YamlFileEditor } from "./yaml-file";
+import { checkEditable, roundTrip, YamlFileEditor } from "./yaml-file";
 
 const yamlFiles = listFiles(FIXTURE_DIR).filter((f) => /\.ya?ml$/.test(f));
 const read = (f: string) => readFileSync(path.join(FIXTURE_DIR, f), "utf8");
@@ -102,7 +102,7 @@ describe("YamlFileEditor", () => {
     e.setValue(0, ["env", 1, "value"], "y");
     expect(e.result()).toBe("env:\n- name: A\n  value: http://a:1/base\n- name: B  # keep\n  value: y\n");
     const flow = new YamlFileEditor("f.yaml", "a: {b: 1}\n");
-    expect(() => flow.addPairs(0, ["a"], { c: 2 })).toThrow(YamlEditError);
+    expect(() => flow.addPairs(0, ["a"], { c: 2 })).toThrow(expect.objectContaining({ code: "conflict", source: "gitops" }));
     expect(() => flow.addPairs(0, [], { a: 2 })).toThrow(/already exists/);
   });
 

@@ -13,6 +13,7 @@ import {
   YAMLSeq,
   type Node,
 } from "yaml";
+import { AppError } from "@/lib/errors";
 
 /**
  * Edits of YAML files that keep every byte the edit does not touch.
@@ -36,15 +37,12 @@ export type EditableCheck = { editable: true } | { editable: false; reason: stri
 /** A path into a YAML document (map keys and sequence indexes). */
 export type YamlPath = ReadonlyArray<string | number>;
 
-/** Raised when a file cannot be edited safely; the message names the file and the reason. */
-export class YamlEditError extends Error {
-  constructor(
-    readonly file: string,
-    readonly reason: string,
-  ) {
-    super(`${file}: ${reason}`);
-    this.name = "YamlEditError";
-  }
+/**
+ * The error of an edit that cannot be made safely: `conflict` (the file's shape does not allow the
+ * edit), source `gitops`, the message naming the file and the reason; the cause holds both.
+ */
+export function yamlEditError(file: string, reason: string): AppError {
+  return new AppError("conflict", `${file}: ${reason}`, { source: "gitops", cause: { file, reason } });
 }
 
 /** The file re-serialised from the parser's concrete syntax tree, with no edit. */
@@ -142,7 +140,7 @@ export class YamlFileEditor {
     readonly text: string,
   ) {
     const check = checkEditable(text);
-    if (!check.editable) throw new YamlEditError(file, `not editable: ${check.reason}`);
+    if (!check.editable) throw yamlEditError(file, `not editable: ${check.reason}`);
     this.docs = parseAllDocuments(text) as Document.Parsed[];
     this.expected = this.docs.map((d) => d.clone());
   }
@@ -159,7 +157,7 @@ export class YamlFileEditor {
 
   private doc(index: number): Document.Parsed {
     const doc = this.docs[index];
-    if (!doc) throw new YamlEditError(this.file, `has no document #${index + 1}`);
+    if (!doc) throw yamlEditError(this.file, `has no document #${index + 1}`);
     return doc;
   }
 
@@ -231,10 +229,10 @@ export class YamlFileEditor {
    */
   addPairs(docIndex: number, path: YamlPath, pairs: Record<string, unknown>, comment?: string): void {
     const map = this.node(docIndex, path);
-    if (!isMap(map) || !map.range) throw new YamlEditError(this.file, `${this.where(path)} is not a mapping`);
-    if (map.flow) throw new YamlEditError(this.file, `${this.where(path)} is a flow mapping ({...}); it is not edited in place`);
+    if (!isMap(map) || !map.range) throw yamlEditError(this.file, `${this.where(path)} is not a mapping`);
+    if (map.flow) throw yamlEditError(this.file, `${this.where(path)} is a flow mapping ({...}); it is not edited in place`);
     for (const key of Object.keys(pairs)) {
-      if (map.has(key)) throw new YamlEditError(this.file, `${this.where([...path, key])} already exists`);
+      if (map.has(key)) throw yamlEditError(this.file, `${this.where([...path, key])} already exists`);
     }
     const column = columnOf(this.text, map.range[0]);
     const at = this.insertionPoint(map.range[0], map.range[1]);
@@ -247,9 +245,9 @@ export class YamlFileEditor {
   /** Appends `value` as the last item of the block sequence at `path`, after an optional comment. */
   appendItem(docIndex: number, path: YamlPath, value: unknown, comment?: string): void {
     const seq = this.node(docIndex, path);
-    if (!isSeq(seq) || !seq.range) throw new YamlEditError(this.file, `${this.where(path)} is not a sequence`);
+    if (!isSeq(seq) || !seq.range) throw yamlEditError(this.file, `${this.where(path)} is not a sequence`);
     if (seq.flow || seq.items.length === 0) {
-      throw new YamlEditError(this.file, `${this.where(path)} is a flow or empty sequence; it is not edited in place`);
+      throw yamlEditError(this.file, `${this.where(path)} is a flow or empty sequence; it is not edited in place`);
     }
     const column = columnOf(this.text, seq.range[0]);
     const at = this.insertionPoint(seq.range[0], seq.range[1]);
@@ -265,26 +263,26 @@ export class YamlFileEditor {
    */
   setValue(docIndex: number, path: YamlPath, value: unknown): void {
     const node = this.node(docIndex, path);
-    if (!node?.range) throw new YamlEditError(this.file, `${this.where(path)} does not exist`);
+    if (!node?.range) throw yamlEditError(this.file, `${this.where(path)} does not exist`);
     const [start, end] = node.range;
     if (isScalar(node)) {
       if (node.type === Scalar.BLOCK_FOLDED || node.type === Scalar.BLOCK_LITERAL || this.text.slice(start, end).includes("\n")) {
-        throw new YamlEditError(this.file, `${this.where(path)} is a multi-line text; it is not replaced in place`);
+        throw yamlEditError(this.file, `${this.where(path)} is a multi-line text; it is not replaced in place`);
       }
-      if (typeof value === "object" && value !== null) throw new YamlEditError(this.file, `${this.where(path)}: a scalar is replaced by a scalar only`);
+      if (typeof value === "object" && value !== null) throw yamlEditError(this.file, `${this.where(path)}: a scalar is replaced by a scalar only`);
       const rendered = stringify(value, { lineWidth: 0 }).replace(/\n$/, "");
-      if (rendered.includes("\n")) throw new YamlEditError(this.file, `${this.where(path)}: the new value does not fit on one line`);
+      if (rendered.includes("\n")) throw yamlEditError(this.file, `${this.where(path)}: the new value does not fit on one line`);
       this.splices.push({ at: start, remove: end - start, insert: rendered });
     } else if ((isMap(node) || isSeq(node)) && !node.flow) {
       if (typeof value !== "object" || value === null || Array.isArray(value) !== isSeq(node)) {
-        throw new YamlEditError(this.file, `${this.where(path)}: a ${isSeq(node) ? "sequence" : "mapping"} is replaced by the same kind of value`);
+        throw yamlEditError(this.file, `${this.where(path)}: a ${isSeq(node) ? "sequence" : "mapping"} is replaced by the same kind of value`);
       }
       const column = columnOf(this.text, start);
       const stop = this.insertionPoint(start, end);
       const rendered = this.indentLines(this.render(value, docIndex), column).slice(column);
       this.splices.push({ at: start, remove: stop - start, insert: rendered });
     } else {
-      throw new YamlEditError(this.file, `${this.where(path)} is a flow collection or an alias; it is not replaced in place`);
+      throw yamlEditError(this.file, `${this.where(path)} is a flow collection or an alias; it is not replaced in place`);
     }
     this.expected[docIndex]?.setIn(path as Array<string | number>, value);
   }
@@ -297,13 +295,13 @@ export class YamlFileEditor {
   editEmbedded(docIndex: number, path: YamlPath, edit: (inner: YamlFileEditor) => void): void {
     const node = this.node(docIndex, path);
     if (!isScalar(node) || !node.range || typeof node.value !== "string") {
-      throw new YamlEditError(this.file, `${this.where(path)} is not a text value`);
+      throw yamlEditError(this.file, `${this.where(path)} is not a text value`);
     }
     if (node.type !== Scalar.BLOCK_LITERAL) {
-      throw new YamlEditError(this.file, `${this.where(path)} is not a literal block (|); it is not edited in place`);
+      throw yamlEditError(this.file, `${this.where(path)} is not a literal block (|); it is not edited in place`);
     }
     const key = JSON.stringify([docIndex, path]);
-    if (this.embedded.has(key)) throw new YamlEditError(this.file, `${this.where(path)} is edited twice`);
+    if (this.embedded.has(key)) throw yamlEditError(this.file, `${this.where(path)} is edited twice`);
     const inner = new YamlFileEditor(`${this.file} (${this.where(path)})`, node.value);
     edit(inner);
     this.embedded.set(key, { editor: inner, docIndex, path });
@@ -316,7 +314,7 @@ export class YamlFileEditor {
       const range = node.range as [number, number, number];
       const headerEnd = nextLineStart(this.text, range[0]);
       if (/[1-9]/.test(this.text.slice(range[0], headerEnd).split("#")[0] ?? "")) {
-        throw new YamlEditError(this.file, `${this.where(path)} has an explicit indentation indicator; it is not edited in place`);
+        throw yamlEditError(this.file, `${this.where(path)} has an explicit indentation indicator; it is not edited in place`);
       }
       // Content lines of the block in the outer text, and the column its content starts at.
       const lines: Array<{ start: number; blank: boolean }> = [];
@@ -327,7 +325,7 @@ export class YamlFileEditor {
         lines.push({ start: at, blank });
         if (indent === undefined && !blank) indent = line.length - line.trimStart().length;
       }
-      if (indent === undefined) throw new YamlEditError(this.file, `${this.where(path)} is empty`);
+      if (indent === undefined) throw yamlEditError(this.file, `${this.where(path)} is empty`);
       let lastContent = lines.length - 1;
       while (lastContent >= 0 && lines[lastContent]?.blank) lastContent--;
       const afterContent = lastContent >= 0 ? nextLineStart(this.text, (lines[lastContent] as { start: number }).start) : headerEnd;
@@ -335,7 +333,7 @@ export class YamlFileEditor {
         const before = editor.text.slice(0, s.at);
         const atLineStart = s.at === 0 || before.endsWith("\n");
         if (s.remove !== 0 || !atLineStart || !s.insert.endsWith("\n")) {
-          throw new YamlEditError(this.file, `${this.where(path)}: only whole lines can be inserted into an embedded file`);
+          throw yamlEditError(this.file, `${this.where(path)}: only whole lines can be inserted into an embedded file`);
         }
         const lineIndex = before.split("\n").length - 1;
         const target = lineIndex <= lastContent ? (lines[lineIndex] as { start: number }).start : afterContent;
@@ -368,23 +366,23 @@ export class YamlFileEditor {
 
   /**
    * The edited text. Parses it again and compares every document with the expected value; throws a
-   * {@link YamlEditError} naming the file when they differ (the edit is then refused).
+   * {@link yamlEditError} naming the file when they differ (the edit is then refused).
    */
   result(): string {
     const all = [...this.splices, ...this.embeddedSplices()].sort((a, b) => b.at - a.at);
     for (let i = 1; i < all.length; i++) {
       const later = all[i - 1] as Splice;
       const earlier = all[i] as Splice;
-      if (earlier.at + earlier.remove > later.at) throw new YamlEditError(this.file, "two edits overlap");
+      if (earlier.at + earlier.remove > later.at) throw yamlEditError(this.file, "two edits overlap");
     }
     let out = this.text;
     for (const s of all) out = out.slice(0, s.at) + s.insert + out.slice(s.at + s.remove);
     const check = checkEditable(out);
-    if (!check.editable) throw new YamlEditError(this.file, `the edited file would not be valid: ${check.reason}`);
+    if (!check.editable) throw yamlEditError(this.file, `the edited file would not be valid: ${check.reason}`);
     const got = (parseAllDocuments(out) as Document.Parsed[]).map((d) => d.toJS({ maxAliasCount: 100 }) as unknown);
     const want = this.expected.filter((d): d is Document => d !== null).map((d) => d.toJS({ maxAliasCount: 100 }) as unknown);
     if (!deepEqual(got, want)) {
-      throw new YamlEditError(this.file, "the edit could not be verified: the file parsed after the edit differs from the intended change");
+      throw yamlEditError(this.file, "the edit could not be verified: the file parsed after the edit differs from the intended change");
     }
     return out;
   }

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { hashPassword } from "@/server/auth/password";
-import { ConfigError, loadConfigFrom } from "./load";
+import { configProblemsOf, loadConfigFrom } from "./load";
 
 const dir = mkdtempSync(path.join(tmpdir(), "panel-config-"));
 function file(name: string, text: string): string {
@@ -16,10 +16,10 @@ function problemsOf(fn: () => unknown): string[] {
   try {
     fn();
   } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return (error as ConfigError).problems.map((p) => `${p.path}: ${p.message}`);
+    expect(error).toMatchObject({ code: "invalid_input", source: "config" });
+    return (configProblemsOf(error) ?? []).map((p) => `${p.path}: ${p.message}`);
   }
-  throw new Error("expected a ConfigError");
+  throw new Error("expected a configuration error");
 }
 
 describe("loadConfigFrom", async () => {

@@ -3,17 +3,22 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { parse as parseYaml } from "yaml";
 import { parsePanelConfig, type ConfigProblem, type PanelConfig } from "@/lib/config-schema";
+import { AppError } from "@/lib/errors";
 
-/** Thrown when the configuration cannot be used; the message lists every problem by field. */
-export class ConfigError extends Error {
-  readonly problems: ConfigProblem[];
-  constructor(source: string, problems: ConfigProblem[]) {
-    super(
-      `Invalid panel configuration (${source}):\n` + problems.map((p) => `  - ${p.path}: ${p.message}`).join("\n"),
-    );
-    this.name = "ConfigError";
-    this.problems = problems;
-  }
+/**
+ * The error of a configuration that cannot be used: `invalid_input` from source `config`, whose
+ * message lists every problem by field and whose cause holds them ({@link configProblemsOf}).
+ */
+export function configError(source: string, problems: ConfigProblem[]): AppError {
+  const message = `Invalid panel configuration (${source}):\n` + problems.map((p) => `  - ${p.path}: ${p.message}`).join("\n");
+  return new AppError("invalid_input", message, { source: "config", cause: { problems } });
+}
+
+/** The problems behind a configuration error, if it is one. */
+export function configProblemsOf(error: unknown): ConfigProblem[] | undefined {
+  if (!(error instanceof AppError) || error.source !== "config") return undefined;
+  const problems = (error.cause as { problems?: unknown } | undefined)?.problems;
+  return Array.isArray(problems) ? (problems as ConfigProblem[]) : undefined;
 }
 
 /** The loaded configuration plus where it came from. */
@@ -38,22 +43,22 @@ export function loadConfigFrom(env: Record<string, string | undefined>): LoadedC
       text = readFileSync(file, "utf8");
     } catch (error) {
       const reason = (error as NodeJS.ErrnoException).code === "ENOENT" ? "file not found" : "file not readable";
-      throw new ConfigError(source, [{ path: "PANEL_CONFIG", message: `${reason}: ${file}` }]);
+      throw configError(source, [{ path: "PANEL_CONFIG", message: `${reason}: ${file}` }]);
     }
     try {
       raw = parseYaml(text) ?? {};
     } catch (error) {
       const message = error instanceof Error ? error.message.split("\n")[0] : "not valid YAML";
-      throw new ConfigError(source, [{ path: "(file)", message: `not valid YAML: ${message}` }]);
+      throw configError(source, [{ path: "(file)", message: `not valid YAML: ${message}` }]);
     }
   }
   const parsed = parsePanelConfig(raw);
-  if (!parsed.ok) throw new ConfigError(source, parsed.problems);
+  if (!parsed.ok) throw configError(source, parsed.problems);
   const config = parsed.config;
   if (env.PANEL_DATA_DIR) config.server.dataDir = env.PANEL_DATA_DIR;
   config.server.dataDir = path.resolve(config.server.dataDir);
   if (config.kubernetes.mode === "kubeconfig" && !config.kubernetes.kubeconfig && !env.KUBECONFIG) {
-    throw new ConfigError(source, [
+    throw configError(source, [
       { path: "kubernetes.kubeconfig", message: "required when kubernetes.mode is kubeconfig (or set KUBECONFIG)" },
     ]);
   }
@@ -92,7 +97,7 @@ export function loadConfigFrom(env: Record<string, string | undefined>): LoadedC
       message: `environment variable ${config.metrics.bearerTokenEnv} is not set`,
     });
   }
-  if (problems.length > 0) throw new ConfigError(source, problems);
+  if (problems.length > 0) throw configError(source, problems);
   return { config, source };
 }
 

@@ -24,17 +24,26 @@ export interface GitCall {
   input?: string;
 }
 
-/** A failed git command: exit code and the (secret-free) stderr. */
-export class GitCommandError extends Error {
-  constructor(
-    readonly args: string[],
-    readonly exitCode: number | null,
-    readonly stderr: string,
-    readonly timedOut: boolean,
-  ) {
-    super(`git ${args[0] ?? ""} failed${timedOut ? " (timed out)" : ""}: ${stderr.trim().split("\n").slice(-3).join(" | ")}`);
-    this.name = "GitCommandError";
-  }
+/** What a failed git command left: its exit code and its (secret-free) stderr. The cause of a git AppError. */
+export interface GitFailure {
+  args: string[];
+  exitCode: number | null;
+  stderr: string;
+  timedOut: boolean;
+}
+
+/** The AppError of a failed git command (`timeout` when it was killed for taking too long, else `internal`). */
+export function gitCommandError(failure: GitFailure): AppError {
+  const { args, stderr, timedOut } = failure;
+  const message = `git ${args[0] ?? ""} failed${timedOut ? " (timed out)" : ""}: ${stderr.trim().split("\n").slice(-3).join(" | ")}`;
+  return new AppError(timedOut ? "timeout" : "internal", message, { source: "git", cause: failure });
+}
+
+/** The failed command behind a git AppError, if it is one. */
+export function gitFailureOf(error: unknown): GitFailure | undefined {
+  if (!(error instanceof AppError) || error.source !== "git") return undefined;
+  const cause = error.cause as Partial<GitFailure> | undefined;
+  return Array.isArray(cause?.args) && typeof cause?.stderr === "string" ? (cause as GitFailure) : undefined;
 }
 
 /** Removes secrets from git output: authorization headers, credentials in URLs and the given values. */
@@ -84,7 +93,7 @@ function secretsOf(auth: GitAuth | undefined): string[] {
   return [auth.password, Buffer.from(`${auth.username}:${auth.password}`).toString("base64")];
 }
 
-/** Runs git and resolves with its stdout; rejects with a {@link GitCommandError} (secrets removed). */
+/** Runs git and resolves with its stdout; rejects with an AppError whose cause is the {@link GitFailure} (secrets removed). */
 export async function runGit(call: GitCall): Promise<string> {
   return (await runGitBuffer(call)).toString("utf8");
 }
@@ -109,7 +118,7 @@ export function runGitBuffer(call: GitCall): Promise<Buffer> {
         }
         const code = typeof error.code === "number" ? error.code : null;
         const text = stderr.length > 0 ? stderr.toString("utf8") : error.message;
-        reject(new GitCommandError(call.args, code, scrubGitOutput(text, secrets), timedOut));
+        reject(gitCommandError({ args: call.args, exitCode: code, stderr: scrubGitOutput(text, secrets), timedOut }));
       },
     );
     if (call.input !== undefined) child.stdin?.end(call.input);
@@ -123,14 +132,15 @@ export function runGitBuffer(call: GitCall): Promise<Buffer> {
  * the credentials come from.
  */
 export function networkError(error: unknown, what: string, credentialHint: string): AppError {
-  if (!(error instanceof GitCommandError)) return error instanceof AppError ? error : new AppError("internal", `git failed on ${what}.`, { source: "git", cause: error });
-  const stderr = error.stderr;
-  if (error.timedOut) return new AppError("timeout", `The GitOps repository ${what} did not answer in time.`, { source: "git", cause: error });
+  const failure = gitFailureOf(error);
+  if (!failure) return error instanceof AppError ? error : new AppError("internal", `git failed on ${what}.`, { source: "git", cause: failure });
+  const stderr = failure.stderr;
+  if (failure.timedOut) return new AppError("timeout", `The GitOps repository ${what} did not answer in time.`, { source: "git", cause: failure });
   if (/Authentication failed|could not read (Username|Password)|terminal prompts disabled|returned error: 40[13]|HTTP 40[13]|Permission denied \(publickey|access denied|not authorized/i.test(stderr)) {
-    return new AppError("unauthorized", `The GitOps repository ${what} refused the credentials: ${credentialHint}.`, { source: "git", cause: error });
+    return new AppError("unauthorized", `The GitOps repository ${what} refused the credentials: ${credentialHint}.`, { source: "git", cause: failure });
   }
   if (/returned error: 404|repository .*not found|does not appear to be a git repository|Repository not found/i.test(stderr)) {
-    return new AppError("not_found", `The GitOps repository ${what} does not exist, or the credentials cannot see it (${credentialHint}).`, { source: "git", cause: error });
+    return new AppError("not_found", `The GitOps repository ${what} does not exist, or the credentials cannot see it (${credentialHint}).`, { source: "git", cause: failure });
   }
   if (/Could not resolve host|Connection refused|Failed to connect|Connection timed out|Network is unreachable|No route to host|unable to access|Could not read from remote repository|Connection reset/i.test(stderr)) {
     const reason = /Could not resolve host/i.test(stderr)
@@ -138,7 +148,7 @@ export function networkError(error: unknown, what: string, credentialHint: strin
       : /Connection refused/i.test(stderr)
         ? "the connection was refused"
         : "the network connection failed";
-    return new AppError("unreachable", `The GitOps repository ${what} cannot be reached: ${reason}.`, { source: "git", cause: error });
+    return new AppError("unreachable", `The GitOps repository ${what} cannot be reached: ${reason}.`, { source: "git", cause: failure });
   }
-  return new AppError("internal", `git failed on ${what}: ${stderr.trim().split("\n").slice(-2).join(" ")}`, { source: "git", cause: error });
+  return new AppError("internal", `git failed on ${what}: ${stderr.trim().split("\n").slice(-2).join(" ")}`, { source: "git", cause: failure });
 }

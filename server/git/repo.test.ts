@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFil
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { beforeEach, describe, expect, it } from "vitest";
-import { GitCommandError, gitEnv, networkError, scrubGitOutput } from "./git-cli";
+import { gitCommandError, gitEnv, gitFailureOf, networkError, scrubGitOutput } from "./git-cli";
 import { GitRepo } from "./repo";
 
 const git = (cwd: string, ...args: string[]) => execFileSync("git", args, { cwd, encoding: "utf8", env: { ...process.env, GIT_CONFIG_GLOBAL: "/dev/null", GIT_AUTHOR_NAME: "t", GIT_AUTHOR_EMAIL: "t@t", GIT_COMMITTER_NAME: "t", GIT_COMMITTER_EMAIL: "t@t" } }).trim();
@@ -155,9 +155,12 @@ describe("git credentials", () => {
     expect(scrubGitOutput("fatal: Authorization: Basic bGFiOnMzY3JldA== rejected for https://lab:s3cret@h/x s3cret", ["s3cret"])).toBe(
       "fatal: Authorization: Basic [redacted] rejected for https://h/x [redacted]",
     );
-    const refused = networkError(new GitCommandError(["fetch"], 128, "fatal: Authentication failed for 'https://h/o/r.git/'", false), "https://h/o/r.git", "the password in GITOPS_TOKEN");
+    const failed = gitCommandError({ args: ["fetch"], exitCode: 128, stderr: "fatal: Authentication failed for 'https://h/o/r.git/'", timedOut: false });
+    expect(failed).toMatchObject({ code: "internal", source: "git" });
+    expect(gitFailureOf(failed)?.exitCode).toBe(128);
+    const refused = networkError(failed, "https://h/o/r.git", "the password in GITOPS_TOKEN");
     expect(refused).toMatchObject({ code: "unauthorized", message: "The GitOps repository https://h/o/r.git refused the credentials: the password in GITOPS_TOKEN." });
-    expect(networkError(new GitCommandError(["fetch"], 128, "fatal: unable to access 'x': Could not resolve host: h", false), "x", "")).toMatchObject({ code: "unreachable" });
-    expect(networkError(new GitCommandError(["fetch"], null, "", true), "x", "")).toMatchObject({ code: "timeout" });
+    expect(networkError(gitCommandError({ args: ["fetch"], exitCode: 128, stderr: "fatal: unable to access 'x': Could not resolve host: h", timedOut: false }), "x", "")).toMatchObject({ code: "unreachable" });
+    expect(networkError(gitCommandError({ args: ["fetch"], exitCode: null, stderr: "", timedOut: true }), "x", "")).toMatchObject({ code: "timeout" });
   });
 });

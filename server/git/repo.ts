@@ -6,8 +6,9 @@ import path from "node:path";
 import { AppError } from "@/lib/errors";
 import { redactRepoUrl } from "@/lib/gitops/repo-url";
 import type { RepoView } from "@/lib/gitops/repo-view";
-import { GitCommandError, networkError, runGit, runGitBuffer, type GitAuth } from "./git-cli";
-import { gitMutex, type KeyedMutex } from "./mutex";
+import { gitFailureOf, networkError, runGit, runGitBuffer, type GitAuth } from "./git-cli";
+import type { KeyedMutex } from "@/lib/keyed-mutex";
+import { gitMutex } from "./mutex";
 
 /** How to reach and write one GitOps repository. */
 export interface GitRepoOptions {
@@ -182,7 +183,7 @@ export class GitRepo {
       await this.git(["merge-base", "--is-ancestor", ancestor, descendant]);
       return true;
     } catch (error) {
-      if (error instanceof GitCommandError && error.exitCode === 1) return false;
+      if (gitFailureOf(error)?.exitCode === 1) return false;
       throw error;
     }
   }
@@ -270,9 +271,10 @@ export class GitRepo {
           remoteUrl: this.opts.url,
         });
       } catch (error) {
-        if (error instanceof GitCommandError && /\[rejected\]|already exists|fetch first|non-fast-forward|stale info|\[remote rejected\]/i.test(error.stderr)) {
-          if (/\[remote rejected\]/.test(error.stderr) && !/already exists|stale info/.test(error.stderr)) {
-            throw new AppError("forbidden", `The repository refused the push of ${opts.branch}: ${error.stderr.trim().split("\n").slice(-1)[0] ?? ""}`, { source: "git", cause: error });
+        const stderr = gitFailureOf(error)?.stderr ?? "";
+        if (/\[rejected\]|already exists|fetch first|non-fast-forward|stale info|\[remote rejected\]/i.test(stderr)) {
+          if (/\[remote rejected\]/.test(stderr) && !/already exists|stale info/.test(stderr)) {
+            throw new AppError("forbidden", `The repository refused the push of ${opts.branch}: ${stderr.trim().split("\n").slice(-1)[0] ?? ""}`, { source: "git", cause: error });
           }
           throw new AppError("conflict", `The branch ${opts.branch} already exists in ${this.displayUrl}; nothing was pushed.`, { source: "git", cause: error });
         }

@@ -15,12 +15,13 @@ import type { RepoView } from "@/lib/gitops/repo-view";
 import type { ChangePreview, ChangeSuggestion, ProposeOutcome } from "@/lib/gitops/proposal";
 import type { BaseSource, ChangePlan } from "@/lib/gitops/types";
 import { findWorkloads } from "@/lib/gitops/workloads";
+import { KeyedMutex } from "@/lib/keyed-mutex";
+import { recognizeImage } from "@/lib/k8s/recognize";
 import type { PanelConfig } from "@/lib/config-schema";
 import { changesToFollow, insertChange, listChanges, openChangesWithKey, updateChange } from "@/server/db/changes";
 import type { PanelDb } from "@/server/db/open";
 import { createForge, type ForgeProvider } from "./forge";
 import type { GitAuth } from "./git-cli";
-import { KeyedMutex } from "./mutex";
 import { GitRepo, writeSshKey } from "./repo";
 
 type GitopsConfig = NonNullable<PanelConfig["gitops"]>;
@@ -504,7 +505,7 @@ export class GitopsService {
       }
       // Unpackerr wiring and the scrape job: offered while their plan on the deploying branch changes something.
       const planned: Array<[string, ChangeRequest, string | undefined, string]> = [
-        ["unpackerr", { kind: "unpackerr-wiring" }, workloads.find((w) => w.containers.some((c) => /unpackerr/i.test(c.image)))?.file, "UN_SONARR_0_* and UN_RADARR_0_* from the API-key Secret; deployed through its kustomization"],
+        ["unpackerr", { kind: "unpackerr-wiring" }, workloads.find((w) => w.containers.some((c) => recognizeImage(c.image) === "unpackerr"))?.file, "UN_SONARR_0_* and UN_RADARR_0_* from the API-key Secret; deployed through its kustomization"],
         ["prometheus", { kind: "prometheus-scrape" }, findPrometheusConfigs({ repo: view, appsPath, secretRefs: this.deps.secretRefs })[0]?.file, "a scrape job for /api/metrics"],
       ];
       for (const [id, request, file, detail] of planned) {

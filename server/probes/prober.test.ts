@@ -10,6 +10,7 @@ import { openDatabase } from "@/server/db/open";
 import { recentResults, uptime } from "@/server/db/probes";
 import { fakeArrHandler, fakeService, startFakeApp, startFakeFleet, type FakeFleet } from "@/scripts/fake-apps";
 import { mapConcurrent, Prober, type ProberSettings, type SweepResult } from "./prober";
+import { fromProbeRecord, toProbeRecord } from "./results";
 
 const KEY = "a1b2c3d4e5f60718293a4b5c6d7e8f90";
 const TIMEOUT = 1000;
@@ -204,5 +205,25 @@ describe("Prober", () => {
     await new Promise((r) => setTimeout(r, 250));
     expect(sweeps.length).toBe(count);
     expect(p.lastSweepAt).toBe(sweeps.at(-1));
+  });
+});
+
+describe("the stored row of a result", () => {
+  it("reads back as the result it was written from (verdict, app health, first reason)", () => {
+    const result = {
+      serviceId: "media/sonarr",
+      namespace: "media",
+      name: "sonarr",
+      appKind: "other" as const,
+      at: 1_700_000_000_000,
+      durationMs: 0,
+      app: { status: "degraded" as const, version: "4.0.19", latencyMs: 12.5, errorCode: "invalid_response", checks: [{ name: "IndexerStatusCheck", status: "down" as const, message: "Indexers unavailable" }] },
+      verdict: { status: "degraded" as const, reasons: [{ source: "probe" as const, severity: "warning" as const, message: "Sonarr reports: Indexers unavailable" }] },
+    };
+    expect(fromProbeRecord(toProbeRecord(result))).toEqual(result);
+    const kubeOnly = { ...result, app: undefined, verdict: { status: "up" as const, reasons: [] } };
+    delete (kubeOnly as { app?: unknown }).app;
+    expect(toProbeRecord(kubeOnly)).toMatchObject({ appStatus: null, latencyMs: null, version: null, checks: [], detail: null });
+    expect(fromProbeRecord(toProbeRecord(kubeOnly))).toEqual(kubeOnly);
   });
 });

@@ -1,15 +1,15 @@
 import "server-only";
 import type { Registry } from "prom-client";
 import type { PanelConfig } from "@/lib/config-schema";
-import type { AppHealth, DiscoveredService, HealthReason, HealthStatus, ServiceVerdict } from "@/lib/services";
+import type { AppHealth, DiscoveredService } from "@/lib/services";
 import { UPTIME_WINDOWS, type UptimeWindow } from "@/lib/uptime";
 import { verdictOf, type VerdictThresholds } from "@/lib/verdict";
-import { healthFromError } from "@/server/apps/define";
+import { healthFromError, type AppResolution } from "@/server/apps/define";
 import { AppInstances } from "@/server/apps/instances";
-import type { AppResolution } from "@/server/apps/define";
 import type { PanelDb } from "@/server/db/open";
-import { applyRetention, latestResults, recordProbeResults, uptimeAll, type ProbeRecord, type RetentionPolicy } from "@/server/db/probes";
+import { applyRetention, latestResults, recordProbeResults, uptimeAll, type RetentionPolicy } from "@/server/db/probes";
 import { ProbeMetrics } from "./metrics";
+import { fromProbeRecord, toProbeRecord, type ServiceProbeResult } from "./results";
 
 /**
  * The prober: a server-side loop that probes every discovered service on an interval, whether or not
@@ -22,21 +22,6 @@ import { ProbeMetrics } from "./metrics";
  * Services without an app module are "probed" too: their verdict comes from Kubernetes alone and is
  * recorded, so they have uptime as well.
  */
-
-/** The result of probing one service. */
-export interface ServiceProbeResult {
-  serviceId: string;
-  namespace: string;
-  name: string;
-  appKind: DiscoveredService["appKind"];
-  /** When the probe started, ms. */
-  at: number;
-  /** How long the probe took, ms. */
-  durationMs: number;
-  /** The app's own health; undefined when the service has no app module. */
-  app?: AppHealth;
-  verdict: ServiceVerdict;
-}
 
 /** One sweep. */
 export interface SweepResult {
@@ -276,19 +261,8 @@ export class Prober {
   private persist(results: readonly ServiceProbeResult[]): void {
     const db = this.deps.db;
     if (!db) return;
-    const records: ProbeRecord[] = results.map((r) => ({
-      serviceId: r.serviceId,
-      at: r.at,
-      status: r.verdict.status,
-      appStatus: r.app?.status ?? null,
-      latencyMs: r.app?.latencyMs ?? null,
-      version: r.app?.version ?? null,
-      errorCode: r.app?.errorCode ?? null,
-      detail: r.verdict.reasons[0]?.message ?? null,
-      checks: r.app?.checks ?? [],
-    }));
     try {
-      recordProbeResults(db, records);
+      recordProbeResults(db, results.map(toProbeRecord));
       const now = this.now();
       if (now - this.lastRetentionAt >= (this.settings.retentionEveryMs ?? 10 * 60_000)) {
         this.lastRetentionAt = now;
@@ -336,38 +310,11 @@ export class Prober {
 
   private seedFromHistory(db: PanelDb): void {
     try {
-      for (const r of latestResults(db)) {
-        const [namespace = "", name = r.serviceId] = r.serviceId.split("/");
-        const reasons: HealthReason[] = r.detail ? [{ source: "probe", severity: severityOf(r.status), message: r.detail }] : [];
-        this.latest.set(r.serviceId, {
-          serviceId: r.serviceId,
-          namespace,
-          name,
-          appKind: "other",
-          at: r.at,
-          durationMs: 0,
-          ...(r.appStatus
-            ? {
-                app: {
-                  status: r.appStatus,
-                  checks: r.checks,
-                  ...(r.version ? { version: r.version } : {}),
-                  ...(r.latencyMs !== null ? { latencyMs: r.latencyMs } : {}),
-                  ...(r.errorCode ? { errorCode: r.errorCode } : {}),
-                },
-              }
-            : {}),
-          verdict: { status: r.status, reasons },
-        });
-      }
+      for (const r of latestResults(db)) this.latest.set(r.serviceId, fromProbeRecord(r));
     } catch (error) {
       this.deps.log?.("warn", "could not read the latest probe results", { err: error instanceof Error ? error.message : String(error) });
     }
   }
-}
-
-function severityOf(status: HealthStatus): HealthReason["severity"] {
-  return status === "down" ? "error" : status === "up" ? "info" : "warning";
 }
 
 /** Prober settings from the configuration. */

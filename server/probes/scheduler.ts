@@ -7,7 +7,8 @@ import { getDb } from "@/server/db";
 import { listServices, onServicesChanged, readSecretValue, readWorkloadEnv } from "@/server/k8s";
 import { logger } from "@/server/observability/logger";
 import { getRegistry } from "@/server/observability/metrics";
-import { Prober, proberSettingsOf, type ProbeListener, type ServiceProbeResult, type SweepResult } from "./prober";
+import { Prober, proberSettingsOf, type ProbeListener, type SweepResult } from "./prober";
+import type { ServiceProbeResult } from "./results";
 
 /**
  * The panel's one prober, wired to discovery, the Secrets, SQLite and the metrics registry. Start it
@@ -130,4 +131,3 @@ export function onProbeResults(listener: ProbeListener): () => void {
   return getProber().onProbeResults(listener);
 }
 
-export type { ProbeListener, ServiceProbeResult, SweepResult } from "./prober";

@@ -2,43 +2,16 @@ import "server-only";
 import { z } from "zod";
 import { AppError } from "@/lib/errors";
 import { ForgeHttpError, forgeRequest, type ForgeHttp } from "./http";
+import { pullSchema, toPullRequestInfo, type ForgePull } from "./pull";
 import type { ForgeProvider, NewPullRequest, PullRequestInfo, TokenSource } from "./types";
 
-const pullSchema = z.object({
-  number: z.number().int(),
-  html_url: z.string(),
-  state: z.enum(["open", "closed"]),
-  merged: z.boolean().optional(),
-  merged_at: z.string().nullable().optional(),
-  merge_commit_sha: z.string().nullable().optional(),
-  mergeable: z.boolean().nullable().optional(),
-  head: z.object({ ref: z.string() }),
-  base: z.object({ ref: z.string() }),
-});
-
 const labelSchema = z.object({ id: z.number().int(), name: z.string() });
-
-type GiteaPull = z.infer<typeof pullSchema>;
 
 /** Gitea answers at most this many items per page (its default `[api] MAX_RESPONSE_ITEMS`). */
 const PAGE = 50;
 
 /** Colour of the labels the panel creates (Gitea needs one). */
 const LABEL_COLOR = "#1d76db";
-
-function toInfo(p: GiteaPull): PullRequestInfo {
-  const merged = p.merged === true;
-  return {
-    number: p.number,
-    url: p.html_url,
-    state: merged ? "merged" : p.state,
-    mergeCommitSha: merged ? (p.merge_commit_sha ?? null) : null,
-    mergedAt: p.merged_at ?? null,
-    mergeable: p.mergeable ?? null,
-    headRef: p.head.ref,
-    baseRef: p.base.ref,
-  };
-}
 
 /**
  * Gitea and Forgejo (API v1): `repoGet`, `repoListPullRequests`, `repoCreatePullRequest`,
@@ -84,7 +57,7 @@ export class GiteaForge implements ForgeProvider {
         schema: z.array(pullSchema),
       });
       const found = list.find((p) => p.head.ref === head && p.base.ref === base);
-      if (found) return toInfo(found);
+      if (found) return toPullRequestInfo(found);
       if (list.length < PAGE) break;
     }
     return undefined;
@@ -92,7 +65,7 @@ export class GiteaForge implements ForgeProvider {
 
   /** `repoCreatePullRequest`, then the labels (a failure there is a warning, not a failure). */
   async createPull(request: NewPullRequest): Promise<PullRequestInfo & { warnings: string[] }> {
-    let pull: GiteaPull;
+    let pull: ForgePull;
     try {
       pull = await forgeRequest(this.http, {
         method: "POST",
@@ -120,7 +93,7 @@ export class GiteaForge implements ForgeProvider {
         warnings.push(`Labels were not added (${why}); the token needs the write:issue scope for them.`);
       }
     }
-    return { ...toInfo(pull), warnings };
+    return { ...toPullRequestInfo(pull), warnings };
   }
 
   /**
@@ -134,7 +107,7 @@ export class GiteaForge implements ForgeProvider {
       await new Promise((resolve) => setTimeout(resolve, this.recheckMs));
       pull = await read();
     }
-    return toInfo(pull);
+    return toPullRequestInfo(pull);
   }
 
   /**

@@ -1,35 +1,8 @@
 import "server-only";
 import { z } from "zod";
 import { ForgeHttpError, forgeRequest, type ForgeHttp } from "./http";
+import { pullSchema, toPullRequestInfo } from "./pull";
 import type { ForgeProvider, NewPullRequest, PullRequestInfo, TokenSource } from "./types";
-
-const pullSchema = z.object({
-  number: z.number().int(),
-  html_url: z.string(),
-  state: z.enum(["open", "closed"]),
-  merged_at: z.string().nullable().optional(),
-  merged: z.boolean().optional(),
-  merge_commit_sha: z.string().nullable().optional(),
-  mergeable: z.boolean().nullable().optional(),
-  head: z.object({ ref: z.string() }),
-  base: z.object({ ref: z.string() }),
-});
-
-type GithubPull = z.infer<typeof pullSchema>;
-
-function toInfo(p: GithubPull): PullRequestInfo {
-  const merged = p.merged === true || (p.merged_at !== null && p.merged_at !== undefined);
-  return {
-    number: p.number,
-    url: p.html_url,
-    state: merged ? "merged" : p.state,
-    mergeCommitSha: merged ? (p.merge_commit_sha ?? null) : null,
-    mergedAt: p.merged_at ?? null,
-    mergeable: p.mergeable ?? null,
-    headRef: p.head.ref,
-    baseRef: p.base.ref,
-  };
-}
 
 /**
  * GitHub REST (and GitHub Enterprise, and the lab's forge simulator): `repos/get`, `pulls/list`,
@@ -67,7 +40,7 @@ export class GithubForge implements ForgeProvider {
     const q = new URLSearchParams({ state: "open", head: `${this.owner}:${head}`, base, per_page: "10" });
     const list = await forgeRequest(this.http, { method: "GET", path: `${this.base}/pulls?${q.toString()}`, schema: z.array(pullSchema) });
     const found = list.find((p) => p.head.ref === head && p.base.ref === base);
-    return found ? toInfo(found) : undefined;
+    return found ? toPullRequestInfo(found) : undefined;
   }
 
   /** `pulls/create`, then `issues/add-labels` (a forge without labels gives a warning, not a failure). */
@@ -91,11 +64,11 @@ export class GithubForge implements ForgeProvider {
         warnings.push(`Labels were not added (${error instanceof ForgeHttpError ? `HTTP ${error.status}` : "the forge did not accept them"}).`);
       }
     }
-    return { ...toInfo(pull), warnings };
+    return { ...toPullRequestInfo(pull), warnings };
   }
 
   /** `pulls/get`. */
   async getPull(number: number): Promise<PullRequestInfo> {
-    return toInfo(await forgeRequest(this.http, { method: "GET", path: `${this.base}/pulls/${number}`, schema: pullSchema }));
+    return toPullRequestInfo(await forgeRequest(this.http, { method: "GET", path: `${this.base}/pulls/${number}`, schema: pullSchema }));
   }
 }

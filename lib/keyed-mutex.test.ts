@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { KeyedMutex } from "./locks";
-import { TestFailureCache } from "./test-cache";
+import { KeyedMutex } from "./keyed-mutex";
 
 const tick = () => new Promise((r) => setTimeout(r, 5));
 
@@ -26,26 +25,5 @@ describe("KeyedMutex", () => {
     const m = new KeyedMutex();
     await expect(m.run("k", () => Promise.reject(new Error("boom")))).rejects.toThrow("boom");
     await expect(m.run("k", () => Promise.resolve(1))).resolves.toBe(1);
-  });
-});
-
-describe("TestFailureCache", () => {
-  it("reuses a failure for its lifetime and forgets it when the link is written", () => {
-    let now = 0;
-    const c = new TestFailureCache(() => 60_000, () => now);
-    c.set("sonarr->qbittorrent|media/sonarr|x", { message: "Authentication Failure", appMessages: [] });
-    now = 59_000;
-    expect(c.get("sonarr->qbittorrent|media/sonarr|x")?.message).toBe("Authentication Failure");
-    c.clear("sonarr->qbittorrent|media/sonarr");
-    expect(c.get("sonarr->qbittorrent|media/sonarr|x")).toBeUndefined();
-    c.set("k", { message: "m", appMessages: [] });
-    now = 200_000;
-    expect(c.get("k")).toBeUndefined();
-  });
-
-  it("keeps nothing with a zero lifetime", () => {
-    const c = new TestFailureCache(() => 0);
-    c.set("k", { message: "m", appMessages: [] });
-    expect(c.get("k")).toBeUndefined();
   });
 });
