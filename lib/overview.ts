@@ -77,3 +77,14 @@ export interface ServiceDetail {
   uptimeTargetPercent: number;
   kubernetes: OverviewData["kubernetes"];
 }
+
+/**
+ * What a live event (`/api/events`, events `services` and `probes`) says changed: the services
+ * (ids, `namespace/name`; removed ones included) and their app kinds. A view refetches when it shows
+ * one of them.
+ */
+export interface LiveChange {
+  at: number;
+  services: string[];
+  appKinds: string[];
+}

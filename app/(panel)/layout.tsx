@@ -4,15 +4,14 @@ import { Providers } from "@/components/providers";
 import { Badge } from "@/components/ui/badge";
 import { logout } from "@/server/actions/auth";
 import { requirePageUser } from "@/server/auth/session";
-import { getDb } from "@/server/db";
-import { readSettings } from "@/server/db/settings";
+import { getPanelSettings } from "@/server/panel/settings";
 
 export const dynamic = "force-dynamic";
 
 /** The signed-in frame: header with the user and role, section navigation, content. */
 export default async function PanelLayout({ children }: { children: React.ReactNode }) {
   const user = await requirePageUser("viewer");
-  const { stackName } = readSettings(getDb());
+  const { stackName } = getPanelSettings();
   return (
     <Providers>
       <a href="#main" className="sr-only focus:not-sr-only focus:absolute focus:left-2 focus:top-2 focus:z-50 focus:rounded focus:bg-white focus:px-3 focus:py-2 dark:focus:bg-slate-900">

@@ -8,7 +8,7 @@ import { Alert } from "../ui/alert";
 import { EmptyState } from "../ui/empty-state";
 import { ServiceCard } from "./service-card";
 import { StatusBadge } from "./status-badge";
-import { useLiveUpdates } from "./use-live-updates";
+import { POLL_WITHOUT_EVENTS_MS, useLiveUpdates } from "./use-live-updates";
 
 async function fetchOverview(): Promise<OverviewData> {
   const response = await fetch("/api/services", { headers: { accept: "application/json" } });
@@ -17,10 +17,10 @@ async function fetchOverview(): Promise<OverviewData> {
   return (await response.json()) as OverviewData;
 }
 
-/** The Overview's live part: banner and cards, refreshed on server events and every 15 s. */
+/** The Overview's live part: banner and cards, refreshed when the server says a service changed (polling only while the events are not live). */
 export function OverviewLive({ initial }: { initial: OverviewData }) {
-  const query = useQuery({ queryKey: ["overview"], queryFn: fetchOverview, initialData: initial, refetchInterval: 15_000 });
-  const live = useLiveUpdates([["overview"]]);
+  const live = useLiveUpdates([{ queryKey: ["overview"] }]);
+  const query = useQuery({ queryKey: ["overview"], queryFn: fetchOverview, initialData: initial, refetchInterval: live ? false : POLL_WITHOUT_EVENTS_MS });
   const data = query.data;
   const sorted = [...data.services].sort(
     (a, b) =>

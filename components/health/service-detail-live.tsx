@@ -10,7 +10,7 @@ import { Badge } from "../ui/badge";
 import { Card } from "../ui/card";
 import { HistoryCharts } from "./history-charts";
 import { StatusBadge } from "./status-badge";
-import { useLiveUpdates } from "./use-live-updates";
+import { POLL_WITHOUT_EVENTS_MS, useLiveUpdates } from "./use-live-updates";
 
 async function fetchDetail(namespace: string, name: string, window: HistoryWindow): Promise<ServiceDetail> {
   const response = await fetch(`/api/services/${encodeURIComponent(namespace)}/${encodeURIComponent(name)}?window=${window}`);
@@ -20,17 +20,17 @@ async function fetchDetail(namespace: string, name: string, window: HistoryWindo
   return (await response.json()) as ServiceDetail;
 }
 
-/** Everything about one service, refreshed live. */
+/** Everything about one service, refreshed when the server says this service changed (polling only while the events are not live). */
 export function ServiceDetailLive({ initial }: { initial: ServiceDetail }) {
-  const { namespace, name } = initial.summary.service;
+  const { id, namespace, name } = initial.summary.service;
   const [window, setWindow] = useState<HistoryWindow>(initial.history.window);
+  const live = useLiveUpdates([{ queryKey: ["service", namespace, name], shows: (change) => change.services.includes(id) }]);
   const query = useQuery({
     queryKey: ["service", namespace, name, window],
     queryFn: () => fetchDetail(namespace, name, window),
     initialData: window === initial.history.window ? initial : undefined,
-    refetchInterval: 15_000,
+    refetchInterval: live ? false : POLL_WITHOUT_EVENTS_MS,
   });
-  useLiveUpdates([["service", namespace, name]]);
   const detail = query.data ?? initial;
   const { service, app, verdict, uptime } = detail.summary;
   return (

@@ -2,33 +2,61 @@
 
 import { useQueryClient } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
-import { useEffect, useState } from "react";
+import { useEffect, useRef, useState } from "react";
+import type { LiveChange } from "@/lib/overview";
+
+/** How often a view polls while the live events are not reaching it (a proxy that buffers them, a reconnect). */
+export const POLL_WITHOUT_EVENTS_MS = 15_000;
+
+/** A query a view shows, and which changes concern it (all by default). */
+export interface LiveSubscription {
+  queryKey: readonly unknown[];
+  /** True when the change concerns what the query shows (e.g. one service's page: its own id). */
+  shows?: (change: LiveChange) => boolean;
+}
+
+function parseChange(data: unknown): LiveChange | undefined {
+  if (typeof data !== "string") return undefined;
+  try {
+    const parsed = JSON.parse(data) as Partial<LiveChange>;
+    return Array.isArray(parsed.services) ? { at: Number(parsed.at) || Date.now(), services: parsed.services, appKinds: parsed.appKinds ?? [] } : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 /**
- * Subscribes to the panel's server-sent events and invalidates the given queries when the cluster or a
- * probe reports a change. Reconnects by itself (EventSource does); reports whether the stream is live.
+ * Subscribes to the panel's server-sent events and invalidates a query only when a change concerns
+ * what it shows (the events name the services that changed). Reconnects by itself (EventSource
+ * does); returns whether the stream is live, so a view can poll instead while it is not.
  */
-export function useLiveUpdates(queryKeys: ReadonlyArray<readonly unknown[]>): boolean {
+export function useLiveUpdates(subscriptions: readonly LiveSubscription[]): boolean {
   const client = useQueryClient();
   const router = useRouter();
   const [live, setLive] = useState(false);
+  const current = useRef(subscriptions);
+  useEffect(() => {
+    current.current = subscriptions;
+  });
   useEffect(() => {
     const source = new EventSource("/api/events");
-    const refresh = () => {
-      for (const key of queryKeys) void client.invalidateQueries({ queryKey: key });
+    const onChange = (event: MessageEvent) => {
+      const change = parseChange(event.data);
+      if (!change) return;
+      for (const s of current.current) {
+        if (!s.shows || s.shows(change)) void client.invalidateQueries({ queryKey: s.queryKey });
+      }
     };
     source.addEventListener("open", () => setLive(true));
     source.addEventListener("error", () => setLive(false));
-    source.addEventListener("services", refresh);
-    source.addEventListener("probes", refresh);
+    source.addEventListener("services", onChange);
+    source.addEventListener("probes", onChange);
     // The session ended (signed out elsewhere, account removed, role lost): back to the sign-in page.
     source.addEventListener("session-ended", () => {
       source.close();
       router.replace(`/login?callbackUrl=${encodeURIComponent(window.location.pathname)}`);
     });
     return () => source.close();
-    // The keys are literals of the caller; re-subscribing on identity change is not wanted.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [client, router]);
   return live;
 }

@@ -3,8 +3,7 @@
 import "server-only";
 import { revalidatePath } from "next/cache";
 import { z } from "zod";
-import { getDb } from "@/server/db";
-import { readSettings, writeSettings } from "@/server/db/settings";
+import { savePanelSettings } from "@/server/panel/settings";
 import { action } from "./action";
 
 const settingsInput = z.object({
@@ -23,9 +22,8 @@ export const updateSettings = action({
   schema: settingsInput,
   target: () => "panel settings",
   run: async (input, { user }) => {
-    const db = getDb();
-    writeSettings(db, input, user.name);
+    const data = savePanelSettings(input, user.name);
     revalidatePath("/", "layout");
-    return { data: readSettings(db) };
+    return { data };
   },
 });

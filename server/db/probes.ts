@@ -300,3 +300,13 @@ export function recentLatencies(db: PanelDb, since: number): Map<string, Array<{
   }
   return out;
 }
+
+/** Latency of one service's recent probes (its sparkline), oldest first, `ms` null when the probe got no answer. */
+export function recentLatenciesOf(db: PanelDb, serviceId: string, since: number): Array<{ at: number; ms: number | null }> {
+  return db
+    .select({ at: probeResults.at, ms: probeResults.latencyMs })
+    .from(probeResults)
+    .where(and(eq(probeResults.serviceId, serviceId), gte(probeResults.at, since)))
+    .orderBy(asc(probeResults.at), asc(probeResults.id))
+    .all();
+}

@@ -1,4 +1,5 @@
 import "server-only";
+import type { LiveChange } from "@/lib/overview";
 import { getConfig } from "@/server/config/load";
 import { onServicesChanged } from "@/server/k8s";
 import { onProbeResults } from "@/server/probes/scheduler";
@@ -6,14 +7,32 @@ import { onProbeResults } from "@/server/probes/scheduler";
 const HEARTBEAT_MS = 15_000;
 
 /**
- * Feeds one SSE client: `services` on cluster changes, `probes` after sweeps, `ping` as a heartbeat
- * (keeps proxies from closing an idle stream). Returns the unsubscribe function.
+ * Feeds one SSE client with what changed, so each view refetches only what it shows: `services`
+ * when the cluster changed some services (their ids and app kinds; removed ones too), `probes` after
+ * a sweep or a targeted probe (the ids it probed), `ping` as a heartbeat (keeps proxies from closing
+ * an idle stream). Returns the unsubscribe function.
  */
 export function subscribeLiveEvents(send: (event: string, data: unknown) => void): () => void {
   const stops: Array<() => void> = [];
   if (getConfig().kubernetes.mode !== "none") {
-    stops.push(onServicesChanged((services) => send("services", { at: Date.now(), count: services.length })));
-    stops.push(onProbeResults((sweep) => send("probes", { at: sweep.startedAt, count: sweep.results.length })));
+    stops.push(
+      onServicesChanged((services, change) => {
+        const ids = new Set(change.changed);
+        const appKinds = [...new Set(services.filter((s) => ids.has(s.id)).map((s) => s.appKind))];
+        const data: LiveChange = { at: Date.now(), services: [...change.changed, ...change.removed], appKinds };
+        send("services", data);
+      }),
+    );
+    stops.push(
+      onProbeResults((sweep) => {
+        const data: LiveChange = {
+          at: sweep.startedAt,
+          services: sweep.results.map((r) => r.serviceId),
+          appKinds: [...new Set(sweep.results.map((r) => r.appKind))],
+        };
+        send("probes", data);
+      }),
+    );
   }
   const heartbeat = setInterval(() => send("ping", { at: Date.now() }), HEARTBEAT_MS);
   stops.push(() => clearInterval(heartbeat));

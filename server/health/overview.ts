@@ -5,9 +5,9 @@ import { verdictOf } from "@/lib/verdict";
 import { getAppModule } from "@/server/apps/registry";
 import { getConfig } from "@/server/config/load";
 import { getDb } from "@/server/db";
-import { availabilitySeries, latencySeries, recentLatencies, uptimeAll } from "@/server/db/probes";
-import { readSettings } from "@/server/db/settings";
-import { getKubeState, getService, listServices } from "@/server/k8s";
+import { availabilitySeries, latencySeries, recentLatencies, recentLatenciesOf, uptime, uptimeAll } from "@/server/db/probes";
+import { getKubeState, listServices } from "@/server/k8s";
+import { getPanelSettings } from "@/server/panel/settings";
 import { getLatestResults } from "@/server/probes/scheduler";
 import { proberSettingsOf } from "@/server/probes/prober";
 
@@ -33,8 +33,8 @@ function appName(service: DiscoveredService): string {
 function summarizeService(
   service: DiscoveredService,
   latest: ReturnType<typeof getLatestResults>,
-  latency: Map<string, Array<{ at: number; ms: number | null }>>,
-  uptime: { day: Map<string, number | null>; week: Map<string, number | null>; month: Map<string, number | null> },
+  latency: Array<{ at: number; ms: number | null }>,
+  uptime: ServiceSummary["uptime"],
 ): ServiceSummary {
   const thresholds = proberSettingsOf(getConfig()).thresholds;
   const probe = latest.get(service.id);
@@ -43,12 +43,8 @@ function summarizeService(
     service,
     ...(app ? { app } : {}),
     verdict: verdictOf(service.kube, probe?.app, thresholds, { appName: appName(service) }),
-    latency: latency.get(service.id) ?? [],
-    uptime: {
-      day: uptime.day.get(service.id) ?? null,
-      week: uptime.week.get(service.id) ?? null,
-      month: uptime.month.get(service.id) ?? null,
-    },
+    latency,
+    uptime,
   };
 }
 
@@ -71,14 +67,22 @@ export async function getOverview(now = Date.now()): Promise<OverviewData> {
   const latency = recentLatencies(getDb(), now - SPARKLINE_MS);
   const uptime = uptimeMaps(now);
   return {
-    services: services.map((s) => toCardData(summarizeService(s, latest, latency, uptime))),
+    services: services.map((s) =>
+      toCardData(
+        summarizeService(s, latest, latency.get(s.id) ?? [], {
+          day: uptime.day.get(s.id) ?? null,
+          week: uptime.week.get(s.id) ?? null,
+          month: uptime.month.get(s.id) ?? null,
+        }),
+      ),
+    ),
     kubernetes,
     lastSweepAt: lastSweepAt(latest),
     generatedAt: now,
   };
 }
 
-function detailLinks(service: DiscoveredService, all: DiscoveredService[]): ServiceDetail["links"] {
+function detailLinks(service: DiscoveredService, all: readonly DiscoveredService[]): ServiceDetail["links"] {
   const links: ServiceDetail["links"] = [];
   if (service.ingressUrls[0]) links.push({ label: "Open the app", href: service.ingressUrls[0], testId: "link-app" });
   const argocd = all.find((s) => s.appKind === "argocd" && s.ingressUrls.length > 0);
@@ -90,14 +94,18 @@ function detailLinks(service: DiscoveredService, all: DiscoveredService[]): Serv
       testId: "link-argocd",
     });
   }
-  const { runbookBaseUrl } = readSettings(getDb());
+  const { runbookBaseUrl } = getPanelSettings();
   if (runbookBaseUrl) {
     links.push({ label: "Runbook", href: `${runbookBaseUrl.replace(/\/$/, "")}/${service.appKind}`, testId: "link-runbook" });
   }
   return links;
 }
 
-/** One service's page: its summary, the charts of `window`, and links. Undefined when it does not exist. */
+/**
+ * One service's page: its summary, the charts of `window`, and links. Undefined when it does not
+ * exist. One read of the services list (the service, and Argo CD's address for the link); the
+ * history and uptime of this service only.
+ */
 export async function getServiceDetail(
   namespace: string,
   name: string,
@@ -106,15 +114,19 @@ export async function getServiceDetail(
 ): Promise<ServiceDetail | undefined> {
   const kubernetes = kubernetesState();
   if (!kubernetes.configured) return undefined;
-  const service = await getService(`${namespace}/${name}`);
+  const services = await listServices();
+  const service = services.find((s) => s.id === `${namespace}/${name}`);
   if (!service) return undefined;
   const db = getDb();
-  const latest = getLatestResults();
-  const summary = summarizeService(service, latest, recentLatencies(db, now - SPARKLINE_MS), uptimeMaps(now));
+  const summary = summarizeService(service, getLatestResults(), recentLatenciesOf(db, service.id, now - SPARKLINE_MS), {
+    day: uptime(db, service.id, "24h", now),
+    week: uptime(db, service.id, "7d", now),
+    month: uptime(db, service.id, "30d", now),
+  });
   return {
     summary,
     kubernetes,
-    links: detailLinks(service, await listServices()),
+    links: detailLinks(service, services),
     uptimeTargetPercent: getConfig().health.uptimeTargetPercent,
     history: {
       window,

@@ -4,7 +4,7 @@ import { crashLoopPod, LAB_TEST_LABEL, scaleWorkload } from "@/lab/controls";
 import { readSeedState } from "@/lab/lab";
 import { resetLab, useLabCluster } from "@/lab/cluster/test-cluster";
 import type { DiscoveredService } from "@/lib/services";
-import { createDiscovery, type Discovery } from "./discovery";
+import { createDiscovery, type Discovery, type ServicesChange } from "./discovery";
 import { createInformerSet, type InformerSet } from "./informers";
 
 const lab = useLabCluster();
@@ -35,7 +35,7 @@ describe("discovery against the lab", () => {
   let kc: CountingKubeConfig;
   let informers: InformerSet;
   let discovery: Discovery;
-  const changes: DiscoveredService[][] = [];
+  const changes: Array<{ list: DiscoveredService[]; change: ServicesChange }> = [];
 
   beforeAll(async () => {
     const core = lab().kc.makeApiClient(CoreV1Api);
@@ -46,7 +46,7 @@ describe("discovery against the lab", () => {
     kc.loadFromFile(lab().kubeconfig);
     informers = createInformerSet({ kc, namespaces: [...lab().namespaces, TEST_NS], debounceMs: 100 }).start();
     discovery = createDiscovery(informers, { syncTimeoutMs: 20_000 });
-    discovery.onServicesChanged((list) => changes.push(list));
+    discovery.onServicesChanged((list, change) => changes.push({ list, change }));
     const t0 = Date.now();
     // listServices waits for the first sync at most syncTimeoutMs and then answers with what it has;
     // the tests below are about a synced cache, so wait for that itself.
@@ -133,9 +133,11 @@ describe("discovery against the lab", () => {
       return s && s.kube.desired === 0 && s.kube.ready === 0 && s.kube.pods.length === 0 ? s : undefined;
     });
     console.log(`[discovery] sonarr scaled to 0: API done after ${Date.now() - t0 - down.ms} ms, cache ${down.ms} ms later`);
-    await within("a change notification with sonarr at 0", 3_000, async () =>
-      changes.slice(before).some((list) => list.find((s) => s.id === "media/sonarr")?.kube.ready === 0) ? true : undefined,
+    const note = await within("a change notification with sonarr at 0, naming it", 3_000, async () =>
+      changes.slice(before).find(({ list }) => list.find((s) => s.id === "media/sonarr")?.kube.ready === 0),
     );
+    expect(note.value.change.changed).toContain("media/sonarr");
+    expect(note.value.change.changed).not.toContain("media/radarr");
     await scaleWorkload("media", "sonarr", 1);
     const up = await within("sonarr ready again", 5_000, async () => {
       const s = await discovery.getService("media/sonarr");

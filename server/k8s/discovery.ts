@@ -22,8 +22,19 @@ export interface DiscoveryOptions {
   maxAgeMs?: number;
 }
 
+/** What changed in the services list: the ids of the services added or changed, and of those gone. */
+export interface ServicesChange {
+  changed: string[];
+  removed: string[];
+}
+
 /** Listener of the services list; called after a change in the cluster changed what discovery reports. */
-export type ServicesListener = (services: DiscoveredService[]) => void;
+export type ServicesListener = (services: DiscoveredService[], change: ServicesChange) => void;
+
+/** Per service, the JSON it was last reported with (what a change is measured against). */
+function fingerprints(services: readonly DiscoveredService[]): Map<string, string> {
+  return new Map(services.map((s) => [s.id, JSON.stringify(s)]));
+}
 
 const log = logger.child({ component: "k8s-discovery" });
 
@@ -32,8 +43,8 @@ export class Discovery {
   private history: RestartHistory = new Map();
   private derived: { version: number; at: number; services: DiscoveredService[] } | undefined;
   private readonly listeners = new Set<ServicesListener>();
-  /** Fingerprint of the list the listeners last saw. */
-  private notified: string | undefined;
+  /** Fingerprints of the services the listeners last saw. */
+  private notified: Map<string, string> | undefined;
   private readonly unsubscribe: () => void;
 
   constructor(
@@ -47,12 +58,17 @@ export class Discovery {
     if (kinds.includes("pods")) this.history = updateRestartHistory(this.history, this.informers.snapshot().pods, Date.now());
     if (this.listeners.size === 0) return;
     const services = this.derive();
-    const fingerprint = JSON.stringify(services);
-    if (fingerprint === this.notified) return;
-    this.notified = fingerprint;
+    const next = fingerprints(services);
+    const before = this.notified ?? new Map<string, string>();
+    const change: ServicesChange = {
+      changed: [...next].filter(([id, json]) => before.get(id) !== json).map(([id]) => id),
+      removed: [...before.keys()].filter((id) => !next.has(id)),
+    };
+    if (change.changed.length === 0 && change.removed.length === 0) return;
+    this.notified = next;
     for (const l of this.listeners) {
       try {
-        l(services);
+        l(services, change);
       } catch (error) {
         log.error({ err: error }, "a services listener failed");
       }
@@ -94,7 +110,7 @@ export class Discovery {
   /** Subscribes to changes of the services list; returns the unsubscribe function. */
   onServicesChanged(listener: ServicesListener): () => void {
     this.listeners.add(listener);
-    this.notified ??= JSON.stringify(this.derive());
+    this.notified ??= fingerprints(this.derive());
     return () => {
       this.listeners.delete(listener);
     };

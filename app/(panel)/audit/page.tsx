@@ -5,8 +5,7 @@ import { EmptyState } from "@/components/ui/empty-state";
 import { PageHeader } from "@/components/ui/page-header";
 import type { AuditFilter } from "@/lib/audit";
 import { requirePageUser } from "@/server/auth/session";
-import { getDb } from "@/server/db";
-import { listAuditActions, listAuditEvents } from "@/server/db/audit";
+import { readAuditPage } from "@/server/audit/events";
 
 export const metadata: Metadata = { title: "Audit" };
 
@@ -32,10 +31,9 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
     q: one(params, "q"),
     result: result === "ok" || result === "error" || result === "refused" ? result : undefined,
   };
-  const db = getDb();
   const page = Number.parseInt(one(params, "page") ?? "1", 10);
-  const data = listAuditEvents(db, filter, page);
-  const actions = listAuditActions(db);
+  const data = readAuditPage(filter, page);
+  const actions = data.actions;
   const linkTo = (p: number) => {
     const q = new URLSearchParams();
     for (const [k, v] of Object.entries(filter)) if (v) q.set(k, v);

@@ -7,9 +7,8 @@ import { updateSettings } from "@/server/actions/settings";
 import { requirePageUser } from "@/server/auth/session";
 import { redactRepoUrl } from "@/lib/gitops/repo-url";
 import { getConfig, getConfigSource } from "@/server/config/load";
-import { getDb } from "@/server/db";
-import { readSettings } from "@/server/db/settings";
 import { checkKubernetes } from "@/server/k8s";
+import { getPanelSettings } from "@/server/panel/settings";
 
 export const metadata: Metadata = { title: "Settings" };
 
@@ -26,7 +25,7 @@ function Row({ label, children }: { label: string; children: React.ReactNode }) 
 export default async function SettingsPage() {
   const user = await requirePageUser("viewer", "/settings");
   const config = getConfig();
-  const settings = readSettings(getDb());
+  const settings = getPanelSettings();
   const kube = await checkKubernetes();
   const addressCount = Object.keys(config.addressMap).length;
   return (

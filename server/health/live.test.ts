@@ -1,0 +1,51 @@
+import { afterEach, describe, expect, it, vi } from "vitest";
+import type { DiscoveredService } from "@/lib/services";
+
+const listeners: { services?: (services: DiscoveredService[], change: { changed: string[]; removed: string[] }) => void; probes?: (sweep: unknown) => void } = {};
+
+vi.mock("@/server/config/load", () => ({ getConfig: () => ({ kubernetes: { mode: "kubeconfig" } }) }));
+vi.mock("@/server/k8s", () => ({
+  onServicesChanged: (l: typeof listeners.services) => {
+    listeners.services = l;
+    return () => (listeners.services = undefined);
+  },
+}));
+vi.mock("@/server/probes/scheduler", () => ({
+  onProbeResults: (l: typeof listeners.probes) => {
+    listeners.probes = l;
+    return () => (listeners.probes = undefined);
+  },
+}));
+
+const service = (id: string, appKind: string) => ({ id, appKind }) as DiscoveredService;
+
+afterEach(() => vi.useRealTimers());
+
+describe("live events", () => {
+  it("name the services that changed (and their app kinds), so a view refetches only what it shows", async () => {
+    const { subscribeLiveEvents } = await import("./live");
+    const sent: Array<[string, unknown]> = [];
+    const stop = subscribeLiveEvents((event, data) => sent.push([event, data]));
+    listeners.services?.([service("media/sonarr", "sonarr"), service("media/radarr", "radarr")], { changed: ["media/sonarr"], removed: ["media/old"] });
+    listeners.probes?.({ startedAt: 42, results: [{ serviceId: "media/radarr", appKind: "radarr" }, { serviceId: "media/x", appKind: "other" }] });
+    expect(sent).toEqual([
+      ["services", { at: expect.any(Number), services: ["media/sonarr", "media/old"], appKinds: ["sonarr"] }],
+      ["probes", { at: 42, services: ["media/radarr", "media/x"], appKinds: ["radarr", "other"] }],
+    ]);
+    stop();
+    expect(listeners.services).toBeUndefined();
+    expect(listeners.probes).toBeUndefined();
+  });
+
+  it("beat every 15 s to keep proxies from closing the stream", async () => {
+    vi.useFakeTimers();
+    const { subscribeLiveEvents } = await import("./live");
+    const sent: string[] = [];
+    const stop = subscribeLiveEvents((event) => sent.push(event));
+    vi.advanceTimersByTime(31_000);
+    expect(sent).toEqual(["ping", "ping"]);
+    stop();
+    vi.advanceTimersByTime(31_000);
+    expect(sent).toHaveLength(2);
+  });
+});
