@@ -29,7 +29,7 @@ if [ ! -f "$secrets" ] || ! grep -q '^PANEL_METRICS_TOKEN=' "$secrets"; then
   password="$(openssl rand -base64 18 | tr -d '/+=' | cut -c1-16)"
   {
     echo "DEMO_ADMIN_PASSWORD='$password'"
-    echo "PANEL_ADMIN_PASSWORD_HASH='$(printf '%s' "$password" | npx tsx scripts/hash-password.ts --stdin)'"
+    echo "PANEL_ADMIN_PASSWORD_HASH='$(printf '%s' "$password" | npx tsx --conditions=react-server scripts/hash-password.ts --stdin)'"
     echo "AUTH_SECRET='$(openssl rand -base64 33)'"
     echo "PANEL_METRICS_TOKEN='$(openssl rand -hex 24)'"
   } > "$secrets"

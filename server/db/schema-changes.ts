@@ -1,3 +1,4 @@
+import "server-only";
 import { index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
 
 /**

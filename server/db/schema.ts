@@ -1,3 +1,4 @@
+import "server-only";
 import { integer, sqliteTable, text, index } from "drizzle-orm/sqlite-core";
 
 /** Who did what, when, with which result. Inputs are summaries with secrets removed. */

@@ -1,3 +1,4 @@
+import "server-only";
 import type { Migration } from "./types";
 
 /** Probe history: raw results, per-minute and per-hour counters (see `schema-probes.ts`). */

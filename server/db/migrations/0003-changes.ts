@@ -1,3 +1,4 @@
+import "server-only";
 import type { Migration } from "./types";
 
 /** Changes proposed through Git (branches, pull requests) and how far each got. */

@@ -1,3 +1,4 @@
+import "server-only";
 import type { Migration } from "./types";
 import { migration as m0001 } from "./0001-audit-and-settings";
 import { migration as m0002 } from "./0002-probes";
