@@ -5,6 +5,16 @@ export const metadata: Metadata = {
   title: { default: "k8s-nas-panel", template: "%s · k8s-nas-panel" },
   description: "Control panel for a home Kubernetes media server",
   robots: { index: false, follow: false },
+  // public/: the icons and the web app manifest, so the panel can be pinned to a phone's home screen.
+  manifest: "/manifest.webmanifest",
+  icons: {
+    icon: [
+      { url: "/favicon.ico", sizes: "16x16 32x32 48x48" },
+      { url: "/icon.svg", type: "image/svg+xml" },
+    ],
+    apple: [{ url: "/apple-touch-icon.png", sizes: "180x180" }],
+  },
+  appleWebApp: { capable: true, title: "NAS panel", statusBarStyle: "black-translucent" },
 };
 
 export const viewport: Viewport = {

@@ -32,6 +32,22 @@ test.describe("signed out", () => {
     expect(audit.headers()["location"]).toContain("/login");
   });
 
+  test("the icons and the web app manifest are served without a session and linked from the sign-in page", async ({ page, request }) => {
+    const manifest = await request.get("/manifest.webmanifest", { maxRedirects: 0 });
+    expect(manifest.status()).toBe(200);
+    const body = (await manifest.json()) as { name: string; display: string; icons: Array<{ src: string; type: string }> };
+    expect(body).toMatchObject({ name: "k8s-nas-panel", display: "standalone" });
+    for (const path of ["/favicon.ico", ...body.icons.map((i) => i.src)]) {
+      const icon = await request.get(path, { maxRedirects: 0 });
+      expect([path, icon.status()]).toEqual([path, 200]);
+      expect(icon.headers()["content-type"]).toMatch(/^image\//);
+    }
+    await page.goto("/login");
+    await expect(page.locator('link[rel="manifest"]')).toHaveAttribute("href", "/manifest.webmanifest");
+    await expect(page.locator('link[rel="apple-touch-icon"]')).toHaveAttribute("href", "/apple-touch-icon.png");
+    await expect(page.locator('link[rel="icon"][type="image/svg+xml"]')).toHaveAttribute("href", "/icon.svg");
+  });
+
   test("pages carry the security headers", async ({ request }) => {
     const response = await request.get("/login");
     const headers = response.headers();

@@ -39,6 +39,21 @@ export function securityHeaders(o: SecurityHeaderOptions): Record<string, string
   return headers;
 }
 
+/**
+ * The files of `public/` (icons, the web app manifest): served to anyone, since a browser fetches
+ * the manifest and the icons without the session cookie (pinning the sign-in page to a home screen
+ * included). A test checks that this list and the folder agree.
+ */
+export const PUBLIC_FILES: readonly string[] = [
+  "/favicon.ico",
+  "/icon.svg",
+  "/icon-192.png",
+  "/icon-512.png",
+  "/icon-maskable-512.png",
+  "/apple-touch-icon.png",
+  "/manifest.webmanifest",
+];
+
 /** Paths reachable without a session. Everything else redirects to /login (and is checked again on the server). */
 export function isPublicPath(pathname: string): boolean {
   return (
@@ -47,7 +62,7 @@ export function isPublicPath(pathname: string): boolean {
     pathname === "/api/metrics" ||
     pathname.startsWith("/api/auth/") ||
     pathname.startsWith("/_next/") ||
-    pathname === "/favicon.ico" ||
+    PUBLIC_FILES.includes(pathname) ||
     pathname === "/robots.txt"
   );
 }
