@@ -21,7 +21,7 @@ import {
 } from './gitops';
 import { KubeHttpError, LabKubeClient, splitApiVersion, type KubeObject } from './kube-http';
 import { waitFor } from '../lib/wait';
-import { binaryPath, labFiles, sharedDir, volumeDir } from '../paths';
+import { binaryPath, LAB_CLUSTER_DIR, labFiles, sharedDir, volumeDir } from '../paths';
 import { certificateStatus, certificateWindow, issuerStatus } from './status-writers';
 import { APPSET_FIELD_MANAGER, ARGOCD_FIELD_MANAGER, TRACKING_ANNOTATION, trackingId } from '../argocd/tracking';
 
@@ -102,6 +102,17 @@ function listYaml(dir: string): string[] {
     else if (/\.ya?ml$/.test(e.name)) out.push(p);
   }
   return out.sort();
+}
+
+/**
+ * Manifests the lab applies beside the repository's: apps the repository does not deploy that the
+ * lab runs with the others (`lab/cluster/extras`, or the directory in `LAB_EXTRA_MANIFESTS`; an
+ * empty value turns them off).
+ */
+export function defaultExtrasDir(): string | undefined {
+  const env = process.env.LAB_EXTRA_MANIFESTS;
+  if (env !== undefined) return env.trim() === '' ? undefined : path.resolve(env);
+  return path.join(LAB_CLUSTER_DIR, 'extras');
 }
 
 /** CRDs the lab installs: <shared>/specs/crds (cert-manager, Argo CD, Velero). */
@@ -230,6 +241,8 @@ export interface SeedOptions {
   crdsApplied?: boolean;
   /** Seconds to wait for all workloads to become available. */
   workloadTimeoutSeconds?: number;
+  /** Directory of the lab's own extra manifests (default {@link defaultExtrasDir}); null for none. */
+  extrasDir?: string | null;
 }
 
 /**
@@ -351,6 +364,17 @@ export async function seedLab(opts: SeedOptions): Promise<SeedState> {
       }
     }
     await processQueue();
+
+    // 3b. The lab's own extra manifests, applied like loose manifests (not managed by Argo CD).
+    const extrasDir = opts.extrasDir === undefined ? defaultExtrasDir() : (opts.extrasDir ?? undefined);
+    if (extrasDir !== undefined && existsSync(extrasDir)) {
+      for (const f of listYaml(extrasDir)) {
+        const docs = parseManifests(readFileSync(f, 'utf8'));
+        log(`  lab extra ${path.basename(f)} (beside the repository): ${docs.map(label).join(', ')}`);
+        await renderInto(docs, `lab extra ${path.basename(f)}`, undefined, undefined);
+      }
+      await processQueue();
+    }
 
     // 4. AppProjects the Applications use.
     for (const plan of apps.values()) {

@@ -5,8 +5,10 @@
  * Objects come from the lab cluster (the rendered, applied manifests) when the kubeconfig
  * answers, merged over the GitOps checkout (`../shared/fixtures/k8s_nas`, or
  * `LAB_GITOPS_REPO`), so an app the kustomizations leave out (FlareSolverr in the fixture) is
- * still found. Apps are recognised by container image; one simulator per matching workload
- * (`sonarr`, a second `sonarr-4k`, `gluetun-<workload>` for each VPN sidecar).
+ * still found. Apps are recognised by container image with the panel's app catalogue
+ * (`lib/apps/catalogue.ts`, which also gives the default port of an app the manifests do not
+ * deploy); one simulator per matching workload of a kind that has one (`sonarr`, a second
+ * `sonarr-4k`, `gluetun-<workload>` for each VPN sidecar).
  *
  * URL base, first match wins:
  *   1. an env var named `*URLBASE` / `*URL_BASE` on the app container;
@@ -16,10 +18,12 @@
  *      `url_base = /sabnzbd`);
  *   4. an HTTP probe path `/<base>/ping` (Lidarr's `/lidarr/ping`).
  */
+import { APP_CATALOGUE } from "../../lib/apps/catalogue";
+import { recognizeImage } from "../../lib/k8s/recognize";
 import { configClaimOfPodTemplate } from "../cluster/volumes";
 import { defaultGitopsRepo } from "../paths";
 import { loadManifests, type ManifestObject } from "../lib/manifests";
-import type { SimKindId } from "./registry";
+import { SIM_KINDS, type SimKindId } from "./registry";
 import { arr, rec, str } from "../lib/values";
 
 /** One simulator instance found in the manifests. */
@@ -60,35 +64,24 @@ export function imageName(image: string): string {
   return (last.split(":")[0] ?? last).toLowerCase();
 }
 
-const KIND_BY_IMAGE: Record<string, SimKindId> = {
-  sonarr: "sonarr",
-  radarr: "radarr",
-  lidarr: "lidarr",
-  prowlarr: "prowlarr",
-  bazarr: "bazarr",
-  sabnzbd: "sabnzbd",
-  jellyfin: "jellyfin",
-  jellyseerr: "jellyseerr",
-  seerr: "seerr",
-  overseerr: "seerr",
-  flaresolverr: "flaresolverr",
-  gluetun: "gluetun",
-};
+/** Images of apps the catalogue does not list that a simulator stands in for (Overseerr answers Seerr's API). */
+const SIM_ALIASES: Record<string, SimKindId> = { overseerr: "seerr" };
 
-/** Defaults for apps the manifests do not deploy (Seerr, the Jellyseerr successor). */
-const DEFAULTS: Record<SimKindId, { namespace: string; port: number }> = {
-  sonarr: { namespace: "media", port: 8989 },
-  radarr: { namespace: "media", port: 7878 },
-  lidarr: { namespace: "media", port: 8686 },
-  prowlarr: { namespace: "media", port: 9696 },
-  bazarr: { namespace: "media", port: 6767 },
-  sabnzbd: { namespace: "media", port: 8080 },
-  jellyfin: { namespace: "media", port: 8096 },
-  jellyseerr: { namespace: "media", port: 5055 },
-  seerr: { namespace: "media", port: 5055 },
-  flaresolverr: { namespace: "media", port: 8191 },
-  gluetun: { namespace: "media", port: 8000 },
-};
+function isSimKind(kind: string): kind is SimKindId {
+  return Object.hasOwn(SIM_KINDS, kind);
+}
+
+/** The simulator kind of a container image (by the app catalogue's image rules), if one runs it. */
+export function simKindOf(image: string): SimKindId | undefined {
+  const kind = recognizeImage(image);
+  if (isSimKind(kind)) return kind;
+  return SIM_ALIASES[imageName(image)];
+}
+
+/** Where a simulated app the manifests do not deploy runs (Seerr, the Jellyseerr successor): namespace `media`, its usual port. */
+function defaultsOf(kind: SimKindId): { namespace: string; port: number } {
+  return { namespace: "media", port: APP_CATALOGUE[kind].port };
+}
 
 const GLUETUN_CONTROL_PORT = 8000;
 
@@ -187,13 +180,13 @@ export function discoverFrom(objects: ManifestObject[]): { instances: Discovered
     const labels = rec(rec(tpl.metadata).labels);
     const ns = w.namespace ?? "default";
     for (const container of arr(rec(tpl.spec).containers).map(rec)) {
-      const image = imageName(str(container.image) ?? "");
-      if (image === "qbittorrent" || image === "qbittorrent-nox") {
+      const image = str(container.image) ?? "";
+      if (recognizeImage(image) === "qbittorrent") {
         const svc = serviceFor(objects, w, labels, containerPorts(container));
         if (svc !== undefined && qbittorrent === undefined) qbittorrent = { serviceKey: `${svc.name}.${ns}`, servicePort: svc.port };
         continue;
       }
-      const kind = KIND_BY_IMAGE[image];
+      const kind = simKindOf(image);
       if (kind === undefined) continue;
       if (kind === "gluetun") {
         // The control server listens on :8000 inside the pod; in-cluster clients reach it on the
@@ -221,7 +214,7 @@ export function discoverFrom(objects: ManifestObject[]): { instances: Discovered
         id: !taken && (w.name === kind || !instances.some((i) => i.kind === kind)) ? kind : w.name,
         kind,
         serviceKey: `${svc?.name ?? w.name}.${ns}`,
-        servicePort: svc?.port ?? ports[0]?.port ?? DEFAULTS[kind].port,
+        servicePort: svc?.port ?? ports[0]?.port ?? defaultsOf(kind).port,
         urlBase: base?.base ?? "",
         workload: `${ns}/${w.name}`,
         namespace: ns,
@@ -230,9 +223,9 @@ export function discoverFrom(objects: ManifestObject[]): { instances: Discovered
       });
     }
   }
-  for (const kind of Object.keys(DEFAULTS) as SimKindId[]) {
+  for (const kind of Object.keys(SIM_KINDS) as SimKindId[]) {
     if (kind === "gluetun" || instances.some((i) => i.kind === kind)) continue;
-    const d = DEFAULTS[kind];
+    const d = defaultsOf(kind);
     instances.push({
       id: kind,
       kind,

@@ -7,6 +7,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { resetAll, SimulatorControl } from "@/lab/sims/control";
 import { getLab, type LabHandle } from "@/lab/cluster/test-cluster";
 import type { LinkReading } from "@/lib/integrations/types";
+import { APP_MODULES, type AppId } from "@/server/apps/registry";
 import { getRegistry } from "@/server/observability/metrics";
 import { applyIntegrations, clearTestFailures, planIntegrations, readLinks } from "./engine";
 import { discoverEnds } from "./ends";
@@ -206,14 +207,22 @@ describe("integrations against the lab", () => {
     const fixable = a.results.filter((r) => !r.id.startsWith("unpackerr->")).length;
     expect(a.changed + b.changed).toBe(fixable);
     expect(a.unchanged + b.unchanged).toBe(fixable);
-    for (const id of ["sonarr", "radarr", "lidarr"]) {
+    // Every app with a library has one root folder and one download client per download-client app;
+    // Prowlarr has one application per app it syncs to, and the indexer proxy.
+    const { links } = await readLinks({ source: ls.source });
+    const ofKind = (kind: string) => links.filter((l) => l.kind === kind);
+    const implementations = [...new Set(ofKind("download-client").map((l) => APP_MODULES[l.to as AppId].downloadClient?.implementation))].sort();
+    expect(implementations).toEqual(["QBittorrent", "Sabnzbd"]);
+    const libraries = [...new Set(ofKind("root-folder").map((l) => l.from))];
+    expect(libraries.length).toBeGreaterThanOrEqual(3);
+    for (const id of libraries) {
       const snap = await control(id).snapshot();
       const state = snap.state as { downloadClients: Array<{ implementation: string }>; rootFolders: string[] };
-      expect(state.downloadClients.map((c) => c.implementation).sort()).toEqual(["QBittorrent", "Sabnzbd"]);
-      expect(state.rootFolders).toHaveLength(1);
+      expect([id, state.downloadClients.map((c) => c.implementation).sort()]).toEqual([id, implementations]);
+      expect([id, state.rootFolders.length]).toEqual([id, 1]);
     }
     const prowlarr = (await control("prowlarr").snapshot()).state as { applications: unknown[]; indexerProxies: unknown[] };
-    expect(prowlarr.applications).toHaveLength(3);
+    expect(prowlarr.applications).toHaveLength(ofKind("indexer-sync").length);
     expect(prowlarr.indexerProxies).toHaveLength(1);
     const seerr = (await control("jellyseerr").snapshot()).state as { sonarr: unknown[]; radarr: unknown[] };
     expect([seerr.sonarr.length, seerr.radarr.length]).toEqual([1, 1]);

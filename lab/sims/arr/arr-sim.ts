@@ -42,8 +42,8 @@ export interface ProviderStore {
 export interface RootFolderRecord {
   id: number;
   path: string;
-  /** Lidarr only. */
-  lidarr?: JsonObject;
+  /** What the app stores with a root folder besides its path (Lidarr's name and default profiles). */
+  fields?: JsonObject;
 }
 
 export interface CommandRecord {
@@ -94,9 +94,12 @@ export interface ArrState {
 
 /** What differs between the *arr apps. */
 export interface ArrFlavor {
-  kind: "sonarr" | "radarr" | "lidarr" | "prowlarr";
+  kind: string;
   title: string;
-  specFile: string;
+  /** The app's published description under `../shared/specs`... */
+  specFile?: string;
+  /** ...or an OpenAPI document written in this repository from it (when the file cannot be carried). */
+  specDocument?: JsonObject;
   /** Default HTTP and HTTPS ports (config.xml `Port`, `SslPort`). */
   port: number;
   sslPort: number;
@@ -116,6 +119,8 @@ export interface ArrFlavor {
   rootFolderResource(rf: RootFolderRecord, state: ArrState): JsonObject;
   /** Lidarr's root folder has a name and default profiles. */
   validateRootFolder?(body: JsonObject, state: ArrState): ValidationFailureJson[];
+  /** What the app keeps of a created root folder besides its path (`RootFolderRecord.fields`). */
+  rootFolderFields?(body: JsonObject): JsonObject;
   /** Download client resource properties besides the common ones. */
   downloadClientExtras?: JsonObject;
   /** Extra operations (Prowlarr applications, Lidarr metadata profiles). */
@@ -568,7 +573,7 @@ export function createArrDefinition(f: ArrFlavor): SimDefinition<ArrState> {
     const items: HealthItem[] = [];
     const st = ctx.state;
     const enabled = [...st.downloadClients.items.values()].filter(isEnabled);
-    if (f.kind !== "prowlarr" && enabled.length === 0) {
+    if (f.media && enabled.length === 0) {
       items.push({ source: "DownloadClientCheck", type: "warning", message: "No download client is available", wikiFragment: "#no-download-client-is-available" });
     } else {
       const statuses = await refreshStatus(st.downloadClients, st, ctx.env, dcBehaviour);
@@ -878,16 +883,7 @@ export function createArrDefinition(f: ArrFlavor): SimDefinition<ArrState> {
           failures.push(...(f.validateRootFolder?.(input, ctx.state) ?? []));
           if (failures.length > 0) return failuresResponse(failures);
           const rec: RootFolderRecord = { id: ctx.state.nextRootFolderId++, path: path.replace(/\/+$/, "") };
-          if (f.kind === "lidarr") {
-            rec.lidarr = {
-              name: input.name,
-              defaultMetadataProfileId: input.defaultMetadataProfileId ?? 1,
-              defaultQualityProfileId: input.defaultQualityProfileId ?? 1,
-              defaultMonitorOption: input.defaultMonitorOption ?? "all",
-              defaultNewItemMonitorOption: input.defaultNewItemMonitorOption ?? "all",
-              defaultTags: Array.isArray(input.defaultTags) ? input.defaultTags : [],
-            };
-          }
+          if (f.rootFolderFields) rec.fields = f.rootFolderFields(input);
           ctx.state.rootFolders.push(rec);
           return created(f.rootFolderResource(rec, ctx.state), `${ctx.app.urlBase}${api}/rootfolder/${rec.id}`);
         },
@@ -939,7 +935,7 @@ export function createArrDefinition(f: ArrFlavor): SimDefinition<ArrState> {
     kind: f.kind,
     title: f.title,
     spec: {
-      file: f.specFile,
+      ...(f.specDocument ? { document: f.specDocument } : { file: f.specFile }),
       errata: [
         {
           // Sonarr/Radarr's published spec types wikiUrl as an HttpUri object, but the apps write it

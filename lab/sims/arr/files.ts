@@ -193,7 +193,8 @@ function arrTables(f: ArrFlavor, s: ArrState): ArrTables {
       columns: [
         ["Id", "int"],
         ["Path", "text"],
-        ...(f.kind === "lidarr"
+        // Apps that store named root folders with default profiles (Lidarr).
+        ...(f.rootFolderFields !== undefined
           ? ([
               ["Name", "text"],
               ["DefaultMetadataProfileId", "int"],
@@ -358,12 +359,12 @@ function saveArr(s: ArrState): void {
       s.rootFolders.map((r) => ({
         Id: r.id,
         Path: r.path,
-        Name: r.lidarr?.name,
-        DefaultMetadataProfileId: r.lidarr?.defaultMetadataProfileId,
-        DefaultQualityProfileId: r.lidarr?.defaultQualityProfileId,
-        DefaultMonitorOption: r.lidarr?.defaultMonitorOption,
-        DefaultNewItemMonitorOption: r.lidarr?.defaultNewItemMonitorOption,
-        DefaultTags: r.lidarr?.defaultTags,
+        Name: r.fields?.name,
+        DefaultMetadataProfileId: r.fields?.defaultMetadataProfileId,
+        DefaultQualityProfileId: r.fields?.defaultQualityProfileId,
+        DefaultMonitorOption: r.fields?.defaultMonitorOption,
+        DefaultNewItemMonitorOption: r.fields?.defaultNewItemMonitorOption,
+        DefaultTags: r.fields?.defaultTags,
       })),
     );
     writeRows(files.db, t.commands, s.commands.slice(-COMMANDS_KEPT).map(commandRow));
@@ -410,7 +411,7 @@ function readDatabase(db: Db, t: ArrTables, s: ArrState): void {
     path: String(r.Path ?? ""),
     ...(t.rootFolders.columns.length > 2
       ? {
-          lidarr: {
+          fields: {
             name: r.Name,
             defaultMetadataProfileId: r.DefaultMetadataProfileId,
             defaultQualityProfileId: r.DefaultQualityProfileId,
