@@ -119,6 +119,8 @@ export interface ArrFlavor {
   rootFolderResource(rf: RootFolderRecord, state: ArrState): JsonObject;
   /** Lidarr's root folder has a name and default profiles. */
   validateRootFolder?(body: JsonObject, state: ArrState): ValidationFailureJson[];
+  /** Directories of the simulated disk besides {@link DEFAULT_DIRECTORIES} (where the app's own library lives). */
+  directories?: readonly string[];
   /** What the app keeps of a created root folder besides its path (`RootFolderRecord.fields`). */
   rootFolderFields?(body: JsonObject): JsonObject;
   /** Download client resource properties besides the common ones. */
@@ -543,7 +545,7 @@ export function createArrDefinition(f: ArrFlavor): SimDefinition<ArrState> {
     const now = new Date();
     const dirs = Array.isArray(settings.extra.directories)
       ? settings.extra.directories.filter((d): d is string => typeof d === "string")
-      : DEFAULT_DIRECTORIES;
+      : [...DEFAULT_DIRECTORIES, ...(f.directories ?? [])];
     return {
       settings,
       startTime: now.toISOString(),

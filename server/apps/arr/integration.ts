@@ -23,6 +23,22 @@ export interface ArrLibrary {
   rootFolder?: (client: ArrProviderClient, ctx: CallContext) => Promise<Record<string, unknown>>;
 }
 
+/**
+ * The root folder of an app that needs a name and default quality and metadata profiles that exist
+ * (the `RootFolderController` of Lidarr and Readarr): named `name`, with the first profiles the app
+ * offers.
+ */
+export function rootFolderWithProfiles(name: string): NonNullable<ArrLibrary["rootFolder"]> {
+  return async (client, ctx) => {
+    const [quality, metadata] = await Promise.all([client.listQualityProfiles(ctx), client.listMetadataProfiles(ctx)]);
+    return {
+      name,
+      ...(quality[0] ? { defaultQualityProfileId: quality[0].id } : {}),
+      ...(metadata[0] ? { defaultMetadataProfileId: metadata[0].id } : {}),
+    };
+  };
+}
+
 /** A library *arr app: its flavor (with its library kind) and library facts. */
 export interface LibraryArr {
   flavor: ArrFlavor & { id: LibraryAppKind };
