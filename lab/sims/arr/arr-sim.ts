@@ -100,6 +100,8 @@ export interface ArrFlavor {
   specFile?: string;
   /** ...or an OpenAPI document written in this repository from it (when the file cannot be carried). */
   specDocument?: JsonObject;
+  /** Operations the app serves that its published description leaves out (`SpecSource.extensions`). */
+  specExtensions?: SpecSource["extensions"];
   /** Default HTTP and HTTPS ports (config.xml `Port`, `SslPort`). */
   port: number;
   sslPort: number;
@@ -938,6 +940,7 @@ export function createArrDefinition(f: ArrFlavor): SimDefinition<ArrState> {
     title: f.title,
     spec: {
       ...(f.specDocument ? { document: f.specDocument } : { file: f.specFile }),
+      ...(f.specExtensions ? { extensions: f.specExtensions } : {}),
       errata: [
         {
           // Sonarr/Radarr's published spec types wikiUrl as an HttpUri object, but the apps write it
