@@ -127,6 +127,8 @@ export interface ArrFlavor {
   rootFolderFields?(body: JsonObject): JsonObject;
   /** Download client resource properties besides the common ones. */
   downloadClientExtras?: JsonObject;
+  /** False when the app's fields carry no `privacy` and its secrets come back in clear (`ProviderTemplate.fieldPrivacy`). */
+  fieldPrivacy?: boolean;
   /** Extra operations (Prowlarr applications, Lidarr metadata profiles). */
   extraOperations?(api: string): OperationDef<ArrState>[];
   /** Extra health (Prowlarr applications and proxies). */
@@ -551,7 +553,13 @@ export function createArrDefinition(f: ArrFlavor): SimDefinition<ArrState> {
     return {
       settings,
       startTime: now.toISOString(),
-      downloadClients: store([qbittorrentTemplate(f.names), sabnzbdTemplate(f.names)].map((t) => ({ ...t, extras: { ...t.extras, ...(f.downloadClientExtras ?? {}) } }))),
+      downloadClients: store(
+        [qbittorrentTemplate(f.names), sabnzbdTemplate(f.names)].map((t) => ({
+          ...t,
+          extras: { ...t.extras, ...(f.downloadClientExtras ?? {}) },
+          ...(f.fieldPrivacy === false ? { fieldPrivacy: false } : {}),
+        })),
+      ),
       applications: store([]),
       indexerProxies: store([]),
       rootFolders: [],

@@ -49,6 +49,11 @@ export interface ProviderTemplate {
   validate?(settings: Record<string, unknown>): ValidationFailureJson[];
   /** Named presets (`presets` in the schema). */
   presets?: { name: string; settings: Record<string, unknown> }[];
+  /**
+   * False for an app whose fields carry no `privacy` and whose secrets come back in clear (Readarr
+   * 0.3's `Field` has no `Privacy`); by default fields say their privacy and secrets are masked.
+   */
+  fieldPrivacy?: boolean;
 }
 
 /** A stored provider definition. */
@@ -63,15 +68,16 @@ export interface ProviderRecord {
   extras: JsonObject;
 }
 
-function renderField(f: FieldSpec, order: number, value: unknown, mask: boolean): JsonObject {
+function renderField(t: ProviderTemplate, f: FieldSpec, order: number, value: unknown, mask: boolean): JsonObject {
+  const privacy = t.fieldPrivacy !== false;
   const out: JsonObject = {
     order,
     name: f.name,
     label: f.label,
-    value: mask && (f.privacy === "password" || f.privacy === "apiKey") && value !== null && value !== undefined && value !== "" ? PRIVATE_VALUE : value,
+    value: privacy && mask && (f.privacy === "password" || f.privacy === "apiKey") && value !== null && value !== undefined && value !== "" ? PRIVATE_VALUE : value,
     type: f.type,
     advanced: f.advanced === true,
-    privacy: f.privacy ?? "normal",
+    ...(privacy ? { privacy: f.privacy ?? "normal" } : {}),
     isFloat: false,
   };
   if (f.unit !== undefined) out.unit = f.unit;
@@ -95,7 +101,7 @@ export function toResource(rec: ProviderRecord, t: ProviderTemplate): JsonObject
     ...structuredClone(rec.extras),
     id: rec.id,
     name: rec.name,
-    fields: t.fields.map((f, i) => renderField(f, i, rec.settings[f.name], true)),
+    fields: t.fields.map((f, i) => renderField(t, f, i, rec.settings[f.name], true)),
     implementationName: t.implementationName,
     implementation: t.implementation,
     configContract: t.configContract,
@@ -110,7 +116,7 @@ export function toSchema(t: ProviderTemplate): JsonObject {
     ...structuredClone(t.extras),
     id: 0,
     name: p.name,
-    fields: t.fields.map((f, i) => renderField(f, i, p.settings[f.name] ?? f.default, false)),
+    fields: t.fields.map((f, i) => renderField(t, f, i, p.settings[f.name] ?? f.default, false)),
     implementationName: t.implementationName,
     implementation: t.implementation,
     configContract: t.configContract,
@@ -121,7 +127,7 @@ export function toSchema(t: ProviderTemplate): JsonObject {
   return {
     ...structuredClone(t.extras),
     id: 0,
-    fields: t.fields.map((f, i) => renderField(f, i, f.default, false)),
+    fields: t.fields.map((f, i) => renderField(t, f, i, f.default, false)),
     implementationName: t.implementationName,
     implementation: t.implementation,
     configContract: t.configContract,
