@@ -125,3 +125,14 @@ export function labFiles(dir: string = labDir()) {
     executor: path.join(dir, 'executor'),
   };
 }
+
+/**
+ * Manifests the lab applies beside the repository's: apps the repository does not deploy that the
+ * lab runs with the others (`lab/cluster/extras`, or the directory in `LAB_EXTRA_MANIFESTS`; an
+ * empty value turns them off).
+ */
+export function defaultExtrasDir(): string | undefined {
+  const env = process.env.LAB_EXTRA_MANIFESTS;
+  if (env !== undefined) return env.trim() === '' ? undefined : path.resolve(env);
+  return path.join(LAB_CLUSTER_DIR, 'extras');
+}

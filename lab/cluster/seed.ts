@@ -21,7 +21,7 @@ import {
 } from './gitops';
 import { KubeHttpError, LabKubeClient, splitApiVersion, type KubeObject } from './kube-http';
 import { waitFor } from '../lib/wait';
-import { binaryPath, LAB_CLUSTER_DIR, labFiles, sharedDir, volumeDir } from '../paths';
+import { binaryPath, defaultExtrasDir, labFiles, sharedDir, volumeDir } from '../paths';
 import { certificateStatus, certificateWindow, issuerStatus } from './status-writers';
 import { APPSET_FIELD_MANAGER, ARGOCD_FIELD_MANAGER, TRACKING_ANNOTATION, trackingId } from '../argocd/tracking';
 
@@ -102,17 +102,6 @@ function listYaml(dir: string): string[] {
     else if (/\.ya?ml$/.test(e.name)) out.push(p);
   }
   return out.sort();
-}
-
-/**
- * Manifests the lab applies beside the repository's: apps the repository does not deploy that the
- * lab runs with the others (`lab/cluster/extras`, or the directory in `LAB_EXTRA_MANIFESTS`; an
- * empty value turns them off).
- */
-export function defaultExtrasDir(): string | undefined {
-  const env = process.env.LAB_EXTRA_MANIFESTS;
-  if (env !== undefined) return env.trim() === '' ? undefined : path.resolve(env);
-  return path.join(LAB_CLUSTER_DIR, 'extras');
 }
 
 /** CRDs the lab installs: <shared>/specs/crds (cert-manager, Argo CD, Velero). */

@@ -20,8 +20,9 @@
  */
 import { APP_CATALOGUE } from "../../lib/apps/catalogue";
 import { recognizeImage } from "../../lib/k8s/recognize";
+import { existsSync } from "node:fs";
 import { configClaimOfPodTemplate } from "../cluster/volumes";
-import { defaultGitopsRepo } from "../paths";
+import { defaultExtrasDir, defaultGitopsRepo } from "../paths";
 import { loadManifests, type ManifestObject } from "../lib/manifests";
 import { SIM_KINDS, type SimKindId } from "./registry";
 import { arr, rec, str } from "../lib/values";
@@ -286,7 +287,8 @@ async function clusterObjects(kubeconfig: string, timeoutMs: number): Promise<Ma
  */
 export async function loadObjects(opts: { kubeconfig?: string; gitopsDir?: string; log?: (m: string) => void }): Promise<ManifestObject[]> {
   const log = opts.log ?? (() => undefined);
-  const fromFiles = loadManifests(opts.gitopsDir ?? defaultGitopsRepo());
+  const extras = opts.gitopsDir === undefined ? defaultExtrasDir() : undefined;
+  const fromFiles = [...loadManifests(opts.gitopsDir ?? defaultGitopsRepo()), ...(extras !== undefined && existsSync(extras) ? loadManifests(extras) : [])];
   if (opts.kubeconfig === undefined || opts.kubeconfig === "") return fromFiles;
   try {
     const fromCluster = await clusterObjects(opts.kubeconfig, 5_000);
