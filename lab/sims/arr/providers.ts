@@ -172,7 +172,7 @@ export function readSettings(
     const key = f.name.toLowerCase();
     if (!given.has(key)) continue;
     const raw = given.get(key);
-    if ((f.privacy === "password" || f.privacy === "apiKey") && raw === PRIVATE_VALUE && existing !== undefined) {
+    if (t.fieldPrivacy !== false && (f.privacy === "password" || f.privacy === "apiKey") && raw === PRIVATE_VALUE && existing !== undefined) {
       settings[f.name] = existing[f.name];
       continue;
     }
