@@ -6,6 +6,7 @@
  * app has auth, answers a request without credentials the way the app does.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { SABNZBD_CATEGORIES } from "./sabnzbd";
 import { call, startTestHost, starts, TEST_KEYS, waitForRestart, type TestHost } from "./test-support";
 
 let t: TestHost;
@@ -265,7 +266,8 @@ describe("SABnzbd simulator", () => {
     const config = (await call(api(`mode=get_config&${key}`))).json as { config: { misc: { url_base: string }; categories: { name: string }[] } };
     expect(config.config.misc.url_base).toBe("/sabnzbd");
     expect(config.config.categories.map((c) => c.name)).toEqual(expect.arrayContaining(["tv", "movies", "music"]));
-    expect((await call(api(`mode=get_cats&${key}`))).json).toEqual({ categories: ["*", "movies", "tv", "music", "prowlarr"] });
+    expect((await call(api(`mode=get_cats&${key}`))).json).toEqual({ categories: SABNZBD_CATEGORIES });
+    expect(SABNZBD_CATEGORIES).toEqual(expect.arrayContaining(["*", "tv", "movies", "music", "prowlarr"]));
     expect((await call(api(`mode=warnings&${key}`))).json).toEqual({ warnings: [] });
     expect((await call(api(`mode=history&${key}`))).status).toBe(200);
   });

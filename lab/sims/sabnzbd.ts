@@ -11,6 +11,7 @@
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { LIBRARY_APP_KINDS, libraryOf } from "../../lib/apps/catalogue";
 import type { Db } from "./engine/db";
 import { multipartBoundary, parseMultipart } from "./engine/multipart";
 import { defineSim } from "./engine/sim-app";
@@ -40,7 +41,12 @@ interface SabState {
   files?: { dir: string; db: Db; iniText: string };
 }
 
-const CATEGORIES = ["*", "movies", "tv", "music", "prowlarr"];
+/**
+ * The categories a user's SABnzbd has: the default, one per app that manages a library (the
+ * download category the panel writes into it, from the app catalogue: `tv`, `movies`, ...) and
+ * Prowlarr's.
+ */
+export const SABNZBD_CATEGORIES = ["*", ...LIBRARY_APP_KINDS.map((kind) => libraryOf(kind).category), "prowlarr"];
 
 function misc(s: SabState): Map<string, string> {
   return section(s.ini, "misc").values;
@@ -187,7 +193,7 @@ export const sabnzbdSim = defineSim<SabState>({
   createState: (settings) => ({
     startTime: Date.now(),
     paused: false,
-    categories: CATEGORIES.map((name, order) => ({ name, order, pp: name === "*" ? "3" : "", script: name === "*" ? "None" : "Default", dir: name === "*" ? "" : name, priority: name === "*" ? 0 : -100 })),
+    categories: SABNZBD_CATEGORIES.map((name, order) => ({ name, order, pp: name === "*" ? "3" : "", script: name === "*" ? "None" : "Default", dir: name === "*" ? "" : name, priority: name === "*" ? 0 : -100 })),
     slots: [],
     ini: defaultIni(settings.apiKey, settings.urlBase),
   }),
