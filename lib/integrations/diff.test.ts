@@ -51,6 +51,15 @@ describe("diffFields", () => {
     expect(JSON.stringify(differs)).not.toContain("old-value");
   });
 
+  it("compares a secret returned in clear with the value the panel holds; masked or unknown ones are left to the app's test", () => {
+    const base = { host: "qbittorrent.qbittorrent", port: 8080, tvCategory: "tv" };
+    expect(diffFields(desired, { ...base, password: "s3cret-value" })).toEqual([]);
+    expect(diffFields(desired, { ...base, password: MASKED })).toEqual([]);
+    const unknown = desired.map((d) => (d.secret ? { ...d, value: "" } : d));
+    expect(diffFields(unknown, { ...base, password: "whatever-it-holds" })).toEqual([]);
+    expect(diffFields(unknown, base)).toEqual([{ field: "password", label: "Password", current: "not set", desired: "set", secret: true }]);
+  });
+
   it("compares lists regardless of order", () => {
     const d = [{ field: "syncCategories", label: "Categories", value: [5000, 5030], compare: "list" as const }];
     expect(diffFields(d, { syncCategories: [5030, 5000] })).toEqual([]);

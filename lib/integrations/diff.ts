@@ -88,8 +88,9 @@ function same(mode: CompareMode, a: unknown, b: unknown, namespace: string | und
 
 /**
  * The fields whose current value differs from the desired one. A secret field yields a diff only
- * when it is not set at all, or when the app returned it in clear and it differs; the words stand
- * in for the values.
+ * when it is not set at all, or when the app returned it in clear and it differs from the value the
+ * panel holds (a secret the panel does not hold, desired `""`, is not compared); the words stand in
+ * for the values.
  */
 export function diffFields(desired: readonly DesiredField[], current: Readonly<Record<string, unknown>>, options: DiffOptions = {}): FieldDiff[] {
   const out: FieldDiff[] = [];
@@ -98,7 +99,7 @@ export function diffFields(desired: readonly DesiredField[], current: Readonly<R
     if (d.secret) {
       const isSet = typeof now === "string" ? now !== "" : now !== undefined && now !== null;
       if (!isSet) out.push({ field: d.field, label: d.label, current: "not set", desired: "set", secret: true });
-      else if (now !== MASKED && String(now) !== String(d.value)) out.push({ field: d.field, label: d.label, current: "differs", desired: "the configured value", secret: true });
+      else if (now !== MASKED && d.value !== "" && d.value !== undefined && d.value !== null && String(now) !== String(d.value)) out.push({ field: d.field, label: d.label, current: "differs", desired: "the configured value", secret: true });
       continue;
     }
     if (!same(d.compare ?? "exact", now, d.value, options.namespace)) {

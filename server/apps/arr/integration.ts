@@ -57,9 +57,9 @@ function requireTarget(ctx: LinkContext): AppEnd {
 
 /**
  * The download client for `target` in an *arr app: the target's in-cluster address and the app's
- * category, plus the target's credential fields (its login, or its key), entered blank: the apps
- * mask secrets, so they are compared through the app's `test` endpoint and written from
- * `secretValues`.
+ * category, plus the target's credential fields (its login, or its key). Most apps mask secrets,
+ * so they are checked through the app's `test` endpoint; an app that returns them in clear has them
+ * compared with the ones the panel holds. They are written from `secretValues`.
  */
 function downloadClientSpec(app: LibraryArr, target: AppModule, implementation: string, ctx: LinkContext): ProviderLinkSpec {
   const to = requireTarget(ctx);
@@ -67,10 +67,10 @@ function downloadClientSpec(app: LibraryArr, target: AppModule, implementation: 
   const credentials: ProviderLinkSpec["fields"] = login
     ? [
         { field: "username", label: "Username", value: to.username ?? "" },
-        { field: "password", label: "Password", value: "", secret: true },
+        { field: "password", label: "Password", value: to.password ?? "", secret: true },
       ]
     : target.credential.type === "api-key"
-      ? [{ field: "apiKey", label: "API key", value: "", secret: true }]
+      ? [{ field: "apiKey", label: "API key", value: to.apiKey ?? "", secret: true }]
       : [];
   return {
     resource: "downloadclient",

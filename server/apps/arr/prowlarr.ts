@@ -34,7 +34,7 @@ function applicationSpec(implementation: string, ctx: LinkContext): ProviderLink
     fields: [
       { field: "prowlarrUrl", label: "Prowlarr server", value: ctx.from.inCluster.url, compare: "url" },
       { field: "baseUrl", label: `${to.name} server`, value: to.inCluster.url, compare: "url" },
-      { field: "apiKey", label: "API key", value: "", secret: true },
+      { field: "apiKey", label: "API key", value: to.apiKey ?? "", secret: true },
     ],
     properties: [{ field: "syncLevel", label: "Sync level", value: ctx.settings.prowlarrSyncLevel }],
     secretValues: { apiKey: to.apiKey },
