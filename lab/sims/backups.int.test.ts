@@ -96,6 +96,7 @@ const ARR = [
   { id: "sonarr", api: "/api/v3", name: "Sonarr" },
   { id: "radarr", api: "/api/v3", name: "Radarr" },
   { id: "lidarr", api: "/api/v1", name: "Lidarr" },
+  { id: "readarr", api: "/api/v1", name: "Readarr" },
   { id: "prowlarr", api: "/api/v1", name: "Prowlarr" },
 ] as const;
 

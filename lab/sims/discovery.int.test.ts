@@ -40,6 +40,8 @@ describe("discovery from the fixture's manifests", () => {
       jellyseerr: { key: "jellyseerr.media", port: 5055, base: "" },
       flaresolverr: { key: "flaresolverr.media", port: 8191, base: "" },
       seerr: { key: "seerr.media", port: 5055, base: "" },
+      // Not in the repository's manifests: from the lab's extras (lab/cluster/extras/readarr.yaml).
+      readarr: { key: "readarr.media", port: 8787, base: "/readarr" },
       "gluetun-qbittorrent": { key: "qbittorrent.qbittorrent:8000", port: 8000, base: "" },
       "gluetun-sabnzbd": { key: "sabnzbd.media:8000", port: 8000, base: "" },
       "gluetun-vpn": { key: "vpn.media:8000", port: 8000, base: "" },

@@ -10,6 +10,7 @@ import { jellyseerrSim, seerrSim } from "./jellyseerr";
 import { lidarrSim } from "./lidarr";
 import { prowlarrSim } from "./prowlarr";
 import { radarrSim } from "./radarr";
+import { readarrSim } from "./readarr";
 import { sabnzbdSim } from "./sabnzbd";
 import { sonarrSim } from "./sonarr";
 
@@ -17,6 +18,7 @@ export const SIM_KINDS = {
   sonarr: sonarrSim,
   radarr: radarrSim,
   lidarr: lidarrSim,
+  readarr: readarrSim,
   prowlarr: prowlarrSim,
   bazarr: bazarrSim,
   sabnzbd: sabnzbdSim,

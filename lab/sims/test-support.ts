@@ -17,6 +17,7 @@ export const TEST_KEYS: Record<string, string> = {
   sonarr: "sonarr0000000000000000000000key01",
   radarr: "radarr0000000000000000000000key02",
   lidarr: "lidarr0000000000000000000000key03",
+  readarr: "readarr000000000000000000000key10",
   prowlarr: "prowlarr00000000000000000000key04",
   bazarr: "bazarr0000000000000000000000key05",
   sabnzbd: "sabnzbd000000000000000000000key06",

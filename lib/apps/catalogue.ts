@@ -110,6 +110,7 @@ export const APP_CATALOGUE = {
   sonarr: { label: "Sonarr", recognize: images("sonarr"), sidecar: false, port: 8989, fixedPort: null, urlBase: "", health: arrPing, credential: arrKey("SONARR"), library: { category: "tv", rootFolder: "/data/media/tv" } },
   radarr: { label: "Radarr", recognize: images("radarr"), sidecar: false, port: 7878, fixedPort: null, urlBase: "", health: arrPing, credential: arrKey("RADARR"), library: { category: "movies", rootFolder: "/data/media/movies" } },
   lidarr: { label: "Lidarr", recognize: images("lidarr"), sidecar: false, port: 8686, fixedPort: null, urlBase: "", health: arrPing, credential: arrKey("LIDARR"), library: { category: "music", rootFolder: "/data/media/music" } },
+  readarr: { label: "Readarr", recognize: images("readarr"), sidecar: false, port: 8787, fixedPort: null, urlBase: "", health: arrPing, credential: arrKey("READARR"), library: { category: "books", rootFolder: "/data/media/books" } },
   prowlarr: { label: "Prowlarr", recognize: images("prowlarr"), sidecar: false, port: 9696, fixedPort: null, urlBase: "", health: arrPing, credential: arrKey("PROWLARR"), library: null },
   bazarr: {
     label: "Bazarr",

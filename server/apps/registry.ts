@@ -3,6 +3,7 @@ import type { AppKind, KnownAppKind } from "@/lib/apps/catalogue";
 import { lidarr } from "./arr/lidarr";
 import { prowlarr } from "./arr/prowlarr";
 import { radarr } from "./arr/radarr";
+import { readarr } from "./arr/readarr";
 import { sonarr } from "./arr/sonarr";
 import { bazarr } from "./bazarr";
 import type { AppModule } from "./define";
@@ -23,6 +24,7 @@ export const APP_MODULES = {
   sonarr,
   radarr,
   lidarr,
+  readarr,
   prowlarr,
   bazarr,
   qbittorrent,

@@ -87,6 +87,7 @@ describe("discovery against the lab", () => {
       "media/lidarr": ["lidarr", `${H}/lidarr`, "/lidarr"],
       "media/prowlarr": ["prowlarr", `${H}/prowlarr`, "/prowlarr"],
       "media/radarr": ["radarr", `${H}/radarr`, "/radarr"],
+      "media/readarr": ["readarr", `${H}/readarr`, "/readarr"],
       "media/sabnzbd": ["sabnzbd", `${H}/sabnzbd`, "/sabnzbd"],
       "media/sonarr": ["sonarr", `${H}/sonarr`, "/sonarr"],
       "media/unpackerr": ["unpackerr", null, ""],

@@ -25,9 +25,9 @@ import {
   testSabnzbd,
 } from "./download-clients";
 import { errorModel, failuresResponse, notEmpty, problemDetails, ruleFailure, type ValidationFailureJson } from "./failures";
-import { arrStorage, startScheduler, stopScheduler, type ArrFiles, type ArrUser, type ScheduledTask } from "./files";
+import { arrStorage, defaultBranch, startScheduler, stopScheduler, type ArrFiles, type ArrUser, type ScheduledTask } from "./files";
 import { multipartBoundary, parseMultipart } from "../engine/multipart";
-import { hostConfigHandlers } from "./host-config";
+import { hostConfigHandlers, type HostConfigDialect } from "./host-config";
 import { type ProviderRecord, type ProviderTemplate, readSettings, toResource, toSchema } from "./providers";
 
 /** A provider collection (download clients, applications, indexer proxies). */
@@ -137,6 +137,8 @@ export interface ArrFlavor {
   errata?: SpecSource["errata"];
   /** Prowlarr's CommandResource has no `result`. */
   commandWithoutResult?: boolean;
+  /** Host settings older than Sonarr v4's (Readarr's). */
+  hostConfig?: HostConfigDialect;
 }
 
 /** Health item before rendering. */
@@ -636,7 +638,7 @@ export function createArrDefinition(f: ArrFlavor): SimDefinition<ArrState> {
     isWindows: false,
     isDocker: true,
     mode: "console",
-    branch: ctx.state.configXml.get("Branch") ?? (f.kind === "sonarr" ? "main" : "master"),
+    branch: ctx.state.configXml.get("Branch") ?? defaultBranch(f),
     authentication: camel(ctx.state.configXml.get("AuthenticationMethod") ?? "Forms"),
     migrationVersion: f.migrationVersion,
     urlBase: ctx.app.urlBase,

@@ -124,6 +124,11 @@ export function renderConfigXml(values: Map<string, string>): string {
   return `<Config>\n${lines.join("\n")}\n</Config>`;
 }
 
+/** The branch a fresh install reports (`ConfigFileProvider.Branch`). */
+export function defaultBranch(f: ArrFlavor): string {
+  return f.hostConfig?.branch ?? (f.kind === "sonarr" ? "main" : "master");
+}
+
 /** config.xml values of a fresh install, in the order the apps write them. */
 function configDefaults(f: ArrFlavor, app: SimAppHandle): [string, string][] {
   return [
@@ -133,10 +138,10 @@ function configDefaults(f: ArrFlavor, app: SimAppHandle): [string, string][] {
     ["EnableSsl", "False"],
     ["LaunchBrowser", "True"],
     ["ApiKey", app.apiKey ?? randomBytes(16).toString("hex")],
-    ["AuthenticationMethod", "Forms"],
+    ["AuthenticationMethod", f.hostConfig?.authenticationMethod ?? "Forms"],
     // The lab's clients are on loopback: the setting lets them fetch backups as a LAN client can.
-    ["AuthenticationRequired", "DisabledForLocalAddresses"],
-    ["Branch", f.kind === "sonarr" ? "main" : "master"],
+    ...(f.hostConfig?.without.includes("authenticationRequired") ? [] : [["AuthenticationRequired", "DisabledForLocalAddresses"] as [string, string]]),
+    ["Branch", defaultBranch(f)],
     ["LogLevel", "info"],
     ["SslCertPath", ""],
     ["SslCertPassword", ""],

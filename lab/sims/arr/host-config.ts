@@ -9,7 +9,7 @@ import type { JsonObject } from "../engine/spec";
 import type { SimAppHandle } from "../engine/types";
 import type { ArrFlavor, ArrState } from "./arr-sim";
 import { notEmpty, ruleFailure, type ValidationFailureJson } from "./failures";
-import { hashedUser } from "./files";
+import { defaultBranch, hashedUser } from "./files";
 
 type Kind = "string" | "int" | "bool" | "enum";
 
@@ -46,6 +46,21 @@ function clrDefault(kind: Kind): string | number | boolean | undefined {
   return kind === "bool" ? false : kind === "int" ? 0 : undefined;
 }
 
+/**
+ * Host settings of an app that forked before Sonarr v4's (Readarr 0.3: its `HostConfigController`
+ * and `ConfigFileProvider`): the properties its resource lacks, its default branch and fresh
+ * install's authentication, its instance-name rule (`Contains<App>`, only when a name is given),
+ * and Basic authentication still accepted.
+ */
+export interface HostConfigDialect {
+  /** Resource properties (and their config.xml keys) the app does not have. */
+  without: readonly string[];
+  /** `ConfigFileProvider.Branch`'s default. */
+  branch: string;
+  /** `AuthenticationMethod` of a fresh install's config.xml (`None` before the apps required one). */
+  authenticationMethod: "None" | "Forms";
+}
+
 export interface HostConfigHandlers {
   read(state: ArrState, app: SimAppHandle): JsonObject;
   validate(input: JsonObject, state: ArrState): ValidationFailureJson[];
@@ -55,7 +70,9 @@ export interface HostConfigHandlers {
 /** `config/host` for one *arr flavour. */
 export function hostConfigHandlers(f: ArrFlavor): HostConfigHandlers {
   const appName = f.names.appName;
-  const xml: XmlField[] = [
+  const dialect = f.hostConfig;
+  const has = (prop: string): boolean => !(dialect?.without.includes(prop) ?? false);
+  const xml: XmlField[] = ([
     ["bindAddress", "BindAddress", "string", "*"],
     ["port", "Port", "int", f.port],
     ["sslPort", "SslPort", "int", f.sslPort],
@@ -67,7 +84,7 @@ export function hostConfigHandlers(f: ArrFlavor): HostConfigHandlers {
     ["logLevel", "LogLevel", "string", "info"],
     ["logSizeLimit", "LogSizeLimit", "int", 1],
     ["consoleLogLevel", "ConsoleLogLevel", "string", ""],
-    ["branch", "Branch", "string", f.kind === "sonarr" ? "main" : "master"],
+    ["branch", "Branch", "string", defaultBranch(f)],
     ["apiKey", "ApiKey", "string", ""],
     ["sslCertPath", "SslCertPath", "string", ""],
     ["sslCertPassword", "SslCertPassword", "string", ""],
@@ -77,7 +94,7 @@ export function hostConfigHandlers(f: ArrFlavor): HostConfigHandlers {
     ["updateMechanism", "UpdateMechanism", "enum", "docker"],
     ["updateScriptPath", "UpdateScriptPath", "string", ""],
     ["trustCgnatIpAddresses", "TrustCgnatIpAddresses", "bool", false],
-  ];
+  ] as XmlField[]).filter(([prop]) => has(prop));
   const db: DbField[] = [
     ["proxyEnabled", "proxyenabled", "bool", false],
     ["proxyType", "proxytype", "enum", "http"],
@@ -111,7 +128,7 @@ export function hostConfigHandlers(f: ArrFlavor): HostConfigHandlers {
     const user = state.users[0];
     out.username = user?.username ?? "";
     out.password = user?.password ?? "";
-    out.passwordConfirmation = "";
+    if (has("passwordConfirmation")) out.passwordConfirmation = "";
     return out;
   };
 
@@ -132,25 +149,32 @@ export function hostConfigHandlers(f: ArrFlavor): HostConfigHandlers {
       failures.push(ruleFailure("UrlBase", `Must be a valid URL path (ie: '/${f.kind}')`, input.urlBase, "RegularExpressionValidator"));
     }
     const instance = typeof input.instanceName === "string" ? input.instanceName : "";
-    const empty = notEmpty("InstanceName", instance);
-    if (empty !== undefined) failures.push(empty);
-    else if (!new RegExp(`^${appName}|${appName}$`).test(instance)) {
-      failures.push(ruleFailure("InstanceName", `Must start or end with ${appName}`, instance, "RegularExpressionValidator"));
+    if (dialect !== undefined) {
+      // ContainsReadarr(), when the name is not blank.
+      if (instance.trim() !== "" && !new RegExp(appName, "i").test(instance)) {
+        failures.push(ruleFailure("InstanceName", `Must contain ${appName.toLowerCase()}`, instance, "RegularExpressionValidator"));
+      }
+    } else {
+      const empty = notEmpty("InstanceName", instance);
+      if (empty !== undefined) failures.push(empty);
+      else if (!new RegExp(`^${appName}|${appName}$`).test(instance)) {
+        failures.push(ruleFailure("InstanceName", `Must start or end with ${appName}`, instance, "RegularExpressionValidator"));
+      }
     }
     const method = String(input.authenticationMethod ?? "none");
-    if (method === "forms") {
+    if (method === "forms" || (dialect !== undefined && method === "basic")) {
       for (const p of ["username", "password"]) {
         const e = notEmpty(pascal(p), input[p]);
         if (e !== undefined) failures.push(e);
       }
     }
-    if (method === "basic") failures.push(ruleFailure("AuthenticationMethod", "'Basic' is no longer supported, switch to 'Forms' instead.", method, "NotEqualValidator"));
+    if (method === "basic" && dialect === undefined) failures.push(ruleFailure("AuthenticationMethod", "'Basic' is no longer supported, switch to 'Forms' instead.", method, "NotEqualValidator"));
     const user = state.users[0];
-    if (!(user !== undefined && user.password === input.password) && (input.password ?? "") !== (input.passwordConfirmation ?? "")) {
+    if (has("passwordConfirmation") && !(user !== undefined && user.password === input.password) && (input.password ?? "") !== (input.passwordConfirmation ?? "")) {
       failures.push(ruleFailure("PasswordConfirmation", "Must match Password", input.passwordConfirmation ?? null, "PredicateValidator"));
     }
     between("sslPort", 1, 65535, input.enableSsl === true);
-    between("logSizeLimit", 1, 10);
+    if (has("logSizeLimit")) between("logSizeLimit", 1, 10);
     const branch = notEmpty("Branch", input.branch);
     if (branch !== undefined) failures.push({ ...branch, errorMessage: `Branch name is required, '${f.kind === "sonarr" ? "main" : "master"}' is the default` });
     between("backupInterval", 1, 7);
