@@ -86,6 +86,15 @@ describe("boundaries", () => {
     expect(bad).toEqual([]);
   });
 
+  it("Kubernetes is reached one way: only server/k8s/ uses client-node, and only for credentials (KubeConfig); requests go through server/k8s/rest.ts", () => {
+    const users = ["server", "lib", "components", "app"]
+      .flatMap(code)
+      .filter((f) => importSpecifiers(readFileSync(f, "utf8")).includes("@kubernetes/client-node"));
+    expect(users.filter((f) => !under(f, "server/k8s")).map(rel)).toEqual([]);
+    const clientNodeApis = users.filter((f) => /\b[A-Z]\w*Api\b|\bWatch\b|makeApiClient/.test(readFileSync(f, "utf8"))).map(rel);
+    expect(clientNodeApis).toEqual([]);
+  });
+
   it("the app modules never import the integrations engine (the engine depends on the apps)", () => {
     const bad = [...imports].filter(([f]) => under(f, "server/apps")).flatMap(([f, targets]) => targets.filter((t) => under(t, "server/integrations")).map((t) => `${rel(f)} -> ${rel(t)}`));
     expect(bad).toEqual([]);
