@@ -95,6 +95,29 @@ test.describe("service health against the lab", () => {
     }
   });
 
+  test("a service's page follows its own service live, without a reload, fetching only its own data", async ({ page }) => {
+    const detailRequests: string[] = [];
+    page.on("request", (r) => {
+      const path = new URL(r.url()).pathname;
+      if (path.startsWith("/api/services/")) detailRequests.push(path);
+    });
+    await page.goto("/services/media/radarr");
+    const header = page.getByTestId("service-header");
+    await expect(header.getByTestId("status")).not.toHaveAttribute("data-status", "down");
+    await page.evaluate(() => ((window as unknown as { __noReload: boolean }).__noReload = true));
+    try {
+      labCli("scale", "media", "radarr", "0");
+      await expect(header.getByTestId("status")).toHaveAttribute("data-status", "down", { timeout: 15_000 });
+    } finally {
+      labCli("scale", "media", "radarr", "1");
+    }
+    await expect(header.getByTestId("status")).not.toHaveAttribute("data-status", "down", { timeout: 20_000 });
+    expect(await page.evaluate(() => (window as unknown as { __noReload?: boolean }).__noReload)).toBe(true);
+    // Only its own data was fetched again (the events name the services that changed).
+    expect(detailRequests.length).toBeGreaterThan(0);
+    expect(detailRequests.filter((p) => p !== "/api/services/media/radarr")).toEqual([]);
+  });
+
   test("the service page shows pods, the app's version, uptime and charts", async ({ page }) => {
     await page.goto("/services/media/prowlarr");
     await expect(page.getByTestId("service-header")).toContainText("media/prowlarr");
