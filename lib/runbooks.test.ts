@@ -1,5 +1,9 @@
+import { existsSync } from "node:fs";
+import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { isRunbookId, resolveRunbookLink, runbookIdOfPath } from "./runbooks";
+import { APP_KINDS } from "./apps/catalogue";
+import { parseMarkdown, titleOf } from "./markdown";
+import { appRunbookId, isRunbookId, resolveRunbookLink, runbookIdOfPath } from "./runbooks";
 
 describe("runbook ids and links", () => {
   it("ids are alerts/<id> or apps/<kind>", () => {
@@ -18,6 +22,20 @@ describe("runbook ids and links", () => {
     expect(resolveRunbookLink("/services/media/sonarr", "apps/sonarr")).toBe("/services/media/sonarr");
     for (const bad of ["javascript:alert(1)", "data:text/html,x", "//evil.example", "../../etc/passwd.md", "vbscript:x", "../x/y.md"]) {
       expect(resolveRunbookLink(bad, "alerts/service-down"), bad).toBeUndefined();
+    }
+  });
+});
+
+describe("shipped runbooks", () => {
+  it("every app kind of the catalogue (and 'other') has its runbook, with a title and the four sections", async () => {
+    const { readFileSync } = await import("node:fs");
+    for (const kind of APP_KINDS) {
+      const file = path.join(__dirname, "..", "docs", "runbooks", `${appRunbookId(kind)}.md`);
+      expect(existsSync(file), file).toBe(true);
+      const blocks = parseMarkdown(readFileSync(file, "utf8"));
+      expect(titleOf(blocks), kind).toBeTruthy();
+      const headings = blocks.filter((b) => b.t === "heading" && b.level === 2).map((b) => (b.t === "heading" ? b.id : ""));
+      expect(headings, kind).toEqual(expect.arrayContaining(["checks", "fix", "confirm", "when-to-restore-from-backup"]));
     }
   });
 });

@@ -24,6 +24,7 @@ import { startMonitoring } from "./monitoring";
 import { startNginx } from "./nginx";
 import { DEFAULT_QBITTORRENT_VOLUME, restartQbittorrent, startQbittorrent, type QbittorrentInfo, type QbittorrentVolume } from "./qbittorrent";
 import { ensureTlsCases } from "./tls";
+import { startNtfy } from "../sims/ntfy/index";
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -172,10 +173,11 @@ export async function startApps(ctx: AppsContext): Promise<AppsResult> {
 
   const withGitea = ctx.gitea ?? giteaWanted();
   if (!withGitea) log("apps: gitea skipped (LAB_GITEA=0)");
-  const [sims, forge, gitea] = await Promise.all([
+  const [sims, forge, gitea, ntfy] = await Promise.all([
     startSimulatorsIfPresent(ctx, { url: qb.url, username: qb.username, password: qb.password }),
     startForge({ labDir, state, log, bareDir: repo.bareDir, owner: repo.owner, repo: repo.repo, cloneUrl: gitUrl }),
     withGitea ? startGitea({ labDir, state, log, source: { ...repo, branches: planRepo(source).branches } }) : Promise.resolve(undefined),
+    startNtfy({ labDir, state, log }),
   ]);
   const monitoring = await startMonitoring({ labDir, state, log, extraTargets: simMetricsTargets(sims.apps) });
 
@@ -217,6 +219,7 @@ export async function startApps(ctx: AppsContext): Promise<AppsResult> {
     git,
     forge: forge satisfies ForgeInfo,
     ...(gitea ? { gitea: gitea satisfies GiteaInfo } : {}),
+    ntfy,
     tls: nginx.tls,
     ingress: nginx.ingress,
   };
@@ -230,6 +233,7 @@ export async function startApps(ctx: AppsContext): Promise<AppsResult> {
     nginx: nginx.ingress.pid,
     fcgiwrap: gitBackend.pid,
     forge: forge.pid,
+    ntfy: ntfy.pid,
     ...(gitea ? { gitea: gitea.pid } : {}),
   };
   const rss = Object.entries(pids)

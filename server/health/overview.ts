@@ -1,4 +1,6 @@
 import "server-only";
+import { appRunbookId } from "@/lib/runbooks";
+import { runbookIds } from "@/server/runbooks";
 import { toCardData, type HistoryWindow, type OverviewData, type ServiceDetail } from "@/lib/overview";
 import type { DiscoveredService, ServiceSummary } from "@/lib/services";
 import { verdictOf } from "@/lib/verdict";
@@ -97,6 +99,9 @@ function detailLinks(service: DiscoveredService, all: readonly DiscoveredService
   const { runbookBaseUrl } = getPanelSettings();
   if (runbookBaseUrl) {
     links.push({ label: "Runbook", href: `${runbookBaseUrl.replace(/\/$/, "")}/${service.appKind}`, testId: "link-runbook" });
+  } else if (runbookIds().has(appRunbookId(service.appKind))) {
+    // The panel's own runbook of the app kind (or the owner's from the GitOps repository).
+    links.push({ label: "Runbook", href: `/runbooks/${appRunbookId(service.appKind)}`, testId: "link-runbook" });
   }
   return links;
 }
