@@ -20,7 +20,7 @@ import { defaultGitopsRepo, giteaWanted } from "../paths";
 import { choosePort, hasProgram, isAlive, readPid, rssKiB, stopAll } from "../lib/process";
 import { readState, writeState } from "../lib/state";
 import type { ExtraTarget } from "./monitoring";
-import { startMonitoring } from "./monitoring";
+import { startMonitoring, startPrometheusSync } from "./monitoring";
 import { startNginx } from "./nginx";
 import { DEFAULT_QBITTORRENT_VOLUME, restartQbittorrent, startQbittorrent, type QbittorrentInfo, type QbittorrentVolume } from "./qbittorrent";
 import { ensureTlsCases } from "./tls";
@@ -180,6 +180,16 @@ export async function startApps(ctx: AppsContext): Promise<AppsResult> {
     startNtfy({ labDir, state, log }),
   ]);
   const monitoring = await startMonitoring({ labDir, state, log, extraTargets: simMetricsTargets(sims.apps) });
+  // Without a cluster (apps-only test labs) there is no ConfigMap to follow.
+  const prometheusSync = ctx.kubeconfig
+    ? await startPrometheusSync({
+        labDir,
+        log,
+        kubeconfig: ctx.kubeconfig,
+        prometheusUrl: monitoring.prometheus.url,
+        namespace: workloadsForImage(objects, REAL_APP_IMAGES.prometheus)[0]?.namespace ?? "monitoring",
+      })
+    : undefined;
 
   const addressMap: Record<string, string> = { ...sims.addressMap };
   const realUrls: Record<keyof typeof REAL_APP_IMAGES, string> = {
@@ -216,6 +226,7 @@ export async function startApps(ctx: AppsContext): Promise<AppsResult> {
     qbittorrent: qb,
     prometheus: monitoring.prometheus,
     alertmanager: monitoring.alertmanager,
+    ...(prometheusSync ? { prometheusSync } : {}),
     git,
     forge: forge satisfies ForgeInfo,
     ...(gitea ? { gitea: gitea satisfies GiteaInfo } : {}),
@@ -230,6 +241,7 @@ export async function startApps(ctx: AppsContext): Promise<AppsResult> {
     qbittorrent: qb.pid,
     prometheus: monitoring.prometheus.pid,
     alertmanager: monitoring.alertmanager.pid,
+    ...(prometheusSync ? { "prometheus-sync": prometheusSync.pid } : {}),
     nginx: nginx.ingress.pid,
     fcgiwrap: gitBackend.pid,
     forge: forge.pid,
