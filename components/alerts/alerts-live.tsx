@@ -5,7 +5,7 @@ import Link from "next/link";
 import { useState, useTransition } from "react";
 import type { ActionResult } from "@/lib/action-result";
 import type { AlertView } from "@/lib/alerts/view";
-import type { AlertsData } from "@/server/alerts/service";
+import type { AlertsData } from "@/lib/alerts/page-data";
 import { useLiveUpdates } from "../health/use-live-updates";
 import { Alert } from "../ui/alert";
 import { Badge, type BadgeTone } from "../ui/badge";

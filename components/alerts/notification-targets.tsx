@@ -4,7 +4,7 @@ import { useRouter } from "next/navigation";
 import { useEffect, useState, useTransition } from "react";
 import type { ActionResult } from "@/lib/action-result";
 import type { TargetStatus } from "@/lib/alerts/notifications";
-import type { TestOutcome } from "@/server/alerts/service";
+import type { TestOutcome } from "@/lib/alerts/page-data";
 import { Alert } from "../ui/alert";
 import { Badge } from "../ui/badge";
 

@@ -2,9 +2,9 @@ import "server-only";
 import { ALERT_CATALOGUE } from "@/lib/alerts/catalogue";
 import { detectorAlertName, type DetectorAlert } from "@/lib/alerts/detector";
 import { testMessage } from "@/lib/alerts/message";
-import type { NotificationRecord, TargetStatus } from "@/lib/alerts/notifications";
+import type { TargetStatus } from "@/lib/alerts/notifications";
 import { PANEL_RULE_GROUP } from "@/lib/alerts/rules";
-import { activeCount, groupByService, matchersForAlert, mergeAlerts, silenceView, type AlertGroup, type AlertView, type AmAlert, type PromAlert, type ServiceRef, type Silence, type SilenceView } from "@/lib/alerts/view";
+import { activeCount, groupByService, matchersForAlert, mergeAlerts, silenceView, type AlertView, type AmAlert, type PromAlert, type ServiceRef, type Silence } from "@/lib/alerts/view";
 import { AppError, toAppError } from "@/lib/errors";
 import { getConfig } from "@/server/config/load";
 import { getDb } from "@/server/db";
@@ -13,6 +13,9 @@ import { runbookIds } from "@/server/runbooks";
 import { emitAlertsChanged } from "./events";
 import { getDetector, getOutbox, log } from "./parts";
 import { AlertmanagerApi, PrometheusApi, type LoadedRuleGroup } from "./sources";
+import type { AlertsData, PanelRulesState, TestOutcome } from "@/lib/alerts/page-data";
+
+export type { AlertsData, PanelRulesState, SourceState, TestOutcome } from "@/lib/alerts/page-data";
 
 /**
  * What the Alerts page shows, and what its actions do: alerts from the owner's Prometheus and
@@ -20,37 +23,6 @@ import { AlertmanagerApi, PrometheusApi, type LoadedRuleGroup } from "./sources"
  * `alerts.pollSeconds` for the count in the navigation), the panel's own detector, silences, the
  * state of the panel's alert rules in Prometheus, and the notifications sent.
  */
-
-/** One source's reachability. */
-export interface SourceState {
-  configured: boolean;
-  /** Its URL (no credentials: those come from the environment). */
-  url: string | null;
-  ok: boolean | null;
-  error: string | null;
-  checkedAt: number | null;
-}
-
-/** The panel's rule group as Prometheus has loaded it. */
-export interface PanelRulesState {
-  loaded: boolean;
-  count: number;
-  file: string | null;
-  /** Rules Prometheus reports unhealthy, with its error. */
-  unhealthy: string[];
-}
-
-/** Everything the Alerts page shows. */
-export interface AlertsData {
-  groups: AlertGroup[];
-  count: number;
-  prometheus: SourceState & { panelRules: PanelRulesState | null };
-  alertmanager: SourceState;
-  silences: SilenceView[];
-  detector: { enabled: boolean; downProbes: number; probeIntervalSeconds: number; targets: number };
-  notifications: NotificationRecord[];
-  generatedAt: number;
-}
 
 interface Poll {
   at: number;
@@ -273,14 +245,6 @@ export async function expireSilence(id: string): Promise<void> {
 /** The notification targets with their queues, for the Settings page. */
 export function notificationTargets(): TargetStatus[] {
   return getOutbox().status();
-}
-
-/** The result of "send test notification", per target: delivered, or waiting with the error. */
-export interface TestOutcome {
-  target: string;
-  status: NotificationRecord["status"];
-  error: string | null;
-  nextAttemptAt: number | null;
 }
 
 /**
