@@ -37,7 +37,7 @@ test.describe("alerts and notifications against the lab", () => {
   });
 
   test("a stopped service: one ntfy message after the grace period, on the Alerts page with its runbook; one recovery message", async ({ page }) => {
-    test.setTimeout(150_000);
+    test.setTimeout(240_000);
     const service = "media/lidarr";
     await page.goto("/alerts");
     await expect(page.locator(`[data-testid="alert-group-service"][data-service="${service}"]`)).toHaveCount(0);
