@@ -285,9 +285,11 @@ describe("RBAC", () => {
 
   it("reads in each watched namespace exactly what the panel's code reads", async () => {
     const { INFORMER_KINDS } = await import("../server/k8s/kinds");
+    const { METRICS_API } = await import("../server/k8s/resource-usage");
     const expected = [
       ...INFORMER_KINDS.flatMap((k) => ["list", "watch"].map((verb) => `${verb} ${k.group}/${k.plural}`)),
       ...WORKLOAD_GETS.map((r) => `get ${r}`),
+      `${METRICS_API.verb} ${METRICS_API.group}/${METRICS_API.plural}`,
     ];
     const config = parsePanelConfig(readYamlDocuments(join(DEPLOY_DIR, "config.yaml"))[0]);
     if (!config.ok) throw new Error("deploy/config.yaml is not valid");

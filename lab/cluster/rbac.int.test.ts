@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { ApiException, AppsV1Api, BatchV1Api, CoreV1Api, CustomObjectsApi, KubernetesObjectApi, NetworkingV1Api, PatchStrategy, type KubernetesObject } from '@kubernetes/client-node';
+import { ApiException, AppsV1Api, AuthorizationV1Api, BatchV1Api, CoreV1Api, CustomObjectsApi, KubernetesObjectApi, NetworkingV1Api, PatchStrategy, type KubernetesObject } from '@kubernetes/client-node';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { LAB_TEST_LABEL } from '../controls';
 import { parseManifests } from './gitops';
@@ -72,6 +72,13 @@ describe("RBAC: the panel's ServiceAccount from deploy/", () => {
     expect(Object.keys(secret.data ?? {})).toContain('SONARR_API_KEY');
     const applications = (await kc.makeApiClient(CustomObjectsApi).listNamespacedCustomObject({ group: 'argoproj.io', version: 'v1alpha1', namespace: 'argocd', plural: 'applications' })) as { items: unknown[] };
     expect(applications.items.length).toBeGreaterThan(0);
+    // Pods' CPU and memory from the metrics API (the lab serves no metrics-server: asked of the authorizer).
+    const authz = kc.makeApiClient(AuthorizationV1Api);
+    const may = async (namespace: string) =>
+      (await authz.createSelfSubjectAccessReview({ body: { spec: { resourceAttributes: { group: 'metrics.k8s.io', resource: 'pods', verb: 'list', namespace } } } })).status?.allowed;
+    expect(await may('media')).toBe(true);
+    expect(await may('monitoring')).toBe(true);
+    expect(await may('kube-system')).toBe(false);
   });
 
   it('refuses (403) everything else: other namespaces, cluster-wide lists, Secrets, writes, Jobs, logs', async () => {
