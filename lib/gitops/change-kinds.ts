@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { planHealthProbes } from "./plans/health-probes";
+import { planHttpsOnly } from "./plans/https-only";
 import { planPrometheusScrape } from "./plans/prometheus-scrape";
 import { planUnpackerrWiring } from "./plans/unpackerr";
 import type { ChangeKind, ChangePlan, PlanContext } from "./types";
@@ -19,6 +20,14 @@ export const changeRequestSchema = z.discriminatedUnion("kind", [
     urlBase: z.string().trim().max(128).regex(/^(\/[\w.~-]*)*$/, "A URL base is a path such as /sonarr.").optional(),
   }),
   z.object({ kind: z.literal("unpackerr-wiring") }),
+  z.object({
+    kind: z.literal("https-only"),
+    ingress: z
+      .string()
+      .trim()
+      .max(253)
+      .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?\/[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, "Name the Ingress as namespace/name."),
+  }),
   z.object({
     kind: z.literal("prometheus-scrape"),
     target: z
@@ -54,6 +63,10 @@ export const CHANGE_KIND_SPECS: { [K in ChangeKind]: ChangeKindSpec<K> } = {
   "prometheus-scrape": {
     label: () => "Scrape the panel's metrics in Prometheus",
     plan: (r, ctx) => planPrometheusScrape({ target: r.target }, ctx),
+  },
+  "https-only": {
+    label: (r) => `Serve ${r.ingress} over HTTPS only`,
+    plan: (r, ctx) => planHttpsOnly({ ingress: r.ingress }, ctx),
   },
 };
 
