@@ -1,6 +1,7 @@
 import { isMap, isSeq } from "yaml";
 import { hostMatches, SSL_REDIRECT_ANNOTATION, FORCE_SSL_REDIRECT_ANNOTATION } from "@/lib/certs/ingress-hosts";
 import { AppError } from "@/lib/errors";
+import { owningKustomization, renderedFiles } from "../kustomize";
 import { dirOf, yamlFilesUnder, type RepoView } from "../repo-view";
 import type { ChangePlan, PlanContext } from "../types";
 import { documentsOf, kustomizationNamespace } from "../workloads";
@@ -81,9 +82,17 @@ interface ManifestCert {
   issuer?: string;
 }
 
+/** True when the file is deployed: listed (directly or through a folder) by the kustomization that owns it, or in a folder without one. */
+function deployed(repo: RepoView, file: string): boolean {
+  const k = owningKustomization(repo, file);
+  return k === undefined || renderedFiles(repo, dirOf(k)).has(file);
+}
+
+/** cert-manager Certificates and ClusterIssuers the repository deploys (files its kustomizations leave out do not count). */
 function findCertManagerObjects(repo: RepoView, dir: string): ManifestCert[] {
   const out: ManifestCert[] = [];
   for (const file of yamlFilesUnder(repo, dir)) {
+    if (!deployed(repo, file)) continue;
     const source = repo.read(file);
     if (source === undefined || !/\bkind:\s*(Certificate|ClusterIssuer)\b/.test(source)) continue;
     for (const raw of documentsOf(source)) {
