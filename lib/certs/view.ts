@@ -269,7 +269,11 @@ export function buildCertificatesView(input: CertViewInput): CertificatesView {
     let certificate: HostCertificate | undefined;
     if (serving?.tlsSecret) {
       const candidates = certs.filter((c) => c.secretName === serving.tlsSecret);
-      const cert = candidates.find((c) => c.namespace === serving.namespace) ?? candidates.find((c) => c.ready?.status === "True") ?? candidates[0];
+      // Several Certificates may write one Secret: the one whose certificate is served, else the one
+      // issued last (the Secret holds what was written last).
+      const served0 = probe?.certificate;
+      const byNewest = [...candidates].sort((a, b) => Date.parse(b.notAfter ?? "") - Date.parse(a.notAfter ?? "") || (a.id < b.id ? -1 : 1));
+      const cert = (served0 ? candidates.find((c) => compareWithIssued(served0, c) === "issued") : undefined) ?? byNewest.find((c) => c.notAfter !== undefined) ?? candidates[0];
       if (cert) {
         const served = probe?.certificate;
         const match = served ? compareWithIssued(served, cert) : undefined;
