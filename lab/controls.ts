@@ -6,7 +6,7 @@ import { LabKubeClient, type KubeObject } from './cluster/kube-http';
 import { waitFor } from './lib/wait';
 import { readLabJson, readSeedState } from './lab';
 import { labDir, labFiles } from './paths';
-import { COPY_BROKEN_ANNOTATION, RENEWAL_FAILS_ANNOTATION, copiedSecretOf } from './cluster/cert-manager';
+import { COPY_BROKEN_ANNOTATION, RENEWAL_FAILS_ANNOTATION, copiedSecretOf, writeCertificateSecret, type Certificate } from './cluster/cert-manager';
 import { LAB_FIELD_MANAGER, LAB_STATUS_MANAGER, waitForWorkloads } from './cluster/seed';
 import { wipeVolumes } from './cluster/volumes';
 import { clearJobFaults } from './executor/faults';
@@ -610,6 +610,12 @@ export async function resetLab(log: (msg: string) => void = () => {}, opts: { vo
       // Conditions and lists are replaced wholesale by a merge patch, so the seeded status comes back exactly.
       await client.mergePatch(ref, { status: s.status }, { subresource: s.subresource ? 'status' : undefined, fieldManager: LAB_STATUS_MANAGER });
       report.statuses++;
+      // A Certificate renewed since: its Secret gets a certificate of the seeded window again.
+      const st = s.status as { notBefore?: string; notAfter?: string; revision?: number };
+      const cur = exists as Certificate;
+      if (s.kind === 'Certificate' && st.notBefore && st.notAfter && cur.status?.revision !== st.revision) {
+        await writeCertificateSecret(client, labFiles().certs, cur, new Date(st.notBefore), new Date(st.notAfter));
+      }
     }
     await waitForWorkloads(client, state.workloads, log, 90_000);
     if (replaced.length) {

@@ -39,7 +39,7 @@ interface Condition {
   observedGeneration?: number;
 }
 
-type Certificate = KubeObject & {
+export type Certificate = KubeObject & {
   spec?: { secretName?: string; dnsNames?: string[]; commonName?: string; duration?: string; renewBefore?: string; issuerRef?: { name?: string; kind?: string; group?: string } };
   status?: { conditions?: Condition[]; revision?: number; failedIssuanceAttempts?: number };
 };
@@ -95,6 +95,46 @@ export function redirectedHosts(ingresses: Ingress[]): Set<string> {
   return new Set([...tls].filter((h) => !off.has(h) && !h.startsWith('*.')));
 }
 
+/**
+ * Issues a certificate for a Certificate's names from the lab CA, valid from `notBefore` to `notAfter`,
+ * and writes it into the Certificate's Secret as cert-manager does. Returns the Secret's name.
+ */
+export async function writeCertificateSecret(client: LabKubeClient, caDir: string, cert: Certificate, notBefore: Date, notAfter: Date): Promise<string> {
+  const spec = cert.spec ?? {};
+  const ns = cert.metadata.namespace ?? 'default';
+  const dnsNames = spec.dnsNames ?? [];
+  const issued = await issueServingCertificate(caDir, spec.commonName ?? dnsNames[0] ?? cert.metadata.name, dnsNames, notBefore, notAfter);
+  const secretName = spec.secretName ?? `${cert.metadata.name}-tls`;
+  const existing = await client.get<Secret>('v1', 'Secret', secretName, ns);
+  const issuer = spec.issuerRef ?? {};
+  const secret: Secret = {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    type: 'kubernetes.io/tls',
+    metadata: {
+      name: secretName,
+      namespace: ns,
+      labels: { ...(existing?.metadata.labels ?? {}), 'controller.cert-manager.io/fao': 'true' },
+      annotations: {
+        ...(existing?.metadata.annotations ?? {}),
+        'cert-manager.io/certificate-name': cert.metadata.name,
+        'cert-manager.io/issuer-name': issuer.name ?? '',
+        'cert-manager.io/issuer-kind': issuer.kind ?? 'Issuer',
+        'cert-manager.io/issuer-group': issuer.group ?? 'cert-manager.io',
+        'cert-manager.io/common-name': dnsNames[0] ?? '',
+        'cert-manager.io/alt-names': dnsNames.join(','),
+      },
+    },
+    data: {
+      'tls.crt': Buffer.from(issued.certPem).toString('base64'),
+      'tls.key': Buffer.from(issued.keyPem).toString('base64'),
+      'ca.crt': readFileSync(path.join(caDir, 'ca.crt')).toString('base64'),
+    },
+  };
+  await client.apply(secret, LAB_CERT_MANAGER);
+  return secretName;
+}
+
 export class LabCertManager {
   private readonly busy = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
@@ -107,8 +147,8 @@ export class LabCertManager {
     /** Where the served certificates are written, per host. */
     private readonly servedDir: string,
     private readonly log: (m: string) => void,
-    /** How long an issuance takes (`LAB_CERT_ISSUE_DELAY_MS`, default 3 s). */
-    private readonly issueDelayMs = Number(process.env.LAB_CERT_ISSUE_DELAY_MS ?? 3000),
+    /** How long an issuance takes (`LAB_CERT_ISSUE_DELAY_MS`, default 8 s). */
+    private readonly issueDelayMs = Number(process.env.LAB_CERT_ISSUE_DELAY_MS ?? 8000),
   ) {}
 
   /** Polls the cluster every `intervalMs` (Certificates, copying CronJobs, Ingresses and their Secrets). */
@@ -178,36 +218,7 @@ export class LabCertManager {
       const renewBefore = parseGoDuration(spec.renewBefore) ?? duration / 3;
       const notBefore = new Date(Math.floor(now.getTime() / 1000) * 1000);
       const notAfter = new Date(notBefore.getTime() + duration);
-      const dnsNames = spec.dnsNames ?? [];
-      const issued = await issueServingCertificate(this.caDir, spec.commonName ?? dnsNames[0] ?? cert.metadata.name, dnsNames, notBefore, notAfter);
-      const secretName = spec.secretName ?? `${cert.metadata.name}-tls`;
-      const existing = await this.client.get<Secret>('v1', 'Secret', secretName, ns);
-      const issuer = spec.issuerRef ?? {};
-      const secret: Secret = {
-        apiVersion: 'v1',
-        kind: 'Secret',
-        type: 'kubernetes.io/tls',
-        metadata: {
-          name: secretName,
-          namespace: ns,
-          labels: { ...(existing?.metadata.labels ?? {}), 'controller.cert-manager.io/fao': 'true' },
-          annotations: {
-            ...(existing?.metadata.annotations ?? {}),
-            'cert-manager.io/certificate-name': cert.metadata.name,
-            'cert-manager.io/issuer-name': issuer.name ?? '',
-            'cert-manager.io/issuer-kind': issuer.kind ?? 'Issuer',
-            'cert-manager.io/issuer-group': issuer.group ?? 'cert-manager.io',
-            'cert-manager.io/common-name': dnsNames[0] ?? '',
-            'cert-manager.io/alt-names': dnsNames.join(','),
-          },
-        },
-        data: {
-          'tls.crt': Buffer.from(issued.certPem).toString('base64'),
-          'tls.key': Buffer.from(issued.keyPem).toString('base64'),
-          'ca.crt': readFileSync(path.join(this.caDir, 'ca.crt')).toString('base64'),
-        },
-      };
-      await this.client.apply(secret, LAB_CERT_MANAGER);
+      const secretName = await writeCertificateSecret(this.client, this.caDir, cert, notBefore, notAfter);
       const revision = (cert.status?.revision ?? 0) + 1;
       const conditions: Condition[] = [
         { type: 'Ready', status: 'True', reason: 'Ready', message: 'Certificate is up to date and has not expired', lastTransitionTime: iso(now), observedGeneration: generation },
