@@ -4,7 +4,6 @@ import https from "node:https";
 import net from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import tls from "node:tls";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureTlsCases } from "@/lab/apps/tls";
 import { openDatabase } from "@/server/db/open";
