@@ -208,6 +208,8 @@ describe("kustomize build deploy/", () => {
         "Namespace//k8s-nas-panel",
         "NetworkPolicy/k8s-nas-panel/k8s-nas-panel",
         "PersistentVolumeClaim/k8s-nas-panel/k8s-nas-panel-data",
+        "ClusterRole//k8s-nas-panel-cluster-issuers",
+        "ClusterRoleBinding//k8s-nas-panel-cluster-issuers",
         ...["argocd", "homepage", "media", "monitoring", "qbittorrent"].flatMap((ns) => [`Role/${ns}/k8s-nas-panel-read`, `RoleBinding/${ns}/k8s-nas-panel-read`]),
         "Role/media/k8s-nas-panel-secrets",
         "RoleBinding/media/k8s-nas-panel-secrets",
@@ -259,37 +261,50 @@ describe("RBAC", () => {
   const readRoles = (): KubeObject[] => only(rendered, "Role").filter((r) => r.metadata.name === "k8s-nas-panel-read");
   const rowsOf = (role: KubeObject): string[] => [...new Set(flattenRules([role]).map((r) => `${r.verb} ${r.group}/${r.resource}`))].sort();
 
-  it("contains no wildcard, reads only, and nothing that runs code or reads logs", () => {
+  it("contains no wildcard, reads only except the writes the code lists, and nothing that runs code or reads logs", async () => {
+    const { CLUSTER_WRITES } = await import("../server/k8s/kinds");
+    const writes = new Set(CLUSTER_WRITES.map((w) => `${w.verb} ${w.group}/${w.resource}`));
     const rules = flattenRules(rendered);
     expect(rules.length).toBeGreaterThan(0);
     for (const r of rules) {
       const where = `${r.role}: ${r.verb} ${r.group}/${r.resource}`;
       expect([r.group, r.resource, r.verb], where).not.toContain("*");
-      expect(READ_VERBS, where).toContain(r.verb);
-      expect(
-        ["pods/exec", "pods/attach", "pods/portforward", "pods/proxy", "pods/log", "services/proxy", "nodes/proxy", "jobs", "cronjobs"],
-        where,
-      ).not.toContain(r.resource);
+      if (!writes.has(`${r.verb} ${r.group}/${r.resource}`)) expect(READ_VERBS, where).toContain(r.verb);
+      // Reading CronJobs runs nothing (their schedule and status; the cache keeps the names their jobs mention).
+      if (r.resource === "cronjobs") expect(["list", "watch"], where).toContain(r.verb);
+      expect(["pods/exec", "pods/attach", "pods/portforward", "pods/proxy", "pods/log", "services/proxy", "nodes/proxy", "jobs"], where).not.toContain(r.resource);
       expect(["configmaps", "serviceaccounts/token", "nodes", "namespaces"], where).not.toContain(r.resource);
+      // Certificates themselves are read only: "Renew now" writes their status subresource.
+      if (r.resource === "certificates" || r.resource === "certificaterequests") expect(["list", "watch"], where).toContain(r.verb);
     }
+    expect(writes.size).toBe(1);
+    expect([...writes]).toEqual(["patch cert-manager.io/certificates/status"]);
   });
 
-  it("grants nothing cluster-wide: a Role per watched namespace", () => {
-    expect(only(rendered, "ClusterRole")).toHaveLength(0);
-    expect(only(rendered, "ClusterRoleBinding")).toHaveLength(0);
+  it("grants nothing cluster-wide but reading the cluster-scoped kinds the code watches (ClusterIssuers)", async () => {
+    const { INFORMER_KINDS } = await import("../server/k8s/kinds");
+    const clusterKinds = INFORMER_KINDS.filter((k) => k.clusterScoped).flatMap((k) => ["list", "watch"].map((verb) => `${verb} ${k.group}/${k.plural}`));
+    expect(clusterKinds).toEqual(["list cert-manager.io/clusterissuers", "watch cert-manager.io/clusterissuers"]);
+    const clusterRole = single(rendered, "ClusterRole");
+    expect(rowsOf(clusterRole)).toEqual([...clusterKinds].sort());
+    expect(single(rendered, "ClusterRoleBinding")).toMatchObject({
+      roleRef: { kind: "ClusterRole", name: clusterRole.metadata.name },
+      subjects: [{ kind: "ServiceAccount", name: SERVICE_ACCOUNT, namespace: PANEL_NAMESPACE }],
+    });
     const config = parsePanelConfig(readYamlDocuments(join(DEPLOY_DIR, "config.yaml"))[0]);
     if (!config.ok) throw new Error("deploy/config.yaml is not valid");
     expect(config.config.kubernetes.watchScope).toBe("namespaces");
     expect(readRoles().map((r) => r.metadata.namespace).sort()).toEqual([...config.config.kubernetes.namespaces].sort());
   });
 
-  it("reads in each watched namespace exactly what the panel's code reads", async () => {
-    const { INFORMER_KINDS } = await import("../server/k8s/kinds");
+  it("grants in each watched namespace exactly what the panel's code reads and writes", async () => {
+    const { CLUSTER_WRITES, INFORMER_KINDS } = await import("../server/k8s/kinds");
     const { METRICS_API } = await import("../server/k8s/resource-usage");
     const expected = [
-      ...INFORMER_KINDS.flatMap((k) => ["list", "watch"].map((verb) => `${verb} ${k.group}/${k.plural}`)),
+      ...INFORMER_KINDS.filter((k) => !k.clusterScoped).flatMap((k) => ["list", "watch"].map((verb) => `${verb} ${k.group}/${k.plural}`)),
       ...WORKLOAD_GETS.map((r) => `get ${r}`),
       `${METRICS_API.verb} ${METRICS_API.group}/${METRICS_API.plural}`,
+      ...CLUSTER_WRITES.map((w) => `${w.verb} ${w.group}/${w.resource}`),
     ];
     const config = parsePanelConfig(readYamlDocuments(join(DEPLOY_DIR, "config.yaml"))[0]);
     if (!config.ok) throw new Error("deploy/config.yaml is not valid");
@@ -307,6 +322,12 @@ describe("RBAC", () => {
       expect(r.resourceNames, `${r.role} names the Secrets it may read`).toEqual(["starr-secrets"]);
       expect(r.role).toBe("Role/media/k8s-nas-panel-secrets");
     }
+  });
+
+  it("never reads a TLS Secret: the only Secret the panel may get is the apps' key Secret", () => {
+    const secretReads = flattenRules(rendered).filter((r) => r.group === "" && r.resource === "secrets");
+    expect(secretReads.flatMap((r) => r.resourceNames)).toEqual(["starr-secrets"]);
+    expect(flattenRules(rendered).filter((r) => r.role.startsWith("ClusterRole/")).map((r) => r.resource)).not.toContain("secrets");
   });
 
   it("binds each Role to the panel's ServiceAccount and nothing else", () => {
@@ -343,7 +364,7 @@ describe("RBAC", () => {
 });
 
 describe("NetworkPolicy", () => {
-  it("lets only the ingress controller and Prometheus in, and the panel out to DNS, the watched namespaces, the API server and the forge", () => {
+  it("lets only the ingress controller and Prometheus in, and the panel out to DNS, the watched namespaces, the API server, the forge and the Ingress hosts (HTTP and HTTPS)", () => {
     const policy = single(rendered, "NetworkPolicy");
     const labels = get(single(rendered, "Deployment"), "spec", "template", "metadata", "labels");
     expect(labels).toMatchObject(getObject(policy, "spec", "podSelector", "matchLabels"));
@@ -361,7 +382,7 @@ describe("NetworkPolicy", () => {
     const watched = egress.flatMap((e) => objectList(e.to)).flatMap((t) => objectList(get(t, "namespaceSelector", "matchExpressions")));
     expect(watched).toEqual([{ key: "kubernetes.io/metadata.name", operator: "In", values: config.config.kubernetes.namespaces }]);
     const ports = egress.map((e) => objectList(e.ports).map((p) => `${String(p.protocol)}/${String(p.port)}`).join(","));
-    expect(ports).toEqual(["UDP/53,TCP/53", "", "TCP/443,TCP/6443"]);
+    expect(ports).toEqual(["UDP/53,TCP/53", "", "TCP/80,TCP/443,TCP/6443"]);
   });
 });
 

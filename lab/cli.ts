@@ -20,6 +20,10 @@ import {
   restoreRendering,
   scaleWorkload,
   setCertificateReady,
+  setRenewalFailure,
+  renewCertificateInLab,
+  makeCopyStale,
+  addTlsCaseHosts,
   setVolumeQuota,
   startApiServer,
   stopApiServer,
@@ -54,6 +58,10 @@ const USAGE = `Usage: npm run lab -- <command> [args]
   crash-loop <ns> <pod|workload> [n]      report a pod in CrashLoopBackOff with n restarts (default 5)
   delete-pod <ns> <pod>                   delete a pod and wait until it is gone
   cert-ready <ns> <name> <true|false> [reason]
+  cert-renewal-fails <ns> <name> [message|--off]   the lab's cert-manager fails (or again issues) that Certificate's renewals
+  cert-renew <ns> <name>           renew a Certificate as cmctl renew does, and wait for the lab's cert-manager
+  cert-stale-copy [<ns> <cronjob>] the Secret-copying CronJob stops copying and its Certificate is renewed
+  tls-case-hosts                   Ingresses for the expired, wrong-name and plain-HTTP lab hosts (test objects)
   refuse-restore <app> [count] [message]  make the app refuse its next restore(s) (its own error shape);
                                           <app>: simulator id (sonarr) or workload (media/sonarr); count 0 disarms
   restart-app <ns> <workload>             restart the lab app serving a workload (same ports, configuration)
@@ -219,6 +227,31 @@ async function main(argv: string[]): Promise<number> {
       const [ns, name, ready, reason] = need(args, 3, '<ns> <name> <true|false> [reason]');
       await setCertificateReady(ns as string, name as string, ready === 'true', reason);
       log(`Certificate ${ns}/${name}: Ready=${ready}`);
+      return 0;
+    }
+    case 'cert-renewal-fails': {
+      const [ns, name, message] = need(args, 2, '<ns> <name> [message|--off]');
+      const off = message === '--off';
+      await setRenewalFailure(ns as string, name as string, off ? undefined : (message ?? 'DNS-01 challenge did not propagate'));
+      log(`Certificate ${ns}/${name}: renewals ${off ? 'succeed' : 'fail'}`);
+      return 0;
+    }
+    case 'cert-renew': {
+      const [ns, name] = need(args, 2, '<ns> <name>');
+      const c = await renewCertificateInLab(ns as string, name as string);
+      const issuing = c.status?.conditions?.find((x) => x.type === 'Issuing');
+      log(issuing ? `Certificate ${ns}/${name}: issuance failed: ${issuing.message ?? ''}` : `Certificate ${ns}/${name}: revision ${c.status?.revision ?? '?'}, valid until ${c.status?.notAfter ?? '?'}`);
+      return 0;
+    }
+    case 'cert-stale-copy': {
+      const [ns, name] = args;
+      const r = await makeCopyStale(ns && name ? { namespace: ns, name } : undefined);
+      log(`CronJob ${r.cronJob} no longer copies Secret ${r.secret}; ${r.certificate} renewed (revision ${r.revision})`);
+      return 0;
+    }
+    case 'tls-case-hosts': {
+      const hosts = await addTlsCaseHosts();
+      log(`Ingresses for ${Object.values(hosts).join(', ')}`);
       return 0;
     }
     case 'app': {

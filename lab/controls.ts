@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { followRepository, normalizeRepoUrl, readRegistry } from './argocd/repos';
 import { REFRESH_ANNOTATION, RENDER_ERROR_ANNOTATION, appInstanceName, trackedBy } from './argocd/tracking';
 import { restartComponent, startComponent, stopComponent } from './cluster/cluster';
@@ -5,7 +6,8 @@ import { LabKubeClient, type KubeObject } from './cluster/kube-http';
 import { waitFor } from './lib/wait';
 import { readLabJson, readSeedState } from './lab';
 import { labDir, labFiles } from './paths';
-import { LAB_STATUS_MANAGER, waitForWorkloads } from './cluster/seed';
+import { COPY_BROKEN_ANNOTATION, RENEWAL_FAILS_ANNOTATION, copiedSecretOf, writeCertificateSecret, type Certificate } from './cluster/cert-manager';
+import { LAB_FIELD_MANAGER, LAB_STATUS_MANAGER, waitForWorkloads } from './cluster/seed';
 import { wipeVolumes } from './cluster/volumes';
 import { clearJobFaults } from './executor/faults';
 
@@ -194,6 +196,115 @@ export async function setCertificateReady(ns: string, name: string, ready: boole
       return c?.status?.conditions?.find((x) => x.type === 'Ready')?.status === (ready ? 'True' : 'False');
     });
   });
+}
+
+type CertObj = KubeObject & { spec?: { secretName?: string }; status?: { conditions?: Condition[]; revision?: number; notAfter?: string; failedIssuanceAttempts?: number } };
+
+/**
+ * Makes the renewals of a Certificate fail with `message` in the lab's cert-manager (lab/cluster/cert-manager.ts),
+ * or succeed again (`message` undefined).
+ */
+export async function setRenewalFailure(ns: string, name: string, message: string | undefined): Promise<void> {
+  await withLabClient(async (client) => {
+    await client.mergePatch({ apiVersion: 'cert-manager.io/v1', kind: 'Certificate', name, namespace: ns }, { metadata: { annotations: { [RENEWAL_FAILS_ANNOTATION]: message ?? null } } });
+  });
+}
+
+/**
+ * Asks the lab's cert-manager for a new certificate, as `cmctl renew` does (Issuing=True through the
+ * status subresource), and waits until it answered: a new revision, or a failed issuance.
+ */
+export async function renewCertificateInLab(ns: string, name: string, timeoutMs = 30_000): Promise<CertObj> {
+  return withLabClient(async (client) => {
+    const before = await client.get<CertObj>('cert-manager.io/v1', 'Certificate', name, ns);
+    if (!before) throw new Error(`no Certificate ${ns}/${name}`);
+    const conditions = (before.status?.conditions ?? []).filter((c) => c.type !== 'Issuing');
+    const at = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+    conditions.push({ type: 'Issuing', status: 'True', reason: 'ManuallyTriggered', message: 'Certificate re-issuance manually triggered', lastTransitionTime: at, observedGeneration: Number(before.metadata.generation ?? 1) });
+    await client.mergePatch({ apiVersion: 'cert-manager.io/v1', kind: 'Certificate', name, namespace: ns }, { status: { conditions } }, { subresource: 'status', fieldManager: LAB_STATUS_MANAGER });
+    let after: CertObj | undefined;
+    await waitFor(`Certificate ${ns}/${name} issued or failed`, async () => {
+      after = await client.get<CertObj>('cert-manager.io/v1', 'Certificate', name, ns);
+      return after?.status?.conditions?.find((c) => c.type === 'Issuing')?.status !== 'True';
+    }, { timeoutMs, intervalMs: 200 });
+    return after as CertObj;
+  });
+}
+
+/**
+ * A stale copy: the Secret-copying CronJob (`ns/name`, default the one that copies a Certificate's
+ * Secret) stops making its copies, then the Certificate whose Secret it copies is renewed, so the
+ * namespaces with copies keep the older certificate, and the hosts served from them show it. Returns
+ * once the Certificate has its new revision.
+ */
+export async function makeCopyStale(cronJob?: { namespace: string; name: string }): Promise<{ cronJob: string; certificate: string; secret: string; revision: number }> {
+  const found = await withLabClient(async (client) => {
+    const jobs = await client.list<KubeObject>('batch/v1', 'CronJob');
+    const job = jobs.find((j) => (cronJob ? j.metadata.namespace === cronJob.namespace && j.metadata.name === cronJob.name : copiedSecretOf(j as Parameters<typeof copiedSecretOf>[0]) !== undefined));
+    const source = job ? copiedSecretOf(job as Parameters<typeof copiedSecretOf>[0]) : undefined;
+    if (!job || !source) throw new Error(cronJob ? `no Secret-copying CronJob ${cronJob.namespace}/${cronJob.name}` : 'the lab has no Secret-copying CronJob');
+    const certs = await client.list<CertObj>('cert-manager.io/v1', 'Certificate', { namespace: source.namespace });
+    // The one due first (several Certificates may write one Secret).
+    const cert = certs
+      .filter((c) => c.spec?.secretName === source.name)
+      .sort((a, b) => Date.parse(a.status?.notAfter ?? '') - Date.parse(b.status?.notAfter ?? '') || a.metadata.name.localeCompare(b.metadata.name))[0];
+    if (!cert) throw new Error(`no Certificate writes Secret ${source.namespace}/${source.name}`);
+    await client.mergePatch({ apiVersion: 'batch/v1', kind: 'CronJob', name: job.metadata.name, namespace: job.metadata.namespace }, { metadata: { annotations: { [COPY_BROKEN_ANNOTATION]: 'true' } } });
+    return { job, source, cert };
+  });
+  const ns = found.cert.metadata.namespace ?? 'default';
+  await setRenewalFailure(ns, found.cert.metadata.name, undefined);
+  const after = await renewCertificateInLab(ns, found.cert.metadata.name);
+  return {
+    cronJob: `${found.job.metadata.namespace}/${found.job.metadata.name}`,
+    certificate: `${ns}/${found.cert.metadata.name}`,
+    secret: `${found.source.namespace}/${found.source.name}`,
+    revision: after.status?.revision ?? 0,
+  };
+}
+
+/** The lab hosts of the TLS cases (lab/apps/tls.ts) Ingresses are made for by {@link addTlsCaseHosts}. */
+export const TLS_CASE_HOSTS = { expired: 'expired.home.brettswift.com', mismatch: 'wrong-name.home.brettswift.com', plain: 'plain.home.brettswift.com' } as const;
+
+/**
+ * Ingresses (and their Secrets) for the lab's TLS cases, in `namespace`, labelled as test objects
+ * (resetLab removes them): `expired.…` served the expired certificate, `wrong-name.…` a certificate
+ * naming another host, `plain.…` with no `tls` block (plain HTTP only). Their backend is `service`.
+ */
+export async function addTlsCaseHosts(namespace = 'media', service = 'sonarr', port = 8989): Promise<typeof TLS_CASE_HOSTS> {
+  const data = readLabJson();
+  const cases = (data?.apps.tls ?? []) as unknown as { name: string; certFile: string; keyFile: string }[];
+  await withLabClient(async (client) => {
+    const labels = { [LAB_TEST_LABEL]: 'true' };
+    for (const name of ['expired', 'mismatch'] as const) {
+      const c = cases.find((x) => x.name === name);
+      if (!c) throw new Error(`the lab serves no "${name}" TLS case (apps.tls in lab.json)`);
+      await client.apply(
+        {
+          apiVersion: 'v1',
+          kind: 'Secret',
+          type: 'kubernetes.io/tls',
+          metadata: { name: `lab-${name}-tls`, namespace, labels },
+          data: { 'tls.crt': readFileSync(c.certFile).toString('base64'), 'tls.key': readFileSync(c.keyFile).toString('base64') },
+        } as KubeObject,
+        LAB_FIELD_MANAGER,
+      );
+    }
+    const ingress = (name: string, host: string, secret?: string): KubeObject => ({
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'Ingress',
+      metadata: { name, namespace, labels },
+      spec: {
+        ingressClassName: 'nginx',
+        ...(secret ? { tls: [{ hosts: [host], secretName: secret }] } : {}),
+        rules: [{ host, http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: service, port: { number: port } } } }] } }],
+      },
+    });
+    await client.apply(ingress('lab-expired', TLS_CASE_HOSTS.expired, 'lab-expired-tls'), LAB_FIELD_MANAGER);
+    await client.apply(ingress('lab-wrong-name', TLS_CASE_HOSTS.mismatch, 'lab-mismatch-tls'), LAB_FIELD_MANAGER);
+    await client.apply(ingress('lab-plain', TLS_CASE_HOSTS.plain), LAB_FIELD_MANAGER);
+  });
+  return TLS_CASE_HOSTS;
 }
 
 /** An Argo CD Application as the lab's controls read it. */
@@ -483,6 +594,15 @@ export async function resetLab(log: (msg: string) => void = () => {}, opts: { vo
       await client.mergePatch({ apiVersion: APP_API, kind: 'Application', name: a.metadata.name, namespace: a.metadata.namespace }, patch);
       report.applications.push(a.metadata.name);
     }
+    // The lab's cert-manager issues again and the copying CronJobs copy again.
+    for (const c of await client.list<KubeObject>('cert-manager.io/v1', 'Certificate').catch(() => [] as KubeObject[])) {
+      if (c.metadata.annotations?.[RENEWAL_FAILS_ANNOTATION] === undefined) continue;
+      await client.mergePatch({ apiVersion: 'cert-manager.io/v1', kind: 'Certificate', name: c.metadata.name, namespace: c.metadata.namespace }, { metadata: { annotations: { [RENEWAL_FAILS_ANNOTATION]: null } } });
+    }
+    for (const j of await client.list<KubeObject>('batch/v1', 'CronJob').catch(() => [] as KubeObject[])) {
+      if (j.metadata.annotations?.[COPY_BROKEN_ANNOTATION] === undefined) continue;
+      await client.mergePatch({ apiVersion: 'batch/v1', kind: 'CronJob', name: j.metadata.name, namespace: j.metadata.namespace }, { metadata: { annotations: { [COPY_BROKEN_ANNOTATION]: null } } });
+    }
     for (const s of state.statuses) {
       const ref = { apiVersion: s.apiVersion, kind: s.kind, name: s.name, namespace: s.namespace };
       const exists = await client.get(s.apiVersion, s.kind, s.name, s.namespace);
@@ -490,6 +610,12 @@ export async function resetLab(log: (msg: string) => void = () => {}, opts: { vo
       // Conditions and lists are replaced wholesale by a merge patch, so the seeded status comes back exactly.
       await client.mergePatch(ref, { status: s.status }, { subresource: s.subresource ? 'status' : undefined, fieldManager: LAB_STATUS_MANAGER });
       report.statuses++;
+      // A Certificate renewed since: its Secret gets a certificate of the seeded window again.
+      const st = s.status as { notBefore?: string; notAfter?: string; revision?: number };
+      const cur = exists as Certificate;
+      if (s.kind === 'Certificate' && st.notBefore && st.notAfter && cur.status?.revision !== st.revision) {
+        await writeCertificateSecret(client, labFiles().certs, cur, new Date(st.notBefore), new Date(st.notAfter));
+      }
     }
     await waitForWorkloads(client, state.workloads, log, 90_000);
     if (replaced.length) {

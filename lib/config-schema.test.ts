@@ -89,3 +89,23 @@ describe("parsePanelConfig", () => {
     expect(result.config.metrics.public).toBe(false);
   });
 });
+
+describe("certificates", () => {
+  it("warns at 30 days and is critical at 7 by default; probes every 5 minutes", () => {
+    const result = parsePanelConfig({});
+    if (!result.ok) throw new Error("defaults do not parse");
+    expect(result.config.certificates).toMatchObject({ warnDays: 30, criticalDays: 7, probeIntervalSeconds: 300, probeTimeoutMs: 5000, addresses: {} });
+  });
+
+  it("refuses a critical threshold at or above the warning one, and addresses that are not host:port", () => {
+    const result = parsePanelConfig({ certificates: { warnDays: 14, criticalDays: 14, httpsAddress: "ingress-nginx", addresses: { "home.example": { http: "10.0.0.20:80" } } } });
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.problems).toEqual(
+      expect.arrayContaining([
+        { path: "certificates.httpsAddress", message: "must be host:port" },
+        { path: "certificates.criticalDays", message: "criticalDays must be lower than warnDays" },
+      ]),
+    );
+  });
+});

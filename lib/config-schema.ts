@@ -18,6 +18,9 @@ const httpUrl = z
 
 const roleName = z.enum(["admin", "viewer"]);
 
+/** `host:port` (a name, an IPv4 address or a bracketed IPv6 address). */
+const hostPort = z.string().regex(/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, "must be host:port");
+
 /** An object with one key per app that manages a media library (`sonarr`, `radarr`, ...), from the catalogue. */
 function perLibraryApp(field: (kind: LibraryAppKind) => z.ZodDefault<z.ZodString>) {
   const shape = Object.fromEntries(LIBRARY_APP_KINDS.map((kind) => [kind, field(kind)])) as Record<LibraryAppKind, z.ZodDefault<z.ZodString>>;
@@ -390,6 +393,36 @@ export const panelConfigSchema = z.strictObject({
         seen.add(t.name);
       });
     }),
+  certificates: z
+    .strictObject({
+      /** Days of validity left from which a certificate is a warning. */
+      warnDays: z.number().int().min(1).max(365).default(30),
+      /** Days of validity left from which a certificate is critical. */
+      criticalDays: z.number().int().min(0).max(365).default(7),
+      /** Seconds between two live TLS probes of every Ingress host (and HTTPS-only checks). */
+      probeIntervalSeconds: z.number().int().min(5).max(86_400).default(300),
+      /** Deadline of one handshake or HTTP request, in milliseconds. */
+      probeTimeoutMs: z.number().int().min(200).max(60_000).default(5_000),
+      /** Probes running at the same time. */
+      probeConcurrency: z.number().int().min(1).max(100).default(10),
+      /** Days the probe history is kept. */
+      historyDays: z.number().int().min(1).max(3650).default(30),
+      /** PEM file of CA certificates trusted besides the system roots (a private CA). */
+      caFile: z.string().min(1).optional(),
+      /** Where HTTPS probes connect for every host (`host:port`, e.g. the ingress controller's Service); the host on 443 when not set. */
+      httpsAddress: hostPort.optional(),
+      /** Where plain-HTTP checks connect for every host; the host on 80 when not set. */
+      httpAddress: hostPort.optional(),
+      /** Per host, where its probes connect instead: `{ https, http }` as `host:port`. */
+      addresses: z
+        .record(
+          z.string().regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/i, "keys must be host names"),
+          z.strictObject({ https: hostPort.optional(), http: hostPort.optional() }),
+        )
+        .default({}),
+    })
+    .prefault({})
+    .refine((c) => c.criticalDays < c.warnDays, { message: "criticalDays must be lower than warnDays", path: ["criticalDays"] }),
   metrics: z
     .strictObject({
       /**

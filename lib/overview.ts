@@ -1,5 +1,14 @@
 import type { DiscoveredService, HealthReason, HealthStatus, ServiceSummary } from "./services";
 import type { AppKind } from "./apps/catalogue";
+import type { CertState } from "./certs/types";
+
+/** A certificate problem as a service card, the banner or a service page shows it. */
+export interface CertificateNote {
+  state: CertState;
+  /** What it is about: `Certificate home-brettswift-com-dns`, a host, an Ingress. */
+  subject: string;
+  message: string;
+}
 
 /**
  * One service as the Overview and the Services list show it: the summary without pods, events and
@@ -23,6 +32,8 @@ export interface ServiceCardData {
   /** Latency of the last hour's probes, oldest first (null: the probe failed). */
   latency: Array<{ at: number; ms: number | null }>;
   uptimeDay: number | null;
+  /** The worst certificate problem of the service's Ingresses and hosts, if any. */
+  certificate?: CertificateNote;
 }
 
 /** The card data of a full summary. */
@@ -54,6 +65,8 @@ export interface OverviewData {
   /** Time of the newest probe sweep, ms since epoch (null before the first). */
   lastSweepAt: number | null;
   generatedAt: number;
+  /** The certificates' worst signal, for the banner (absent without a cluster). */
+  certificates?: { state: CertState; headline: string; worst?: CertificateNote; problems: number };
 }
 
 export const HISTORY_WINDOWS = ["24h", "7d", "30d"] as const;
@@ -76,6 +89,8 @@ export interface ServiceDetail {
   /** The uptime target the figures are held against (`health.uptimeTargetPercent`). */
   uptimeTargetPercent: number;
   kubernetes: OverviewData["kubernetes"];
+  /** Certificate problems of the service's Ingresses and hosts, worst first. */
+  certificates?: CertificateNote[];
 }
 
 /**
@@ -87,4 +102,6 @@ export interface LiveChange {
   at: number;
   services: string[];
   appKinds: string[];
+  /** `certificates` events: the Ingress hosts that were probed. */
+  hosts?: string[];
 }

@@ -52,8 +52,10 @@ export async function startPanel(): Promise<void> {
       const { startInformers } = await import("./k8s");
       const { startProber } = await import("./probes/scheduler");
       const { startVpnChecks } = await import("./integrations/vpn");
+      const { startCertificates } = await import("./certs");
       startInformers();
       startProber();
+      startCertificates();
       startVpnChecks(config.integrations.vpn.checkIntervalSeconds * 1000);
     }
     // The outbox, the detector over the prober, and the poller of Prometheus and Alertmanager.

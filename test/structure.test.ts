@@ -113,6 +113,10 @@ const NAMES_APP_KINDS: Record<string, string> = {
   "lib/gitops/pr-body.ts": "`argocd` as where a pull request's base branch comes from (the Applications' targetRevision), not the app",
   "components/changes/change-list.tsx": "`argocd` as where a pull request's base branch comes from, not the app",
   "components/changes/change-proposer.tsx": "`argocd` as where a pull request's base branch comes from, not the app",
+  "components/alerts/alerts-live.tsx": "`prometheus` as the source of an alert (the panel, Prometheus, Alertmanager), not the app",
+  "lib/alerts/view.ts": "`prometheus` as the source of an alert, not the app",
+  "server/alerts/service.ts": "the Prometheus and Alertmanager APIs the Alerts page reads, configured under `alerts:`",
+  "server/alerts/start.ts": "whether the Prometheus and Alertmanager APIs are configured, in the start-up log",
 };
 
 describe("app kinds", () => {

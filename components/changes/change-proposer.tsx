@@ -11,7 +11,9 @@ import { DiffView } from "./diff-view";
 const BASE_TEXT = { config: "set in the configuration", argocd: "the branch Argo CD deploys from", default: "the repository's default branch" } as const;
 
 function requestId(request: ChangeRequest): string {
-  return request.kind === "health-probes" ? `${request.kind}-${request.target.replace("/", "-")}` : request.kind;
+  if (request.kind === "health-probes") return `${request.kind}-${request.target.replace("/", "-")}`;
+  if (request.kind === "https-only") return `${request.kind}-${request.ingress.replace("/", "-")}`;
+  return request.kind;
 }
 
 const NO_ANSWER = { ok: false, code: "unreachable", message: "The panel did not answer. Check your connection and try again." } as const;
@@ -24,10 +26,13 @@ export function ChangeProposer({
   suggestions,
   preview,
   propose,
+  workloadForm = true,
 }: {
   suggestions: ChangeSuggestion[];
   preview: (request: ChangeRequest) => Promise<ActionResult<ChangePreview>>;
   propose: (input: { request: ChangeRequest; fingerprint?: string }) => Promise<ActionResult<ProposeOutcome>>;
+  /** Offer the health-probe form for any workload (the Changes page); off where one change is offered. */
+  workloadForm?: boolean;
 }) {
   const router = useRouter();
   const [pending, startTransition] = useTransition();
@@ -81,6 +86,7 @@ export function ChangeProposer({
           </button>
         ))}
       </div>
+      {workloadForm && (
       <form
         className="flex flex-wrap items-end gap-2 text-sm"
         onSubmit={(e) => {
@@ -102,6 +108,7 @@ export function ChangeProposer({
           Preview
         </button>
       </form>
+      )}
 
       {pending && !previewed && <p className="text-sm text-slate-600 dark:text-slate-400">Reading the repository…</p>}
       {previewed && !previewed.ok && (

@@ -1,6 +1,7 @@
 "use client";
 
 import { useQuery } from "@tanstack/react-query";
+import Link from "next/link";
 import { stackSentence } from "@/lib/health-format";
 import type { OverviewData } from "@/lib/overview";
 import { STATUS_SEVERITY } from "@/lib/services";
@@ -44,6 +45,21 @@ export function OverviewLive({ initial }: { initial: OverviewData }) {
             {live ? "live" : "reconnecting…"}
           </span>
         </div>
+        {data.certificates && (
+          <p className="mt-2 flex flex-wrap items-center gap-2 text-sm" data-testid="cert-banner" data-state={data.certificates.state}>
+            <Link href="/certificates" className="font-medium underline">
+              Certificates
+            </Link>
+            {data.certificates.worst ? (
+              <span data-testid="cert-banner-text">
+                {data.certificates.worst.subject}: {data.certificates.worst.message}
+                {data.certificates.problems > 1 ? ` (and ${data.certificates.problems - 1} more)` : ""}
+              </span>
+            ) : (
+              <span data-testid="cert-banner-text">{data.certificates.headline}</span>
+            )}
+          </p>
+        )}
         {worst.length > 0 && (
           <ul className="mt-2 space-y-1 text-sm">
             {worst.map((s) => (

@@ -36,6 +36,16 @@ export function ServiceCard({ card }: { card: ServiceCardData }) {
             : `ready ${card.ready}/${card.desired}${card.latencyMs !== undefined ? ` · ${formatLatency(card.latencyMs)}` : ""}`}
         </p>
       </Link>
+      {card.certificate && (
+        <Link
+          href="/certificates"
+          data-testid="service-cert"
+          data-state={card.certificate.state}
+          className={`mt-1 block text-xs ${card.certificate.state === "critical" ? "text-red-700 dark:text-red-400" : "text-amber-800 dark:text-amber-300"}`}
+        >
+          {card.certificate.subject}: {card.certificate.message}
+        </Link>
+      )}
       {card.ingressUrl && (
         <a href={card.ingressUrl} className="mt-1 block truncate text-xs text-sky-700 underline dark:text-sky-400" data-testid="service-url" rel="noreferrer" target="_blank">
           {card.ingressUrl}

@@ -1,6 +1,7 @@
 "use client";
 
 import { useQuery } from "@tanstack/react-query";
+import Link from "next/link";
 import { useState } from "react";
 import { formatLatency, formatUptime, formatVersion } from "@/lib/health-format";
 import { HISTORY_WINDOWS, type HistoryWindow, type ServiceDetail } from "@/lib/overview";
@@ -75,6 +76,24 @@ export function ServiceDetailLive({ initial }: { initial: ServiceDetail }) {
           </ul>
         )}
       </Card>
+
+      {detail.certificates && detail.certificates.length > 0 && (
+        <Card title="Certificates and HTTPS" testId="service-certificates">
+          <ul className="space-y-1 text-sm">
+            {detail.certificates.map((c, i) => (
+              <li key={i} className="flex gap-2" data-testid="service-cert-note" data-state={c.state}>
+                <Badge tone={c.state === "critical" ? "bad" : "warn"}>{c.state}</Badge>
+                <span>
+                  {c.subject}: {c.message}
+                </span>
+              </li>
+            ))}
+          </ul>
+          <Link href="/certificates" className="mt-2 inline-block text-sm text-sky-700 underline dark:text-sky-400">
+            All certificates
+          </Link>
+        </Card>
+      )}
 
       <Card title="Uptime" testId="uptime">
         <dl className="grid grid-cols-3 gap-2 text-center">

@@ -19,7 +19,8 @@ function parseChange(data: unknown): LiveChange | undefined {
   if (typeof data !== "string") return undefined;
   try {
     const parsed = JSON.parse(data) as Partial<LiveChange>;
-    return Array.isArray(parsed.services) ? { at: Number(parsed.at) || Date.now(), services: parsed.services, appKinds: parsed.appKinds ?? [] } : undefined;
+    if (!Array.isArray(parsed.services)) return undefined;
+    return { at: Number(parsed.at) || Date.now(), services: parsed.services, appKinds: parsed.appKinds ?? [], ...(Array.isArray(parsed.hosts) ? { hosts: parsed.hosts } : {}) };
   } catch {
     return undefined;
   }
@@ -51,6 +52,7 @@ export function useLiveUpdates(subscriptions: readonly LiveSubscription[]): bool
     source.addEventListener("error", () => setLive(false));
     source.addEventListener("services", onChange);
     source.addEventListener("probes", onChange);
+    source.addEventListener("certificates", onChange);
     // The session ended (signed out elsewhere, account removed, role lost): back to the sign-in page.
     source.addEventListener("session-ended", () => {
       source.close();

@@ -148,6 +148,34 @@ export function oidcPanelEnv(): Record<string, string> {
   };
 }
 
+/**
+ * `certificates:` of the e2e panel with the lab: its probes connect to the lab's ingress controller
+ * (each host served by SNI with the certificate of its Ingress's Secret), trusting the lab's CAs (the
+ * one cert-manager's certificates come from and the one of the TLS cases); probed every 10 s.
+ */
+function labCertificateConfigLines(): string[] {
+  const dir = process.env.LAB_DIR ?? path.join(ROOT, ".lab");
+  let controller: { httpsPort?: number; httpPort?: number } | undefined;
+  try {
+    const lab = JSON.parse(readFileSync(path.join(dir, "lab.json"), "utf8")) as { apps?: { ingress?: { controller?: { httpsPort?: number; httpPort?: number } } } };
+    controller = lab.apps?.ingress?.controller;
+  } catch {
+    return [];
+  }
+  if (!controller?.httpsPort || !controller.httpPort) return [];
+  const cas = [path.join(dir, "certs", "ca.crt"), path.join(dir, "tls", "ca.crt")].filter((f) => existsSync(f));
+  const bundle = path.join(E2E_DIR, "lab-ca.pem");
+  writeFileSync(bundle, cas.map((f) => readFileSync(f, "utf8").trimEnd()).join("\n") + "\n");
+  return [
+    "certificates:",
+    "  probeIntervalSeconds: 10",
+    "  probeTimeoutMs: 3000",
+    `  caFile: ${bundle}`,
+    `  httpsAddress: 127.0.0.1:${controller.httpsPort}`,
+    `  httpAddress: 127.0.0.1:${controller.httpPort}`,
+  ];
+}
+
 /** Writes the e2e config file and returns the server's environment. */
 export function e2eServerEnv(): Record<string, string> {
   mkdirSync(E2E_DIR, { recursive: true });
@@ -170,6 +198,7 @@ export function e2eServerEnv(): Record<string, string> {
     ...(gitops ? labGitopsConfigLines(gitops) : []),
     ...(integrations ? labIntegrationConfigLines(integrations) : []),
     ...(alerting ? labAlertingConfigLines(alerting) : []),
+    ...(kubeconfig ? labCertificateConfigLines() : []),
     "auth:",
     "  maxFailedLogins: 3",
     "  localUsers:",

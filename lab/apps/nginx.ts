@@ -33,6 +33,22 @@ export interface PanelFrontBlock {
   keyFile: string;
 }
 
+/**
+ * The lab's ingress controller as ingress-nginx serves the cluster's Ingresses: HTTPS on `httpsPort`
+ * with, for each host, the certificate of the Secret its Ingress names (`<servedDir>/<host>.pem`,
+ * written by the lab's cert-manager from the cluster's Secrets and loaded per handshake by SNI, so a
+ * renewed or stale Secret is served at once) and HSTS; plain HTTP on `httpPort` redirected (308) to
+ * HTTPS for the paths of hosts with TLS unless their Ingress says `ssl-redirect: "false"`.
+ */
+export interface IngressControllerBlock {
+  httpsPort: number;
+  httpPort: number;
+  servedDir: string;
+}
+
+/** ingress-nginx's default HSTS header (hsts, hsts-max-age 31536000, hsts-include-subdomains). */
+export const HSTS_HEADER = "max-age=31536000; includeSubDomains";
+
 /** The address the lab's nginx connects to panels from: what a panel's `server.trustedProxies` names. */
 export const PANEL_PROXY_ADDRESS = "127.0.0.2";
 
@@ -45,6 +61,8 @@ export interface NginxConfigInput {
   addressMap: Record<string, string>;
   tlsCases: TlsCase[];
   plainPort: number;
+  /** The ingress controller's own endpoints, as ingress-nginx serves the Ingresses (see {@link ingressControllerServers}). */
+  controller?: IngressControllerBlock;
   git?: GitServerBlock;
   panelFronts?: PanelFrontBlock[];
   runAsRoot: boolean;
@@ -206,6 +224,79 @@ function serverBlocks(opts: {
   return out.join("\n\n");
 }
 
+/** The ingress controller's server blocks: one HTTPS and one HTTP server per host. */
+export function ingressControllerServers(c: IngressControllerBlock, hosts: string[], routes: IngressRoute[], addressMap: Record<string, string>): string {
+  const out: string[] = [];
+  const pem = join(c.servedDir, "$ssl_server_name.pem");
+  // Hosts of Ingresses made after the lab started: served by SNI, plain HTTP redirected when the lab's
+  // cert-manager marked the host (`<host>.redirect`: a tls block, and no ssl-redirect "false").
+  out.push(
+    [
+      "  # ingress controller: hosts of Ingresses created later",
+      "  server {",
+      `    listen 127.0.0.1:${c.httpsPort} ssl default_server;`,
+      "    server_name _;",
+      `    ssl_certificate ${pem};`,
+      `    ssl_certificate_key ${pem};`,
+      `    add_header Strict-Transport-Security ${q(HSTS_HEADER)} always;`,
+      `    add_header X-Lab-Endpoint "ingress-https" always;`,
+      "    default_type text/plain;",
+      '    location / { return 200 "lab ingress: $host\\n"; }',
+      "  }",
+      "  server {",
+      `    listen 127.0.0.1:${c.httpPort} default_server;`,
+      "    server_name _;",
+      `    add_header X-Lab-Endpoint "ingress-http" always;`,
+      "    default_type text/plain;",
+      "    location / {",
+      `      if (-f ${join(c.servedDir, "$host.redirect")}) { return 308 https://$host:${c.httpsPort}$request_uri; }`,
+      '      return 200 "lab ingress: $host\\n";',
+      "    }",
+      "  }",
+    ].join("\n"),
+  );
+  for (const host of hosts) {
+    const hostRoutes = routes.filter((r) => r.host === host);
+    const tls = hostRoutes.some((r) => r.tls);
+    if (tls) {
+      const pem = join(c.servedDir, "$ssl_server_name.pem");
+      out.push(
+        [
+          `  # ingress controller (https): ${host}`,
+          "  server {",
+          `    listen 127.0.0.1:${c.httpsPort} ssl;`,
+          `    server_name ${host};`,
+          `    ssl_certificate ${pem};`,
+          `    ssl_certificate_key ${pem};`,
+          `    add_header Strict-Transport-Security ${q(HSTS_HEADER)} always;`,
+          `    add_header X-Lab-Endpoint "ingress-https" always;`,
+          ...hostLocations(hostRoutes, addressMap, "ingress-https").map((b) => b.replace(/(add_header X-Lab-Endpoint [^\n]*\n)/, `$1      add_header Strict-Transport-Security ${q(HSTS_HEADER)} always;\n`)),
+          "  }",
+        ].join("\n"),
+      );
+    }
+    // Plain HTTP: the redirecting routes answer 308 to the same host and path on the HTTPS port.
+    const redirected = tls ? hostRoutes.filter((r) => r.annotations[`${ANN}ssl-redirect`] !== "false" || r.annotations[`${ANN}force-ssl-redirect`] === "true") : [];
+    const plain = hostRoutes.filter((r) => !redirected.includes(r));
+    const locations = [
+      ...hostLocations(plain, addressMap, "ingress-http"),
+      ...hostLocations(redirected, addressMap, "ingress-http").map((b) => b.replace(/\{\n[\s\S]*\n    \}$/, `{\n      return 308 https://$host:${c.httpsPort}$request_uri;\n    }`)),
+    ];
+    out.push(
+      [
+        `  # ingress controller (http): ${host}`,
+        "  server {",
+        `    listen 127.0.0.1:${c.httpPort};`,
+        `    server_name ${host};`,
+        `    add_header X-Lab-Endpoint "ingress-http" always;`,
+        ...locations,
+        "  }",
+      ].join("\n"),
+    );
+  }
+  return out.join("\n\n");
+}
+
 function gitServer(g: GitServerBlock): string {
   return [
     "  # git smart HTTP (git http-backend through fcgiwrap), basic auth",
@@ -285,6 +376,7 @@ export function renderNginxConfig(input: NginxConfigInput): string {
   const ports = [
     ...input.tlsCases.map((c) => c.port),
     input.plainPort,
+    ...(input.controller !== undefined ? [input.controller.httpsPort, input.controller.httpPort] : []),
     ...(input.git !== undefined ? [input.git.port] : []),
     ...(input.panelFronts ?? []).map((f) => f.port),
   ];
@@ -317,6 +409,7 @@ export function renderNginxConfig(input: NginxConfigInput): string {
       defaultLocations: [`    location = ${GENERATION_PATH} {\n      default_type text/plain;\n      return 200 "${GENERATION_PLACEHOLDER}";\n    }`],
     }),
   );
+  if (input.controller !== undefined) servers.push(ingressControllerServers(input.controller, input.hosts, input.routes, input.addressMap));
   if (input.git !== undefined) servers.push(gitServer(input.git));
   for (const f of input.panelFronts ?? []) servers.push(panelFrontServer(f));
   const text = [
@@ -403,6 +496,11 @@ export interface IngressInfo {
   plainPort: number;
   /** HTTPS endpoint with the valid certificate. */
   httpsUrl: string;
+  /**
+   * The ingress controller as ingress-nginx serves the Ingresses: each host with the certificate of
+   * its Ingress's Secret in the cluster, and HSTS (`https`); plain HTTP redirected to it (`http`).
+   */
+  controller: { https: string; http: string; httpsPort: number; httpPort: number; servedDir: string };
   configFile: string;
   pid: number;
   routes: { host: string; path: string; service: string; upstream: string | null }[];
@@ -445,6 +543,9 @@ export async function startNginx(opts: {
     tls.push({ ...c, port: p, url: `https://127.0.0.1:${p}` });
   }
   const plainPort = await port("ingress.plain");
+  const servedDir = join(labDir, NAME, "served");
+  mkdirSync(servedDir, { recursive: true });
+  const controller: IngressControllerBlock = { httpsPort: await port("ingress.controller-https"), httpPort: await port("ingress.controller-http"), servedDir };
   const configFile = join(dir, "nginx.conf");
   const runAsRoot = typeof process.getuid === "function" && process.getuid() === 0;
   const input: NginxConfigInput = {
@@ -454,6 +555,7 @@ export async function startNginx(opts: {
     addressMap: opts.addressMap,
     tlsCases: tls,
     plainPort,
+    controller,
     git: opts.git !== undefined && gitPort !== undefined ? { ...opts.git, port: gitPort } : undefined,
     runAsRoot,
   };
@@ -480,6 +582,7 @@ export async function startNginx(opts: {
       plainUrl: `http://127.0.0.1:${plainPort}`,
       plainPort,
       httpsUrl: valid?.url ?? "",
+      controller: { https: `https://127.0.0.1:${controller.httpsPort}`, http: `http://127.0.0.1:${controller.httpPort}`, ...controller },
       configFile,
       pid,
       routes: opts.routes.map((r) => ({

@@ -1,5 +1,6 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { LabCertManager } from '../cluster/cert-manager';
 import { LabKubeClient, type KubeObject } from '../cluster/kube-http';
 import { sleep } from '../lib/wait';
 import { ApplicationSetController } from './appsets';
@@ -72,6 +73,9 @@ export async function runWorker(configFile: string): Promise<void> {
   await cache.informer('argoproj.io/v1alpha1', 'ApplicationSet');
   await cache.informer('argoproj.io/v1alpha1', 'Application');
   controller.start();
+  // The lab's cert-manager and the Secret-copying CronJob (lab/cluster/cert-manager.ts) run beside Argo CD.
+  const certManager = new LabCertManager(client, cfg.certDir, path.join(cfg.labDir, 'nginx', 'served'), log);
+  certManager.start();
   log(`argocd: watching Applications and ApplicationSets on ${cfg.apiServer}`);
 
   // Follow the repositories: a ref that moves (a merge on the forge, a push) is seen within a second.
@@ -117,6 +121,7 @@ export async function runWorker(configFile: string): Promise<void> {
   clearInterval(poll);
   clearInterval(markReady);
   controller.stop();
+  certManager.stop();
   cache.stop();
   checkouts.clear();
   client.close();

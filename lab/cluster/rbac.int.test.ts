@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { ApiException, AppsV1Api, AuthorizationV1Api, BatchV1Api, CoreV1Api, CustomObjectsApi, KubernetesObjectApi, NetworkingV1Api, PatchStrategy, type KubernetesObject } from '@kubernetes/client-node';
+import { ApiException, AppsV1Api, AuthorizationV1Api, BatchV1Api, CoreV1Api, CustomObjectsApi, KubernetesObjectApi, NetworkingV1Api, PatchStrategy, setHeaderOptions, type KubernetesObject } from '@kubernetes/client-node';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { LAB_TEST_LABEL } from '../controls';
 import { parseManifests } from './gitops';
@@ -79,6 +79,28 @@ describe("RBAC: the panel's ServiceAccount from deploy/", () => {
     expect(await may('media')).toBe(true);
     expect(await may('monitoring')).toBe(true);
     expect(await may('kube-system')).toBe(false);
+  });
+
+  it('certificates: reads cert-manager and CronJobs, patches only certificates/status, and never a TLS Secret', async () => {
+    const kc = tokenKubeConfig(lab(), token, sa.name);
+    const custom = kc.makeApiClient(CustomObjectsApi);
+    const core = kc.makeApiClient(CoreV1Api);
+    const batch = kc.makeApiClient(BatchV1Api);
+    const cm = { group: 'cert-manager.io', version: 'v1' };
+    const certs = (await custom.listNamespacedCustomObject({ ...cm, namespace: 'argocd', plural: 'certificates' })) as { items: { metadata: { name: string }; spec: { secretName: string } }[] };
+    expect(certs.items.map((c) => c.metadata.name)).toContain('home-brettswift-com-dns');
+    await custom.listNamespacedCustomObject({ ...cm, namespace: 'argocd', plural: 'certificaterequests' });
+    await custom.listClusterCustomObject({ ...cm, plural: 'clusterissuers' });
+    expect((await batch.listNamespacedCronJob({ namespace: 'argocd' })).items.map((j) => j.metadata?.name)).toContain('sync-cert-secret');
+    // The TLS Secret the Certificates write, and its copies: refused.
+    const secretName = certs.items[0]?.spec.secretName ?? 'home-brettswift-com-tls';
+    for (const namespace of ['argocd', 'media']) expect(await status(core.readNamespacedSecret({ namespace, name: secretName }))).toBe(403);
+    // The one write: the status subresource (a no-op merge patch here); the Certificate itself is refused.
+    const patch = { ...cm, namespace: 'argocd', plural: 'certificates', name: 'home-brettswift-com-dns', body: { metadata: {} } };
+    const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+    expect(await status(custom.patchNamespacedCustomObjectStatus(patch, mergePatch))).toBe(200);
+    expect(await status(custom.patchNamespacedCustomObject(patch, mergePatch))).toBe(403);
+    expect(await status(custom.deleteNamespacedCustomObject({ ...cm, namespace: 'argocd', plural: 'certificates', name: 'home-brettswift-com-dns' }))).toBe(403);
   });
 
   it('refuses (403) everything else: other namespaces, cluster-wide lists, Secrets, writes, Jobs, logs', async () => {

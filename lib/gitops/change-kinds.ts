@@ -2,6 +2,7 @@ import { z } from "zod";
 import { panelConfigSchema, type AlertRuleThresholds } from "../config-schema";
 import { planAlertRules } from "./plans/alert-rules";
 import { planHealthProbes } from "./plans/health-probes";
+import { planHttpsOnly } from "./plans/https-only";
 import { planPrometheusScrape } from "./plans/prometheus-scrape";
 import { planUnpackerrWiring } from "./plans/unpackerr";
 import type { ChangeKind, ChangePlan, PlanContext } from "./types";
@@ -21,6 +22,14 @@ export const changeRequestSchema = z.discriminatedUnion("kind", [
     urlBase: z.string().trim().max(128).regex(/^(\/[\w.~-]*)*$/, "A URL base is a path such as /sonarr.").optional(),
   }),
   z.object({ kind: z.literal("unpackerr-wiring") }),
+  z.object({
+    kind: z.literal("https-only"),
+    ingress: z
+      .string()
+      .trim()
+      .max(253)
+      .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?\/[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, "Name the Ingress as namespace/name."),
+  }),
   z.object({
     kind: z.literal("prometheus-scrape"),
     target: z
@@ -74,6 +83,10 @@ export const CHANGE_KIND_SPECS: { [K in ChangeKind]: ChangeKindSpec<K> } = {
   "alert-rules": {
     label: (r) => (r.customRules?.trim() ? "Add the panel's alert rules (and yours) to Prometheus" : "Add the panel's alert rules to Prometheus"),
     plan: (r, ctx) => planAlertRules({ customRules: r.customRules }, { ...ctx, alertRules: ctx.alertRules ?? DEFAULT_ALERT_RULES }),
+  },
+  "https-only": {
+    label: (r) => `Serve ${r.ingress} over HTTPS only`,
+    plan: (r, ctx) => planHttpsOnly({ ingress: r.ingress }, ctx),
   },
 };
 

@@ -192,7 +192,74 @@ export interface CoreV1Event extends KubeObject {
   involvedObject?: { kind?: string; name?: string; namespace?: string; uid?: string };
 }
 
-/** Everything discovery joins, one list per kind, as the informers' caches hold it. */
+/** A status condition of a cert-manager object (Ready, Issuing, Approved...). */
+export interface CertManagerCondition {
+  type: string;
+  status: string;
+  reason?: string;
+  message?: string;
+  lastTransitionTime?: string;
+  observedGeneration?: number;
+}
+
+/** A cert-manager.io/v1 Certificate: what is asked for and what cert-manager reports it issued. */
+export interface CertManagerCertificate extends KubeObject {
+  spec?: {
+    secretName?: string;
+    commonName?: string;
+    dnsNames?: string[];
+    duration?: string;
+    renewBefore?: string;
+    issuerRef?: { name?: string; kind?: string; group?: string };
+  };
+  status?: {
+    conditions?: CertManagerCondition[];
+    notBefore?: string;
+    notAfter?: string;
+    renewalTime?: string;
+    revision?: number;
+    lastFailureTime?: string;
+    failedIssuanceAttempts?: number;
+    nextPrivateKeySecretName?: string;
+  };
+}
+
+/** A cert-manager.io/v1 CertificateRequest (one issuance attempt of a Certificate). */
+export interface CertManagerCertificateRequest extends KubeObject {
+  spec?: { issuerRef?: { name?: string; kind?: string; group?: string } };
+  status?: { conditions?: CertManagerCondition[]; failureTime?: string };
+  /** Added by the cache (server/k8s/slim.ts): the public facts of the certificate it produced; the PEM is dropped. */
+  issued?: { serial: string; notBefore: string; notAfter: string };
+}
+
+/** A cert-manager.io/v1 Issuer or ClusterIssuer. */
+export interface CertManagerIssuer extends KubeObject {
+  spec?: {
+    acme?: { server?: string; email?: string; solvers?: Array<Record<string, unknown>> };
+    ca?: Record<string, unknown>;
+    selfSigned?: Record<string, unknown>;
+    vault?: Record<string, unknown>;
+    venafi?: Record<string, unknown>;
+  };
+  status?: { conditions?: CertManagerCondition[] };
+}
+
+/**
+ * A batch/v1 CronJob as the panel's cache keeps it: its schedule, its status, and the words its
+ * jobs' commands, arguments and environment values mention (the rest of the template is dropped).
+ */
+export interface CronJob extends KubeObject {
+  spec?: { schedule?: string; suspend?: boolean; timeZone?: string };
+  status?: { lastScheduleTime?: string; lastSuccessfulTime?: string; active?: Array<{ name?: string }> };
+  /** Added by the cache (server/k8s/slim.ts): the distinct words of the jobs' containers. */
+  mentions?: string[];
+}
+
+/**
+ * Everything the informers' caches hold, one list per kind. Discovery joins the first nine; the
+ * certificate view reads the cert-manager kinds and CronJobs, which are optional here so a snapshot
+ * built for discovery alone need not name them.
+ */
 export interface ClusterSnapshot {
   deployments: readonly Workload[];
   statefulsets: readonly Workload[];
@@ -203,6 +270,11 @@ export interface ClusterSnapshot {
   ingresses: readonly Ingress[];
   pvcs: readonly PersistentVolumeClaim[];
   events: readonly CoreV1Event[];
+  certificates?: readonly CertManagerCertificate[];
+  certificaterequests?: readonly CertManagerCertificateRequest[];
+  issuers?: readonly CertManagerIssuer[];
+  clusterissuers?: readonly CertManagerIssuer[];
+  cronjobs?: readonly CronJob[];
 }
 
 /** An empty snapshot (for tests and for a panel without a cluster). */

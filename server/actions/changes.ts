@@ -15,7 +15,9 @@ function service(): GitopsService {
 }
 
 function targetOf(request: ChangeRequest): string {
-  return request.kind === "health-probes" ? `${request.kind} ${request.target}` : request.kind;
+  if (request.kind === "health-probes") return `${request.kind} ${request.target}`;
+  if (request.kind === "https-only") return `${request.kind} ${request.ingress}`;
+  return request.kind;
 }
 
 /** Plans a change and returns its diff without writing anything. Admin only. */

@@ -293,7 +293,9 @@ export class GitopsService {
   }
 
   private lockKey(request: ChangeRequest): string {
-    return request.kind === "health-probes" ? `${request.kind}:${request.target.split("/").pop() ?? ""}` : request.kind;
+    if (request.kind === "health-probes") return `${request.kind}:${request.target.split("/").pop() ?? ""}`;
+    if (request.kind === "https-only") return `${request.kind}:${request.ingress}`;
+    return request.kind;
   }
 
   /**

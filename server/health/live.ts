@@ -1,6 +1,7 @@
 import "server-only";
 import type { LiveChange } from "@/lib/overview";
 import { getConfig } from "@/server/config/load";
+import { onCertificatesChanged } from "@/server/certs";
 import { onServicesChanged } from "@/server/k8s";
 import { onProbeResults } from "@/server/probes/scheduler";
 
@@ -10,7 +11,8 @@ const HEARTBEAT_MS = 15_000;
  * Feeds one SSE client with what changed, so each view refetches only what it shows: `services`
  * when the cluster changed some services (their ids and app kinds; removed ones too), `probes` after
  * a sweep or a targeted probe (the ids it probed), `ping` as a heartbeat (keeps proxies from closing
- * an idle stream). Returns the unsubscribe function.
+ * an idle stream), `certificates` when cert-manager's objects, the Ingresses or the TLS probes changed
+ * (the services whose certificate signal changed, the hosts probed). Returns the unsubscribe function.
  */
 export function subscribeLiveEvents(send: (event: string, data: unknown) => void): () => void {
   const stops: Array<() => void> = [];
@@ -21,6 +23,12 @@ export function subscribeLiveEvents(send: (event: string, data: unknown) => void
         const appKinds = [...new Set(services.filter((s) => ids.has(s.id)).map((s) => s.appKind))];
         const data: LiveChange = { at: Date.now(), services: [...change.changed, ...change.removed], appKinds };
         send("services", data);
+      }),
+    );
+    stops.push(
+      onCertificatesChanged((change) => {
+        const data: LiveChange = { at: change.at, services: change.services, appKinds: [], hosts: change.hosts };
+        send("certificates", data);
       }),
     );
     stops.push(

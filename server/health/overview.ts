@@ -1,10 +1,15 @@
 import "server-only";
 import { appRunbookId } from "@/lib/runbooks";
 import { runbookIds } from "@/server/runbooks";
-import { toCardData, type HistoryWindow, type OverviewData, type ServiceDetail } from "@/lib/overview";
+import { worstFirst } from "@/lib/certs/signals";
+import type { CertificatesView } from "@/lib/certs/view";
+import { toCardData, type CertificateNote, type HistoryWindow, type OverviewData, type ServiceDetail } from "@/lib/overview";
 import type { DiscoveredService, ServiceSummary } from "@/lib/services";
 import { verdictOf } from "@/lib/verdict";
 import { getAppModule } from "@/server/apps/registry";
+import { getCertificatesView } from "@/server/certs";
+import { serviceCertificateSignals } from "@/lib/certs/view";
+import { logger } from "@/server/observability/logger";
 import { getConfig } from "@/server/config/load";
 import { getDb } from "@/server/db";
 import { availabilitySeries, latencySeries, recentLatencies, recentLatenciesOf, uptime, uptimeAll } from "@/server/db/probes";
@@ -61,6 +66,28 @@ function lastSweepAt(latest: ReturnType<typeof getLatestResults>): number | null
   return at;
 }
 
+/** The certificate view, or undefined when it cannot be built (the Overview shows the rest). */
+async function certificatesOrNone(configured: boolean): Promise<CertificatesView | undefined> {
+  if (!configured) return undefined;
+  try {
+    return await getCertificatesView();
+  } catch (error) {
+    logger.warn({ err: (error as Error).message }, "the certificate view could not be built for the Overview");
+    return undefined;
+  }
+}
+
+/** The banner's certificate line: the headline and the worst problem. */
+function certificateBanner(view: CertificatesView): NonNullable<OverviewData["certificates"]> {
+  const worst = view.summary.problems[0];
+  return {
+    state: view.summary.state,
+    headline: view.summary.headline,
+    ...(worst ? { worst: { state: worst.signal.state, subject: worst.subject, message: worst.signal.message } } : {}),
+    problems: view.summary.problems.length,
+  };
+}
+
 /** Everything the Overview shows. Reads caches and SQLite only: no call to the cluster or the apps. */
 export async function getOverview(now = Date.now()): Promise<OverviewData> {
   const kubernetes = kubernetesState();
@@ -68,20 +95,34 @@ export async function getOverview(now = Date.now()): Promise<OverviewData> {
   const latest = getLatestResults();
   const latency = recentLatencies(getDb(), now - SPARKLINE_MS);
   const uptime = uptimeMaps(now);
+  const certs = await certificatesOrNone(kubernetes.configured);
+  const certSignals = certs ? serviceCertificateSignals(certs) : new Map<string, CertificateNote>();
   return {
-    services: services.map((s) =>
-      toCardData(
+    services: services.map((s) => {
+      const card = toCardData(
         summarizeService(s, latest, latency.get(s.id) ?? [], {
           day: uptime.day.get(s.id) ?? null,
           week: uptime.week.get(s.id) ?? null,
           month: uptime.month.get(s.id) ?? null,
         }),
-      ),
-    ),
+      );
+      const note = certSignals.get(s.id);
+      return note ? { ...card, certificate: note } : card;
+    }),
     kubernetes,
     lastSweepAt: lastSweepAt(latest),
     generatedAt: now,
+    ...(certs ? { certificates: certificateBanner(certs) } : {}),
   };
+}
+
+/** Every certificate problem that concerns one service, worst first. */
+function serviceCertificates(view: CertificatesView, id: string): CertificateNote[] {
+  const notes: CertificateNote[] = [];
+  for (const r of view.certificates) if (r.services.some((s) => s.id === id)) for (const sig of r.signals) notes.push({ state: sig.state, subject: `Certificate ${r.cert.id}`, message: sig.message });
+  for (const r of view.hosts) if (r.services.some((s) => s.id === id)) for (const sig of r.signals) notes.push({ state: sig.state, subject: r.host, message: sig.message });
+  for (const r of view.httpsOnly) if (r.services.some((s) => s.id === id)) for (const sig of r.signals) notes.push({ state: sig.state, subject: `${r.host} (Ingress ${r.ingress})`, message: sig.message });
+  return worstFirst(notes);
 }
 
 function detailLinks(service: DiscoveredService, all: readonly DiscoveredService[]): ServiceDetail["links"] {
@@ -128,9 +169,11 @@ export async function getServiceDetail(
     week: uptime(db, service.id, "7d", now),
     month: uptime(db, service.id, "30d", now),
   });
+  const certs = await certificatesOrNone(true);
   return {
     summary,
     kubernetes,
+    ...(certs ? { certificates: serviceCertificates(certs, service.id) } : {}),
     links: detailLinks(service, services),
     uptimeTargetPercent: getConfig().health.uptimeTargetPercent,
     history: {

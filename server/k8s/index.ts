@@ -1,5 +1,6 @@
 import "server-only";
 import type { KubeConfig } from "@kubernetes/client-node";
+import { AppError } from "@/lib/errors";
 import type { ArgoApplication } from "@/lib/gitops/argo";
 import type { PodUsage } from "@/lib/alerts/resources";
 import type { ClusterSnapshot } from "@/lib/k8s/types";
@@ -7,6 +8,7 @@ import type { DiscoveredService } from "@/lib/services";
 import { getConfig } from "@/server/config/load";
 import { getRegistry } from "@/server/observability/metrics";
 import { listArgoApplications } from "./argo";
+import { requestRenewal, type RenewalRequest } from "./certificates";
 import { checkReachability, loadKubeConfig, type KubernetesReachability } from "./client";
 import { createDiscovery, type Discovery, type ServicesListener } from "./discovery";
 import { createInformerSet, type ChangeListener, type InformerSet, type KubeState } from "./informers";
@@ -207,4 +209,16 @@ export async function clusterServes(group: string, version: string, resource: st
 /** The informers' current objects (workload templates, for the containers' limits). */
 export function clusterSnapshot(): ClusterSnapshot {
   return getInformers().snapshot();
+}
+
+/**
+ * "Renew now" for the Certificate `namespace/name` of the informers' cache (see ./certificates.ts).
+ * Throws AppError `not_found` when the cache does not hold it, `unreachable` without a cluster.
+ */
+export async function renewCertificate(namespace: string, name: string): Promise<RenewalRequest> {
+  const kc = kubeConfigOrNull();
+  if (!kc) throw new AppError("unreachable", "Kubernetes is not configured: there is no Certificate to renew.", { source: "kubernetes" });
+  const cert = (getInformers().snapshot().certificates ?? []).find((c) => c.metadata?.namespace === namespace && c.metadata?.name === name);
+  if (!cert) throw new AppError("not_found", `No Certificate ${namespace}/${name} in the watched namespaces.`, { source: "kubernetes" });
+  return requestRenewal(kc, cert, { timeoutMs: getConfig().kubernetes.requestTimeoutMs });
 }

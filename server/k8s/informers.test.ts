@@ -178,3 +178,24 @@ describe("InformerSet (against a fake API server)", () => {
     expect(api.requests.filter((r) => r.startsWith("LIST"))).toEqual(expect.arrayContaining([`LIST ${all}`, "LIST /api/v1/events"]));
   });
 });
+
+describe("cluster-scoped kinds", () => {
+  let api: FakeApi | undefined;
+  let set: InformerSet | undefined;
+  afterEach(async () => {
+    set?.stop();
+    await api?.stop();
+  });
+
+  it("are watched once, cluster-wide, and kept although they have no namespace", async () => {
+    api = new FakeApi();
+    const kind = INFORMER_KINDS.find((k) => k.name === "clusterissuers")!;
+    const path = kindPath(kind);
+    expect(path).toBe("/apis/cert-manager.io/v1/clusterissuers");
+    api.objects.set(path, [{ metadata: { uid: "i", name: "letsencrypt", namespace: undefined as unknown as string, resourceVersion: "1" } }]);
+    set = createInformerSet({ kc: kcFor(await api.start()), namespaces: ["media", "argocd"], kinds: [kind] }).start();
+    await set.waitForSync(3000);
+    expect(set.snapshot().clusterissuers?.map((i) => i.metadata?.name)).toEqual(["letsencrypt"]);
+    expect(api.requests.filter((r) => r.startsWith("LIST"))).toEqual([`LIST ${path}`]);
+  });
+});

@@ -100,7 +100,7 @@ class Stream {
   }
 
   private keep(obj: KubeObject): boolean {
-    return this.namespace !== undefined || this.set.keepsNamespace(obj.metadata?.namespace);
+    return this.namespace !== undefined || this.kind.clusterScoped === true || this.set.keepsNamespace(obj.metadata?.namespace);
   }
 
   private replace(items: KubeObject[]): void {
@@ -229,7 +229,7 @@ export class InformerSet {
     const kinds = options.kinds ?? INFORMER_KINDS;
     const perNamespace = (options.scope ?? "namespaces") === "namespaces" && options.namespaces.length > 0;
     for (const kind of kinds) {
-      if (perNamespace) for (const ns of options.namespaces) this.streams.push(new Stream(this, kind, ns));
+      if (perNamespace && !kind.clusterScoped) for (const ns of options.namespaces) this.streams.push(new Stream(this, kind, ns));
       else this.streams.push(new Stream(this, kind, undefined));
     }
   }

@@ -1,6 +1,6 @@
 import "server-only";
-import type { ClusterSnapshot, KubeObject, Pod, Workload } from "@/lib/k8s/types";
-import { slimObject, slimPod, slimReplicaSet } from "./slim";
+import type { CertManagerCertificateRequest, ClusterSnapshot, CronJob, KubeObject, Pod, Workload } from "@/lib/k8s/types";
+import { slimCertificateRequest, slimCronJob, slimObject, slimPod, slimReplicaSet } from "./slim";
 
 /**
  * The kinds discovery watches, each a tiny descriptor: where its REST path lives and which snapshot
@@ -16,6 +16,8 @@ export interface KindDescriptor {
   /** Resource name in the path. */
   plural: string;
   fieldSelector?: string;
+  /** True for a kind that lives outside namespaces (ClusterIssuers): one cluster-wide watch, never filtered. */
+  clusterScoped?: boolean;
   /** What the cache keeps of an object (default: all but managedFields and the last-applied annotation). */
   slim: (obj: KubeObject) => KubeObject;
 }
@@ -30,7 +32,23 @@ export const INFORMER_KINDS: readonly KindDescriptor[] = [
   { name: "ingresses", group: "networking.k8s.io", version: "v1", plural: "ingresses", slim: slimObject },
   { name: "pvcs", group: "", version: "v1", plural: "persistentvolumeclaims", slim: slimObject },
   { name: "events", group: "", version: "v1", plural: "events", fieldSelector: "type=Warning", slim: slimObject },
+  // Certificates (docs/certificates.md): cert-manager's state, and the CronJobs that copy its Secrets.
+  { name: "certificates", group: "cert-manager.io", version: "v1", plural: "certificates", slim: slimObject },
+  { name: "certificaterequests", group: "cert-manager.io", version: "v1", plural: "certificaterequests", slim: (o) => slimCertificateRequest(o as CertManagerCertificateRequest) },
+  { name: "issuers", group: "cert-manager.io", version: "v1", plural: "issuers", slim: slimObject },
+  { name: "clusterissuers", group: "cert-manager.io", version: "v1", plural: "clusterissuers", clusterScoped: true, slim: slimObject },
+  { name: "cronjobs", group: "batch", version: "v1", plural: "cronjobs", slim: (o) => slimCronJob(o as CronJob) },
 ];
+
+/**
+ * The panel's only writes to the cluster, beside the informers' reads: `verb group/resource` as RBAC
+ * names them. `deploy/` grants exactly these (deploy/deploy.test.ts derives the Roles from this list
+ * and INFORMER_KINDS); configuration itself only ever changes through Git.
+ */
+export const CLUSTER_WRITES = [
+  // "Renew now": the Issuing condition of a Certificate, as `cmctl renew` sets it (server/k8s/certificates.ts).
+  { verb: "patch", group: "cert-manager.io", resource: "certificates/status" },
+] as const;
 
 /** Names of the kinds, as reported in KubeState and change notifications. */
 export type InformerKind = KindDescriptor["name"];

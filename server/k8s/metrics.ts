@@ -41,7 +41,7 @@ export function registerKubeMetrics(registry: Registry, source: () => InformerSe
       this.reset();
       if (!set) return;
       const snap = set.snapshot();
-      for (const kind of set.kinds) this.set({ kind }, snap[kind].length);
+      for (const kind of set.kinds) this.set({ kind }, snap[kind]?.length ?? 0);
     },
   });
   new Counter({

@@ -9,7 +9,7 @@ import type { WatchEvent } from "@/lib/k8s/watch";
 
 /**
  * The one way the panel reaches the Kubernetes API: GET, list and watch over the API server's REST
- * paths with the credentials, CA and proxy of a client-node KubeConfig (client-node is used for
+ * paths (and the server-side apply of a status subresource, the panel's one kind of write) with the credentials, CA and proxy of a client-node KubeConfig (client-node is used for
  * loading credentials only). Answers are parsed at this edge with zod, for the fields the callers
  * use; every failure is an `AppError` (source `kubernetes`) whose cause is the API server's answer
  * ({@link KubeAnswer}: its HTTP status and `Status.reason`, or the network error).
@@ -62,7 +62,7 @@ interface Prepared {
   transport: typeof http | typeof https;
 }
 
-async function prepare(kc: KubeConfig, path: string, query: Record<string, string | undefined>): Promise<Prepared> {
+async function prepare(kc: KubeConfig, path: string, query: Record<string, string | undefined>, write?: { contentType: string }): Promise<Prepared> {
   const cluster = kc.getCurrentCluster();
   if (!cluster) throw kubeError("no current cluster in the kubeconfig", { status: 0 });
   const url = new URL(cluster.server.replace(/\/+$/, "") + path);
@@ -72,9 +72,11 @@ async function prepare(kc: KubeConfig, path: string, query: Record<string, strin
   const headers: Record<string, string> = { Accept: "application/json" };
   for (const [k, v] of Object.entries(opts.headers ?? {})) headers[k] = Array.isArray(v) ? v.join(", ") : String(v);
   if (opts.auth) headers.Authorization = `Basic ${Buffer.from(opts.auth).toString("base64")}`;
+  if (write) headers["Content-Type"] = write.contentType;
   return {
     url,
-    options: { method: "GET", headers, agent: opts.agent },
+    // The one write method of this module: server-side apply of a status subresource (kubeApplyStatus).
+    options: { method: write ? "PATCH" : "GET", headers, agent: opts.agent },
     transport: url.protocol === "http:" ? http : https,
   };
 }
@@ -138,6 +140,52 @@ export async function kubeGet<T>(kc: KubeConfig, path: string, schema: z.ZodType
       reject(networkError(err, p.url.origin));
     });
     req.end();
+  });
+}
+
+/**
+ * Server-side apply of an object's `status` subresource (`PATCH <path>?fieldManager=...&force=true`,
+ * `application/apply-patch+yaml`): the fields in `body` become the panel's, the rest of the status is
+ * left to its owners (list-map entries such as conditions merge by key). The panel's one kind of
+ * cluster write (server/k8s/kinds.ts, CLUSTER_WRITES); `path` must end in `/status`. Resolves with
+ * the object as the API server answers it, parsed with `schema`.
+ */
+export async function kubeApplyStatus<T>(
+  kc: KubeConfig,
+  path: string,
+  body: Record<string, unknown>,
+  schema: z.ZodType<T>,
+  opts: RequestOptions & { fieldManager: string },
+): Promise<T> {
+  if (!path.endsWith("/status")) throw kubeError(`refused to write ${path}: only status subresources are written`, { status: 0 });
+  const p = await prepare(kc, path, { fieldManager: opts.fieldManager, force: "true" }, { contentType: "application/apply-patch+yaml" });
+  const payload = JSON.stringify(body);
+  return new Promise<T>((resolve, reject) => {
+    const req = p.transport.request(p.url, { ...p.options, signal: opts.signal }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (c: Buffer) => chunks.push(c));
+      res.on("error", (err) => reject(networkError(err, p.url.origin)));
+      res.on("end", () => {
+        clearTimeout(timer);
+        const text = Buffer.concat(chunks).toString("utf8");
+        if (res.statusCode !== 200 && res.statusCode !== 201) return reject(statusError(res.statusCode ?? 0, text, `PATCH ${path}`));
+        let raw: unknown;
+        try {
+          raw = JSON.parse(text);
+        } catch {
+          return reject(kubeError(`PATCH ${path}: the answer is not JSON`, { status: res.statusCode ?? 200 }));
+        }
+        const parsed = schema.safeParse(raw);
+        if (!parsed.success) return reject(kubeError(`PATCH ${path}: unexpected answer`, { status: res.statusCode ?? 200 }));
+        resolve(parsed.data);
+      });
+    });
+    const timer = setTimeout(() => req.destroy(Object.assign(new Error(`no answer within ${opts.timeoutMs} ms`), { code: "ETIMEDOUT" })), opts.timeoutMs);
+    req.on("error", (err) => {
+      clearTimeout(timer);
+      reject(networkError(err, p.url.origin));
+    });
+    req.end(payload);
   });
 }
 

@@ -46,3 +46,58 @@ describe("what the caches keep", () => {
     expect(slimObject({ metadata: meta } as KubeObject).metadata).toEqual({ name: "x", uid: "u", resourceVersion: "7", annotations: { "k8s-nas-panel/app": "sonarr" } });
   });
 });
+
+describe("what the certificate caches keep", () => {
+  it("a CronJob keeps its schedule and status and the names its jobs mention, not its script or values without a dash", async () => {
+    const { slimCronJob } = await import("./slim");
+    const cj = slimCronJob({
+      metadata: { name: "sync-cert-secret", namespace: "argocd", managedFields: [{}] } as KubeObject["metadata"],
+      spec: {
+        schedule: "*/15 * * * *",
+        jobTemplate: {
+          spec: {
+            template: {
+              spec: {
+                containers: [
+                  {
+                    command: ["/bin/bash", "-c", 'SECRET_NAME="home-brettswift-com-tls"\nkubectl get secret "$SECRET_NAME" -n argocd -o yaml'],
+                    env: [{ name: "TOKEN", value: "0123456789abcdef0123456789abcdef" }, { name: "TARGET", value: "media.example-ns" }],
+                  },
+                ],
+              },
+            },
+          },
+        },
+      } as never,
+      status: { lastScheduleTime: "2026-01-01T00:00:00Z" },
+    });
+    expect(cj.spec).toEqual({ schedule: "*/15 * * * *" });
+    expect(cj.mentions).toEqual(["home-brettswift-com-tls", "media.example-ns"]);
+    expect(JSON.stringify(cj)).not.toContain("0123456789abcdef");
+    expect(cj.status).toEqual({ lastScheduleTime: "2026-01-01T00:00:00Z" });
+  });
+
+  it("a CertificateRequest keeps the serial and validity of what it issued, never the PEM or the CSR", async () => {
+    const { slimCertificateRequest } = await import("./slim");
+    const { execFileSync } = await import("node:child_process");
+    const { mkdtempSync, readFileSync, rmSync } = await import("node:fs");
+    const { tmpdir } = await import("node:os");
+    const path = await import("node:path");
+    const dir = mkdtempSync(path.join(tmpdir(), "panel-cr-"));
+    try {
+      execFileSync("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", path.join(dir, "k"), "-out", path.join(dir, "c"), "-subj", "/CN=x", "-days", "3", "-set_serial", "4660"], { stdio: "ignore" });
+      const pem = readFileSync(path.join(dir, "c"));
+      const cr = slimCertificateRequest({
+        metadata: { name: "home-1", annotations: { "cert-manager.io/certificate-revision": "1" } },
+        spec: { request: "LS0tLS1CRUdJTi...", issuerRef: { name: "ca" } } as never,
+        status: { conditions: [{ type: "Ready", status: "True" }], certificate: pem.toString("base64"), ca: "x" } as never,
+      });
+      expect(cr.issued?.serial).toBe("1234");
+      expect(Date.parse(cr.issued?.notAfter ?? "") - Date.parse(cr.issued?.notBefore ?? "")).toBe(3 * 86_400_000);
+      expect(JSON.stringify(cr)).not.toMatch(/certificate"|"request"|LS0t/);
+      expect(cr.status?.conditions).toEqual([{ type: "Ready", status: "True" }]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

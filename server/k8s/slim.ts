@@ -1,5 +1,6 @@
 import "server-only";
-import type { Container, KubeObject, ObjectMeta, Pod, Workload } from "@/lib/k8s/types";
+import { X509Certificate } from "node:crypto";
+import type { CertManagerCertificateRequest, Container, CronJob, KubeObject, ObjectMeta, Pod, Workload } from "@/lib/k8s/types";
 
 /**
  * What the informer caches keep of each object: the fields discovery reads. Pods and ReplicaSets are
@@ -50,4 +51,75 @@ export function slimReplicaSet(rs: Workload): Workload {
   delete rs.spec;
   delete rs.status;
   return rs;
+}
+
+/** A word that may name a Kubernetes object: a lowercase DNS-1123 name with a `-` or `.` in it. */
+const NAME_WORD = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+interface TemplateContainer {
+  command?: unknown;
+  args?: unknown;
+  env?: Array<{ value?: unknown }>;
+}
+
+/** The distinct object-name-like words of containers' commands, arguments and environment values. */
+export function mentionedNames(containers: readonly TemplateContainer[]): string[] {
+  const words = new Set<string>();
+  const add = (text: unknown) => {
+    if (typeof text !== "string") return;
+    for (const word of text.split(/[^A-Za-z0-9._-]+/)) {
+      const w = word.replace(/^[.-]+|[.-]+$/g, "");
+      if (w.length <= 253 && /[a-z]/.test(w) && /[-.]/.test(w) && NAME_WORD.test(w)) words.add(w);
+    }
+  };
+  for (const c of containers) {
+    for (const part of [c.command, c.args]) if (Array.isArray(part)) part.forEach(add);
+    for (const e of c.env ?? []) add(e.value);
+  }
+  return [...words].sort();
+}
+
+/**
+ * A CronJob keeps its schedule, suspension and status, and the object names its jobs mention (so a
+ * CronJob that copies a Secret is found by the Secret's name); the job template itself is dropped.
+ * Words without a `-` or `.` (keys, tokens) are not kept.
+ */
+export function slimCronJob(cj: CronJob): CronJob {
+  slimMeta(cj.metadata);
+  const spec = cj.spec as (CronJob["spec"] & { jobTemplate?: { spec?: { template?: { spec?: { containers?: TemplateContainer[]; initContainers?: TemplateContainer[] } } } } }) | undefined;
+  const pod = spec?.jobTemplate?.spec?.template?.spec;
+  cj.mentions = mentionedNames([...(pod?.initContainers ?? []), ...(pod?.containers ?? [])]);
+  if (spec) {
+    cj.spec = {
+      ...(spec.schedule !== undefined ? { schedule: spec.schedule } : {}),
+      ...(spec.suspend !== undefined ? { suspend: spec.suspend } : {}),
+      ...(spec.timeZone !== undefined ? { timeZone: spec.timeZone } : {}),
+    };
+  }
+  return cj;
+}
+
+/**
+ * A CertificateRequest keeps its metadata and conditions, and of the certificate it produced only its
+ * serial and validity (read from the public PEM in `status.certificate`); the CSR, the PEM and the CA
+ * are dropped.
+ */
+export function slimCertificateRequest(cr: CertManagerCertificateRequest): CertManagerCertificateRequest {
+  slimMeta(cr.metadata);
+  const status = cr.status as (CertManagerCertificateRequest["status"] & { certificate?: string; ca?: string }) | undefined;
+  if (status?.certificate) {
+    try {
+      const cert = new X509Certificate(Buffer.from(status.certificate, "base64"));
+      cr.issued = { serial: cert.serialNumber.toUpperCase(), notBefore: new Date(cert.validFrom).toISOString(), notAfter: new Date(cert.validTo).toISOString() };
+    } catch {
+      // Not a certificate: nothing to keep of it.
+    }
+  }
+  if (status) {
+    delete status.certificate;
+    delete status.ca;
+  }
+  const spec = cr.spec as (CertManagerCertificateRequest["spec"] & { request?: string }) | undefined;
+  if (spec) delete spec.request;
+  return cr;
 }

@@ -185,3 +185,68 @@ describe("prometheus scrape", () => {
     expect(again.alreadySo).toContain("already has a scrape job");
   });
 });
+
+describe("HTTPS only", () => {
+  it("jellyfin-slash-redirect (no tls block, no ssl-redirect): adds both, with the Secret of the Certificate that covers the host", () => {
+    const plan = planChange({ kind: "https-only", ingress: "media/jellyfin-slash-redirect" }, ctx());
+    expect(plan.files.map((f) => f.path)).toEqual(["apps/media-services/jellyfin/ingress-redirect.yaml"]);
+    const { added, removed } = diffLinesOf(plan);
+    expect(removed).toEqual([]);
+    expect(added.join("\n")).toBe(
+      ['+    nginx.ingress.kubernetes.io/ssl-redirect: "true"', "+  tls:", "+  - hosts:", "+    - home.brettswift.com", "+    secretName: home-brettswift-com-tls"].join("\n"),
+    );
+    const after = parse(plan.files[0]?.after ?? "") as { spec: { tls: unknown[] } };
+    expect(after.spec.tls).toEqual([{ hosts: ["home.brettswift.com"], secretName: "home-brettswift-com-tls" }]);
+    expect(plan.notes.join(" ")).toContain("the Certificate argocd/home-brettswift-com-dns");
+    expect(plan.notes.join(" ")).toContain("CronJob argocd/sync-cert-secret copies it");
+    expect(plan).toMatchObject({ kind: "https-only", key: "https-only:media/jellyfin-slash-redirect", labels: ["k8s-nas-panel", "https-only"] });
+  });
+
+  it("an Ingress that already has both: already so", () => {
+    const plan = planChange({ kind: "https-only", ingress: "media/sonarr-ingress" }, ctx());
+    expect(plan.files).toEqual([]);
+    expect(plan.alreadySo).toContain('ssl-redirect annotation is "true"');
+  });
+
+  it("a new host no Certificate covers: cert-manager's ClusterIssuer annotation and a Secret of its own", () => {
+    const files: Record<string, string> = {};
+    for (const p of repo.paths) files[p] = repo.read(p) ?? "";
+    files["apps/homepage/base/status-ingress.yaml"] = [
+      "apiVersion: networking.k8s.io/v1",
+      "kind: Ingress",
+      "metadata:",
+      "  name: status",
+      "  namespace: homepage",
+      "  annotations:",
+      '    nginx.ingress.kubernetes.io/ssl-redirect: "false" # for the old phone',
+      "spec:",
+      "  ingressClassName: nginx",
+      "  rules:",
+      "  - host: status.home.brettswift.com",
+      "    http:",
+      "      paths:",
+      "      - path: /",
+      "        pathType: Prefix",
+      "        backend:",
+      "          service:",
+      "            name: homepage",
+      "            port:",
+      "              number: 80",
+      "",
+    ].join("\n");
+    const plan = planChange({ kind: "https-only", ingress: "homepage/status" }, ctx(memoryRepo(files)));
+    const after = plan.files[0]?.after ?? "";
+    expect(after).toContain('nginx.ingress.kubernetes.io/ssl-redirect: "true" # for the old phone');
+    expect(after).toContain("cert-manager.io/cluster-issuer: letsencrypt-dns-home");
+    expect(parse(after)).toMatchObject({ spec: { tls: [{ hosts: ["status.home.brettswift.com"], secretName: "status-home-brettswift-com-tls" }] } });
+    expect(plan.summary).toEqual([
+      "tls: status.home.brettswift.com with the Secret status-home-brettswift-com-tls",
+      'nginx.ingress.kubernetes.io/ssl-redirect: "false" -> "true" (plain HTTP is redirected to HTTPS)',
+      "cert-manager.io/cluster-issuer: letsencrypt-dns-home (cert-manager issues the certificate)",
+    ]);
+  });
+
+  it("an Ingress that is not in the repository cannot be changed through Git", () => {
+    expect(() => planChange({ kind: "https-only", ingress: "homepage/lab-plain-http" }, ctx())).toThrow(/not managed through Git/);
+  });
+});

@@ -7,7 +7,7 @@ import type { Migration } from "./types";
  * there until its target accepted it, retried with back-off; the rows are also the history).
  */
 export const migration: Migration = {
-  id: 5,
+  id: 6,
   name: "alerts and notifications",
   sql: `
     CREATE TABLE alert_states (
