@@ -2,8 +2,9 @@
 # Installs the Debian programs the lab's application layer runs: qBittorrent (headless),
 # Prometheus, Alertmanager, nginx, git with its http-backend, fcgiwrap, openssl, unzip (the
 # tests check the apps' backup archives with it), bubblewrap (the lab executor's sandbox),
-# xmlstarlet (which the seeded init containers install) and certutil (NSS), so the browser tests'
-# chromium trusts the lab CA.
+# xmlstarlet (which the seeded init containers install), certutil (NSS), so the browser tests'
+# chromium trusts the lab CA, sqlite3 (the backup Jobs' image runs the host's sqlite3 in the lab)
+# and busybox (the backup script's tests run it with busybox's applets too, as in that image).
 # Idempotent: does nothing when every program is already present.
 set -euo pipefail
 
@@ -19,6 +20,8 @@ declare -A need=(
   [bwrap]=bubblewrap
   [xmlstarlet]=xmlstarlet
   [certutil]=libnss3-tools
+  [sqlite3]=sqlite3
+  [busybox]=busybox
 )
 
 missing=()
