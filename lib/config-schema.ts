@@ -423,6 +423,38 @@ export const panelConfigSchema = z.strictObject({
     })
     .prefault({})
     .refine((c) => c.criticalDays < c.warnDays, { message: "criticalDays must be lower than warnDays", path: ["criticalDays"] }),
+  backups: z
+    .strictObject({
+      /** Namespaces that hold backup CronJobs: the panel watches their CronJobs and Jobs there (deploy/backups.yaml grants it). */
+      namespaces: z.array(namespaceName).default(["media", "qbittorrent"]),
+      /**
+       * Image of the backup Jobs and the restore init container "enable backups" adds: it needs sh,
+       * tar, gzip, sha256sum, awk, sed and sqlite3 (Alpine with the sqlite3 shell). It must be on the
+       * admission policy's list of images (deploy/backups.yaml). Pin it by digest if you like.
+       */
+      image: z.string().min(1).default("docker.io/keinos/sqlite3:3.47.2"),
+      /** ServiceAccount the backup Jobs run as (never `default`; deploy/backups.yaml creates it, without a token). */
+      serviceAccount: z
+        .string()
+        .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/)
+        .refine((v) => v !== "default", "the backup Jobs never run as the default ServiceAccount")
+        .default("k8s-nas-panel-backup"),
+      /** Schedule of the CronJobs "enable backups" proposes. */
+      schedule: z.string().min(9).default("30 3 * * *"),
+      /** Archives a CronJob keeps on the backup volume (pre-restore archives: the last 5, apart). */
+      keep: z.number().int().min(1).max(1000).default(14),
+      /** Deadline of one backup Job (activeDeadlineSeconds). */
+      jobTimeoutSeconds: z.number().int().min(60).max(86_400).default(1800),
+      /** How long a restore waits for the service to be healthy again before putting the previous state back. */
+      restoreTimeoutSeconds: z.number().int().min(30).max(3600).default(300),
+      /** Days between two restore drills of each service's latest backup; 0 turns the schedule off (drills on demand stay). */
+      drillIntervalDays: z.number().int().min(0).max(365).default(7),
+      /** Minutes between two reads of the apps' own backup lists (and of Velero). */
+      refreshMinutes: z.number().int().min(1).max(1440).default(15),
+      /** Namespace of Velero's Backups and Schedules, read when its CRDs exist. */
+      veleroNamespace: namespaceName.default("velero"),
+    })
+    .prefault({}),
   metrics: z
     .strictObject({
       /**

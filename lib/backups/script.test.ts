@@ -52,7 +52,7 @@ const SHELLS: Shell[] = [
   {
     name: "dash with GNU tools",
     run: (env) => {
-      const r = spawnSync("/bin/sh", [script], { env: { PATH: "/usr/bin:/bin", ...env }, encoding: "utf8" });
+      const r = spawnSync("/bin/sh", [script], { env: { NODE_ENV: "test", PATH: "/usr/bin:/bin", ...env }, encoding: "utf8" });
       return { code: r.status ?? -1, out: `${r.stdout}${r.stderr}` };
     },
   },
@@ -60,7 +60,7 @@ const SHELLS: Shell[] = [
     name: "busybox",
     run: (env) => {
       if (!busyboxPath) throw new Error("busybox and sqlite3 are needed (lab/apps/install.sh installs them)");
-      const r = spawnSync(path.join(busyboxPath, "sh"), [script], { env: { PATH: busyboxPath, ...env }, encoding: "utf8" });
+      const r = spawnSync(path.join(busyboxPath, "sh"), [script], { env: { NODE_ENV: "test", PATH: busyboxPath, ...env }, encoding: "utf8" });
       return { code: r.status ?? -1, out: `${r.stdout}${r.stderr}` };
     },
   },

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { panelConfigSchema, type AlertRuleThresholds } from "../config-schema";
 import { planAlertRules } from "./plans/alert-rules";
+import { planEnableBackups, type BackupPlanSettings } from "./plans/enable-backups";
 import { planHealthProbes } from "./plans/health-probes";
 import { planHttpsOnly } from "./plans/https-only";
 import { planPrometheusScrape } from "./plans/prometheus-scrape";
@@ -31,6 +32,22 @@ export const changeRequestSchema = z.discriminatedUnion("kind", [
       .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?\/[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, "Name the Ingress as namespace/name."),
   }),
   z.object({
+    kind: z.literal("enable-backups"),
+    target: workloadTarget,
+    backupClaim: z
+      .string()
+      .trim()
+      .min(1, "Pick the claim the archives go to.")
+      .max(253)
+      .regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, "A claim's name is lower case letters, digits, - and ."),
+    schedule: z
+      .string()
+      .trim()
+      .max(100)
+      .regex(/^(@[a-z]+|[\d*,/?A-Za-z-]+( [\d*,/?A-Za-z-]+){4})$/, 'A cron schedule has five fields, such as "30 3 * * *".')
+      .optional(),
+  }),
+  z.object({
     kind: z.literal("prometheus-scrape"),
     target: z
       .string()
@@ -55,6 +72,8 @@ export type KindContext = PlanContext & {
   alertRules?: AlertRuleThresholds;
   /** The cluster serves the PrometheusRule CRD. */
   prometheusRuleCrd?: boolean;
+  /** What "enable backups" needs (`backups.*`, the app modules' configuration volumes). */
+  backups?: BackupPlanSettings;
 };
 
 /** The defaults of `alerts.rules`, from the configuration schema. */
@@ -75,6 +94,10 @@ export const CHANGE_KIND_SPECS: { [K in ChangeKind]: ChangeKindSpec<K> } = {
   "unpackerr-wiring": {
     label: () => "Wire Unpackerr to Sonarr and Radarr",
     plan: (_r, ctx) => planUnpackerrWiring(ctx),
+  },
+  "enable-backups": {
+    label: (r) => `Enable backups of ${r.target.split("/").pop() ?? r.target}`,
+    plan: (r, ctx) => planEnableBackups({ target: r.target, backupClaim: r.backupClaim, ...(r.schedule ? { schedule: r.schedule } : {}) }, ctx),
   },
   "prometheus-scrape": {
     label: () => "Scrape the panel's metrics in Prometheus",

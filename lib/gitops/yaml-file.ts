@@ -258,6 +258,33 @@ export class YamlFileEditor {
   }
 
   /**
+   * Inserts `value` as item `index` of the block sequence at `path` (before the item now there), on
+   * its own lines at the sequence's indentation, after an optional comment.
+   */
+  insertItem(docIndex: number, path: YamlPath, index: number, value: unknown, comment?: string): void {
+    const seq = this.node(docIndex, path);
+    if (!isSeq(seq) || !seq.range) throw yamlEditError(this.file, `${this.where(path)} is not a sequence`);
+    if (seq.flow || seq.items.length === 0) {
+      throw yamlEditError(this.file, `${this.where(path)} is a flow or empty sequence; it is not edited in place`);
+    }
+    if (index === seq.items.length) {
+      this.appendItem(docIndex, path, value, comment);
+      return;
+    }
+    const item = seq.items[index] as Node | undefined;
+    if (!item?.range) throw yamlEditError(this.file, `${this.where([...path, index])} does not exist`);
+    // The item's own "- " is on the line where its value starts; insert before that line.
+    const at = this.text.lastIndexOf("\n", item.range[0] - 1) + 1;
+    const dash = this.text.slice(at, item.range[0]);
+    if (!/^\s*-\s+$/.test(dash)) throw yamlEditError(this.file, `${this.where([...path, index])} does not start its own line`);
+    const column = columnOf(this.text, seq.range[0]);
+    this.splices.push({ at, remove: 0, insert: this.indentLines(commentLines(comment) + this.render([value], docIndex), column) });
+    const expectedSeq = this.expected[docIndex]?.getIn(path as Array<string | number>, true);
+    const expectedDoc = this.expected[docIndex];
+    if (isSeq(expectedSeq) && expectedDoc) expectedSeq.items.splice(index, 0, expectedDoc.createNode(value));
+  }
+
+  /**
    * Replaces the value at `path`: a scalar in place on its line, a block collection by the rendered
    * value at the same indentation. Flow collections and multi-line scalars are refused.
    */

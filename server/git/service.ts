@@ -8,6 +8,7 @@ import { labelOf, planChange, type ChangeRequest } from "@/lib/gitops/change-kin
 import { changeStatus, type AppSyncState, type ChangeView, type PullState } from "@/lib/gitops/change-state";
 import { unifiedDiffOf } from "@/lib/gitops/diff";
 import { findPrometheusConfigs } from "@/lib/gitops/plans/prometheus-scrape";
+import type { BackupPlanSettings } from "@/lib/gitops/plans/enable-backups";
 import { probeGaps } from "@/lib/gitops/plans/health-probes";
 import { commitMessage, pullRequestBody } from "@/lib/gitops/pr-body";
 import { parseRepoUrl, redactRepoUrl, repoKey, type RepoId } from "@/lib/gitops/repo-url";
@@ -35,6 +36,8 @@ export interface GitopsServiceDeps {
   publicUrl?: string;
   secretRefs: Record<string, { namespace: string; name: string }>;
   metricsTokenRequired?: boolean;
+  /** What "enable backups" needs (`backups.*` and the app modules' configuration volumes). */
+  backups?: BackupPlanSettings;
   db: PanelDb;
   /** Argo CD Applications in the cluster; undefined without a cluster. */
   listApplications: () => Promise<ArgoApplication[] | undefined>;
@@ -144,6 +147,7 @@ export class GitopsService {
       metricsTokenRequired: this.deps.metricsTokenRequired,
       alertRules: this.deps.alertRules,
       prometheusRuleCrd: this.crd,
+      ...(this.deps.backups ? { backups: this.deps.backups } : {}),
     });
   }
 
@@ -295,6 +299,7 @@ export class GitopsService {
   private lockKey(request: ChangeRequest): string {
     if (request.kind === "health-probes") return `${request.kind}:${request.target.split("/").pop() ?? ""}`;
     if (request.kind === "https-only") return `${request.kind}:${request.ingress}`;
+    if (request.kind === "enable-backups") return `${request.kind}:${request.target.split("/").pop() ?? ""}`;
     return request.kind;
   }
 
