@@ -28,6 +28,8 @@ import {
   type KubeObject,
   type RenderMethod,
 } from "./kustomize-render";
+import { BACKUP_MANIFEST_DEFAULTS, JOB_POLICY, POD_POLICY, renderBackupsYaml } from "./backup-manifests";
+import { BACKUP_SCRIPT } from "../lib/backups/script";
 
 const DEPLOY_DIR = dirname(fileURLToPath(import.meta.url));
 const REPO_ROOT = resolve(DEPLOY_DIR, "..");
@@ -40,6 +42,9 @@ const SECRET_NAME = "k8s-nas-panel-secrets";
 /** Files in deploy/ that are deliberately not part of the kustomization. */
 const EXAMPLES = ["secret.example.yaml", "argocd-application.yaml"];
 const READ_VERBS = ["get", "list", "watch"];
+/** Namespaces that hold backups (backups.namespaces' default, which deploy/config.yaml keeps). */
+const BACKUP_NAMESPACES = ["media", "qbittorrent"];
+const BACKUPS_ROLE = "k8s-nas-panel-backups";
 
 /**
  * What the panel's code reads in each watched namespace, `verb group/resource` ("" is the core group):
@@ -213,6 +218,16 @@ describe("kustomize build deploy/", () => {
         ...["argocd", "homepage", "media", "monitoring", "qbittorrent"].flatMap((ns) => [`Role/${ns}/k8s-nas-panel-read`, `RoleBinding/${ns}/k8s-nas-panel-read`]),
         "Role/media/k8s-nas-panel-secrets",
         "RoleBinding/media/k8s-nas-panel-secrets",
+        ...BACKUP_NAMESPACES.flatMap((ns) => [
+          `ConfigMap/${ns}/k8s-nas-panel-backup-script`,
+          `ServiceAccount/${ns}/k8s-nas-panel-backup`,
+          `Role/${ns}/k8s-nas-panel-backups`,
+          `RoleBinding/${ns}/k8s-nas-panel-backups`,
+        ]),
+        "ValidatingAdmissionPolicy//k8s-nas-panel-backup-jobs",
+        "ValidatingAdmissionPolicyBinding//k8s-nas-panel-backup-jobs",
+        "ValidatingAdmissionPolicy//k8s-nas-panel-restore-pods",
+        "ValidatingAdmissionPolicyBinding//k8s-nas-panel-restore-pods",
         "Service/k8s-nas-panel/k8s-nas-panel",
         "ServiceAccount/k8s-nas-panel/k8s-nas-panel",
       ].sort(),
@@ -261,10 +276,10 @@ describe("RBAC", () => {
   const readRoles = (): KubeObject[] => only(rendered, "Role").filter((r) => r.metadata.name === "k8s-nas-panel-read");
   const rowsOf = (role: KubeObject): string[] => [...new Set(flattenRules([role]).map((r) => `${r.verb} ${r.group}/${r.resource}`))].sort();
 
-  it("contains no wildcard, reads only except the writes the code lists, and nothing that runs code or reads logs", async () => {
+  it("contains no wildcard, reads only except the writes the code lists, and nothing that runs code or reads logs (the backups Role apart)", async () => {
     const { CLUSTER_WRITES } = await import("../server/k8s/kinds");
     const writes = new Set(CLUSTER_WRITES.map((w) => `${w.verb} ${w.group}/${w.resource}`));
-    const rules = flattenRules(rendered);
+    const rules = flattenRules(rendered).filter((r) => !r.role.endsWith(`/${BACKUPS_ROLE}`));
     expect(rules.length).toBeGreaterThan(0);
     for (const r of rules) {
       const where = `${r.role}: ${r.verb} ${r.group}/${r.resource}`;
@@ -279,6 +294,22 @@ describe("RBAC", () => {
     }
     expect(writes.size).toBe(1);
     expect([...writes]).toEqual(["patch cert-manager.io/certificates/status"]);
+  });
+
+  it("grants the backups feature, in each namespace that holds backups only, exactly what it uses: watch the backup CronJobs and Jobs, create Jobs, read their logs, delete pods", async () => {
+    const { BACKUP_KINDS } = await import("../server/k8s/kinds");
+    const roles = only(rendered, "Role").filter((r) => r.metadata.name === BACKUPS_ROLE);
+    expect(roles.map((r) => r.metadata.namespace).sort()).toEqual([...BACKUP_NAMESPACES].sort());
+    const expected = [
+      ...BACKUP_KINDS.flatMap((k) => ["list", "watch"].map((verb) => `${verb} ${k.group}/${k.plural}`)),
+      "create batch/jobs",
+      "get /pods/log",
+      "delete /pods",
+    ].sort();
+    for (const role of roles) expect(rowsOf(role), objectId(role)).toEqual(expected);
+    // No other Role grants a write, logs, Jobs or CronJobs.
+    const elsewhere = flattenRules(rendered).filter((r) => !r.role.endsWith(`/${BACKUPS_ROLE}`));
+    expect(elsewhere.filter((r) => ["create", "delete", "deletecollection"].includes(r.verb) || ["jobs", "pods/log"].includes(r.resource))).toEqual([]);
   });
 
   it("grants nothing cluster-wide but reading the cluster-scoped kinds the code watches (ClusterIssuers)", async () => {
@@ -331,7 +362,7 @@ describe("RBAC", () => {
   });
 
   it("binds each Role to the panel's ServiceAccount and nothing else", () => {
-    const sa = single(rendered, "ServiceAccount");
+    const sa = single(rendered.filter((o) => o.metadata.namespace === PANEL_NAMESPACE), "ServiceAccount");
     expect(sa.metadata).toMatchObject({ name: SERVICE_ACCOUNT, namespace: PANEL_NAMESPACE });
     const bindings = only(rendered, "RoleBinding");
     expect(bindings).toHaveLength(only(rendered, "Role").length);
@@ -360,6 +391,56 @@ describe("RBAC", () => {
     });
     const k = getObject(readYamlDocuments(join(DEPLOY_DIR, "kustomization.yaml"))[0]);
     expect(k.components, "the base does not enable it").toBeUndefined();
+  });
+});
+
+describe("deploy/backups.yaml", () => {
+  const config = (): PanelConfig => {
+    const parsed = parsePanelConfig(readYamlDocuments(join(DEPLOY_DIR, "config.yaml"))[0]);
+    if (!parsed.ok) throw new Error("deploy/config.yaml is not valid");
+    return parsed.config;
+  };
+
+  it("is what `npm run deploy:backups` writes for the configuration's backup namespaces, ServiceAccount and image", () => {
+    const c = config();
+    expect([...c.backups.namespaces]).toEqual(BACKUP_NAMESPACES);
+    const repository = c.backups.image.replace(/@.*$/, "").replace(/:[^/:]+$/, "");
+    const input = { ...BACKUP_MANIFEST_DEFAULTS, namespaces: c.backups.namespaces, backupServiceAccount: c.backups.serviceAccount };
+    expect(input.images, "the admission policy lists the configured image").toContain(repository);
+    expect(readFileSync(join(DEPLOY_DIR, "backups.yaml"), "utf8"), "deploy/backups.yaml is stale: run npm run deploy:backups").toBe(renderBackupsYaml(input));
+  });
+
+  it("puts the panel's backup script and a token-less backup ServiceAccount in every namespace that holds backups", () => {
+    for (const ns of BACKUP_NAMESPACES) {
+      const cm = rendered.find((o) => o.kind === "ConfigMap" && o.metadata.namespace === ns && o.metadata.name === "k8s-nas-panel-backup-script");
+      expect(get(cm, "data", "backup.sh"), ns).toBe(BACKUP_SCRIPT);
+      const sa = rendered.find((o) => o.kind === "ServiceAccount" && o.metadata.namespace === ns && o.metadata.name === config().backups.serviceAccount);
+      expect(sa?.automountServiceAccountToken, ns).toBe(false);
+    }
+  });
+
+  it("holds the panel's Job creations and pod deletions to backups with two admission policies for its own ServiceAccount", () => {
+    const policies = only(rendered, "ValidatingAdmissionPolicy");
+    expect(policies.map((p) => p.metadata.name).sort()).toEqual([JOB_POLICY, POD_POLICY].sort());
+    for (const policy of policies) {
+      expect(get(policy, "spec", "failurePolicy")).toBe("Fail");
+      expect(get(policy, "spec", "matchConditions", 0, "expression")).toBe(`request.userInfo.username == 'system:serviceaccount:${PANEL_NAMESPACE}:${SERVICE_ACCOUNT}'`);
+      const binding = only(rendered, "ValidatingAdmissionPolicyBinding").find((b) => get(b, "spec", "policyName") === policy.metadata.name);
+      expect(get(binding, "spec", "validationActions")).toEqual(["Deny"]);
+    }
+    const jobs = policies.find((p) => p.metadata.name === JOB_POLICY);
+    expect(get(jobs, "spec", "matchConstraints", "resourceRules")).toEqual([{ apiGroups: ["batch"], apiVersions: ["v1"], operations: ["CREATE"], resources: ["jobs"] }]);
+    const messages = objectList(get(jobs, "spec", "validations")).map((v) => String(v.message));
+    for (const topic of [/label k8s-nas-panel\/backup/, /owner/, /ServiceAccount k8s-nas-panel-backup, never the default/, /only the images/, /privileged/, /host namespace/, /hostPath/]) {
+      expect(messages.some((m) => topic.test(m)), String(topic)).toBe(true);
+    }
+    const pods = policies.find((p) => p.metadata.name === POD_POLICY);
+    expect(get(pods, "spec", "matchConstraints", "resourceRules")).toEqual([{ apiGroups: [""], apiVersions: ["v1"], operations: ["DELETE"], resources: ["pods"] }]);
+  });
+
+  it("uses an image the lab executor runs for real (its stand-in is the host's sh, tar, sha256sum and sqlite3)", async () => {
+    const { executorImages, imageAllowed } = await import("../lab/executor/allowlist");
+    expect(imageAllowed(config().backups.image, executorImages({}))).toBe(true);
   });
 });
 
@@ -482,7 +563,7 @@ describe("Deployment", () => {
 
     const configMount = byPath.get("/etc/k8s-nas-panel");
     expect(configMount?.readOnly).toBe(true);
-    const configMap = single(rendered, "ConfigMap");
+    const configMap = single(rendered.filter((o) => o.metadata.namespace === PANEL_NAMESPACE), "ConfigMap");
     expect(get(volumes.get(configMount?.name), "configMap", "name")).toBe(configMap.metadata.name);
     expect(Object.keys(getObject(configMap, "data"))).toEqual(["config.yaml"]);
     expect(envValue("PANEL_CONFIG")).toBe("/etc/k8s-nas-panel/config.yaml");

@@ -155,6 +155,8 @@ const CLUSTER_SCOPED_KINDS = new Set([
   "IngressClass",
   "ValidatingWebhookConfiguration",
   "MutatingWebhookConfiguration",
+  "ValidatingAdmissionPolicy",
+  "ValidatingAdmissionPolicyBinding",
 ]);
 
 /** Kinds whose pod template kustomize's labels transformer reaches with `includeTemplates`. */

@@ -28,11 +28,16 @@ interface SimInfo {
   urlBase: string;
 }
 
-/** How often the simulator started (its control snapshot's `starts`). */
-async function simStarts(app: string): Promise<number> {
+/** The simulator's control snapshot: how often it started, and whether it runs now. */
+async function simSnapshot(app: string): Promise<{ starts: number; running: boolean }> {
   const info = getLab().apps[app] as SimInfo;
   const res = await fetch(info.controlUrl);
-  return ((await res.json()) as { starts: number }).starts;
+  return (await res.json()) as { starts: number; running: boolean };
+}
+
+/** How often the simulator started (its control snapshot's `starts`). */
+async function simStarts(app: string): Promise<number> {
+  return (await simSnapshot(app)).starts;
 }
 
 async function replacePod(namespace: string, selector: string): Promise<V1Pod> {
@@ -99,14 +104,19 @@ describe('init containers and app restarts', () => {
     const file = path.join(config, 'config.xml');
     rmSync(file, { force: true });
     const before = await simStarts('radarr');
-    // Watch both effects closely: the init container writes config.xml, then the app restarts.
-    const seen: { config?: number; restart?: number } = {};
+    // Watch the effects closely: the app stops, the init container writes config.xml, then the app starts again.
+    const seen: { stopped?: number; config?: number; restart?: number; runningWhileWritten?: boolean } = {};
     let watching = true;
     const watcher = (async () => {
       while (watching) {
         const t = Date.now();
-        if (seen.config === undefined && existsSync(file)) seen.config = t;
-        if (seen.restart === undefined && (await simStarts('radarr')) > before) seen.restart = t;
+        const snap = await simSnapshot('radarr');
+        if (seen.stopped === undefined && !snap.running) seen.stopped = t;
+        if (seen.config === undefined && existsSync(file)) {
+          seen.config = t;
+          seen.runningWhileWritten = snap.running && snap.starts === before;
+        }
+        if (seen.restart === undefined && snap.starts > before) seen.restart = t;
         await new Promise((r) => setTimeout(r, 20));
       }
     })();
@@ -118,10 +128,13 @@ describe('init containers and app restarts', () => {
     expect(init?.state?.terminated).toMatchObject({ exitCode: 0, reason: 'Completed' });
     // The init script of the user's manifests wrote the app's config into its volume...
     expect(readFileSync(path.join(config, 'config.xml'), 'utf8')).toContain('<UrlBase>/radarr</UrlBase>');
-    // ...before the app process started again.
+    // ...while the app process was stopped, and before it started again.
     expect(await simStarts('radarr')).toBe(before + 1);
+    expect(seen.stopped).toBeDefined();
     expect(seen.config).toBeDefined();
     expect(seen.restart).toBeDefined();
+    expect(seen.stopped).toBeLessThanOrEqual(seen.config ?? 0);
+    expect(seen.runningWhileWritten).toBe(false);
     expect(seen.config).toBeLessThanOrEqual(seen.restart ?? 0);
     expect(await podEvents(kc, 'media', pod.metadata?.name ?? '')).toContainEqual(expect.objectContaining({ reason: 'AppRestarted', message: expect.stringContaining('simulator radarr restarted') }));
     const info = getLab().apps.radarr as SimInfo & { apiKey: string };

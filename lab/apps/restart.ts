@@ -63,17 +63,58 @@ function updateLabJsonApp(labDir: string, app: string, info: unknown): void {
  * Restarts every app process serving `<namespace>/<workload>` with the same ports and
  * configuration. Throws when no lab app serves the workload; an app whose process is not running
  * is reported and left alone (the lab's `up` starts it).
+ *
+ * `between` runs while every one of those processes is stopped, as a new pod's init containers
+ * run after the old pod's containers ended: what it writes to the configuration volume is what
+ * the apps load when they start, and no app writes its in-memory state over it on the way down.
+ * When `between` throws, the apps stay stopped (a pod whose init container fails never starts
+ * its containers) and the error is passed on.
  */
 export async function restartApp(
   namespace: string,
   workload: string,
-  opts: { labDir: string; log?: (m: string) => void },
+  opts: { labDir: string; log?: (m: string) => void; between?: () => Promise<void> | void },
 ): Promise<RestartResult> {
   const log = opts.log ?? (() => undefined);
   const serving = labAppWorkloads(opts.labDir).filter((w) => w.namespace === namespace && w.workload === workload);
   if (serving.length === 0) throw new Error(`no lab app serves ${namespace}/${workload}`);
   const result: RestartResult = { namespace, workload, restarted: [] };
-  for (const s of serving) result.restarted.push({ app: s.app, kind: s.kind, detail: await restartOne(opts.labDir, s.app, s.kind, log) });
+  const simulatorsUp = isAlive(readPid(opts.labDir, "simulators"));
+  const apps = readState(opts.labDir).result?.apps ?? {};
+  const controlOf = (app: string): SimulatorControl => new SimulatorControl(String(rec(apps[app]).controlUrl));
+  const simulators = serving.filter((s) => s.kind === "simulator" && simulatorsUp);
+  for (const s of serving) {
+    if (s.kind === "simulator" && !simulatorsUp) result.restarted.push({ app: s.app, kind: s.kind, detail: `simulator ${s.app} not running; not restarted` });
+  }
+  for (const s of simulators) {
+    await controlOf(s.app).stop().catch((err: unknown) => {
+      throw new Error(`stopping simulator ${s.app}: ${err instanceof Error ? err.message : String(err)}`);
+    });
+  }
+  const qb = serving.find((s) => s.kind === "qbittorrent");
+  const before = qb ? (apps[qb.app] as QbittorrentInfo | undefined) : undefined;
+  let between = opts.between;
+  if (qb) {
+    // qBittorrent is stopped and started by its own helper; the simulators wait stopped meanwhile.
+    const next = await restartLabQbittorrent(opts.labDir, {
+      log,
+      between: async () => {
+        await between?.();
+        between = undefined;
+      },
+    });
+    updateLabJsonApp(opts.labDir, "qbittorrent", next);
+    result.restarted.push({ app: qb.app, kind: "qbittorrent", detail: `qBittorrent restarted (pid ${before?.pid ?? "?"} -> ${next.pid}) on ${next.url}` });
+  } else {
+    await between?.();
+  }
+  for (const s of simulators) {
+    const snap = await controlOf(s.app).start().catch((err: unknown) => {
+      throw new Error(`starting simulator ${s.app}: ${err instanceof Error ? err.message : String(err)}`);
+    });
+    log(`${s.app}: simulator restarted on ${snap.url}`);
+    result.restarted.push({ app: s.app, kind: s.kind, detail: `simulator ${s.app} restarted on ${snap.url} (start ${snap.starts})` });
+  }
   return result;
 }
 

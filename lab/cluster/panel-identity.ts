@@ -11,6 +11,24 @@ import { REPO_ROOT, binaryPath, labDir } from '../paths';
 const exec = promisify(execFile);
 const IDENTITY_KINDS = new Set(['Namespace', 'ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'Role', 'RoleBinding']);
 
+/**
+ * The objects of deploy/ that make the panel's identity in a cluster: its ServiceAccount and RBAC,
+ * and what backups need (deploy/backups.yaml: the backup ServiceAccount, the script's ConfigMap and
+ * the admission policies that narrow the panel's writes), applied in that order of kinds.
+ */
+export function identityObjects(objects: ManifestObjectLike[]): ManifestObjectLike[] {
+  const order = (o: ManifestObjectLike) => (o.kind === 'Namespace' ? 0 : o.kind.startsWith('ValidatingAdmissionPolicy') ? (o.kind.endsWith('Binding') ? 3 : 2) : 1);
+  return objects
+    .filter((o) => IDENTITY_KINDS.has(o.kind) || (o.metadata.labels ?? {})['app.kubernetes.io/component'] === 'backups')
+    .sort((a, b) => order(a) - order(b));
+}
+
+interface ManifestObjectLike {
+  kind: string;
+  metadata: { name?: string; namespace?: string; labels?: Record<string, string> };
+  [key: string]: unknown;
+}
+
 /** The panel's identity in the lab: its ServiceAccount and a kubeconfig holding a token for it. */
 export interface PanelIdentity {
   kubeconfig: string;
@@ -28,15 +46,15 @@ export async function ensurePanelIdentity(log: (m: string) => void = () => {}): 
   const lab = readLabJson();
   if (!lab) throw new Error('the lab is not up: npm run lab -- up');
   const { stdout } = await exec(binaryPath('kustomize'), ['build', path.join(REPO_ROOT, 'deploy')], { maxBuffer: 16 * 1024 * 1024 });
-  const objects = parseManifests(stdout).filter((o) => IDENTITY_KINDS.has(o.kind));
+  const objects = identityObjects(parseManifests(stdout) as unknown as ManifestObjectLike[]);
   const binding = objects.find((o) => o.kind === 'ClusterRoleBinding' || o.kind === 'RoleBinding');
   const subject = (binding?.subjects as Array<{ kind: string; name: string; namespace?: string }> | undefined)?.find((s) => s.kind === 'ServiceAccount');
   if (!subject?.namespace) throw new Error('deploy/ binds no ServiceAccount');
   const admin = new KubeConfig();
   admin.loadFromFile(lab.kubeconfig);
   const api = KubernetesObjectApi.makeApiClient(admin);
-  for (const o of objects.sort((a, b) => Number(b.kind === 'Namespace') - Number(a.kind === 'Namespace'))) {
-    await api.patch(o as KubernetesObject, undefined, undefined, 'k8s-nas-lab', true, PatchStrategy.ServerSideApply);
+  for (const o of objects) {
+    await api.patch(o as unknown as KubernetesObject, undefined, undefined, 'k8s-nas-lab', true, PatchStrategy.ServerSideApply);
   }
   const request = await admin.makeApiClient(CoreV1Api).createNamespacedServiceAccountToken({
     namespace: subject.namespace,

@@ -2,17 +2,17 @@ import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { ApiException, AppsV1Api, AuthorizationV1Api, BatchV1Api, CoreV1Api, CustomObjectsApi, KubernetesObjectApi, NetworkingV1Api, PatchStrategy, setHeaderOptions, type KubernetesObject } from '@kubernetes/client-node';
+import { ApiException, AppsV1Api, AuthorizationV1Api, BatchV1Api, CoreV1Api, CustomObjectsApi, KubernetesObjectApi, NetworkingV1Api, PatchStrategy, setHeaderOptions, type KubernetesObject, type V1Container, type V1CronJob, type V1Job } from '@kubernetes/client-node';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { LAB_TEST_LABEL } from '../controls';
 import { parseManifests } from './gitops';
+import { identityObjects } from './panel-identity';
 import { waitFor } from '../lib/wait';
 import { REPO_ROOT, binaryPath } from '../paths';
 import { tokenKubeConfig, useLabCluster } from './test-cluster';
 
 const exec = promisify(execFile);
 const lab = useLabCluster();
-const RBAC_KINDS = new Set(['Namespace', 'ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'Role', 'RoleBinding']);
 
 async function status(p: Promise<unknown>): Promise<number> {
   try {
@@ -32,13 +32,13 @@ describe("RBAC: the panel's ServiceAccount from deploy/", () => {
     const deployDir = path.join(REPO_ROOT, 'deploy');
     await waitFor('deploy/kustomization.yaml', async () => existsSync(path.join(deployDir, 'kustomization.yaml')), { timeoutMs: 120_000 });
     const { stdout } = await exec(binaryPath('kustomize'), ['build', deployDir], { maxBuffer: 16 * 1024 * 1024 });
-    const objs = parseManifests(stdout).filter((o) => RBAC_KINDS.has(o.kind));
+    const objs = identityObjects(parseManifests(stdout) as unknown as Parameters<typeof identityObjects>[0]) as unknown as ReturnType<typeof parseManifests>;
     const binding = objs.find((o) => o.kind === 'ClusterRoleBinding' || o.kind === 'RoleBinding');
     const subject = (binding?.subjects as { kind: string; name: string; namespace?: string }[] | undefined)?.find((s) => s.kind === 'ServiceAccount');
     expect(subject, 'deploy/ binds a ServiceAccount').toBeDefined();
     sa = { name: subject?.name ?? '', namespace: subject?.namespace ?? '' };
     const api = KubernetesObjectApi.makeApiClient(lab().kc);
-    for (const o of objs.sort((a, b) => Number(b.kind === 'Namespace') - Number(a.kind === 'Namespace'))) {
+    for (const o of objs) {
       o.metadata.labels = { ...(o.metadata.labels ?? {}), [LAB_TEST_LABEL]: 'true' };
       await api.patch(o as KubernetesObject, undefined, undefined, 'lab-rbac-test', true, PatchStrategy.ServerSideApply);
     }
@@ -103,7 +103,7 @@ describe("RBAC: the panel's ServiceAccount from deploy/", () => {
     expect(await status(custom.deleteNamespacedCustomObject({ ...cm, namespace: 'argocd', plural: 'certificates', name: 'home-brettswift-com-dns' }))).toBe(403);
   });
 
-  it('refuses (403) everything else: other namespaces, cluster-wide lists, Secrets, writes, Jobs, logs', async () => {
+  it('refuses (403) everything else: other namespaces, cluster-wide lists, Secrets, writes, Jobs that are not backups, logs outside the backup namespaces', async () => {
     const kc = tokenKubeConfig(lab(), token, sa.name);
     const core = kc.makeApiClient(CoreV1Api);
     const apps = kc.makeApiClient(AppsV1Api);
@@ -121,7 +121,8 @@ describe("RBAC: the panel's ServiceAccount from deploy/", () => {
     expect(await status(core.listSecretForAllNamespaces())).toBe(403);
     expect(await status(core.listNamespacedSecret({ namespace: 'media' }))).toBe(403);
     expect(await status(core.readNamespacedSecret({ namespace: 'media', name: 'other-secret' }))).toBe(403);
-    expect(await status(core.readNamespacedPodLog({ namespace: 'media', name: pod?.metadata?.name ?? 'x' }))).toBe(403);
+    const monitoringPod = (await core.listNamespacedPod({ namespace: 'monitoring' })).items[0]?.metadata?.name ?? 'x';
+    expect(await status(core.readNamespacedPodLog({ namespace: 'monitoring', name: monitoringPod }))).toBe(403);
     expect(
       await status(
         batch.createNamespacedJob({
@@ -132,13 +133,134 @@ describe("RBAC: the panel's ServiceAccount from deploy/", () => {
           },
         }),
       ),
+      'a Job that is no backup: refused by the admission policy',
     ).toBe(403);
     expect(
       await status(apps.patchNamespacedDeployment({ namespace: 'media', name: 'sonarr', body: [{ op: 'replace', path: '/spec/replicas', value: 2 }] })),
     ).toBe(403);
-    expect(await status(core.deleteNamespacedPod({ namespace: 'media', name: pod?.metadata?.name ?? 'x' }))).toBe(403);
+    expect(await status(core.deleteNamespacedPod({ namespace: 'media', name: pod?.metadata?.name ?? 'x' })), 'a pod without the restore label').toBe(403);
+    expect(await status(core.deleteNamespacedPod({ namespace: 'monitoring', name: monitoringPod })), 'outside the backup namespaces').toBe(403);
     // Still there: the refusals changed nothing.
     const admin = lab().kc.makeApiClient(AppsV1Api);
     expect((await admin.readNamespacedDeployment({ namespace: 'media', name: 'sonarr' })).spec?.replicas).toBe(1);
+  });
+});
+
+describe('backups: the only writes, in the namespaces that hold backups, as the admission policies allow', () => {
+  let token = '';
+  let saName = '';
+  let cronJob: V1CronJob;
+  const ns = 'media';
+  const image = 'docker.io/keinos/sqlite3:3.47.2';
+
+  beforeAll(async () => {
+    const { stdout } = await exec(binaryPath('kustomize'), ['build', path.join(REPO_ROOT, 'deploy')], { maxBuffer: 16 * 1024 * 1024 });
+    const objs = identityObjects(parseManifests(stdout) as unknown as Parameters<typeof identityObjects>[0]);
+    const api = KubernetesObjectApi.makeApiClient(lab().kc);
+    for (const o of objs) {
+      o.metadata.labels = { ...(o.metadata.labels ?? {}), [LAB_TEST_LABEL]: 'true' };
+      await api.patch(o as unknown as KubernetesObject, undefined, undefined, 'lab-rbac-test', true, PatchStrategy.ServerSideApply);
+    }
+    const binding = objs.find((o) => o.kind === 'RoleBinding') as unknown as { subjects: Array<{ name: string; namespace: string }> };
+    saName = binding.subjects[0]?.name ?? '';
+    const core = lab().kc.makeApiClient(CoreV1Api);
+    const tr = await core.createNamespacedServiceAccountToken({ namespace: binding.subjects[0]?.namespace ?? '', name: saName, body: { spec: { audiences: [], expirationSeconds: 600 } } });
+    token = tr.status?.token ?? '';
+    cronJob = await lab()
+      .kc.makeApiClient(BatchV1Api)
+      .createNamespacedCronJob({
+        namespace: ns,
+        body: {
+          metadata: { name: `rbac-backup-${Date.now().toString(36)}`, labels: { [LAB_TEST_LABEL]: 'true', 'k8s-nas-panel/backup': 'true' } },
+          spec: { schedule: '0 3 * * *', suspend: true, jobTemplate: { spec: { template: { spec: { restartPolicy: 'Never', containers: [{ name: 'backup', image, command: ['true'] }] } } } } },
+        },
+      });
+  });
+
+  /** A Job as the panel makes it from the CronJob, with `change` applied. */
+  function job(change: (j: V1Job) => void = () => {}): V1Job {
+    const j: V1Job = {
+      metadata: {
+        generateName: 'rbac-backup-',
+        labels: { [LAB_TEST_LABEL]: 'true', 'k8s-nas-panel/backup': 'true' },
+        ownerReferences: [{ apiVersion: 'batch/v1', kind: 'CronJob', name: cronJob.metadata?.name ?? '', uid: cronJob.metadata?.uid ?? '' }],
+      },
+      spec: {
+        backoffLimit: 0,
+        template: {
+          metadata: { labels: { [LAB_TEST_LABEL]: 'true' } },
+          spec: { restartPolicy: 'Never', serviceAccountName: 'k8s-nas-panel-backup', automountServiceAccountToken: false, containers: [{ name: 'backup', image, command: ['sh', '-c', 'echo backed up'] }] },
+        },
+      },
+    };
+    change(j);
+    return j;
+  }
+
+  it('creates a Job derived from a backup CronJob, lists Jobs and CronJobs, reads the Job pod\'s log', async () => {
+    const kc = tokenKubeConfig(lab(), token, saName);
+    const batch = kc.makeApiClient(BatchV1Api);
+    const core = kc.makeApiClient(CoreV1Api);
+    // The API server compiles a new policy within a few seconds: retry until the allowed Job is admitted.
+    const created = await waitFor('the backup Job to be admitted', async () => {
+      try {
+        return await batch.createNamespacedJob({ namespace: ns, body: job() });
+      } catch (err) {
+        if (err instanceof ApiException && err.code === 403) return undefined;
+        throw err;
+      }
+    }, { timeoutMs: 30_000, intervalMs: 500 });
+    expect(created.metadata?.name).toMatch(/^rbac-backup-/);
+    expect((await batch.listNamespacedJob({ namespace: ns })).items.some((j) => j.metadata?.uid === created.metadata?.uid)).toBe(true);
+    expect((await batch.listNamespacedCronJob({ namespace: ns })).items.some((c) => c.metadata?.uid === cronJob.metadata?.uid)).toBe(true);
+    const pod = await waitFor('the Job\'s pod to finish', async () => {
+      const pods = (await core.listNamespacedPod({ namespace: ns, labelSelector: `job-name=${created.metadata?.name}` })).items;
+      return pods.find((p) => p.status?.phase === 'Succeeded');
+    }, { timeoutMs: 60_000, intervalMs: 500 });
+    expect(await core.readNamespacedPodLog({ namespace: ns, name: pod.metadata?.name ?? '' })).toBe('backed up\n');
+    expect(await status(batch.listNamespacedJob({ namespace: 'monitoring' })), 'Jobs outside the backup namespaces').toBe(403);
+    expect(await status(batch.listNamespacedCronJob({ namespace: 'homepage' }))).toBe(403);
+  });
+
+  it.each([
+    ['without the backup label', (j: V1Job) => delete j.metadata?.labels?.['k8s-nas-panel/backup'], /only backup Jobs/],
+    ['without a CronJob as owner', (j: V1Job) => delete j.metadata?.ownerReferences, /derived from a backup CronJob/],
+    ['as the default ServiceAccount', (j: V1Job) => delete j.spec?.template.spec?.serviceAccountName, /never the default/],
+    ['with another image', (j: V1Job) => ((j.spec?.template.spec?.containers[0] as V1Container).image = 'busybox:1.36'), /only the images/],
+    ['with an init container of another image', (j: V1Job) => (j.spec!.template.spec!.initContainers = [{ name: 'i', image: 'alpine:3.20', command: ['true'] }]), /only the images/],
+    ['privileged', (j: V1Job) => ((j.spec?.template.spec?.containers[0] as V1Container).securityContext = { privileged: true }), /privileged/],
+    ['adding a capability', (j: V1Job) => ((j.spec?.template.spec?.containers[0] as V1Container).securityContext = { capabilities: { add: ['SYS_ADMIN'] } }), /capabilities/],
+    ['on the host network', (j: V1Job) => (j.spec!.template.spec!.hostNetwork = true), /host namespace/],
+    ['in the host PID namespace', (j: V1Job) => (j.spec!.template.spec!.hostPID = true), /host namespace/],
+    ['with a hostPath volume', (j: V1Job) => (j.spec!.template.spec!.volumes = [{ name: 'h', hostPath: { path: '/etc' } }]), /hostPath/],
+  ])('refuses a Job %s (403, the policy says why)', async (_what, change, reason) => {
+    const kc = tokenKubeConfig(lab(), token, saName);
+    const batch = kc.makeApiClient(BatchV1Api);
+    try {
+      await batch.createNamespacedJob({ namespace: ns, body: job(change) });
+      throw new Error('admitted');
+    } catch (err) {
+      expect(err).toBeInstanceOf(ApiException);
+      expect((err as ApiException<string>).code).toBe(403);
+      expect(String((err as ApiException<string>).body)).toMatch(reason);
+    }
+  });
+
+  it('refuses a Job in a namespace without backups (RBAC) even when it complies', async () => {
+    const batch = tokenKubeConfig(lab(), token, saName).makeApiClient(BatchV1Api);
+    expect(await status(batch.createNamespacedJob({ namespace: 'monitoring', body: job() }))).toBe(403);
+  });
+
+  it('deletes a pod carrying the restore label, and no other pod', async () => {
+    const adminCore = lab().kc.makeApiClient(CoreV1Api);
+    const mk = (name: string, labels: Record<string, string>) =>
+      adminCore.createNamespacedPod({ namespace: ns, body: { metadata: { name, labels: { [LAB_TEST_LABEL]: 'true', ...labels } }, spec: { containers: [{ name: 'c', image: 'nginx:1.27' }] } } });
+    const suffix = Date.now().toString(36);
+    const restorable = await mk(`restorable-${suffix}`, { 'k8s-nas-panel/restore': 'enabled' });
+    const other = await mk(`other-${suffix}`, {});
+    const core = tokenKubeConfig(lab(), token, saName).makeApiClient(CoreV1Api);
+    expect(await status(core.deleteNamespacedPod({ namespace: ns, name: other.metadata?.name ?? '' }))).toBe(403);
+    expect(await status(core.deleteNamespacedPod({ namespace: ns, name: restorable.metadata?.name ?? '', body: { preconditions: { uid: restorable.metadata?.uid } } }))).toBe(200);
+    expect((await adminCore.readNamespacedPod({ namespace: ns, name: other.metadata?.name ?? '' })).metadata?.uid).toBe(other.metadata?.uid);
   });
 });

@@ -14,7 +14,11 @@ export const BASE_IMAGES = ['busybox', 'alpine', 'debian', 'ubuntu'] as const;
  * Further images the lab runs: the images of the Jobs the panel creates (backups, restores) go
  * here, by repository (`restic/restic`, `ghcr.io/owner/tool`), without a tag.
  */
-export const LAB_EXTRA_IMAGES: readonly string[] = [];
+export const LAB_EXTRA_IMAGES: readonly string[] = [
+  // The image of the panel's backup Jobs and restore init containers (backups.image, docs/backups.md):
+  // Alpine with the sqlite3 shell; here the host's sh, tar, gzip, sha256sum and sqlite3 stand in for it.
+  'keinos/sqlite3',
+];
 
 /** Environment variable with more repositories to allow, comma- or space-separated. */
 export const IMAGES_ENV = 'LAB_EXECUTOR_IMAGES';

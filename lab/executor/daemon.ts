@@ -186,9 +186,9 @@ async function main(): Promise<void> {
       }
       return undefined;
     },
-    restartApp: async (ns, workload) => {
+    restartApp: async (ns, workload, between) => {
       const { restartApp } = await import('../apps/restart');
-      const r = await restartApp(ns, workload, { labDir: config.labDir, log });
+      const r = await restartApp(ns, workload, { labDir: config.labDir, log, ...(between ? { between } : {}) });
       return r.restarted.map((x) => x.detail).join('; ') || `no app process for ${ns}/${workload}`;
     },
     appConfigDir: async (ns, workload) => {

@@ -24,8 +24,11 @@ export interface RunnerContext {
   images(): string[];
   /** The lab app workload the pod belongs to, if any. */
   appWorkloadOf(pod: Pod): { namespace: string; workload: string } | undefined;
-  /** Restarts the app serving a workload; resolves with a line for the pod's events. */
-  restartApp(namespace: string, workload: string): Promise<string>;
+  /**
+   * Restarts the app serving a workload, running `between` while it is stopped (a `between` that
+   * throws leaves it stopped); resolves with a line for the pod's events.
+   */
+  restartApp(namespace: string, workload: string, between?: () => Promise<void>): Promise<string>;
   /** The claim mounted as an app's configuration volume (for apps whose manifests mount a hostPath). */
   appConfigDir(namespace: string, workload: string): Promise<{ claim: string; dir: string }>;
   claimDir(namespace: string, claim: string): Promise<string>;
@@ -77,6 +80,9 @@ export function loggedAttempts(dir: string, container: string): number[] {
 }
 
 class Stopped extends Error {}
+
+/** An init container of an app pod failed (the app stays stopped, as its containers never start). */
+class InitFailed extends Error {}
 
 /**
  * Plays the kubelet for one pod: prepares its volumes, runs its init containers in order and then
@@ -174,16 +180,30 @@ export class PodRunner {
     await this.prepareWithRetry();
     const jobOwner = pod.metadata.ownerReferences?.find((o) => o.kind === 'Job');
     if (jobOwner) await this.applyFault(jobOwner.uid);
-    const initOk = await this.runInit();
-    if (!initOk) return;
     const app = this.ctx.appWorkloadOf(pod);
-    if (app) {
-      try {
-        const msg = await this.ctx.restartApp(app.namespace, app.workload);
-        await this.ctx.events.record(this.pod, 'Normal', 'AppRestarted', msg);
-      } catch (err) {
-        await this.ctx.events.record(this.pod, 'Warning', 'AppRestartFailed', `restarting the lab app of ${app.namespace}/${app.workload} failed: ${(err as Error).message}`);
+    if (!app) {
+      if (!(await this.runInit())) return;
+      await this.runContainers();
+      return;
+    }
+    // The app's process stops before the init containers run and starts after them, as the old
+    // pod's containers end before a new pod's init containers touch the volume: what they write
+    // is what the app loads, and nothing writes the app's in-memory state over it.
+    let initOk = false;
+    try {
+      const msg = await this.ctx.restartApp(app.namespace, app.workload, async () => {
+        initOk = await this.runInit();
+        if (!initOk) throw new InitFailed();
+      });
+      await this.ctx.events.record(this.pod, 'Normal', 'AppRestarted', msg);
+    } catch (err) {
+      if (err instanceof Stopped) throw err;
+      if (err instanceof InitFailed) {
+        await this.ctx.events.record(this.pod, 'Warning', 'AppStopped', `an init container failed: the lab app of ${app.namespace}/${app.workload} stays stopped`);
+        return;
       }
+      await this.ctx.events.record(this.pod, 'Warning', 'AppRestartFailed', `restarting the lab app of ${app.namespace}/${app.workload} failed: ${(err as Error).message}`);
+      if (!initOk) return;
     }
     await this.runContainers();
   }

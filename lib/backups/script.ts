@@ -78,6 +78,11 @@ fail() {
   exit "$2"
 }
 cleanup() { if [ -n "$WORK" ] && [ -d "$WORK" ]; then rm -rf "$WORK"; fi; }
+# A private scratch directory for this run (made when an action needs it).
+mkwork() {
+  mkdir -p "$SCRATCH"
+  WORK="$(mktemp -d "$SCRATCH/k8s-nas-panel.XXXXXX")"
+}
 on_exit() {
   code=$?
   if [ "$code" -ne 0 ]; then
@@ -272,6 +277,7 @@ check_configs() {
 }
 
 do_backup() {
+  mkwork
   [ -n "$DIR" ] || fail "BACKUP_DIR is not set" 3
   [ -n "$NAME" ] || NAME=backup
   [ -d "$SRC" ] || fail "the volume $SRC is not mounted" 3
@@ -335,6 +341,7 @@ do_backup() {
 }
 
 do_verify() {
+  mkwork
   STEP=locate
   locate_archive
   rel="$REL"
@@ -392,6 +399,7 @@ do_verify() {
 }
 
 do_preview() {
+  mkwork
   STEP=locate
   locate_archive
   rel="$REL"
@@ -443,6 +451,7 @@ do_preview() {
 }
 
 do_stage() {
+  mkwork
   STEP=locate
   locate_archive
   rel="$REL"
@@ -513,6 +522,7 @@ do_apply() {
   fi
   archive="$(sed -n 's/.*"archive":"\([^"]*\)".*/\1/p' "$RESTORE_DIR/ready")"
   [ -d "$RESTORE_DIR/staging" ] || { rm -f "$RESTORE_DIR/ready"; fail "a restore is marked ready but nothing is staged" 1; }
+  mkwork
   STEP=wait
   for m in $BACKUP_RUNNING_MARKERS; do
     waited=0
@@ -551,7 +561,6 @@ do_apply() {
   result "\"ok\":true,\"applied\":true,\"archive\":$(json_str "$archive")"
 }
 
-WORK="$(mktemp -d "$SCRATCH/k8s-nas-panel.XXXXXX")"
 case "$ACTION" in
   backup) do_backup ;;
   verify) do_verify ;;

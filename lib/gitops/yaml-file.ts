@@ -279,9 +279,13 @@ export class YamlFileEditor {
     if (!/^\s*-\s+$/.test(dash)) throw yamlEditError(this.file, `${this.where([...path, index])} does not start its own line`);
     const column = columnOf(this.text, seq.range[0]);
     this.splices.push({ at, remove: 0, insert: this.indentLines(commentLines(comment) + this.render([value], docIndex), column) });
-    const expectedSeq = this.expected[docIndex]?.getIn(path as Array<string | number>, true);
     const expectedDoc = this.expected[docIndex];
-    if (isSeq(expectedSeq) && expectedDoc) expectedSeq.items.splice(index, 0, expectedDoc.createNode(value));
+    const expectedSeq = expectedDoc?.getIn(path as Array<string | number>, true);
+    if (isSeq(expectedSeq) && expectedDoc) {
+      const items = expectedSeq.toJSON() as unknown[];
+      items.splice(index, 0, value);
+      expectedDoc.setIn(path as Array<string | number>, items);
+    }
   }
 
   /**

@@ -277,6 +277,62 @@ export async function httpRequest<T>(conn: HttpConnection, spec: RequestSpec<T>)
   return { data: parsed.data, status: response.status, headers: response.headers, latencyMs };
 }
 
+/**
+ * Downloads a file the app serves (a backup archive) as bytes, at most `maxBytes`. A redirect is
+ * not followed: the *arr apps redirect to their sign-in page when their UI asks for a login, which
+ * is `unauthorized` here with the reason. Throws only `AppError`s.
+ */
+export async function httpDownload(
+  conn: HttpConnection,
+  spec: { path: string; headers?: Record<string, string>; signal?: AbortSignal; maxBytes?: number },
+): Promise<Buffer> {
+  const where = describeTarget("GET", spec.path);
+  let url: URL;
+  try {
+    url = joinUrl(conn.baseUrl, spec.path);
+  } catch {
+    throw new AppError("invalid_input", `${conn.appName}: the address ${scrubSecrets(conn.baseUrl, conn.secrets)} is not a valid URL`, { source: conn.source });
+  }
+  const timeout = new AbortController();
+  const timer = setTimeout(() => timeout.abort(), conn.timeoutMs);
+  const signal = spec.signal ? AbortSignal.any([timeout.signal, spec.signal]) : timeout.signal;
+  const max = spec.maxBytes ?? 512 * 1024 * 1024;
+  try {
+    const response = await fetch(url, { headers: { accept: "*/*", ...spec.headers }, signal, redirect: "manual", cache: "no-store" });
+    if (response.status >= 300 && response.status < 400) {
+      const location = response.headers.get("location") ?? "";
+      await response.body?.cancel();
+      if (/login/i.test(location)) {
+        throw new AppHttpError(
+          "unauthorized",
+          `${conn.appName} serves its backup files to signed-in users only (it redirected ${where} to its sign-in page); set its Authentication Required to "Disabled for Local Addresses" to let the panel check archives`,
+          response.status,
+          [],
+          conn.source,
+        );
+      }
+      throw statusError(conn, "GET", spec.path, response.status, "", location);
+    }
+    if (response.status < 200 || response.status >= 300) throw statusError(conn, "GET", spec.path, response.status, await response.text(), response.headers.get("location"));
+    const length = Number(response.headers.get("content-length") ?? "0");
+    if (length > max) {
+      await response.body?.cancel();
+      throw new AppError("invalid_response", `${conn.appName}: ${where} is ${length} bytes, more than the ${max} the panel reads`, { source: conn.source });
+    }
+    const bytes = Buffer.from(await response.arrayBuffer());
+    if (bytes.length > max) throw new AppError("invalid_response", `${conn.appName}: ${where} is larger than the ${max} bytes the panel reads`, { source: conn.source });
+    return bytes;
+  } catch (error) {
+    if (error instanceof AppError) throw error;
+    if (timeout.signal.aborted || spec.signal?.aborted) throw new AppError("timeout", `${conn.appName} did not send ${where} within ${conn.timeoutMs} ms`, { source: conn.source });
+    const code = networkCode(error);
+    const words = (code && NETWORK_WORDS[code]) ?? "no connection";
+    throw new AppError("unreachable", `${conn.appName} is unreachable: ${words}${code ? ` (${code})` : ""}`, { source: conn.source });
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** Options of one instance of a client that sends its key in a header. */
 export interface KeyClientOptions {
   /** Base URL with the URL base, e.g. `http://sonarr.media.svc.cluster.local:8989/sonarr`. */
@@ -323,5 +379,10 @@ export class KeyHeaderClient {
   /** The one request path of the client: the key header on every request. */
   protected request<T>(spec: Omit<RequestSpec<T>, "headers">): Promise<HttpResult<T>> {
     return httpRequest(this.conn, { ...spec, headers: this.headers });
+  }
+
+  /** A file the app serves (a backup archive), with the key header. */
+  protected download(spec: { path: string; signal?: AbortSignal; maxBytes?: number }): Promise<Buffer> {
+    return httpDownload(this.conn, { ...spec, headers: this.headers });
   }
 }

@@ -1,7 +1,9 @@
 /**
  * The panel never creates, replaces, patches or deletes configuration in the cluster: configuration
  * changes go through Git (pull requests) and Argo CD. Its only cluster writes are Jobs (backups,
- * restores) and the status of cert-manager Certificates ("Renew now", as cmctl renew does). This test scans the server code for every write method of @kubernetes/client-node's
+ * restores) and the status of cert-manager Certificates ("Renew now", as cmctl renew does), plus the
+ * two of `kubeWrite` in server/k8s/rest.ts: create a Job derived from a backup CronJob, and delete the
+ * pod of a service being restored. This test scans the server code for every write method of @kubernetes/client-node's
  * typed APIs, for the generic object API, for raw write requests to the API server and for kubectl,
  * and checks that the RBAC the panel is deployed with grants no such verbs. Tools that seed the lab
  * for benchmarks live in scripts/, which no panel code imports (test/guards.test.ts).
@@ -25,6 +27,9 @@ const ALLOWED_WRITES: Record<string, string> = {
  * Issuing condition of a cert-manager Certificate ("Renew now", CLUSTER_WRITES in server/k8s/kinds.ts).
  */
 const ALLOWED_RAW_WRITE = { file: "server/k8s/rest.ts", caller: "server/k8s/certificates.ts", fn: "kubeApplyStatus" };
+
+/** The backups' writes, all in `kubeWrite` of server/k8s/rest.ts (deploy/backups.yaml grants them, its admission policies narrow them). */
+const ALLOWED_RAW_WRITES = ["POST /apis/batch/v1/namespaces/${ns}/jobs", "DELETE /api/v1/namespaces/${ns}/pods/${encodeURIComponent(write.name)}"];
 
 
 /** Every create/replace/patch/delete method of the typed client-node APIs (CoreV1Api, AppsV1Api, CustomObjectsApi...). */
@@ -111,7 +116,8 @@ describe("the panel never writes configuration to the cluster", () => {
 
   it("the one raw write writes a status subresource, and is used only to renew Certificates", () => {
     const rest = readFileSync(path.join(root, ALLOWED_RAW_WRITE.file), "utf8");
-    expect(rest.match(/["'](POST|PUT|PATCH|DELETE)["']/g)).toEqual(['"PATCH"']);
+    // PATCH: kubeApplyStatus; POST and DELETE: kubeWrite (the backups' writes, checked below).
+    expect(rest.match(/["'](POST|PUT|PATCH|DELETE)["']/g)).toEqual(['"PATCH"', '"POST"', '"DELETE"']);
     expect(rest).toMatch(/if \(!path\.endsWith\("\/status"\)\) throw/);
     const caller = readFileSync(path.join(root, ALLOWED_RAW_WRITE.caller), "utf8");
     expect(caller).toContain("/apis/cert-manager.io/v1/namespaces/${encodeURIComponent(namespace)}/certificates/${encodeURIComponent(name)}/status");
@@ -127,13 +133,25 @@ describe("the panel never writes configuration to the cluster", () => {
     expect(findings).toEqual([]);
   });
 
+  it("kubeWrite knows exactly two writes: create a Job, delete a pod (by UID)", () => {
+    const text = readFileSync(path.join(root, ALLOWED_RAW_WRITE.file), "utf8");
+    const union = /export type KubeWrite =([\s\S]*?);\n/.exec(text)?.[1] ?? "";
+    expect([...union.matchAll(/kind: "([a-z-]+)"/g)].map((m) => m[1])).toEqual(["create-job", "delete-pod"]);
+    const body = text.slice(text.indexOf("export async function kubeWrite("));
+    const writes = [...body.slice(0, body.indexOf("\n}\n")).matchAll(/path: `([^`]+)`,\s*method: "([A-Z]+)"/g)].map((m) => `${m[2]} ${m[1]}`);
+    expect(writes).toEqual(ALLOWED_RAW_WRITES);
+    expect(body.slice(0, body.indexOf("\n}\n"))).toMatch(/preconditions: \{ uid: write\.uid \}/);
+  });
+
   it("the hand-run tools that write to the lab (scripts/bench-scale.ts) live outside the panel's code", () => {
     // No panel code imports scripts/, e2e/ or lab/ (test/guards.test.ts checks every import).
     expect(findClusterWrites("scripts/bench-scale.ts", readFileSync(path.join(root, "scripts", "bench-scale.ts"), "utf8")).length).toBeGreaterThan(0);
   });
 
-  it("the RBAC the panel is deployed with grants no write verb except creating Jobs and patching Certificates' status", () => {
-    const docs = parseAllDocuments(readFileSync(path.join(root, "deploy", "rbac.yaml"), "utf8")).map((d) => d.toJS() as { kind?: string; rules?: Array<{ apiGroups?: string[]; resources?: string[]; verbs?: string[] }> });
+  it("the RBAC the panel is deployed with grants no write verb except creating Jobs, deleting pods (backups) and patching Certificates' status", () => {
+    const docs = ["rbac.yaml", "backups.yaml"].flatMap((f) =>
+      parseAllDocuments(readFileSync(path.join(root, "deploy", f), "utf8")).map((d) => d.toJS() as { kind?: string; rules?: Array<{ apiGroups?: string[]; resources?: string[]; verbs?: string[] }> }),
+    );
     const writes: string[] = [];
     for (const doc of docs) {
       if (doc?.kind !== "Role" && doc?.kind !== "ClusterRole") continue;
@@ -142,7 +160,7 @@ describe("the panel never writes configuration to the cluster", () => {
           if (!["create", "update", "patch", "delete", "deletecollection", "*", "escalate", "bind", "impersonate"].includes(verb)) continue;
           for (const resource of rule.resources ?? []) {
             const id = `${(rule.apiGroups ?? [""]).join(",")}/${resource}:${verb}`;
-            if (id !== "batch/jobs:create" && id !== "cert-manager.io/certificates/status:patch") writes.push(id);
+            if (id !== "batch/jobs:create" && id !== "/pods:delete" && id !== "cert-manager.io/certificates/status:patch") writes.push(id);
           }
         }
       }

@@ -43,7 +43,7 @@ export interface InformerSetOptions {
   scope?: "namespaces" | "cluster";
   /** Timeout of a list request and of opening a watch (ms). */
   requestTimeoutMs?: number;
-  kinds?: readonly KindDescriptor[];
+  kinds?: readonly KindDescriptor<string>[];
   /** Server-side lifetime of one watch request (s, randomised ±20 %); the stream then resumes from its resourceVersion. */
   watchTimeoutSeconds?: number;
   /** Backoff between failed attempts: doubles from initialMs up to maxMs, ±20 % jitter. */
@@ -91,7 +91,7 @@ class Stream {
 
   constructor(
     private readonly set: InformerSet,
-    readonly kind: KindDescriptor,
+    readonly kind: KindDescriptor<string>,
     readonly namespace: string | undefined,
   ) {}
 
@@ -236,7 +236,13 @@ export class InformerSet {
 
   /** The kinds this set watches. */
   get kinds(): InformerKind[] {
-    return [...new Set(this.streams.map((s) => s.kind.name))];
+    return [...new Set(this.streams.map((s) => s.kind.name as InformerKind))];
+  }
+
+  /** The cached objects of one kind this set watches (also kinds outside {@link ClusterSnapshot}, such as the backups' Jobs). */
+  objectsOf(kind: string): readonly KubeObject[] {
+    const streams = this.streams.filter((s) => s.kind.name === kind);
+    return streams.length === 1 ? (streams[0]?.items ?? []) : streams.flatMap((s) => s.items);
   }
 
   /** True while the loops run. */

@@ -7,9 +7,9 @@ import { slimCertificateRequest, slimCronJob, slimObject, slimPod, slimReplicaSe
  * list it fills. Events are core/v1 (the same objects events.k8s.io/v1 serves; core/v1 supports the
  * `type=Warning` field selector, so only warnings are cached).
  */
-export interface KindDescriptor {
-  /** Key in KubeState.kinds and in change notifications; also the ClusterSnapshot field. */
-  name: keyof ClusterSnapshot;
+export interface KindDescriptor<N extends string = keyof ClusterSnapshot> {
+  /** Key in KubeState.kinds and in change notifications; the ClusterSnapshot field of discovery's kinds. */
+  name: N;
   /** `""` for the core group. */
   group: string;
   version: string;
@@ -50,11 +50,21 @@ export const CLUSTER_WRITES = [
   { verb: "patch", group: "cert-manager.io", resource: "certificates/status" },
 ] as const;
 
+/**
+ * The kinds the backups feature watches, only in the namespaces that hold backups
+ * (`backups.namespaces`): the backup CronJobs and the Jobs made from them (deploy/backups.yaml
+ * grants list and watch of exactly these there).
+ */
+export const BACKUP_KINDS: readonly KindDescriptor<"cronjobs" | "jobs">[] = [
+  { name: "cronjobs", group: "batch", version: "v1", plural: "cronjobs", slim: slimObject },
+  { name: "jobs", group: "batch", version: "v1", plural: "jobs", slim: slimObject },
+];
+
 /** Names of the kinds, as reported in KubeState and change notifications. */
 export type InformerKind = KindDescriptor["name"];
 
 /** REST path of a kind, in one namespace or cluster-wide. */
-export function kindPath(kind: KindDescriptor, namespace?: string): string {
+export function kindPath(kind: KindDescriptor<string>, namespace?: string): string {
   const base = kind.group === "" ? `/api/${kind.version}` : `/apis/${kind.group}/${kind.version}`;
   return namespace ? `${base}/namespaces/${namespace}/${kind.plural}` : `${base}/${kind.plural}`;
 }

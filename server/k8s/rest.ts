@@ -189,6 +189,89 @@ export async function kubeApplyStatus<T>(
   });
 }
 
+/** GET of a path answering text (a pod's log); rejects with a Kubernetes AppError. */
+export async function kubeGetText(kc: KubeConfig, path: string, opts: RequestOptions & { query?: Record<string, string | undefined>; maxBytes?: number }): Promise<string> {
+  const p = await prepare(kc, path, opts.query ?? {});
+  const max = opts.maxBytes ?? 2 * 1024 * 1024;
+  return new Promise<string>((resolve, reject) => {
+    const req = p.transport.request(p.url, { ...p.options, headers: { ...(p.options.headers as Record<string, string>), Accept: "text/plain, */*" }, signal: opts.signal }, (res) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      res.on("data", (c: Buffer) => {
+        size += c.length;
+        if (size <= max) chunks.push(c);
+      });
+      res.on("error", (err) => reject(networkError(err, p.url.origin)));
+      res.on("end", () => {
+        clearTimeout(timer);
+        const body = Buffer.concat(chunks).toString("utf8");
+        if (res.statusCode !== 200) return reject(statusError(res.statusCode ?? 0, body, `GET ${path}`));
+        resolve(body);
+      });
+    });
+    const timer = setTimeout(() => req.destroy(Object.assign(new Error(`no answer within ${opts.timeoutMs} ms`), { code: "ETIMEDOUT" })), opts.timeoutMs);
+    req.on("error", (err) => {
+      clearTimeout(timer);
+      reject(networkError(err, p.url.origin));
+    });
+    req.end();
+  });
+}
+
+/**
+ * The only writes the panel makes to the cluster (configuration goes through Git): creating a Job
+ * derived from a backup CronJob, and deleting the pod of a service being restored (its UID as a
+ * precondition, so exactly that pod goes). deploy/backups.yaml grants them in the namespaces that
+ * hold backups, and its admission policies narrow them further; `server/git/cluster-writes.test.ts`
+ * keeps every other write out of the code.
+ */
+export type KubeWrite =
+  | { kind: "create-job"; namespace: string; body: Record<string, unknown> }
+  | { kind: "delete-pod"; namespace: string; name: string; uid: string };
+
+const writtenSchema = z.object({ metadata: z.object({ name: z.string().optional(), uid: z.string().optional() }).loose().optional() }).loose();
+
+/** Sends one of the panel's writes; resolves with the API server's answer (the Job created, the pod's status). */
+export async function kubeWrite(kc: KubeConfig, write: KubeWrite, opts: RequestOptions): Promise<z.infer<typeof writtenSchema>> {
+  const ns = encodeURIComponent(write.namespace);
+  const { path, method, body, what } =
+    write.kind === "create-job"
+      ? { path: `/apis/batch/v1/namespaces/${ns}/jobs`, method: "POST" as const, body: write.body, what: `create a Job in ${write.namespace}` }
+      : {
+          path: `/api/v1/namespaces/${ns}/pods/${encodeURIComponent(write.name)}`,
+          method: "DELETE" as const,
+          body: { apiVersion: "v1", kind: "DeleteOptions", preconditions: { uid: write.uid } },
+          what: `delete pod ${write.namespace}/${write.name}`,
+        };
+  const p = await prepare(kc, path, {});
+  const payload = JSON.stringify(body);
+  return new Promise((resolve, reject) => {
+    const headers = { ...(p.options.headers as Record<string, string>), "Content-Type": "application/json", "Content-Length": String(Buffer.byteLength(payload)) };
+    const req = p.transport.request(p.url, { ...p.options, method, headers, signal: opts.signal }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (c: Buffer) => chunks.push(c));
+      res.on("error", (err) => reject(networkError(err, p.url.origin)));
+      res.on("end", () => {
+        clearTimeout(timer);
+        const text = Buffer.concat(chunks).toString("utf8");
+        if (res.statusCode === undefined || res.statusCode < 200 || res.statusCode >= 300) return reject(statusError(res.statusCode ?? 0, text, what));
+        try {
+          const parsed = writtenSchema.safeParse(JSON.parse(text));
+          resolve(parsed.success ? parsed.data : {});
+        } catch {
+          resolve({});
+        }
+      });
+    });
+    const timer = setTimeout(() => req.destroy(Object.assign(new Error(`no answer within ${opts.timeoutMs} ms`), { code: "ETIMEDOUT" })), opts.timeoutMs);
+    req.on("error", (err) => {
+      clearTimeout(timer);
+      reject(networkError(err, p.url.origin));
+    });
+    req.end(payload);
+  });
+}
+
 /** The identity of an object, checked on everything the informers cache; the rest passes through untouched. */
 const kubeObjectSchema = z
   .object({
