@@ -439,6 +439,8 @@ export const panelConfigSchema = z.strictObject({
         .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/)
         .refine((v) => v !== "default", "the backup Jobs never run as the default ServiceAccount")
         .default("k8s-nas-panel-backup"),
+      /** The claim "enable backups" offers for the archives, in the service's namespace (a volume on the NAS). */
+      claim: z.string().regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/).default("backups"),
       /** Schedule of the CronJobs "enable backups" proposes. */
       schedule: z.string().min(9).default("30 3 * * *"),
       /** Archives a CronJob keeps on the backup volume (pre-restore archives: the last 5, apart). */

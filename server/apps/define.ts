@@ -1,4 +1,5 @@
 import "server-only";
+import type { ConfigVolumeFacts } from "@/lib/backups/config-volume";
 import { APP_CATALOGUE, type CredentialFacts, type KnownAppKind } from "@/lib/apps/catalogue";
 import { isAppError } from "@/lib/errors";
 import type { VpnObservation } from "@/lib/integrations/vpn";
@@ -98,11 +99,11 @@ export interface RestoreCapability<C> {
   restore(client: C, backupId: string, ctx: CallContext): Promise<void>;
 }
 
-/** Where the app keeps its configuration: the volume a backup Job copies when the app has no backup API. */
-export interface ConfigVolume {
-  /** Path of the configuration inside the app's container (`/config` for the linuxserver images). */
-  mountPath: string;
-}
+/**
+ * Where the app keeps its configuration and what a volume backup of it must know (what to skip,
+ * what must parse, what exists only while it runs): the facts "enable backups" and the backup Jobs use.
+ */
+export type ConfigVolume = ConfigVolumeFacts;
 
 /** The runbook page of an app: what to check when it is down, linked from its service page. */
 export interface Runbook {

@@ -4,6 +4,7 @@ import { getConfig } from "@/server/config/load";
 import { getDb } from "@/server/db";
 import { PrometheusApi } from "@/server/alerts/sources";
 import { clusterServes, listApplications } from "@/server/k8s";
+import { getAppModule } from "@/server/apps/registry";
 import { getRegistry } from "@/server/observability/metrics";
 import { runPlanChecks } from "./plan-checks";
 import { GitopsService } from "./service";
@@ -39,6 +40,14 @@ export function getGitopsService(): GitopsService | null {
     publicUrl: config.server.publicUrl,
     secretRefs: config.apps.secretRefs,
     metricsTokenRequired: !config.metrics.public,
+    backups: {
+      image: config.backups.image,
+      serviceAccount: config.backups.serviceAccount,
+      schedule: config.backups.schedule,
+      keep: config.backups.keep,
+      jobDeadlineSeconds: config.backups.jobTimeoutSeconds,
+      configVolumeOf: (kind) => getAppModule(kind as Parameters<typeof getAppModule>[0])?.configVolume,
+    },
     db: getDb(),
     listApplications,
     onProposed: (kind, outcome) => counter.inc({ kind, outcome }),

@@ -49,6 +49,9 @@ export function defineArrApp<Id extends KnownAppKind>(definition: ArrAppDefiniti
     id: definition.id,
     createClient: (target) => new ArrClient(flavor, { baseUrl: target.baseUrl, apiKey: target.apiKey, timeoutMs: target.timeoutMs }),
     health: readArrHealth,
+    // config.xml and the app's SQLite database (copied with SQLite's online backup); logs, the cover
+    // cache and the app's own Backups folder stay out of the archive and as they are on a restore.
+    configVolume: { mountPath: "/config", exclude: ["logs", "logs.db", "MediaCover", "Backups"], check: ["config.xml:xml"], runningMarkers: [] },
     checkCredentials: async (client, ctx) => {
       await client.getSystemStatus(ctx);
     },

@@ -9,6 +9,7 @@ export const bazarr = defineApp({
   id: "bazarr",
   createClient: (target) => new BazarrClient({ baseUrl: target.baseUrl, apiKey: target.apiKey, timeoutMs: target.timeoutMs }),
   health: readBazarrHealth,
+  configVolume: { mountPath: "/config", exclude: ["log", "backup", "cache"], check: ["config/config.yaml:yaml"], runningMarkers: [] },
   checkCredentials: async (client, ctx) => {
     await client.getStatus(ctx);
   },

@@ -8,6 +8,7 @@ export const jellyfin = defineApp({
   id: "jellyfin",
   createClient: (target) => new JellyfinClient({ baseUrl: target.baseUrl, apiKey: target.apiKey, timeoutMs: target.timeoutMs }),
   health: readJellyfinHealth,
+  configVolume: { mountPath: "/config", exclude: ["log", "cache", "data/backups", "data/transcodes"], check: [], runningMarkers: [] },
   checkCredentials: async (client, ctx) => {
     await client.getSystemInfo(ctx);
   },

@@ -13,6 +13,14 @@ export const qbittorrent = defineApp({
   createClient: (target) =>
     new QbittorrentClient({ baseUrl: target.baseUrl, username: target.username, password: target.password, timeoutMs: target.timeoutMs }),
   health: readQbittorrentHealth,
+  // The profile (--profile=/config): qBittorrent.conf and the torrents' resume data; its ipc-socket and
+  // lockfile exist only while it runs (sockets are never archived), its logs are not configuration.
+  configVolume: {
+    mountPath: "/config",
+    exclude: ["qBittorrent/data/logs", "qBittorrent/logs"],
+    check: ["qBittorrent/config/qBittorrent.conf:ini"],
+    runningMarkers: ["qBittorrent/config/lockfile"],
+  },
   checkCredentials: async (client, ctx) => {
     await client.getTransferInfo(ctx);
   },

@@ -8,6 +8,7 @@ export const sabnzbd = defineApp({
   id: "sabnzbd",
   createClient: (target) => new SabnzbdClient({ baseUrl: target.baseUrl, apiKey: target.apiKey, timeoutMs: target.timeoutMs }),
   health: readSabnzbdHealth,
+  configVolume: { mountPath: "/config", exclude: ["logs", "admin/history1.db-journal"], check: ["sabnzbd.ini:ini"], runningMarkers: [] },
   checkCredentials: async (client, ctx) => {
     await client.getQueue(ctx);
   },

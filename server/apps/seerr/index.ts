@@ -17,6 +17,7 @@ function defineSeerrApp<Id extends KnownAppKind>(id: Id): AppModule<Id, SeerrSet
     id,
     createClient: (target) => new SeerrSettingsClient(app, { baseUrl: target.baseUrl, apiKey: target.apiKey, timeoutMs: target.timeoutMs }),
     health: readSeerrApiHealth,
+    configVolume: { mountPath: "/app/config", exclude: ["logs"], check: ["settings.json:json"], runningMarkers: [] },
     checkCredentials: (client, ctx) => client.checkKey(ctx),
     integrations: () => seerrLinks(app),
   }) as AppModule<Id, SeerrSettingsClient>;

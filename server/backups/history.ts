@@ -1,0 +1,216 @@
+import "server-only";
+import type { PanelDb } from "@/server/db/open";
+import type { BackupRecord, BackupResult, BackupSource, BackupTrigger, RestoreRecord, Verification } from "@/lib/backups/types";
+
+/** A row of `backup_runs` (migration 0005). */
+interface Row {
+  id: number;
+  service_id: string;
+  source: BackupSource;
+  trigger: BackupTrigger;
+  started_at: number;
+  finished_at: number | null;
+  result: BackupResult;
+  reason: string | null;
+  size_bytes: number | null;
+  location: string | null;
+  archive: string | null;
+  sha256: string | null;
+  files: number | null;
+  job_namespace: string | null;
+  job_name: string | null;
+  job_uid: string | null;
+  actor: string | null;
+  verification: Verification;
+  verified_at: number | null;
+  verify_detail: string | null;
+}
+
+function toRecord(r: Row): BackupRecord {
+  return {
+    id: r.id,
+    serviceId: r.service_id,
+    source: r.source,
+    trigger: r.trigger,
+    startedAt: r.started_at,
+    finishedAt: r.finished_at,
+    result: r.result,
+    ...(r.reason !== null ? { reason: r.reason } : {}),
+    ...(r.size_bytes !== null ? { sizeBytes: r.size_bytes } : {}),
+    ...(r.location !== null ? { location: r.location } : {}),
+    ...(r.archive !== null ? { archive: r.archive } : {}),
+    ...(r.sha256 !== null ? { sha256: r.sha256 } : {}),
+    ...(r.files !== null ? { files: r.files } : {}),
+    ...(r.job_name !== null ? { jobName: r.job_name } : {}),
+    verification: r.verification,
+    ...(r.verified_at !== null ? { verifiedAt: r.verified_at } : {}),
+    ...(r.verify_detail !== null ? { verifyDetail: r.verify_detail } : {}),
+  };
+}
+
+/** What a backup Job's run is known to be, recorded by its UID. */
+export interface JobRun {
+  serviceId: string;
+  trigger: BackupTrigger;
+  startedAt: number;
+  finishedAt: number | null;
+  result: BackupResult;
+  reason?: string;
+  sizeBytes?: number;
+  location?: string;
+  archive?: string;
+  sha256?: string;
+  files?: number;
+  jobNamespace: string;
+  jobName: string;
+  jobUid: string;
+  actor?: string;
+  /** The checks after the backup (the script verifies its archive before it says ok). */
+  verification?: Verification;
+}
+
+/** The recorded run of a Job, by its UID. */
+export function runOfJob(db: PanelDb, uid: string): (BackupRecord & { finished: boolean }) | undefined {
+  const row = db.$client.prepare("SELECT * FROM backup_runs WHERE job_uid = ?").get(uid) as Row | undefined;
+  return row ? { ...toRecord(row), finished: row.result !== "running" } : undefined;
+}
+
+/** Records a Job's run, or updates it (a running Job that finished). Resolves with its id. */
+export function recordJobRun(db: PanelDb, run: JobRun): number {
+  const existing = db.$client.prepare("SELECT id FROM backup_runs WHERE job_uid = ?").get(run.jobUid) as { id: number } | undefined;
+  const values = {
+    service_id: run.serviceId,
+    source: "volume",
+    trigger: run.trigger,
+    started_at: run.startedAt,
+    finished_at: run.finishedAt,
+    result: run.result,
+    reason: run.reason ?? null,
+    size_bytes: run.sizeBytes ?? null,
+    location: run.location ?? null,
+    archive: run.archive ?? null,
+    sha256: run.sha256 ?? null,
+    files: run.files ?? null,
+    job_namespace: run.jobNamespace,
+    job_name: run.jobName,
+    job_uid: run.jobUid,
+    actor: run.actor ?? null,
+    verification: run.verification ?? "unverified",
+    verified_at: run.verification === "verified" ? (run.finishedAt ?? Date.now()) : null,
+  };
+  if (existing) {
+    db.$client
+      .prepare(
+        `UPDATE backup_runs SET finished_at = @finished_at, result = @result, reason = @reason, size_bytes = @size_bytes, location = @location,
+         archive = @archive, sha256 = @sha256, files = @files, verification = @verification, verified_at = @verified_at WHERE id = @id`,
+      )
+      .run({ ...values, id: existing.id });
+    return existing.id;
+  }
+  const info = db.$client
+    .prepare(
+      `INSERT INTO backup_runs (service_id, source, trigger, started_at, finished_at, result, reason, size_bytes, location, archive, sha256, files,
+       job_namespace, job_name, job_uid, actor, verification, verified_at)
+       VALUES (@service_id, @source, @trigger, @started_at, @finished_at, @result, @reason, @size_bytes, @location, @archive, @sha256, @files,
+       @job_namespace, @job_name, @job_uid, @actor, @verification, @verified_at)`,
+    )
+    .run(values);
+  return Number(info.lastInsertRowid);
+}
+
+/** The newest backups, newest first (all services, or one). */
+export function listBackups(db: PanelDb, opts: { serviceId?: string; limit?: number } = {}): BackupRecord[] {
+  const limit = opts.limit ?? 200;
+  const rows = (
+    opts.serviceId !== undefined
+      ? db.$client.prepare("SELECT * FROM backup_runs WHERE service_id = ? ORDER BY started_at DESC, id DESC LIMIT ?").all(opts.serviceId, limit)
+      : db.$client.prepare("SELECT * FROM backup_runs ORDER BY started_at DESC, id DESC LIMIT ?").all(limit)
+  ) as Row[];
+  return rows.map(toRecord);
+}
+
+/** Per service: the newest good backup and the newest finished run. */
+export function lastRuns(db: PanelDb): Map<string, { lastGood?: BackupRecord; lastRun?: BackupRecord }> {
+  const out = new Map<string, { lastGood?: BackupRecord; lastRun?: BackupRecord }>();
+  const good = db.$client
+    .prepare(
+      "SELECT b.* FROM backup_runs b JOIN (SELECT service_id, MAX(COALESCE(finished_at, started_at)) AS at FROM backup_runs WHERE result = 'succeeded' GROUP BY service_id) g ON g.service_id = b.service_id AND COALESCE(b.finished_at, b.started_at) = g.at AND b.result = 'succeeded'",
+    )
+    .all() as Row[];
+  for (const r of good) out.set(r.service_id, { ...out.get(r.service_id), lastGood: toRecord(r) });
+  const runs = db.$client
+    .prepare(
+      "SELECT b.* FROM backup_runs b JOIN (SELECT service_id, MAX(started_at) AS at FROM backup_runs WHERE result != 'running' GROUP BY service_id) g ON g.service_id = b.service_id AND b.started_at = g.at AND b.result != 'running'",
+    )
+    .all() as Row[];
+  for (const r of runs) out.set(r.service_id, { ...out.get(r.service_id), lastRun: toRecord(r) });
+  return out;
+}
+
+/** A backup by id. */
+export function getBackup(db: PanelDb, id: number): BackupRecord | undefined {
+  const row = db.$client.prepare("SELECT * FROM backup_runs WHERE id = ?").get(id) as Row | undefined;
+  return row ? toRecord(row) : undefined;
+}
+
+/** The backup made by a Job. */
+export function backupOfJob(db: PanelDb, uid: string): BackupRecord | undefined {
+  const row = db.$client.prepare("SELECT * FROM backup_runs WHERE job_uid = ?").get(uid) as Row | undefined;
+  return row ? toRecord(row) : undefined;
+}
+
+/** Marks a backup verified (or not), with what the checks said. */
+export function markVerified(db: PanelDb, id: number, ok: boolean, detail: string, at = Date.now()): void {
+  db.$client.prepare("UPDATE backup_runs SET verification = ?, verified_at = ?, verify_detail = ? WHERE id = ?").run(ok ? "verified" : "failed", at, detail, id);
+}
+
+interface RestoreRow {
+  id: number;
+  service_id: string;
+  backup_id: number;
+  pre_restore_backup_id: number | null;
+  actor: string;
+  method: "app" | "volume";
+  started_at: number;
+  finished_at: number | null;
+  result: RestoreRecord["result"];
+  reason: string | null;
+  undo_of: number | null;
+}
+
+function toRestore(r: RestoreRow): RestoreRecord {
+  return {
+    id: r.id,
+    serviceId: r.service_id,
+    backupId: r.backup_id,
+    ...(r.pre_restore_backup_id !== null ? { preRestoreBackupId: r.pre_restore_backup_id } : {}),
+    actor: r.actor,
+    method: r.method,
+    startedAt: r.started_at,
+    ...(r.finished_at !== null ? { finishedAt: r.finished_at } : {}),
+    result: r.result,
+    ...(r.reason !== null ? { reason: r.reason } : {}),
+    ...(r.undo_of !== null ? { undoOf: r.undo_of } : {}),
+  };
+}
+
+/** Records a restore as it starts; resolves with its id. */
+export function insertRestore(db: PanelDb, r: { serviceId: string; backupId: number; actor: string; method: "app" | "volume"; startedAt: number; undoOf?: number }): number {
+  const info = db.$client
+    .prepare("INSERT INTO backup_restores (service_id, backup_id, actor, method, started_at, result, undo_of) VALUES (?, ?, ?, ?, ?, 'running', ?)")
+    .run(r.serviceId, r.backupId, r.actor, r.method, r.startedAt, r.undoOf ?? null);
+  return Number(info.lastInsertRowid);
+}
+
+/** Updates a restore (its pre-restore backup, or how it ended). */
+export function updateRestore(db: PanelDb, id: number, patch: { preRestoreBackupId?: number; result?: RestoreRecord["result"]; reason?: string; finishedAt?: number }): void {
+  if (patch.preRestoreBackupId !== undefined) db.$client.prepare("UPDATE backup_restores SET pre_restore_backup_id = ? WHERE id = ?").run(patch.preRestoreBackupId, id);
+  if (patch.result !== undefined) {
+    db.$client.prepare("UPDATE backup_restores SET result = ?, reason = ?, finished_at = ? WHERE id = ?").run(patch.result, patch.reason ?? null, patch.finishedAt ?? Date.now(), id);
+  }
+}
+
+/** The newest restores, newest first. */
+export function listRestores(db: PanelDb, limit = 100): RestoreRecord[] {
+  return (db.$client.prepare("SELECT * FROM backup_restores ORDER BY started_at DESC, id DESC LIMIT ?").all(limit) as RestoreRow[]).map(toRestore);
+}
