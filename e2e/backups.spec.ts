@@ -2,10 +2,11 @@ import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { expect, test, type Page } from "@playwright/test";
+import Database from "better-sqlite3";
 import { labCli, labDir, readLab } from "./support/lab";
 import { bareGit, listLabPulls, mergeLabPull, readApplicationSync, readLabGitops, readLabObject, resetLabGitops, type LabGitops } from "./support/lab-gitops";
 import { signIn } from "./support/pages";
-import { USERS } from "./support/panel-env";
+import { E2E_DATA_DIR, E2E_METRICS_TOKEN, USERS } from "./support/panel-env";
 import { callServerAction } from "./support/server-actions";
 
 /**
@@ -63,7 +64,9 @@ async function backUpNow(page: Page) {
 
 test("admin: unprotected -> enable backups (pull request, merge, sync: the CronJob exists) -> back up now: a verified archive on the backup volume, logs live, listed with size and checksum", async ({ page }) => {
   test.setTimeout(300_000);
-  await signIn(page, USERS.admin, "/backups");
+  await signIn(page, USERS.admin, "/");
+  // The Overview counts the services without backups, and links to the page.
+  await expect(page.getByTestId("backup-banner")).toContainText(/Backups: \d+ services? without backups/);
   await openBackups(page);
   await expect(row(page)).toHaveAttribute("data-state", "unprotected");
   await expect(page.getByTestId("backups-counts")).toContainText("without backups");
@@ -112,6 +115,14 @@ test("admin: unprotected -> enable backups (pull request, merge, sync: the CronJ
   expect(readFileSync(`${archive}.sha256`, "utf8")).toContain(sha);
   await expect(row(page)).toHaveAttribute("data-state", "fresh");
   await expect(page.getByTestId(`protection-summary-${SLUG}`)).toContainText("last good backup");
+
+  // /api/metrics has the series alert rules use: a fresh, not yet verified backup.
+  const metrics = await (await page.request.get("/api/metrics", { headers: { authorization: `Bearer ${E2E_METRICS_TOKEN}` } })).text();
+  const series = (name: string) => Number(new RegExp(`^${name}\\{service="${SERVICE}"\\} (-?[\\d.e+]+)$`, "m").exec(metrics)?.[1] ?? "NaN");
+  expect(series("panel_backup_age_seconds")).toBeLessThan(600);
+  expect(series("panel_backup_last_result")).toBe(1);
+  expect(series("panel_backup_verified")).toBe(-1);
+  expect(series("panel_backup_stale")).toBe(0);
 
   // The audit log has it.
   await page.goto("/audit?action=backups.backup-now");
@@ -257,4 +268,22 @@ test("viewer: sees the protection and the history, no buttons, and the server re
   await expect(page.getByTestId("enable-backups-card")).toHaveCount(0);
   const result = await callServerAction(page.request, "/backups", "server/actions/backups.ts", "backupNowAction", [{ serviceId: SERVICE }]);
   expect(result.text).toContain('"code":"forbidden"');
+});
+
+test("the clock moved past the schedule: the backup is stale on the page and in /metrics", async ({ page }) => {
+  // Every qBittorrent backup 27 h older, as if the clock had moved on without a backup (daily: stale after 26 h).
+  const db = new Database(path.join(E2E_DATA_DIR, "panel.sqlite"));
+  try {
+    db.prepare("UPDATE backup_runs SET started_at = started_at - ?, finished_at = finished_at - ? WHERE service_id = ?").run(27 * 3_600_000, 27 * 3_600_000, SERVICE);
+  } finally {
+    db.close();
+  }
+  await signIn(page, USERS.viewer, "/backups");
+  await openBackups(page);
+  await expect(row(page)).toHaveAttribute("data-state", "stale");
+  await expect(page.getByTestId(`protection-summary-${SLUG}`)).toContainText("stale: older than 26 h");
+  await expect(page.getByTestId("backups-counts")).toContainText("1 stale");
+  const metrics = await (await page.request.get("/api/metrics", { headers: { authorization: `Bearer ${E2E_METRICS_TOKEN}` } })).text();
+  expect(metrics).toContain(`panel_backup_stale{service="${SERVICE}"} 1`);
+  expect(Number(new RegExp(`^panel_backup_age_seconds\\{service="${SERVICE}"\\} (\\d+)$`, "m").exec(metrics)?.[1])).toBeGreaterThan(26 * 3600);
 });

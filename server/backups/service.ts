@@ -2,7 +2,7 @@ import "server-only";
 import type { KubeConfig } from "@kubernetes/client-node";
 import { z } from "zod";
 import { BACKUP_ACTION_ANNOTATION, BACKUP_CLAIM_ANNOTATION, BACKUP_LABEL, BACKUP_OF } from "@/lib/backups/config-volume";
-import { protectionOf } from "@/lib/backups/protection";
+import { protectionCounts, protectionOf, protectionSentence } from "@/lib/backups/protection";
 import { parseScriptOutput } from "@/lib/backups/results";
 import { cronIntervalHours } from "@/lib/backups/schedule";
 import type { BackupRecord, ProtectionMethod, ServiceProtection } from "@/lib/backups/types";
@@ -14,6 +14,7 @@ import { getDb } from "@/server/db";
 import { getKubeConfig, listServices } from "@/server/k8s";
 import { kubeGet, kubeGetText, kubeWrite } from "@/server/k8s/rest";
 import { lastRuns, listBackups, recordJobRun, runOfJob } from "./history";
+import { rememberProtection } from "./metrics";
 
 export const TIMEOUT = { timeoutMs: 10_000 };
 
@@ -261,6 +262,7 @@ export async function backupsView(now = Date.now()): Promise<BackupsView> {
     list.push(busy ? { ...p, busy: { kind: "backup", id: busy.job, startedAt: busy.startedAt } } : p);
   }
   list.sort((a, b) => a.serviceId.localeCompare(b.serviceId));
+  rememberProtection(list);
   return { services: list, backups: listBackups(db, { limit: 500 }), errors: cluster.errors, running };
 }
 
@@ -346,3 +348,27 @@ export async function createJobFromCronJob(
   await kubeWrite(k, { kind: "create-job", namespace, body }, TIMEOUT);
   return jobName;
 }
+
+const summaryHolder = globalThis as typeof globalThis & { __panelBackupSummary?: { at: number; sentence?: string; counts: ReturnType<typeof protectionCounts> } };
+
+/**
+ * The Overview's backup line ("Backups: 3 services without backups, 1 with stale backups"): from
+ * the protection computed in the last minute, else computed now within 3 s; undefined when every
+ * service that needs it is protected and fresh, or when it cannot be read in time.
+ */
+export async function backupBanner(now = Date.now()): Promise<{ sentence?: string; counts: ReturnType<typeof protectionCounts> } | undefined> {
+  const cached = summaryHolder.__panelBackupSummary;
+  if (cached && now - cached.at < 60_000) return cached;
+  try {
+    const view = await Promise.race([backupsView(now), sleep(3000).then(() => undefined)]);
+    if (!view) return cached;
+    const counts = protectionCounts(view.services);
+    const sentence = protectionSentence(counts);
+    summaryHolder.__panelBackupSummary = { at: now, counts, ...(sentence ? { sentence } : {}) };
+    return summaryHolder.__panelBackupSummary;
+  } catch {
+    return cached;
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -2,6 +2,7 @@ import { AppError } from "@/lib/errors";
 import { getConfig } from "@/server/config/load";
 import { errorResponse } from "@/server/auth/session";
 import { registerAlertMetrics } from "@/server/alerts/metrics";
+import { registerBackupMetrics } from "@/server/backups/metrics";
 import { registerVpnMetrics } from "@/server/integrations/vpn";
 import { hasMetricsToken, metricsTokenState } from "@/server/observability/metrics-auth";
 import { getRegistry } from "@/server/observability/metrics";
@@ -20,6 +21,7 @@ export async function GET(request: Request): Promise<Response> {
   }
   registerVpnMetrics();
   registerAlertMetrics();
+  registerBackupMetrics();
   const registry = getRegistry();
   return new Response(await registry.metrics(), { headers: { "content-type": registry.contentType, "cache-control": "no-store" } });
 }

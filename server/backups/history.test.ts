@@ -1,0 +1,52 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { openDatabase } from "@/server/db/open";
+import { backupOfJob, getBackup, insertRestore, lastRuns, listBackups, listRestores, markVerified, recordJobRun, updateRestore } from "./history";
+
+const fresh = () => openDatabase(mkdtempSync(path.join(tmpdir(), "panel-backups-")));
+const HOUR = 3_600_000;
+
+function run(uid: string, over: Partial<Parameters<typeof recordJobRun>[1]> = {}): Parameters<typeof recordJobRun>[1] {
+  return { serviceId: "qbittorrent/qbittorrent", trigger: "scheduled", startedAt: 1_000, finishedAt: 2_000, result: "succeeded", jobNamespace: "qbittorrent", jobName: `job-${uid}`, jobUid: uid, archive: `qbittorrent/qbittorrent/a-${uid}.tar.gz`, sha256: "a".repeat(64), sizeBytes: 10, files: 3, ...over };
+}
+
+describe("backup history", () => {
+  it("records a Job's run once by its UID, updating it when it finishes, and keeps it when the Job is gone", () => {
+    const db = fresh();
+    const id = recordJobRun(db, run("u1", { result: "running", finishedAt: null, archive: undefined }));
+    expect(recordJobRun(db, run("u1"))).toBe(id);
+    expect(listBackups(db)).toHaveLength(1);
+    expect(getBackup(db, id)).toMatchObject({ result: "succeeded", archive: "qbittorrent/qbittorrent/a-u1.tar.gz", sizeBytes: 10, verification: "unverified", jobName: "job-u1" });
+    expect(backupOfJob(db, "u1")?.id).toBe(id);
+  });
+
+  it("gives per service the newest good backup and the newest finished run, failures included", () => {
+    const db = fresh();
+    recordJobRun(db, run("a", { startedAt: 1 * HOUR, finishedAt: 1 * HOUR + 10 }));
+    recordJobRun(db, run("b", { startedAt: 2 * HOUR, finishedAt: 2 * HOUR + 10 }));
+    recordJobRun(db, run("c", { startedAt: 3 * HOUR, finishedAt: 3 * HOUR + 10, result: "failed", reason: "checksum: differs", archive: undefined }));
+    recordJobRun(db, run("d", { startedAt: 4 * HOUR, finishedAt: null, result: "running" }));
+    recordJobRun(db, run("e", { serviceId: "media/prowlarr", startedAt: 5 * HOUR, finishedAt: 5 * HOUR + 10 }));
+    const last = lastRuns(db);
+    expect(last.get("qbittorrent/qbittorrent")?.lastGood?.jobName).toBe("job-b");
+    expect(last.get("qbittorrent/qbittorrent")?.lastRun).toMatchObject({ jobName: "job-c", result: "failed", reason: "checksum: differs" });
+    expect(last.get("media/prowlarr")?.lastGood?.jobName).toBe("job-e");
+    expect(listBackups(db, { serviceId: "qbittorrent/qbittorrent" }).map((b) => b.jobName)).toEqual(["job-d", "job-c", "job-b", "job-a"]);
+  });
+
+  it("marks a backup verified or failed with the checks' words, and records restores with their pre-restore backup and outcome", () => {
+    const db = fresh();
+    const id = recordJobRun(db, run("v"));
+    markVerified(db, id, false, "checksum: differs", 5_000);
+    expect(getBackup(db, id)).toMatchObject({ verification: "failed", verifiedAt: 5_000, verifyDetail: "checksum: differs" });
+    const pre = recordJobRun(db, run("p", { trigger: "pre-restore" }));
+    const restore = insertRestore(db, { serviceId: "qbittorrent/qbittorrent", backupId: id, actor: "admin", method: "volume", startedAt: 6_000 });
+    updateRestore(db, restore, { preRestoreBackupId: pre });
+    updateRestore(db, restore, { result: "rolled-back", reason: "not healthy; put back", finishedAt: 7_000 });
+    expect(listRestores(db)).toEqual([
+      { id: restore, serviceId: "qbittorrent/qbittorrent", backupId: id, preRestoreBackupId: pre, actor: "admin", method: "volume", startedAt: 6_000, finishedAt: 7_000, result: "rolled-back", reason: "not healthy; put back" },
+    ]);
+  });
+});
