@@ -124,6 +124,13 @@ test("admin: unprotected -> enable backups (pull request, merge, sync: the CronJ
   expect(series("panel_backup_verified")).toBe(-1);
   expect(series("panel_backup_stale")).toBe(0);
 
+  // The restore drill, on demand: the archive restored into scratch space and checked.
+  await entry.getByTestId("verify-now").click();
+  await expect(entry.getByTestId("verify-result")).toHaveAttribute("data-ok", "true", { timeout: 120_000 });
+  await expect(entry.getByTestId("verify-result")).toContainText("checks passed");
+  await openBackups(page);
+  await expect(page.locator(`[data-testid="backup-row"][data-job="${job}"]`).getByTestId("backup-verification")).toHaveAttribute("data-verification", "verified");
+
   // The audit log has it.
   await page.goto("/audit?action=backups.backup-now");
   await expect(page.getByTestId("audit-row").first()).toContainText(SERVICE);

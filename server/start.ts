@@ -57,6 +57,8 @@ export async function startPanel(): Promise<void> {
       startProber();
       startCertificates();
       startVpnChecks(config.integrations.vpn.checkIntervalSeconds * 1000);
+      const { startDrills } = await import("./backups/restore");
+      startDrills();
     }
     // The outbox, the detector over the prober, and the poller of Prometheus and Alertmanager.
     const { startAlerting } = await import("./alerts/start");

@@ -189,3 +189,46 @@ export function RestoreButton({ serviceId, backupId, preview, restore }: { servi
     </div>
   );
 }
+
+/** "Verify" (the restore drill, now) on a backup of the history. */
+export function VerifyButton({
+  serviceId,
+  backupId,
+  verify,
+}: {
+  serviceId: string;
+  backupId: number;
+  verify: (input: { serviceId: string; backupId: number }) => Promise<ActionResult<{ ok: boolean; detail: string }>>;
+}) {
+  const router = useRouter();
+  const [pending, startTransition] = useTransition();
+  const [result, setResult] = useState<ActionResult<{ ok: boolean; detail: string }> | null>(null);
+  return (
+    <div className="space-y-1">
+      <button
+        type="button"
+        disabled={pending}
+        onClick={() =>
+          startTransition(async () => {
+            try {
+              const r = await verify({ serviceId, backupId });
+              setResult(r);
+              router.refresh();
+            } catch {
+              setResult(NO_ANSWER);
+            }
+          })
+        }
+        data-testid="verify-now"
+        className="rounded-md border border-slate-300 px-2 py-1 text-xs disabled:opacity-60 dark:border-slate-700"
+      >
+        {pending ? "Verifying…" : "Verify"}
+      </button>
+      {result && (
+        <span className="block text-xs" data-testid="verify-result" data-ok={result.ok ? String(result.data.ok) : "false"}>
+          {result.ok ? (result.data.ok ? `Verified: ${result.data.detail}` : `Verification failed: ${result.data.detail}`) : result.message}
+        </span>
+      )}
+    </div>
+  );
+}

@@ -3,7 +3,7 @@
 import "server-only";
 import { revalidatePath } from "next/cache";
 import { z } from "zod";
-import { previewRestore, startRestore } from "@/server/backups/restore";
+import { previewRestore, startRestore, verifyBackup } from "@/server/backups/restore";
 import { backupNow } from "@/server/backups/service";
 import { action } from "./action";
 
@@ -45,5 +45,18 @@ export const restoreAction = action({
   run: async (input, { user }) => {
     const op = await startRestore({ ...input, actor: user.name, role: user.role });
     return { data: op, target: `${input.serviceId} (backup ${input.backupId}${input.undoOf ? `, undo of restore ${input.undoOf}` : ""})` };
+  },
+});
+
+/** The restore drill of one backup, now (a verify Job); marks it verified or not. Admin only. */
+export const verifyBackupAction = action({
+  name: "backups.verify",
+  role: "admin",
+  schema: restoreTarget,
+  target: (input) => `${input.serviceId} (backup ${input.backupId})`,
+  run: async ({ serviceId: id, backupId }, { user }) => {
+    const result = await verifyBackup(id, backupId, user.name);
+    revalidatePath("/backups");
+    return { data: result };
   },
 });

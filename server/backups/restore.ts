@@ -11,8 +11,9 @@ import { recordAuditEvent } from "@/server/db/audit";
 import { listServices } from "@/server/k8s";
 import { kubeGet, kubeGetText, kubeWrite } from "@/server/k8s/rest";
 import { logger } from "@/server/observability/logger";
-import { probeNow } from "@/server/probes/scheduler";
-import { backupOfJob, getBackup, insertRestore, markVerified, updateRestore } from "./history";
+import { getLatestResults, probeNow } from "@/server/probes/scheduler";
+import type { HealthStatus } from "@/lib/services";
+import { backupOfJob, getBackup, insertRestore, lastRuns, markVerified, updateRestore } from "./history";
 import { createJobFromCronJob, jobFacts, jobState, kc, listCronJobs, listJobs, podListSchema, syncJob, TIMEOUT, type CronJob } from "./service";
 
 /**
@@ -163,7 +164,8 @@ export async function startRestore(input: { serviceId: string; backupId: number;
   operations.set(op.id, op);
   const restoreId = insertRestore(getDb(), { serviceId: input.serviceId, backupId: backup.id, actor: input.actor, method: "volume", startedAt: op.startedAt, ...(input.undoOf !== undefined ? { undoOf: input.undoOf } : {}) });
   op.restoreId = restoreId;
-  void runRestore(op, { k, namespace, workload, cron, backup, restoreId, role: input.role }).finally(() => busy.delete(input.serviceId));
+  const baseline = getLatestResults().get(input.serviceId)?.verdict.status;
+  void runRestore(op, { k, namespace, workload, cron, backup, restoreId, role: input.role, ...(baseline ? { baseline } : {}) }).finally(() => busy.delete(input.serviceId));
   return op;
 }
 
@@ -175,6 +177,8 @@ interface RestoreContext {
   backup: BackupRecord;
   restoreId: number;
   role: "admin" | "viewer";
+  /** The panel's verdict on the service before the restore. */
+  baseline?: HealthStatus;
 }
 
 class Stop extends Error {}
@@ -233,7 +237,7 @@ async function runRestore(op: OperationView, ctx: RestoreContext): Promise<void>
     }
     done(5, applied.reason);
     begin(6);
-    const healthy = await waitHealthy(op.serviceId);
+    const healthy = await waitHealthy(op.serviceId, ctx.baseline);
     if (!healthy.ok) {
       Object.assign(step(6), { state: "failed", finishedAt: Date.now(), detail: healthy.reason });
       throw new Stop(`The service did not become healthy after the restore (${healthy.reason}).`);
@@ -257,7 +261,7 @@ async function runRestore(op: OperationView, ctx: RestoreContext): Promise<void>
         if (!back.ok) throw new Error(back.reason ?? "staging the pre-restore backup failed");
         const again = await restartAndApply(op, ctx, -1);
         if (!again.ok) throw new Error(again.reason);
-        const healthy = await waitHealthy(op.serviceId);
+        const healthy = await waitHealthy(op.serviceId, ctx.baseline);
         message = `${reason} The state before the restore was put back from the pre-restore backup ${preRestore.archive}${healthy.ok ? " and the service is healthy again" : `, but the service is not healthy yet (${healthy.reason})`}.`;
         result = "rolled-back";
       } catch (rollbackError) {
@@ -320,8 +324,14 @@ async function restartAndApply(op: OperationView, ctx: RestoreContext, stepIndex
   return { ok: false, reason: `no new pod applied the archive within ${getConfig().backups.restoreTimeoutSeconds} s` };
 }
 
-/** Waits until the panel's own verdict on the service is up (probing it now, every 2 s). */
-async function waitHealthy(serviceId: string): Promise<{ ok: boolean; reason: string }> {
+const RANK: Record<HealthStatus, number> = { up: 0, degraded: 1, unknown: 2, down: 3 };
+
+/**
+ * Waits until the panel's own verdict on the service (probing it now, every 2 s) is up, or, for a
+ * service that was degraded before the restore (a VPN check, an app's own warning), no worse than
+ * it was and not down.
+ */
+async function waitHealthy(serviceId: string, baseline: HealthStatus | undefined): Promise<{ ok: boolean; reason: string }> {
   const deadline = Date.now() + getConfig().backups.restoreTimeoutSeconds * 1000;
   let last = "not probed yet";
   while (Date.now() < deadline) {
@@ -338,7 +348,55 @@ async function waitHealthy(serviceId: string): Promise<{ ok: boolean; reason: st
     const result = sweep?.results.find((r) => r.serviceId === serviceId);
     if (!result) continue;
     last = `${result.verdict.status}${result.verdict.reasons[0] ? `: ${result.verdict.reasons[0].message}` : ""}`;
-    if (result.verdict.status === "up") return { ok: true, reason: "the panel's verdict is up" };
+    const status = result.verdict.status;
+    if (status === "up") return { ok: true, reason: "the panel's verdict is up" };
+    if (status !== "down" && baseline !== undefined && RANK[status] <= RANK[baseline]) return { ok: true, reason: `the panel's verdict is ${last}, as before the restore` };
   }
   return { ok: false, reason: `within ${getConfig().backups.restoreTimeoutSeconds} s the panel's verdict stayed ${last}` };
+}
+
+/**
+ * The restore drill of one backup: a verify Job restores the archive into scratch space and checks
+ * the checksums, the listing against the manifest, the app's configuration files and every SQLite
+ * file's integrity; the backup is marked verified or not. Refused while the service is busy.
+ */
+export async function verifyBackup(serviceId: string, backupId: number, actor: string): Promise<{ ok: boolean; detail: string; checks: ScriptOutput["checks"] }> {
+  const [namespace, workload] = serviceId.split("/") as [string, string];
+  const backup = restorableBackup(serviceId, backupId);
+  const k = kc();
+  const cron = await findCron(k, namespace, workload);
+  await refuseWhenBusy(k, serviceId, namespace, workload);
+  const run = await runJob(k, namespace, cron, { action: "verify", actor, trigger: "restore", env: { BACKUP_ARCHIVE: backup.archive ?? "" } }, () => undefined);
+  const failed = run.output.checks.filter((c) => !c.ok);
+  const detail = run.ok ? `${run.output.checks.length} checks passed` : failed.map((c) => `${c.check}${c.file ? ` ${c.file}` : ""}: ${c.detail}`).join("; ") || (run.reason ?? "the drill failed");
+  markVerified(getDb(), backup.id, run.ok, detail);
+  return { ok: run.ok, detail, checks: run.output.checks };
+}
+
+/**
+ * Scheduled restore drills: every hour, the latest good backup of each service with a backup
+ * CronJob is verified when it never was, or its last check is older than `backups.drillIntervalDays`.
+ */
+export function startDrills(): void {
+  const h = globalThis as typeof globalThis & { __panelBackupDrills?: NodeJS.Timeout };
+  if (h.__panelBackupDrills) return;
+  const run = async () => {
+    const days = getConfig().backups.drillIntervalDays;
+    if (days === 0) return;
+    const now = Date.now();
+    for (const [serviceId, r] of lastRuns(getDb())) {
+      const good = r.lastGood;
+      if (!good || good.source !== "volume") continue;
+      if (good.verification !== "unverified" && (good.verifiedAt ?? 0) > now - days * 86_400_000) continue;
+      try {
+        const result = await verifyBackup(serviceId, good.id, "restore drill");
+        logger.info({ service: serviceId, backup: good.id, ok: result.ok, detail: result.detail }, "restore drill");
+      } catch (error) {
+        logger.warn({ service: serviceId, err: (error as Error).message }, "restore drill skipped");
+      }
+    }
+  };
+  h.__panelBackupDrills = setInterval(() => void run(), 3_600_000);
+  h.__panelBackupDrills.unref();
+  setTimeout(() => void run(), 120_000).unref();
 }

@@ -1,6 +1,6 @@
 import type { Metadata } from "next";
 import { BackupNowButton, sizeText } from "@/components/backups/backup-now";
-import { RestoreButton } from "@/components/backups/restore";
+import { RestoreButton, VerifyButton } from "@/components/backups/restore";
 import { ChangeProposer } from "@/components/changes/change-proposer";
 import { Alert } from "@/components/ui/alert";
 import { Badge, type BadgeTone } from "@/components/ui/badge";
@@ -11,7 +11,7 @@ import { protectionCounts } from "@/lib/backups/protection";
 import type { ProtectionState } from "@/lib/backups/types";
 import { toAppError } from "@/lib/errors";
 import type { ChangeSuggestion } from "@/lib/gitops/proposal";
-import { backupNowAction, previewRestoreAction, restoreAction } from "@/server/actions/backups";
+import { backupNowAction, previewRestoreAction, restoreAction, verifyBackupAction } from "@/server/actions/backups";
 import { previewChange, proposeChange } from "@/server/actions/changes";
 import { requirePageUser } from "@/server/auth/session";
 import { backupsView, type BackupsView } from "@/server/backups/service";
@@ -140,7 +140,7 @@ export default async function BackupsPage() {
                 <th className="py-2 pr-3">Archive</th>
                 <th className="py-2 pr-3">Size</th>
                 <th className="py-2 pr-3">SHA-256</th>
-                <th className="py-2">{admin ? "Restore" : ""}</th>
+                <th className="py-2">{admin ? "Drill, restore" : ""}</th>
               </tr>
             </thead>
             <tbody>
@@ -165,7 +165,10 @@ export default async function BackupsPage() {
                   </td>
                   <td className="py-2">
                     {admin && b.result === "succeeded" && b.archive && restorable.has(b.serviceId) && (
-                      <RestoreButton serviceId={b.serviceId} backupId={b.id} preview={previewRestoreAction} restore={restoreAction} />
+                      <div className="flex flex-wrap items-start gap-2">
+                        <VerifyButton serviceId={b.serviceId} backupId={b.id} verify={verifyBackupAction} />
+                        <RestoreButton serviceId={b.serviceId} backupId={b.id} preview={previewRestoreAction} restore={restoreAction} />
+                      </div>
                     )}
                   </td>
                 </tr>
