@@ -64,12 +64,22 @@ async function backUpNow(page: Page) {
 
 test("admin: unprotected -> enable backups (pull request, merge, sync: the CronJob exists) -> back up now: a verified archive on the backup volume, logs live, listed with size and checksum", async ({ page }) => {
   test.setTimeout(300_000);
-  await signIn(page, USERS.admin, "/");
-  // The Overview counts the services without backups, and links to the page.
-  await expect(page.getByTestId("backup-banner")).toContainText(/Backups: \d+ services? without backups/);
+  await signIn(page, USERS.admin, "/backups");
   await openBackups(page);
   await expect(row(page)).toHaveAttribute("data-state", "unprotected");
   await expect(page.getByTestId("backups-counts")).toContainText("without backups");
+  // The Overview counts the services without backups, and links to the page.
+  await expect
+    .poll(
+      async () => {
+        await page.goto("/");
+        const banner = page.getByTestId("backup-banner");
+        return (await banner.count()) > 0 ? await banner.textContent() : "";
+      },
+      { timeout: 60_000, intervals: [2000] },
+    )
+    .toMatch(/Backups: \d+ services? without backups/);
+  await openBackups(page);
 
   // Enable backups: a pull request adding the CronJob and the restore init container.
   await page.getByTestId(`propose-enable-backups-${SLUG}`).click();

@@ -3,6 +3,7 @@
 import { useRouter } from "next/navigation";
 import { useEffect, useState, useTransition } from "react";
 import type { ActionResult } from "@/lib/action-result";
+import { sizeText } from "@/lib/backups/format";
 import type { BackupRecord } from "@/lib/backups/types";
 import { Alert } from "../ui/alert";
 
@@ -12,14 +13,6 @@ interface Progress {
   log: string;
   pod?: string;
   backup?: BackupRecord;
-}
-
-/** Size for a person: 1.2 MB. */
-export function sizeText(bytes: number | undefined): string {
-  if (bytes === undefined) return "";
-  if (bytes < 1024) return `${bytes} B`;
-  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`;
-  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 }
 
 /** A backup Job's progress and its log, live (polled every second until it ends). */

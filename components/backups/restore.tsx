@@ -3,9 +3,9 @@
 import { useRouter } from "next/navigation";
 import { useEffect, useState, useTransition } from "react";
 import type { ActionResult } from "@/lib/action-result";
+import { sizeText } from "@/lib/backups/format";
 import type { OperationView, RestorePreview } from "@/lib/backups/types";
 import { Alert } from "../ui/alert";
-import { sizeText } from "./backup-now";
 
 type PreviewFn = (input: { serviceId: string; backupId: number }) => Promise<ActionResult<RestorePreview>>;
 type RestoreFn = (input: { serviceId: string; backupId: number; confirm: string; undoOf?: number }) => Promise<ActionResult<OperationView>>;

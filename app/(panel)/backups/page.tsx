@@ -1,5 +1,5 @@
 import type { Metadata } from "next";
-import { BackupNowButton, sizeText } from "@/components/backups/backup-now";
+import { BackupNowButton } from "@/components/backups/backup-now";
 import { RestoreButton, VerifyButton } from "@/components/backups/restore";
 import { ChangeProposer } from "@/components/changes/change-proposer";
 import { Alert } from "@/components/ui/alert";
@@ -7,6 +7,7 @@ import { Badge, type BadgeTone } from "@/components/ui/badge";
 import { Card } from "@/components/ui/card";
 import { EmptyState } from "@/components/ui/empty-state";
 import { PageHeader } from "@/components/ui/page-header";
+import { sizeText } from "@/lib/backups/format";
 import { protectionCounts } from "@/lib/backups/protection";
 import type { ProtectionState } from "@/lib/backups/types";
 import { toAppError } from "@/lib/errors";
