@@ -1,6 +1,5 @@
 import "server-only";
 import { randomUUID } from "node:crypto";
-import type { KubeConfig } from "@kubernetes/client-node";
 import { BACKUP_OF, RESTORE_INIT_CONTAINER, RESTORE_LABEL } from "@/lib/backups/config-volume";
 import { parseScriptOutput, type ScriptOutput } from "@/lib/backups/results";
 import type { BackupRecord, OperationStep, OperationView, RestorePreview } from "@/lib/backups/types";
@@ -14,7 +13,7 @@ import { logger } from "@/server/observability/logger";
 import { getLatestResults, probeNow } from "@/server/probes/scheduler";
 import type { HealthStatus } from "@/lib/services";
 import { backupOfJob, getBackup, insertRestore, lastRuns, markVerified, updateRestore } from "./history";
-import { createJobFromCronJob, jobFacts, jobState, kc, listCronJobs, listJobs, podListSchema, syncJob, TIMEOUT, type CronJob } from "./service";
+import { createJobFromCronJob, jobFacts, jobState, kc, listCronJobs, listJobs, podListSchema, syncJob, TIMEOUT, type CronJob, type KubeConfig } from "./service";
 
 /**
  * Guarded restores of a volume backup: the archive checked first, a pre-restore backup taken and

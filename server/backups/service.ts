@@ -1,5 +1,4 @@
 import "server-only";
-import type { KubeConfig } from "@kubernetes/client-node";
 import { z } from "zod";
 import { BACKUP_ACTION_ANNOTATION, BACKUP_CLAIM_ANNOTATION, BACKUP_LABEL, BACKUP_OF } from "@/lib/backups/config-volume";
 import { protectionCounts, protectionOf, protectionSentence } from "@/lib/backups/protection";
@@ -15,6 +14,9 @@ import { getKubeConfig, listServices } from "@/server/k8s";
 import { kubeGet, kubeGetText, kubeWrite } from "@/server/k8s/rest";
 import { lastRuns, listBackups, recordJobRun, runOfJob } from "./history";
 import { rememberProtection } from "./metrics";
+
+/** The panel's cluster credentials (server/k8s). */
+export type KubeConfig = NonNullable<ReturnType<typeof getKubeConfig>>;
 
 export const TIMEOUT = { timeoutMs: 10_000 };
 
