@@ -47,8 +47,8 @@ const READ_VERBS = ["get", "list", "watch"];
  * whose environment it reads by name (server/apps/resolve.ts).
  */
 const WORKLOAD_GETS = ["apps/deployments", "apps/statefulsets", "apps/daemonsets"];
-/** In Argo CD's namespace only: the Applications (server/git/argo.ts lists them there). */
-const ARGOCD_READS = ["list argoproj.io/applications"];
+/** In Argo CD's namespace only: the kinds with `scope: "argocd-namespace"` (list + watch, server/k8s/kinds.ts). */
+const ARGOCD_SCOPE = "argocd-namespace";
 
 // ---------------------------------------------------------------------------------------------------
 // Small typed accessors.
@@ -300,12 +300,15 @@ describe("RBAC", () => {
   it("grants in each watched namespace exactly what the panel's code reads and writes", async () => {
     const { CLUSTER_WRITES, INFORMER_KINDS } = await import("../server/k8s/kinds");
     const { METRICS_API } = await import("../server/k8s/resource-usage");
+    const reads = (kinds: typeof INFORMER_KINDS) => kinds.flatMap((k) => ["list", "watch"].map((verb) => `${verb} ${k.group}/${k.plural}`));
     const expected = [
-      ...INFORMER_KINDS.filter((k) => !k.clusterScoped).flatMap((k) => ["list", "watch"].map((verb) => `${verb} ${k.group}/${k.plural}`)),
+      ...reads(INFORMER_KINDS.filter((k) => !k.clusterScoped && k.scope !== ARGOCD_SCOPE)),
       ...WORKLOAD_GETS.map((r) => `get ${r}`),
       `${METRICS_API.verb} ${METRICS_API.group}/${METRICS_API.plural}`,
       ...CLUSTER_WRITES.map((w) => `${w.verb} ${w.group}/${w.resource}`),
     ];
+    const ARGOCD_READS = reads(INFORMER_KINDS.filter((k) => k.scope === ARGOCD_SCOPE));
+    expect(ARGOCD_READS).toContain("watch argoproj.io/applications");
     const config = parsePanelConfig(readYamlDocuments(join(DEPLOY_DIR, "config.yaml"))[0]);
     if (!config.ok) throw new Error("deploy/config.yaml is not valid");
     for (const role of readRoles()) {

@@ -24,6 +24,7 @@ import {
   renewCertificateInLab,
   makeCopyStale,
   addTlsCaseHosts,
+  setClaimLost,
   setVolumeQuota,
   startApiServer,
   stopApiServer,
@@ -62,6 +63,7 @@ const USAGE = `Usage: npm run lab -- <command> [args]
   cert-renew <ns> <name>           renew a Certificate as cmctl renew does, and wait for the lab's cert-manager
   cert-stale-copy [<ns> <cronjob>] the Secret-copying CronJob stops copying and its Certificate is renewed
   tls-case-hosts                   Ingresses for the expired, wrong-name and plain-HTTP lab hosts (test objects)
+  claim-lost <ns> <claim> <true|false>    report a PVC Lost (its volume gone: Argo CD says Degraded) or Bound again
   refuse-restore <app> [count] [message]  make the app refuse its next restore(s) (its own error shape);
                                           <app>: simulator id (sonarr) or workload (media/sonarr); count 0 disarms
   restart-app <ns> <workload>             restart the lab app serving a workload (same ports, configuration)
@@ -252,6 +254,12 @@ async function main(argv: string[]): Promise<number> {
     case 'tls-case-hosts': {
       const hosts = await addTlsCaseHosts();
       log(`Ingresses for ${Object.values(hosts).join(', ')}`);
+      return 0;
+    }
+    case 'claim-lost': {
+      const [ns, claim, lost] = need(args, 3, '<ns> <claim> <true|false>');
+      await setClaimLost(ns as string, claim as string, lost === 'true');
+      log(`PersistentVolumeClaim ${ns}/${claim}: ${lost === 'true' ? 'Lost' : 'Bound'}`);
       return 0;
     }
     case 'app': {

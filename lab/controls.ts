@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { followRepository, normalizeRepoUrl, readRegistry } from './argocd/repos';
 import { REFRESH_ANNOTATION, RENDER_ERROR_ANNOTATION, appInstanceName, trackedBy } from './argocd/tracking';
 import { restartComponent, startComponent, stopComponent } from './cluster/cluster';
@@ -305,6 +306,48 @@ export async function addTlsCaseHosts(namespace = 'media', service = 'sonarr', p
     await client.apply(ingress('lab-plain', TLS_CASE_HOSTS.plain), LAB_FIELD_MANAGER);
   });
   return TLS_CASE_HOSTS;
+}
+
+interface Claim extends KubeObject {
+  spec?: { volumeName?: string };
+  status?: { phase?: string };
+}
+
+function lostVolumeFile(ns: string, claim: string): string {
+  return path.join(labDir(), 'lost-volumes', `${ns}_${claim}.json`);
+}
+
+/**
+ * Takes a PersistentVolumeClaim's volume away (`lost: true`) or gives it back. The bound
+ * PersistentVolume is deleted (its protection finalizer removed, as when a disk is gone) and
+ * kept in the lab directory; the cluster's PV controller then reports the claim `Lost`, which
+ * Argo CD judges Degraded. Giving it back creates the same PersistentVolume again, and the PV
+ * controller binds the claim again (`Bound`).
+ */
+export async function setClaimLost(ns: string, claim: string, lost: boolean, timeoutMs = 60_000): Promise<void> {
+  await withLabClient(async (client) => {
+    const pvc = await client.get<Claim>('v1', 'PersistentVolumeClaim', claim, ns);
+    if (!pvc) throw new Error(`no PersistentVolumeClaim ${ns}/${claim}`);
+    const file = lostVolumeFile(ns, claim);
+    if (lost) {
+      const name = pvc.spec?.volumeName;
+      if (!name) throw new Error(`PersistentVolumeClaim ${ns}/${claim} is not bound to a volume`);
+      const pv = await client.get<KubeObject & { spec?: Record<string, unknown> }>('v1', 'PersistentVolume', name);
+      if (!pv) throw new Error(`no PersistentVolume ${name}`);
+      mkdirSync(path.dirname(file), { recursive: true });
+      const { uid: _uid, resourceVersion: _rv, creationTimestamp: _ct, managedFields: _mf, deletionTimestamp: _dt, deletionGracePeriodSeconds: _dg, finalizers: _f, ...meta } = pv.metadata as Record<string, unknown>;
+      writeFileSync(file, JSON.stringify({ apiVersion: 'v1', kind: 'PersistentVolume', metadata: meta, spec: pv.spec }));
+      await client.delete('v1', 'PersistentVolume', name);
+      await client.mergePatch({ apiVersion: 'v1', kind: 'PersistentVolume', name }, { metadata: { finalizers: null } });
+    } else if (existsSync(file)) {
+      const pv = JSON.parse(readFileSync(file, 'utf8')) as KubeObject;
+      await waitFor(`PersistentVolume ${pv.metadata.name} gone`, async () => !(await client.get('v1', 'PersistentVolume', pv.metadata.name)), { timeoutMs });
+      await client.create(pv);
+      rmSync(file, { force: true });
+    }
+    const phase = lost ? 'Lost' : 'Bound';
+    await waitFor(`PersistentVolumeClaim ${ns}/${claim} ${phase}`, async () => (await client.get<Claim>('v1', 'PersistentVolumeClaim', claim, ns))?.status?.phase === phase, { timeoutMs });
+  });
 }
 
 /** An Argo CD Application as the lab's controls read it. */

@@ -2,6 +2,7 @@
  * The service model shared by discovery (Kubernetes side), the app health modules (app side), the
  * prober and the UI. Plain serialisable data: it crosses the server/client boundary as JSON.
  */
+import type { ArgoAppState } from "./gitops/argo-status";
 
 import type { AppKind } from "./apps/catalogue";
 
@@ -97,6 +98,8 @@ export interface DiscoveredService {
   pvcs: Array<{ name: string; phase: string; capacity?: string }>;
   /** Argo CD Application that manages it, when known (from the tracking label/annotation). */
   argocdApp?: { namespace: string; name: string };
+  /** That Application's state, when the panel can read it (Argo CD's namespace watched, its CRDs served). */
+  argoState?: ArgoAppState;
   kube: KubeHealth;
 }
 

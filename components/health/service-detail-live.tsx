@@ -9,6 +9,7 @@ import { isHttpUrl } from "@/lib/safe-url";
 import { Alert } from "../ui/alert";
 import { Badge } from "../ui/badge";
 import { Card } from "../ui/card";
+import { ArgoAppPanel } from "../argocd/argo-app-panel";
 import { HistoryCharts } from "./history-charts";
 import { StatusBadge } from "./status-badge";
 import { POLL_WITHOUT_EVENTS_MS, useLiveUpdates } from "./use-live-updates";
@@ -94,6 +95,7 @@ export function ServiceDetailLive({ initial }: { initial: ServiceDetail }) {
           </Link>
         </Card>
       )}
+      {service.argocdApp && <ArgoAppPanel {...(service.argoState ? { app: service.argoState } : { missing: service.argocdApp })} />}
 
       <Card title="Uptime" testId="uptime">
         <dl className="grid grid-cols-3 gap-2 text-center">

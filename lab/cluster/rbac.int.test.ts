@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { ApiException, AppsV1Api, AuthorizationV1Api, BatchV1Api, CoreV1Api, CustomObjectsApi, KubernetesObjectApi, NetworkingV1Api, PatchStrategy, setHeaderOptions, type KubernetesObject } from '@kubernetes/client-node';
+import { ApiException, AppsV1Api, AuthorizationV1Api, BatchV1Api, CoreV1Api, CustomObjectsApi, KubernetesObjectApi, NetworkingV1Api, PatchStrategy, setHeaderOptions, Watch, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { LAB_TEST_LABEL } from '../controls';
 import { parseManifests } from './gitops';
@@ -22,6 +22,17 @@ async function status(p: Promise<unknown>): Promise<number> {
     if (err instanceof ApiException) return err.code;
     throw err;
   }
+}
+
+/** The HTTP status of a watch request (200 when it is allowed; it ends after a second). */
+function watchStatus(kc: KubeConfig, path: string): Promise<number> {
+  return new Promise((resolve) => {
+    const codeOf = (err: unknown) => {
+      const e = err as { statusCode?: number; code?: number } | null;
+      return e?.statusCode ?? (typeof e?.code === 'number' ? e.code : 500);
+    };
+    new Watch(kc).watch(path, { timeoutSeconds: 1 }, () => undefined, (err) => resolve(err ? codeOf(err) : 200)).catch((err: unknown) => resolve(codeOf(err)));
+  });
 }
 
 describe("RBAC: the panel's ServiceAccount from deploy/", () => {
@@ -70,7 +81,8 @@ describe("RBAC: the panel's ServiceAccount from deploy/", () => {
     expect((await apps.readNamespacedDeployment({ namespace: 'media', name: 'sonarr' })).metadata?.name).toBe('sonarr');
     const secret = await core.readNamespacedSecret({ namespace: 'media', name: 'starr-secrets' });
     expect(Object.keys(secret.data ?? {})).toContain('SONARR_API_KEY');
-    const applications = (await kc.makeApiClient(CustomObjectsApi).listNamespacedCustomObject({ group: 'argoproj.io', version: 'v1alpha1', namespace: 'argocd', plural: 'applications' })) as { items: unknown[] };
+    const custom = kc.makeApiClient(CustomObjectsApi);
+    const applications = (await custom.listNamespacedCustomObject({ group: 'argoproj.io', version: 'v1alpha1', namespace: 'argocd', plural: 'applications' })) as { items: unknown[] };
     expect(applications.items.length).toBeGreaterThan(0);
     // Pods' CPU and memory from the metrics API (the lab serves no metrics-server: asked of the authorizer).
     const authz = kc.makeApiClient(AuthorizationV1Api);
@@ -79,6 +91,27 @@ describe("RBAC: the panel's ServiceAccount from deploy/", () => {
     expect(await may('media')).toBe(true);
     expect(await may('monitoring')).toBe(true);
     expect(await may('kube-system')).toBe(false);
+    const appsets = (await custom.listNamespacedCustomObject({ group: 'argoproj.io', version: 'v1alpha1', namespace: 'argocd', plural: 'applicationsets' })) as { items: unknown[] };
+    expect(appsets.items.length).toBeGreaterThan(0);
+    // The informers watch both kinds there: a watch is allowed there and refused elsewhere.
+    for (const plural of ['applications', 'applicationsets']) {
+      expect(await watchStatus(kc, `/apis/argoproj.io/v1alpha1/namespaces/argocd/${plural}`), plural).toBe(200);
+      expect(await watchStatus(kc, `/apis/argoproj.io/v1alpha1/namespaces/media/${plural}`), plural).toBe(403);
+    }
+  });
+
+  it("refuses Argo CD's objects outside Argo CD's namespace, and any write to them", async () => {
+    const custom = tokenKubeConfig(lab(), token, sa.name).makeApiClient(CustomObjectsApi);
+    for (const plural of ['applications', 'applicationsets']) {
+      expect(await status(custom.listNamespacedCustomObject({ group: 'argoproj.io', version: 'v1alpha1', namespace: 'media', plural })), plural).toBe(403);
+      expect(await status(custom.listClusterCustomObject({ group: 'argoproj.io', version: 'v1alpha1', plural })), plural).toBe(403);
+    }
+    const adminCustom = lab().kc.makeApiClient(CustomObjectsApi);
+    const first = ((await adminCustom.listNamespacedCustomObject({ group: 'argoproj.io', version: 'v1alpha1', namespace: 'argocd', plural: 'applications' })) as { items: Array<{ metadata: { name: string } }> }).items[0];
+    expect(first).toBeDefined();
+    const patch = custom.patchNamespacedCustomObject({ group: 'argoproj.io', version: 'v1alpha1', namespace: 'argocd', plural: 'applications', name: first?.metadata.name ?? 'x', body: [{ op: 'add', path: '/metadata/labels', value: { x: 'y' } }] });
+    expect(await status(patch)).toBe(403);
+    expect(await status(custom.deleteNamespacedCustomObject({ group: 'argoproj.io', version: 'v1alpha1', namespace: 'argocd', plural: 'applications', name: first?.metadata.name ?? 'x' }))).toBe(403);
   });
 
   it('certificates: reads cert-manager and CronJobs, patches only certificates/status, and never a TLS Secret', async () => {

@@ -107,7 +107,7 @@ function oneApp(opts: { name?: string; image?: string; replicas?: number; annota
   const rs: Workload = { metadata: { name: `${name}-abc`, namespace: "media", uid: `rs-${name}`, ownerReferences: [{ kind: "Deployment", name, uid: `d-${name}`, controller: true }] } };
   const pods = Array.from({ length: opts.replicas ?? 1 }, (_, i) => podFor(deployment, rs, i, "2026-01-01T08:00:00Z"));
   const service: Service = { metadata: { name, namespace: "media", uid: `s-${name}` }, spec: { selector: { app: name }, ports: [{ name: "http", port: 8989, targetPort: 8989 }] } };
-  return { deployments: [deployment], statefulsets: [], daemonsets: [], replicasets: [rs], pods, services: [service], ingresses: [], pvcs: [], events: [], deployment, rs };
+  return { deployments: [deployment], statefulsets: [], daemonsets: [], replicasets: [rs], pods, services: [service], ingresses: [], pvcs: [], events: [], applications: [], applicationsets: [], deployment, rs };
 }
 
 const warning = (kind: string, name: string, reason: string, at: string, extra: Partial<CoreV1Event> = {}): CoreV1Event => ({
@@ -287,6 +287,8 @@ describe("services of several workloads", () => {
       ingresses: [],
       pvcs: [pvc("data-prometheus-0"), pvc("data-prometheus-1"), pvc("data-prometheus-old"), pvc("other")],
       events: [],
+      applications: [],
+      applicationsets: [],
     };
     const [exporter, prom] = deriveServices(snap, { now: NOW });
     expect([prom?.workloadKind, prom?.kube.desired, prom?.kube.ready, prom?.kube.pods.length, prom?.pvcs.map((p) => p.name)]).toEqual([

@@ -1,3 +1,4 @@
+import { toArgoAppState, type ArgoAppState } from "../gitops/argo-status";
 import type { ContainerState, DiscoveredService, KubeEvent, KubeHealth, PodState } from "../services";
 import { normalizeUrlBase } from "../url-base";
 import { podContainers, recognizeWorkload, type Recognition } from "./recognize";
@@ -625,12 +626,19 @@ function joinWorkload(kind: WorkloadKind, w: Workload, options: DeriveOptions, i
 /** Every workload of the snapshot as a DiscoveredService, sorted by namespace then name. */
 export function deriveServices(snapshot: ClusterSnapshot, options: DeriveOptions): DiscoveredService[] {
   const idx = indexSnapshot(snapshot);
+  const apps = new Map<string, ArgoAppState>();
+  for (const raw of snapshot.applications ?? []) {
+    const app = toArgoAppState(raw);
+    if (app) apps.set(`${app.namespace}/${app.name}`, app);
+  }
   const out: DiscoveredService[] = [];
   for (const [kind, key] of WORKLOAD_SOURCES) {
     for (const w of snapshot[key] as readonly Workload[]) {
       if (w.metadata?.deletionTimestamp) continue;
       const s = joinWorkload(kind, w, options, idx);
-      if (s) out.push(s);
+      if (!s) continue;
+      const argo = s.argocdApp ? apps.get(`${s.argocdApp.namespace}/${s.argocdApp.name}`) : undefined;
+      out.push(argo ? { ...s, argoState: argo } : s);
     }
   }
   return out.sort((a, b) => byString(a.namespace, b.namespace) || byString(a.name, b.name));

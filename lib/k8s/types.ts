@@ -275,9 +275,13 @@ export interface ClusterSnapshot {
   issuers?: readonly CertManagerIssuer[];
   clusterissuers?: readonly CertManagerIssuer[];
   cronjobs?: readonly CronJob[];
+  /** Argo CD Applications (argoproj.io/v1alpha1), in Argo CD's namespace only. */
+  applications?: readonly KubeObject[];
+  /** Argo CD ApplicationSets, in Argo CD's namespace only. */
+  applicationsets?: readonly KubeObject[];
 }
 
 /** An empty snapshot (for tests and for a panel without a cluster). */
 export function emptySnapshot(): ClusterSnapshot {
-  return { deployments: [], statefulsets: [], daemonsets: [], replicasets: [], pods: [], services: [], ingresses: [], pvcs: [], events: [] };
+  return { deployments: [], statefulsets: [], daemonsets: [], replicasets: [], pods: [], services: [], ingresses: [], pvcs: [], events: [], applications: [], applicationsets: [] };
 }

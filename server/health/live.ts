@@ -2,7 +2,7 @@ import "server-only";
 import type { LiveChange } from "@/lib/overview";
 import { getConfig } from "@/server/config/load";
 import { onCertificatesChanged } from "@/server/certs";
-import { onServicesChanged } from "@/server/k8s";
+import { onChange, onServicesChanged } from "@/server/k8s";
 import { onProbeResults } from "@/server/probes/scheduler";
 
 const HEARTBEAT_MS = 15_000;
@@ -12,7 +12,9 @@ const HEARTBEAT_MS = 15_000;
  * when the cluster changed some services (their ids and app kinds; removed ones too), `probes` after
  * a sweep or a targeted probe (the ids it probed), `ping` as a heartbeat (keeps proxies from closing
  * an idle stream), `certificates` when cert-manager's objects, the Ingresses or the TLS probes changed
- * (the services whose certificate signal changed, the hosts probed). Returns the unsubscribe function.
+ * (the services whose certificate signal changed, the hosts probed), `applications` when an Argo CD
+ * Application or ApplicationSet changed (the services they deploy also get a `services` event).
+ * Returns the unsubscribe function.
  */
 export function subscribeLiveEvents(send: (event: string, data: unknown) => void): () => void {
   const stops: Array<() => void> = [];
@@ -29,6 +31,13 @@ export function subscribeLiveEvents(send: (event: string, data: unknown) => void
       onCertificatesChanged((change) => {
         const data: LiveChange = { at: change.at, services: change.services, appKinds: [], hosts: change.hosts };
         send("certificates", data);
+      }),
+    );
+    stops.push(
+      onChange((kinds) => {
+        if (!kinds.includes("applications") && !kinds.includes("applicationsets")) return;
+        const data: LiveChange = { at: Date.now(), services: [], appKinds: [], applications: true };
+        send("applications", data);
       }),
     );
     stops.push(

@@ -7,6 +7,7 @@ import type { ClusterSnapshot } from "@/lib/k8s/types";
 import type { DiscoveredService } from "@/lib/services";
 import { getConfig } from "@/server/config/load";
 import { getRegistry } from "@/server/observability/metrics";
+import { readApplications, type ApplicationsView } from "./applications";
 import { listArgoApplications } from "./argo";
 import { requestRenewal, type RenewalRequest } from "./certificates";
 import { checkReachability, loadKubeConfig, type KubernetesReachability } from "./client";
@@ -83,6 +84,7 @@ export function getInformers(): InformerSet {
     scope: kubernetes.watchScope,
     requestTimeoutMs: kubernetes.requestTimeoutMs,
     notConfiguredMessage,
+    argocdNamespace: getConfig().discovery.argocdNamespace,
   });
   c.informers = set;
   registerKubeMetrics(getRegistry(), () => cluster().informers);
@@ -221,4 +223,11 @@ export async function renewCertificate(namespace: string, name: string): Promise
   const cert = (getInformers().snapshot().certificates ?? []).find((c) => c.metadata?.namespace === namespace && c.metadata?.name === name);
   if (!cert) throw new AppError("not_found", `No Certificate ${namespace}/${name} in the watched namespaces.`, { source: "kubernetes" });
   return requestRenewal(kc, cert, { timeoutMs: getConfig().kubernetes.requestTimeoutMs });
+}
+
+/** Argo CD's Applications and ApplicationSets from the process-wide caches (waits once for the first sync). */
+export async function getApplicationsView(): Promise<ApplicationsView> {
+  const informers = getInformers();
+  if (!informers.synced) await informers.waitForSync(getConfig().discovery.syncTimeoutMs);
+  return readApplications(informers);
 }

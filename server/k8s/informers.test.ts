@@ -9,6 +9,8 @@ import { INFORMER_KINDS, kindPath } from "./kinds";
 class FakeApi {
   readonly objects = new Map<string, Array<{ metadata: { uid: string; name: string; namespace: string; resourceVersion: string } }>>();
   readonly forbidden = new Set<string>();
+  /** Paths answered 404 (a kind the server does not serve). */
+  readonly missing = new Set<string>();
   readonly requests: string[] = [];
   private readonly watchers = new Map<string, http.ServerResponse[]>();
   private rv = 100;
@@ -18,6 +20,11 @@ class FakeApi {
     if (this.forbidden.has(url.pathname)) {
       res.writeHead(403, { "content-type": "application/json" });
       res.end(JSON.stringify({ kind: "Status", status: "Failure", reason: "Forbidden", code: 403, message: `events is forbidden: cannot list resource "events"` }));
+      return;
+    }
+    if (this.missing.has(url.pathname)) {
+      res.writeHead(404, { "content-type": "application/json" });
+      res.end(JSON.stringify({ kind: "Status", status: "Failure", reason: "NotFound", code: 404, message: "the server could not find the requested resource" }));
       return;
     }
     res.writeHead(200, { "content-type": "application/json" });
@@ -176,6 +183,23 @@ describe("InformerSet (against a fake API server)", () => {
     await set.waitForSync(3000);
     expect(set.snapshot().pods.map((p) => p.metadata?.name)).toEqual(["a"]);
     expect(api.requests.filter((r) => r.startsWith("LIST"))).toEqual(expect.arrayContaining([`LIST ${all}`, "LIST /api/v1/events"]));
+  });
+
+  it("Argo CD's kinds: watched in Argo CD's namespace only; a CRD that is not installed is an empty, synced cache", async () => {
+    api = new FakeApi();
+    const argoKinds = INFORMER_KINDS.filter((k) => k.scope === "argocd-namespace");
+    expect(argoKinds.map((k) => k.name)).toEqual(["applications", "applicationsets"]);
+    const apps = kindPath(argoKinds[0]!, "gitops");
+    const appsets = kindPath(argoKinds[1]!, "gitops");
+    api.objects.set(apps, [{ metadata: { uid: "a1", name: "media", namespace: "gitops", resourceVersion: "5" } }]);
+    api.missing.add(appsets);
+    set = createInformerSet({ kc: kcFor(await api.start()), namespaces: ["media", "qbittorrent"], kinds: [...kinds, ...argoKinds], argocdNamespace: "gitops" }).start();
+    expect(await set.waitForSync(3000)).toBe(true);
+    expect((set.snapshot().applications ?? []).map((a) => a.metadata?.name)).toEqual(["media"]);
+    expect(set.snapshot().applicationsets).toEqual([]);
+    expect(set.state().kinds.applicationsets).toEqual({ synced: true });
+    const lists = api.requests.filter((r) => r.startsWith("LIST /apis/argoproj.io"));
+    expect(new Set(lists)).toEqual(new Set([`LIST ${apps}`, `LIST ${appsets}`]));
   });
 });
 

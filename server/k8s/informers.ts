@@ -52,6 +52,8 @@ export interface InformerSetOptions {
   debounceMs?: number;
   /** Message of the state when `kc` is null. */
   notConfiguredMessage?: string;
+  /** Argo CD's namespace: the one namespace of the kinds with `scope: "argocd-namespace"` (default `argocd`). */
+  argocdNamespace?: string;
 }
 
 const log = logger.child({ component: "k8s-informers" });
@@ -187,6 +189,17 @@ class Stream {
         const status = kubeAnswerOf(error)?.status ?? 0;
         needList = true;
         if (status === 410) continue; // resourceVersion too old: relist at once
+        if (status === 404 && this.kind.optional) {
+          // The kind is not served (Argo CD's CRDs not installed): an empty cache, asked again later.
+          this.replace([]);
+          const first = !this.synced;
+          this.synced = true;
+          this.attempted = true;
+          this.recover();
+          if (first) this.set.stateChanged();
+          await sleep(jitter(maxMs), signal);
+          continue;
+        }
         this.restarts++;
         this.set.countRestart(this.kind.name);
         const message = isAppError(error) ? error.message : (error as Error).message;
@@ -229,7 +242,8 @@ export class InformerSet {
     const kinds = options.kinds ?? INFORMER_KINDS;
     const perNamespace = (options.scope ?? "namespaces") === "namespaces" && options.namespaces.length > 0;
     for (const kind of kinds) {
-      if (perNamespace && !kind.clusterScoped) for (const ns of options.namespaces) this.streams.push(new Stream(this, kind, ns));
+      if (kind.scope === "argocd-namespace") this.streams.push(new Stream(this, kind, options.argocdNamespace ?? "argocd"));
+      else if (perNamespace && !kind.clusterScoped) for (const ns of options.namespaces) this.streams.push(new Stream(this, kind, ns));
       else this.streams.push(new Stream(this, kind, undefined));
     }
   }

@@ -1,6 +1,6 @@
 import "server-only";
 import type { CertManagerCertificateRequest, ClusterSnapshot, CronJob, KubeObject, Pod, Workload } from "@/lib/k8s/types";
-import { slimCertificateRequest, slimCronJob, slimObject, slimPod, slimReplicaSet } from "./slim";
+import { slimApplication, slimCertificateRequest, slimCronJob, slimObject, slimPod, slimReplicaSet } from "./slim";
 
 /**
  * The kinds discovery watches, each a tiny descriptor: where its REST path lives and which snapshot
@@ -20,6 +20,13 @@ export interface KindDescriptor {
   clusterScoped?: boolean;
   /** What the cache keeps of an object (default: all but managedFields and the last-applied annotation). */
   slim: (obj: KubeObject) => KubeObject;
+  /**
+   * `argocd-namespace`: watched in Argo CD's namespace only (`discovery.argocdNamespace`), whatever the watched
+   * namespaces are; its Role there grants it (deploy/rbac.yaml). Default: every watched namespace.
+   */
+  scope?: "argocd-namespace";
+  /** A kind a cluster may not serve (a CRD): a 404 is an empty list, asked again after the longest backoff. */
+  optional?: boolean;
 }
 
 export const INFORMER_KINDS: readonly KindDescriptor[] = [
@@ -38,6 +45,8 @@ export const INFORMER_KINDS: readonly KindDescriptor[] = [
   { name: "issuers", group: "cert-manager.io", version: "v1", plural: "issuers", slim: slimObject },
   { name: "clusterissuers", group: "cert-manager.io", version: "v1", plural: "clusterissuers", clusterScoped: true, slim: slimObject },
   { name: "cronjobs", group: "batch", version: "v1", plural: "cronjobs", slim: (o) => slimCronJob(o as CronJob) },
+  { name: "applications", group: "argoproj.io", version: "v1alpha1", plural: "applications", scope: "argocd-namespace", optional: true, slim: slimApplication },
+  { name: "applicationsets", group: "argoproj.io", version: "v1alpha1", plural: "applicationsets", scope: "argocd-namespace", optional: true, slim: slimObject },
 ];
 
 /**
