@@ -1,10 +1,18 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { DiscoveredService } from "@/lib/services";
 
-const listeners: { services?: (services: DiscoveredService[], change: { changed: string[]; removed: string[] }) => void; probes?: (sweep: unknown) => void } = {};
+const listeners: {
+  services?: (services: DiscoveredService[], change: { changed: string[]; removed: string[] }) => void;
+  probes?: (sweep: unknown) => void;
+  informers?: (kinds: string[]) => void;
+} = {};
 
 vi.mock("@/server/config/load", () => ({ getConfig: () => ({ kubernetes: { mode: "kubeconfig" } }) }));
 vi.mock("@/server/k8s", () => ({
+  onChange: (l: typeof listeners.informers) => {
+    listeners.informers = l;
+    return () => (listeners.informers = undefined);
+  },
   onServicesChanged: (l: typeof listeners.services) => {
     listeners.services = l;
     return () => (listeners.services = undefined);
@@ -28,11 +36,16 @@ describe("live events", () => {
     const stop = subscribeLiveEvents((event, data) => sent.push([event, data]));
     listeners.services?.([service("media/sonarr", "sonarr"), service("media/radarr", "radarr")], { changed: ["media/sonarr"], removed: ["media/old"] });
     listeners.probes?.({ startedAt: 42, results: [{ serviceId: "media/radarr", appKind: "radarr" }, { serviceId: "media/x", appKind: "other" }] });
+    // Argo CD's objects changed: one applications event; other kinds say nothing by themselves.
+    listeners.informers?.(["pods", "state"]);
+    listeners.informers?.(["applications", "pods"]);
     expect(sent).toEqual([
       ["services", { at: expect.any(Number), services: ["media/sonarr", "media/old"], appKinds: ["sonarr"] }],
       ["probes", { at: 42, services: ["media/radarr", "media/x"], appKinds: ["radarr", "other"] }],
+      ["applications", { at: expect.any(Number), services: [], appKinds: [], applications: true }],
     ]);
     stop();
+    expect(listeners.informers).toBeUndefined();
     expect(listeners.services).toBeUndefined();
     expect(listeners.probes).toBeUndefined();
   });
