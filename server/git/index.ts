@@ -6,8 +6,6 @@ import { PrometheusApi } from "@/server/alerts/sources";
 import { clusterServes, listApplications } from "@/server/k8s";
 import { getRegistry } from "@/server/observability/metrics";
 import { runPlanChecks } from "./plan-checks";
-import { afterSync, stillFollowed, type FollowedChange } from "@/lib/gitops/change-state";
-import { serviceVerdicts } from "@/server/health/overview";
 import { GitopsService } from "./service";
 
 const holder = globalThis as typeof globalThis & { __panelGitops?: GitopsService | null; __panelGitopsCounter?: Counter };
@@ -54,17 +52,6 @@ export function getGitopsService(): GitopsService | null {
     },
   });
   return holder.__panelGitops;
-}
-
-/**
- * Every change, each live one with how the services it touched are doing by the panel's own verdict
- * ("live and healthy", "live, but ... down since the sync"), and whether any is still followed.
- */
-export async function listFollowedChanges(svc: GitopsService, now = Date.now()): Promise<{ changes: FollowedChange[]; moving: boolean }> {
-  const listed = svc.list();
-  const verdicts = await serviceVerdicts(listed.filter((c) => c.status === "live").flatMap((c) => c.services));
-  const changes = listed.map((c) => ({ ...c, afterSync: afterSync(c, verdicts, now) }));
-  return { changes, moving: changes.some((c) => stillFollowed(c, c.afterSync, now)) };
 }
 
 export { GitopsService, withDeadline } from "./service";

@@ -13,7 +13,8 @@ import { redactRepoUrl } from "@/lib/gitops/repo-url";
 import { previewChange, previewRevert, proposeChange, proposeRevert, refreshChanges } from "@/server/actions/changes";
 import { requirePageUser } from "@/server/auth/session";
 import { getConfig } from "@/server/config/load";
-import { getGitopsService, listFollowedChanges, withDeadline } from "@/server/git";
+import { getGitopsService, withDeadline } from "@/server/git";
+import { listFollowedChanges } from "@/server/health/changes";
 
 export const metadata: Metadata = { title: "Changes" };
 
