@@ -102,9 +102,27 @@ export function missingBinaries(): LabBinary[] {
   return missing;
 }
 
-/** Default GitOps repository to seed from: LAB_GITOPS_REPO or <shared>/fixtures/k8s_nas. */
+/** The GitOps repository written for this project: a home media stack deployed by Argo CD. */
+export const EXAMPLE_GITOPS_REPO = path.join(REPO_ROOT, 'examples', 'media-stack');
+
+/** Where the default GitOps repository comes from: the variable, the owner's fixture, or the example stack. */
+export type GitopsRepoOrigin = 'LAB_GITOPS_REPO' | 'fixture' | 'example';
+
+/**
+ * The GitOps repository the lab seeds from, and why: `LAB_GITOPS_REPO` when set, else the owner's
+ * fixture `<shared>/fixtures/k8s_nas` when that folder exists, else `examples/media-stack`.
+ */
+export function defaultGitopsRepoChoice(): { dir: string; origin: GitopsRepoOrigin } {
+  const env = process.env.LAB_GITOPS_REPO;
+  if (env !== undefined && env.trim() !== '') return { dir: path.resolve(env), origin: 'LAB_GITOPS_REPO' };
+  const fixture = path.join(sharedDir(), 'fixtures', 'k8s_nas');
+  if (existsSync(fixture)) return { dir: fixture, origin: 'fixture' };
+  return { dir: EXAMPLE_GITOPS_REPO, origin: 'example' };
+}
+
+/** Default GitOps repository to seed from (see {@link defaultGitopsRepoChoice}). */
 export function defaultGitopsRepo(): string {
-  return path.resolve(process.env.LAB_GITOPS_REPO ?? path.join(sharedDir(), 'fixtures', 'k8s_nas'));
+  return defaultGitopsRepoChoice().dir;
 }
 
 /** Files inside the lab directory. */

@@ -2,7 +2,8 @@
 # One command from a fresh machine to a running panel on the local lab:
 # installs everything, builds the panel, builds and starts the lab (a real Kubernetes control plane
 # seeded with the GitOps repo, plus the apps around it), then starts the panel and prints how to sign in.
-# LAB_GITOPS_REPO=/path/to/your/k8s_nas seeds the lab from your own repository instead of the fixture.
+# LAB_GITOPS_REPO=/path/to/your/repo seeds the lab from your own repository instead of the owner's fixture
+# (../shared/fixtures/k8s_nas) or, without it, the example stack in examples/media-stack.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export NEXT_TELEMETRY_DISABLED=1
@@ -21,8 +22,7 @@ if [ -n "${LAB_GITOPS_REPO:-}" ]; then
 elif [ -d "$shared_dir/fixtures/k8s_nas" ]; then
   echo "k8s-nas-panel demo: the lab is seeded from $(cd "$shared_dir/fixtures/k8s_nas" && pwd) (the owner's fixture; LAB_GITOPS_REPO=/path/to/repo seeds it from another)"
 else
-  echo "k8s-nas-panel demo: no GitOps repository to seed the lab from: $shared_dir/fixtures/k8s_nas is missing; set LAB_GITOPS_REPO=/path/to/your/repo (or K8S_NAS_SHARED_DIR)" >&2
-  exit 1
+  echo "k8s-nas-panel demo: the lab is seeded from $PWD/examples/media-stack (the example media stack; $shared_dir/fixtures/k8s_nas is absent; LAB_GITOPS_REPO=/path/to/repo seeds it from another)"
 fi
 phase() { printf '  %-44s %s\n' "$1" "$2"; }
 echo "Phases (times measured on 2 cores):"
@@ -40,6 +40,8 @@ else
 fi
 phase "4. start the lab (control plane, apps, Argo CD)" "about 25 s"
 phase "5. the panel behind the lab's nginx" "a few seconds"
+# `npm run demo -- --plan`: only this plan, nothing started.
+if [ "${1:-}" = "--plan" ]; then exit 0; fi
 
 step "Installing what is missing"
 bash scripts/setup.sh
