@@ -28,11 +28,12 @@ import {
   type KubeObject,
   type RenderMethod,
 } from "./kustomize-render";
+import { requireShared } from "@/lib/shared-fixture.test-helper";
 
 const DEPLOY_DIR = dirname(fileURLToPath(import.meta.url));
 const REPO_ROOT = resolve(DEPLOY_DIR, "..");
-const SHARED_DIR = resolve(process.env.K8S_NAS_SHARED_DIR ?? join(REPO_ROOT, "..", "shared"));
-const USER_REPO = join(SHARED_DIR, "fixtures", "k8s_nas");
+/** The fixture of the user's repository (`../shared`); the tests that read it fail with one line naming it when it is missing. */
+const userRepo = () => requireShared("fixtures", "k8s_nas");
 
 const PANEL_NAMESPACE = "k8s-nas-panel";
 const SERVICE_ACCOUNT = "k8s-nas-panel";
@@ -631,14 +632,11 @@ describe("argocd-application.yaml and the user's Argo CD setup", () => {
   });
 
   it("reads the user's repository fixture", () => {
-    expect(
-      existsSync(USER_REPO),
-      `${USER_REPO} is missing: set K8S_NAS_SHARED_DIR to the folder holding fixtures/k8s_nas`,
-    ).toBe(true);
+    expect(existsSync(join(userRepo(), "argocd"))).toBe(true);
   });
 
   it("uses a ClusterIssuer that exists in the user's repository", () => {
-    const dir = join(USER_REPO, "apps", "infrastructure", "cert-manager");
+    const dir = join(userRepo(), "apps", "infrastructure", "cert-manager");
     const issuers = yamlFilesIn(dir)
       .flatMap((f) => readYamlDocuments(join(dir, f)))
       .filter((d) => get(d, "kind") === "ClusterIssuer")
@@ -648,7 +646,7 @@ describe("argocd-application.yaml and the user's Argo CD setup", () => {
 
   it("fits its AppProject except for the kinds docs/deploy.md tells the user to allow", () => {
     const app = application();
-    const projectsDir = join(USER_REPO, "argocd", "projects");
+    const projectsDir = join(userRepo(), "argocd", "projects");
     const projects = yamlFilesIn(projectsDir).flatMap((f) => readManifests(join(projectsDir, f)));
     const project = projects.find((p) => p.kind === "AppProject" && p.metadata.name === get(app, "spec", "project"));
     expect(project, "the Application's project exists in the user's repository").toBeDefined();

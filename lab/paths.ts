@@ -31,6 +31,18 @@ export function specsDir(): string {
   return path.join(sharedDir(), 'specs');
 }
 
+/**
+ * A file of the API descriptions (`<shared>/specs/<name>`, or an absolute path); throws one line
+ * naming what is missing (the folder itself when there is none, as in a clone without `../shared`).
+ */
+export function specFile(name: string): string {
+  const file = path.resolve(specsDir(), name);
+  if (existsSync(file)) return file;
+  const dir = specsDir();
+  const missing = existsSync(dir) || path.isAbsolute(name) ? file : dir;
+  throw new Error(`${missing} is missing: the simulators and the forge implement the official API descriptions in <shared>/specs (set K8S_NAS_SHARED_DIR to the folder holding specs/)`);
+}
+
 /** The lab's state directory: certs, logs, pids, data, lab.json. */
 export function labDir(): string {
   return path.resolve(process.env.LAB_DIR ?? path.join(REPO_ROOT, '.lab'));
