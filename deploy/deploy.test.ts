@@ -331,6 +331,52 @@ describe("RBAC", () => {
     expect(flattenRules(rendered).filter((r) => r.role.startsWith("ClusterRole/")).map((r) => r.resource)).not.toContain("secrets");
   });
 
+  it("is what docs/deploy.md's table of what the ServiceAccount can and cannot do says", () => {
+    const docs = readFileSync(join(REPO_ROOT, "docs", "deploy.md"), "utf8");
+    const section = docs.slice(docs.indexOf("### The ServiceAccount at a glance"));
+    const rows = section
+      .split("\n")
+      .filter((l) => /^\| (yes|no) \|/.test(l))
+      .map((l) => l.split("|").slice(1, -1).map((c) => c.trim()));
+    expect(rows.length).toBeGreaterThan(5);
+    const ticked = (cell: string): string[] => [...cell.matchAll(/`([^`]+)`/g)].map((m) => m[1] ?? "");
+    const watched = readRoles().map((r) => r.metadata.namespace ?? "");
+    const everyNamespace = [...new Set([...only(rendered, "Role").map((r) => r.metadata.namespace ?? ""), "kube-system", "default", "cert-manager"])];
+    const where = (cell: string): string[] => {
+      if (cell === "every watched namespace") return watched;
+      if (cell === "anywhere") return everyNamespace;
+      if (cell.includes("every namespace not watched")) return [...new Set([...ticked(cell), ...everyNamespace.filter((n) => !watched.includes(n))])];
+      return ticked(cell);
+    };
+    // What the roles grant: "<namespace> <verb> <group>/<resource>", with "#<names>" when limited to names.
+    const granted = new Set<string>();
+    for (const role of only(rendered, "Role")) {
+      for (const r of flattenRules([role])) granted.add(`${role.metadata.namespace} ${r.verb} ${r.group}/${r.resource}${r.resourceNames.length ? `#${r.resourceNames.join(",")}` : ""}`);
+    }
+    const documented = new Set<string>();
+    for (const [can, verbsCell, resourcesCell, whereCell] of rows as [string, string, string, string][]) {
+      const named = / named /.test(resourcesCell);
+      const otherThan = / other than /.test(resourcesCell);
+      const tokens = ticked(resourcesCell);
+      const resources = named || otherThan ? tokens.slice(0, 1) : tokens;
+      const names = named || otherThan ? tokens.slice(1) : [];
+      for (const ns of where(whereCell)) {
+        for (const verb of ticked(verbsCell)) {
+          for (const res of resources) {
+            const [group, resource] = res.includes("/") && !res.startsWith("pods/") && !res.startsWith("services/") ? res.split("/") : ["", res];
+            const key = `${ns} ${verb} ${group}/${resource}`;
+            if (can === "yes") documented.add(named ? `${key}#${names.join(",")}` : key);
+            else if (otherThan) {
+              // Only the named Secret may be read: any grant of the resource must be limited to it.
+              expect([...granted].filter((g) => g === key || (g.startsWith(`${key}#`) && g !== `${key}#${names.join(",")}`)), key).toEqual([]);
+            } else expect([...granted].filter((g) => g === key || g.startsWith(`${key}#`)), key).toEqual([]);
+          }
+        }
+      }
+    }
+    expect([...documented].sort()).toEqual([...granted].sort());
+  });
+
   it("binds each Role to the panel's ServiceAccount and nothing else", () => {
     const sa = single(rendered, "ServiceAccount");
     expect(sa.metadata).toMatchObject({ name: SERVICE_ACCOUNT, namespace: PANEL_NAMESPACE });
