@@ -344,14 +344,17 @@ describe("RBAC", () => {
     const everyNamespace = [...new Set([...only(rendered, "Role").map((r) => r.metadata.namespace ?? ""), "kube-system", "default", "cert-manager"])];
     const where = (cell: string): string[] => {
       if (cell === "every watched namespace") return watched;
-      if (cell === "anywhere") return everyNamespace;
+      if (cell === "cluster-wide") return ["*"];
+      if (cell === "anywhere") return [...everyNamespace, "*"];
       if (cell.includes("every namespace not watched")) return [...new Set([...ticked(cell), ...everyNamespace.filter((n) => !watched.includes(n))])];
       return ticked(cell);
     };
     // What the roles grant: "<namespace> <verb> <group>/<resource>", with "#<names>" when limited to names.
     const granted = new Set<string>();
-    for (const role of only(rendered, "Role")) {
-      for (const r of flattenRules([role])) granted.add(`${role.metadata.namespace} ${r.verb} ${r.group}/${r.resource}${r.resourceNames.length ? `#${r.resourceNames.join(",")}` : ""}`);
+    for (const role of [...only(rendered, "Role"), ...only(rendered, "ClusterRole")]) {
+      // A ClusterRole counts everywhere ("*"): the base binds its one ClusterRole with a ClusterRoleBinding.
+      const ns = role.kind === "ClusterRole" ? "*" : role.metadata.namespace;
+      for (const r of flattenRules([role])) granted.add(`${ns} ${r.verb} ${r.group}/${r.resource}${r.resourceNames.length ? `#${r.resourceNames.join(",")}` : ""}`);
     }
     const documented = new Set<string>();
     for (const [can, verbsCell, resourcesCell, whereCell] of rows as [string, string, string, string][]) {
@@ -363,7 +366,10 @@ describe("RBAC", () => {
       for (const ns of where(whereCell)) {
         for (const verb of ticked(verbsCell)) {
           for (const res of resources) {
-            const [group, resource] = res.includes("/") && !res.startsWith("pods/") && !res.startsWith("services/") ? res.split("/") : ["", res];
+            // `apps/deployments`, `cert-manager.io/certificates/status`: a group first; `pods/log`: a core subresource.
+            const first = res.split("/")[0] ?? "";
+            const grouped = res.includes("/") && (first.includes(".") || first === "apps" || first === "batch");
+            const [group, resource] = grouped ? [first, res.slice(first.length + 1)] : ["", res];
             const key = `${ns} ${verb} ${group}/${resource}`;
             if (can === "yes") documented.add(named ? `${key}#${names.join(",")}` : key);
             else if (otherThan) {
