@@ -213,6 +213,13 @@ export const panelConfigSchema = z.strictObject({
           }),
         )
         .default({}),
+      /**
+       * Workloads (`namespace/workload`) that may be sent an app credential although they are outside
+       * the namespace of the Secret it comes from, or behind a NodePort or LoadBalancer Service. By
+       * default a key goes only to workloads in its Secret's own namespace behind a ClusterIP Service;
+       * an ExternalName Service never gets one.
+       */
+      keyRecipients: z.array(z.string().regex(/^[a-z0-9-]+\/[a-z0-9.-]+$/, "entries must look like namespace/workload")).default([]),
     })
     .prefault({}),
   gitops: z

@@ -81,7 +81,12 @@ export interface DiscoveredService {
   description?: string;
   images: string[];
   /** The main Service and its ports. */
-  service?: { name: string; ports: Array<{ name?: string; port: number; targetPort?: number | string }> };
+  service?: {
+    name: string;
+    ports: Array<{ name?: string; port: number; targetPort?: number | string }>;
+    /** The Service's `spec.type` when it says one (`ClusterIP` when absent). */
+    type?: string;
+  };
   /** URL base the app serves under (e.g. `/sonarr`), from env, args, ingress path or annotation. */
   urlBase: string;
   /**

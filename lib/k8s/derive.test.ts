@@ -85,7 +85,7 @@ describe("deriveServices on the fixture's manifests", () => {
 
   it("the Service's ports and PVC status come along", () => {
     const jf = byId(services, "media/jellyfin");
-    expect(jf.service).toEqual({ name: "jellyfin", ports: [{ name: "http", port: 80, targetPort: 8096 }, { name: "discovery", port: 7359, targetPort: 7359 }] });
+    expect(jf.service).toEqual({ name: "jellyfin", ports: [{ name: "http", port: 80, targetPort: 8096 }, { name: "discovery", port: 7359, targetPort: 7359 }], type: "ClusterIP" });
     expect(jf.pvcs).toEqual([{ name: "jellyfin-config", phase: "Bound", capacity: "10Gi" }]);
     expect(byId(services, "media/unpackerr").service).toBeUndefined();
   });

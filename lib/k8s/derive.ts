@@ -604,6 +604,7 @@ function joinWorkload(kind: WorkloadKind, w: Workload, options: DeriveOptions, i
               port: p.port,
               ...(p.targetPort !== undefined ? { targetPort: p.targetPort } : {}),
             })),
+            ...(mainService.spec?.type ? { type: mainService.spec.type } : {}),
           },
         }
       : {}),

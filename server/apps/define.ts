@@ -306,6 +306,7 @@ export interface AppResolution {
 /**
  * Why a credential is not available: `missing` (not where the panel looked), `forbidden` (the
  * cluster refuses the panel the Secret or the workload: RBAC), `unreadable` (the read failed: the
- * API server is unreachable, timed out, or refused the panel's own credentials).
+ * API server is unreachable, timed out, or refused the panel's own credentials), `withheld` (the
+ * panel has it but does not send it to this workload: see `keyRefusal` in `resolve.ts`).
  */
-export type CredentialError = "missing" | "forbidden" | "unreadable";
+export type CredentialError = "missing" | "forbidden" | "unreadable" | "withheld";

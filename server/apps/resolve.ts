@@ -26,11 +26,18 @@ import { getAppModule } from "./registry";
  * A key that cannot be found is not an error here: the probe still runs (the app may be down, which
  * matters more) and, when the app refuses it, the health says what is missing and where.
  * Values are never logged nor put in messages.
+ *
+ * Who may receive it (`keyRefusal`): a credential goes only to a workload in the namespace it comes
+ * from (the Secret's; the panel's own environment counts as the namespace of the app's Secret
+ * reference) behind a ClusterIP Service. Anything else (another namespace, a NodePort or
+ * LoadBalancer Service, no Service) only when `apps.keyRecipients` names the workload; an
+ * ExternalName Service never, since its address is a name outside the cluster. A workload refused
+ * its credential is still probed, without it, and says why.
  */
 
 /** What resolution needs from the outside (injected in tests). */
 export interface ResolveDeps {
-  config: Pick<PanelConfig, "addressMap" | "apps">;
+  config: { addressMap: PanelConfig["addressMap"]; apps: Pick<PanelConfig["apps"], "secretRefs" | "credentials"> & { keyRecipients?: readonly string[] } };
   /** A key of a Secret (`server/k8s/secrets.ts`); throws the read's AppError (`forbidden`, `not_found`, ...). */
   readSecretValue(namespace: string, name: string, key: string): Promise<string | undefined>;
   /** Environment of a workload's containers (`server/k8s/workloads.ts`); throws the read's AppError. */
@@ -87,6 +94,8 @@ interface Found {
   problem?: string;
   error?: CredentialError;
   source?: string;
+  /** Namespace the credential belongs to (its Secret's, or the one the panel's environment stands for). */
+  home?: string;
 }
 
 /** The kind of failure behind a credential read, and how it is worded. */
@@ -107,7 +116,7 @@ async function fromSecret(
   try {
     for (const key of keys) {
       const value = await deps.readSecretValue(ref.namespace, ref.name, key);
-      if (value) return { value, source: `${where}, key ${key}${via}` };
+      if (value) return { value, source: `${where}, key ${key}${via}`, home: ref.namespace };
     }
     return { problem: `${what} missing: ${where} has no ${keys.join(" or ")}${via}`, error: "missing" };
   } catch (error) {
@@ -142,7 +151,7 @@ async function fromWorkloadEnv(service: DiscoveredService, variable: string, dep
     return { problem: `API key not readable: ${variable} of ${service.workloadKind} ${service.id} could not be read (${failure.reason})`, error: failure.error };
   }
   const v = vars.find((e) => e.name === variable);
-  if (v?.value) return { value: v.value, source: `${service.workloadKind} ${service.id}, variable ${v.name}` };
+  if (v?.value) return { value: v.value, source: `${service.workloadKind} ${service.id}, variable ${v.name}`, home: service.namespace };
   if (v?.secretKeyRef) {
     return fromSecret(deps, { namespace: service.namespace, name: v.secretKeyRef.name }, [v.secretKeyRef.key], "API key", ` (named by ${v.name})`);
   }
@@ -153,7 +162,9 @@ async function findApiKey(service: DiscoveredService, module: AppModule, spec: A
   const cred = deps.config.apps.credentials?.[module.id];
   if (cred?.apiKeyEnv) {
     const value = deps.env[cred.apiKeyEnv];
-    return value ? { value, source: `environment variable ${cred.apiKeyEnv}` } : { problem: `API key missing: environment variable ${cred.apiKeyEnv} is not set`, error: "missing" };
+    return value
+      ? { value, source: `environment variable ${cred.apiKeyEnv}`, ...envHome(module, deps) }
+      : { problem: `API key missing: environment variable ${cred.apiKeyEnv} is not set`, error: "missing" };
   }
   const refs = deps.config.apps.secretRefs;
   const own = refs[module.id];
@@ -177,7 +188,7 @@ async function findLogin(service: DiscoveredService, module: AppModule, spec: Lo
     const password = deps.env[cred.passwordEnv];
     username ??= spec.defaultUsername;
     if (!password) return { username, problem: `${module.displayName} password missing: environment variable ${cred.passwordEnv} is not set`, error: "missing" };
-    return { username, value: password, source: `environment variable ${cred.passwordEnv}` };
+    return { username, value: password, source: `environment variable ${cred.passwordEnv}`, ...envHome(module, deps) };
   }
   if (!ref) return { username: username ?? spec.defaultUsername, problem: `${module.displayName} password missing: no apps.secretRefs entry`, error: "missing" };
   const pw = await fromSecret(deps, ref, secretKeysFor(service, module, spec.passwordKey), `${module.displayName} password`);
@@ -186,6 +197,37 @@ async function findLogin(service: DiscoveredService, module: AppModule, spec: Lo
     username = u.value ?? spec.defaultUsername;
   }
   return { ...pw, username };
+}
+
+/** The namespace a credential from the panel's own environment stands for: that of the app's Secret reference. */
+function envHome(module: AppModule, deps: ResolveDeps): { home?: string } {
+  const ref = deps.config.apps.secretRefs[module.id] ?? deps.config.apps.secretRefs.default;
+  return ref ? { home: ref.namespace } : {};
+}
+
+/**
+ * Why a workload may not be sent a credential that belongs to namespace `home` (undefined when it
+ * may). The workload's Service decides where the request goes: an ExternalName Service is a name
+ * outside the cluster (never), a NodePort or LoadBalancer Service or none at all is not what the
+ * owner set up for the app by default (opt-in), nor is another namespace (opt-in).
+ */
+export function keyRefusal(
+  service: Pick<DiscoveredService, "id" | "namespace" | "service">,
+  home: string | undefined,
+  keyRecipients: readonly string[],
+  what = "API key",
+): string | undefined {
+  const type = service.service?.type ?? "ClusterIP";
+  if (service.service && type === "ExternalName") {
+    return `${what} withheld: Service ${service.namespace}/${service.service.name} is of type ExternalName, whose address leaves the cluster; the panel never sends a credential there`;
+  }
+  if (keyRecipients.includes(service.id)) return undefined;
+  const optIn = `; add ${service.id} to apps.keyRecipients to send it anyway`;
+  if (!service.service) return `${what} withheld: ${service.id} has no ClusterIP Service${optIn}`;
+  if (type !== "ClusterIP") return `${what} withheld: Service ${service.namespace}/${service.service.name} is of type ${type}, not ClusterIP${optIn}`;
+  if (home === undefined) return `${what} withheld: no namespace owns it${optIn}`;
+  if (home !== service.namespace) return `${what} withheld: it belongs to namespace ${home} and ${service.id} is in namespace ${service.namespace}${optIn}`;
+  return undefined;
 }
 
 function fingerprintOf(target: AppTarget): string {
@@ -201,8 +243,17 @@ export async function resolveApp(service: DiscoveredService, deps: ResolveDeps):
   if (!app) return undefined;
   const baseUrl = baseUrlOf(service, app, deps.config.addressMap);
   const credential = app.credential;
-  const key = credential.type === "api-key" ? await findApiKey(service, app, credential, deps) : undefined;
-  const login = credential.type === "login" ? await findLogin(service, app, credential, deps) : undefined;
+  let key = credential.type === "api-key" ? await findApiKey(service, app, credential, deps) : undefined;
+  let login = credential.type === "login" ? await findLogin(service, app, credential, deps) : undefined;
+  const what = credential.type === "login" ? `${app.displayName} password` : "API key";
+  const got = key ?? login;
+  const refusal = got?.value ? keyRefusal(service, got.home, deps.config.apps.keyRecipients ?? [], what) : undefined;
+  if (refusal) {
+    // The value is dropped here, before anything can send it; only the reason travels on.
+    const withheld: Found = { problem: refusal, error: "withheld" };
+    if (key) key = withheld;
+    if (login) login = { ...withheld, ...(login.username ? { username: login.username } : {}) };
+  }
   const found: Found = key ?? login ?? {};
   const target: AppTarget = {
     baseUrl,

@@ -99,6 +99,11 @@ export async function discoverEnds(source: EndsSource, bareKinds: ReadonlySet<Ap
         const resolution = await resolveApp(service, source.resolveDeps);
         if (!resolution) return;
         resolutions.set(service.id, resolution);
+        // A workload withheld its own credential is not linked either: links would send it other apps' keys.
+        if (resolution.credentialError === "withheld") {
+          notices.push(`${service.id}: not linked: ${resolution.credentialProblem ?? "its credential is withheld"}`);
+          return;
+        }
         add({
           app: service.appKind,
           serviceId: service.id,

@@ -82,8 +82,21 @@ export async function mapConcurrent<T, R>(items: readonly T[], limit: number, wo
   return out;
 }
 
-/** Replaces a refused-credentials message by what is missing, or says where the rejected key came from. */
+/**
+ * Replaces a refused-credentials message by what is missing, or says where the rejected key came
+ * from. A credential the panel withheld from this workload is said whatever the app answered (an
+ * app that looks up without its key is not the one the owner meant, or needs the owner's opt-in).
+ */
 function explainCredentials(health: AppHealth, resolution: AppResolution): AppHealth {
+  if (resolution.credentialError === "withheld" && resolution.credentialProblem) {
+    const check = { name: "Credentials", status: "degraded" as const, message: resolution.credentialProblem, origin: "probe" as const };
+    return {
+      ...health,
+      status: health.status === "up" ? "degraded" : health.status,
+      checks: [check, ...health.checks],
+      detail: resolution.credentialProblem,
+    };
+  }
   if (health.errorCode !== "unauthorized") return health;
   if (resolution.credentialProblem) return { ...health, detail: resolution.credentialProblem };
   if (resolution.credentialSource && health.detail) return { ...health, detail: `${health.detail}; the key comes from ${resolution.credentialSource}` };
