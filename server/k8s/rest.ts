@@ -1,4 +1,5 @@
 import "server-only";
+import { collectBody, describeBytes, MAX_RESPONSE_BYTES } from "@/server/net/body-limit";
 import http from "node:http";
 import https from "node:https";
 import type { KubeConfig } from "@kubernetes/client-node";
@@ -113,12 +114,11 @@ export async function kubeGet<T>(kc: KubeConfig, path: string, schema: z.ZodType
   const p = await prepare(kc, path, opts.query ?? {});
   return new Promise<T>((resolve, reject) => {
     const req = p.transport.request(p.url, { ...p.options, signal: opts.signal }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on("data", (c: Buffer) => chunks.push(c));
       res.on("error", (err) => reject(networkError(err, p.url.origin)));
-      res.on("end", () => {
+      collectBody(res, MAX_RESPONSE_BYTES, (tooLarge, buffer) => {
         clearTimeout(timer);
-        const body = Buffer.concat(chunks).toString("utf8");
+        if (tooLarge) return reject(kubeError(`GET ${path}: the answer is larger than ${describeBytes(tooLarge.limit)}; the panel stopped reading it`, { status: 200 }));
+        const body = buffer.toString("utf8");
         if (res.statusCode !== 200) return reject(statusError(res.statusCode ?? 0, body, `GET ${path}`));
         let raw: unknown;
         try {
@@ -132,7 +132,7 @@ export async function kubeGet<T>(kc: KubeConfig, path: string, schema: z.ZodType
           return reject(kubeError(`GET ${path}: unexpected answer (${issue ? `${issue.path.join(".") || "(root)"}: ${issue.message}` : "invalid"})`, { status: 200 }));
         }
         resolve(parsed.data);
-      });
+      }, () => req.destroy());
     });
     const timer = setTimeout(() => req.destroy(Object.assign(new Error(`no answer within ${opts.timeoutMs} ms`), { code: "ETIMEDOUT" })), opts.timeoutMs);
     req.on("error", (err) => {
@@ -225,7 +225,8 @@ export async function kubeList<T extends KubeObject>(
   do {
     const page = await kubeGet(kc, path, listPageSchema, {
       ...opts,
-      query: { limit: String(opts.pageSize ?? 500), continue: token, fieldSelector: opts.fieldSelector, labelSelector: opts.labelSelector },
+      // Pages of 200 keep each answer well under the body ceiling (a full Pod is 5-15 KB).
+      query: { limit: String(opts.pageSize ?? 200), continue: token, fieldSelector: opts.fieldSelector, labelSelector: opts.labelSelector },
     });
     // The objects' identity is checked above; the kind-specific fields are read defensively by lib/k8s.
     for (const item of page.items ?? []) items.push(item as T);
@@ -269,9 +270,8 @@ export async function kubeWatch<T extends KubeObject>(
     const req = p.transport.request(p.url, { ...p.options, signal: opts.signal }, (res) => {
       clearTimeout(connectTimer);
       if (res.statusCode !== 200) {
-        const chunks: Buffer[] = [];
-        res.on("data", (c: Buffer) => chunks.push(c));
-        res.on("end", () => finish(statusError(res.statusCode ?? 0, Buffer.concat(chunks).toString("utf8"), `watch ${path}`)));
+        const status = res.statusCode ?? 0;
+        collectBody(res, MAX_RESPONSE_BYTES, (_tooLarge, body) => finish(statusError(status, body.toString("utf8"), `watch ${path}`)), () => req.destroy());
         res.on("error", (err) => finish(networkError(err, p.url.origin)));
         return;
       }
@@ -283,6 +283,12 @@ export async function kubeWatch<T extends KubeObject>(
       res.on("data", (chunk: string) => {
         armStall();
         buffer += chunk;
+        // One event is one line: a line that grows past the ceiling is not an object the panel reads.
+        if (buffer.length > MAX_RESPONSE_BYTES && buffer.indexOf("\n") < 0) {
+          req.destroy();
+          finish(kubeError(`watch ${path}: one event is larger than ${describeBytes(MAX_RESPONSE_BYTES)}; the panel stopped reading it`, { status: 200 }));
+          return;
+        }
         let nl = buffer.indexOf("\n");
         while (nl >= 0) {
           const line = buffer.slice(0, nl).trim();
