@@ -104,4 +104,6 @@ export interface LiveChange {
   appKinds: string[];
   /** `certificates` events: the Ingress hosts that were probed. */
   hosts?: string[];
+  /** The connection to the cluster changed (lost or back): it concerns every view. */
+  cluster?: boolean;
 }

@@ -1,10 +1,20 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { DiscoveredService } from "@/lib/services";
 
-const listeners: { services?: (services: DiscoveredService[], change: { changed: string[]; removed: string[] }) => void; probes?: (sweep: unknown) => void } = {};
+const listeners: {
+  services?: (services: DiscoveredService[], change: { changed: string[]; removed: string[] }) => void;
+  probes?: (sweep: unknown) => void;
+  kube?: (kinds: string[]) => void;
+} = {};
+const kube = { connected: true };
 
 vi.mock("@/server/config/load", () => ({ getConfig: () => ({ kubernetes: { mode: "kubeconfig" } }) }));
 vi.mock("@/server/k8s", () => ({
+  getKubeState: () => ({ connected: kube.connected, message: "" }),
+  onChange: (l: typeof listeners.kube) => {
+    listeners.kube = l;
+    return () => (listeners.kube = undefined);
+  },
   onServicesChanged: (l: typeof listeners.services) => {
     listeners.services = l;
     return () => (listeners.services = undefined);
@@ -35,6 +45,24 @@ describe("live events", () => {
     stop();
     expect(listeners.services).toBeUndefined();
     expect(listeners.probes).toBeUndefined();
+  });
+
+  it("say `cluster` when the connection to the API server is lost or back, once per change", async () => {
+    const { subscribeLiveEvents } = await import("./live");
+    const sent: Array<[string, unknown]> = [];
+    const stop = subscribeLiveEvents((event, data) => sent.push([event, data]));
+    kube.connected = false;
+    listeners.kube?.(["state"]);
+    listeners.kube?.(["state"]);
+    listeners.kube?.(["pods"]);
+    kube.connected = true;
+    listeners.kube?.(["state", "pods"]);
+    expect(sent).toEqual([
+      ["cluster", { at: expect.any(Number), services: [], appKinds: [], cluster: true }],
+      ["cluster", { at: expect.any(Number), services: [], appKinds: [], cluster: true }],
+    ]);
+    stop();
+    expect(listeners.kube).toBeUndefined();
   });
 
   it("beat every 15 s to keep proxies from closing the stream", async () => {
