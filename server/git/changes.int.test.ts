@@ -243,8 +243,8 @@ describe("proposals", () => {
     const before = panelBranches().length;
     const pullsBefore = (await listLabPulls(lab)).length;
     const both = await Promise.all([
-      svc.propose({ kind: "health-probes", target: "media/jellyfin" }, "admin"),
-      svc.propose({ kind: "health-probes", target: "media/jellyfin" }, "second-admin"),
+      svc.propose({ kind: "health-probes", target: "monitoring/grafana" }, "admin"),
+      svc.propose({ kind: "health-probes", target: "monitoring/grafana" }, "second-admin"),
     ]);
     const outcomes = both.map((r) => r.outcome).sort();
     expect(outcomes).toEqual(["already_open", "opened"]);
