@@ -4,6 +4,7 @@
  */
 
 import type { AppKind } from "./apps/catalogue";
+import type { UrlBaseCandidate, UrlBaseSource } from "./k8s/url-base";
 
 export type HealthStatus = "up" | "degraded" | "down" | "unknown";
 
@@ -42,6 +43,8 @@ export interface PodState {
   /** Restarts seen within the last hour (from the last-termination times the API reports). */
   restartsLastHour: number;
   startedAt?: string;
+  /** The pod's address in the cluster network (for an endpoint no Service port reaches). */
+  podIP?: string;
   containers: ContainerState[];
 }
 
@@ -82,17 +85,20 @@ export interface DiscoveredService {
   images: string[];
   /** The main Service and its ports. */
   service?: { name: string; ports: Array<{ name?: string; port: number; targetPort?: number | string }> };
-  /** URL base the app serves under (e.g. `/sonarr`), from env, args, ingress path or annotation. */
-  urlBase: string;
   /**
-   * Where the URL base was read: the `k8s-nas-panel/url-base` annotation, the main container's env or
-   * args, a config file an init container writes, a health probe path, an Ingress path that is not
-   * rewritten, or `default` (the root).
+   * URL base the app serves under (e.g. `/sonarr`) as discovery guesses it: the first of
+   * `urlBaseCandidates`. The prober verifies it against the app (see `UrlBaseOutcome`).
    */
-  urlBaseSource?: "annotation" | "env" | "args" | "config-file" | "probe" | "ingress" | "default";
+  urlBase: string;
+  /** Where the guess was read (the annotation, the app's env or args, a config file, a probe path, a route, or `default`: the root). */
+  urlBaseSource?: UrlBaseSource;
+  /** Every URL base the manifests suggest, strongest first, ending with the root. */
+  urlBaseCandidates?: UrlBaseCandidate[];
+  /** Ports of the main container's HTTP probes by path (where a health endpoint on a port of its own is reached). */
+  probePorts?: Record<string, number>;
   /** In-cluster address of the app, with the URL base: `http://sonarr.media.svc.cluster.local:8989/sonarr`. */
   inClusterUrl?: string;
-  /** User-facing URLs from the Ingresses (host + path). */
+  /** User-facing URLs from the routes (Ingresses, Traefik IngressRoutes, Gateway API HTTPRoutes): host + path. */
   ingressUrls: string[];
   pvcs: Array<{ name: string; phase: string; capacity?: string }>;
   /** Argo CD Application that manages it, when known (from the tracking label/annotation). */
