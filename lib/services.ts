@@ -106,6 +106,49 @@ export interface DiscoveredService {
   kube: KubeHealth;
 }
 
+/** One URL base the panel tried against the app's identity endpoint, and what came back. */
+export interface UrlBaseTrial {
+  urlBase: string;
+  source: UrlBaseSource;
+  reason: string;
+  /** True when the app answered as itself under it. */
+  ok: boolean;
+  /** What came back, in words: "answered as Jellyfin 10.11.0", "HTTP 404", "redirected (HTTP 302) to /sonarr/". */
+  outcome: string;
+}
+
+/**
+ * The URL base the panel uses for an app, and why: the first candidate under which the app answered
+ * its identity endpoint as itself (`verified`), the best guess when none did (`unverified`: the app
+ * did not answer, or answered none of them), or the guess of an app that has no identity endpoint
+ * (`unchecked`). A verified base is kept until a request under it fails as a wrong base would.
+ */
+export interface UrlBaseOutcome {
+  urlBase: string;
+  source: UrlBaseSource;
+  reason: string;
+  state: "verified" | "unverified" | "unchecked";
+  /** When it was decided (ms). */
+  at: number;
+  /** The candidates tried, in order (empty when nothing was tried). */
+  tried: UrlBaseTrial[];
+  /** Set when the `k8s-nas-panel/url-base` annotation names a base the app does not answer under while another one works. */
+  wrongAnnotation?: string;
+}
+
+/** Where the panel reaches an app and with which credential, as the service page shows it (no secret). */
+export interface ServiceAccess {
+  /** The address the panel calls (after `addressMap`), with the URL base. */
+  baseUrl: string;
+  /** The app's address in the cluster, with the verified URL base. */
+  inClusterUrl?: string;
+  urlBase: UrlBaseOutcome;
+  /** Where the key or password came from: "Secret media/starr-secrets, key SONARR_API_KEY". */
+  credentialSource?: string;
+  /** Why the panel has no credential: "API key missing: Secret media/starr-secrets has no SONARR_API_KEY". */
+  credentialProblem?: string;
+}
+
 /** One check of an app's own health (a line of Sonarr's /api/v3/health, Jellyfin's /health, ...). */
 export interface AppCheck {
   name: string;
@@ -141,6 +184,8 @@ export interface ServiceVerdict {
 /** Everything the Overview shows about one service. */
 export interface ServiceSummary {
   service: DiscoveredService;
+  /** How the panel reaches the app (after its last probe); undefined for a service without app module or before the first probe. */
+  access?: ServiceAccess;
   app?: AppHealth & { checkedAt: number };
   verdict: ServiceVerdict;
   /** Latency of recent probes, oldest first (ms, null when the probe failed). */
