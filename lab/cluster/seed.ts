@@ -21,7 +21,7 @@ import {
 } from './gitops';
 import { KubeHttpError, LabKubeClient, splitApiVersion, type KubeObject } from './kube-http';
 import { waitFor } from '../lib/wait';
-import { binaryPath, defaultExtrasDir, labFiles, sharedDir, volumeDir } from '../paths';
+import { binaryPath, crdModules, defaultExtrasDir, labFiles, sharedDir, volumeDir } from '../paths';
 import { certificateStatus, certificateWindow, issuerStatus } from './status-writers';
 import { APPSET_FIELD_MANAGER, ARGOCD_FIELD_MANAGER, TRACKING_ANNOTATION, trackingId } from '../argocd/tracking';
 
@@ -104,15 +104,29 @@ function listYaml(dir: string): string[] {
   return out.sort();
 }
 
-/** CRDs the lab installs: <shared>/specs/crds (cert-manager, Argo CD, Velero). */
+/** CRDs the lab installs from the shared specs: <shared>/specs/crds (cert-manager, Argo CD, Velero). */
 export function defaultCrdDir(): string {
   return path.join(sharedDir(), 'specs', 'crds');
 }
 
-/** Applies the CRDs of `crdDir` (recursively) and waits until all are Established. */
-export async function applyCrds(client: LabKubeClient, crdDir: string, log: (msg: string) => void): Promise<string[]> {
-  if (!existsSync(crdDir)) throw new Error(`CRD directory not found: ${crdDir} (set K8S_NAS_SHARED_DIR)`);
-  const crds = listYaml(crdDir).flatMap((f) => parseManifests(readFileSync(f, 'utf8'))).filter((o) => o.kind === 'CustomResourceDefinition');
+/**
+ * Every folder of CRDs the lab installs: the shared specs', then those build-binaries.sh copied from
+ * the projects' Go modules (`lab/cluster/crd-modules.txt`: Traefik, the Gateway API).
+ */
+export function defaultCrdDirs(): string[] {
+  return [defaultCrdDir(), ...crdModules().map((m) => m.dir)];
+}
+
+/** Applies the CRDs of `crdDirs` (recursively) and waits until all are Established. */
+export async function applyCrds(client: LabKubeClient, crdDirs: string | readonly string[], log: (msg: string) => void): Promise<string[]> {
+  const dirs = typeof crdDirs === 'string' ? [crdDirs] : crdDirs;
+  for (const dir of dirs) {
+    if (!existsSync(dir)) throw new Error(`CRD directory not found: ${dir} (set K8S_NAS_SHARED_DIR, or run lab/cluster/build-binaries.sh crds)`);
+  }
+  const crds = dirs
+    .flatMap((d) => listYaml(d))
+    .flatMap((f) => parseManifests(readFileSync(f, 'utf8')))
+    .filter((o) => o.kind === 'CustomResourceDefinition');
   const t0 = Date.now();
   await mapLimit(crds, 4, async (crd) => {
     await client.apply(crd, LAB_FIELD_MANAGER);
@@ -130,7 +144,8 @@ export async function applyCrds(client: LabKubeClient, crdDir: string, log: (msg
     { timeoutMs: 60_000, log },
   );
   await client.discover();
-  log(`crds: ${names.length} applied and Established in ${Date.now() - t0} ms (${path.relative(process.cwd(), crdDir) || crdDir})`);
+  const where = dirs.map((d) => path.relative(process.cwd(), d) || d).join(', ');
+  log(`crds: ${names.length} applied and Established in ${Date.now() - t0} ms (${where})`);
   return names;
 }
 
@@ -251,7 +266,7 @@ export async function seedLab(opts: SeedOptions): Promise<SeedState> {
   if (!existsSync(repo)) throw new Error(`GitOps repository not found: ${repo} (set LAB_GITOPS_REPO or pass --repo)`);
   log(`seed: source repository ${repo}`);
 
-  if (!opts.crdsApplied) await applyCrds(client, opts.crdDir ?? defaultCrdDir(), log);
+  if (!opts.crdsApplied) await applyCrds(client, opts.crdDir ?? defaultCrdDirs(), log);
 
   const work = mkdtempSync(path.join(os.tmpdir(), 'k8s-nas-lab-repo-'));
   try {
