@@ -73,6 +73,22 @@ describe("discovery from the fixture's manifests", () => {
   });
 });
 
+describe("the key a workload gives its app", () => {
+  it("is a literal, a secretKeyRef or a whole Secret by envFrom, under the catalogue's variable", () => {
+    const objects = [
+      deployment("sonarr", "media", [{ name: "sonarr", image: "linuxserver/sonarr", env: [{ name: "SONARR__AUTH__APIKEY", valueFrom: { secretKeyRef: { name: "sonarr-api", key: "key" } } }] }]),
+      deployment("radarr", "media", [{ name: "radarr", image: "linuxserver/radarr", env: [{ name: "RADARR__AUTH__APIKEY", value: "literal-key" }] }]),
+      deployment("lidarr", "media", [{ name: "lidarr", image: "linuxserver/lidarr", envFrom: [{ prefix: "LIDARR__", secretRef: { name: "lidarr-env" } }] }]),
+      deployment("prowlarr", "media", [{ name: "prowlarr", image: "linuxserver/prowlarr" }]),
+    ];
+    const byId = Object.fromEntries(discoverFrom(objects).instances.map((i) => [i.id, i.apiKeyRef]));
+    expect(byId.sonarr).toEqual({ secret: "media/sonarr-api", key: "key", via: "env SONARR__AUTH__APIKEY" });
+    expect(byId.radarr).toEqual({ value: "literal-key" });
+    expect(byId.lidarr).toEqual({ secret: "media/lidarr-env", key: "AUTH__APIKEY", via: "envFrom" });
+    expect(byId.prowlarr).toBeUndefined();
+  });
+});
+
 describe("address resolution", () => {
   const r = new AddressResolver([
     { key: "sonarr.media", port: 8989, url: "http://127.0.0.1:4001" },

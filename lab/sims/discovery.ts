@@ -47,6 +47,11 @@ export interface DiscoveredInstance {
   configClaim: string;
   /** Where the URL base came from (for the log). */
   urlBaseSource: string;
+  /**
+   * Where the workload gives the app its key (the catalogue's `workloadEnv`, `SONARR__AUTH__APIKEY`):
+   * a literal, or a Secret key by `secretKeyRef` or `envFrom`. The simulator takes that key.
+   */
+  apiKeyRef?: { value: string } | { secret: string; key: string; via: string };
 }
 
 /** A real service the simulators call (qBittorrent). */
@@ -171,6 +176,28 @@ function urlBaseOf(objects: ManifestObject[], w: ManifestObject, tpl: Rec, conta
   return undefined;
 }
 
+/** Where the container gives the app the key its catalogue entry names (`SONARR__AUTH__APIKEY`). */
+export function apiKeyRefOf(kind: SimKindId, namespace: string, container: Rec): DiscoveredInstance["apiKeyRef"] {
+  const credential = APP_CATALOGUE[kind].credential;
+  const variable = credential.type === "api-key" ? credential.workloadEnv : null;
+  if (variable === null) return undefined;
+  for (const e of arr(container.env).map(rec)) {
+    if (str(e.name) !== variable) continue;
+    const value = str(e.value);
+    if (value !== undefined && value !== "") return { value };
+    const ref = rec(rec(e.valueFrom).secretKeyRef);
+    const name = str(ref.name);
+    const key = str(ref.key);
+    if (name !== undefined && key !== undefined) return { secret: `${namespace}/${name}`, key, via: `env ${variable}` };
+  }
+  for (const ef of arr(container.envFrom).map(rec)) {
+    const name = str(rec(ef.secretRef).name);
+    const prefix = str(ef.prefix) ?? "";
+    if (name !== undefined && variable.startsWith(prefix)) return { secret: `${namespace}/${name}`, key: variable.slice(prefix.length), via: "envFrom" };
+  }
+  return undefined;
+}
+
 /** Finds every simulator instance and the qBittorrent Service in `objects`. */
 export function discoverFrom(objects: ManifestObject[]): { instances: DiscoveredInstance[]; qbittorrent: DiscoveredService | undefined } {
   const instances: DiscoveredInstance[] = [];
@@ -222,6 +249,8 @@ export function discoverFrom(objects: ManifestObject[]): { instances: Discovered
         configClaim: configClaimOfPodTemplate(tpl) ?? `${w.name}-config`,
         urlBaseSource: base?.source ?? "none found (app serves at /)",
       });
+      const keyRef = apiKeyRefOf(kind, ns, container);
+      if (keyRef !== undefined) (instances[instances.length - 1] as DiscoveredInstance).apiKeyRef = keyRef;
     }
   }
   for (const kind of Object.keys(SIM_KINDS) as SimKindId[]) {

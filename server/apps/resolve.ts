@@ -23,7 +23,8 @@ import type { UrlBaseVerifier } from "./url-base";
  * API key, first found wins:
  * 1. `apps.credentials.<app>.apiKeyEnv`: a variable of the panel's own environment;
  * 2. `apps.secretRefs.<app>`: that Secret, key `<APP>_API_KEY`;
- * 3. the workload's own variable (`SONARR__AUTH__APIKEY`), a literal or a `secretKeyRef`;
+ * 3. the workload's own variable (`SONARR__AUTH__APIKEY`), a literal, a `secretKeyRef`, or a key of a
+ *    Secret the container takes whole by `envFrom` (less its `prefix`);
  * 4. `apps.secretRefs.default` (`media/starr-secrets`), key `<APP>_API_KEY`.
  * In a Secret, a second instance's own key (`SONARR_4K_API_KEY` for workload `sonarr-4k`,
  * `GLUETUN_VPN_API_KEY` for workload `vpn`) is looked for before the app's key.
@@ -172,6 +173,12 @@ async function fromWorkloadEnv(service: DiscoveredService, variable: string, dep
   if (v?.value) return { value: v.value, source: `${service.workloadKind} ${service.id}, variable ${v.name}` };
   if (v?.secretKeyRef) {
     return fromSecret(deps, { namespace: service.namespace, name: v.secretKeyRef.name }, [v.secretKeyRef.key], "API key", ` (named by ${v.name})`);
+  }
+  // A Secret the container takes whole: the variable is its key less the prefix (env wins over envFrom).
+  for (const e of vars) {
+    if (!e.envFrom || !variable.startsWith(e.envFrom.prefix)) continue;
+    const found = await fromSecret(deps, { namespace: service.namespace, name: e.envFrom.secretName }, [variable.slice(e.envFrom.prefix.length)], "API key", ` (envFrom, as ${variable})`);
+    if (found.value || (found.error && found.error !== "missing")) return found;
   }
   return {};
 }
