@@ -79,6 +79,18 @@ describe("RBAC: the panel's ServiceAccount from deploy/", () => {
     expect(await may('media')).toBe(true);
     expect(await may('monitoring')).toBe(true);
     expect(await may('kube-system')).toBe(false);
+    // The routes other than Ingress (their CRDs are served by the lab): listed and watched, read-only.
+    const custom = kc.makeApiClient(CustomObjectsApi);
+    for (const namespace of ['media', 'monitoring']) {
+      for (const [group, version, plural] of [
+        ['traefik.io', 'v1alpha1', 'ingressroutes'],
+        ['traefik.io', 'v1alpha1', 'middlewares'],
+        ['gateway.networking.k8s.io', 'v1', 'httproutes'],
+        ['gateway.networking.k8s.io', 'v1', 'gateways'],
+      ] as const) {
+        expect(await status(custom.listNamespacedCustomObject({ group, version, namespace, plural })), `${plural} in ${namespace}`).toBe(200);
+      }
+    }
   });
 
   it('certificates: reads cert-manager and CronJobs, patches only certificates/status, and never a TLS Secret', async () => {
@@ -137,6 +149,34 @@ describe("RBAC: the panel's ServiceAccount from deploy/", () => {
       await status(apps.patchNamespacedDeployment({ namespace: 'media', name: 'sonarr', body: [{ op: 'replace', path: '/spec/replicas', value: 2 }] })),
     ).toBe(403);
     expect(await status(core.deleteNamespacedPod({ namespace: 'media', name: pod?.metadata?.name ?? 'x' }))).toBe(403);
+    // Routes: read-only, in the watched namespaces only, and nothing of the Gateway API beyond routes and gateways.
+    const custom = kc.makeApiClient(CustomObjectsApi);
+    expect(await status(custom.listNamespacedCustomObject({ group: 'traefik.io', version: 'v1alpha1', namespace: 'kube-system', plural: 'ingressroutes' }))).toBe(403);
+    expect(await status(custom.listClusterCustomObject({ group: 'gateway.networking.k8s.io', version: 'v1', plural: 'httproutes' }))).toBe(403);
+    expect(await status(custom.listClusterCustomObject({ group: 'gateway.networking.k8s.io', version: 'v1', plural: 'gatewayclasses' }))).toBe(403);
+    expect(await status(custom.listNamespacedCustomObject({ group: 'traefik.io', version: 'v1alpha1', namespace: 'media', plural: 'ingressroutetcps' }))).toBe(403);
+    expect(
+      await status(
+        custom.createNamespacedCustomObject({
+          group: 'traefik.io',
+          version: 'v1alpha1',
+          namespace: 'media',
+          plural: 'middlewares',
+          body: { apiVersion: 'traefik.io/v1alpha1', kind: 'Middleware', metadata: { name: 'panel-test', labels: { [LAB_TEST_LABEL]: 'true' } }, spec: { stripPrefix: { prefixes: ['/x'] } } },
+        }),
+      ),
+    ).toBe(403);
+    expect(
+      await status(
+        custom.createNamespacedCustomObject({
+          group: 'gateway.networking.k8s.io',
+          version: 'v1',
+          namespace: 'media',
+          plural: 'httproutes',
+          body: { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', metadata: { name: 'panel-test', labels: { [LAB_TEST_LABEL]: 'true' } }, spec: {} },
+        }),
+      ),
+    ).toBe(403);
     // Still there: the refusals changed nothing.
     const admin = lab().kc.makeApiClient(AppsV1Api);
     expect((await admin.readNamespacedDeployment({ namespace: 'media', name: 'sonarr' })).spec?.replicas).toBe(1);

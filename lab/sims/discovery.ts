@@ -13,7 +13,8 @@
  * URL base, first match wins:
  *   1. an env var named `*URLBASE` / `*URL_BASE` on the app container;
  *   2. a ConfigMap key the pod mounts whose name ends in `BaseUrl`/`UrlBase`/`base_url`/`url_base`
- *      (Jellyfin's `network.xml_NetworkConfiguration_BaseUrl` override);
+ *      (Jellyfin's `network.xml_NetworkConfiguration_BaseUrl` override), else a file in such a
+ *      ConfigMap that sets `<BaseUrl>`/`<UrlBase>` (a `network.xml` an init container copies in);
  *   3. the config written by the pod's scripts (`<UrlBase>/sonarr</UrlBase>`, `base_url: /bazarr`,
  *      `url_base = /sabnzbd`);
  *   4. an HTTP probe path `/<base>/ping` (Lidarr's `/lidarr/ping`).
@@ -150,6 +151,11 @@ function urlBaseOf(objects: ManifestObject[], w: ManifestObject, tpl: Rec, conta
     if (cm.kind !== "ConfigMap" || cm.namespace !== w.namespace || !cmNames.has(cm.name)) continue;
     for (const [k, v] of Object.entries(rec(cm.body.data))) {
       if (typeof v === "string" && /(BaseUrl|UrlBase|base_url|url_base)$/i.test(k)) return { base: normaliseBase(v), source: `ConfigMap ${cm.name} key ${k}` };
+    }
+    // A configuration file the ConfigMap holds (Jellyfin's network.xml, copied in by an init container).
+    for (const [k, v] of Object.entries(rec(cm.body.data))) {
+      const m = typeof v === "string" ? /<(?:BaseUrl|UrlBase)>\s*(\/[^<\s]*)?\s*<\/(?:BaseUrl|UrlBase)>/i.exec(v) : null;
+      if (m) return { base: normaliseBase(m[1] ?? ""), source: `ConfigMap ${cm.name} file ${k}` };
     }
   }
   // 3. Config written by the pod's scripts.
