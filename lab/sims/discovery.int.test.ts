@@ -39,6 +39,7 @@ describe("discovery from the fixture's manifests", () => {
       jellyfin: { key: "jellyfin.media", port: 80, base: "" },
       jellyseerr: { key: "jellyseerr.media", port: 5055, base: "" },
       flaresolverr: { key: "flaresolverr.media", port: 8191, base: "" },
+      grafana: { key: "grafana.monitoring", port: 3000, base: "/grafana" },
       seerr: { key: "seerr.media", port: 5055, base: "" },
       // Not in the repository's manifests: from the lab's extras (lab/cluster/extras/readarr.yaml).
       readarr: { key: "readarr.media", port: 8787, base: "/readarr" },

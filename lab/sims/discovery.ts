@@ -11,7 +11,8 @@
  * `sonarr-4k`, `gluetun-<workload>` for each VPN sidecar).
  *
  * URL base, first match wins:
- *   1. an env var named `*URLBASE` / `*URL_BASE` on the app container;
+ *   1. an env var named `*URLBASE` / `*URL_BASE` on the app container (Grafana: the path of
+ *      `GF_SERVER_ROOT_URL` with `GF_SERVER_SERVE_FROM_SUB_PATH=true`);
  *   2. a ConfigMap key the pod mounts whose name ends in `BaseUrl`/`UrlBase`/`base_url`/`url_base`
  *      (Jellyfin's `network.xml_NetworkConfiguration_BaseUrl` override), else a file in such a
  *      ConfigMap that sets `<BaseUrl>`/`<UrlBase>` (a `network.xml` an init container copies in);
@@ -87,7 +88,7 @@ export function simKindOf(image: string): SimKindId | undefined {
 
 /** Where a simulated app the manifests do not deploy runs (Seerr, the Jellyseerr successor): namespace `media`, its usual port. */
 function defaultsOf(kind: SimKindId): { namespace: string; port: number } {
-  return { namespace: "media", port: APP_CATALOGUE[kind].port };
+  return { namespace: "media", port: APP_CATALOGUE[kind].port ?? 80 };
 }
 
 const GLUETUN_CONTROL_PORT = 8000;
@@ -133,6 +134,13 @@ function urlBaseOf(objects: ManifestObject[], w: ManifestObject, tpl: Rec, conta
     const name = str(e.name) ?? "";
     const value = str(e.value);
     if (value !== undefined && /URL_?BASE$/i.test(name)) return { base: normaliseBase(value), source: `env ${name}` };
+  }
+  // Grafana serves under its root URL's path when told to.
+  const envOf = (n: string) => str(arr(container.env).map(rec).find((e) => str(e.name) === n)?.value);
+  const root = envOf("GF_SERVER_ROOT_URL");
+  if (root !== undefined && envOf("GF_SERVER_SERVE_FROM_SUB_PATH")?.toLowerCase() === "true") {
+    const m = /^[^/]*:\/\/[^/]+(\/[^?#\s]*)?/.exec(root.replace(/%\(\w+\)s/g, "x"));
+    if (m) return { base: normaliseBase(m[1] ?? ""), source: "env GF_SERVER_ROOT_URL with GF_SERVER_SERVE_FROM_SUB_PATH" };
   }
   // 2. ConfigMap keys the pod uses.
   const spec = rec(tpl.spec);
@@ -328,7 +336,9 @@ export async function loadObjects(opts: { kubeconfig?: string; gitopsDir?: strin
   try {
     const fromCluster = await clusterObjects(opts.kubeconfig, 5_000);
     const key = (o: ManifestObject) => `${o.kind}/${o.namespace ?? ""}/${o.name}`;
-    const merged = new Map(fromFiles.map((o) => [key(o), o]));
+    // A file object without a namespace gets one only when rendered (the Application's destination):
+    // the cluster holds it rendered, so only the files' namespaced objects are merged.
+    const merged = new Map(fromFiles.filter((o) => o.namespace !== undefined).map((o) => [key(o), o]));
     for (const o of fromCluster) merged.set(key(o), o);
     log(`simulators: read ${fromCluster.length} objects from the lab cluster, ${fromFiles.length} from the GitOps files`);
     return [...merged.values()];

@@ -20,6 +20,7 @@ import type { ChildConfig, ChildReady } from "./child";
 import { discoverFrom, loadObjects, type DiscoveredInstance } from "./discovery";
 import type { SimInstanceConfig } from "./host";
 import type { SimKindId } from "./registry";
+import { APP_CATALOGUE } from "../../lib/apps/catalogue";
 
 /** What `lab up` hands over. */
 export interface SimulatorsContext {
@@ -104,8 +105,8 @@ export function secretKeyName(id: string): string {
   return `${id.toUpperCase().replace(/[^A-Z0-9]+/g, "_")}_API_KEY`;
 }
 
-/** Apps that take no key. */
-const KEYLESS = new Set<SimKindId>(["flaresolverr"]);
+/** Kinds whose app takes no API key (a catalogue fact): no key is generated nor published for them. */
+const isKeyless = (kind: SimKindId): boolean => APP_CATALOGUE[kind].credential.type !== "api-key";
 
 function generateKey(kind: SimKindId): string {
   // Gluetun keys are 22 base58 characters (`gluetun genkey`); the others 32 hex digits.
@@ -163,7 +164,7 @@ export async function startSimulators(ctx: SimulatorsContext): Promise<Simulator
 
   const keys: Record<string, { value?: string; source?: "secret" | "generated" | "workload"; secretKey?: string; from?: string }> = {};
   for (const inst of instances) {
-    if (KEYLESS.has(inst.kind)) {
+    if (isKeyless(inst.kind)) {
       keys[inst.id] = {};
       continue;
     }
