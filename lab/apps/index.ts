@@ -11,6 +11,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { startForge } from "../forge/index";
 import type { ForgeInfo } from "../forge/index";
 import { ensureLabRepo, planRepo } from "./git-repo";
+import { loadObjects } from "../sims/discovery";
 import type { GiteaInfo } from "./gitea";
 import { startGitea } from "./gitea";
 import { startGitBackend } from "./git-server";
@@ -197,8 +198,11 @@ export async function startApps(ctx: AppsContext): Promise<AppsResult> {
     prometheus: monitoring.prometheus.url,
     alertmanager: monitoring.alertmanager.url,
   };
+  // The Services as the cluster holds them (a manifest without a namespace gets its Application's
+  // destination only when rendered), over the repository's files.
+  const rendered = await loadObjects({ kubeconfig: ctx.kubeconfig, gitopsDir: source, log });
   for (const [kind, image] of Object.entries(REAL_APP_IMAGES) as [keyof typeof REAL_APP_IMAGES, RegExp][]) {
-    for (const key of servicesForImage(objects, image)) addressMap[key] = realUrls[kind];
+    for (const key of servicesForImage(rendered, image)) addressMap[key] = realUrls[kind];
   }
 
   const nginx = await startNginx({

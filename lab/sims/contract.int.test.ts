@@ -556,8 +556,15 @@ describe("Grafana simulator", () => {
   });
 });
 
+describe("Homepage simulator", () => {
+  it("answers /api/healthcheck with plain text up", async () => {
+    const r = await call(`${t.base("homepage")}/api/healthcheck`);
+    expect([r.status, r.text]).toEqual([200, "up"]);
+  });
+});
+
 describe("coverage", () => {
-  it.each(["sonarr", "radarr", "lidarr", "readarr", "prowlarr", "sabnzbd", "jellyfin", "jellyseerr", "seerr", "bazarr", "gluetun-qbittorrent", "flaresolverr", "grafana"])(
+  it.each(["sonarr", "radarr", "lidarr", "readarr", "prowlarr", "sabnzbd", "jellyfin", "jellyseerr", "seerr", "bazarr", "gluetun-qbittorrent", "flaresolverr", "grafana", "homepage"])(
     "%s: every implemented operation answered successfully at least once, and no response broke the spec",
     (id) => {
       expect(unexercised(id)).toEqual([]);

@@ -40,6 +40,8 @@ describe("discovery from the fixture's manifests", () => {
       jellyseerr: { key: "jellyseerr.media", port: 5055, base: "" },
       flaresolverr: { key: "flaresolverr.media", port: 8191, base: "" },
       grafana: { key: "grafana.monitoring", port: 3000, base: "/grafana" },
+      // Its manifest names no namespace (the Application gives it): from the files alone, `default`.
+      homepage: { key: "homepage.default", port: 80, base: "" },
       seerr: { key: "seerr.media", port: 5055, base: "" },
       // Not in the repository's manifests: from the lab's extras (lab/cluster/extras/readarr.yaml).
       readarr: { key: "readarr.media", port: 8787, base: "/readarr" },

@@ -6,6 +6,7 @@ import type { SimKind } from "./engine/sim-app";
 import { flaresolverrSim } from "./flaresolverr";
 import { gluetunSim } from "./gluetun";
 import { grafanaSim } from "./grafana";
+import { homepageSim } from "./homepage";
 import { jellyfinSim } from "./jellyfin";
 import { jellyseerrSim, seerrSim } from "./jellyseerr";
 import { lidarrSim } from "./lidarr";
@@ -29,6 +30,7 @@ export const SIM_KINDS = {
   gluetun: gluetunSim,
   flaresolverr: flaresolverrSim,
   grafana: grafanaSim,
+  homepage: homepageSim,
 } satisfies Record<string, SimKind>;
 
 /** Simulator kind ids. */

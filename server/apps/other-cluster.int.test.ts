@@ -335,7 +335,9 @@ describe("discovery on a cluster built differently", () => {
       ]),
     );
     // Prowlarr: the annotation names a base the app does not answer under; it is reported as wrong.
-    expect(resolutions.prowlarr?.urlBase?.wrongAnnotation).toBe("/indexers");
+    expect(resolutions.prowlarr?.urlBase?.wrongAnnotation).toMatch(
+      /^The annotation k8s-nas-panel\/url-base says \/indexers, but Prowlarr does not answer there \(.*\); it answers under \/prowlarr \(env PROWLARR__SERVER__URLBASE\)\. Fix or remove the annotation\.$/,
+    );
     expect(resolutions.prowlarr?.urlBase?.tried[0]).toMatchObject({ urlBase: "/indexers", source: "annotation", ok: false });
   });
 
