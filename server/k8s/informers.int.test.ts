@@ -47,6 +47,8 @@ describe("informers: faults", () => {
           { apiGroups: [""], resources: ["pods", "services", "persistentvolumeclaims"], verbs },
           { apiGroups: ["apps"], resources: ["deployments", "statefulsets", "daemonsets", "replicasets"], verbs },
           { apiGroups: ["networking.k8s.io"], resources: ["ingresses"], verbs },
+          { apiGroups: ["traefik.io", "traefik.containo.us"], resources: ["ingressroutes", "middlewares"], verbs },
+          { apiGroups: ["gateway.networking.k8s.io"], resources: ["httproutes", "gateways"], verbs },
         ],
       },
     });
