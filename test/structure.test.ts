@@ -117,6 +117,8 @@ const NAMES_APP_KINDS: Record<string, string> = {
   "lib/alerts/view.ts": "`prometheus` as the source of an alert, not the app",
   "server/alerts/service.ts": "the Prometheus and Alertmanager APIs the Alerts page reads, configured under `alerts:`",
   "server/alerts/start.ts": "whether the Prometheus and Alertmanager APIs are configured, in the start-up log",
+  "lib/config-schema.ts": "`ntfy` as a type of notification target (a server and topic to publish to), not the app",
+  "server/notify/targets.ts": "`ntfy` as a type of notification target, not the app",
 };
 
 describe("app kinds", () => {
