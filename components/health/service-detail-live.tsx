@@ -9,6 +9,7 @@ import { isHttpUrl } from "@/lib/safe-url";
 import { Alert } from "../ui/alert";
 import { Badge } from "../ui/badge";
 import { Card } from "../ui/card";
+import { ServiceLogs } from "../logs/service-logs";
 import { HistoryCharts } from "./history-charts";
 import { StatusBadge } from "./status-badge";
 import { POLL_WITHOUT_EVENTS_MS, useLiveUpdates } from "./use-live-updates";
@@ -22,7 +23,7 @@ async function fetchDetail(namespace: string, name: string, window: HistoryWindo
 }
 
 /** Everything about one service, refreshed when the server says this service changed (polling only while the events are not live). */
-export function ServiceDetailLive({ initial }: { initial: ServiceDetail }) {
+export function ServiceDetailLive({ initial, logsAllowed = false }: { initial: ServiceDetail; logsAllowed?: boolean }) {
   const { id, namespace, name } = initial.summary.service;
   const [window, setWindow] = useState<HistoryWindow>(initial.history.window);
   const live = useLiveUpdates([{ queryKey: ["service", namespace, name], shows: (change) => change.services.includes(id) }]);
@@ -196,6 +197,8 @@ export function ServiceDetailLive({ initial }: { initial: ServiceDetail }) {
           </div>
         )}
       </Card>
+
+      <ServiceLogs namespace={namespace} name={name} allowed={logsAllowed} restarts={service.kube.pods.reduce((n, p) => n + p.restarts, 0)} />
 
       <Card title="Recent warnings" testId="events">
         {service.kube.warnings.length === 0 ? (

@@ -244,6 +244,17 @@ export const APP_CATALOGUE = {
     credential: { type: "none" },
     library: null,
   },
+  loki: {
+    label: "Loki",
+    recognize: images("loki", "grafana/loki"),
+    sidecar: false,
+    port: 3100,
+    fixedPort: null,
+    urlBase: "",
+    health: { readiness: http("/ready"), liveness: http("/ready"), livenessDelaySeconds: 45, source: "Loki's /ready endpoint" },
+    credential: { type: "none" },
+    library: null,
+  },
   homepage: {
     label: "Homepage",
     recognize: images("homepage", "gethomepage/homepage", "benphelps/homepage"),
