@@ -254,7 +254,7 @@ async function main(): Promise<void> {
     findPod: (ns, name) => {
       const matches = [...runners.values()].filter((r) => r.pod.metadata.namespace === ns && r.pod.metadata.name === name);
       const r = matches.at(-1);
-      if (r) return { dir: r.dir, currentAttempt: (c) => r.currentAttempt(c), attemptRunning: (c, i) => r.attemptRunning(c, i) };
+      if (r) return { dir: r.dir, currentAttempt: (c) => r.currentAttempt(c), attemptRunning: (c, i) => r.attemptRunning(c, i), previousAttempt: (c) => r.previousAttempt(c) };
       return undefined;
     },
   });

@@ -6,6 +6,7 @@ import { clearVolumeQuota, configMountOfPodTemplate, setVolumeQuota } from '../c
 import { KubeHttpError, type LabKubeClient } from '../cluster/kube-http';
 import { sleep } from '../lib/wait';
 import { imageAllowed, imageBaseName } from './allowlist';
+import { appCrashOf, crashArgv, type AppCrash } from './app-crash';
 import { describeFault, takeJobFault, type JobFault } from './faults';
 import { ContainerLogWriter } from './logs';
 import { containerArgv, containerMounts, planVolumes, PlanError, refusal, resolveEnv, type Lookups, type Mount, type VolumeSource } from './pod-plan';
@@ -101,6 +102,8 @@ export class PodRunner {
   private deadlineTimer: NodeJS.Timeout | undefined;
   private writing: Promise<void> = Promise.resolve();
   private fault: JobFault | undefined;
+  /** A crash set for the app workload (lab/executor/app-crash.ts): its container runs the crash for real. */
+  private appCrash: (AppCrash & { container: string }) | undefined;
   private quotaClaims: string[] = [];
   private wake: (() => void) | undefined;
   private readonly volumes = new Map<string, { path: string; readOnly: boolean; claim?: string }>();
@@ -126,6 +129,19 @@ export class PodRunner {
   attemptRunning(container: string, index: number): boolean {
     const a = this.attempts.get(container);
     return !!a && a.index === index && !a.finished;
+  }
+
+  /**
+   * The attempt `previous=true` reads, as a kubelet picks `lastState.terminated`: while a container
+   * waits to be restarted (CrashLoopBackOff), the run that just ended; otherwise the one before the
+   * current run.
+   */
+  previousAttempt(container: string): number | undefined {
+    const m = [...(this.model?.init ?? []), ...(this.model?.containers ?? [])].find((x) => x.name === container);
+    const current = this.currentAttempt(container);
+    if (current === undefined) return undefined;
+    if (m && m.current.state === 'waiting' && m.restartCount > 0 && !this.attemptRunning(container, current)) return current;
+    return current - 1;
   }
 
   /** The attempt number a container is on (its restart count), if it started. */
@@ -177,7 +193,14 @@ export class PodRunner {
     const initOk = await this.runInit();
     if (!initOk) return;
     const app = this.ctx.appWorkloadOf(pod);
-    if (app) {
+    const crash = app ? appCrashOf(app.namespace, app.workload, this.ctx.labDir) : undefined;
+    const crashing = crash ? (pod.spec.containers.find((c) => c.name === crash.container) ?? pod.spec.containers[0]) : undefined;
+    if (app && crash && crashing) {
+      this.appCrash = { ...crash, container: crashing.name };
+      const m = this.model?.containers.find((x) => x.name === crashing.name);
+      if (m) m.real = true;
+      await this.ctx.events.record(this.pod, 'Warning', 'LabFault', `lab fault: container ${crashing.name} runs for real and exits with code ${crash.exitCode} after printing its failure (the app's process is not started)`, crashing.name);
+    } else if (app) {
       try {
         const msg = await this.ctx.restartApp(app.namespace, app.workload);
         await this.ctx.events.record(this.pod, 'Normal', 'AppRestarted', msg);
@@ -359,17 +382,24 @@ export class PodRunner {
   private async sandboxSpec(c: Container): Promise<SandboxSpec> {
     const problem = refusal(c);
     if (problem) throw new PlanError('CreateContainerConfigError', problem, 'Refused');
-    for (const m of c.volumeMounts ?? []) {
+    // An app container run only to crash needs none of the volumes the lab cannot bind (the media hostPath).
+    const crashRun = this.appCrash?.container === c.name && this.pod.spec.containers.some((x) => x.name === c.name);
+    const usable = crashRun ? { ...c, volumeMounts: (c.volumeMounts ?? []).filter((m) => !this.refused.has(m.name)) } : c;
+    for (const m of usable.volumeMounts ?? []) {
       const why = this.refused.get(m.name);
       if (why) throw new PlanError('ContainerCreating', why, 'FailedMount');
     }
     const env = await resolveEnv(this.pod, c, this.ctx.lookups);
-    const mounts: Mount[] = containerMounts(c, this.volumes, env);
+    const mounts: Mount[] = containerMounts(usable, this.volumes, env);
     for (const m of mounts) {
       if (!existsSync(m.source)) mkdirSync(m.source, { recursive: true });
     }
     let argv = containerArgv(c, env);
     const isMain = this.pod.spec.containers.includes(c);
+    if (crashRun && this.appCrash) {
+      argv = crashArgv(this.appCrash);
+      env.LAB_CRASH_OUTPUT = this.appCrash.output.join('\n');
+    }
     if (isMain && this.fault?.kind === 'exit') argv = ['/bin/sh', '-c', `exit ${this.fault.exitCode}`];
     if (isMain && this.fault?.kind === 'hang') argv = ['/bin/sleep', 'infinity'];
     return {
