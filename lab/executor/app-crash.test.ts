@@ -39,7 +39,7 @@ describe('app crashes', () => {
     let code = 0;
     let out = '';
     try {
-      execFileSync(argv[0] as string, argv.slice(1), { env: { LAB_CRASH_OUTPUT: 'line one\nline "two" $HOME' }, encoding: 'utf8' });
+      execFileSync(argv[0] as string, argv.slice(1), { env: { ...process.env, LAB_CRASH_OUTPUT: 'line one\nline "two" $HOME' }, encoding: 'utf8' });
     } catch (err) {
       code = (err as { status: number }).status;
       out = (err as { stdout: string }).stdout;

@@ -7,6 +7,9 @@ import { KubeHttpError, type LabKubeClient } from '../cluster/kube-http';
 import { sleep } from '../lib/wait';
 import { imageAllowed, imageBaseName } from './allowlist';
 import { appCrashOf, crashArgv, type AppCrash } from './app-crash';
+import { forgetPrograms, programFor, recordProgram, type ProgramEntry } from './programs';
+import { labAddressResolver } from '../apps/addresses';
+import { freePort } from '../lib/process';
 import { describeFault, takeJobFault, type JobFault } from './faults';
 import { ContainerLogWriter } from './logs';
 import { containerArgv, containerMounts, planVolumes, PlanError, refusal, resolveEnv, type Lookups, type Mount, type VolumeSource } from './pod-plan';
@@ -102,6 +105,10 @@ export class PodRunner {
   private deadlineTimer: NodeJS.Timeout | undefined;
   private writing: Promise<void> = Promise.resolve();
   private fault: JobFault | undefined;
+  /** Host ports of the lab programs this pod's containers run (kept across restarts). */
+  private readonly programPorts = new Map<string, number>();
+  /** Program entries waiting for their container to start. */
+  private readonly pendingPrograms = new Map<string, ProgramEntry>();
   /** A crash set for the app workload (lab/executor/app-crash.ts): its container runs the crash for real. */
   private appCrash: (AppCrash & { container: string }) | undefined;
   private quotaClaims: string[] = [];
@@ -400,6 +407,35 @@ export class PodRunner {
       argv = crashArgv(this.appCrash);
       env.LAB_CRASH_OUTPUT = this.appCrash.output.join('\n');
     }
+    const program = isMain ? programFor(c.image) : undefined;
+    if (program) {
+      // A lab program stands in for the image's binary (lab/executor/programs.ts).
+      const containerPort = c.ports?.[0]?.containerPort ?? program.portFromEnv(env) ?? program.defaultPort;
+      const hostPort = this.programPorts.get(c.name) ?? (await freePort());
+      this.programPorts.set(c.name, hostPort);
+      const plan = program.plan({ args: [...(c.args ?? [])], env, hostPort, namespace: this.pod.metadata.namespace, resolve: labAddressResolver(this.ctx.labDir) });
+      this.pendingPrograms.set(c.name, {
+        namespace: this.pod.metadata.namespace,
+        pod: this.pod.metadata.name,
+        uid: this.pod.metadata.uid,
+        container: c.name,
+        program: program.id,
+        containerPort,
+        hostPort,
+        labels: { ...(this.pod.metadata.labels ?? {}) },
+      });
+      return {
+        argv: plan.argv,
+        env: plan.env,
+        cwd: plan.cwd,
+        hostname: this.pod.spec.hostname ?? this.pod.metadata.name.slice(0, 63),
+        mounts,
+        etcFiles: this.etcFiles(),
+        scratchDir: path.join(this.dir, 'root'),
+        hostNetwork: true,
+        hostPaths: plan.hostPaths,
+      };
+    }
     if (isMain && this.fault?.kind === 'exit') argv = ['/bin/sh', '-c', `exit ${this.fault.exitCode}`];
     if (isMain && this.fault?.kind === 'hang') argv = ['/bin/sleep', 'infinity'];
     return {
@@ -470,6 +506,8 @@ export class PodRunner {
       if (attempt.killTimer) clearTimeout(attempt.killTimer);
       log.close();
     });
+    const program = this.pendingPrograms.get(c.name);
+    if (program) recordProgram(program, this.ctx.labDir);
     m.containerID = `lab://${this.pod.metadata.uid.slice(0, 8)}-${c.name}-${index}-${randomBytes(3).toString('hex')}`;
     m.current = { state: 'running', startedAt };
     this.attempts.set(c.name, attempt);
@@ -712,6 +750,7 @@ export class PodRunner {
     this.wake?.();
     const grace = why === 'deleted' ? Math.min(30, this.pod.metadata.deletionGracePeriodSeconds ?? this.pod.spec.terminationGracePeriodSeconds ?? 30) : 0;
     await this.killAll(grace, why === 'shutdown' ? 'the lab executor stops' : 'the pod is deleted');
+    if (this.pendingPrograms.size > 0) forgetPrograms(this.pod.metadata.uid, this.ctx.labDir);
     this.releaseQuotas();
     if (why === 'shutdown') return;
     if (why === 'deleted' && !this.deleted) {
