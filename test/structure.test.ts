@@ -113,6 +113,10 @@ const NAMES_APP_KINDS: Record<string, string> = {
   "lib/gitops/pr-body.ts": "`argocd` as where a pull request's base branch comes from (the Applications' targetRevision), not the app",
   "components/changes/change-list.tsx": "`argocd` as where a pull request's base branch comes from, not the app",
   "components/changes/change-proposer.tsx": "`argocd` as where a pull request's base branch comes from, not the app",
+  "app/api/services/[namespace]/[name]/logs/route.ts": "`loki` as a source of log lines (the Kubernetes API or Loki's query API), not the app",
+  "components/logs/service-logs.tsx": "`loki` as a source of log lines (the Kubernetes API or Loki's query API), not the app",
+  "server/logs/service.ts": "`loki` as a source of log lines and the state of that source, not the app",
+  "lib/config-schema.ts": "`observability.logs.loki*` and `observability.prometheus` settings: where the panel reads logs and metrics",
 };
 
 describe("app kinds", () => {
