@@ -83,7 +83,7 @@ test.describe("logs on the service page", () => {
       await expect(logs.card().getByTestId("logs-source-label")).toContainText("Kubernetes API");
       expect((await viewer.request.get("/api/services/media/radarr/logs")).status()).toBe(200);
       await admin.goto("/audit");
-      await expect(admin.getByText("settings.logs-access").first()).toBeVisible();
+      await expect(admin.getByRole("cell", { name: "settings.logs-access" }).first()).toBeVisible();
     } finally {
       await admin.goto("/settings");
       await admin.getByTestId("logs-viewers").uncheck();
@@ -105,8 +105,8 @@ test.describe("logs on the service page", () => {
       const logs = new LogsCard(page);
       await expect(async () => {
         await logs.goto("media/e2e-ticker");
-        await expect(logs.line(/tick \d+/).first()).toBeVisible({ timeout: 2_000 });
-      }).toPass({ timeout: 60_000 });
+        await expect(logs.line(/tick \d+/).first()).toBeVisible({ timeout: 5_000 });
+      }).toPass({ timeout: 120_000 });
       const last = async () => {
         const texts = await logs.line(/tick \d+/).allTextContents();
         return Math.max(...texts.map((t) => Number(/tick (\d+)/.exec(t)?.[1] ?? 0)));

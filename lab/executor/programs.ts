@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { EXPORTS_LABEL, EXPORTS_NAMESPACE_LABEL } from '../../lib/gitops/plans/exporters';
 import { cacheDir, labDir, REPO_ROOT } from '../paths';
 
 /**
@@ -149,12 +150,38 @@ export function readPrograms(dir = labDir()): ProgramEntry[] {
   }
 }
 
-function writePrograms(entries: ProgramEntry[], dir: string): void {
-  const file = programsFile(dir);
+function writeAtomically(file: string, text: string): void {
   mkdirSync(path.dirname(file), { recursive: true });
   const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, JSON.stringify(entries, null, 2) + '\n');
+  writeFileSync(tmp, text);
   renameSync(tmp, file);
+}
+
+/**
+ * The lab's Prometheus reads `<labDir>/prometheus/targets/*.json` (file_sd): the running programs
+ * become scrape targets there with the job and `service` label the scrape configuration the panel
+ * proposes gives them (`<workload>-exporter`, `namespace/workload` of the app exported), as the
+ * static targets `<job>.<namespace>.svc.cluster.local:<port>` of that configuration resolve in a cluster.
+ */
+export function programTargets(entries: readonly ProgramEntry[]): Array<{ targets: string[]; labels: Record<string, string> }> {
+  return entries.map((e) => {
+    const app = e.labels[EXPORTS_LABEL];
+    const appNamespace = e.labels[EXPORTS_NAMESPACE_LABEL] ?? e.namespace;
+    return {
+      targets: [`127.0.0.1:${e.hostPort}`],
+      labels: {
+        job: e.labels['app.kubernetes.io/name'] ?? e.labels.app ?? e.pod,
+        ...(app ? { service: `${appNamespace}/${app}` } : {}),
+        namespace: e.namespace,
+        pod: e.pod,
+      },
+    };
+  });
+}
+
+function writePrograms(entries: ProgramEntry[], dir: string): void {
+  writeAtomically(programsFile(dir), JSON.stringify(entries, null, 2) + '\n');
+  writeAtomically(path.join(dir, 'prometheus', 'targets', 'lab-programs.json'), JSON.stringify(programTargets(entries), null, 2) + '\n');
 }
 
 /** Records a running program (replacing an earlier entry of the same pod and container). */

@@ -90,7 +90,27 @@ export interface AppEntry {
    * (defaults of `integrations.categories` and `integrations.rootFolders`). Null for the others.
    */
   library: { category: string; rootFolder: string } | null;
+  /** The Prometheus metrics the community collects for the app (see {@link MetricsFacts}); null when none. */
+  metrics: MetricsFacts | null;
 }
+
+/** A figure the service page charts from the app's metrics: a PromQL expression over the exporter's series. */
+export interface MetricFigure {
+  /** Series name; the chart sums it over the service's exporter (`sum(<metric>{job="<exporter job>"})`). */
+  metric: string;
+  /** What it counts ("series", "torrents"). */
+  label: string;
+}
+
+/**
+ * Where the app's metrics come from: exportarr (one instance per app, `exportarr <command>`, the
+ * app's URL and API key), the qBittorrent exporter (esanchezm/prometheus-qbittorrent-exporter, the
+ * WebUI login), or the app's own endpoint (Jellyfin's `/metrics` once enabled in its settings).
+ */
+export type MetricsFacts =
+  | { type: "exportarr"; command: string; figure: MetricFigure }
+  | { type: "qbittorrent-exporter"; figure: MetricFigure }
+  | { type: "own-endpoint"; path: string; enable: string; figure: MetricFigure };
 
 const http = (path: string, underUrlBase = true): ProbeAction => ({ type: "http", path, underUrlBase });
 
@@ -107,11 +127,11 @@ const images = (...list: string[]): RecognitionRule => ({ images: list, labels: 
 
 /** The catalogue, in recognition order (the first entry whose rule matches wins). */
 export const APP_CATALOGUE = {
-  sonarr: { label: "Sonarr", recognize: images("sonarr"), sidecar: false, port: 8989, fixedPort: null, urlBase: "", health: arrPing, credential: arrKey("SONARR"), library: { category: "tv", rootFolder: "/data/media/tv" } },
-  radarr: { label: "Radarr", recognize: images("radarr"), sidecar: false, port: 7878, fixedPort: null, urlBase: "", health: arrPing, credential: arrKey("RADARR"), library: { category: "movies", rootFolder: "/data/media/movies" } },
-  lidarr: { label: "Lidarr", recognize: images("lidarr"), sidecar: false, port: 8686, fixedPort: null, urlBase: "", health: arrPing, credential: arrKey("LIDARR"), library: { category: "music", rootFolder: "/data/media/music" } },
-  readarr: { label: "Readarr", recognize: images("readarr"), sidecar: false, port: 8787, fixedPort: null, urlBase: "", health: arrPing, credential: arrKey("READARR"), library: { category: "books", rootFolder: "/data/media/books" } },
-  prowlarr: { label: "Prowlarr", recognize: images("prowlarr"), sidecar: false, port: 9696, fixedPort: null, urlBase: "", health: arrPing, credential: arrKey("PROWLARR"), library: null },
+  sonarr: { label: "Sonarr", recognize: images("sonarr"), sidecar: false, port: 8989, fixedPort: null, urlBase: "", health: arrPing, credential: arrKey("SONARR"), library: { category: "tv", rootFolder: "/data/media/tv" }, metrics: { type: "exportarr", command: "sonarr", figure: { metric: "sonarr_system_health_issues", label: "health issues" } } },
+  radarr: { label: "Radarr", recognize: images("radarr"), sidecar: false, port: 7878, fixedPort: null, urlBase: "", health: arrPing, credential: arrKey("RADARR"), library: { category: "movies", rootFolder: "/data/media/movies" }, metrics: { type: "exportarr", command: "radarr", figure: { metric: "radarr_system_health_issues", label: "health issues" } } },
+  lidarr: { label: "Lidarr", recognize: images("lidarr"), sidecar: false, port: 8686, fixedPort: null, urlBase: "", health: arrPing, credential: arrKey("LIDARR"), library: { category: "music", rootFolder: "/data/media/music" }, metrics: { type: "exportarr", command: "lidarr", figure: { metric: "lidarr_system_health_issues", label: "health issues" } } },
+  readarr: { label: "Readarr", recognize: images("readarr"), sidecar: false, port: 8787, fixedPort: null, urlBase: "", health: arrPing, credential: arrKey("READARR"), library: { category: "books", rootFolder: "/data/media/books" }, metrics: null },
+  prowlarr: { label: "Prowlarr", recognize: images("prowlarr"), sidecar: false, port: 9696, fixedPort: null, urlBase: "", health: arrPing, credential: arrKey("PROWLARR"), library: null, metrics: { type: "exportarr", command: "prowlarr", figure: { metric: "prowlarr_system_health_issues", label: "health issues" } } },
   bazarr: {
     label: "Bazarr",
     recognize: images("bazarr"),
@@ -122,6 +142,7 @@ export const APP_CATALOGUE = {
     health: { readiness: http("/api/system/ping"), liveness: http("/api/system/ping"), livenessDelaySeconds: 30, source: "Bazarr's unauthenticated /api/system/ping endpoint" },
     credential: { type: "api-key", secretKey: "BAZARR_API_KEY", workloadEnv: null, neededForHealth: true },
     library: null,
+    metrics: { type: "exportarr", command: "bazarr", figure: { metric: "bazarr_system_health_issues", label: "health issues" } },
   },
   sabnzbd: {
     label: "SABnzbd",
@@ -133,6 +154,7 @@ export const APP_CATALOGUE = {
     health: { readiness: http("/api?mode=version"), liveness: http("/api?mode=version"), livenessDelaySeconds: 30, source: "SABnzbd's API mode=version, which needs no API key" },
     credential: { type: "api-key", secretKey: "SABNZBD_API_KEY", workloadEnv: null, neededForHealth: true },
     library: null,
+    metrics: { type: "exportarr", command: "sabnzbd", figure: { metric: "sabnzbd_queue_length", label: "queued downloads" } },
   },
   qbittorrent: {
     label: "qBittorrent",
@@ -150,6 +172,7 @@ export const APP_CATALOGUE = {
     },
     credential: { type: "login", usernameKey: "QBITTORRENT_USERNAME", passwordKey: "QBITTORRENT_PASSWORD", defaultUsername: "admin" },
     library: null,
+    metrics: { type: "qbittorrent-exporter", figure: { metric: "qbittorrent_torrents_count", label: "torrents" } },
   },
   jellyfin: {
     label: "Jellyfin",
@@ -161,6 +184,7 @@ export const APP_CATALOGUE = {
     health: { readiness: http("/health"), liveness: http("/health"), livenessDelaySeconds: 60, source: "Jellyfin's health check endpoint /health (answers \"Healthy\")" },
     credential: { type: "api-key", secretKey: "JELLYFIN_API_KEY", workloadEnv: null, neededForHealth: false },
     library: null,
+    metrics: { type: "own-endpoint", path: "/metrics", enable: "Dashboard > Networking > Enable Prometheus metrics (EnableMetrics in system.xml)", figure: { metric: "process_resident_memory_bytes", label: "server memory (bytes)" } },
   },
   jellyseerr: {
     label: "Jellyseerr",
@@ -172,6 +196,7 @@ export const APP_CATALOGUE = {
     health: seerrStatus,
     credential: { type: "api-key", secretKey: "JELLYSEERR_API_KEY", workloadEnv: null, neededForHealth: false },
     library: null,
+    metrics: null,
   },
   seerr: {
     label: "Seerr",
@@ -183,6 +208,7 @@ export const APP_CATALOGUE = {
     health: seerrStatus,
     credential: { type: "api-key", secretKey: "SEERR_API_KEY", workloadEnv: null, neededForHealth: false },
     library: null,
+    metrics: null,
   },
   flaresolverr: {
     label: "FlareSolverr",
@@ -194,6 +220,7 @@ export const APP_CATALOGUE = {
     health: { readiness: http("/health", false), liveness: http("/health", false), livenessDelaySeconds: 30, source: "FlareSolverr's /health endpoint" },
     credential: { type: "none" },
     library: null,
+    metrics: null,
   },
   unpackerr: {
     label: "Unpackerr",
@@ -205,6 +232,7 @@ export const APP_CATALOGUE = {
     health: null,
     credential: { type: "none" },
     library: null,
+    metrics: null,
   },
   gluetun: {
     label: "Gluetun",
@@ -221,6 +249,7 @@ export const APP_CATALOGUE = {
     },
     credential: { type: "api-key", secretKey: "GLUETUN_API_KEY", workloadEnv: null, neededForHealth: false },
     library: null,
+    metrics: null,
   },
   prometheus: {
     label: "Prometheus",
@@ -232,6 +261,7 @@ export const APP_CATALOGUE = {
     health: { readiness: http("/-/ready"), liveness: http("/-/healthy"), livenessDelaySeconds: 30, source: "Prometheus' /-/ready and /-/healthy endpoints" },
     credential: { type: "none" },
     library: null,
+    metrics: null,
   },
   grafana: {
     label: "Grafana",
@@ -243,6 +273,7 @@ export const APP_CATALOGUE = {
     health: { readiness: http("/api/health"), liveness: http("/api/health"), livenessDelaySeconds: 30, source: "Grafana's /api/health endpoint" },
     credential: { type: "none" },
     library: null,
+    metrics: null,
   },
   loki: {
     label: "Loki",
@@ -254,6 +285,7 @@ export const APP_CATALOGUE = {
     health: { readiness: http("/ready"), liveness: http("/ready"), livenessDelaySeconds: 45, source: "Loki's /ready endpoint" },
     credential: { type: "none" },
     library: null,
+    metrics: null,
   },
   homepage: {
     label: "Homepage",
@@ -265,6 +297,7 @@ export const APP_CATALOGUE = {
     health: { readiness: http("/api/healthcheck", false), liveness: http("/api/healthcheck", false), livenessDelaySeconds: 30, source: "Homepage's /api/healthcheck endpoint" },
     credential: { type: "none" },
     library: null,
+    metrics: null,
   },
   argocd: {
     label: "Argo CD",
@@ -276,6 +309,7 @@ export const APP_CATALOGUE = {
     health: null,
     credential: { type: "none" },
     library: null,
+    metrics: null,
   },
 } as const satisfies Record<string, AppEntry>;
 
