@@ -10,6 +10,7 @@ import { Alert } from "../ui/alert";
 import { Badge } from "../ui/badge";
 import { Card } from "../ui/card";
 import { ServiceLogs } from "../logs/service-logs";
+import { ServiceMetricCharts } from "../metrics/service-charts";
 import { HistoryCharts } from "./history-charts";
 import { StatusBadge } from "./status-badge";
 import { POLL_WITHOUT_EVENTS_MS, useLiveUpdates } from "./use-live-updates";
@@ -197,6 +198,8 @@ export function ServiceDetailLive({ initial, logsAllowed = false }: { initial: S
           </div>
         )}
       </Card>
+
+      <ServiceMetricCharts namespace={namespace} name={name} />
 
       <ServiceLogs namespace={namespace} name={name} allowed={logsAllowed} restarts={service.kube.pods.reduce((n, p) => n + p.restarts, 0)} />
 

@@ -45,6 +45,8 @@ describe("app exporters", () => {
     // No key value anywhere in the change: only references.
     expect(plan.files.map((f) => f.after ?? "").join("\n")).not.toMatch(/API_KEY\s*\n\s*value:/);
     expect(deployment("sonarr-exporter")?.metadata.labels[EXPORTS_LABEL]).toBe("sonarr");
+    // SABnzbd's URL base comes from the url_base its init container writes into sabnzbd.ini.
+    expect(container("sabnzbd-exporter")?.env.find((e) => e.name === "URL")?.value).toBe("http://sabnzbd.media.svc.cluster.local:8080/sabnzbd");
   });
 
   it("runs the qBittorrent exporter beside the Secret, pointed at qBittorrent's Service in its own namespace", () => {
