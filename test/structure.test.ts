@@ -117,6 +117,8 @@ const NAMES_APP_KINDS: Record<string, string> = {
   "components/logs/service-logs.tsx": "`loki` as a source of log lines (the Kubernetes API or Loki's query API), not the app",
   "server/logs/service.ts": "`loki` as a source of log lines and the state of that source, not the app",
   "lib/config-schema.ts": "`observability.logs.loki*` and `observability.prometheus` settings: where the panel reads logs and metrics",
+  "lib/metrics/charts.ts": "`prometheus`: whether the Prometheus the charts read is reachable, not the app",
+  "server/metrics/charts.ts": "`prometheus`: whether the Prometheus the charts read is reachable, not the app",
 };
 
 describe("app kinds", () => {
