@@ -31,7 +31,7 @@ test.afterAll(async () => {
 });
 
 test("exporters by pull request: merged and synced, Prometheus scrapes them and the service page charts the exporter's figure", async ({ page }) => {
-  await signIn(page, USERS.admin, "/changes");
+  await signIn(page, USERS.admin);
   const changes = new ChangesPage(page);
   await changes.goto();
   await changes.previewChange("app-exporters");

@@ -5,7 +5,7 @@ import { fixtureRepo } from "../fixture-repo.test-helper";
 import { renderedFiles } from "../kustomize";
 import { memoryRepo, type RepoView } from "../repo-view";
 import type { ChangePlan, PlanContext } from "../types";
-import { DASHBOARD_KEY, EXPORTERS_FILE, EXPORTS_LABEL, EXPORTS_NAMESPACE_LABEL } from "./exporters";
+import { DASHBOARD_KEY, EXPORTERS_FILE, EXPORTS_LABEL, EXPORTS_NAMESPACE_LABEL, exportersHome } from "./exporters";
 
 const repo = fixtureRepo();
 const ctx = (view: RepoView = repo): PlanContext => ({ repo: view, appsPath: "apps", secretRefs: { default: { namespace: "media", name: "starr-secrets" } } });
@@ -57,6 +57,10 @@ describe("app exporters", () => {
     expect(deployment("qbittorrent-exporter")?.metadata.namespace).toBe("media");
     expect(deployment("qbittorrent-exporter")?.metadata.labels[EXPORTS_NAMESPACE_LABEL]).toBe("qbittorrent");
     expect(plan.notes.join("\n")).toContain("qbittorrent-exporter runs in media");
+  });
+
+  it("is offered on the branch of the apps beside which the exporters run (not qBittorrent's own folder)", () => {
+    expect(exportersHome(ctx())).toMatch(/^apps\/media-services\/starr\//);
   });
 
   it("deploys the file through its kustomization, in the apps' folder only (the apps and Prometheus are deployed from different branches)", () => {

@@ -226,6 +226,16 @@ function put(files: FileChange[], change: FileChange): void {
   else files[i] = { ...change, before: files[i]?.before ?? change.before };
 }
 
+/**
+ * The manifest of an app the exporters are written beside (an app in the namespace they run in), or
+ * undefined when there is none: where the exporters' change is deployed from.
+ */
+export function exportersHome(ctx: PlanContext): string | undefined {
+  const withManifests = appExporters(ctx).exporters.filter((e) => e.manifests.length > 0);
+  const nsOf = (e: AppExporter) => (e.manifests[0] as { metadata?: { namespace?: string } }).metadata?.namespace;
+  return (withManifests.find((e) => nsOf(e) === (e.workload.namespace ?? "default")) ?? withManifests[0])?.workload.file;
+}
+
 /** The apps' exporters and the Prometheus configuration, or an AppError saying what is missing. */
 function gather(ctx: PlanContext): { exporters: AppExporter[]; notes: string[]; config: ReturnType<typeof findPrometheusConfigs>[number] } {
   const { exporters, notes } = appExporters(ctx);
