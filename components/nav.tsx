@@ -4,9 +4,10 @@ import Link from "next/link";
 import { usePathname } from "next/navigation";
 import { useState } from "react";
 import { NAV_ITEMS, isActive } from "@/lib/nav";
+import { NavAlertCount } from "./alerts/nav-alert-count";
 
 /** Section navigation: a sidebar on wide screens, a collapsible menu on phones. */
-export function Nav() {
+export function Nav({ alertCount = 0 }: { alertCount?: number }) {
   const pathname = usePathname();
   const [open, setOpen] = useState(false);
   return (
@@ -37,6 +38,7 @@ export function Nav() {
                 }`}
               >
                 {item.label}
+                {item.id === "alerts" && <NavAlertCount initial={alertCount} />}
               </Link>
             </li>
           );

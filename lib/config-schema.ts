@@ -64,6 +64,74 @@ const secretRef = z.strictObject({
   name: z.string().min(1),
 });
 
+/** A Prometheus duration: `30s`, `5m`, `1h30m`, `7d`. */
+export const promDuration = z
+  .string()
+  .trim()
+  .regex(/^(\d+(ms|s|m|h|d|w|y))+$/, "must be a Prometheus duration such as 30s, 5m or 1h");
+
+const severityName = z.enum(["critical", "warning", "info"]);
+
+/** An HTTP API the panel reads (Prometheus, Alertmanager), with an optional bearer token from the environment. */
+const monitoringApi = z.strictObject({
+  url: httpUrl,
+  /** Variable holding a bearer token when the API sits behind authentication. */
+  bearerTokenEnv: envName.optional(),
+});
+
+/** Priorities (ntfy's 1 min .. 5 max) per severity, and for recovery messages. */
+const ntfyPriorities = z
+  .strictObject({
+    critical: z.number().int().min(1).max(5).default(5),
+    warning: z.number().int().min(1).max(5).default(4),
+    info: z.number().int().min(1).max(5).default(3),
+    resolved: z.number().int().min(1).max(5).default(3),
+  })
+  .prefault({});
+
+const targetName = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9-]{0,39}$/, "may hold lowercase letters, digits and '-' (at most 40)");
+
+/** A ntfy server and topic (https://ntfy.sh or a self-hosted one). */
+const ntfyTarget = z.strictObject({
+  type: z.literal("ntfy"),
+  name: targetName,
+  /** The server's root URL, e.g. `https://ntfy.sh`. */
+  url: httpUrl,
+  /** The topic; on a public server a topic works like a password, so `topicEnv` keeps it out of the file. */
+  topic: z.string().regex(/^[-_A-Za-z0-9]{1,64}$/, "ntfy topics hold letters, digits, '-' and '_' (at most 64)").optional(),
+  topicEnv: envName.optional(),
+  /** Variable with an access token (`tk_...`) for a protected topic. */
+  tokenEnv: envName.optional(),
+  priorities: ntfyPriorities,
+  /** Least severity sent to this target. */
+  minSeverity: severityName.default("warning"),
+});
+
+/** A generic JSON webhook (Home Assistant, n8n, Discord through a bridge, ...). */
+const webhookTarget = z.strictObject({
+  type: z.literal("webhook"),
+  name: targetName,
+  /** The URL, or `urlEnv` when the URL itself holds a secret (most chat webhooks do). */
+  url: httpUrl.optional(),
+  urlEnv: envName.optional(),
+  /** Extra request headers whose values come from the environment (e.g. `Authorization`). */
+  headers: z
+    .array(z.strictObject({ name: z.string().regex(/^[A-Za-z0-9-]{1,64}$/, "must be an HTTP header name"), valueEnv: envName }))
+    .default([]),
+  minSeverity: severityName.default("warning"),
+});
+
+const notificationTarget = z.discriminatedUnion("type", [ntfyTarget, webhookTarget]).superRefine((t, ctx) => {
+  if (t.type === "ntfy" && (t.topic === undefined) === (t.topicEnv === undefined)) {
+    ctx.addIssue({ code: "custom", path: ["topic"], message: "give exactly one of topic and topicEnv" });
+  }
+  if (t.type === "webhook" && (t.url === undefined) === (t.urlEnv === undefined)) {
+    ctx.addIssue({ code: "custom", path: ["url"], message: "give exactly one of url and urlEnv" });
+  }
+});
+
 export const panelConfigSchema = z.strictObject({
   server: z
     .strictObject({
@@ -263,6 +331,68 @@ export const panelConfigSchema = z.strictObject({
         .prefault({}),
     })
     .prefault({}),
+  alerts: z
+    .strictObject({
+      /** The Prometheus whose alerts and rules the Alerts page shows (its HTTP API). */
+      prometheus: monitoringApi.optional(),
+      /** The Alertmanager whose alerts and silences the Alerts page shows; silences are made there. */
+      alertmanager: monitoringApi.optional(),
+      /** How often the Alerts page data (and the navigation count) is read from them, in seconds. */
+      pollSeconds: z.number().int().min(5).max(3600).default(30),
+      /** Thresholds of the alert rules the panel proposes for Prometheus (Changes: "Alert rules"). */
+      rules: z
+        .strictObject({
+          serviceDownFor: promDuration.default("5m"),
+          appErrorsFor: promDuration.default("15m"),
+          /** Container restarts within the last hour from which a pod counts as crash-looping. */
+          crashLoopRestartsPerHour: z.number().int().min(1).max(1000).default(3),
+          certificateWarningDays: z.number().int().min(1).max(365).default(30),
+          certificateCriticalDays: z.number().int().min(1).max(365).default(7),
+          backupMaxAgeHours: z.number().int().min(1).max(24 * 90).default(26),
+          vpnLeakFor: promDuration.default("1m"),
+          pvcPercent: z.number().min(1).max(100).default(85),
+          cpuPercent: z.number().min(1).max(1000).default(80),
+          memoryPercent: z.number().min(1).max(100).default(85),
+          /** How long CPU, memory or a volume must stay over its threshold. */
+          resourceFor: promDuration.default("15m"),
+        })
+        .prefault({}),
+      /** The panel's own detector over its probes: notifications without Prometheus. */
+      detector: z
+        .strictObject({
+          /** Consecutive probes that found a service down before it is reported (the grace period). */
+          downProbes: z.number().int().min(1).max(100).default(3),
+          /** Report services that stay degraded (app warnings, slow, restarts) too. */
+          degraded: z.boolean().default(true),
+          /** Consecutive probes that found a service down or degraded before a warning is reported. */
+          degradedProbes: z.number().int().min(1).max(1000).default(10),
+          /** Consecutive probes that found it up again before the recovery message. */
+          recoveryProbes: z.number().int().min(1).max(100).default(2),
+          /** A firing alert is sent again after this many minutes while it lasts; 0: never. */
+          repeatMinutes: z.number().int().min(0).max(7 * 24 * 60).default(240),
+        })
+        .prefault({}),
+      /** Folder of your own runbooks in the GitOps repository (`<alert-or-app>.md`); they override or add to the panel's. */
+      runbooksPath: z.string().min(1).default("docs/runbooks"),
+    })
+    .prefault({}),
+  notifications: z
+    .strictObject({
+      /** Where the panel's own detector sends its messages. */
+      targets: z.array(notificationTarget).default([]),
+      /** Timeout of one delivery attempt, in milliseconds. */
+      timeoutMs: z.number().int().min(500).max(60_000).default(10_000),
+      /** A message that cannot be delivered is retried (with back-off up to 10 minutes) for this many hours. */
+      retryHours: z.number().int().min(1).max(24 * 14).default(24),
+    })
+    .prefault({})
+    .superRefine((n, ctx) => {
+      const seen = new Set<string>();
+      n.targets.forEach((t, i) => {
+        if (seen.has(t.name)) ctx.addIssue({ code: "custom", path: ["targets", i, "name"], message: `another target is named "${t.name}"` });
+        seen.add(t.name);
+      });
+    }),
   certificates: z
     .strictObject({
       /** Days of validity left from which a certificate is a warning. */
@@ -369,3 +499,10 @@ export function parsePanelConfig(
   if (result.success) return { ok: true, config: result.data };
   return { ok: false, problems: describeConfigIssues(result.error.issues) };
 }
+
+/** One notification target of the configuration (ntfy or webhook). */
+export type NotificationTargetConfig = PanelConfig["notifications"]["targets"][number];
+/** The thresholds of the alert rules the panel proposes. */
+export type AlertRuleThresholds = PanelConfig["alerts"]["rules"];
+/** Settings of the panel's own detector. */
+export type DetectorConfig = PanelConfig["alerts"]["detector"];

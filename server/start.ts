@@ -58,6 +58,9 @@ export async function startPanel(): Promise<void> {
       startCertificates();
       startVpnChecks(config.integrations.vpn.checkIntervalSeconds * 1000);
     }
+    // The outbox, the detector over the prober, and the poller of Prometheus and Alertmanager.
+    const { startAlerting } = await import("./alerts/start");
+    await startAlerting();
     logger.info(
       { config: getConfigSource(), dataDir: config.server.dataDir, kubernetes: config.kubernetes.mode },
       "k8s-nas-panel started",

@@ -119,6 +119,10 @@ const NAMES_APP_KINDS: Record<string, string> = {
   "lib/config-schema.ts": "`observability.logs.loki*` and `observability.prometheus` settings: where the panel reads logs and metrics",
   "lib/metrics/charts.ts": "`prometheus`: whether the Prometheus the charts read is reachable, not the app",
   "server/metrics/charts.ts": "`prometheus`: whether the Prometheus the charts read is reachable, not the app",
+  "components/alerts/alerts-live.tsx": "`prometheus` as the source of an alert (the panel, Prometheus, Alertmanager), not the app",
+  "lib/alerts/view.ts": "`prometheus` as the source of an alert, not the app",
+  "server/alerts/service.ts": "the Prometheus and Alertmanager APIs the Alerts page reads, configured under `alerts:`",
+  "server/alerts/start.ts": "whether the Prometheus and Alertmanager APIs are configured, in the start-up log",
 };
 
 describe("app kinds", () => {

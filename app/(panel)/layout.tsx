@@ -3,6 +3,7 @@ import { Nav } from "@/components/nav";
 import { Providers } from "@/components/providers";
 import { Badge } from "@/components/ui/badge";
 import { logout } from "@/server/actions/auth";
+import { getAlertCount } from "@/server/alerts/service";
 import { requirePageUser } from "@/server/auth/session";
 import { getPanelSettings } from "@/server/panel/settings";
 
@@ -12,6 +13,7 @@ export const dynamic = "force-dynamic";
 export default async function PanelLayout({ children }: { children: React.ReactNode }) {
   const user = await requirePageUser("viewer");
   const { stackName } = getPanelSettings();
+  const alertCount = await getAlertCount().catch(() => 0);
   return (
     <Providers>
       <a href="#main" className="sr-only focus:not-sr-only focus:absolute focus:left-2 focus:top-2 focus:z-50 focus:rounded focus:bg-white focus:px-3 focus:py-2 dark:focus:bg-slate-900">
@@ -39,7 +41,7 @@ export default async function PanelLayout({ children }: { children: React.ReactN
         </div>
       </header>
       <div className="mx-auto flex max-w-7xl flex-col gap-6 px-4 py-6 md:flex-row">
-        <Nav />
+        <Nav alertCount={alertCount} />
         <main id="main" className="min-w-0 flex-1">
           {children}
         </main>

@@ -15,6 +15,11 @@ import { HistoryCharts } from "./history-charts";
 import { StatusBadge } from "./status-badge";
 import { POLL_WITHOUT_EVENTS_MS, useLiveUpdates } from "./use-live-updates";
 
+/** A path inside the panel (`/runbooks/apps/sonarr`), never a protocol-relative URL. */
+function isPanelPath(href: string): boolean {
+  return /^\/(?![/\\])/.test(href);
+}
+
 async function fetchDetail(namespace: string, name: string, window: HistoryWindow): Promise<ServiceDetail> {
   const response = await fetch(`/api/services/${encodeURIComponent(namespace)}/${encodeURIComponent(name)}?window=${window}`);
   if (response.status === 404) throw new Error("This service no longer exists in the cluster.");
@@ -48,8 +53,8 @@ export function ServiceDetailLive({ initial, logsAllowed = false }: { initial: S
             {app?.latencyMs !== undefined && <> · {formatLatency(app.latencyMs)}</>}
           </span>
           <span className="ml-auto flex flex-wrap gap-2 text-sm">
-            {detail.links.filter((l) => isHttpUrl(l.href)).map((l) => (
-              <a key={l.href} href={l.href} data-testid={l.testId} className="text-sky-700 underline dark:text-sky-400" target="_blank" rel="noreferrer">
+            {detail.links.filter((l) => isHttpUrl(l.href) || isPanelPath(l.href)).map((l) => (
+              <a key={l.href} href={l.href} data-testid={l.testId} className="text-sky-700 underline dark:text-sky-400" {...(isPanelPath(l.href) ? {} : { target: "_blank", rel: "noreferrer" })}>
                 {l.label}
               </a>
             ))}

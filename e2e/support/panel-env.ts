@@ -2,6 +2,7 @@ import { execFileSync } from "node:child_process";
 import { scryptSync, randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { labAlertingConfigLines, labAlertingEnv, readLabAlerting } from "./lab-alerts";
 import { labGitopsConfigLines, labGitopsEnv, readLabGitops } from "./lab-gitops";
 import { labIntegrationConfigLines, labIntegrationSettings, readLabIntegrationJson } from "./lab-integrations";
 
@@ -182,6 +183,7 @@ export function e2eServerEnv(): Record<string, string> {
   const gitops = readLabGitops();
   const labApps = kubeconfig ? readLabIntegrationJson(ROOT) : undefined;
   const integrations = labApps ? labIntegrationSettings(labApps) : undefined;
+  const alerting = kubeconfig ? readLabAlerting(ROOT) : undefined;
   // The VPN verdict is checked when the Integrations page asks, not on a timer that could run in the
   // middle of a test (e2e/security.spec.ts counts Gluetun's requests around metrics scrapes).
   if (integrations) (integrations.config.integrations as { vpn: Record<string, unknown> }).vpn.checkIntervalSeconds = 3600;
@@ -195,6 +197,7 @@ export function e2eServerEnv(): Record<string, string> {
     ...(kubeconfig ? ["health:", "  probeIntervalSeconds: 5", "  probeTimeoutMs: 3000"] : []),
     ...(gitops ? labGitopsConfigLines(gitops) : []),
     ...(integrations ? labIntegrationConfigLines(integrations) : []),
+    ...(alerting ? labAlertingConfigLines(alerting) : []),
     ...(kubeconfig ? labCertificateConfigLines() : []),
     "auth:",
     "  maxFailedLogins: 3",
@@ -219,5 +222,6 @@ export function e2eServerEnv(): Record<string, string> {
     PATH: process.env.PATH ?? "/usr/bin:/bin",
     ...(gitops ? labGitopsEnv(gitops) : {}),
     ...(integrations ? integrations.env : {}),
+    ...(alerting ? labAlertingEnv(alerting) : {}),
   };
 }

@@ -20,11 +20,12 @@ import { defaultGitopsRepo, giteaWanted } from "../paths";
 import { choosePort, hasProgram, isAlive, readPid, rssKiB, stopAll } from "../lib/process";
 import { readState, writeState } from "../lib/state";
 import type { ExtraTarget } from "./monitoring";
-import { startMonitoring } from "./monitoring";
+import { startMonitoring, startPrometheusSync } from "./monitoring";
 import { startNginx } from "./nginx";
 import { DEFAULT_QBITTORRENT_VOLUME, restartQbittorrent, startQbittorrent, type QbittorrentInfo, type QbittorrentVolume } from "./qbittorrent";
 import { ensureTlsCases } from "./tls";
 import { qbittorrentExporterVenv } from "../executor/programs";
+import { startNtfy } from "../sims/ntfy/index";
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -174,12 +175,23 @@ export async function startApps(ctx: AppsContext): Promise<AppsResult> {
 
   const withGitea = ctx.gitea ?? giteaWanted();
   if (!withGitea) log("apps: gitea skipped (LAB_GITEA=0)");
-  const [sims, forge, gitea] = await Promise.all([
+  const [sims, forge, gitea, ntfy] = await Promise.all([
     startSimulatorsIfPresent(ctx, { url: qb.url, username: qb.username, password: qb.password }),
     startForge({ labDir, state, log, bareDir: repo.bareDir, owner: repo.owner, repo: repo.repo, cloneUrl: gitUrl }),
     withGitea ? startGitea({ labDir, state, log, source: { ...repo, branches: planRepo(source).branches } }) : Promise.resolve(undefined),
+    startNtfy({ labDir, state, log }),
   ]);
   const monitoring = await startMonitoring({ labDir, state, log, extraTargets: simMetricsTargets(sims.apps) });
+  // Without a cluster (apps-only test labs) there is no ConfigMap to follow.
+  const prometheusSync = ctx.kubeconfig
+    ? await startPrometheusSync({
+        labDir,
+        log,
+        kubeconfig: ctx.kubeconfig,
+        prometheusUrl: monitoring.prometheus.url,
+        namespace: workloadsForImage(objects, REAL_APP_IMAGES.prometheus)[0]?.namespace ?? "monitoring",
+      })
+    : undefined;
 
   const addressMap: Record<string, string> = { ...sims.addressMap };
   const realUrls: Record<keyof typeof REAL_APP_IMAGES, string> = {
@@ -216,9 +228,11 @@ export async function startApps(ctx: AppsContext): Promise<AppsResult> {
     qbittorrent: qb,
     prometheus: monitoring.prometheus,
     alertmanager: monitoring.alertmanager,
+    ...(prometheusSync ? { prometheusSync } : {}),
     git,
     forge: forge satisfies ForgeInfo,
     ...(gitea ? { gitea: gitea satisfies GiteaInfo } : {}),
+    ntfy,
     tls: nginx.tls,
     ingress: nginx.ingress,
   };
@@ -229,9 +243,11 @@ export async function startApps(ctx: AppsContext): Promise<AppsResult> {
     qbittorrent: qb.pid,
     prometheus: monitoring.prometheus.pid,
     alertmanager: monitoring.alertmanager.pid,
+    ...(prometheusSync ? { "prometheus-sync": prometheusSync.pid } : {}),
     nginx: nginx.ingress.pid,
     fcgiwrap: gitBackend.pid,
     forge: forge.pid,
+    ntfy: ntfy.pid,
     ...(gitea ? { gitea: gitea.pid } : {}),
   };
   const rss = Object.entries(pids)

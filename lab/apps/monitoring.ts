@@ -1,6 +1,7 @@
 import { mkdirSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { stringify } from "yaml";
+import { REPO_ROOT } from "../paths";
 import { choosePort, isAlive, readPid, spawnDaemon, stopPid, waitUntil } from "../lib/process";
 import type { AppsState } from "../lib/state";
 import { writePrivate } from "../lib/state";
@@ -151,7 +152,7 @@ async function startPrometheus(opts: {
   const rulesFile = join(dir, "rules", "lab.rules.yml");
   const fileSdDir = join(dir, "targets");
   mkdirSync(join(dir, "data"), { recursive: true });
-  mkdirSync(join(dir, "rules"), { recursive: true });
+  mkdirSync(join(dir, "rules", "configmap"), { recursive: true });
   mkdirSync(fileSdDir, { recursive: true });
 
   let pid = readPid(labDir, PROM);
@@ -181,7 +182,8 @@ async function startPrometheus(opts: {
     configFile,
     stringify({
       global: { scrape_interval: "5s", evaluation_interval: "5s", scrape_timeout: "4s" },
-      rule_files: [rulesFile],
+      // The lab's own rules, and those the monitoring ConfigMap in the cluster holds (prometheus-sync.ts).
+      rule_files: [rulesFile, join(dir, "rules", "configmap", "cm-*")],
       alerting: { alertmanagers: [{ static_configs: [{ targets: [hostPort(opts.alertmanagerUrl)] }] }] },
       scrape_configs: [
         { job_name: "prometheus", static_configs: [{ targets: [`127.0.0.1:${port}`] }] },
@@ -223,4 +225,35 @@ async function startPrometheus(opts: {
   state.ports[PROM] = port;
   if (pid === undefined) throw new Error("prometheus: no pid");
   return { url, pid, configFile, rulesFile, panelTarget, fileSdDir };
+}
+
+/** `apps.prometheusSync`: the lab's configmap-reload. */
+export interface PrometheusSyncInfo {
+  pid: number;
+  namespace: string;
+  rulesDir: string;
+}
+
+/**
+ * Starts the lab's configmap-reload (`./prometheus-sync.ts`) for the Prometheus at `prometheusUrl`:
+ * the rule files of the ConfigMap holding `prometheus.yml` in `namespace` become loaded rules.
+ * Restarted on every call (it keeps no state besides the files it writes).
+ */
+export async function startPrometheusSync(opts: { labDir: string; log: (m: string) => void; kubeconfig: string; prometheusUrl: string; namespace: string }): Promise<PrometheusSyncInfo> {
+  const name = "prometheus-sync";
+  const old = readPid(opts.labDir, name);
+  if (old !== undefined && isAlive(old, process.execPath)) await stopPid(old);
+  const rulesDir = join(opts.labDir, PROM, "rules", "configmap");
+  const configFile = join(opts.labDir, PROM, "sync.json");
+  writeFileSync(configFile, `${JSON.stringify({ kubeconfig: opts.kubeconfig, namespace: opts.namespace, rulesDir, prometheusUrl: opts.prometheusUrl, intervalMs: 2000 }, null, 2)}\n`);
+  const pid = spawnDaemon({
+    name,
+    labDir: opts.labDir,
+    command: process.execPath,
+    args: ["--import", "tsx", join(REPO_ROOT, "lab", "apps", "prometheus-sync-main.ts"), configFile],
+    cwd: REPO_ROOT,
+    env: { ...process.env, NODE_OPTIONS: "" },
+  });
+  opts.log(`prometheus-sync: rules from the ConfigMaps of ${opts.namespace} -> ${rulesDir} (pid ${pid})`);
+  return { pid, namespace: opts.namespace, rulesDir };
 }

@@ -8,8 +8,9 @@
 # plus kwok's stage YAMLs and Gitea's templates/options/public folders (it runs without embedded assets).
 # Cache: ${K8S_NAS_PANEL_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/k8s-nas-panel}
 #
-# Usage: lab/cluster/build-binaries.sh [--print-dir] [cluster] [gitea]
+# Usage: lab/cluster/build-binaries.sh [--print-dir|--is-cached] [cluster] [gitea]
 #   --print-dir   only print the bin directory and exit
+#   --is-cached   build nothing; exit 0 when the binaries asked for are all cached, 1 otherwise
 #   cluster       only the control plane's binaries (kubernetes, etcd, kwok, kustomize)
 #   gitea         only Gitea
 #   (no target: both)
@@ -30,12 +31,14 @@ GITEA_ASSETS_DIR="$CACHE_DIR/gitea-assets-$GITEA_VERSION"
 
 WANT_CLUSTER=0
 WANT_GITEA=0
+CHECK_ONLY=0
 for arg in "$@"; do
   case "$arg" in
     --print-dir) echo "$BIN_DIR"; exit 0 ;;
+    --is-cached) CHECK_ONLY=1 ;;
     cluster) WANT_CLUSTER=1 ;;
     gitea) WANT_GITEA=1 ;;
-    *) echo "usage: $0 [--print-dir] [cluster] [gitea]" >&2; exit 2 ;;
+    *) echo "usage: $0 [--print-dir|--is-cached] [cluster] [gitea]" >&2; exit 2 ;;
   esac
 done
 if (( WANT_CLUSTER == 0 && WANT_GITEA == 0 )); then WANT_CLUSTER=1; WANT_GITEA=1; fi
@@ -45,6 +48,8 @@ log() { printf '[lab build %4ss] %s\n' "$(( $(date +%s) - START_ALL ))" "$*"; }
 die() { printf '[lab build] ERROR: %s\n' "$*" >&2; exit 1; }
 
 mkdir -p "$BIN_DIR" "$SRC_DIR"
+
+if (( CHECK_ONLY )); then LAB_BUILD_LOCKED=1; fi
 
 # One build at a time per cache: a second run (another checkout, the demo beside the tests) waits for the
 # first and then finds the binaries cached.
@@ -71,6 +76,7 @@ gitea_cached() {
 all_cached() {
   { (( WANT_CLUSTER == 0 )) || cluster_cached; } && { (( WANT_GITEA == 0 )) || gitea_cached; }
 }
+if (( CHECK_ONLY )); then all_cached; exit; fi
 if all_cached && [[ "${LAB_REBUILD:-0}" != "1" ]]; then
   what=()
   (( WANT_CLUSTER )) && what+=("kubernetes $K8S_VERSION, etcd $ETCD_VERSION, kwok $KWOK_VERSION, kustomize $KUSTOMIZE_VERSION")

@@ -72,6 +72,13 @@ describe("RBAC: the panel's ServiceAccount from deploy/", () => {
     expect(Object.keys(secret.data ?? {})).toContain('SONARR_API_KEY');
     const applications = (await kc.makeApiClient(CustomObjectsApi).listNamespacedCustomObject({ group: 'argoproj.io', version: 'v1alpha1', namespace: 'argocd', plural: 'applications' })) as { items: unknown[] };
     expect(applications.items.length).toBeGreaterThan(0);
+    // Pods' CPU and memory from the metrics API (the lab serves no metrics-server: asked of the authorizer).
+    const authz = kc.makeApiClient(AuthorizationV1Api);
+    const may = async (namespace: string) =>
+      (await authz.createSelfSubjectAccessReview({ body: { spec: { resourceAttributes: { group: 'metrics.k8s.io', resource: 'pods', verb: 'list', namespace } } } })).status?.allowed;
+    expect(await may('media')).toBe(true);
+    expect(await may('monitoring')).toBe(true);
+    expect(await may('kube-system')).toBe(false);
   });
 
   it('certificates: reads cert-manager and CronJobs, patches only certificates/status, and never a TLS Secret', async () => {

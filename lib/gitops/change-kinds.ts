@@ -1,5 +1,7 @@
 import { z } from "zod";
 import { planAppExporters, planExporterScrape } from "./plans/exporters";
+import { panelConfigSchema, type AlertRuleThresholds } from "../config-schema";
+import { planAlertRules } from "./plans/alert-rules";
 import { planHealthProbes } from "./plans/health-probes";
 import { planHttpsOnly } from "./plans/https-only";
 import { planPrometheusScrape } from "./plans/prometheus-scrape";
@@ -40,12 +42,26 @@ export const changeRequestSchema = z.discriminatedUnion("kind", [
   }),
   z.object({ kind: z.literal("app-exporters") }),
   z.object({ kind: z.literal("exporter-scrape") }),
+  z.object({
+    kind: z.literal("alert-rules"),
+    /** Extra alerting rules of the person's own, YAML. */
+    customRules: z.string().max(20_000, "At most 20,000 characters of rules.").optional(),
+  }),
 ]);
 
 export type ChangeRequest = z.infer<typeof changeRequestSchema>;
 
 /** Planning context plus what only some kinds need. */
-export type KindContext = PlanContext & { metricsTokenRequired?: boolean };
+export type KindContext = PlanContext & {
+  metricsTokenRequired?: boolean;
+  /** Thresholds of the alert rules (`alerts.rules`); the configuration's defaults when not given. */
+  alertRules?: AlertRuleThresholds;
+  /** The cluster serves the PrometheusRule CRD. */
+  prometheusRuleCrd?: boolean;
+};
+
+/** The defaults of `alerts.rules`, from the configuration schema. */
+export const DEFAULT_ALERT_RULES: AlertRuleThresholds = panelConfigSchema.parse({}).alerts.rules;
 
 interface ChangeKindSpec<K extends ChangeKind> {
   /** Button text. */
@@ -66,6 +82,10 @@ export const CHANGE_KIND_SPECS: { [K in ChangeKind]: ChangeKindSpec<K> } = {
   "prometheus-scrape": {
     label: () => "Scrape the panel's metrics in Prometheus",
     plan: (r, ctx) => planPrometheusScrape({ target: r.target }, ctx),
+  },
+  "alert-rules": {
+    label: (r) => (r.customRules?.trim() ? "Add the panel's alert rules (and yours) to Prometheus" : "Add the panel's alert rules to Prometheus"),
+    plan: (r, ctx) => planAlertRules({ customRules: r.customRules }, { ...ctx, alertRules: ctx.alertRules ?? DEFAULT_ALERT_RULES }),
   },
   "https-only": {
     label: (r) => `Serve ${r.ingress} over HTTPS only`,

@@ -2,7 +2,7 @@ import type { FileChange } from "./diff";
 import type { RepoView } from "./repo-view";
 
 /** The kinds of change the panel proposes through Git. */
-export const CHANGE_KINDS = ["health-probes", "unpackerr-wiring", "prometheus-scrape", "https-only", "app-exporters", "exporter-scrape"] as const;
+export const CHANGE_KINDS = ["health-probes", "unpackerr-wiring", "prometheus-scrape", "alert-rules", "https-only", "app-exporters", "exporter-scrape"] as const;
 export type ChangeKind = (typeof CHANGE_KINDS)[number];
 
 /** Where the base branch of a change came from. */
@@ -46,4 +46,14 @@ export interface ChangePlan {
   slug: string;
   /** When `files` is empty: why nothing needs to change. */
   alreadySo?: string;
+  /** Checks the server runs before the change may be proposed (a rule file through promtool and Prometheus). */
+  checks?: PlanCheck[];
+}
+
+/** A check of part of a change that needs more than the planner has (a program, a server). */
+export interface PlanCheck {
+  kind: "prometheus-rules";
+  /** What is checked, for messages (the rule file's name). */
+  name: string;
+  content: string;
 }

@@ -294,6 +294,60 @@ export class YamlFileEditor {
   }
 
   /**
+   * Gives a key that has no value (`rule_files:` followed only by commented-out items) a block
+   * collection. The items go after the comment lines that belong to the key, at their indentation
+   * (so the result reads like the comments uncommented), or one step in from the key.
+   */
+  fillEmpty(docIndex: number, path: YamlPath, value: unknown[] | Record<string, unknown>, comment?: string): void {
+    const node = this.node(docIndex, path);
+    if (!isScalar(node) || node.value !== null || !node.range) throw yamlEditError(this.file, `${this.where(path)} is not an empty value`);
+    const [start, end] = node.range;
+    const explicit = this.text.slice(start, end);
+    if (explicit.includes("\n")) throw yamlEditError(this.file, `${this.where(path)} spans lines; it is not filled in place`);
+    const keyLineStart = this.text.lastIndexOf("\n", start - 1) + 1;
+    const keyColumn = this.text.length - keyLineStart - this.text.slice(keyLineStart).trimStart().length;
+    const { indent, indentSeq } = this.style(docIndex);
+    let at = nextLineStart(this.text, start);
+    let column = keyColumn + (Array.isArray(value) && !indentSeq ? 0 : indent);
+    let firstComment = true;
+    while (at < this.text.length) {
+      const lineEnd = nextLineStart(this.text, at);
+      const line = this.text.slice(at, lineEnd);
+      const trimmed = line.trimStart();
+      const lineIndent = line.length - trimmed.length;
+      if (!trimmed.startsWith("#") || lineIndent <= keyColumn) break;
+      if (firstComment) column = lineIndent;
+      firstComment = false;
+      at = lineEnd;
+    }
+    const lead = at === this.text.length && !this.text.endsWith("\n") ? "\n" : "";
+    if (explicit !== "") this.splices.push({ at: start, remove: end - start, insert: "" });
+    this.splices.push({ at, remove: 0, insert: lead + this.indentLines(commentLines(comment) + this.render(value, docIndex), column) });
+    this.expected[docIndex]?.setIn(path as Array<string | number>, value);
+  }
+
+  /**
+   * Replaces the text of a literal block scalar (`key: |`) with `text` (which must end with one line
+   * break), keeping the block's indentation. Used for a file held in a ConfigMap that the panel owns.
+   */
+  setBlockText(docIndex: number, path: YamlPath, text: string): void {
+    const node = this.node(docIndex, path);
+    if (!isScalar(node) || !node.range || node.type !== Scalar.BLOCK_LITERAL) throw yamlEditError(this.file, `${this.where(path)} is not a literal block (|)`);
+    if (!text.endsWith("\n") || text.endsWith("\n\n")) throw yamlEditError(this.file, `${this.where(path)}: the new text must end with exactly one line break`);
+    const [start, , end] = node.range;
+    const headerEnd = nextLineStart(this.text, start);
+    let indent: number | undefined;
+    for (let at = headerEnd; at < end && indent === undefined; at = nextLineStart(this.text, at)) {
+      const line = this.text.slice(at, nextLineStart(this.text, at));
+      if (line.trim() !== "") indent = line.length - line.trimStart().length;
+    }
+    if (indent === undefined) throw yamlEditError(this.file, `${this.where(path)} is empty`);
+    const stop = this.insertionPoint(start, end);
+    this.splices.push({ at: start, remove: stop - start, insert: `|\n${this.indentLines(text, indent)}` });
+    this.expected[docIndex]?.setIn(path as Array<string | number>, text);
+  }
+
+  /**
    * Edits YAML held in a literal block scalar (`key: |`), such as `prometheus.yml` inside a ConfigMap.
    * `edit` receives an editor of the embedded text; its edits must insert whole lines, which are
    * re-indented into the block.

@@ -65,6 +65,8 @@ export interface Container {
   startupProbe?: Probe;
   /** `Always` on an init container makes it a native sidecar. */
   restartPolicy?: string;
+  /** Requests and limits as quantities (`500m`, `1Gi`). */
+  resources?: { limits?: Record<string, string>; requests?: Record<string, string> };
 }
 
 export interface Volume {

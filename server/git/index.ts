@@ -2,8 +2,10 @@ import "server-only";
 import { Counter } from "prom-client";
 import { getConfig } from "@/server/config/load";
 import { getDb } from "@/server/db";
-import { listApplications } from "@/server/k8s";
+import { PrometheusApi } from "@/server/alerts/sources";
+import { clusterServes, listApplications } from "@/server/k8s";
 import { getRegistry } from "@/server/observability/metrics";
+import { runPlanChecks } from "./plan-checks";
 import { GitopsService } from "./service";
 
 const holder = globalThis as typeof globalThis & { __panelGitops?: GitopsService | null; __panelGitopsCounter?: Counter };
@@ -40,6 +42,14 @@ export function getGitopsService(): GitopsService | null {
     db: getDb(),
     listApplications,
     onProposed: (kind, outcome) => counter.inc({ kind, outcome }),
+    alertRules: config.alerts.rules,
+    prometheusRuleCrd: () => clusterServes("monitoring.coreos.com", "v1", "prometheusrules"),
+    checkPlan: async (plan) => {
+      const prometheus = config.alerts.prometheus
+        ? new PrometheusApi({ url: config.alerts.prometheus.url, token: config.alerts.prometheus.bearerTokenEnv ? process.env[config.alerts.prometheus.bearerTokenEnv] : undefined, timeoutMs: 5_000 })
+        : undefined;
+      return runPlanChecks(plan.checks ?? [], { checkExpression: prometheus ? (expr) => prometheus.checkExpression(expr) : undefined });
+    },
   });
   return holder.__panelGitops;
 }

@@ -18,7 +18,7 @@ import type { BaseSource, ChangePlan } from "@/lib/gitops/types";
 import { findWorkloads } from "@/lib/gitops/workloads";
 import { KeyedMutex } from "@/lib/keyed-mutex";
 import { recognizeImage } from "@/lib/k8s/recognize";
-import type { PanelConfig } from "@/lib/config-schema";
+import type { AlertRuleThresholds, PanelConfig } from "@/lib/config-schema";
 import { changesToFollow, insertChange, listChanges, openChangesWithKey, updateChange } from "@/server/db/changes";
 import type { PanelDb } from "@/server/db/open";
 import { createForge, type ForgeProvider } from "./forge";
@@ -45,6 +45,12 @@ export interface GitopsServiceDeps {
   networkTimeoutMs?: number;
   /** Called after each proposal (metrics). */
   onProposed?: (kind: string, outcome: string) => void;
+  /** Thresholds of the alert rules (`alerts.rules`). */
+  alertRules?: AlertRuleThresholds;
+  /** Whether the cluster serves the PrometheusRule CRD (asked once per planning). */
+  prometheusRuleCrd?: () => Promise<boolean>;
+  /** Checks a plan's `checks` (rule files through promtool and Prometheus) before preview and pull request. */
+  checkPlan?: (plan: ChangePlan) => Promise<{ notes: string[]; problems: string[] }>;
 }
 
 interface Planned {
@@ -128,6 +134,8 @@ export class GitopsService {
     return { sha, view: await this.repo.snapshot(sha) };
   }
 
+  private crd: boolean | undefined;
+
   private plan(request: ChangeRequest, view: RepoView): ChangePlan {
     return planChange(request, {
       repo: view,
@@ -135,7 +143,25 @@ export class GitopsService {
       secretRefs: this.deps.secretRefs,
       publicUrl: this.deps.publicUrl,
       metricsTokenRequired: this.deps.metricsTokenRequired,
+      alertRules: this.deps.alertRules,
+      prometheusRuleCrd: this.crd,
     });
+  }
+
+  /** Facts of the cluster a kind's planner needs (asked before planning it). */
+  private async clusterFacts(request: ChangeRequest): Promise<void> {
+    if (request.kind !== "alert-rules" || !this.deps.prometheusRuleCrd) return;
+    this.crd = await this.deps.prometheusRuleCrd().catch(() => false);
+  }
+
+  /** Runs the plan's checks; refuses the change when one fails. Returns what ran, for the notes. */
+  private async checked(plan: ChangePlan): Promise<string[]> {
+    if (!plan.checks?.length || plan.files.length === 0 || !this.deps.checkPlan) return [];
+    const outcome = await this.deps.checkPlan(plan);
+    if (outcome.problems.length > 0) {
+      throw new AppError("invalid_input", `The change does not validate, so no pull request was opened. ${outcome.problems.join(" ")}`, { source: "gitops" });
+    }
+    return outcome.notes;
   }
 
   /**
@@ -143,6 +169,7 @@ export class GitopsService {
    * Applications deploying the change's files track (their `targetRevision`), else the default branch.
    */
   private async planWithBase(request: ChangeRequest): Promise<Planned & { note?: string }> {
+    await this.clusterFacts(request);
     const configured = this.deps.gitops.baseBranch;
     const defaultBranch = this.repo.defaultBranch();
     const { apps, note } = await this.applications();
@@ -223,10 +250,15 @@ export class GitopsService {
     return undefined;
   }
 
-  private previewOf(request: ChangeRequest, planned: Planned & { note?: string }, existing: ChangeView | undefined): ChangePreview {
+  private previewOf(request: ChangeRequest, planned: Planned & { note?: string }, existing: ChangeView | undefined, checkNotes: string[] = []): ChangePreview {
     const { plan } = planned;
     const diff = unifiedDiffOf(plan.files);
-    const notes = planned.note ? [...plan.notes, planned.note] : plan.notes;
+    const notes = [...plan.notes, ...checkNotes, ...(planned.note ? [planned.note] : [])];
+    if (plan.files.length > 0 && planned.deploying.length === 0 && !planned.note) {
+      notes.push(
+        `No Argo CD Application deploys ${plan.files.map((f) => f.path).join(", ")}: after the merge nothing reaches the cluster until one does (or until you apply the folder yourself).`,
+      );
+    }
     return {
       outcome: plan.files.length === 0 ? "already_so" : existing ? "already_open" : "preview",
       label: labelOf(request),
@@ -256,8 +288,9 @@ export class GitopsService {
   async preview(request: ChangeRequest): Promise<ChangePreview> {
     await this.repo.sync();
     const planned = await this.planWithBase(request);
+    const checkNotes = await this.checked(planned.plan);
     const existing = planned.plan.files.length > 0 ? await this.existingOpen(planned.plan.key) : undefined;
-    return this.previewOf(request, planned, existing);
+    return this.previewOf(request, planned, existing, checkNotes);
   }
 
   private lockKey(request: ChangeRequest): string {
@@ -280,6 +313,7 @@ export class GitopsService {
         this.deps.onProposed?.(plan.kind, "already_so");
         return { outcome: "already_so", message: `Already so: ${plan.alreadySo ?? "nothing to change."} No pull request was opened.`, warnings: [] };
       }
+      await this.checked(plan);
       const open = await this.existingOpen(plan.key);
       if (open) {
         this.deps.onProposed?.(plan.kind, "already_open");
@@ -512,6 +546,7 @@ export class GitopsService {
         ["prometheus", { kind: "prometheus-scrape" }, findPrometheusConfigs({ repo: view, appsPath, secretRefs: this.deps.secretRefs })[0]?.file, "a scrape job for /api/metrics"],
         ["exporters", { kind: "app-exporters" }, exportersHome({ repo: view, appsPath, secretRefs: this.deps.secretRefs }), "exportarr for the *arr apps and SABnzbd, the qBittorrent exporter; keys from the Secret by reference"],
         ["exporter-scrape", { kind: "exporter-scrape" }, findPrometheusConfigs({ repo: view, appsPath, secretRefs: this.deps.secretRefs })[0]?.file, "scrape jobs for the apps' exporters and Jellyfin's /metrics, a Grafana dashboard"],
+        ["alert-rules", { kind: "alert-rules" }, findPrometheusConfigs({ repo: view, appsPath, secretRefs: this.deps.secretRefs })[0]?.file, "the panel's alert rules, each linked to its runbook"],
       ];
       for (const [id, request, file, detail] of planned) {
         if (out.has(id) || !file || deployedFrom(file) !== branch) continue;

@@ -1,4 +1,6 @@
 import "server-only";
+import { appRunbookId } from "@/lib/runbooks";
+import { runbookIds } from "@/server/runbooks";
 import { worstFirst } from "@/lib/certs/signals";
 import type { CertificatesView } from "@/lib/certs/view";
 import { toCardData, type CertificateNote, type HistoryWindow, type OverviewData, type ServiceDetail } from "@/lib/overview";
@@ -138,6 +140,9 @@ function detailLinks(service: DiscoveredService, all: readonly DiscoveredService
   const { runbookBaseUrl } = getPanelSettings();
   if (runbookBaseUrl) {
     links.push({ label: "Runbook", href: `${runbookBaseUrl.replace(/\/$/, "")}/${service.appKind}`, testId: "link-runbook" });
+  } else if (runbookIds().has(appRunbookId(service.appKind))) {
+    // The panel's own runbook of the app kind (or the owner's from the GitOps repository).
+    links.push({ label: "Runbook", href: `/runbooks/${appRunbookId(service.appKind)}`, testId: "link-runbook" });
   }
   return links;
 }

@@ -2,6 +2,8 @@ import "server-only";
 import type { KubeConfig } from "@kubernetes/client-node";
 import { AppError } from "@/lib/errors";
 import type { ArgoApplication } from "@/lib/gitops/argo";
+import type { PodUsage } from "@/lib/alerts/resources";
+import type { ClusterSnapshot } from "@/lib/k8s/types";
 import type { DiscoveredService } from "@/lib/services";
 import { getConfig } from "@/server/config/load";
 import { getRegistry } from "@/server/observability/metrics";
@@ -11,6 +13,7 @@ import { checkReachability, loadKubeConfig, type KubernetesReachability } from "
 import { createDiscovery, type Discovery, type ServicesListener } from "./discovery";
 import { createInformerSet, type ChangeListener, type InformerSet, type KubeState } from "./informers";
 import { registerKubeMetrics } from "./metrics";
+import { listPodUsage, servesResource } from "./resource-usage";
 import { SecretReader } from "./secrets";
 import { createWorkloadEnvReader, type WorkloadEnvVar, type WorkloadRef } from "./workloads";
 
@@ -191,6 +194,27 @@ export function listApplications(): Promise<ArgoApplication[] | undefined> {
   return listArgoApplications(kubeConfigOrNull(), config.discovery.argocdNamespace, config.kubernetes.requestTimeoutMs);
 }
 
+
+/** CPU and memory of the pods in the watched namespaces, from the metrics API (`not_found` when the cluster does not serve it). */
+export async function listPodUsageEverywhere(): Promise<PodUsage[]> {
+  const kc = getKubeConfig();
+  if (!kc) return [];
+  const { kubernetes } = getConfig();
+  const lists = await Promise.all(kubernetes.namespaces.map((ns) => listPodUsage(kc, ns, kubernetes.requestTimeoutMs)));
+  return lists.flat();
+}
+
+/** Whether the cluster serves a resource (API discovery); false without a cluster. */
+export async function clusterServes(group: string, version: string, resource: string): Promise<boolean> {
+  const kc = getKubeConfig();
+  if (!kc) return false;
+  return servesResource(kc, group, version, resource, getConfig().kubernetes.requestTimeoutMs);
+}
+
+/** The informers' current objects (workload templates, for the containers' limits). */
+export function clusterSnapshot(): ClusterSnapshot {
+  return getInformers().snapshot();
+}
 
 /**
  * "Renew now" for the Certificate `namespace/name` of the informers' cache (see ./certificates.ts).

@@ -1,11 +1,14 @@
 import type { Metadata } from "next";
 import { LogsAccessForm } from "@/components/logs/logs-access-form";
+import { NotificationTargets } from "@/components/alerts/notification-targets";
 import { SettingsForm } from "@/components/settings-form";
 import { Badge } from "@/components/ui/badge";
 import { Card } from "@/components/ui/card";
 import { PageHeader } from "@/components/ui/page-header";
 import { setLogsAccess } from "@/server/actions/logs";
 import { updateSettings } from "@/server/actions/settings";
+import { sendTestNotificationAction } from "@/server/actions/alerts";
+import { notificationTargets } from "@/server/alerts/service";
 import { requirePageUser } from "@/server/auth/session";
 import { redactRepoUrl } from "@/lib/gitops/repo-url";
 import { getConfig, getConfigSource } from "@/server/config/load";
@@ -82,6 +85,9 @@ export default async function SettingsPage() {
               {config.server.trustedProxies.length > 0 ? config.server.trustedProxies.join(", ") : "none (forwarded headers are ignored)"}
             </Row>
           </dl>
+        </Card>
+        <Card title="Notifications" testId="notification-settings">
+          <NotificationTargets targets={notificationTargets()} admin={user.role === "admin"} sendTest={sendTestNotificationAction} />
         </Card>
       </div>
     </>

@@ -1,6 +1,7 @@
 import { AppError } from "@/lib/errors";
 import { getConfig } from "@/server/config/load";
 import { errorResponse } from "@/server/auth/session";
+import { registerAlertMetrics } from "@/server/alerts/metrics";
 import { registerVpnMetrics } from "@/server/integrations/vpn";
 import { hasMetricsToken, metricsTokenState } from "@/server/observability/metrics-auth";
 import { getRegistry } from "@/server/observability/metrics";
@@ -18,6 +19,7 @@ export async function GET(request: Request): Promise<Response> {
     return errorResponse(new AppError("unauthorized", "A valid bearer token is required for /api/metrics."));
   }
   registerVpnMetrics();
+  registerAlertMetrics();
   const registry = getRegistry();
   return new Response(await registry.metrics(), { headers: { "content-type": registry.contentType, "cache-control": "no-store" } });
 }

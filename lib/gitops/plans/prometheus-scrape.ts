@@ -22,7 +22,7 @@ export interface PrometheusScrapeInput {
 }
 
 /** A Prometheus configuration found in the repository. */
-interface ScrapeConfigLocation {
+export interface ScrapeConfigLocation {
   file: string;
   /** Document and path of the block scalar holding prometheus.yml, or undefined for a plain file. */
   embedded?: { docIndex: number; path: YamlPath };
@@ -75,7 +75,7 @@ function record(value: unknown): Record<string, unknown> {
 }
 
 /** The Prometheus workload of a namespace in the repository (a container running the prometheus image). */
-function prometheusWorkload(ctx: PlanContext, namespace: string): { workload: ManifestWorkload; container: number } | undefined {
+export function prometheusWorkload(ctx: PlanContext, namespace: string): { workload: ManifestWorkload; container: number } | undefined {
   for (const workload of findWorkloads(ctx.repo, ctx.appsPath)) {
     if (workload.namespace !== undefined && workload.namespace !== namespace) continue;
     const container = workload.containers.find((c) => /(^|\/)prometheus(:|@|$)/.test(c.image));

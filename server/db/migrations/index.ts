@@ -5,11 +5,12 @@ import { migration as m0002 } from "./0002-probes";
 import { migration as m0003 } from "./0003-changes";
 import { migration as m0004 } from "./0004-sessions-and-audit-counts";
 import { migration as m0005 } from "./0005-tls-probes";
+import { migration as m0006 } from "./0006-alerts-and-notifications";
 
 /**
  * Schema migrations, applied in id order at start. Kept in code (not .sql files) so the standalone
  * build carries them. To add one: a new file `NNNN-name.ts` exporting `migration`, and one line here.
  */
-export const MIGRATIONS: readonly Migration[] = [m0001, m0002, m0003, m0004, m0005].sort((a, b) => a.id - b.id);
+export const MIGRATIONS: readonly Migration[] = [m0001, m0002, m0003, m0004, m0005, m0006].sort((a, b) => a.id - b.id);
 
 export type { Migration } from "./types";
