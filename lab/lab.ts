@@ -12,7 +12,7 @@ import { LAB_CLUSTER_DIR, LAB_SRC_DIR, defaultGitopsRepo, giteaWanted, labDir, l
 import { listProcesses, rssKiB, stopAll } from './lib/process';
 import { applyCrds, defaultCrdDirs, seedLab, type SeedState } from './cluster/seed';
 import { formatBytes, listVolumes, purgeVolumes, releaseVolumeQuotas } from './cluster/volumes';
-import { EXECUTOR_PROCESS, executorImages, executorRunning, executorStatus, installExecutorPolicy, setExecutorApps, startExecutor } from './executor/index';
+import { EXECUTOR_PROCESS, executorImages, executorRunning, executorStatus, installExecutorPolicy, setExecutorApps, setExecutorImages, startExecutor } from './executor/index';
 import { pendingJobFaults } from './executor/faults';
 import type { LabPorts } from './cluster/cluster';
 
@@ -212,6 +212,12 @@ async function resumeLab(dir: string, repo: string, opts: LabUpOptions, log: (ms
   if (!prev || prev.gitopsRepo !== repo || !existsSync(f.labJson) || !existsSync(f.seedState) || !clusterResumable(dir)) return undefined;
   const started: string[] = await resumeCluster(dir, log);
   let data = readLabJson(dir) as LabJson;
+  const admin = LabKubeClient.fromCertDir(data.apiServer, f.certs);
+  try {
+    await setExecutorImages(admin, executorImages(), log);
+  } finally {
+    admin.close();
+  }
   if (!executorRunning(dir)) {
     await ensureExecutor(dir, data.apiServer, labNodeNames(), log);
     started.push(EXECUTOR_PROCESS);

@@ -10,6 +10,8 @@ import type { DiscoveredService, ServiceAccess } from "@/lib/services";
 import { Alert } from "../ui/alert";
 import { Badge } from "../ui/badge";
 import { Card } from "../ui/card";
+import { ServiceLogs } from "../logs/service-logs";
+import { ServiceMetricCharts } from "../metrics/service-charts";
 import { HistoryCharts } from "./history-charts";
 import { StatusBadge } from "./status-badge";
 import { POLL_WITHOUT_EVENTS_MS, useLiveUpdates } from "./use-live-updates";
@@ -28,7 +30,7 @@ async function fetchDetail(namespace: string, name: string, window: HistoryWindo
 }
 
 /** Everything about one service, refreshed when the server says this service changed (polling only while the events are not live). */
-export function ServiceDetailLive({ initial }: { initial: ServiceDetail }) {
+export function ServiceDetailLive({ initial, logsAllowed = false }: { initial: ServiceDetail; logsAllowed?: boolean }) {
   const { id, namespace, name } = initial.summary.service;
   const [window, setWindow] = useState<HistoryWindow>(initial.history.window);
   const live = useLiveUpdates([{ queryKey: ["service", namespace, name], shows: (change) => change.services.includes(id) }]);
@@ -202,6 +204,10 @@ export function ServiceDetailLive({ initial }: { initial: ServiceDetail }) {
           </div>
         )}
       </Card>
+
+      <ServiceMetricCharts namespace={namespace} name={name} />
+
+      <ServiceLogs namespace={namespace} name={name} allowed={logsAllowed} restarts={service.kube.pods.reduce((n, p) => n + p.restarts, 0)} />
 
       <Card title="Recent warnings" testId="events">
         {service.kube.warnings.length === 0 ? (

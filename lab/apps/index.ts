@@ -25,6 +25,7 @@ import { startMonitoring, startPrometheusSync } from "./monitoring";
 import { startNginx } from "./nginx";
 import { DEFAULT_QBITTORRENT_VOLUME, restartQbittorrent, startQbittorrent, type QbittorrentInfo, type QbittorrentVolume } from "./qbittorrent";
 import { ensureTlsCases } from "./tls";
+import { qbittorrentExporterVenv } from "../executor/programs";
 import { startNtfy } from "../sims/ntfy/index";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -92,6 +93,7 @@ export function qbittorrentVolume(objects: ManifestObject[]): QbittorrentVolume 
 /** Runs install.sh when a program is missing (apt-get; prints its progress). */
 async function ensurePrograms(log: (m: string) => void): Promise<void> {
   const missing = PROGRAMS.filter((p) => !hasProgram(p));
+  if (!existsSync(join(qbittorrentExporterVenv(), "bin", "qbittorrent-exporter"))) missing.push("prometheus-qbittorrent-exporter");
   if (missing.length === 0) return;
   log(`apps: installing missing programs (${missing.join(", ")}) with lab/apps/install.sh`);
   await new Promise<void>((resolveRun, reject) => {

@@ -115,7 +115,39 @@ describe("RBAC: the panel's ServiceAccount from deploy/", () => {
     expect(await status(custom.deleteNamespacedCustomObject({ ...cm, namespace: 'argocd', plural: 'certificates', name: 'home-brettswift-com-dns' }))).toBe(403);
   });
 
-  it('refuses (403) everything else: other namespaces, cluster-wide lists, Secrets, writes, Jobs, logs', async () => {
+  it('reads pod logs (get pods/log) in the watched namespaces only', async () => {
+    const kc = tokenKubeConfig(lab(), token, sa.name);
+    const core = kc.makeApiClient(CoreV1Api);
+    const admin = lab().kc.makeApiClient(CoreV1Api);
+    const pods = (await admin.listNamespacedPod({ namespace: 'media' })).items;
+    const pod = pods.find((p) => p.status?.phase === 'Running') ?? pods[0];
+    const name = pod?.metadata?.name ?? 'x';
+    const container = pod?.spec?.containers[0]?.name;
+    // Allowed: the answer is the container's log (empty for a container that wrote nothing), never a 403.
+    const log = await core.readNamespacedPodLog({ namespace: 'media', name, container, tailLines: 5 });
+    expect(typeof log).toBe('string');
+    for (const namespace of ['qbittorrent', 'monitoring']) {
+      const other = (await admin.listNamespacedPod({ namespace })).items.find((p) => p.status?.phase === 'Running');
+      if (other?.metadata?.name) expect(await status(core.readNamespacedPodLog({ namespace, name: other.metadata.name, container: other.spec?.containers[0]?.name, tailLines: 1 }))).toBe(200);
+    }
+    // Refused outside them, and nothing beyond reading: no exec, no attach, no port-forward.
+    const systemPods = (await admin.listNamespacedPod({ namespace: 'kube-system' })).items;
+    expect(await status(core.readNamespacedPodLog({ namespace: 'kube-system', name: systemPods[0]?.metadata?.name ?? 'coredns' }))).toBe(403);
+    const certPods = (await admin.listNamespacedPod({ namespace: 'cert-manager' })).items;
+    expect(await status(core.readNamespacedPodLog({ namespace: 'cert-manager', name: certPods[0]?.metadata?.name ?? 'cert-manager' }))).toBe(403);
+    const review = await kc.makeApiClient(AuthorizationV1Api).createSelfSubjectAccessReview({
+      body: { spec: { resourceAttributes: { namespace: 'media', verb: 'create', resource: 'pods', subresource: 'exec', name } } },
+    });
+    expect(review.status?.allowed).toBe(false);
+    for (const subresource of ['attach', 'portforward', 'log']) {
+      const r = await kc.makeApiClient(AuthorizationV1Api).createSelfSubjectAccessReview({
+        body: { spec: { resourceAttributes: { namespace: 'media', verb: subresource === 'log' ? 'get' : 'create', resource: 'pods', subresource, name } } },
+      });
+      expect(r.status?.allowed, subresource).toBe(subresource === 'log');
+    }
+  });
+
+  it('refuses (403) everything else: other namespaces, cluster-wide lists, Secrets, writes, Jobs', async () => {
     const kc = tokenKubeConfig(lab(), token, sa.name);
     const core = kc.makeApiClient(CoreV1Api);
     const apps = kc.makeApiClient(AppsV1Api);
@@ -133,7 +165,6 @@ describe("RBAC: the panel's ServiceAccount from deploy/", () => {
     expect(await status(core.listSecretForAllNamespaces())).toBe(403);
     expect(await status(core.listNamespacedSecret({ namespace: 'media' }))).toBe(403);
     expect(await status(core.readNamespacedSecret({ namespace: 'media', name: 'other-secret' }))).toBe(403);
-    expect(await status(core.readNamespacedPodLog({ namespace: 'media', name: pod?.metadata?.name ?? 'x' }))).toBe(403);
     expect(
       await status(
         batch.createNamespacedJob({

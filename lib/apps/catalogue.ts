@@ -127,7 +127,27 @@ export interface AppEntry {
    * (defaults of `integrations.categories` and `integrations.rootFolders`). Null for the others.
    */
   library: { category: string; rootFolder: string } | null;
+  /** The Prometheus metrics the community collects for the app (see {@link MetricsFacts}); null when none. */
+  metrics: MetricsFacts | null;
 }
+
+/** A figure the service page charts from the app's metrics: a PromQL expression over the exporter's series. */
+export interface MetricFigure {
+  /** Series name; the chart sums it over the service's exporter (`sum(<metric>{job="<exporter job>"})`). */
+  metric: string;
+  /** What it counts ("series", "torrents"). */
+  label: string;
+}
+
+/**
+ * Where the app's metrics come from: exportarr (one instance per app, `exportarr <command>`, the
+ * app's URL and API key), the qBittorrent exporter (esanchezm/prometheus-qbittorrent-exporter, the
+ * WebUI login), or the app's own endpoint (Jellyfin's `/metrics` once enabled in its settings).
+ */
+export type MetricsFacts =
+  | { type: "exportarr"; command: string; figure: MetricFigure }
+  | { type: "qbittorrent-exporter"; figure: MetricFigure }
+  | { type: "own-endpoint"; path: string; enable: string; figure: MetricFigure };
 
 const http = (path: string, underUrlBase = true): ProbeAction => ({ type: "http", path, underUrlBase });
 
@@ -176,19 +196,20 @@ const argocdComponent = (name: string, label: string, port: number | null, ready
   identity: null,
   ready,
   library: null,
+  metrics: null,
 });
 /** An app the panel only checks through its public endpoints (no key, no library). */
 function infra(label: string, recognize: RecognitionRule, port: number | null, identity: AppEndpoint | null, ready: AppEndpoint | null, health: HealthEndpoints | null = null): PlainEntry {
-  return { label, recognize, sidecar: false, port, fixedPort: null, urlBase: "", health, credential: { type: "none" }, identity, ready, library: null };
+  return { label, recognize, sidecar: false, port, fixedPort: null, urlBase: "", health, credential: { type: "none" }, identity, ready, library: null, metrics: null };
 }
 
 /** The catalogue, in recognition order (the first entry whose rule matches wins). */
 export const APP_CATALOGUE = {
-  sonarr: { label: "Sonarr", recognize: images("sonarr"), sidecar: false, port: 8989, fixedPort: null, urlBase: "", health: arrPing, credential: arrKey("SONARR"), identity: arrIdentity, ready: null, library: { category: "tv", rootFolder: "/data/media/tv" } },
-  radarr: { label: "Radarr", recognize: images("radarr"), sidecar: false, port: 7878, fixedPort: null, urlBase: "", health: arrPing, credential: arrKey("RADARR"), identity: arrIdentity, ready: null, library: { category: "movies", rootFolder: "/data/media/movies" } },
-  lidarr: { label: "Lidarr", recognize: images("lidarr"), sidecar: false, port: 8686, fixedPort: null, urlBase: "", health: arrPing, credential: arrKey("LIDARR"), identity: arrIdentity, ready: null, library: { category: "music", rootFolder: "/data/media/music" } },
-  readarr: { label: "Readarr", recognize: images("readarr"), sidecar: false, port: 8787, fixedPort: null, urlBase: "", health: arrPing, credential: arrKey("READARR"), identity: arrIdentity, ready: null, library: { category: "books", rootFolder: "/data/media/books" } },
-  prowlarr: { label: "Prowlarr", recognize: images("prowlarr"), sidecar: false, port: 9696, fixedPort: null, urlBase: "", health: arrPing, credential: arrKey("PROWLARR"), identity: arrIdentity, ready: null, library: null },
+  sonarr: { label: "Sonarr", recognize: images("sonarr"), sidecar: false, port: 8989, fixedPort: null, urlBase: "", health: arrPing, credential: arrKey("SONARR"), identity: arrIdentity, ready: null, library: { category: "tv", rootFolder: "/data/media/tv" }, metrics: { type: "exportarr", command: "sonarr", figure: { metric: "sonarr_system_health_issues", label: "health issues" } } },
+  radarr: { label: "Radarr", recognize: images("radarr"), sidecar: false, port: 7878, fixedPort: null, urlBase: "", health: arrPing, credential: arrKey("RADARR"), identity: arrIdentity, ready: null, library: { category: "movies", rootFolder: "/data/media/movies" }, metrics: { type: "exportarr", command: "radarr", figure: { metric: "radarr_system_health_issues", label: "health issues" } } },
+  lidarr: { label: "Lidarr", recognize: images("lidarr"), sidecar: false, port: 8686, fixedPort: null, urlBase: "", health: arrPing, credential: arrKey("LIDARR"), identity: arrIdentity, ready: null, library: { category: "music", rootFolder: "/data/media/music" }, metrics: { type: "exportarr", command: "lidarr", figure: { metric: "lidarr_system_health_issues", label: "health issues" } } },
+  readarr: { label: "Readarr", recognize: images("readarr"), sidecar: false, port: 8787, fixedPort: null, urlBase: "", health: arrPing, credential: arrKey("READARR"), identity: arrIdentity, ready: null, library: { category: "books", rootFolder: "/data/media/books" }, metrics: null },
+  prowlarr: { label: "Prowlarr", recognize: images("prowlarr"), sidecar: false, port: 9696, fixedPort: null, urlBase: "", health: arrPing, credential: arrKey("PROWLARR"), identity: arrIdentity, ready: null, library: null, metrics: { type: "exportarr", command: "prowlarr", figure: { metric: "prowlarr_system_health_issues", label: "health issues" } } },
   bazarr: {
     label: "Bazarr",
     recognize: images("bazarr"),
@@ -201,6 +222,7 @@ export const APP_CATALOGUE = {
     identity: json("/api/system/ping", { status: "OK" }, null, '{"status":"OK"}'),
     ready: null,
     library: null,
+    metrics: { type: "exportarr", command: "bazarr", figure: { metric: "bazarr_system_health_issues", label: "health issues" } },
   },
   sabnzbd: {
     label: "SABnzbd",
@@ -214,6 +236,7 @@ export const APP_CATALOGUE = {
     identity: json("/api?mode=version&output=json", { version: null }, "version", '{"version":"4.4.1"}'),
     ready: null,
     library: null,
+    metrics: { type: "exportarr", command: "sabnzbd", figure: { metric: "sabnzbd_queue_length", label: "queued downloads" } },
   },
   qbittorrent: {
     label: "qBittorrent",
@@ -234,6 +257,7 @@ export const APP_CATALOGUE = {
     identity: text("/", "<title>\\s*qBittorrent", "<!DOCTYPE html><html><head><title>qBittorrent Web UI</title>"),
     ready: null,
     library: null,
+    metrics: { type: "qbittorrent-exporter", figure: { metric: "qbittorrent_torrents_count", label: "torrents" } },
   },
   jellyfin: {
     label: "Jellyfin",
@@ -252,6 +276,7 @@ export const APP_CATALOGUE = {
     ),
     ready: null,
     library: null,
+    metrics: { type: "own-endpoint", path: "/metrics", enable: "Dashboard > Networking > Enable Prometheus metrics (EnableMetrics in system.xml)", figure: { metric: "process_resident_memory_bytes", label: "server memory (bytes)" } },
   },
   jellyseerr: {
     label: "Jellyseerr",
@@ -265,6 +290,7 @@ export const APP_CATALOGUE = {
     identity: json("/api/v1/status", { version: null, commitTag: null }, "version", '{"version":"2.7.3","commitTag":"v2.7.3","updateAvailable":false,"commitsBehind":0,"restartRequired":false}'),
     ready: null,
     library: null,
+    metrics: null,
   },
   seerr: {
     label: "Seerr",
@@ -278,6 +304,7 @@ export const APP_CATALOGUE = {
     identity: json("/api/v1/status", { version: null, commitTag: null }, "version", '{"version":"3.0.0","commitTag":"v3.0.0","updateAvailable":false,"commitsBehind":0,"restartRequired":false}'),
     ready: null,
     library: null,
+    metrics: null,
   },
   flaresolverr: {
     label: "FlareSolverr",
@@ -291,6 +318,7 @@ export const APP_CATALOGUE = {
     identity: json("/", { msg: null, version: null }, "version", '{"msg":"FlareSolverr is ready!","version":"3.3.21","userAgent":"Mozilla/5.0"}'),
     ready: null,
     library: null,
+    metrics: null,
   },
   unpackerr: {
     label: "Unpackerr",
@@ -304,6 +332,7 @@ export const APP_CATALOGUE = {
     identity: null,
     ready: null,
     library: null,
+    metrics: null,
   },
   gluetun: {
     label: "Gluetun",
@@ -323,6 +352,7 @@ export const APP_CATALOGUE = {
     identity: null,
     ready: null,
     library: null,
+    metrics: null,
   },
   prometheus: infra(
     "Prometheus",
@@ -427,6 +457,7 @@ export const APP_CATALOGUE = {
     identity: text("/api/healthcheck", "^up", "up"),
     ready: null,
     library: null,
+    metrics: null,
   },
   argocd: {
     // The API server (and the UI); the other components have labelled entries above.
@@ -442,6 +473,7 @@ export const APP_CATALOGUE = {
     identity: json("/api/version", { Version: null }, "Version", '{"Version":"v3.1.8+becb020","BuildDate":"2025-09-30T15:33:46Z","GitCommit":"becb020064fe9be5381bf6e5818ff8587ca8f377","GoVersion":"go1.24.6","Compiler":"gc","Platform":"linux/amd64"}'),
     ready: { path: "/healthz", underUrlBase: false, port: null, answer: { type: "text", pattern: "^ok", version: false }, example: "ok" },
     library: null,
+    metrics: null,
   },
 } as const satisfies Record<string, AppEntry>;
 

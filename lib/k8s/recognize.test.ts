@@ -46,6 +46,7 @@ describe("recognizeImage", () => {
     ["ghcr.io/fallenbagel/jellyseerr:2.1.0", "jellyseerr"],
     ["quay.io/prometheus/prometheus:v2.53.0", "prometheus"],
     ["ghcr.io/gethomepage/homepage:v0.9", "homepage"],
+    ["grafana/loki:3.0", "loki"],
     ["quay.io/argoproj/argocd:v2.13.1", "argocd"],
     ["ghcr.io/qdm12/gluetun:v3", "gluetun"],
     ["ghcr.io/linuxserver/qbittorrent@sha256:abcdef", "qbittorrent"],

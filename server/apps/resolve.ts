@@ -67,7 +67,7 @@ function hostOf(service: DiscoveredService): { host: string; svcName: string } {
   return { host: `${svcName}.${service.namespace}.svc.cluster.local`, svcName };
 }
 
-function portOf(service: DiscoveredService, module: AppModule): number | undefined {
+function portOf(service: DiscoveredService, module: Pick<AppModule, "fixedPort" | "defaultPort" | "statusPath">): number | undefined {
   if (module.fixedPort !== undefined) return (module.statusPath !== undefined ? service.probePorts?.[module.statusPath] : undefined) ?? module.fixedPort;
   const ports = service.service?.ports ?? [];
   if (module.defaultPort !== undefined && ports.some((p) => p.port === module.defaultPort)) return module.defaultPort;
@@ -95,7 +95,11 @@ function ownPortAddress(service: DiscoveredService, containerPort: number): { ho
 }
 
 /** The base URL of an app instance, with its URL base, rewritten through the address map. */
-export function baseUrlOf(service: DiscoveredService, module: AppModule, addressMap: Readonly<Record<string, string>>): string {
+export function baseUrlOf(
+  service: DiscoveredService,
+  module: Pick<AppModule, "fixedPort" | "defaultPort" | "defaultUrlBase" | "statusPath">,
+  addressMap: Readonly<Record<string, string>>,
+): string {
   const { host, svcName } = hostOf(service);
   const port = portOf(service, module);
   const urlBase = normalizeUrlBase(service.urlBase || module.defaultUrlBase);

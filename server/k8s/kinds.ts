@@ -74,3 +74,10 @@ export function kindPath(kind: KindDescriptor, namespace?: string): string {
   const base = kind.group === "" ? `/api/${kind.version}` : `/apis/${kind.group}/${kind.version}`;
   return namespace ? `${base}/namespaces/${namespace}/${kind.plural}` : `${base}/${kind.plural}`;
 }
+
+/**
+ * Subresources the panel reads by name in the watched namespaces (beyond the informers' list and
+ * watch): `get pods/log` for the logs on a service's page (`server/k8s/logs.ts`). deploy/rbac.yaml
+ * grants exactly these, per watched namespace; its test derives the rules from this list.
+ */
+export const SUBRESOURCE_READS = [{ group: "", resource: "pods/log", verb: "get" }] as const;
