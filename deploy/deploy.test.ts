@@ -262,7 +262,7 @@ describe("RBAC", () => {
   const readRoles = (): KubeObject[] => only(rendered, "Role").filter((r) => r.metadata.name === "k8s-nas-panel-read");
   const rowsOf = (role: KubeObject): string[] => [...new Set(flattenRules([role]).map((r) => `${r.verb} ${r.group}/${r.resource}`))].sort();
 
-  it("contains no wildcard, reads only except the writes the code lists, and nothing that runs code or reads logs", async () => {
+  it("contains no wildcard, reads only except the writes the code lists, and nothing that runs code (logs are read, never exec or attach)", async () => {
     const { CLUSTER_WRITES } = await import("../server/k8s/kinds");
     const writes = new Set(CLUSTER_WRITES.map((w) => `${w.verb} ${w.group}/${w.resource}`));
     const rules = flattenRules(rendered);
@@ -273,7 +273,7 @@ describe("RBAC", () => {
       if (!writes.has(`${r.verb} ${r.group}/${r.resource}`)) expect(READ_VERBS, where).toContain(r.verb);
       // Reading CronJobs runs nothing (their schedule and status; the cache keeps the names their jobs mention).
       if (r.resource === "cronjobs") expect(["list", "watch"], where).toContain(r.verb);
-      expect(["pods/exec", "pods/attach", "pods/portforward", "pods/proxy", "pods/log", "services/proxy", "nodes/proxy", "jobs"], where).not.toContain(r.resource);
+      expect(["pods/exec", "pods/attach", "pods/portforward", "pods/proxy", "services/proxy", "nodes/proxy", "jobs"], where).not.toContain(r.resource);
       expect(["configmaps", "serviceaccounts/token", "nodes", "namespaces"], where).not.toContain(r.resource);
       // Certificates themselves are read only: "Renew now" writes their status subresource.
       if (r.resource === "certificates" || r.resource === "certificaterequests") expect(["list", "watch"], where).toContain(r.verb);
@@ -299,10 +299,11 @@ describe("RBAC", () => {
   });
 
   it("grants in each watched namespace exactly what the panel's code reads and writes", async () => {
-    const { CLUSTER_WRITES, INFORMER_KINDS } = await import("../server/k8s/kinds");
+    const { CLUSTER_WRITES, INFORMER_KINDS, SUBRESOURCE_READS } = await import("../server/k8s/kinds");
     const { METRICS_API } = await import("../server/k8s/resource-usage");
     const expected = [
       ...INFORMER_KINDS.filter((k) => !k.clusterScoped).flatMap((k) => ["list", "watch"].map((verb) => `${verb} ${k.group}/${k.plural}`)),
+      ...SUBRESOURCE_READS.map((r) => `${r.verb} ${r.group}/${r.resource}`),
       ...WORKLOAD_GETS.map((r) => `get ${r}`),
       `${METRICS_API.verb} ${METRICS_API.group}/${METRICS_API.plural}`,
       ...CLUSTER_WRITES.map((w) => `${w.verb} ${w.group}/${w.resource}`),

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -112,6 +112,32 @@ export function missingBinaries(): LabBinary[] {
   const missing = all.filter((b) => !existsSync(binaryPath(b)));
   if (!existsSync(kwokStageDir())) return missing.includes('kwok') ? missing : [...missing, 'kwok'];
   return missing;
+}
+
+/** One project whose CRDs the lab serves, fetched from its Go module (a line of `lab/cluster/crd-modules.txt`). */
+export interface CrdModule {
+  name: string;
+  module: string;
+  version: string;
+  /** Path of the CRDs in the module: a YAML file or a folder. */
+  path: string;
+  /** Where build-binaries.sh copied them: `<cache>/crds/<name>-<version>`. */
+  dir: string;
+}
+
+/** The CRD table, `lab/cluster/crd-modules.txt` (`name module version path` per line). */
+export function crdModules(): CrdModule[] {
+  const text = readFileSync(path.join(LAB_CLUSTER_DIR, 'crd-modules.txt'), 'utf8');
+  return text
+    .split('\n')
+    .map((line) => line.replace(/#.*/, '').trim().split(/\s+/))
+    .filter((f) => f.length === 4)
+    .map(([name = '', module = '', version = '', p = '']) => ({ name, module, version, path: p, dir: path.join(cacheDir(), 'crds', `${name}-${version}`) }));
+}
+
+/** CRD modules not yet copied into the cache. */
+export function missingCrdModules(): CrdModule[] {
+  return crdModules().filter((m) => !existsSync(path.join(m.dir, '.complete')));
 }
 
 /** The GitOps repository written for this project: a home media stack deployed by Argo CD. */

@@ -94,6 +94,19 @@ export function simulateCluster(objects: readonly KubeObject[], opts: SimulateOp
       case "Ingress":
         snap.ingresses = [...snap.ingresses, o];
         break;
+      case "IngressRoute":
+        snap.ingressroutes = [...snap.ingressroutes, o];
+        break;
+      case "Middleware":
+        snap.middlewares = [...snap.middlewares, o];
+        break;
+      case "HTTPRoute":
+        snap.httproutes = [...snap.httproutes, o];
+        break;
+      case "Gateway":
+        // Istio's Gateway (networking.istio.io) shares the name; only the Gateway API's is routed.
+        if ((o.apiVersion ?? "").startsWith("gateway.networking.k8s.io/")) snap.gateways = [...snap.gateways, o];
+        break;
       case "PersistentVolumeClaim":
         snap.pvcs = [...snap.pvcs, { ...o, status: { phase: "Bound", capacity: { storage: (o as { spec?: { resources?: { requests?: { storage?: string } } } }).spec?.resources?.requests?.storage ?? "1Gi" } } }];
         break;

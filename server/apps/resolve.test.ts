@@ -37,6 +37,7 @@ const SECRETS: Record<string, Record<string, string>> = {
   "media/starr-secrets": { SONARR_API_KEY: "sonarr-key-0000000000000000", QBITTORRENT_PASSWORD: "qbit-pass" },
   "media/radarr-own": { RADARR_API_KEY: "radarr-own-key-000000000000" },
   "media/lidarr-env": { key: "lidarr-from-env-ref-00000000" },
+  "media/prowlarr-env": { AUTH__APIKEY: "prowlarr-from-envfrom-000000" },
 };
 
 function deps(over: Partial<ResolveDeps> = {}, env: WorkloadEnvVar[] = []): ResolveDeps {
@@ -145,6 +146,23 @@ describe("resolveApp credentials", () => {
     expect(ref?.target.apiKey).toBe("lidarr-from-env-ref-00000000");
     const missing = await resolveApp(service("lidarr", "lidarr"), deps({}, [{ name: "LIDARR__AUTH__APIKEY", secretKeyRef: { name: "lidarr-env", key: "other" } }]));
     expect(missing?.credentialProblem).toBe("API key missing: Secret media/lidarr-env has no other (named by LIDARR__AUTH__APIKEY)");
+  });
+
+  it("reads a key from a Secret the container takes whole (envFrom, less its prefix); an explicit variable wins", async () => {
+    const whole = await resolveApp(service("prowlarr", "prowlarr"), deps({}, [{ name: "PROWLARR__*", envFrom: { secretName: "prowlarr-env", prefix: "PROWLARR__" } }]));
+    expect(whole?.target.apiKey).toBe("prowlarr-from-envfrom-000000");
+    expect(whole?.credentialSource).toBe("Secret media/prowlarr-env, key AUTH__APIKEY (envFrom, as PROWLARR__AUTH__APIKEY)");
+    const both = await resolveApp(
+      service("prowlarr", "prowlarr"),
+      deps({}, [
+        { name: "PROWLARR__*", envFrom: { secretName: "prowlarr-env", prefix: "PROWLARR__" } },
+        { name: "PROWLARR__AUTH__APIKEY", value: "explicit" },
+      ]),
+    );
+    expect(both?.target.apiKey).toBe("explicit");
+    // A whole Secret without the key: the lookup goes on to the apps' Secret.
+    const other = await resolveApp(service("sonarr", "sonarr"), deps({}, [{ name: "*", envFrom: { secretName: "prowlarr-env", prefix: "" } }]));
+    expect(other?.credentialSource).toBe("Secret media/starr-secrets, key SONARR_API_KEY");
   });
 
   it("apps.credentials from the panel's environment", async () => {

@@ -7,19 +7,24 @@ import type { DiscoveredService } from "@/lib/services";
 import { normalizeUrlBase } from "@/lib/url-base";
 import type { WorkloadEnvVar, WorkloadRef } from "@/server/k8s/workloads";
 import type { AppModule, AppResolution, AppTarget, CredentialError } from "./define";
-import { getAppModule } from "./registry";
+import { getHealthModule } from "./registry";
+import type { UrlBaseVerifier } from "./url-base";
 
 /**
  * Where to call an app and with which credentials, from a discovered service and the configuration.
  *
  * Address: the Service's in-cluster address (the port equal to the app's usual port when the Service
  * has several), with the URL base, rewritten through `addressMap` (`service.namespace:port` first,
- * then `service.namespace`) for a panel running outside the cluster.
+ * then `service.namespace`) for a panel running outside the cluster. The URL base is the one the
+ * verifier (`url-base.ts`) found the app answering under, when one is given. An endpoint on a port of
+ * its own (a controller's health server) is called on the port the workload's probe of that path
+ * names, through a Service port that reaches it, else on a ready pod's address.
  *
  * API key, first found wins:
  * 1. `apps.credentials.<app>.apiKeyEnv`: a variable of the panel's own environment;
  * 2. `apps.secretRefs.<app>`: that Secret, key `<APP>_API_KEY`;
- * 3. the workload's own variable (`SONARR__AUTH__APIKEY`), a literal or a `secretKeyRef`;
+ * 3. the workload's own variable (`SONARR__AUTH__APIKEY`), a literal, a `secretKeyRef`, or a key of a
+ *    Secret the container takes whole by `envFrom` (less its `prefix`);
  * 4. `apps.secretRefs.default` (`media/starr-secrets`), key `<APP>_API_KEY`.
  * In a Secret, a second instance's own key (`SONARR_4K_API_KEY` for workload `sonarr-4k`,
  * `GLUETUN_VPN_API_KEY` for workload `vpn`) is looked for before the app's key.
@@ -46,6 +51,14 @@ export interface ResolveDeps {
   env: Record<string, string | undefined>;
   /** Timeout of one app request. */
   timeoutMs: number;
+  /** Verifies the URL base against the app; without it the discovered guess is used. */
+  urlBases?: UrlBaseVerifier;
+}
+
+/** Per-call options of a resolution. */
+export interface ResolveContext {
+  /** Aborts the URL base verification's requests (the prober's deadline). */
+  signal?: AbortSignal;
 }
 
 function hostOf(service: DiscoveredService): { host: string; svcName: string } {
@@ -61,8 +74,8 @@ function hostOf(service: DiscoveredService): { host: string; svcName: string } {
   return { host: `${svcName}.${service.namespace}.svc.cluster.local`, svcName };
 }
 
-function portOf(service: DiscoveredService, module: AppModule): number | undefined {
-  if (module.fixedPort !== undefined) return module.fixedPort;
+function portOf(service: DiscoveredService, module: Pick<AppModule, "fixedPort" | "defaultPort" | "statusPath">): number | undefined {
+  if (module.fixedPort !== undefined) return (module.statusPath !== undefined ? service.probePorts?.[module.statusPath] : undefined) ?? module.fixedPort;
   const ports = service.service?.ports ?? [];
   if (module.defaultPort !== undefined && ports.some((p) => p.port === module.defaultPort)) return module.defaultPort;
   if (service.inClusterUrl) {
@@ -77,15 +90,34 @@ function portOf(service: DiscoveredService, module: AppModule): number | undefin
   return ports[0]?.port ?? module.defaultPort;
 }
 
+/**
+ * For an endpoint on a container port of its own: the Service port that reaches it, else a ready
+ * pod's address (`host` undefined: keep the Service's host).
+ */
+function ownPortAddress(service: DiscoveredService, containerPort: number): { host?: string; port: number } | undefined {
+  const exposed = (service.service?.ports ?? []).find((p) => (p.targetPort ?? p.port) === containerPort);
+  if (exposed) return { port: exposed.port };
+  const pod = service.kube.pods.find((p) => p.ready && p.podIP) ?? service.kube.pods.find((p) => p.podIP);
+  return pod?.podIP ? { host: pod.podIP.includes(":") ? `[${pod.podIP}]` : pod.podIP, port: containerPort } : undefined;
+}
+
 /** The base URL of an app instance, with its URL base, rewritten through the address map. */
-export function baseUrlOf(service: DiscoveredService, module: AppModule, addressMap: Readonly<Record<string, string>>): string {
+export function baseUrlOf(
+  service: DiscoveredService,
+  module: Pick<AppModule, "fixedPort" | "defaultPort" | "defaultUrlBase" | "statusPath">,
+  addressMap: Readonly<Record<string, string>>,
+): string {
   const { host, svcName } = hostOf(service);
   const port = portOf(service, module);
   const urlBase = normalizeUrlBase(service.urlBase || module.defaultUrlBase);
   const scheme = service.inClusterUrl?.startsWith("https:") ? "https" : "http";
   const key = `${svcName}.${service.namespace}`;
   const mapped = (port !== undefined ? addressMap[`${key}:${port}`] : undefined) ?? addressMap[key];
-  if (mapped) return `${mapped.replace(/\/+$/, "")}${urlBase}`;
+  if (mapped && (module.statusPath === undefined || addressMap[`${key}:${port}`] !== undefined)) return `${mapped.replace(/\/+$/, "")}${urlBase}`;
+  if (module.statusPath !== undefined && port !== undefined) {
+    const own = ownPortAddress(service, port);
+    if (own) return `${scheme}://${own.host ?? host}:${own.port}${urlBase}`;
+  }
   return `${scheme}://${host}${port !== undefined ? `:${port}` : ""}${urlBase}`;
 }
 
@@ -154,6 +186,12 @@ async function fromWorkloadEnv(service: DiscoveredService, variable: string, dep
   if (v?.value) return { value: v.value, source: `${service.workloadKind} ${service.id}, variable ${v.name}`, home: service.namespace };
   if (v?.secretKeyRef) {
     return fromSecret(deps, { namespace: service.namespace, name: v.secretKeyRef.name }, [v.secretKeyRef.key], "API key", ` (named by ${v.name})`);
+  }
+  // A Secret the container takes whole: the variable is its key less the prefix (env wins over envFrom).
+  for (const e of vars) {
+    if (!e.envFrom || !variable.startsWith(e.envFrom.prefix)) continue;
+    const found = await fromSecret(deps, { namespace: service.namespace, name: e.envFrom.secretName }, [variable.slice(e.envFrom.prefix.length)], "API key", ` (envFrom, as ${variable})`);
+    if (found.value || (found.error && found.error !== "missing")) return found;
   }
   return {};
 }
@@ -238,10 +276,18 @@ function fingerprintOf(target: AppTarget): string {
 }
 
 /** Resolves a discovered service to its app instance target; undefined for kinds without a module. */
-export async function resolveApp(service: DiscoveredService, deps: ResolveDeps): Promise<AppResolution | undefined> {
-  const app = getAppModule(service.appKind);
+export async function resolveApp(service: DiscoveredService, deps: ResolveDeps, ctx: ResolveContext = {}): Promise<AppResolution | undefined> {
+  const app = getHealthModule(service.appKind);
   if (!app) return undefined;
-  const baseUrl = baseUrlOf(service, app, deps.config.addressMap);
+  const verified = deps.urlBases
+    ? await deps.urlBases.resolve(service, app, {
+        baseUrlFor: (urlBase) => baseUrlOf({ ...service, urlBase }, app, deps.config.addressMap),
+        timeoutMs: deps.timeoutMs,
+        ...(ctx.signal ? { signal: ctx.signal } : {}),
+      })
+    : undefined;
+  const effective = verified ? { ...service, urlBase: verified.outcome.urlBase } : service;
+  const baseUrl = baseUrlOf(effective, app, deps.config.addressMap);
   const credential = app.credential;
   let key = credential.type === "api-key" ? await findApiKey(service, app, credential, deps) : undefined;
   let login = credential.type === "login" ? await findLogin(service, app, credential, deps) : undefined;
@@ -257,6 +303,7 @@ export async function resolveApp(service: DiscoveredService, deps: ResolveDeps):
   const found: Found = key ?? login ?? {};
   const target: AppTarget = {
     baseUrl,
+    urlBase: normalizeUrlBase(effective.urlBase || app.defaultUrlBase),
     timeoutMs: deps.timeoutMs,
     ...(key?.value ? { apiKey: key.value } : {}),
     ...(login?.username ? { username: login.username } : {}),
@@ -269,5 +316,7 @@ export async function resolveApp(service: DiscoveredService, deps: ResolveDeps):
     ...(found.problem ? { credentialProblem: found.problem, credentialError: found.error ?? "missing" } : {}),
     ...(found.source ? { credentialSource: found.source } : {}),
     fingerprint: fingerprintOf(target),
+    ...(verified ? { urlBase: verified.outcome, urlBaseCheckedNow: verified.checkedNow } : {}),
+    ...(service.service ? { inClusterUrl: baseUrlOf(effective, app, {}) } : {}),
   };
 }

@@ -8,6 +8,7 @@ import type { AppResolution } from "@/server/apps/define";
 import type { AppEnd } from "@/server/apps/links";
 import { getAppModule } from "@/server/apps/registry";
 import { baseUrlOf, resolveApp, type ResolveDeps } from "@/server/apps/resolve";
+import { getUrlBaseVerifier } from "@/server/apps/url-base";
 import { getConfig } from "@/server/config/load";
 import { listServices, readSecretValue, readWorkloadEnv } from "@/server/k8s";
 
@@ -46,6 +47,8 @@ export function defaultEndsSource(): EndsSource {
       readWorkloadEnv,
       env: process.env,
       timeoutMs: config.integrations.requestTimeoutMs,
+      // The URL bases the prober verified (shared: no second verification).
+      urlBases: getUrlBaseVerifier(),
     },
   };
 }
@@ -110,7 +113,7 @@ export async function discoverEnds(source: EndsSource, bareKinds: ReadonlySet<Ap
           namespace: service.namespace,
           name,
           panelUrl: resolution.target.baseUrl,
-          inCluster: parseInCluster(baseUrlOf(service, appModule, {})),
+          inCluster: parseInCluster(resolution.inClusterUrl ?? baseUrlOf(service, appModule, {})),
           timeoutMs: resolution.target.timeoutMs,
           ...(resolution.target.apiKey ? { apiKey: resolution.target.apiKey } : {}),
           ...(resolution.target.username ? { username: resolution.target.username } : {}),

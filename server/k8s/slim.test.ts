@@ -17,6 +17,10 @@ describe("what the caches keep", () => {
     ingresses: copy.ingresses.map(slimObject),
     pvcs: copy.pvcs.map(slimObject),
     events: copy.events.map(slimObject),
+    ingressroutes: copy.ingressroutes.map(slimObject),
+    middlewares: copy.middlewares.map(slimObject),
+    httproutes: copy.httproutes.map(slimObject),
+    gateways: copy.gateways.map(slimObject),
   };
 
   it("discovery derives exactly the same services from the slimmed caches", () => {
