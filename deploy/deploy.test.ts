@@ -28,11 +28,12 @@ import {
   type KubeObject,
   type RenderMethod,
 } from "./kustomize-render";
+import { requireShared } from "@/lib/shared-fixture.test-helper";
 
 const DEPLOY_DIR = dirname(fileURLToPath(import.meta.url));
 const REPO_ROOT = resolve(DEPLOY_DIR, "..");
-const SHARED_DIR = resolve(process.env.K8S_NAS_SHARED_DIR ?? join(REPO_ROOT, "..", "shared"));
-const USER_REPO = join(SHARED_DIR, "fixtures", "k8s_nas");
+/** The fixture of the user's repository (`../shared`); the tests that read it fail with one line naming it when it is missing. */
+const userRepo = () => requireShared("fixtures", "k8s_nas");
 
 const PANEL_NAMESPACE = "k8s-nas-panel";
 const SERVICE_ACCOUNT = "k8s-nas-panel";
@@ -261,7 +262,7 @@ describe("RBAC", () => {
   const readRoles = (): KubeObject[] => only(rendered, "Role").filter((r) => r.metadata.name === "k8s-nas-panel-read");
   const rowsOf = (role: KubeObject): string[] => [...new Set(flattenRules([role]).map((r) => `${r.verb} ${r.group}/${r.resource}`))].sort();
 
-  it("contains no wildcard, reads only except the writes the code lists, and nothing that runs code or reads logs", async () => {
+  it("contains no wildcard, reads only except the writes the code lists, and nothing that runs code (logs are read, never exec or attach)", async () => {
     const { CLUSTER_WRITES } = await import("../server/k8s/kinds");
     const writes = new Set(CLUSTER_WRITES.map((w) => `${w.verb} ${w.group}/${w.resource}`));
     const rules = flattenRules(rendered);
@@ -272,7 +273,7 @@ describe("RBAC", () => {
       if (!writes.has(`${r.verb} ${r.group}/${r.resource}`)) expect(READ_VERBS, where).toContain(r.verb);
       // Reading CronJobs runs nothing (their schedule and status; the cache keeps the names their jobs mention).
       if (r.resource === "cronjobs") expect(["list", "watch"], where).toContain(r.verb);
-      expect(["pods/exec", "pods/attach", "pods/portforward", "pods/proxy", "pods/log", "services/proxy", "nodes/proxy", "jobs"], where).not.toContain(r.resource);
+      expect(["pods/exec", "pods/attach", "pods/portforward", "pods/proxy", "services/proxy", "nodes/proxy", "jobs"], where).not.toContain(r.resource);
       expect(["configmaps", "serviceaccounts/token", "nodes", "namespaces"], where).not.toContain(r.resource);
       // Certificates themselves are read only: "Renew now" writes their status subresource.
       if (r.resource === "certificates" || r.resource === "certificaterequests") expect(["list", "watch"], where).toContain(r.verb);
@@ -298,11 +299,12 @@ describe("RBAC", () => {
   });
 
   it("grants in each watched namespace exactly what the panel's code reads and writes", async () => {
-    const { CLUSTER_WRITES, INFORMER_KINDS } = await import("../server/k8s/kinds");
+    const { CLUSTER_WRITES, INFORMER_KINDS, SUBRESOURCE_READS } = await import("../server/k8s/kinds");
     const { METRICS_API } = await import("../server/k8s/resource-usage");
     const reads = (kinds: typeof INFORMER_KINDS) => kinds.flatMap((k) => ["list", "watch"].map((verb) => `${verb} ${k.group}/${k.plural}`));
     const expected = [
       ...reads(INFORMER_KINDS.filter((k) => !k.clusterScoped && k.scope !== ARGOCD_SCOPE)),
+      ...SUBRESOURCE_READS.map((r) => `${r.verb} ${r.group}/${r.resource}`),
       ...WORKLOAD_GETS.map((r) => `get ${r}`),
       `${METRICS_API.verb} ${METRICS_API.group}/${METRICS_API.plural}`,
       ...CLUSTER_WRITES.map((w) => `${w.verb} ${w.group}/${w.resource}`),
@@ -331,6 +333,58 @@ describe("RBAC", () => {
     const secretReads = flattenRules(rendered).filter((r) => r.group === "" && r.resource === "secrets");
     expect(secretReads.flatMap((r) => r.resourceNames)).toEqual(["starr-secrets"]);
     expect(flattenRules(rendered).filter((r) => r.role.startsWith("ClusterRole/")).map((r) => r.resource)).not.toContain("secrets");
+  });
+
+  it("is what docs/deploy.md's table of what the ServiceAccount can and cannot do says", () => {
+    const docs = readFileSync(join(REPO_ROOT, "docs", "deploy.md"), "utf8");
+    const section = docs.slice(docs.indexOf("### The ServiceAccount at a glance"));
+    const rows = section
+      .split("\n")
+      .filter((l) => /^\| (yes|no) \|/.test(l))
+      .map((l) => l.split("|").slice(1, -1).map((c) => c.trim()));
+    expect(rows.length).toBeGreaterThan(5);
+    const ticked = (cell: string): string[] => [...cell.matchAll(/`([^`]+)`/g)].map((m) => m[1] ?? "");
+    const watched = readRoles().map((r) => r.metadata.namespace ?? "");
+    const everyNamespace = [...new Set([...only(rendered, "Role").map((r) => r.metadata.namespace ?? ""), "kube-system", "default", "cert-manager"])];
+    const where = (cell: string): string[] => {
+      if (cell === "every watched namespace") return watched;
+      if (cell === "cluster-wide") return ["*"];
+      if (cell === "anywhere") return [...everyNamespace, "*"];
+      if (cell.includes("every namespace not watched")) return [...new Set([...ticked(cell), ...everyNamespace.filter((n) => !watched.includes(n))])];
+      return ticked(cell);
+    };
+    // What the roles grant: "<namespace> <verb> <group>/<resource>", with "#<names>" when limited to names.
+    const granted = new Set<string>();
+    for (const role of [...only(rendered, "Role"), ...only(rendered, "ClusterRole")]) {
+      // A ClusterRole counts everywhere ("*"): the base binds its one ClusterRole with a ClusterRoleBinding.
+      const ns = role.kind === "ClusterRole" ? "*" : role.metadata.namespace;
+      for (const r of flattenRules([role])) granted.add(`${ns} ${r.verb} ${r.group}/${r.resource}${r.resourceNames.length ? `#${r.resourceNames.join(",")}` : ""}`);
+    }
+    const documented = new Set<string>();
+    for (const [can, verbsCell, resourcesCell, whereCell] of rows as [string, string, string, string][]) {
+      const named = / named /.test(resourcesCell);
+      const otherThan = / other than /.test(resourcesCell);
+      const tokens = ticked(resourcesCell);
+      const resources = named || otherThan ? tokens.slice(0, 1) : tokens;
+      const names = named || otherThan ? tokens.slice(1) : [];
+      for (const ns of where(whereCell)) {
+        for (const verb of ticked(verbsCell)) {
+          for (const res of resources) {
+            // `apps/deployments`, `cert-manager.io/certificates/status`: a group first; `pods/log`: a core subresource.
+            const first = res.split("/")[0] ?? "";
+            const grouped = res.includes("/") && (first.includes(".") || first === "apps" || first === "batch");
+            const [group, resource] = grouped ? [first, res.slice(first.length + 1)] : ["", res];
+            const key = `${ns} ${verb} ${group}/${resource}`;
+            if (can === "yes") documented.add(named ? `${key}#${names.join(",")}` : key);
+            else if (otherThan) {
+              // Only the named Secret may be read: any grant of the resource must be limited to it.
+              expect([...granted].filter((g) => g === key || (g.startsWith(`${key}#`) && g !== `${key}#${names.join(",")}`)), key).toEqual([]);
+            } else expect([...granted].filter((g) => g === key || g.startsWith(`${key}#`)), key).toEqual([]);
+          }
+        }
+      }
+    }
+    expect([...documented].sort()).toEqual([...granted].sort());
   });
 
   it("binds each Role to the panel's ServiceAccount and nothing else", () => {
@@ -634,14 +688,11 @@ describe("argocd-application.yaml and the user's Argo CD setup", () => {
   });
 
   it("reads the user's repository fixture", () => {
-    expect(
-      existsSync(USER_REPO),
-      `${USER_REPO} is missing: set K8S_NAS_SHARED_DIR to the folder holding fixtures/k8s_nas`,
-    ).toBe(true);
+    expect(existsSync(join(userRepo(), "argocd"))).toBe(true);
   });
 
   it("uses a ClusterIssuer that exists in the user's repository", () => {
-    const dir = join(USER_REPO, "apps", "infrastructure", "cert-manager");
+    const dir = join(userRepo(), "apps", "infrastructure", "cert-manager");
     const issuers = yamlFilesIn(dir)
       .flatMap((f) => readYamlDocuments(join(dir, f)))
       .filter((d) => get(d, "kind") === "ClusterIssuer")
@@ -651,7 +702,7 @@ describe("argocd-application.yaml and the user's Argo CD setup", () => {
 
   it("fits its AppProject except for the kinds docs/deploy.md tells the user to allow", () => {
     const app = application();
-    const projectsDir = join(USER_REPO, "argocd", "projects");
+    const projectsDir = join(userRepo(), "argocd", "projects");
     const projects = yamlFilesIn(projectsDir).flatMap((f) => readManifests(join(projectsDir, f)));
     const project = projects.find((p) => p.kind === "AppProject" && p.metadata.name === get(app, "spec", "project"));
     expect(project, "the Application's project exists in the user's repository").toBeDefined();

@@ -29,6 +29,8 @@ import {
   startApiServer,
   stopApiServer,
   syncApplication,
+  crashApp,
+  recoverApp,
 } from './controls';
 import { formatBytes, listVolumes } from './cluster/volumes';
 import { labDown, labUp, printStatus } from './lab';
@@ -57,6 +59,11 @@ const USAGE = `Usage: npm run lab -- <command> [args]
   scale <ns> <workload> <replicas>        scale a Deployment/StatefulSet by hand (turns its Application's
                                           self-heal off first, as in Argo CD) and wait for it
   crash-loop <ns> <pod|workload> [n]      report a pod in CrashLoopBackOff with n restarts (default 5)
+  crash-app <ns> <workload> [exit-code] [--line TEXT]...
+                                          make an app crash-loop for real: its new pod's container prints the
+                                          app's start-up failure (plus each --line) and exits, restarted with
+                                          back-off; its logs (previous=true too) come through pods/log
+  recover-app <ns> <workload>             lift crash-app and wait until the app's new pod is ready
   delete-pod <ns> <pod>                   delete a pod and wait until it is gone
   cert-ready <ns> <name> <true|false> [reason]
   cert-renewal-fails <ns> <name> [message|--off]   the lab's cert-manager fails (or again issues) that Certificate's renewals
@@ -217,6 +224,24 @@ async function main(argv: string[]): Promise<number> {
       const [ns, target, n] = need(args, 2, '<ns> <pod|workload> [restarts]');
       const pod = await crashLoopPod(ns as string, target as string, n ? Number(n) : undefined);
       log(`${ns}/${pod}: CrashLoopBackOff`);
+      return 0;
+    }
+    case 'crash-app': {
+      const lines: string[] = [];
+      const rest: string[] = [];
+      for (let i = 0; i < args.length; i++) {
+        if (args[i] === '--line') lines.push(args[++i] ?? '');
+        else rest.push(args[i] as string);
+      }
+      const [ns, workload, code] = need(rest, 2, '<ns> <workload> [exit-code] [--line TEXT]...');
+      const r = await crashApp(ns as string, workload as string, { exitCode: code ? Number(code) : undefined, extraLines: lines });
+      log(`${ns}/${r.pod} (${r.container}): CrashLoopBackOff after ${r.restarts} restart(s); each run exits with ${r.crash.exitCode}`);
+      return 0;
+    }
+    case 'recover-app': {
+      const [ns, workload] = need(args, 2, '<ns> <workload>');
+      await recoverApp(ns as string, workload as string);
+      log(`${ns}/${workload}: ready again`);
       return 0;
     }
     case 'delete-pod': {

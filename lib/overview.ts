@@ -139,4 +139,6 @@ export interface LiveChange {
   hosts?: string[];
   /** True when Argo CD's Applications or ApplicationSets changed. */
   applications?: boolean;
+  /** The connection to the cluster changed (lost or back): it concerns every view. */
+  cluster?: boolean;
 }

@@ -98,6 +98,17 @@ describe("RBAC: the panel's ServiceAccount from deploy/", () => {
       expect(await watchStatus(kc, `/apis/argoproj.io/v1alpha1/namespaces/argocd/${plural}`), plural).toBe(200);
       expect(await watchStatus(kc, `/apis/argoproj.io/v1alpha1/namespaces/media/${plural}`), plural).toBe(403);
     }
+    // The routes other than Ingress (their CRDs are served by the lab): listed and watched, read-only.
+    for (const namespace of ['media', 'monitoring']) {
+      for (const [group, version, plural] of [
+        ['traefik.io', 'v1alpha1', 'ingressroutes'],
+        ['traefik.io', 'v1alpha1', 'middlewares'],
+        ['gateway.networking.k8s.io', 'v1', 'httproutes'],
+        ['gateway.networking.k8s.io', 'v1', 'gateways'],
+      ] as const) {
+        expect(await status(custom.listNamespacedCustomObject({ group, version, namespace, plural })), `${plural} in ${namespace}`).toBe(200);
+      }
+    }
   });
 
   it("refuses Argo CD's objects outside Argo CD's namespace, and any write to them", async () => {
@@ -136,7 +147,39 @@ describe("RBAC: the panel's ServiceAccount from deploy/", () => {
     expect(await status(custom.deleteNamespacedCustomObject({ ...cm, namespace: 'argocd', plural: 'certificates', name: 'home-brettswift-com-dns' }))).toBe(403);
   });
 
-  it('refuses (403) everything else: other namespaces, cluster-wide lists, Secrets, writes, Jobs, logs', async () => {
+  it('reads pod logs (get pods/log) in the watched namespaces only', async () => {
+    const kc = tokenKubeConfig(lab(), token, sa.name);
+    const core = kc.makeApiClient(CoreV1Api);
+    const admin = lab().kc.makeApiClient(CoreV1Api);
+    const pods = (await admin.listNamespacedPod({ namespace: 'media' })).items;
+    const pod = pods.find((p) => p.status?.phase === 'Running') ?? pods[0];
+    const name = pod?.metadata?.name ?? 'x';
+    const container = pod?.spec?.containers[0]?.name;
+    // Allowed: the answer is the container's log (empty for a container that wrote nothing), never a 403.
+    const log = await core.readNamespacedPodLog({ namespace: 'media', name, container, tailLines: 5 });
+    expect(typeof log).toBe('string');
+    for (const namespace of ['qbittorrent', 'monitoring']) {
+      const other = (await admin.listNamespacedPod({ namespace })).items.find((p) => p.status?.phase === 'Running');
+      if (other?.metadata?.name) expect(await status(core.readNamespacedPodLog({ namespace, name: other.metadata.name, container: other.spec?.containers[0]?.name, tailLines: 1 }))).toBe(200);
+    }
+    // Refused outside them, and nothing beyond reading: no exec, no attach, no port-forward.
+    const systemPods = (await admin.listNamespacedPod({ namespace: 'kube-system' })).items;
+    expect(await status(core.readNamespacedPodLog({ namespace: 'kube-system', name: systemPods[0]?.metadata?.name ?? 'coredns' }))).toBe(403);
+    const certPods = (await admin.listNamespacedPod({ namespace: 'cert-manager' })).items;
+    expect(await status(core.readNamespacedPodLog({ namespace: 'cert-manager', name: certPods[0]?.metadata?.name ?? 'cert-manager' }))).toBe(403);
+    const review = await kc.makeApiClient(AuthorizationV1Api).createSelfSubjectAccessReview({
+      body: { spec: { resourceAttributes: { namespace: 'media', verb: 'create', resource: 'pods', subresource: 'exec', name } } },
+    });
+    expect(review.status?.allowed).toBe(false);
+    for (const subresource of ['attach', 'portforward', 'log']) {
+      const r = await kc.makeApiClient(AuthorizationV1Api).createSelfSubjectAccessReview({
+        body: { spec: { resourceAttributes: { namespace: 'media', verb: subresource === 'log' ? 'get' : 'create', resource: 'pods', subresource, name } } },
+      });
+      expect(r.status?.allowed, subresource).toBe(subresource === 'log');
+    }
+  });
+
+  it('refuses (403) everything else: other namespaces, cluster-wide lists, Secrets, writes, Jobs', async () => {
     const kc = tokenKubeConfig(lab(), token, sa.name);
     const core = kc.makeApiClient(CoreV1Api);
     const apps = kc.makeApiClient(AppsV1Api);
@@ -154,7 +197,6 @@ describe("RBAC: the panel's ServiceAccount from deploy/", () => {
     expect(await status(core.listSecretForAllNamespaces())).toBe(403);
     expect(await status(core.listNamespacedSecret({ namespace: 'media' }))).toBe(403);
     expect(await status(core.readNamespacedSecret({ namespace: 'media', name: 'other-secret' }))).toBe(403);
-    expect(await status(core.readNamespacedPodLog({ namespace: 'media', name: pod?.metadata?.name ?? 'x' }))).toBe(403);
     expect(
       await status(
         batch.createNamespacedJob({
@@ -170,6 +212,34 @@ describe("RBAC: the panel's ServiceAccount from deploy/", () => {
       await status(apps.patchNamespacedDeployment({ namespace: 'media', name: 'sonarr', body: [{ op: 'replace', path: '/spec/replicas', value: 2 }] })),
     ).toBe(403);
     expect(await status(core.deleteNamespacedPod({ namespace: 'media', name: pod?.metadata?.name ?? 'x' }))).toBe(403);
+    // Routes: read-only, in the watched namespaces only, and nothing of the Gateway API beyond routes and gateways.
+    const custom = kc.makeApiClient(CustomObjectsApi);
+    expect(await status(custom.listNamespacedCustomObject({ group: 'traefik.io', version: 'v1alpha1', namespace: 'kube-system', plural: 'ingressroutes' }))).toBe(403);
+    expect(await status(custom.listClusterCustomObject({ group: 'gateway.networking.k8s.io', version: 'v1', plural: 'httproutes' }))).toBe(403);
+    expect(await status(custom.listClusterCustomObject({ group: 'gateway.networking.k8s.io', version: 'v1', plural: 'gatewayclasses' }))).toBe(403);
+    expect(await status(custom.listNamespacedCustomObject({ group: 'traefik.io', version: 'v1alpha1', namespace: 'media', plural: 'ingressroutetcps' }))).toBe(403);
+    expect(
+      await status(
+        custom.createNamespacedCustomObject({
+          group: 'traefik.io',
+          version: 'v1alpha1',
+          namespace: 'media',
+          plural: 'middlewares',
+          body: { apiVersion: 'traefik.io/v1alpha1', kind: 'Middleware', metadata: { name: 'panel-test', labels: { [LAB_TEST_LABEL]: 'true' } }, spec: { stripPrefix: { prefixes: ['/x'] } } },
+        }),
+      ),
+    ).toBe(403);
+    expect(
+      await status(
+        custom.createNamespacedCustomObject({
+          group: 'gateway.networking.k8s.io',
+          version: 'v1',
+          namespace: 'media',
+          plural: 'httproutes',
+          body: { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', metadata: { name: 'panel-test', labels: { [LAB_TEST_LABEL]: 'true' } }, spec: {} },
+        }),
+      ),
+    ).toBe(403);
     // Still there: the refusals changed nothing.
     const admin = lab().kc.makeApiClient(AppsV1Api);
     expect((await admin.readNamespacedDeployment({ namespace: 'media', name: 'sonarr' })).spec?.replicas).toBe(1);

@@ -239,6 +239,22 @@ describe("proposals", () => {
     expect((await listLabPulls(lab)).length).toBe(pullsBefore);
   });
 
+  it("the same change pressed by two admins at once: one branch, one pull request, the other told where it is", async () => {
+    const svc = service();
+    const before = panelBranches().length;
+    const pullsBefore = (await listLabPulls(lab)).length;
+    const both = await Promise.all([
+      svc.propose({ kind: "health-probes", target: "monitoring/grafana" }, "admin"),
+      svc.propose({ kind: "health-probes", target: "monitoring/grafana" }, "second-admin"),
+    ]);
+    const outcomes = both.map((r) => r.outcome).sort();
+    expect(outcomes).toEqual(["already_open", "opened"]);
+    const opened = both.find((r) => r.outcome === "opened");
+    expect(both.find((r) => r.outcome === "already_open")?.prUrl).toBe(opened?.prUrl);
+    expect(panelBranches().length).toBe(before + 1);
+    expect((await listLabPulls(lab)).length).toBe(pullsBefore + 1);
+  });
+
   it("a preview older than the base branch is refused", async () => {
     const svc = service();
     const preview = await svc.preview({ kind: "health-probes", target: "media/jellyfin" });

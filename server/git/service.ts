@@ -7,6 +7,7 @@ import { branchName, slugify } from "@/lib/gitops/branch";
 import { labelOf, planChange, type ChangeRequest } from "@/lib/gitops/change-kinds";
 import { changeStatus, type AppSyncState, type ChangeView, type PullState } from "@/lib/gitops/change-state";
 import { unifiedDiffOf } from "@/lib/gitops/diff";
+import { exportersHome } from "@/lib/gitops/plans/exporters";
 import { findPrometheusConfigs } from "@/lib/gitops/plans/prometheus-scrape";
 import { probeGaps } from "@/lib/gitops/plans/health-probes";
 import { commitMessage, pullRequestBody } from "@/lib/gitops/pr-body";
@@ -687,6 +688,8 @@ export class GitopsService {
       const planned: Array<[string, ChangeRequest, string | undefined, string]> = [
         ["unpackerr", { kind: "unpackerr-wiring" }, workloads.find((w) => w.containers.some((c) => recognizeImage(c.image) === "unpackerr"))?.file, "UN_SONARR_0_* and UN_RADARR_0_* from the API-key Secret; deployed through its kustomization"],
         ["prometheus", { kind: "prometheus-scrape" }, findPrometheusConfigs({ repo: view, appsPath, secretRefs: this.deps.secretRefs })[0]?.file, "a scrape job for /api/metrics"],
+        ["exporters", { kind: "app-exporters" }, exportersHome({ repo: view, appsPath, secretRefs: this.deps.secretRefs }), "exportarr for the *arr apps and SABnzbd, the qBittorrent exporter; keys from the Secret by reference"],
+        ["exporter-scrape", { kind: "exporter-scrape" }, findPrometheusConfigs({ repo: view, appsPath, secretRefs: this.deps.secretRefs })[0]?.file, "scrape jobs for the apps' exporters and Jellyfin's /metrics, a Grafana dashboard"],
         ["alert-rules", { kind: "alert-rules" }, findPrometheusConfigs({ repo: view, appsPath, secretRefs: this.deps.secretRefs })[0]?.file, "the panel's alert rules, each linked to its runbook"],
       ];
       for (const [id, request, file, detail] of planned) {

@@ -7,7 +7,7 @@ import type { ServiceAfterSync } from "@/lib/gitops/change-state";
 import { toCardData, type CertificateNote, type HistoryWindow, type OverviewData, type ServiceDetail } from "@/lib/overview";
 import type { DiscoveredService, ServiceSummary } from "@/lib/services";
 import { verdictOf } from "@/lib/verdict";
-import { getAppModule } from "@/server/apps/registry";
+import { getHealthModule } from "@/server/apps/registry";
 import { getCertificatesView } from "@/server/certs";
 import { serviceCertificateSignals } from "@/lib/certs/view";
 import { logger } from "@/server/observability/logger";
@@ -30,7 +30,7 @@ function kubernetesState(): OverviewData["kubernetes"] {
 }
 
 function appName(service: DiscoveredService): string {
-  return getAppModule(service.appKind)?.displayName ?? service.displayName;
+  return getHealthModule(service.appKind)?.displayName ?? service.displayName;
 }
 
 /**
@@ -49,6 +49,7 @@ function summarizeService(
   const app = probe?.app ? { ...probe.app, checkedAt: probe.at } : undefined;
   return {
     service,
+    ...(probe?.access ? { access: probe.access } : {}),
     ...(app ? { app } : {}),
     verdict: verdictOf(service.kube, probe?.app, thresholds, { appName: appName(service) }),
     latency,

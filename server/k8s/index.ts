@@ -159,6 +159,11 @@ export function readSecretValue(namespace: string, name: string, key: string): P
   return secretReader().readSecretValue(namespace, name, key);
 }
 
+/** Every key and value of Secret `namespace/name` (cached like {@link readSecretValue}); never log them. */
+export function readSecretData(namespace: string, name: string): Promise<Readonly<Record<string, string>>> {
+  return secretReader().readSecretData(namespace, name);
+}
+
 /** Forgets cached Secret values (after a change in Settings; tests). */
 export function clearSecretCache(): void {
   cluster().secrets?.clear();

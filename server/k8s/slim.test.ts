@@ -19,6 +19,10 @@ describe("what the caches keep", () => {
     events: copy.events.map(slimObject),
     applications: (copy.applications ?? []).map(slimApplication),
     applicationsets: (copy.applicationsets ?? []).map(slimObject),
+    ingressroutes: copy.ingressroutes.map(slimObject),
+    middlewares: copy.middlewares.map(slimObject),
+    httproutes: copy.httproutes.map(slimObject),
+    gateways: copy.gateways.map(slimObject),
   };
 
   it("discovery derives exactly the same services from the slimmed caches", () => {
