@@ -17,7 +17,7 @@ export default defineConfig([
   },
   {
     // Only components/ and lib/ are barred from server/.
-    files: ["app/**", "server/**", "e2e/**", "lab/**", "scripts/**", "test/**", "deploy/**", "*.ts", "*.mjs"],
+    files: ["app/**", "server/**", "e2e/**", "lab/**", "scripts/**", "test/**", "deploy/**", "examples/**", "*.ts", "*.mjs"],
     rules: { "no-restricted-imports": "off" },
   },
   {

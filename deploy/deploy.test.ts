@@ -30,11 +30,12 @@ import {
 } from "./kustomize-render";
 import { BACKUP_MANIFEST_DEFAULTS, JOB_POLICY, POD_POLICY, renderBackupsYaml } from "./backup-manifests";
 import { BACKUP_SCRIPT } from "../lib/backups/script";
+import { requireShared } from "@/lib/shared-fixture.test-helper";
 
 const DEPLOY_DIR = dirname(fileURLToPath(import.meta.url));
 const REPO_ROOT = resolve(DEPLOY_DIR, "..");
-const SHARED_DIR = resolve(process.env.K8S_NAS_SHARED_DIR ?? join(REPO_ROOT, "..", "shared"));
-const USER_REPO = join(SHARED_DIR, "fixtures", "k8s_nas");
+/** The fixture of the user's repository (`../shared`); the tests that read it fail with one line naming it when it is missing. */
+const userRepo = () => requireShared("fixtures", "k8s_nas");
 
 const PANEL_NAMESPACE = "k8s-nas-panel";
 const SERVICE_ACCOUNT = "k8s-nas-panel";
@@ -52,8 +53,8 @@ const BACKUPS_ROLE = "k8s-nas-panel-backups";
  * whose environment it reads by name (server/apps/resolve.ts).
  */
 const WORKLOAD_GETS = ["apps/deployments", "apps/statefulsets", "apps/daemonsets"];
-/** In Argo CD's namespace only: the Applications (server/git/argo.ts lists them there). */
-const ARGOCD_READS = ["list argoproj.io/applications"];
+/** In Argo CD's namespace only: the kinds with `scope: "argocd-namespace"` (list + watch, server/k8s/kinds.ts). */
+const ARGOCD_SCOPE = "argocd-namespace";
 
 // ---------------------------------------------------------------------------------------------------
 // Small typed accessors.
@@ -276,7 +277,7 @@ describe("RBAC", () => {
   const readRoles = (): KubeObject[] => only(rendered, "Role").filter((r) => r.metadata.name === "k8s-nas-panel-read");
   const rowsOf = (role: KubeObject): string[] => [...new Set(flattenRules([role]).map((r) => `${r.verb} ${r.group}/${r.resource}`))].sort();
 
-  it("contains no wildcard, reads only except the writes the code lists, and nothing that runs code or reads logs (the backups Role apart)", async () => {
+  it("contains no wildcard, reads only except the writes the code lists, and nothing that runs code (logs are read, never exec or attach)", async () => {
     const { CLUSTER_WRITES } = await import("../server/k8s/kinds");
     const writes = new Set(CLUSTER_WRITES.map((w) => `${w.verb} ${w.group}/${w.resource}`));
     const rules = flattenRules(rendered).filter((r) => !r.role.endsWith(`/${BACKUPS_ROLE}`));
@@ -287,7 +288,7 @@ describe("RBAC", () => {
       if (!writes.has(`${r.verb} ${r.group}/${r.resource}`)) expect(READ_VERBS, where).toContain(r.verb);
       // Reading CronJobs runs nothing (their schedule and status; the cache keeps the names their jobs mention).
       if (r.resource === "cronjobs") expect(["list", "watch"], where).toContain(r.verb);
-      expect(["pods/exec", "pods/attach", "pods/portforward", "pods/proxy", "pods/log", "services/proxy", "nodes/proxy", "jobs"], where).not.toContain(r.resource);
+      expect(["pods/exec", "pods/attach", "pods/portforward", "pods/proxy", "services/proxy", "nodes/proxy", "jobs"], where).not.toContain(r.resource);
       expect(["configmaps", "serviceaccounts/token", "nodes", "namespaces"], where).not.toContain(r.resource);
       // Certificates themselves are read only: "Renew now" writes their status subresource.
       if (r.resource === "certificates" || r.resource === "certificaterequests") expect(["list", "watch"], where).toContain(r.verb);
@@ -309,7 +310,7 @@ describe("RBAC", () => {
     for (const role of roles) expect(rowsOf(role), objectId(role)).toEqual(expected);
     // No other Role grants a write, logs, Jobs or CronJobs.
     const elsewhere = flattenRules(rendered).filter((r) => !r.role.endsWith(`/${BACKUPS_ROLE}`));
-    expect(elsewhere.filter((r) => ["create", "delete", "deletecollection"].includes(r.verb) || ["jobs", "pods/log"].includes(r.resource))).toEqual([]);
+    expect(elsewhere.filter((r) => ["create", "delete", "deletecollection"].includes(r.verb) || r.resource === "jobs")).toEqual([]);
   });
 
   it("grants nothing cluster-wide but reading the cluster-scoped kinds the code watches (ClusterIssuers)", async () => {
@@ -329,14 +330,18 @@ describe("RBAC", () => {
   });
 
   it("grants in each watched namespace exactly what the panel's code reads and writes", async () => {
-    const { CLUSTER_WRITES, INFORMER_KINDS } = await import("../server/k8s/kinds");
+    const { CLUSTER_WRITES, INFORMER_KINDS, SUBRESOURCE_READS } = await import("../server/k8s/kinds");
     const { METRICS_API } = await import("../server/k8s/resource-usage");
+    const reads = (kinds: typeof INFORMER_KINDS) => kinds.flatMap((k) => ["list", "watch"].map((verb) => `${verb} ${k.group}/${k.plural}`));
     const expected = [
-      ...INFORMER_KINDS.filter((k) => !k.clusterScoped).flatMap((k) => ["list", "watch"].map((verb) => `${verb} ${k.group}/${k.plural}`)),
+      ...reads(INFORMER_KINDS.filter((k) => !k.clusterScoped && k.scope !== ARGOCD_SCOPE)),
+      ...SUBRESOURCE_READS.map((r) => `${r.verb} ${r.group}/${r.resource}`),
       ...WORKLOAD_GETS.map((r) => `get ${r}`),
       `${METRICS_API.verb} ${METRICS_API.group}/${METRICS_API.plural}`,
       ...CLUSTER_WRITES.map((w) => `${w.verb} ${w.group}/${w.resource}`),
     ];
+    const ARGOCD_READS = reads(INFORMER_KINDS.filter((k) => k.scope === ARGOCD_SCOPE));
+    expect(ARGOCD_READS).toContain("watch argoproj.io/applications");
     const config = parsePanelConfig(readYamlDocuments(join(DEPLOY_DIR, "config.yaml"))[0]);
     if (!config.ok) throw new Error("deploy/config.yaml is not valid");
     for (const role of readRoles()) {
@@ -359,6 +364,58 @@ describe("RBAC", () => {
     const secretReads = flattenRules(rendered).filter((r) => r.group === "" && r.resource === "secrets");
     expect(secretReads.flatMap((r) => r.resourceNames)).toEqual(["starr-secrets"]);
     expect(flattenRules(rendered).filter((r) => r.role.startsWith("ClusterRole/")).map((r) => r.resource)).not.toContain("secrets");
+  });
+
+  it("is what docs/deploy.md's table of what the ServiceAccount can and cannot do says", () => {
+    const docs = readFileSync(join(REPO_ROOT, "docs", "deploy.md"), "utf8");
+    const section = docs.slice(docs.indexOf("### The ServiceAccount at a glance"));
+    const rows = section
+      .split("\n")
+      .filter((l) => /^\| (yes|no) \|/.test(l))
+      .map((l) => l.split("|").slice(1, -1).map((c) => c.trim()));
+    expect(rows.length).toBeGreaterThan(5);
+    const ticked = (cell: string): string[] => [...cell.matchAll(/`([^`]+)`/g)].map((m) => m[1] ?? "");
+    const watched = readRoles().map((r) => r.metadata.namespace ?? "");
+    const everyNamespace = [...new Set([...only(rendered, "Role").map((r) => r.metadata.namespace ?? ""), "kube-system", "default", "cert-manager"])];
+    const where = (cell: string): string[] => {
+      if (cell === "every watched namespace") return watched;
+      if (cell === "cluster-wide") return ["*"];
+      if (cell === "anywhere") return [...everyNamespace, "*"];
+      if (cell.includes("every namespace not watched")) return [...new Set([...ticked(cell), ...everyNamespace.filter((n) => !watched.includes(n))])];
+      return ticked(cell);
+    };
+    // What the roles grant: "<namespace> <verb> <group>/<resource>", with "#<names>" when limited to names.
+    const granted = new Set<string>();
+    for (const role of [...only(rendered, "Role"), ...only(rendered, "ClusterRole")]) {
+      // A ClusterRole counts everywhere ("*"): the base binds its one ClusterRole with a ClusterRoleBinding.
+      const ns = role.kind === "ClusterRole" ? "*" : role.metadata.namespace;
+      for (const r of flattenRules([role])) granted.add(`${ns} ${r.verb} ${r.group}/${r.resource}${r.resourceNames.length ? `#${r.resourceNames.join(",")}` : ""}`);
+    }
+    const documented = new Set<string>();
+    for (const [can, verbsCell, resourcesCell, whereCell] of rows as [string, string, string, string][]) {
+      const named = / named /.test(resourcesCell);
+      const otherThan = / other than /.test(resourcesCell);
+      const tokens = ticked(resourcesCell);
+      const resources = named || otherThan ? tokens.slice(0, 1) : tokens;
+      const names = named || otherThan ? tokens.slice(1) : [];
+      for (const ns of where(whereCell)) {
+        for (const verb of ticked(verbsCell)) {
+          for (const res of resources) {
+            // `apps/deployments`, `cert-manager.io/certificates/status`: a group first; `pods/log`: a core subresource.
+            const first = res.split("/")[0] ?? "";
+            const grouped = res.includes("/") && (first.includes(".") || first === "apps" || first === "batch");
+            const [group, resource] = grouped ? [first, res.slice(first.length + 1)] : ["", res];
+            const key = `${ns} ${verb} ${group}/${resource}`;
+            if (can === "yes") documented.add(named ? `${key}#${names.join(",")}` : key);
+            else if (otherThan) {
+              // Only the named Secret may be read: any grant of the resource must be limited to it.
+              expect([...granted].filter((g) => g === key || (g.startsWith(`${key}#`) && g !== `${key}#${names.join(",")}`)), key).toEqual([]);
+            } else expect([...granted].filter((g) => g === key || g.startsWith(`${key}#`)), key).toEqual([]);
+          }
+        }
+      }
+    }
+    expect([...documented].sort()).toEqual([...granted].sort());
   });
 
   it("binds each Role to the panel's ServiceAccount and nothing else", () => {
@@ -712,14 +769,11 @@ describe("argocd-application.yaml and the user's Argo CD setup", () => {
   });
 
   it("reads the user's repository fixture", () => {
-    expect(
-      existsSync(USER_REPO),
-      `${USER_REPO} is missing: set K8S_NAS_SHARED_DIR to the folder holding fixtures/k8s_nas`,
-    ).toBe(true);
+    expect(existsSync(join(userRepo(), "argocd"))).toBe(true);
   });
 
   it("uses a ClusterIssuer that exists in the user's repository", () => {
-    const dir = join(USER_REPO, "apps", "infrastructure", "cert-manager");
+    const dir = join(userRepo(), "apps", "infrastructure", "cert-manager");
     const issuers = yamlFilesIn(dir)
       .flatMap((f) => readYamlDocuments(join(dir, f)))
       .filter((d) => get(d, "kind") === "ClusterIssuer")
@@ -729,7 +783,7 @@ describe("argocd-application.yaml and the user's Argo CD setup", () => {
 
   it("fits its AppProject except for the kinds docs/deploy.md tells the user to allow", () => {
     const app = application();
-    const projectsDir = join(USER_REPO, "argocd", "projects");
+    const projectsDir = join(userRepo(), "argocd", "projects");
     const projects = yamlFilesIn(projectsDir).flatMap((f) => readManifests(join(projectsDir, f)));
     const project = projects.find((p) => p.kind === "AppProject" && p.metadata.name === get(app, "spec", "project"));
     expect(project, "the Application's project exists in the user's repository").toBeDefined();

@@ -14,6 +14,8 @@ import { USERS } from "./support/panel-env";
 
 const APP = { namespace: "argocd", name: "jellyfin-production-cluster" };
 let lab: LabGitops;
+/** The branch of the health-probes change the first test merges (followed and reverted after). */
+let probesBranch = "";
 
 interface Container {
   readinessProbe?: { httpGet?: { path?: string; port?: number } };
@@ -22,7 +24,7 @@ interface PodList {
   items: Array<{ metadata: { deletionTimestamp?: string }; spec: { containers: Container[] }; status?: { conditions?: Array<{ type: string; status: string }> } }>;
 }
 
-test.describe.configure({ mode: "serial" });
+test.describe.configure({ mode: "serial", timeout: 300_000 });
 
 test.beforeAll(async () => {
   const found = readLabGitops();
@@ -62,6 +64,7 @@ test("admin: add health probes to jellyfin -> preview diff -> confirm -> pull re
   expect(pull?.labels.map((l) => l.name)).toEqual(["k8s-nas-panel", "health-probes"]);
   const branch = pull?.head.ref ?? "";
   expect(branch).toMatch(/^panel\/probes-jellyfin-/);
+  probesBranch = branch;
 
   // The change is listed with its pull request and diff.
   await expect(changes.change(branch)).toHaveAttribute("data-status", "open");
@@ -97,6 +100,56 @@ test("admin: add health probes to jellyfin -> preview diff -> confirm -> pull re
   // The audit log has the proposal with its pull request link.
   await page.goto("/audit?action=changes.propose");
   await expect(page.getByTestId("audit-row").first()).toContainText("health-probes media/jellyfin");
+  await expect(page.getByTestId("audit-row").first().getByRole("link", { name: "Pull request" })).toHaveAttribute("href", prUrl);
+});
+
+test("admin: the merged change is followed to live and healthy; a crash shows live but down; revert is the exact inverse and takes the probes away", async ({ page }) => {
+  expect(probesBranch, "the first test merged a change").not.toBe("");
+  await signIn(page, USERS.admin, "/changes");
+  const changes = new ChangesPage(page);
+  await changes.goto();
+  const branch = probesBranch;
+  // Followed until jellyfin is healthy by the panel's own verdict, not only Argo CD's badge.
+  await changes.expectAfterSync(branch, "healthy");
+  await expect(changes.afterSync(branch)).toContainText("live and healthy");
+
+  // A lab control breaks jellyfin after the sync: the change says so, with the reason.
+  labCli("crash-loop", "media", "jellyfin", "5");
+  await changes.expectAfterSync(branch, "down");
+  await expect(changes.afterSync(branch)).toContainText(/live, but jellyfin is (down|degraded) \(.+\) since the sync/);
+
+  // Revert: the preview is `git revert -m 1` of the merge commit, the exact inverse of the change.
+  const mergeSha = bareGit(lab, ["rev-parse", "refs/heads/dev_starr"]);
+  const forward = bareGit(lab, ["diff", `${mergeSha}^1`, mergeSha]);
+  const preview = await changes.previewRevert(branch);
+  await expect(preview).toHaveAttribute("data-outcome", "preview");
+  await expect(preview).toContainText(`git revert -m 1 ${mergeSha.slice(0, 7)}`);
+  const diff = preview.getByTestId("revert-preview-diff");
+  await expect(diff.locator('[data-diff="del"]')).toHaveCount(16);
+  await expect(diff.locator('[data-diff="add"]')).toHaveCount(0);
+  await expect(diff).toContainText("-            path: /health");
+  const prUrl = await changes.confirmRevert(branch);
+  const pull = (await listLabPulls(lab)).find((p) => p.html_url === prUrl);
+  expect(pull).toMatchObject({ state: "open", base: { ref: "dev_starr" }, title: 'Revert "jellyfin: add readiness and liveness probes"' });
+  const revertBranch = pull?.head.ref ?? "";
+  // The pushed branch is the exact inverse of the merge.
+  const backward = bareGit(lab, ["diff", mergeSha, `refs/heads/${revertBranch}`]);
+  const flip = (d: string) => d.split("\n").filter((l) => /^[+-](?![+-])/.test(l)).map((l) => (l[0] === "+" ? "-" : "+") + l.slice(1));
+  expect(backward.split("\n").filter((l) => /^[+-](?![+-])/.test(l))).toEqual(flip(forward));
+  await changes.goto();
+  await expect(changes.change(revertBranch)).toHaveAttribute("data-status", "open");
+
+  // Merged and synced: the objects are back as before the change.
+  const revertSha = await mergeLabPull(lab, pull?.number ?? 0);
+  await changes.expectStatus(revertBranch, "live");
+  await expect(changes.change(revertBranch).getByTestId("change-app")).toContainText(`Synced at ${revertSha.slice(0, 7)}`);
+  const deployment = await readLabObject<{ spec: { template: { spec: { containers: Container[] } } } }>("/apis/apps/v1/namespaces/media/deployments/jellyfin");
+  expect(deployment?.spec.template.spec.containers[0]?.readinessProbe).toBeUndefined();
+  expect(bareGit(lab, ["rev-parse", `${revertSha}^{tree}`])).toBe(bareGit(lab, ["rev-parse", `${mergeSha}^1^{tree}`]));
+  await changes.expectAfterSync(revertBranch, "healthy");
+
+  // The audit log has the revert with its pull request.
+  await page.goto("/audit?action=changes.revert");
   await expect(page.getByTestId("audit-row").first().getByRole("link", { name: "Pull request" })).toHaveAttribute("href", prUrl);
 });
 

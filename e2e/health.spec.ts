@@ -118,6 +118,27 @@ test.describe("service health against the lab", () => {
     expect(detailRequests.filter((p) => p !== "/api/services/media/radarr")).toEqual([]);
   });
 
+  test("a service's page says which URL base the panel verified and why, and where the app's key came from", async ({ page }) => {
+    await page.goto("/services/media/sonarr");
+    const addresses = page.getByTestId("addresses");
+    await expect(addresses.getByTestId("url-base-value")).toHaveText("/sonarr", { timeout: 20_000 });
+    await expect(addresses.getByTestId("url-base-state")).toHaveText("verified");
+    await expect(addresses.getByTestId("url-base-reason")).toContainText("the app answered as itself under it; from");
+    await expect(addresses.getByTestId("url-base-trial").first()).toContainText("/sonarr");
+    await expect(addresses.getByTestId("credential-source")).toContainText(/Credential: (Secret [a-z0-9-]+\/[a-z0-9-]+, key \S+|Deployment media\/sonarr, variable \S+)/);
+    await expect(addresses.getByTestId("url-base-wrong-annotation")).toHaveCount(0);
+  });
+
+  test("the infrastructure apps show their own health and version: Prometheus (the lab's real one) and Grafana", async ({ page }) => {
+    await page.goto("/services/monitoring/prometheus");
+    await expect(page.getByTestId("detail-version")).toContainText(/\d+\.\d+/, { timeout: 20_000 });
+    await expect(page.getByTestId("addresses").getByTestId("url-base-state")).toHaveText("verified");
+    await page.goto("/services/monitoring/grafana");
+    await expect(page.getByTestId("detail-version")).toContainText("11.2.0", { timeout: 20_000 });
+    await expect(page.getByTestId("addresses").getByTestId("url-base-value")).toHaveText("/grafana");
+    await expect(page.getByTestId("addresses").getByTestId("url-base-reason")).toContainText("GF_SERVER_ROOT_URL");
+  });
+
   test("the service page shows pods, the app's version, uptime and charts", async ({ page }) => {
     await page.goto("/services/media/prowlarr");
     await expect(page.getByTestId("service-header")).toContainText("media/prowlarr");

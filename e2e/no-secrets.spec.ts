@@ -14,7 +14,12 @@ import { signIn } from "./support/pages";
  */
 
 const lab = readLabIntegrationJson(ROOT);
-const secrets = lab ? labIntegrationSettings(lab).secretValues : [];
+/** The GitOps credentials of the lab: the git server's password, the forge token, Gitea's admin password and token. */
+function gitopsSecrets(): string[] {
+  const apps = (lab?.apps ?? {}) as Record<string, { password?: unknown; token?: unknown } | undefined>;
+  return ["git", "forge", "gitea"].flatMap((id) => [apps[id]?.password, apps[id]?.token]).filter((v): v is string => typeof v === "string" && v.length >= 8);
+}
+const secrets = lab ? [...new Set([...labIntegrationSettings(lab).secretValues, ...gitopsSecrets()])] : [];
 
 function leaks(text: string): string[] {
   return secrets.filter((s) => text.includes(s)).map((s) => `…${s.slice(-4)}`);
@@ -29,6 +34,9 @@ test.describe("no secret leaves the panel", () => {
   test("the panel's log of the whole run", () => {
     // What is searched for: the Secret's API keys, the generated keys, qBittorrent's password.
     expect(secrets.length).toBeGreaterThan(8);
+    // Gitea's token is searched for too (the Changes flow may run against the lab's Gitea).
+    const giteaToken = (lab?.apps as Record<string, { token?: string } | undefined> | undefined)?.gitea?.token;
+    if (giteaToken) expect(secrets).toContain(giteaToken);
     expect(existsSync(E2E_PANEL_LOG), `${E2E_PANEL_LOG} (the web server's output)`).toBe(true);
     const log = readFileSync(E2E_PANEL_LOG, "utf8");
     expect(log.length).toBeGreaterThan(0);

@@ -24,10 +24,13 @@ import {
   renewCertificateInLab,
   makeCopyStale,
   addTlsCaseHosts,
+  setClaimLost,
   setVolumeQuota,
   startApiServer,
   stopApiServer,
   syncApplication,
+  crashApp,
+  recoverApp,
 } from './controls';
 import { formatBytes, listVolumes } from './cluster/volumes';
 import { labDown, labUp, printStatus } from './lab';
@@ -56,12 +59,18 @@ const USAGE = `Usage: npm run lab -- <command> [args]
   scale <ns> <workload> <replicas>        scale a Deployment/StatefulSet by hand (turns its Application's
                                           self-heal off first, as in Argo CD) and wait for it
   crash-loop <ns> <pod|workload> [n]      report a pod in CrashLoopBackOff with n restarts (default 5)
+  crash-app <ns> <workload> [exit-code] [--line TEXT]...
+                                          make an app crash-loop for real: its new pod's container prints the
+                                          app's start-up failure (plus each --line) and exits, restarted with
+                                          back-off; its logs (previous=true too) come through pods/log
+  recover-app <ns> <workload>             lift crash-app and wait until the app's new pod is ready
   delete-pod <ns> <pod>                   delete a pod and wait until it is gone
   cert-ready <ns> <name> <true|false> [reason]
   cert-renewal-fails <ns> <name> [message|--off]   the lab's cert-manager fails (or again issues) that Certificate's renewals
   cert-renew <ns> <name>           renew a Certificate as cmctl renew does, and wait for the lab's cert-manager
   cert-stale-copy [<ns> <cronjob>] the Secret-copying CronJob stops copying and its Certificate is renewed
   tls-case-hosts                   Ingresses for the expired, wrong-name and plain-HTTP lab hosts (test objects)
+  claim-lost <ns> <claim> <true|false>    report a PVC Lost (its volume gone: Argo CD says Degraded) or Bound again
   refuse-restore <app> [count] [message]  make the app refuse its next restore(s) (its own error shape);
                                           <app>: simulator id (sonarr) or workload (media/sonarr); count 0 disarms
   restart-app <ns> <workload>             restart the lab app serving a workload (same ports, configuration)
@@ -217,6 +226,24 @@ async function main(argv: string[]): Promise<number> {
       log(`${ns}/${pod}: CrashLoopBackOff`);
       return 0;
     }
+    case 'crash-app': {
+      const lines: string[] = [];
+      const rest: string[] = [];
+      for (let i = 0; i < args.length; i++) {
+        if (args[i] === '--line') lines.push(args[++i] ?? '');
+        else rest.push(args[i] as string);
+      }
+      const [ns, workload, code] = need(rest, 2, '<ns> <workload> [exit-code] [--line TEXT]...');
+      const r = await crashApp(ns as string, workload as string, { exitCode: code ? Number(code) : undefined, extraLines: lines });
+      log(`${ns}/${r.pod} (${r.container}): CrashLoopBackOff after ${r.restarts} restart(s); each run exits with ${r.crash.exitCode}`);
+      return 0;
+    }
+    case 'recover-app': {
+      const [ns, workload] = need(args, 2, '<ns> <workload>');
+      await recoverApp(ns as string, workload as string);
+      log(`${ns}/${workload}: ready again`);
+      return 0;
+    }
     case 'delete-pod': {
       const [ns, name] = need(args, 2, '<ns> <pod>');
       await deletePod(ns as string, name as string);
@@ -252,6 +279,12 @@ async function main(argv: string[]): Promise<number> {
     case 'tls-case-hosts': {
       const hosts = await addTlsCaseHosts();
       log(`Ingresses for ${Object.values(hosts).join(', ')}`);
+      return 0;
+    }
+    case 'claim-lost': {
+      const [ns, claim, lost] = need(args, 3, '<ns> <claim> <true|false>');
+      await setClaimLost(ns as string, claim as string, lost === 'true');
+      log(`PersistentVolumeClaim ${ns}/${claim}: ${lost === 'true' ? 'Lost' : 'Bound'}`);
       return 0;
     }
     case 'app': {

@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { followRepository, normalizeRepoUrl, readRegistry } from './argocd/repos';
 import { REFRESH_ANNOTATION, RENDER_ERROR_ANNOTATION, appInstanceName, trackedBy } from './argocd/tracking';
 import { restartComponent, startComponent, stopComponent } from './cluster/cluster';
@@ -10,6 +11,8 @@ import { COPY_BROKEN_ANNOTATION, RENEWAL_FAILS_ANNOTATION, copiedSecretOf, write
 import { LAB_FIELD_MANAGER, LAB_STATUS_MANAGER, waitForWorkloads } from './cluster/seed';
 import { wipeVolumes } from './cluster/volumes';
 import { clearJobFaults } from './executor/faults';
+import { appCrashOf, clearAppCrashes, defaultCrashOutput, setAppCrash, type AppCrash } from './executor/app-crash';
+import { recognizeImage } from '../lib/k8s/recognize';
 
 export {
   clearJobFaults,
@@ -50,7 +53,11 @@ export async function withLabClient<T>(fn: (client: LabKubeClient) => Promise<T>
 }
 
 interface Workload extends KubeObject {
-  spec: { replicas?: number; selector?: { matchLabels?: Record<string, string> } };
+  spec: {
+    replicas?: number;
+    selector?: { matchLabels?: Record<string, string> };
+    template?: { spec?: { containers?: { name: string; image?: string }[] } };
+  };
   status?: { replicas?: number; readyReplicas?: number; availableReplicas?: number; observedGeneration?: number };
 }
 
@@ -59,7 +66,13 @@ interface Pod extends KubeObject {
   status?: {
     phase?: string;
     conditions?: { type: string; status: string }[];
-    containerStatuses?: { name: string; ready: boolean; restartCount: number; state?: { waiting?: { reason?: string } } }[];
+    containerStatuses?: {
+      name: string;
+      ready: boolean;
+      restartCount: number;
+      state?: { waiting?: { reason?: string } };
+      lastState?: { terminated?: { exitCode?: number; reason?: string; finishedAt?: string } };
+    }[];
   };
 }
 
@@ -144,6 +157,114 @@ export async function crashLoopPod(ns: string, target: string, restarts = 5, tim
     );
     return name;
   });
+}
+
+/** What {@link crashApp} did. */
+export interface AppCrashResult {
+  /** The new pod that crash-loops. */
+  pod: string;
+  container: string;
+  restarts: number;
+  crash: AppCrash;
+}
+
+async function simulatorOf(ns: string, workload: string): Promise<{ control: (action: string) => Promise<void> } | undefined> {
+  const { findSimulator } = await import('./sims/index');
+  const sim = findSimulator(labDir(), `${ns}/${workload}`);
+  if (!sim) return undefined;
+  return {
+    control: async (action: string) => {
+      const res = await fetch(sim.controlUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ action }), signal: AbortSignal.timeout(30_000) });
+      await res.arrayBuffer();
+      if (!res.ok) throw new Error(`simulator ${sim.id}: ${action} answered HTTP ${res.status}`);
+    },
+  };
+}
+
+/**
+ * Makes an app crash-loop for real (lab/executor/app-crash.ts): its process stops, its pods are
+ * replaced, and each run of the new pod's app container prints the app's start-up log ending in the
+ * failure (`output`, by default the app's own words for a corrupt database, plus `extraLines`) and
+ * exits with `exitCode`; the executor restarts it with the kubelet's back-off. Resolves once the
+ * pod is in CrashLoopBackOff after at least `minRestarts` restarts (the failed run's log is then
+ * there with `previous=true`).
+ */
+export async function crashApp(
+  ns: string,
+  workload: string,
+  opts: { exitCode?: number; output?: string[]; extraLines?: string[]; container?: string; runMs?: number; minRestarts?: number; timeoutMs?: number } = {},
+): Promise<AppCrashResult> {
+  return withLabClient(async (client) => {
+    const w = await findWorkload(client, ns, workload);
+    if (!w) throw new Error(`no workload ${ns}/${workload}`);
+    const { labAppWorkloads } = await import('./apps/restart');
+    if (!labAppWorkloads(labDir()).some((a) => a.namespace === ns && a.workload === workload)) {
+      throw new Error(`${ns}/${workload} is not served by a lab app (only the apps' workloads run on the lab executor)`);
+    }
+    const containers = w.spec.template?.spec?.containers ?? [];
+    const container = opts.container ?? containers[0]?.name;
+    if (!container || !containers.some((c) => c.name === container)) throw new Error(`no container ${opts.container ?? ''} in ${ns}/${workload}`);
+    const kind = recognizeImage(containers.find((c) => c.name === container)?.image);
+    const crash = setAppCrash(ns, workload, {
+      exitCode: opts.exitCode ?? 1,
+      output: [...(opts.output ?? defaultCrashOutput(kind, workload)), ...(opts.extraLines ?? [])],
+      container,
+      runMs: opts.runMs ?? 300,
+    });
+    const sim = await simulatorOf(ns, workload);
+    await sim?.control('stop');
+    const old = await client.list<Pod>('v1', 'Pod', { namespace: ns, labelSelector: selectorOf(w) });
+    for (const p of old) await client.delete('v1', 'Pod', p.metadata.name, ns).catch(() => false);
+    const oldNames = new Set(old.map((p) => p.metadata.name));
+    const minRestarts = opts.minRestarts ?? 1;
+    let found: { pod: string; restarts: number } | undefined;
+    await waitFor(
+      `a new pod of ${ns}/${workload} in CrashLoopBackOff after ${minRestarts} restart(s)`,
+      async () => {
+        const pods = await client.list<Pod>('v1', 'Pod', { namespace: ns, labelSelector: selectorOf(w) });
+        for (const p of pods) {
+          if (oldNames.has(p.metadata.name) || p.metadata.deletionTimestamp) continue;
+          const st = p.status?.containerStatuses?.find((c) => c.name === container);
+          if (st?.state?.waiting?.reason === 'CrashLoopBackOff' && (st.restartCount ?? 0) >= minRestarts && st.lastState?.terminated) {
+            found = { pod: p.metadata.name, restarts: st.restartCount ?? 0 };
+            return true;
+          }
+        }
+        return false;
+      },
+      { timeoutMs: opts.timeoutMs ?? 60_000 + minRestarts * 20_000 },
+    );
+    if (!found) throw new Error('unreachable');
+    return { ...found, container, crash };
+  });
+}
+
+/**
+ * Ends a crash set by {@link crashApp}: lifts it, replaces the crash-looping pods, and waits until
+ * the workload's new pod is ready (the executor started the app again).
+ */
+export async function recoverApp(ns: string, workload: string, timeoutMs = 60_000): Promise<void> {
+  clearAppCrashes(ns, workload);
+  await withLabClient(async (client) => {
+    const w = await findWorkload(client, ns, workload);
+    if (!w) throw new Error(`no workload ${ns}/${workload}`);
+    const old = await client.list<Pod>('v1', 'Pod', { namespace: ns, labelSelector: selectorOf(w) });
+    for (const p of old) await client.delete('v1', 'Pod', p.metadata.name, ns).catch(() => false);
+    const oldNames = new Set(old.map((p) => p.metadata.name));
+    await waitFor(
+      `${ns}/${workload} ready again`,
+      async () => {
+        const pods = await client.list<Pod>('v1', 'Pod', { namespace: ns, labelSelector: selectorOf(w) });
+        return pods.some((p) => !oldNames.has(p.metadata.name) && !p.metadata.deletionTimestamp && podReady(p));
+      },
+      { timeoutMs },
+    );
+  });
+}
+
+/** True while a crash is set for the workload. */
+export function appCrashing(ns: string, workload: string): boolean {
+  return appCrashOf(ns, workload) !== undefined;
 }
 
 /** Deletes a pod and waits until that pod (by UID) is gone. */
@@ -305,6 +426,48 @@ export async function addTlsCaseHosts(namespace = 'media', service = 'sonarr', p
     await client.apply(ingress('lab-plain', TLS_CASE_HOSTS.plain), LAB_FIELD_MANAGER);
   });
   return TLS_CASE_HOSTS;
+}
+
+interface Claim extends KubeObject {
+  spec?: { volumeName?: string };
+  status?: { phase?: string };
+}
+
+function lostVolumeFile(ns: string, claim: string): string {
+  return path.join(labDir(), 'lost-volumes', `${ns}_${claim}.json`);
+}
+
+/**
+ * Takes a PersistentVolumeClaim's volume away (`lost: true`) or gives it back. The bound
+ * PersistentVolume is deleted (its protection finalizer removed, as when a disk is gone) and
+ * kept in the lab directory; the cluster's PV controller then reports the claim `Lost`, which
+ * Argo CD judges Degraded. Giving it back creates the same PersistentVolume again, and the PV
+ * controller binds the claim again (`Bound`).
+ */
+export async function setClaimLost(ns: string, claim: string, lost: boolean, timeoutMs = 60_000): Promise<void> {
+  await withLabClient(async (client) => {
+    const pvc = await client.get<Claim>('v1', 'PersistentVolumeClaim', claim, ns);
+    if (!pvc) throw new Error(`no PersistentVolumeClaim ${ns}/${claim}`);
+    const file = lostVolumeFile(ns, claim);
+    if (lost) {
+      const name = pvc.spec?.volumeName;
+      if (!name) throw new Error(`PersistentVolumeClaim ${ns}/${claim} is not bound to a volume`);
+      const pv = await client.get<KubeObject & { spec?: Record<string, unknown> }>('v1', 'PersistentVolume', name);
+      if (!pv) throw new Error(`no PersistentVolume ${name}`);
+      mkdirSync(path.dirname(file), { recursive: true });
+      const { uid: _uid, resourceVersion: _rv, creationTimestamp: _ct, managedFields: _mf, deletionTimestamp: _dt, deletionGracePeriodSeconds: _dg, finalizers: _f, ...meta } = pv.metadata as Record<string, unknown>;
+      writeFileSync(file, JSON.stringify({ apiVersion: 'v1', kind: 'PersistentVolume', metadata: meta, spec: pv.spec }));
+      await client.delete('v1', 'PersistentVolume', name);
+      await client.mergePatch({ apiVersion: 'v1', kind: 'PersistentVolume', name }, { metadata: { finalizers: null } });
+    } else if (existsSync(file)) {
+      const pv = JSON.parse(readFileSync(file, 'utf8')) as KubeObject;
+      await waitFor(`PersistentVolume ${pv.metadata.name} gone`, async () => !(await client.get('v1', 'PersistentVolume', pv.metadata.name)), { timeoutMs });
+      await client.create(pv);
+      rmSync(file, { force: true });
+    }
+    const phase = lost ? 'Lost' : 'Bound';
+    await waitFor(`PersistentVolumeClaim ${ns}/${claim} ${phase}`, async () => (await client.get<Claim>('v1', 'PersistentVolumeClaim', claim, ns))?.status?.phase === phase, { timeoutMs });
+  });
 }
 
 /** An Argo CD Application as the lab's controls read it. */
@@ -562,6 +725,12 @@ export async function resetLab(log: (msg: string) => void = () => {}, opts: { vo
       replaced.push(p);
       report.restartedPods.push(`${p.metadata.namespace}/${p.metadata.name}`);
     };
+    for (const key of clearAppCrashes()) {
+      const [ns, name] = key.split('/') as [string, string];
+      const wl = await findWorkload(client, ns, name);
+      if (!wl) continue;
+      for (const p of await client.list<Pod>('v1', 'Pod', { namespace: ns, labelSelector: selectorOf(wl) })) await replace(p);
+    }
     for (const p of await client.list<Pod>('v1', 'Pod', { labelSelector: `${CRASH_LOOP_LABEL}=true` })) await replace(p);
     const appsModule = opts.volumes ? await import('./apps/restart') : undefined;
     if (appsModule) {

@@ -8,11 +8,11 @@ import { writeRegistry } from './argocd/repos';
 import { CLUSTER_PROCESSES, clusterResumable, clusterStatus, labNodeNames, resumeCluster, startCluster, type ClusterStatus } from './cluster/cluster';
 import { LabKubeClient } from './cluster/kube-http';
 import { argoSources, loadManifests } from './lib/manifests';
-import { LAB_CLUSTER_DIR, LAB_SRC_DIR, defaultGitopsRepo, giteaWanted, labDir, labFiles, missingBinaries } from './paths';
+import { LAB_CLUSTER_DIR, LAB_SRC_DIR, defaultGitopsRepo, giteaWanted, labDir, labFiles, missingBinaries, missingCrdModules } from './paths';
 import { listProcesses, rssKiB, stopAll } from './lib/process';
-import { applyCrds, defaultCrdDir, seedLab, type SeedState } from './cluster/seed';
+import { applyCrds, defaultCrdDirs, seedLab, type SeedState } from './cluster/seed';
 import { formatBytes, listVolumes, purgeVolumes, releaseVolumeQuotas } from './cluster/volumes';
-import { EXECUTOR_PROCESS, executorImages, executorRunning, executorStatus, installExecutorPolicy, setExecutorApps, startExecutor } from './executor/index';
+import { EXECUTOR_PROCESS, executorImages, executorRunning, executorStatus, installExecutorPolicy, setExecutorApps, setExecutorImages, startExecutor } from './executor/index';
 import { pendingJobFaults } from './executor/faults';
 import type { LabPorts } from './cluster/cluster';
 
@@ -164,7 +164,7 @@ export async function publishAppCredentials(dir: string, data: LabJson, log: (ms
 
 /** Runs build-binaries.sh when a cached binary is missing (first run on a machine). */
 export function ensureBinariesBuilt(log: (msg: string) => void): void {
-  const missing = missingBinaries();
+  const missing = [...missingBinaries(), ...missingCrdModules().map((m) => `${m.name} ${m.version} CRDs`)];
   if (missing.length === 0) return;
   log(`lab: binaries missing (${missing.join(', ')}); building them once with lab/cluster/build-binaries.sh`);
   const r = spawnSync('bash', [path.join(LAB_CLUSTER_DIR, 'build-binaries.sh'), 'cluster'], { stdio: 'inherit' });
@@ -212,6 +212,12 @@ async function resumeLab(dir: string, repo: string, opts: LabUpOptions, log: (ms
   if (!prev || prev.gitopsRepo !== repo || !existsSync(f.labJson) || !existsSync(f.seedState) || !clusterResumable(dir)) return undefined;
   const started: string[] = await resumeCluster(dir, log);
   let data = readLabJson(dir) as LabJson;
+  const admin = LabKubeClient.fromCertDir(data.apiServer, f.certs);
+  try {
+    await setExecutorImages(admin, executorImages(), log);
+  } finally {
+    admin.close();
+  }
   if (!executorRunning(dir)) {
     await ensureExecutor(dir, data.apiServer, labNodeNames(), log);
     started.push(EXECUTOR_PROCESS);
@@ -266,7 +272,7 @@ export async function labUp(opts: LabUpOptions = {}): Promise<LabJson> {
   ensureBinariesBuilt(log);
   log(`lab: starting in ${dir}`);
   const cluster = await startCluster(dir, log, async (admin) => {
-    await Promise.all([applyCrds(admin, defaultCrdDir(), log), installExecutorPolicy(admin, { images: executorImages(), apps: [] }, log)]);
+    await Promise.all([applyCrds(admin, defaultCrdDirs(), log), installExecutorPolicy(admin, { images: executorImages(), apps: [] }, log)]);
   });
   const client = LabKubeClient.fromCertDir(cluster.apiServer, f.certs);
   let data: LabJson;

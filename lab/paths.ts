@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -29,6 +29,18 @@ export function sharedDir(): string {
 /** Folder of the official API descriptions the simulators and the forge implement (`<shared>/specs`). */
 export function specsDir(): string {
   return path.join(sharedDir(), 'specs');
+}
+
+/**
+ * A file of the API descriptions (`<shared>/specs/<name>`, or an absolute path); throws one line
+ * naming what is missing (the folder itself when there is none, as in a clone without `../shared`).
+ */
+export function specFile(name: string): string {
+  const file = path.resolve(specsDir(), name);
+  if (existsSync(file)) return file;
+  const dir = specsDir();
+  const missing = existsSync(dir) || path.isAbsolute(name) ? file : dir;
+  throw new Error(`${missing} is missing: the simulators and the forge implement the official API descriptions in <shared>/specs (set K8S_NAS_SHARED_DIR to the folder holding specs/)`);
 }
 
 /** The lab's state directory: certs, logs, pids, data, lab.json. */
@@ -102,9 +114,53 @@ export function missingBinaries(): LabBinary[] {
   return missing;
 }
 
-/** Default GitOps repository to seed from: LAB_GITOPS_REPO or <shared>/fixtures/k8s_nas. */
+/** One project whose CRDs the lab serves, fetched from its Go module (a line of `lab/cluster/crd-modules.txt`). */
+export interface CrdModule {
+  name: string;
+  module: string;
+  version: string;
+  /** Path of the CRDs in the module: a YAML file or a folder. */
+  path: string;
+  /** Where build-binaries.sh copied them: `<cache>/crds/<name>-<version>`. */
+  dir: string;
+}
+
+/** The CRD table, `lab/cluster/crd-modules.txt` (`name module version path` per line). */
+export function crdModules(): CrdModule[] {
+  const text = readFileSync(path.join(LAB_CLUSTER_DIR, 'crd-modules.txt'), 'utf8');
+  return text
+    .split('\n')
+    .map((line) => line.replace(/#.*/, '').trim().split(/\s+/))
+    .filter((f) => f.length === 4)
+    .map(([name = '', module = '', version = '', p = '']) => ({ name, module, version, path: p, dir: path.join(cacheDir(), 'crds', `${name}-${version}`) }));
+}
+
+/** CRD modules not yet copied into the cache. */
+export function missingCrdModules(): CrdModule[] {
+  return crdModules().filter((m) => !existsSync(path.join(m.dir, '.complete')));
+}
+
+/** The GitOps repository written for this project: a home media stack deployed by Argo CD. */
+export const EXAMPLE_GITOPS_REPO = path.join(REPO_ROOT, 'examples', 'media-stack');
+
+/** Where the default GitOps repository comes from: the variable, the owner's fixture, or the example stack. */
+export type GitopsRepoOrigin = 'LAB_GITOPS_REPO' | 'fixture' | 'example';
+
+/**
+ * The GitOps repository the lab seeds from, and why: `LAB_GITOPS_REPO` when set, else the owner's
+ * fixture `<shared>/fixtures/k8s_nas` when that folder exists, else `examples/media-stack`.
+ */
+export function defaultGitopsRepoChoice(): { dir: string; origin: GitopsRepoOrigin } {
+  const env = process.env.LAB_GITOPS_REPO;
+  if (env !== undefined && env.trim() !== '') return { dir: path.resolve(env), origin: 'LAB_GITOPS_REPO' };
+  const fixture = path.join(sharedDir(), 'fixtures', 'k8s_nas');
+  if (existsSync(fixture)) return { dir: fixture, origin: 'fixture' };
+  return { dir: EXAMPLE_GITOPS_REPO, origin: 'example' };
+}
+
+/** Default GitOps repository to seed from (see {@link defaultGitopsRepoChoice}). */
 export function defaultGitopsRepo(): string {
-  return path.resolve(process.env.LAB_GITOPS_REPO ?? path.join(sharedDir(), 'fixtures', 'k8s_nas'));
+  return defaultGitopsRepoChoice().dir;
 }
 
 /** Files inside the lab directory. */

@@ -213,6 +213,13 @@ export const panelConfigSchema = z.strictObject({
           }),
         )
         .default({}),
+      /**
+       * Workloads (`namespace/workload`) that may be sent an app credential although they are outside
+       * the namespace of the Secret it comes from, or behind a NodePort or LoadBalancer Service. By
+       * default a key goes only to workloads in its Secret's own namespace behind a ClusterIP Service;
+       * an ExternalName Service never gets one.
+       */
+      keyRecipients: z.array(z.string().regex(/^[a-z0-9-]+\/[a-z0-9.-]+$/, "entries must look like namespace/workload")).default([]),
     })
     .prefault({}),
   gitops: z
@@ -455,6 +462,32 @@ export const panelConfigSchema = z.strictObject({
       refreshMinutes: z.number().int().min(1).max(1440).default(15),
       /** Namespace of Velero's Backups and Schedules, read when its CRDs exist. */
       veleroNamespace: namespaceName.default("velero"),
+    })
+    .prefault({}),
+  observability: z
+    .strictObject({
+      logs: z
+        .strictObject({
+          /** Lines read per container run (the current one and the one before the last restart). */
+          tailLines: z.number().int().min(10).max(10_000).default(500),
+          /** Whether viewers may read logs until an admin changes it in Settings (admins always may). */
+          viewersByDefault: z.boolean().default(false),
+          /** Loki's base URL (`http://loki.monitoring:3100`); without it a Loki Service in the watched namespaces is used. */
+          lokiUrl: httpUrl.optional(),
+          /** Tenant sent as `X-Scope-OrgID` to a multi-tenant Loki. */
+          lokiTenant: z.string().min(1).max(128).optional(),
+          /** How far back a Loki query looks, in hours. */
+          lokiLookbackHours: z.number().int().min(1).max(24 * 31).default(24),
+        })
+        .prefault({}),
+      prometheus: z
+        .strictObject({
+          /** Prometheus' base URL; without it the Prometheus Service in the watched namespaces is used. */
+          url: httpUrl.optional(),
+          /** Timeout of one query, in milliseconds. */
+          timeoutMs: z.number().int().min(200).max(60_000).default(5_000),
+        })
+        .prefault({}),
     })
     .prefault({}),
   metrics: z

@@ -6,6 +6,7 @@ export const NAV_ITEMS = [
   { href: "/backups", label: "Backups", id: "backups" },
   { href: "/certificates", label: "Certificates", id: "certificates" },
   { href: "/alerts", label: "Alerts", id: "alerts" },
+  { href: "/applications", label: "Applications", id: "applications" },
   { href: "/changes", label: "Changes", id: "changes" },
   { href: "/audit", label: "Audit", id: "audit" },
   { href: "/settings", label: "Settings", id: "settings" },

@@ -9,6 +9,7 @@ export interface CertificateNote {
   subject: string;
   message: string;
 }
+import { argoSeverity, argoSummary, shortRevision, type ArgoProblem } from "./gitops/argo-status";
 
 /**
  * One service as the Overview and the Services list show it: the summary without pods, events and
@@ -34,6 +35,22 @@ export interface ServiceCardData {
   uptimeDay: number | null;
   /** The worst certificate problem of the service's Ingresses and hosts, if any. */
   certificate?: CertificateNote;
+  /** The service's Argo CD Application, when known. */
+  argoState?: ArgoCardState;
+}
+
+/** An Application as a card shows it. */
+export interface ArgoCardState {
+  namespace: string;
+  name: string;
+  syncStatus: string;
+  health: string;
+  revision: string;
+  /** 0 fine, 1 settling, 2 OutOfSync, 3 an error or Degraded. */
+  severity: number;
+  /** "ComparisonError: ..." or "OutOfSync · Healthy: Deployment sonarr differs from Git". */
+  summary: string;
+  operating: boolean;
 }
 
 /** The card data of a full summary. */
@@ -55,6 +72,20 @@ export function toCardData(summary: ServiceSummary): ServiceCardData {
     ...(app?.latencyMs !== undefined ? { latencyMs: app.latencyMs } : {}),
     latency: summary.latency,
     uptimeDay: summary.uptime.day,
+    ...(service.argoState
+      ? {
+          argoState: {
+            namespace: service.argoState.namespace,
+            name: service.argoState.name,
+            syncStatus: service.argoState.syncStatus,
+            health: service.argoState.health,
+            revision: shortRevision(service.argoState.revision),
+            severity: argoSeverity(service.argoState),
+            summary: argoSummary(service.argoState),
+            operating: service.argoState.operating,
+          },
+        }
+      : {}),
   };
 }
 
@@ -62,6 +93,8 @@ export function toCardData(summary: ServiceSummary): ServiceCardData {
 export interface OverviewData {
   services: ServiceCardData[];
   kubernetes: { configured: boolean; connected: boolean; message: string };
+  /** Argo CD Applications that are OutOfSync, Degraded or fail to render (the banner names them). */
+  applications: { problems: ArgoProblem[] };
   /** Time of the newest probe sweep, ms since epoch (null before the first). */
   lastSweepAt: number | null;
   generatedAt: number;
@@ -104,4 +137,8 @@ export interface LiveChange {
   appKinds: string[];
   /** `certificates` events: the Ingress hosts that were probed. */
   hosts?: string[];
+  /** True when Argo CD's Applications or ApplicationSets changed. */
+  applications?: boolean;
+  /** The connection to the cluster changed (lost or back): it concerns every view. */
+  cluster?: boolean;
 }

@@ -2,8 +2,10 @@
  * The service model shared by discovery (Kubernetes side), the app health modules (app side), the
  * prober and the UI. Plain serialisable data: it crosses the server/client boundary as JSON.
  */
+import type { ArgoAppState } from "./gitops/argo-status";
 
 import type { AppKind } from "./apps/catalogue";
+import type { UrlBaseCandidate, UrlBaseSource } from "./k8s/url-base";
 
 export type HealthStatus = "up" | "degraded" | "down" | "unknown";
 
@@ -42,6 +44,8 @@ export interface PodState {
   /** Restarts seen within the last hour (from the last-termination times the API reports). */
   restartsLastHour: number;
   startedAt?: string;
+  /** The pod's address in the cluster network (for an endpoint no Service port reaches). */
+  podIP?: string;
   containers: ContainerState[];
 }
 
@@ -81,23 +85,76 @@ export interface DiscoveredService {
   description?: string;
   images: string[];
   /** The main Service and its ports. */
-  service?: { name: string; ports: Array<{ name?: string; port: number; targetPort?: number | string }> };
-  /** URL base the app serves under (e.g. `/sonarr`), from env, args, ingress path or annotation. */
-  urlBase: string;
+  service?: {
+    name: string;
+    ports: Array<{ name?: string; port: number; targetPort?: number | string }>;
+    /** The Service's `spec.type` when it says one (`ClusterIP` when absent). */
+    type?: string;
+  };
   /**
-   * Where the URL base was read: the `k8s-nas-panel/url-base` annotation, the main container's env or
-   * args, a config file an init container writes, a health probe path, an Ingress path that is not
-   * rewritten, or `default` (the root).
+   * URL base the app serves under (e.g. `/sonarr`) as discovery guesses it: the first of
+   * `urlBaseCandidates`. The prober verifies it against the app (see `UrlBaseOutcome`).
    */
-  urlBaseSource?: "annotation" | "env" | "args" | "config-file" | "probe" | "ingress" | "default";
+  urlBase: string;
+  /** Where the guess was read (the annotation, the app's env or args, a config file, a probe path, a route, or `default`: the root). */
+  urlBaseSource?: UrlBaseSource;
+  /** Every URL base the manifests suggest, strongest first, ending with the root. */
+  urlBaseCandidates?: UrlBaseCandidate[];
+  /** Ports of the main container's HTTP probes by path (where a health endpoint on a port of its own is reached). */
+  probePorts?: Record<string, number>;
   /** In-cluster address of the app, with the URL base: `http://sonarr.media.svc.cluster.local:8989/sonarr`. */
   inClusterUrl?: string;
-  /** User-facing URLs from the Ingresses (host + path). */
+  /** User-facing URLs from the routes (Ingresses, Traefik IngressRoutes, Gateway API HTTPRoutes): host + path. */
   ingressUrls: string[];
   pvcs: Array<{ name: string; phase: string; capacity?: string }>;
   /** Argo CD Application that manages it, when known (from the tracking label/annotation). */
   argocdApp?: { namespace: string; name: string };
+  /** That Application's state, when the panel can read it (Argo CD's namespace watched, its CRDs served). */
+  argoState?: ArgoAppState;
   kube: KubeHealth;
+}
+
+/** One URL base the panel tried against the app's identity endpoint, and what came back. */
+export interface UrlBaseTrial {
+  urlBase: string;
+  source: UrlBaseSource;
+  reason: string;
+  /** True when the app answered as itself under it. */
+  ok: boolean;
+  /** What came back, in words: "answered as Jellyfin 10.11.0", "HTTP 404", "redirected (HTTP 302) to /sonarr/". */
+  outcome: string;
+}
+
+/**
+ * The URL base the panel uses for an app, and why: the first candidate under which the app answered
+ * its identity endpoint as itself (`verified`), the best guess when none did (`unverified`: the app
+ * did not answer, or answered none of them), or the guess of an app that has no identity endpoint
+ * (`unchecked`). A verified base is kept until a request under it fails as a wrong base would.
+ */
+export interface UrlBaseOutcome {
+  urlBase: string;
+  source: UrlBaseSource;
+  reason: string;
+  state: "verified" | "unverified" | "unchecked";
+  /** When it was decided (ms). */
+  at: number;
+  /** The candidates tried, in order (empty when nothing was tried). */
+  tried: UrlBaseTrial[];
+  /** Set when the `k8s-nas-panel/url-base` annotation names a base the app does not answer under while another one works. */
+  wrongAnnotation?: string;
+}
+
+/** Where the panel reaches an app and with which credential, as the service page shows it (no secret). */
+export interface ServiceAccess {
+  /** The address the panel calls (after `addressMap`), with the URL base. */
+  baseUrl: string;
+  /** The app's address in the cluster, with the verified URL base. */
+  inClusterUrl?: string;
+  urlBase: UrlBaseOutcome;
+  /** Where the key or password came from: "Secret media/starr-secrets, key SONARR_API_KEY". */
+  credentialSource?: string;
+  /** Why the panel has no credential: "API key missing: Secret media/starr-secrets has no SONARR_API_KEY". */
+  credentialProblem?: string;
 }
 
 /** One check of an app's own health (a line of Sonarr's /api/v3/health, Jellyfin's /health, ...). */
@@ -135,6 +192,8 @@ export interface ServiceVerdict {
 /** Everything the Overview shows about one service. */
 export interface ServiceSummary {
   service: DiscoveredService;
+  /** How the panel reaches the app (after its last probe); undefined for a service without app module or before the first probe. */
+  access?: ServiceAccess;
   app?: AppHealth & { checkedAt: number };
   verdict: ServiceVerdict;
   /** Latency of recent probes, oldest first (ms, null when the probe failed). */

@@ -2,7 +2,8 @@
 # One command from a fresh machine to a running panel on the local lab:
 # installs everything, builds the panel, builds and starts the lab (a real Kubernetes control plane
 # seeded with the GitOps repo, plus the apps around it), then starts the panel and prints how to sign in.
-# LAB_GITOPS_REPO=/path/to/your/k8s_nas seeds the lab from your own repository instead of the fixture.
+# LAB_GITOPS_REPO=/path/to/your/repo seeds the lab from your own repository instead of the owner's fixture
+# (../shared/fixtures/k8s_nas) or, without it, the example stack in examples/media-stack.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export NEXT_TELEMETRY_DISABLED=1
@@ -13,6 +14,34 @@ mkdir -p "$DEMO_DIR"
 chmod 700 "$DEMO_DIR"
 t0=$(date +%s)
 step() { printf '\n==> [%ss] %s\n' "$(( $(date +%s) - t0 ))" "$*"; }
+
+# First, where the lab's cluster comes from and what is ahead, with the time each phase takes on 2 cores.
+shared_dir="${K8S_NAS_SHARED_DIR:-$PWD/../shared}"
+if [ -n "${LAB_GITOPS_REPO:-}" ]; then
+  echo "k8s-nas-panel demo: the lab is seeded from $LAB_GITOPS_REPO (LAB_GITOPS_REPO)"
+elif [ -d "$shared_dir/fixtures/k8s_nas" ]; then
+  echo "k8s-nas-panel demo: the lab is seeded from $(cd "$shared_dir/fixtures/k8s_nas" && pwd) (the owner's fixture; LAB_GITOPS_REPO=/path/to/repo seeds it from another)"
+else
+  echo "k8s-nas-panel demo: the lab is seeded from $PWD/examples/media-stack (the example media stack; $shared_dir/fixtures/k8s_nas is absent; LAB_GITOPS_REPO=/path/to/repo seeds it from another)"
+fi
+phase() { printf '  %-44s %s\n' "$1" "$2"; }
+echo "Phases (times measured on 2 cores):"
+if [ -f node_modules/.package-lock.json ] && [ ! package-lock.json -nt node_modules/.package-lock.json ]; then
+  phase "1. install what is missing" "npm packages installed already: seconds"
+else
+  phase "1. install what is missing" "npm ci about 3 min (compiles better-sqlite3), plus any Debian packages"
+fi
+if [ -f .next/standalone/server.js ]; then phase "2. build the panel" "built already: seconds, or about 1 min if the code changed"
+else phase "2. build the panel" "about 1 min"; fi
+if bash lab/cluster/build-binaries.sh --is-cached 2>/dev/null; then
+  phase "3. the lab's Kubernetes and Gitea binaries" "cached: seconds"
+else
+  phase "3. the lab's Kubernetes and Gitea binaries" "built once from the Go module proxy: about 7 min for Kubernetes, 3.5 min for Gitea"
+fi
+phase "4. start the lab (control plane, apps, Argo CD)" "about 25 s"
+phase "5. the panel behind the lab's nginx" "a few seconds"
+# `npm run demo -- --plan`: only this plan, nothing started.
+if [ "${1:-}" = "--plan" ]; then exit 0; fi
 
 step "Installing what is missing"
 bash scripts/setup.sh

@@ -28,7 +28,7 @@ export async function createLabSource(lab: LabIntegrationJson, extra: Partial<Pa
   const raw: PanelConfigInput = {
     kubernetes: { mode: "kubeconfig", kubeconfig: lab.kubeconfig },
     addressMap: settings.config.addressMap,
-    apps: { credentials: settings.config.apps.credentials },
+    apps: { credentials: settings.config.apps.credentials, keyRecipients: settings.config.apps.keyRecipients },
     integrations: { vpn: settings.config.integrations.vpn },
     ...extra,
   };

@@ -10,6 +10,9 @@ passed=0
 failed=0
 summary=()
 
+# The run must leave the work tree as it found it: the status before, compared at the end.
+tree_state() { git status --porcelain --untracked-files=all 2>/dev/null; git diff HEAD --binary 2>/dev/null | sha256sum; }
+tree_before=$(tree_state || true)
 run_start=$(date +%s)
 phase_start=$run_start
 # Ends a phase: took="Ns" since the previous one ended (every count_* call ends one).
@@ -90,6 +93,15 @@ if [ $build_rc -eq 0 ]; then
 else
   failed=$((failed + 1)); summary+=("FAIL  e2e: not run because the build failed")
 fi
+
+printf '\n==> Work tree unchanged by the run\n'
+tree_after=$(tree_state || true)
+if [ "$tree_before" = "$tree_after" ]; then tree_rc=0; else
+  tree_rc=1
+  echo "The run changed the work tree:"
+  diff <(printf '%s\n' "$tree_before") <(printf '%s\n' "$tree_after") | grep '^[<>]' || true
+fi
+count_check "work tree unchanged" $tree_rc
 
 printf '\n==> Summary (%ss in all)\n' "$(( $(date +%s) - run_start ))"
 printf '  %s\n' "${summary[@]}"

@@ -113,10 +113,17 @@ const NAMES_APP_KINDS: Record<string, string> = {
   "lib/gitops/pr-body.ts": "`argocd` as where a pull request's base branch comes from (the Applications' targetRevision), not the app",
   "components/changes/change-list.tsx": "`argocd` as where a pull request's base branch comes from, not the app",
   "components/changes/change-proposer.tsx": "`argocd` as where a pull request's base branch comes from, not the app",
+  "app/api/services/[namespace]/[name]/logs/route.ts": "`loki` as a source of log lines (the Kubernetes API or Loki's query API), not the app",
+  "components/logs/service-logs.tsx": "`loki` as a source of log lines (the Kubernetes API or Loki's query API), not the app",
+  "server/logs/service.ts": "`loki` as a source of log lines and the state of that source, not the app",
+  "lib/metrics/charts.ts": "`prometheus`: whether the Prometheus the charts read is reachable, not the app",
+  "server/metrics/charts.ts": "`prometheus`: whether the Prometheus the charts read is reachable, not the app",
   "components/alerts/alerts-live.tsx": "`prometheus` as the source of an alert (the panel, Prometheus, Alertmanager), not the app",
   "lib/alerts/view.ts": "`prometheus` as the source of an alert, not the app",
   "server/alerts/service.ts": "the Prometheus and Alertmanager APIs the Alerts page reads, configured under `alerts:`",
   "server/alerts/start.ts": "whether the Prometheus and Alertmanager APIs are configured, in the start-up log",
+  "lib/config-schema.ts": "`observability.logs.loki*` and `observability.prometheus` settings (where the panel reads logs and metrics); `ntfy` as a type of notification target, not the app",
+  "server/notify/targets.ts": "`ntfy` as a type of notification target, not the app",
 };
 
 describe("app kinds", () => {

@@ -1,4 +1,4 @@
-import { allHealthy, STATUS_TEXT, type ChangeStatus, type ChangeView } from "@/lib/gitops/change-state";
+import { allHealthy, STATUS_TEXT, type AfterSync, type ChangeStatus, type FollowedChange } from "@/lib/gitops/change-state";
 import { Badge, type BadgeTone } from "../ui/badge";
 import { DiffView } from "./diff-view";
 
@@ -16,8 +16,12 @@ function healthTone(health: string | undefined): BadgeTone {
   return "warn";
 }
 
+type ListedChange = FollowedChange;
+
+const AFTER_TONE: Record<AfterSync["state"], BadgeTone> = { checking: "neutral", healthy: "ok", down: "bad" };
+
 /** One proposed change: where it stands, its pull request, its Argo CD Applications, and its diff. */
-function ChangeCard({ change, highlighted }: { change: ChangeView; highlighted: boolean }) {
+function ChangeCard({ change, highlighted, children }: { change: ListedChange; highlighted: boolean; children?: React.ReactNode }) {
   return (
     <li
       id={`change-${change.id}`}
@@ -84,12 +88,19 @@ function ChangeCard({ change, highlighted }: { change: ChangeView; highlighted: 
           </ul>
         )}
         {change.liveAt !== null && <p className="text-xs text-slate-600 dark:text-slate-400">Live since {formatTime(change.liveAt)}.</p>}
+        {change.afterSync && (
+          <p data-testid="change-after-sync" data-state={change.afterSync.state} className="flex flex-wrap items-center gap-2">
+            <Badge tone={AFTER_TONE[change.afterSync.state]}>{change.afterSync.state === "healthy" ? "healthy" : change.afterSync.state === "down" ? "down" : "checking"}</Badge>
+            <span>{change.afterSync.text}</span>
+          </p>
+        )}
         {change.lastError && (
           <p className="text-xs text-red-700 dark:text-red-400" data-testid="change-error">
             Last check: {change.lastError}
           </p>
         )}
       </div>
+      {children}
       <details className="mt-3">
         <summary className="cursor-pointer text-sm font-medium" data-testid="change-diff-toggle">
           Diff ({change.files.length} file{change.files.length === 1 ? "" : "s"}: {change.files.join(", ")})
@@ -103,11 +114,13 @@ function ChangeCard({ change, highlighted }: { change: ChangeView; highlighted: 
 }
 
 /** Every change the panel proposed, newest first. */
-export function ChangeList({ changes, highlightBranch }: { changes: ChangeView[]; highlightBranch?: string }) {
+export function ChangeList({ changes, highlightBranch, actions }: { changes: ListedChange[]; highlightBranch?: string; actions?: (change: ListedChange) => React.ReactNode }) {
   return (
     <ul className="grid gap-4" data-testid="change-list">
       {changes.map((c) => (
-        <ChangeCard key={c.id} change={c} highlighted={c.branch === highlightBranch} />
+        <ChangeCard key={c.id} change={c} highlighted={c.branch === highlightBranch}>
+          {actions?.(c)}
+        </ChangeCard>
       ))}
     </ul>
   );

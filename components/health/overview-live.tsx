@@ -60,6 +60,18 @@ export function OverviewLive({ initial }: { initial: OverviewData }) {
             )}
           </p>
         )}
+        {data.applications.problems.length > 0 && (
+          <ul className="mt-2 space-y-1 text-sm" data-testid="summary-argocd">
+            {data.applications.problems.map((p) => (
+              <li key={`${p.namespace}/${p.name}/${p.kind}`} data-argocd-app={p.name} data-problem={p.kind}>
+                <Link href="/applications" className="font-medium underline">
+                  Argo CD {p.name}
+                </Link>
+                {` ${p.kind}: ${p.message}`}
+              </li>
+            ))}
+          </ul>
+        )}
         {worst.length > 0 && (
           <ul className="mt-2 space-y-1 text-sm">
             {worst.map((s) => (

@@ -1,6 +1,7 @@
 import Link from "next/link";
 import { formatLatency, formatVersion } from "@/lib/health-format";
 import type { ServiceCardData } from "@/lib/overview";
+import { HealthBadge, SyncBadge } from "../argocd/argo-badges";
 import { Sparkline } from "./sparkline";
 import { StatusBadge } from "./status-badge";
 
@@ -45,6 +46,20 @@ export function ServiceCard({ card }: { card: ServiceCardData }) {
         >
           {card.certificate.subject}: {card.certificate.message}
         </Link>
+      )}
+      {card.argoState && (
+        <div className="mt-1 flex flex-wrap items-center gap-1 text-xs" data-testid="service-argocd" data-argocd-app={card.argoState.name} data-severity={card.argoState.severity}>
+          <span className="text-slate-500">Argo CD</span>
+          <SyncBadge status={card.argoState.syncStatus} />
+          <HealthBadge status={card.argoState.health} />
+          {card.argoState.revision && <span className="font-mono text-slate-500">{card.argoState.revision}</span>}
+          {card.argoState.operating && <span className="text-sky-700 dark:text-sky-400">syncing</span>}
+          {card.argoState.severity >= 2 && (
+            <span className="block w-full text-slate-600 dark:text-slate-400" data-testid="service-argocd-message">
+              {card.argoState.summary}
+            </span>
+          )}
+        </div>
       )}
       {card.ingressUrl && (
         <a href={card.ingressUrl} className="mt-1 block truncate text-xs text-sky-700 underline dark:text-sky-400" data-testid="service-url" rel="noreferrer" target="_blank">

@@ -6,9 +6,13 @@ import { useState } from "react";
 import { formatLatency, formatUptime, formatVersion } from "@/lib/health-format";
 import { HISTORY_WINDOWS, type HistoryWindow, type ServiceDetail } from "@/lib/overview";
 import { isHttpUrl } from "@/lib/safe-url";
+import type { DiscoveredService, ServiceAccess } from "@/lib/services";
 import { Alert } from "../ui/alert";
 import { Badge } from "../ui/badge";
 import { Card } from "../ui/card";
+import { ArgoAppPanel } from "../argocd/argo-app-panel";
+import { ServiceLogs } from "../logs/service-logs";
+import { ServiceMetricCharts } from "../metrics/service-charts";
 import { HistoryCharts } from "./history-charts";
 import { StatusBadge } from "./status-badge";
 import { POLL_WITHOUT_EVENTS_MS, useLiveUpdates } from "./use-live-updates";
@@ -27,7 +31,7 @@ async function fetchDetail(namespace: string, name: string, window: HistoryWindo
 }
 
 /** Everything about one service, refreshed when the server says this service changed (polling only while the events are not live). */
-export function ServiceDetailLive({ initial }: { initial: ServiceDetail }) {
+export function ServiceDetailLive({ initial, logsAllowed = false }: { initial: ServiceDetail; logsAllowed?: boolean }) {
   const { id, namespace, name } = initial.summary.service;
   const [window, setWindow] = useState<HistoryWindow>(initial.history.window);
   const live = useLiveUpdates([{ queryKey: ["service", namespace, name], shows: (change) => change.services.includes(id) }]);
@@ -38,7 +42,7 @@ export function ServiceDetailLive({ initial }: { initial: ServiceDetail }) {
     refetchInterval: live ? false : POLL_WITHOUT_EVENTS_MS,
   });
   const detail = query.data ?? initial;
-  const { service, app, verdict, uptime } = detail.summary;
+  const { service, app, verdict, uptime, access } = detail.summary;
   return (
     <div className="space-y-4">
       {query.isError && <Alert testId="detail-error">{(query.error as Error).message}</Alert>}
@@ -94,6 +98,7 @@ export function ServiceDetailLive({ initial }: { initial: ServiceDetail }) {
           </Link>
         </Card>
       )}
+      {service.argocdApp && <ArgoAppPanel {...(service.argoState ? { app: service.argoState } : { missing: service.argocdApp })} />}
 
       <Card title="Uptime" testId="uptime">
         <dl className="grid grid-cols-3 gap-2 text-center">
@@ -202,6 +207,10 @@ export function ServiceDetailLive({ initial }: { initial: ServiceDetail }) {
         )}
       </Card>
 
+      <ServiceMetricCharts namespace={namespace} name={name} />
+
+      <ServiceLogs namespace={namespace} name={name} allowed={logsAllowed} restarts={service.kube.pods.reduce((n, p) => n + p.restarts, 0)} />
+
       <Card title="Recent warnings" testId="events">
         {service.kube.warnings.length === 0 ? (
           <p className="text-sm text-slate-500">No Warning events.</p>
@@ -216,14 +225,18 @@ export function ServiceDetailLive({ initial }: { initial: ServiceDetail }) {
         )}
       </Card>
 
-      <Card title="Storage and addresses">
+      <Card title="Addresses and storage" testId="addresses">
         <ul className="space-y-1 text-sm">
           {service.ingressUrls.filter(isHttpUrl).map((u) => (
-            <li key={u}>
+            <li key={u} data-testid="user-url">
               URL: <a href={u} className="text-sky-700 underline dark:text-sky-400">{u}</a>
             </li>
           ))}
-          {service.inClusterUrl && <li>In the cluster: {service.inClusterUrl}</li>}
+          {(access?.inClusterUrl ?? service.inClusterUrl) && <li data-testid="in-cluster-url">In the cluster: {access?.inClusterUrl ?? service.inClusterUrl}</li>}
+          {access && access.baseUrl !== access.inClusterUrl && <li data-testid="panel-url">The panel calls: {access.baseUrl}</li>}
+          <UrlBaseLine access={access} service={service} />
+          {access?.credentialSource && <li data-testid="credential-source">Credential: {access.credentialSource}</li>}
+          {access?.credentialProblem && <li data-testid="credential-problem">Credential: {access.credentialProblem}</li>}
           {service.pvcs.map((p) => (
             <li key={p.name}>
               Volume claim {p.name}: {p.phase}
@@ -231,7 +244,60 @@ export function ServiceDetailLive({ initial }: { initial: ServiceDetail }) {
             </li>
           ))}
         </ul>
+        {access?.urlBase.wrongAnnotation && (
+          <div className="mt-2">
+            <Alert testId="url-base-wrong-annotation">{access.urlBase.wrongAnnotation}</Alert>
+          </div>
+        )}
       </Card>
     </div>
+  );
+}
+
+const shownBase = (urlBase: string) => (urlBase === "" ? "/ (the root)" : urlBase);
+
+const STATE_WORDS: Record<ServiceAccess["urlBase"]["state"], string> = {
+  verified: "verified",
+  unverified: "not verified",
+  unchecked: "not checked",
+};
+
+/** The URL base the panel uses and why: verified against the app, or the best guess, with what was tried. */
+function UrlBaseLine({ access, service }: { access: ServiceAccess | undefined; service: DiscoveredService }) {
+  if (!access) {
+    const first = service.urlBaseCandidates?.[0];
+    return (
+      <li data-testid="url-base">
+        URL base: <span data-testid="url-base-value">{shownBase(service.urlBase)}</span>
+        {first && <span className="text-slate-500"> (guessed from {first.reason}; not checked against the app)</span>}
+      </li>
+    );
+  }
+  const u = access.urlBase;
+  const why =
+    u.state === "verified"
+      ? `the app answered as itself under it; from ${u.reason}`
+      : u.state === "unchecked"
+        ? `from ${u.reason}; the app has no identity endpoint to check it against`
+        : `the best guess, from ${u.reason}: the app answered under none of the candidates`;
+  return (
+    <li data-testid="url-base">
+      URL base: <span data-testid="url-base-value">{shownBase(u.urlBase)}</span>{" "}
+      <Badge tone={u.state === "verified" ? "ok" : u.state === "unverified" ? "warn" : "neutral"}>
+        <span data-testid="url-base-state">{STATE_WORDS[u.state]}</span>
+      </Badge>{" "}
+      <span className="text-slate-600 dark:text-slate-400" data-testid="url-base-reason">
+        ({why})
+      </span>
+      {u.tried.length > 0 && (
+        <ul className="ml-4 mt-1 list-disc text-xs text-slate-600 dark:text-slate-400">
+          {u.tried.map((t) => (
+            <li key={`${t.urlBase}|${t.source}`} data-testid="url-base-trial">
+              {shownBase(t.urlBase)} ({t.reason}): {t.outcome}
+            </li>
+          ))}
+        </ul>
+      )}
+    </li>
   );
 }

@@ -20,7 +20,14 @@ function parseChange(data: unknown): LiveChange | undefined {
   try {
     const parsed = JSON.parse(data) as Partial<LiveChange>;
     if (!Array.isArray(parsed.services)) return undefined;
-    return { at: Number(parsed.at) || Date.now(), services: parsed.services, appKinds: parsed.appKinds ?? [], ...(Array.isArray(parsed.hosts) ? { hosts: parsed.hosts } : {}) };
+    return {
+      at: Number(parsed.at) || Date.now(),
+      services: parsed.services,
+      appKinds: parsed.appKinds ?? [],
+      ...(Array.isArray(parsed.hosts) ? { hosts: parsed.hosts } : {}),
+      ...(parsed.applications ? { applications: true } : {}),
+      ...(parsed.cluster ? { cluster: true } : {}),
+    };
   } catch {
     return undefined;
   }
@@ -45,7 +52,7 @@ export function useLiveUpdates(subscriptions: readonly LiveSubscription[]): bool
       const change = parseChange(event.data);
       if (!change) return;
       for (const s of current.current) {
-        if (!s.shows || s.shows(change)) void client.invalidateQueries({ queryKey: s.queryKey });
+        if (change.cluster || !s.shows || s.shows(change)) void client.invalidateQueries({ queryKey: s.queryKey });
       }
     };
     source.addEventListener("open", () => setLive(true));
@@ -53,6 +60,8 @@ export function useLiveUpdates(subscriptions: readonly LiveSubscription[]): bool
     source.addEventListener("services", onChange);
     source.addEventListener("probes", onChange);
     source.addEventListener("certificates", onChange);
+    source.addEventListener("applications", onChange);
+    source.addEventListener("cluster", onChange);
     // The session ended (signed out elsewhere, account removed, role lost): back to the sign-in page.
     source.addEventListener("session-ended", () => {
       source.close();

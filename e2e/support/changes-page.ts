@@ -77,4 +77,33 @@ export class ChangesPage {
       await expect(this.change(branch)).toHaveAttribute("data-status", status, { timeout: 3_000 });
     }).toPass({ timeout: 30_000 });
   }
+
+  /** How a live change's services are doing ("live and healthy", "live, but ... since the sync"). */
+  afterSync(branch: string): Locator {
+    return this.change(branch).getByTestId("change-after-sync");
+  }
+
+  /** Waits (re-reading now and then) until the live change on `branch` is followed to `state`. */
+  async expectAfterSync(branch: string, state: "checking" | "healthy" | "down", timeout = 90_000) {
+    await expect(async () => {
+      await this.checkNowButton().click();
+      await expect(this.afterSync(branch)).toHaveAttribute("data-state", state, { timeout: 3_000 });
+    }).toPass({ timeout });
+  }
+
+  /** Previews the revert of the change on `branch` and waits for its diff or conflict. */
+  async previewRevert(branch: string): Promise<Locator> {
+    await this.change(branch).getByTestId("change-revert-preview").click();
+    const preview = this.change(branch).getByTestId("revert-preview");
+    await expect(preview).toBeVisible({ timeout: 60_000 });
+    return preview;
+  }
+
+  /** Confirms the previewed revert of the change on `branch`; returns the pull request URL. */
+  async confirmRevert(branch: string): Promise<string> {
+    await this.change(branch).getByTestId("revert-confirm").click();
+    const link = this.change(branch).getByTestId("revert-pr-link");
+    await expect(link).toBeVisible({ timeout: 60_000 });
+    return (await link.getAttribute("href")) ?? "";
+  }
 }

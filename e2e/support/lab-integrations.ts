@@ -22,7 +22,7 @@ export interface LabIntegrationSettings {
   /** Config keys (addressMap, apps.credentials, integrations) as a plain object. */
   config: {
     addressMap: Record<string, string>;
-    apps: { credentials: Record<string, Record<string, string>> };
+    apps: { credentials: Record<string, Record<string, string>>; keyRecipients: string[] };
     integrations: {
       vpn: { mustDifferFrom: string[]; expectedCountries: string[]; controlServers: Record<string, { apiKeyEnv: string }> };
     };
@@ -67,6 +67,9 @@ export function labIntegrationSettings(lab: LabIntegrationJson): LabIntegrationS
   const credentials: Record<string, Record<string, string>> = {};
   const controlServers: Record<string, { apiKeyEnv: string }> = {};
   const secretValues = new Set<string>();
+  // The user's qBittorrent runs in its own namespace beside its Gluetun sidecar, away from the apps'
+  // Secret in media: the owner opts it in to receive its login, as deploy/config.yaml does.
+  const keyRecipients = new Set<string>();
   for (const values of Object.values(lab.secrets)) {
     // User names are not secrets (qBittorrent's is "admin" and shows on the key panel).
     for (const [key, v] of Object.entries(values)) if (v && !/USER(NAME)?$/i.test(key)) secretValues.add(v);
@@ -76,6 +79,7 @@ export function labIntegrationSettings(lab: LabIntegrationJson): LabIntegrationS
     if (id === "qbittorrent" && app.password) {
       env.LAB_QBITTORRENT_PASSWORD = app.password;
       credentials.qbittorrent = { username: app.username ?? "admin", passwordEnv: "LAB_QBITTORRENT_PASSWORD" };
+      keyRecipients.add(app.workload ?? "qbittorrent/qbittorrent");
       secretValues.add(app.password);
       continue;
     }
@@ -102,7 +106,7 @@ export function labIntegrationSettings(lab: LabIntegrationJson): LabIntegrationS
   return {
     config: {
       addressMap: lab.addressMap,
-      apps: { credentials },
+      apps: { credentials, keyRecipients: [...keyRecipients] },
       integrations: { vpn: { mustDifferFrom: [LAB_HOME_IP], expectedCountries: ["Canada", "United States"], controlServers } },
     },
     env,

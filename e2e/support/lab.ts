@@ -93,3 +93,21 @@ export function deleteWorkload(namespace: string, name: string): void {
     [namespace, name],
   );
 }
+
+/**
+ * Creates a Deployment of busybox (which the lab executor runs for real) whose container prints a
+ * numbered line every half second, labelled as a test object. For following a live log.
+ */
+export function createTickerWorkload(namespace: string, name: string): void {
+  kubeScript(
+    `const apps = kc.makeApiClient(k8s.AppsV1Api);
+     const [namespace, name] = args;
+     const labels = { app: name, "lab.k8s-nas-panel/test": "true" };
+     const script = 'i=0; while true; do i=$((i+1)); echo "level=info msg=\\"tick $i\\""; sleep 0.5; done';
+     await apps.createNamespacedDeployment({ namespace, body: {
+       apiVersion: "apps/v1", kind: "Deployment", metadata: { name, namespace, labels },
+       spec: { replicas: 1, selector: { matchLabels: { app: name } },
+         template: { metadata: { labels }, spec: { containers: [{ name: "ticker", image: "busybox:1.36", command: ["/bin/sh", "-c", script] }] } } } } });`,
+    [namespace, name],
+  );
+}

@@ -11,6 +11,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { startForge } from "../forge/index";
 import type { ForgeInfo } from "../forge/index";
 import { ensureLabRepo, planRepo } from "./git-repo";
+import { loadObjects } from "../sims/discovery";
 import type { GiteaInfo } from "./gitea";
 import { startGitea } from "./gitea";
 import { startGitBackend } from "./git-server";
@@ -24,6 +25,7 @@ import { startMonitoring, startPrometheusSync } from "./monitoring";
 import { startNginx } from "./nginx";
 import { DEFAULT_QBITTORRENT_VOLUME, restartQbittorrent, startQbittorrent, type QbittorrentInfo, type QbittorrentVolume } from "./qbittorrent";
 import { ensureTlsCases } from "./tls";
+import { qbittorrentExporterVenv } from "../executor/programs";
 import { startNtfy } from "../sims/ntfy/index";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -91,6 +93,7 @@ export function qbittorrentVolume(objects: ManifestObject[]): QbittorrentVolume 
 /** Runs install.sh when a program is missing (apt-get; prints its progress). */
 async function ensurePrograms(log: (m: string) => void): Promise<void> {
   const missing = PROGRAMS.filter((p) => !hasProgram(p));
+  if (!existsSync(join(qbittorrentExporterVenv(), "bin", "qbittorrent-exporter"))) missing.push("prometheus-qbittorrent-exporter");
   if (missing.length === 0) return;
   log(`apps: installing missing programs (${missing.join(", ")}) with lab/apps/install.sh`);
   await new Promise<void>((resolveRun, reject) => {
@@ -197,8 +200,11 @@ export async function startApps(ctx: AppsContext): Promise<AppsResult> {
     prometheus: monitoring.prometheus.url,
     alertmanager: monitoring.alertmanager.url,
   };
+  // The Services as the cluster holds them (a manifest without a namespace gets its Application's
+  // destination only when rendered), over the repository's files.
+  const rendered = await loadObjects({ kubeconfig: ctx.kubeconfig, gitopsDir: source, log });
   for (const [kind, image] of Object.entries(REAL_APP_IMAGES) as [keyof typeof REAL_APP_IMAGES, RegExp][]) {
-    for (const key of servicesForImage(objects, image)) addressMap[key] = realUrls[kind];
+    for (const key of servicesForImage(rendered, image)) addressMap[key] = realUrls[kind];
   }
 
   const nginx = await startNginx({

@@ -5,8 +5,28 @@
 # xmlstarlet (which the seeded init containers install), certutil (NSS), so the browser tests'
 # chromium trusts the lab CA, sqlite3 (the backup Jobs' image runs the host's sqlite3 in the lab)
 # and busybox (the backup script's tests run it with busybox's applets too, as in that image).
+# It also installs the PyPI qBittorrent exporter (prometheus-qbittorrent-exporter, pinned with its
+# dependencies in qbittorrent-exporter.requirements.txt) into a virtualenv in the lab cache, which the
+# lab executor runs for the exporter Deployments the panel proposes.
 # Idempotent: does nothing when every program is already present.
 set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+cache="${K8S_NAS_PANEL_CACHE:-$HOME/.cache/k8s-nas-panel}"
+qbt_version="$(sed -n 's/^prometheus-qbittorrent-exporter==//p' "$here/qbittorrent-exporter.requirements.txt")"
+venv="$cache/venvs/qbittorrent-exporter-$qbt_version"
+
+install_qbittorrent_exporter() {
+  if [ -x "$venv/bin/qbittorrent-exporter" ] && diff -q <("$venv/bin/pip" freeze --disable-pip-version-check 2>/dev/null | sort) <(sort "$here/qbittorrent-exporter.requirements.txt") >/dev/null; then
+    return 0
+  fi
+  echo "lab apps: installing prometheus-qbittorrent-exporter $qbt_version from PyPI into $venv"
+  rm -rf "$venv"
+  mkdir -p "$(dirname "$venv")"
+  /usr/bin/python3 -m venv "$venv"
+  "$venv/bin/pip" install --disable-pip-version-check --no-input -q -r "$here/qbittorrent-exporter.requirements.txt"
+  echo "lab apps: qbittorrent-exporter installed"
+}
 
 declare -A need=(
   [qbittorrent-nox]=qbittorrent-nox
@@ -31,7 +51,12 @@ for bin in "${!need[@]}"; do
   fi
 done
 
+if ! { [ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import venv, ensurepip' 2>/dev/null; }; then
+  missing+=(python3-venv)
+fi
+
 if [ ${#missing[@]} -eq 0 ]; then
+  install_qbittorrent_exporter
   echo "lab apps: all programs present"
   exit 0
 fi
@@ -59,3 +84,4 @@ cleanup() { if [ "$added_policy" = 1 ]; then $SUDO rm -f "$policy"; fi; }
 trap cleanup EXIT
 $SUDO apt-get "${APT_OPTS[@]}" install -y -q --no-install-recommends "${missing[@]}"
 echo "lab apps: installed"
+install_qbittorrent_exporter

@@ -92,8 +92,8 @@ function iniValue(text: string, section: string, key: string): string | undefine
 
 /**
  * What the lab needs of a profile it did not write (one restored from a backup): its own ports on
- * loopback, the lab's login, no ban for wrong passwords. Every other preference stays as the
- * profile has it.
+ * loopback, the lab's login, and qBittorrent's default ban (5 failed logins, 1 h), which the panel
+ * must live with. Every other preference stays as the profile has it.
  */
 function labSettings(text: string, opts: { webPort: number; torrentPort: number; username: string; password: string }): string {
   let out = setIniValues(text, "LegalNotice", { Accepted: "true" });
@@ -109,8 +109,8 @@ function labSettings(text: string, opts: { webPort: number; torrentPort: number;
     "WebUI\\Address": "127.0.0.1",
     "WebUI\\Port": String(opts.webPort),
     "WebUI\\HostHeaderValidation": "false",
-    "WebUI\\MaxAuthenticationFailCount": "1000",
-    "WebUI\\BanDuration": "1",
+    "WebUI\\MaxAuthenticationFailCount": String(QBITTORRENT_DEFAULT_BAN.failures),
+    "WebUI\\BanDuration": String(QBITTORRENT_DEFAULT_BAN.seconds),
     "WebUI\\Username": opts.username,
   };
   const stored = (iniValue(out, "Preferences", "WebUI\\Password_PBKDF2") ?? "").replace(/^"|"$/g, "");
@@ -145,14 +145,17 @@ function configText(opts: { webPort: number; torrentPort: number; username: stri
     "WebUI\\LocalHostAuth=true",
     "WebUI\\HostHeaderValidation=false",
     "WebUI\\CSRFProtection=true",
-    // Tests log in with a wrong password on purpose; never lock the lab out for it.
-    "WebUI\\MaxAuthenticationFailCount=1000",
-    "WebUI\\BanDuration=1",
+    // qBittorrent's own defaults, as on the owner's server: the panel must never get itself banned.
+    `WebUI\\MaxAuthenticationFailCount=${QBITTORRENT_DEFAULT_BAN.failures}`,
+    `WebUI\\BanDuration=${QBITTORRENT_DEFAULT_BAN.seconds}`,
     `WebUI\\Username=${opts.username}`,
     `WebUI\\Password_PBKDF2="${qbittorrentPasswordHash(opts.password)}"`,
     "",
   ].join("\n");
 }
+
+/** qBittorrent's default ban of an address after failed Web UI logins (`web_ui_max_auth_fail_count`, `web_ui_ban_duration`). */
+export const QBITTORRENT_DEFAULT_BAN = { failures: 5, seconds: 3600 } as const;
 
 /** Minimal WebUI API session (cookie `SID`), enough to configure the lab instance. */
 class QbSession {
@@ -286,8 +289,8 @@ export async function startQbittorrent(opts: QbittorrentOptions): Promise<Qbitto
 
   await session.call("app/setPreferences", {
     json: JSON.stringify({
-      web_ui_max_auth_fail_count: 1000,
-      web_ui_ban_duration: 1,
+      web_ui_max_auth_fail_count: QBITTORRENT_DEFAULT_BAN.failures,
+      web_ui_ban_duration: QBITTORRENT_DEFAULT_BAN.seconds,
       web_ui_host_header_validation_enabled: false,
       upnp: false,
       dht: false,

@@ -5,14 +5,17 @@
 #   kwok                                                     (sigs.k8s.io/kwok/cmd/kwok)
 #   kustomize                                                (sigs.k8s.io/kustomize/kustomize/v5)
 #   gitea                                                    (code.gitea.io/gitea, via a wrapper module, cgo + sqlite)
-# plus kwok's stage YAMLs and Gitea's templates/options/public folders (it runs without embedded assets).
+# plus kwok's stage YAMLs, Gitea's templates/options/public folders (it runs without embedded assets),
+# and the CRDs of lab/cluster/crd-modules.txt (Traefik, the Gateway API), copied from their Go modules.
 # Cache: ${K8S_NAS_PANEL_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/k8s-nas-panel}
 #
-# Usage: lab/cluster/build-binaries.sh [--print-dir] [cluster] [gitea]
+# Usage: lab/cluster/build-binaries.sh [--print-dir|--is-cached] [cluster] [crds] [gitea]
 #   --print-dir   only print the bin directory and exit
-#   cluster       only the control plane's binaries (kubernetes, etcd, kwok, kustomize)
+#   --is-cached   build nothing; exit 0 when the binaries asked for are all cached, 1 otherwise
+#   cluster       the control plane's binaries (kubernetes, etcd, kwok, kustomize) and the CRDs
+#   crds          only the CRDs from Go modules
 #   gitea         only Gitea
-#   (no target: both)
+#   (no target: all)
 set -euo pipefail
 
 K8S_VERSION="${LAB_K8S_VERSION:-v1.36.3}"
@@ -26,25 +29,38 @@ CACHE_DIR="${K8S_NAS_PANEL_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/k8s-nas-panel}
 BIN_DIR="$CACHE_DIR/bin"
 SRC_DIR="$CACHE_DIR/src"
 STAGE_DIR="$CACHE_DIR/kwok-stages-$KWOK_VERSION"
+CRD_DIR="$CACHE_DIR/crds"
+CRD_MODULES_FILE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/crd-modules.txt"
 GITEA_ASSETS_DIR="$CACHE_DIR/gitea-assets-$GITEA_VERSION"
 
 WANT_CLUSTER=0
+WANT_CRDS=0
 WANT_GITEA=0
+CHECK_ONLY=0
 for arg in "$@"; do
   case "$arg" in
     --print-dir) echo "$BIN_DIR"; exit 0 ;;
-    cluster) WANT_CLUSTER=1 ;;
+    --is-cached) CHECK_ONLY=1 ;;
+    cluster) WANT_CLUSTER=1; WANT_CRDS=1 ;;
+    crds) WANT_CRDS=1 ;;
     gitea) WANT_GITEA=1 ;;
-    *) echo "usage: $0 [--print-dir] [cluster] [gitea]" >&2; exit 2 ;;
+    *) echo "usage: $0 [--print-dir|--is-cached] [cluster] [crds] [gitea]" >&2; exit 2 ;;
   esac
 done
-if (( WANT_CLUSTER == 0 && WANT_GITEA == 0 )); then WANT_CLUSTER=1; WANT_GITEA=1; fi
+if (( WANT_CLUSTER == 0 && WANT_CRDS == 0 && WANT_GITEA == 0 )); then WANT_CLUSTER=1; WANT_CRDS=1; WANT_GITEA=1; fi
+
+# The lines of crd-modules.txt: "name module version path", comments and blank lines left out.
+crd_modules() {
+  sed -e 's/#.*//' "$CRD_MODULES_FILE" | awk 'NF == 4 {print $1, $2, $3, $4}'
+}
 
 START_ALL=$(date +%s)
 log() { printf '[lab build %4ss] %s\n' "$(( $(date +%s) - START_ALL ))" "$*"; }
 die() { printf '[lab build] ERROR: %s\n' "$*" >&2; exit 1; }
 
 mkdir -p "$BIN_DIR" "$SRC_DIR"
+
+if (( CHECK_ONLY )); then LAB_BUILD_LOCKED=1; fi
 
 # One build at a time per cache: a second run (another checkout, the demo beside the tests) waits for the
 # first and then finds the binaries cached.
@@ -68,12 +84,20 @@ cluster_cached() {
 gitea_cached() {
   [[ -x "$BIN_DIR/gitea-$GITEA_VERSION" && -f "$GITEA_ASSETS_DIR/.complete" ]]
 }
-all_cached() {
-  { (( WANT_CLUSTER == 0 )) || cluster_cached; } && { (( WANT_GITEA == 0 )) || gitea_cached; }
+crds_cached() {
+  local name module version path
+  while read -r name module version path; do
+    [[ -f "$CRD_DIR/$name-$version/.complete" ]] || return 1
+  done < <(crd_modules)
 }
+all_cached() {
+  { (( WANT_CLUSTER == 0 )) || cluster_cached; } && { (( WANT_CRDS == 0 )) || crds_cached; } && { (( WANT_GITEA == 0 )) || gitea_cached; }
+}
+if (( CHECK_ONLY )); then all_cached; exit; fi
 if all_cached && [[ "${LAB_REBUILD:-0}" != "1" ]]; then
   what=()
   (( WANT_CLUSTER )) && what+=("kubernetes $K8S_VERSION, etcd $ETCD_VERSION, kwok $KWOK_VERSION, kustomize $KUSTOMIZE_VERSION")
+  (( WANT_CRDS )) && what+=("CRDs of $(crd_modules | awk '{print $1 " " $3}' | paste -sd, - | sed 's/,/, /g')")
   (( WANT_GITEA )) && what+=("gitea $GITEA_VERSION")
   log "all binaries cached in $BIN_DIR ($(IFS=';'; echo "${what[*]}" | sed 's/;/; /g'))"
   exit 0
@@ -309,6 +333,38 @@ build_gitea() {
   "$BIN_DIR/gitea-$v" --version
 }
 
+# ---------------------------------------------------------------- CRDs from Go modules
+# One step for every project whose CRDs the lab serves: the table in crd-modules.txt names the module,
+# its pinned version and the path of the CRDs inside it; the module is downloaded through the module
+# proxy and the CRDs copied to $CRD_DIR/<name>-<version>/, which `lab up` applies.
+fetch_crd_modules() {
+  local name module version path
+  while read -r name module version path; do
+    local dest="$CRD_DIR/$name-$version"
+    if [[ -f "$dest/.complete" && "${LAB_REBUILD:-0}" != "1" ]]; then
+      log "crds $name $version: cached"
+      continue
+    fi
+    check_module "$module@$version"
+    local moddir
+    moddir=$(cd "$SRC_DIR" && go mod download "$module@$version" >/dev/null 2>&1 && go list -m -f '{{.Dir}}' "$module@$version" 2>/dev/null || true)
+    [[ -n "$moddir" && -e "$moddir/$path" ]] || die "crds $name: $path not found in $module@$version (${moddir:-not downloaded})"
+    rm -rf "$dest" && mkdir -p "$dest"
+    if [[ -d "$moddir/$path" ]]; then
+      find "$moddir/$path" -maxdepth 1 -type f \( -name '*.yaml' -o -name '*.yml' \) -exec cp {} "$dest/" \;
+    else
+      cp "$moddir/$path" "$dest/"
+    fi
+    chmod -R u+w "$dest"
+    touch "$dest/.complete"
+    log "crds $name $version: $(find "$dest" -type f -name '*.y*ml' | wc -l) file(s) from $module/$path"
+  done < <(crd_modules)
+}
+
+if (( WANT_CRDS )); then
+  fetch_crd_modules
+fi
+
 if (( WANT_CLUSTER )); then
   # Order: small tools first, so seeding tools are usable early; kubernetes last (longest).
   check_module "sigs.k8s.io/kwok@$KWOK_VERSION"
@@ -334,5 +390,6 @@ LAB_KWOK_VERSION=$KWOK_VERSION
 LAB_KUSTOMIZE_VERSION=$KUSTOMIZE_VERSION
 LAB_GITEA_VERSION=$GITEA_VERSION
 LAB_GITEA_ASSETS_DIR=$GITEA_ASSETS_DIR
+LAB_CRD_DIR=$CRD_DIR
 EOF
 log "all binaries ready in $BIN_DIR (total $(( $(date +%s) - START_ALL ))s)"

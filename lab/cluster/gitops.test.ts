@@ -15,7 +15,7 @@ import {
   renderTemplateString,
 } from './gitops';
 import type { KubeObject } from './kube-http';
-import { fillSecret } from './seed';
+import { fillSecret, secretReferences } from './seed';
 import { certificateStatus, certificateWindow, parseGoDuration } from './status-writers';
 
 const dirs: string[] = [];
@@ -162,6 +162,44 @@ describe('secrets and certificate status', () => {
   it('returns undefined when nothing was empty', () => {
     const [secret] = parseManifests('apiVersion: v1\nkind: Secret\nmetadata:\n  name: s\nstringData:\n  A: b\n');
     expect(fillSecret(secret as KubeObject)).toBeUndefined();
+  });
+
+  it('finds every Secret the workloads reference, with the keys they read', () => {
+    const objects = parseManifests(`apiVersion: apps/v1
+kind: Deployment
+metadata: { name: sonarr, namespace: media }
+spec:
+  template:
+    spec:
+      initContainers: [{ name: init, image: busybox, env: [{ name: TOKEN, valueFrom: { secretKeyRef: { name: init-token, key: token } } }] }]
+      containers:
+      - name: sonarr
+        image: lscr.io/linuxserver/sonarr:4
+        envFrom: [{ prefix: SONARR__, secretRef: { name: sonarr-env } }, { configMapRef: { name: cm } }]
+      volumes:
+      - { name: certs, secret: { secretName: client-cert, items: [{ key: tls.crt, path: c }] } }
+      - { name: all, projected: { sources: [{ secret: { name: extra } }] } }
+---
+apiVersion: batch/v1
+kind: CronJob
+metadata: { name: backup, namespace: media }
+spec: { jobTemplate: { spec: { template: { spec: { containers: [{ name: b, image: x, envFrom: [{ secretRef: { name: backup-env } }] }] } } } } }
+---
+apiVersion: v1
+kind: Service
+metadata: { name: s, namespace: media }
+`);
+    const refs = secretReferences(objects);
+    expect(refs.map((r) => [`${r.namespace}/${r.name}`, r.keys])).toEqual([
+      ['media/backup-env', []],
+      ['media/client-cert', ['tls.crt']],
+      ['media/extra', []],
+      ['media/init-token', ['token']],
+      // The app reads SONARR__AUTH__APIKEY: with the prefix, the Secret must hold AUTH__APIKEY.
+      ['media/sonarr-env', ['AUTH__APIKEY']],
+    ]);
+    expect(refs.find((r) => r.name === 'init-token')?.by).toEqual(['Deployment media/sonarr (env TOKEN)']);
+    expect(refs.find((r) => r.name === 'backup-env')?.by).toEqual(['CronJob media/backup (envFrom)']);
   });
 
   it('parses Go durations', () => {

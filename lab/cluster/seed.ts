@@ -21,8 +21,10 @@ import {
 } from './gitops';
 import { KubeHttpError, LabKubeClient, splitApiVersion, type KubeObject } from './kube-http';
 import { waitFor } from '../lib/wait';
-import { binaryPath, defaultExtrasDir, labFiles, sharedDir, volumeDir } from '../paths';
+import { binaryPath, crdModules, defaultExtrasDir, labFiles, sharedDir, volumeDir } from '../paths';
 import { certificateStatus, certificateWindow, issuerStatus } from './status-writers';
+import { appEntry } from '../../lib/apps/catalogue';
+import { recognizeImage } from '../../lib/k8s/recognize';
 import { APPSET_FIELD_MANAGER, ARGOCD_FIELD_MANAGER, TRACKING_ANNOTATION, trackingId } from '../argocd/tracking';
 
 /** Field manager of everything the lab applies. */
@@ -104,15 +106,29 @@ function listYaml(dir: string): string[] {
   return out.sort();
 }
 
-/** CRDs the lab installs: <shared>/specs/crds (cert-manager, Argo CD, Velero). */
+/** CRDs the lab installs from the shared specs: <shared>/specs/crds (cert-manager, Argo CD, Velero). */
 export function defaultCrdDir(): string {
   return path.join(sharedDir(), 'specs', 'crds');
 }
 
-/** Applies the CRDs of `crdDir` (recursively) and waits until all are Established. */
-export async function applyCrds(client: LabKubeClient, crdDir: string, log: (msg: string) => void): Promise<string[]> {
-  if (!existsSync(crdDir)) throw new Error(`CRD directory not found: ${crdDir} (set K8S_NAS_SHARED_DIR)`);
-  const crds = listYaml(crdDir).flatMap((f) => parseManifests(readFileSync(f, 'utf8'))).filter((o) => o.kind === 'CustomResourceDefinition');
+/**
+ * Every folder of CRDs the lab installs: the shared specs', then those build-binaries.sh copied from
+ * the projects' Go modules (`lab/cluster/crd-modules.txt`: Traefik, the Gateway API).
+ */
+export function defaultCrdDirs(): string[] {
+  return [defaultCrdDir(), ...crdModules().map((m) => m.dir)];
+}
+
+/** Applies the CRDs of `crdDirs` (recursively) and waits until all are Established. */
+export async function applyCrds(client: LabKubeClient, crdDirs: string | readonly string[], log: (msg: string) => void): Promise<string[]> {
+  const dirs = typeof crdDirs === 'string' ? [crdDirs] : crdDirs;
+  for (const dir of dirs) {
+    if (!existsSync(dir)) throw new Error(`CRD directory not found: ${dir} (set K8S_NAS_SHARED_DIR, or run lab/cluster/build-binaries.sh crds)`);
+  }
+  const crds = dirs
+    .flatMap((d) => listYaml(d))
+    .flatMap((f) => parseManifests(readFileSync(f, 'utf8')))
+    .filter((o) => o.kind === 'CustomResourceDefinition');
   const t0 = Date.now();
   await mapLimit(crds, 4, async (crd) => {
     await client.apply(crd, LAB_FIELD_MANAGER);
@@ -130,7 +146,8 @@ export async function applyCrds(client: LabKubeClient, crdDir: string, log: (msg
     { timeoutMs: 60_000, log },
   );
   await client.discover();
-  log(`crds: ${names.length} applied and Established in ${Date.now() - t0} ms (${path.relative(process.cwd(), crdDir) || crdDir})`);
+  const where = dirs.map((d) => path.relative(process.cwd(), d) || d).join(', ');
+  log(`crds: ${names.length} applied and Established in ${Date.now() - t0} ms (${where})`);
   return names;
 }
 
@@ -218,6 +235,80 @@ function podSpecs(obj: KubeObject): Record<string, unknown>[] {
   return t?.spec ? [t.spec as Record<string, unknown>] : [];
 }
 
+/** A Secret a workload's pods reference, with the keys they read (none known for a whole-Secret `envFrom` or volume). */
+export interface SecretReference {
+  namespace: string;
+  name: string;
+  keys: string[];
+  /** What references it: `Deployment media/sonarr (env SONARR__AUTH__APIKEY)`. */
+  by: string[];
+}
+
+/**
+ * Every Secret the workloads of `objects` reference by `secretKeyRef`, `envFrom` or a (projected)
+ * volume, with the keys they read. A whole-Secret `envFrom` of a container the app catalogue
+ * recognises is read for the variable the app takes its key from (`SONARR__AUTH__APIKEY`, less the
+ * `prefix`), since that is the key the Secret must hold for the app.
+ */
+export function secretReferences(objects: readonly KubeObject[]): SecretReference[] {
+  const refs = new Map<string, SecretReference>();
+  const note = (namespace: string, name: string | undefined, key: string | undefined, by: string) => {
+    if (!name) return;
+    const id = `${namespace}/${name}`;
+    const r = refs.get(id) ?? { namespace, name, keys: [], by: [] };
+    if (key && !r.keys.includes(key)) r.keys.push(key);
+    if (!r.by.includes(by)) r.by.push(by);
+    refs.set(id, r);
+  };
+  for (const obj of objects) {
+    if (!WORKLOAD_KINDS.has(obj.kind) && !['Pod', 'Job', 'CronJob'].includes(obj.kind)) continue;
+    const ns = obj.metadata.namespace ?? 'default';
+    const who = `${obj.kind} ${ns}/${obj.metadata.name}`;
+    for (const ps of podSpecs(obj)) {
+      const containers = [...((ps.initContainers ?? []) as Record<string, unknown>[]), ...((ps.containers ?? []) as Record<string, unknown>[])];
+      for (const c of containers) {
+        for (const e of (c.env ?? []) as Record<string, unknown>[]) {
+          const ref = ((e.valueFrom ?? {}) as Record<string, unknown>).secretKeyRef as { name?: string; key?: string } | undefined;
+          if (ref) note(ns, ref.name, ref.key, `${who} (env ${String(e.name)})`);
+        }
+        const kind = recognizeImage(typeof c.image === 'string' ? c.image : undefined);
+        const credential = kind === 'other' ? undefined : appEntry(kind).credential;
+        const appEnv = credential?.type === 'api-key' ? credential.workloadEnv : null;
+        for (const ef of (c.envFrom ?? []) as Record<string, unknown>[]) {
+          const ref = ef.secretRef as { name?: string } | undefined;
+          if (!ref) continue;
+          const prefix = typeof ef.prefix === 'string' ? ef.prefix : '';
+          const key = appEnv && appEnv.startsWith(prefix) ? appEnv.slice(prefix.length) : undefined;
+          note(ns, ref.name, key, `${who} (envFrom${prefix ? ` prefix ${prefix}` : ''})`);
+        }
+      }
+      for (const v of (ps.volumes ?? []) as Record<string, unknown>[]) {
+        const secret = v.secret as { secretName?: string; items?: { key?: string }[] } | undefined;
+        if (secret) {
+          note(ns, secret.secretName, undefined, `${who} (volume ${String(v.name)})`);
+          for (const i of secret.items ?? []) note(ns, secret.secretName, i.key, `${who} (volume ${String(v.name)})`);
+        }
+        const sources = (((v.projected ?? {}) as Record<string, unknown>).sources ?? []) as Record<string, unknown>[];
+        for (const src of sources) {
+          const ps2 = src.secret as { name?: string; items?: { key?: string }[] } | undefined;
+          if (!ps2) continue;
+          note(ns, ps2.name, undefined, `${who} (projected volume ${String(v.name)})`);
+          for (const i of ps2.items ?? []) note(ns, ps2.name, i.key, `${who} (projected volume ${String(v.name)})`);
+        }
+      }
+    }
+  }
+  return [...refs.values()].sort((a, b) => `${a.namespace}/${a.name}`.localeCompare(`${b.namespace}/${b.name}`));
+}
+
+/** The decoded content of a Secret manifest (`data` base64, `stringData` in clear). */
+function secretContent(secret: KubeObject): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries((secret.data ?? {}) as Record<string, unknown>)) out[k] = Buffer.from(String(v ?? ''), 'base64').toString('utf8');
+  for (const [k, v] of Object.entries((secret.stringData ?? {}) as Record<string, unknown>)) out[k] = String(v ?? '');
+  return out;
+}
+
 /** Options of seedLab. */
 export interface SeedOptions {
   labDir: string;
@@ -251,7 +342,7 @@ export async function seedLab(opts: SeedOptions): Promise<SeedState> {
   if (!existsSync(repo)) throw new Error(`GitOps repository not found: ${repo} (set LAB_GITOPS_REPO or pass --repo)`);
   log(`seed: source repository ${repo}`);
 
-  if (!opts.crdsApplied) await applyCrds(client, opts.crdDir ?? defaultCrdDir(), log);
+  if (!opts.crdsApplied) await applyCrds(client, opts.crdDir ?? defaultCrdDirs(), log);
 
   const work = mkdtempSync(path.join(os.tmpdir(), 'k8s-nas-lab-repo-'));
   try {
@@ -412,6 +503,43 @@ export async function seedLab(opts: SeedOptions): Promise<SeedState> {
         secrets[`${p.obj.metadata.namespace}/${p.obj.metadata.name}`] = filled;
         log(`  Secret ${p.obj.metadata.namespace}/${p.obj.metadata.name}: generated values for ${Object.keys(filled).length} empty key(s)`);
       }
+    }
+
+    // 6b. Secrets the workloads reference that Git does not define (kept out of the repository, as
+    // they should be): created with generated values, so the pods start and the simulators and the
+    // panel share one key. A Certificate's Secret is left to the certificates step.
+    const certificateSecrets = new Set(
+      objects
+        .filter((p) => p.obj.kind === 'Certificate')
+        .map((p) => `${p.obj.metadata.namespace}/${String(((p.obj.spec ?? {}) as Record<string, unknown>).secretName ?? '')}`),
+    );
+    const gitSecrets = new Map(objects.filter((p) => p.obj.kind === 'Secret' && p.obj.apiVersion === 'v1').map((p) => [`${p.obj.metadata.namespace}/${p.obj.metadata.name}`, p.obj]));
+    for (const ref of secretReferences(objects.map((p) => p.obj))) {
+      const id = `${ref.namespace}/${ref.name}`;
+      if (certificateSecrets.has(id)) continue;
+      const inGit = gitSecrets.get(id);
+      if (inGit) {
+        const content = secrets[id] ?? secretContent(inGit);
+        secrets[id] = content;
+        const absent = ref.keys.filter((k) => !(k in content));
+        if (absent.length) warn(`Secret ${id} (in Git) has no ${absent.join(', ')}, read by ${ref.by.join('; ')}`);
+        continue;
+      }
+      const generated = Object.fromEntries(ref.keys.map((k) => [k, randomBytes(16).toString('hex')]));
+      secrets[id] = generated;
+      objects.push({
+        obj: {
+          apiVersion: 'v1',
+          kind: 'Secret',
+          metadata: { name: ref.name, namespace: ref.namespace, labels: { [LAB_SEEDED_LABEL]: 'true' } },
+          type: 'Opaque',
+          stringData: generated,
+        },
+        origin: `Secret referenced by ${ref.by.join('; ')} (not in the repository)`,
+      });
+      log(
+        `  Secret ${id}: not in the repository, created by the lab with generated values for ${ref.keys.length ? ref.keys.join(', ') : 'no key (none named)'}; referenced by ${ref.by.join('; ')}`,
+      );
     }
 
     // 7. Namespaces, storage classes and pre-bound volumes the manifests need.

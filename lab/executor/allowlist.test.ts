@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BASE_IMAGES, LAB_EXTRA_IMAGES, executorImages, imageAllowed, imageBaseName, imagePattern } from './allowlist';
+import { BASE_IMAGES, executorImages, imageAllowed, imageBaseName, imagePattern } from './allowlist';
 
 describe('executor allowlist', () => {
   const images = executorImages({});
@@ -30,7 +30,11 @@ describe('executor allowlist', () => {
 
   it('adds repositories from LAB_EXECUTOR_IMAGES, with or without registry and tag', () => {
     const more = executorImages({ LAB_EXECUTOR_IMAGES: 'restic/restic:0.17, ghcr.io/acme/backup' });
-    expect(more).toEqual([...BASE_IMAGES, ...LAB_EXTRA_IMAGES, 'restic/restic', 'ghcr.io/acme/backup']);
+    expect(more.slice(-2)).toEqual(['restic/restic', 'ghcr.io/acme/backup']);
+    expect(more.slice(0, BASE_IMAGES.length)).toEqual([...BASE_IMAGES]);
+    // The images lab programs stand in for (programs.ts) are allowed too.
+    expect(imageAllowed('ghcr.io/esanchezm/prometheus-qbittorrent-exporter:v1.7.0', more)).toBe(true);
+    expect(imageAllowed('ghcr.io/onedr0p/exportarr:v2.2.0', more)).toBe(true);
     expect(imageAllowed('restic/restic:0.18.0', more)).toBe(true);
     expect(imageAllowed('docker.io/restic/restic', more)).toBe(true);
     expect(imageAllowed('ghcr.io/acme/backup:v2', more)).toBe(true);

@@ -6,6 +6,7 @@
  * userland inside the sandbox (see sandbox.ts), so the list holds general-purpose images whose
  * commands (sh, tar, gzip, sha256sum, sqlite3, ...) Debian provides too.
  */
+import { PROGRAM_IMAGES } from './programs';
 
 /** General-purpose images every lab runs. */
 export const BASE_IMAGES = ['busybox', 'alpine', 'debian', 'ubuntu'] as const;
@@ -29,7 +30,7 @@ export function executorImages(env: Record<string, string | undefined> = process
     .split(/[\s,]+/)
     .map((s) => s.trim())
     .filter(Boolean);
-  const all = [...BASE_IMAGES, ...LAB_EXTRA_IMAGES, ...extra].map(normaliseEntry);
+  const all = [...BASE_IMAGES, ...LAB_EXTRA_IMAGES, ...PROGRAM_IMAGES, ...extra].map(normaliseEntry);
   return [...new Set(all)];
 }
 

@@ -20,6 +20,7 @@ import { PodRunner, type RunnerContext } from './runner';
 import { detectSandbox } from './sandbox';
 import type { Pod } from './types';
 import { watchCollection } from './watch';
+import { clearPrograms } from './programs';
 
 /** What `lab up` writes for the executor. */
 export interface ExecutorConfig {
@@ -122,6 +123,8 @@ async function main(): Promise<void> {
   });
   const events = new EventRecorder(client, log);
   const alpineSbin = prepareAlpineSbin(config.labDir);
+  // Programs of an earlier executor died with it; their pods start them again.
+  clearPrograms(config.labDir);
   let params = parseParams(undefined);
   params.images = executorImages();
   const nodes = new Set(config.nodes);
@@ -254,7 +257,7 @@ async function main(): Promise<void> {
     findPod: (ns, name) => {
       const matches = [...runners.values()].filter((r) => r.pod.metadata.namespace === ns && r.pod.metadata.name === name);
       const r = matches.at(-1);
-      if (r) return { dir: r.dir, currentAttempt: (c) => r.currentAttempt(c), attemptRunning: (c, i) => r.attemptRunning(c, i) };
+      if (r) return { dir: r.dir, currentAttempt: (c) => r.currentAttempt(c), attemptRunning: (c, i) => r.attemptRunning(c, i), previousAttempt: (c) => r.previousAttempt(c) };
       return undefined;
     },
   });

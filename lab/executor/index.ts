@@ -12,7 +12,7 @@ import { hasProgram, listProcesses, spawnDaemon, stopPid, tailFile } from '../li
 import { waitFor } from '../lib/wait';
 import type { ExecutorConfig, ExecutorStatusFile } from './daemon';
 
-export { installExecutorPolicy, setExecutorApps, RUNNER_ANNOTATION } from './policy';
+export { installExecutorPolicy, setExecutorApps, setExecutorImages, RUNNER_ANNOTATION } from './policy';
 export { executorImages } from './allowlist';
 
 /** Name of the executor's pidfile and log. */

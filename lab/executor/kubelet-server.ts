@@ -21,6 +21,8 @@ export interface LogSource {
   /** The attempt a container is on, when the executor runs the pod. */
   currentAttempt(container: string): number | undefined;
   attemptRunning(container: string, index: number): boolean;
+  /** The attempt `previous=true` reads (see PodRunner.previousAttempt). */
+  previousAttempt?(container: string): number | undefined;
 }
 
 export interface KubeletServerOptions {
@@ -112,7 +114,7 @@ export async function startKubeletServer(opts: KubeletServerOptions): Promise<ht
       res.end();
       return;
     }
-    const index = o.previous ? current - 1 : current;
+    const index = o.previous ? (src.previousAttempt?.(container) ?? current - 1) : current;
     if (o.previous && (index < 0 || !attempts.includes(index))) {
       return plain(res, 400, `previous terminated container "${container}" in pod "${pod}" not found`);
     }

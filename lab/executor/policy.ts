@@ -149,6 +149,19 @@ export async function installExecutorPolicy(client: LabKubeClient, params: Execu
 }
 
 /**
+ * Sets the images the executor runs (a lab resumed with its cluster kept gets the allowlist of the
+ * code that resumes it). Leaves the apps as they are.
+ */
+export async function setExecutorImages(client: LabKubeClient, images: string[], log: (m: string) => void): Promise<void> {
+  await client.mergePatch(
+    { apiVersion: 'v1', kind: 'ConfigMap', name: EXECUTOR_PARAMS.name, namespace: EXECUTOR_PARAMS.namespace },
+    { data: { images: images.join(' '), imagePattern: imagePattern(images) } },
+    { fieldManager: FIELD_MANAGER },
+  );
+  log(`executor: images ${images.join(', ')}`);
+}
+
+/**
  * Sets the workloads the lab's apps serve (`<namespace>/<workload>`): their new pods go to the
  * executor, which runs their init containers and restarts the app. Waits until the policy sees it.
  */

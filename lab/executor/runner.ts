@@ -6,6 +6,10 @@ import { clearVolumeQuota, configMountOfPodTemplate, setVolumeQuota } from '../c
 import { KubeHttpError, type LabKubeClient } from '../cluster/kube-http';
 import { sleep } from '../lib/wait';
 import { imageAllowed, imageBaseName } from './allowlist';
+import { appCrashOf, crashArgv, type AppCrash } from './app-crash';
+import { forgetPrograms, programFor, recordProgram, type ProgramEntry } from './programs';
+import { labAddressResolver } from '../apps/addresses';
+import { freePort } from '../lib/process';
 import { describeFault, takeJobFault, type JobFault } from './faults';
 import { ContainerLogWriter } from './logs';
 import { containerArgv, containerMounts, planVolumes, PlanError, refusal, resolveEnv, type Lookups, type Mount, type VolumeSource } from './pod-plan';
@@ -107,6 +111,12 @@ export class PodRunner {
   private deadlineTimer: NodeJS.Timeout | undefined;
   private writing: Promise<void> = Promise.resolve();
   private fault: JobFault | undefined;
+  /** Host ports of the lab programs this pod's containers run (kept across restarts). */
+  private readonly programPorts = new Map<string, number>();
+  /** Program entries waiting for their container to start. */
+  private readonly pendingPrograms = new Map<string, ProgramEntry>();
+  /** A crash set for the app workload (lab/executor/app-crash.ts): its container runs the crash for real. */
+  private appCrash: (AppCrash & { container: string }) | undefined;
   private quotaClaims: string[] = [];
   private wake: (() => void) | undefined;
   private readonly volumes = new Map<string, { path: string; readOnly: boolean; claim?: string }>();
@@ -132,6 +142,19 @@ export class PodRunner {
   attemptRunning(container: string, index: number): boolean {
     const a = this.attempts.get(container);
     return !!a && a.index === index && !a.finished;
+  }
+
+  /**
+   * The attempt `previous=true` reads, as a kubelet picks `lastState.terminated`: while a container
+   * waits to be restarted (CrashLoopBackOff), the run that just ended; otherwise the one before the
+   * current run.
+   */
+  previousAttempt(container: string): number | undefined {
+    const m = [...(this.model?.init ?? []), ...(this.model?.containers ?? [])].find((x) => x.name === container);
+    const current = this.currentAttempt(container);
+    if (current === undefined) return undefined;
+    if (m && m.current.state === 'waiting' && m.restartCount > 0 && !this.attemptRunning(container, current)) return current;
+    return current - 1;
   }
 
   /** The attempt number a container is on (its restart count), if it started. */
@@ -183,6 +206,17 @@ export class PodRunner {
     const app = this.ctx.appWorkloadOf(pod);
     if (!app) {
       if (!(await this.runInit())) return;
+      await this.runContainers();
+      return;
+    }
+    const crash = appCrashOf(app.namespace, app.workload, this.ctx.labDir);
+    const crashing = crash ? (pod.spec.containers.find((c) => c.name === crash.container) ?? pod.spec.containers[0]) : undefined;
+    if (crash && crashing) {
+      if (!(await this.runInit())) return;
+      this.appCrash = { ...crash, container: crashing.name };
+      const m = this.model?.containers.find((x) => x.name === crashing.name);
+      if (m) m.real = true;
+      await this.ctx.events.record(this.pod, 'Warning', 'LabFault', `lab fault: container ${crashing.name} runs for real and exits with code ${crash.exitCode} after printing its failure (the app's process is not started)`, crashing.name);
       await this.runContainers();
       return;
     }
@@ -379,17 +413,53 @@ export class PodRunner {
   private async sandboxSpec(c: Container): Promise<SandboxSpec> {
     const problem = refusal(c);
     if (problem) throw new PlanError('CreateContainerConfigError', problem, 'Refused');
-    for (const m of c.volumeMounts ?? []) {
+    // An app container run only to crash needs none of the volumes the lab cannot bind (the media hostPath).
+    const crashRun = this.appCrash?.container === c.name && this.pod.spec.containers.some((x) => x.name === c.name);
+    const usable = crashRun ? { ...c, volumeMounts: (c.volumeMounts ?? []).filter((m) => !this.refused.has(m.name)) } : c;
+    for (const m of usable.volumeMounts ?? []) {
       const why = this.refused.get(m.name);
       if (why) throw new PlanError('ContainerCreating', why, 'FailedMount');
     }
     const env = await resolveEnv(this.pod, c, this.ctx.lookups);
-    const mounts: Mount[] = containerMounts(c, this.volumes, env);
+    const mounts: Mount[] = containerMounts(usable, this.volumes, env);
     for (const m of mounts) {
       if (!existsSync(m.source)) mkdirSync(m.source, { recursive: true });
     }
     let argv = containerArgv(c, env);
     const isMain = this.pod.spec.containers.includes(c);
+    if (crashRun && this.appCrash) {
+      argv = crashArgv(this.appCrash);
+      env.LAB_CRASH_OUTPUT = this.appCrash.output.join('\n');
+    }
+    const program = isMain ? programFor(c.image) : undefined;
+    if (program) {
+      // A lab program stands in for the image's binary (lab/executor/programs.ts).
+      const containerPort = c.ports?.[0]?.containerPort ?? program.portFromEnv(env) ?? program.defaultPort;
+      const hostPort = this.programPorts.get(c.name) ?? (await freePort());
+      this.programPorts.set(c.name, hostPort);
+      const plan = program.plan({ args: [...(c.args ?? [])], env, hostPort, namespace: this.pod.metadata.namespace, resolve: labAddressResolver(this.ctx.labDir) });
+      this.pendingPrograms.set(c.name, {
+        namespace: this.pod.metadata.namespace,
+        pod: this.pod.metadata.name,
+        uid: this.pod.metadata.uid,
+        container: c.name,
+        program: program.id,
+        containerPort,
+        hostPort,
+        labels: { ...(this.pod.metadata.labels ?? {}) },
+      });
+      return {
+        argv: plan.argv,
+        env: plan.env,
+        cwd: plan.cwd,
+        hostname: this.pod.spec.hostname ?? this.pod.metadata.name.slice(0, 63),
+        mounts,
+        etcFiles: this.etcFiles(),
+        scratchDir: path.join(this.dir, 'root'),
+        hostNetwork: true,
+        hostPaths: plan.hostPaths,
+      };
+    }
     if (isMain && this.fault?.kind === 'exit') argv = ['/bin/sh', '-c', `exit ${this.fault.exitCode}`];
     if (isMain && this.fault?.kind === 'hang') argv = ['/bin/sleep', 'infinity'];
     return {
@@ -460,6 +530,8 @@ export class PodRunner {
       if (attempt.killTimer) clearTimeout(attempt.killTimer);
       log.close();
     });
+    const program = this.pendingPrograms.get(c.name);
+    if (program) recordProgram(program, this.ctx.labDir);
     m.containerID = `lab://${this.pod.metadata.uid.slice(0, 8)}-${c.name}-${index}-${randomBytes(3).toString('hex')}`;
     m.current = { state: 'running', startedAt };
     this.attempts.set(c.name, attempt);
@@ -702,6 +774,7 @@ export class PodRunner {
     this.wake?.();
     const grace = why === 'deleted' ? Math.min(30, this.pod.metadata.deletionGracePeriodSeconds ?? this.pod.spec.terminationGracePeriodSeconds ?? 30) : 0;
     await this.killAll(grace, why === 'shutdown' ? 'the lab executor stops' : 'the pod is deleted');
+    if (this.pendingPrograms.size > 0) forgetPrograms(this.pod.metadata.uid, this.ctx.labDir);
     this.releaseQuotas();
     if (why === 'shutdown') return;
     if (why === 'deleted' && !this.deleted) {

@@ -34,6 +34,13 @@ export interface SandboxSpec {
   sbinDir?: string;
   /** Directory the unshare sandbox may use as its root mount point. */
   scratchDir: string;
+  /**
+   * Lab programs only (lab/executor/programs.ts): keep the host's network namespace, so the program
+   * reaches the lab's apps on 127.0.0.1 and Prometheus reaches it, as a pod reaches Services.
+   */
+  hostNetwork?: boolean;
+  /** Lab programs only: host directories shown read-only at the same path (the program's files). */
+  hostPaths?: string[];
 }
 
 /** Which tool builds the sandbox. */
@@ -77,7 +84,7 @@ const WRITABLE_DIRS = ['/root', '/home', '/var', '/var/tmp', '/var/cache', '/var
 
 /** The bwrap command line for a container. */
 export function bwrapArgs(spec: SandboxSpec, etcEntries: string[] = hostEtcEntries()): string[] {
-  const a: string[] = ['--die-with-parent', '--unshare-all', '--hostname', spec.hostname, '--cap-drop', 'ALL'];
+  const a: string[] = ['--die-with-parent', '--unshare-all', ...(spec.hostNetwork ? ['--share-net'] : []), '--hostname', spec.hostname, '--cap-drop', 'ALL'];
   a.push('--ro-bind', '/usr', '/usr');
   for (const l of usrLinks()) a.push('--symlink', l.target, l.link);
   if (spec.sbinDir) a.push('--ro-bind', spec.sbinDir, '/sbin');
@@ -87,6 +94,7 @@ export function bwrapArgs(spec: SandboxSpec, etcEntries: string[] = hostEtcEntri
   a.push('--dir', '/etc');
   for (const e of etcEntries) if (existsSync(e)) a.push('--ro-bind', e, e);
   for (const f of spec.etcFiles) a.push('--ro-bind', f.source, `/etc/${f.name}`);
+  for (const h of spec.hostPaths ?? []) a.push('--ro-bind', h, h);
   for (const m of spec.mounts) a.push(m.readOnly ? '--ro-bind' : '--bind', m.source, m.target);
   if (spec.cwd !== '/' && !spec.mounts.some((m) => m.target === spec.cwd)) a.push('--dir', spec.cwd);
   a.push('--chdir', spec.cwd, '--', ...spec.argv);
@@ -141,13 +149,14 @@ export function unshareCommand(spec: SandboxSpec, root: boolean, etcEntries: str
   lines.push('/usr/bin/mkdir -p "$R/etc"');
   for (const e of etcEntries) if (existsSync(e)) bind(e, e, true);
   for (const f of spec.etcFiles) bindFile(f.source, `/etc/${f.name}`, true);
+  for (const h of spec.hostPaths ?? []) bindDir(h, h, true);
   for (const m of spec.mounts) bind(m.source, m.target, m.readOnly);
   lines.push(`/usr/bin/mkdir -p "$R"${q(spec.cwd)}`);
   lines.push(`/usr/bin/hostname ${q(spec.hostname)}`);
   lines.push(
     `exec /usr/sbin/chroot "$R" /usr/bin/setpriv --no-new-privs --bounding-set=-all --inh-caps=-all --ambient-caps=-all -- /usr/bin/env -C ${q(spec.cwd)} -- ${spec.argv.map(q).join(' ')}`,
   );
-  const ns = ['--mount', '--net', '--pid', '--ipc', '--uts', '--fork', '--kill-child', '--propagation', 'private'];
+  const ns = ['--mount', ...(spec.hostNetwork ? [] : ['--net']), '--pid', '--ipc', '--uts', '--fork', '--kill-child', '--propagation', 'private'];
   if (!root) ns.unshift('--user', '--map-root-user');
   return { command: 'unshare', args: [...ns, '--', '/bin/sh', '-c', lines.join('\n')] };
 }

@@ -64,6 +64,7 @@ export interface Container {
   /** `Always` on an init container makes it a sidecar. */
   restartPolicy?: string;
   resources?: { limits?: Record<string, string | number>; requests?: Record<string, string | number> };
+  ports?: { containerPort: number; name?: string; protocol?: string }[];
 }
 
 export interface DownwardAPIVolumeFile {

@@ -1,9 +1,8 @@
 import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import Ajv from "ajv";
 import type { ErrorObject, ValidateFunction } from "ajv";
 import addFormats from "ajv-formats";
-import { specsDir } from "../paths";
+import { specFile } from "../paths";
 
 /** Minimal view of an OpenAPI 3 document, enough to walk paths and responses. */
 export interface OpenApiDoc {
@@ -14,7 +13,7 @@ export interface OpenApiDoc {
 
 /** GitHub's REST description subset the forge implements. */
 export function githubSpecFile(): string {
-  return join(specsDir(), "github-pulls-subset.openapi.json");
+  return specFile("github-pulls-subset.openapi.json");
 }
 
 export function loadSpec(file: string = githubSpecFile()): OpenApiDoc {

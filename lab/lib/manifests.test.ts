@@ -1,9 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { planRepo } from "../apps/git-repo";
 import { argoSources, ingressHosts, ingressRoutes, loadManifests, parseRepoUrl, servicesForImage, sourceBranch } from "./manifests";
-import { defaultGitopsRepo } from "../paths";
+import { requireShared } from "../../lib/shared-fixture.test-helper";
 
-const objects = loadManifests(defaultGitopsRepo());
+/** The owner's fixture (the facts below are its own). */
+const FIXTURE = requireShared("fixtures", "k8s_nas");
+const objects = loadManifests(FIXTURE);
 
 describe("reading the GitOps tree", () => {
   it("finds the ingress hosts, busiest first", () => {
@@ -27,7 +29,7 @@ describe("reading the GitOps tree", () => {
   it("reads Argo CD sources and the source branch", () => {
     const revs = new Set(argoSources(objects).map((s) => s.targetRevision));
     expect(revs.has("main")).toBe(true);
-    expect(sourceBranch(defaultGitopsRepo())).toBe("live");
+    expect(sourceBranch(FIXTURE)).toBe("live");
   });
 
   it("parses ssh and https repository URLs", () => {
@@ -37,7 +39,7 @@ describe("reading the GitOps tree", () => {
   });
 
   it("plans the lab repo: owner/repo from Argo CD, every named branch, the most used as default", () => {
-    const plan = planRepo(defaultGitopsRepo());
+    const plan = planRepo(FIXTURE);
     expect(plan).toMatchObject({ owner: "brettswift", repo: "k8s_nas", defaultBranch: "main" });
     expect(plan.branches).toEqual(expect.arrayContaining(["main", "live", "dev_starr", "dev_qbit", "feat/nginx-routing"]));
     expect(plan.branches).not.toContain("HEAD");

@@ -546,8 +546,25 @@ describe("FlareSolverr simulator", () => {
 
 });
 
+describe("Grafana simulator", () => {
+  it("answers /api/health under the sub-path of its root URL, with its version, and 404 elsewhere", async () => {
+    expect(t.urlBase("grafana")).toBe("/grafana");
+    const health = await call(`${t.base("grafana")}/api/health`);
+    expect(health.status).toBe(200);
+    expect(health.json).toMatchObject({ database: "ok", version: "11.2.0" });
+    expect((await call(`${t.base("grafana").replace(/\/grafana$/, "")}/api/health`)).status).toBe(404);
+  });
+});
+
+describe("Homepage simulator", () => {
+  it("answers /api/healthcheck with plain text up", async () => {
+    const r = await call(`${t.base("homepage")}/api/healthcheck`);
+    expect([r.status, r.text]).toEqual([200, "up"]);
+  });
+});
+
 describe("coverage", () => {
-  it.each(["sonarr", "radarr", "lidarr", "readarr", "prowlarr", "sabnzbd", "jellyfin", "jellyseerr", "seerr", "bazarr", "gluetun-qbittorrent", "flaresolverr"])(
+  it.each(["sonarr", "radarr", "lidarr", "readarr", "prowlarr", "sabnzbd", "jellyfin", "jellyseerr", "seerr", "bazarr", "gluetun-qbittorrent", "flaresolverr", "grafana", "homepage"])(
     "%s: every implemented operation answered successfully at least once, and no response broke the spec",
     (id) => {
       expect(unexercised(id)).toEqual([]);

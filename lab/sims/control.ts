@@ -46,6 +46,7 @@ export interface SimulatorSnapshot {
     latencyMs: number;
     error500: boolean;
     malformed: boolean;
+    hugeBodyBytes: number;
     version: string | null;
     refuseRestore: number;
     refuseRestoreMessage?: string;
@@ -128,6 +129,11 @@ export class SimulatorControl {
   /** Sends JSON bodies cut in half. */
   malformedJson(enabled = true, match?: string): Promise<SimulatorSnapshot> {
     return this.send({ action: "malformed", enabled, match });
+  }
+
+  /** Pads JSON answers to `bytes` (default 50 MiB; 0 turns it off), streamed without a Content-Length. */
+  hugeBody(bytes = 50 * 1024 * 1024, match?: string): Promise<SimulatorSnapshot> {
+    return this.send({ action: "hugeBody", bytes, match });
   }
 
   /** Reports another version; `null` restores the default. */

@@ -39,6 +39,9 @@ describe("discovery from the fixture's manifests", () => {
       jellyfin: { key: "jellyfin.media", port: 80, base: "" },
       jellyseerr: { key: "jellyseerr.media", port: 5055, base: "" },
       flaresolverr: { key: "flaresolverr.media", port: 8191, base: "" },
+      grafana: { key: "grafana.monitoring", port: 3000, base: "/grafana" },
+      // Its manifest names no namespace (the Application gives it): from the files alone, `default`.
+      homepage: { key: "homepage.default", port: 80, base: "" },
       seerr: { key: "seerr.media", port: 5055, base: "" },
       // Not in the repository's manifests: from the lab's extras (lab/cluster/extras/readarr.yaml).
       readarr: { key: "readarr.media", port: 8787, base: "/readarr" },
@@ -70,6 +73,22 @@ describe("discovery from the fixture's manifests", () => {
     expect(four).toMatchObject({ kind: "sonarr", serviceKey: "sonarr-uhd.media", servicePort: 80, urlBase: "/sonarr4k", urlBaseSource: "env SONARR__SERVER__URLBASE" });
     expect(instances.find((i) => i.id === "sonarr")?.urlBase).toBe("");
     expect(instances.some((i) => i.workload === "media/mystery")).toBe(false);
+  });
+});
+
+describe("the key a workload gives its app", () => {
+  it("is a literal, a secretKeyRef or a whole Secret by envFrom, under the catalogue's variable", () => {
+    const objects = [
+      deployment("sonarr", "media", [{ name: "sonarr", image: "linuxserver/sonarr", env: [{ name: "SONARR__AUTH__APIKEY", valueFrom: { secretKeyRef: { name: "sonarr-api", key: "key" } } }] }]),
+      deployment("radarr", "media", [{ name: "radarr", image: "linuxserver/radarr", env: [{ name: "RADARR__AUTH__APIKEY", value: "literal-key" }] }]),
+      deployment("lidarr", "media", [{ name: "lidarr", image: "linuxserver/lidarr", envFrom: [{ prefix: "LIDARR__", secretRef: { name: "lidarr-env" } }] }]),
+      deployment("prowlarr", "media", [{ name: "prowlarr", image: "linuxserver/prowlarr" }]),
+    ];
+    const byId = Object.fromEntries(discoverFrom(objects).instances.map((i) => [i.id, i.apiKeyRef]));
+    expect(byId.sonarr).toEqual({ secret: "media/sonarr-api", key: "key", via: "env SONARR__AUTH__APIKEY" });
+    expect(byId.radarr).toEqual({ value: "literal-key" });
+    expect(byId.lidarr).toEqual({ secret: "media/lidarr-env", key: "AUTH__APIKEY", via: "envFrom" });
+    expect(byId.prowlarr).toBeUndefined();
   });
 });
 

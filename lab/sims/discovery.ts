@@ -11,9 +11,11 @@
  * `sonarr-4k`, `gluetun-<workload>` for each VPN sidecar).
  *
  * URL base, first match wins:
- *   1. an env var named `*URLBASE` / `*URL_BASE` on the app container;
+ *   1. an env var named `*URLBASE` / `*URL_BASE` on the app container (Grafana: the path of
+ *      `GF_SERVER_ROOT_URL` with `GF_SERVER_SERVE_FROM_SUB_PATH=true`);
  *   2. a ConfigMap key the pod mounts whose name ends in `BaseUrl`/`UrlBase`/`base_url`/`url_base`
- *      (Jellyfin's `network.xml_NetworkConfiguration_BaseUrl` override);
+ *      (Jellyfin's `network.xml_NetworkConfiguration_BaseUrl` override), else a file in such a
+ *      ConfigMap that sets `<BaseUrl>`/`<UrlBase>` (a `network.xml` an init container copies in);
  *   3. the config written by the pod's scripts (`<UrlBase>/sonarr</UrlBase>`, `base_url: /bazarr`,
  *      `url_base = /sabnzbd`);
  *   4. an HTTP probe path `/<base>/ping` (Lidarr's `/lidarr/ping`).
@@ -47,6 +49,11 @@ export interface DiscoveredInstance {
   configClaim: string;
   /** Where the URL base came from (for the log). */
   urlBaseSource: string;
+  /**
+   * Where the workload gives the app its key (the catalogue's `workloadEnv`, `SONARR__AUTH__APIKEY`):
+   * a literal, or a Secret key by `secretKeyRef` or `envFrom`. The simulator takes that key.
+   */
+  apiKeyRef?: { value: string } | { secret: string; key: string; via: string };
 }
 
 /** A real service the simulators call (qBittorrent). */
@@ -81,7 +88,7 @@ export function simKindOf(image: string): SimKindId | undefined {
 
 /** Where a simulated app the manifests do not deploy runs (Seerr, the Jellyseerr successor): namespace `media`, its usual port. */
 function defaultsOf(kind: SimKindId): { namespace: string; port: number } {
-  return { namespace: "media", port: APP_CATALOGUE[kind].port };
+  return { namespace: "media", port: APP_CATALOGUE[kind].port ?? 80 };
 }
 
 const GLUETUN_CONTROL_PORT = 8000;
@@ -128,6 +135,13 @@ function urlBaseOf(objects: ManifestObject[], w: ManifestObject, tpl: Rec, conta
     const value = str(e.value);
     if (value !== undefined && /URL_?BASE$/i.test(name)) return { base: normaliseBase(value), source: `env ${name}` };
   }
+  // Grafana serves under its root URL's path when told to.
+  const envOf = (n: string) => str(arr(container.env).map(rec).find((e) => str(e.name) === n)?.value);
+  const root = envOf("GF_SERVER_ROOT_URL");
+  if (root !== undefined && envOf("GF_SERVER_SERVE_FROM_SUB_PATH")?.toLowerCase() === "true") {
+    const m = /^[^/]*:\/\/[^/]+(\/[^?#\s]*)?/.exec(root.replace(/%\(\w+\)s/g, "x"));
+    if (m) return { base: normaliseBase(m[1] ?? ""), source: "env GF_SERVER_ROOT_URL with GF_SERVER_SERVE_FROM_SUB_PATH" };
+  }
   // 2. ConfigMap keys the pod uses.
   const spec = rec(tpl.spec);
   const cmNames = new Set<string>();
@@ -145,6 +159,11 @@ function urlBaseOf(objects: ManifestObject[], w: ManifestObject, tpl: Rec, conta
     if (cm.kind !== "ConfigMap" || cm.namespace !== w.namespace || !cmNames.has(cm.name)) continue;
     for (const [k, v] of Object.entries(rec(cm.body.data))) {
       if (typeof v === "string" && /(BaseUrl|UrlBase|base_url|url_base)$/i.test(k)) return { base: normaliseBase(v), source: `ConfigMap ${cm.name} key ${k}` };
+    }
+    // A configuration file the ConfigMap holds (Jellyfin's network.xml, copied in by an init container).
+    for (const [k, v] of Object.entries(rec(cm.body.data))) {
+      const m = typeof v === "string" ? /<(?:BaseUrl|UrlBase)>\s*(\/[^<\s]*)?\s*<\/(?:BaseUrl|UrlBase)>/i.exec(v) : null;
+      if (m) return { base: normaliseBase(m[1] ?? ""), source: `ConfigMap ${cm.name} file ${k}` };
     }
   }
   // 3. Config written by the pod's scripts.
@@ -167,6 +186,28 @@ function urlBaseOf(objects: ManifestObject[], w: ManifestObject, tpl: Rec, conta
     const path = str(rec(rec(container[probeName]).httpGet).path);
     const m = path !== undefined ? /^(\/[^/]+)\/(ping|health|system\/ping)$/i.exec(path) : null;
     if (m?.[1] !== undefined && !/^\/(api|ping|health)$/i.test(m[1])) return { base: normaliseBase(m[1]), source: `${probeName} ${path}` };
+  }
+  return undefined;
+}
+
+/** Where the container gives the app the key its catalogue entry names (`SONARR__AUTH__APIKEY`). */
+export function apiKeyRefOf(kind: SimKindId, namespace: string, container: Rec): DiscoveredInstance["apiKeyRef"] {
+  const credential = APP_CATALOGUE[kind].credential;
+  const variable = credential.type === "api-key" ? credential.workloadEnv : null;
+  if (variable === null) return undefined;
+  for (const e of arr(container.env).map(rec)) {
+    if (str(e.name) !== variable) continue;
+    const value = str(e.value);
+    if (value !== undefined && value !== "") return { value };
+    const ref = rec(rec(e.valueFrom).secretKeyRef);
+    const name = str(ref.name);
+    const key = str(ref.key);
+    if (name !== undefined && key !== undefined) return { secret: `${namespace}/${name}`, key, via: `env ${variable}` };
+  }
+  for (const ef of arr(container.envFrom).map(rec)) {
+    const name = str(rec(ef.secretRef).name);
+    const prefix = str(ef.prefix) ?? "";
+    if (name !== undefined && variable.startsWith(prefix)) return { secret: `${namespace}/${name}`, key: variable.slice(prefix.length), via: "envFrom" };
   }
   return undefined;
 }
@@ -222,6 +263,8 @@ export function discoverFrom(objects: ManifestObject[]): { instances: Discovered
         configClaim: configClaimOfPodTemplate(tpl) ?? `${w.name}-config`,
         urlBaseSource: base?.source ?? "none found (app serves at /)",
       });
+      const keyRef = apiKeyRefOf(kind, ns, container);
+      if (keyRef !== undefined) (instances[instances.length - 1] as DiscoveredInstance).apiKeyRef = keyRef;
     }
   }
   for (const kind of Object.keys(SIM_KINDS) as SimKindId[]) {
@@ -293,7 +336,9 @@ export async function loadObjects(opts: { kubeconfig?: string; gitopsDir?: strin
   try {
     const fromCluster = await clusterObjects(opts.kubeconfig, 5_000);
     const key = (o: ManifestObject) => `${o.kind}/${o.namespace ?? ""}/${o.name}`;
-    const merged = new Map(fromFiles.map((o) => [key(o), o]));
+    // A file object without a namespace gets one only when rendered (the Application's destination):
+    // the cluster holds it rendered, so only the files' namespaced objects are merged.
+    const merged = new Map(fromFiles.filter((o) => o.namespace !== undefined).map((o) => [key(o), o]));
     for (const o of fromCluster) merged.set(key(o), o);
     log(`simulators: read ${fromCluster.length} objects from the lab cluster, ${fromFiles.length} from the GitOps files`);
     return [...merged.values()];

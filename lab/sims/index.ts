@@ -20,6 +20,7 @@ import type { ChildConfig, ChildReady } from "./child";
 import { discoverFrom, loadObjects, type DiscoveredInstance } from "./discovery";
 import type { SimInstanceConfig } from "./host";
 import type { SimKindId } from "./registry";
+import { APP_CATALOGUE } from "../../lib/apps/catalogue";
 
 /** What `lab up` hands over. */
 export interface SimulatorsContext {
@@ -44,8 +45,13 @@ export interface SimulatorInfo {
   /** Path prefix the app serves under, as the user's manifests configure it (`/sonarr`). */
   urlBase: string;
   apiKey?: string;
-  /** `secret` (from media/starr-secrets) or `generated` (the Secret has no value for it). */
-  apiKeySource?: "secret" | "generated";
+  /**
+   * `workload` (the key the workload gives the app: its variable's literal or the Secret key it
+   * references), `secret` (from media/starr-secrets) or `generated` (neither has a value for it).
+   */
+  apiKeySource?: "secret" | "generated" | "workload";
+  /** For a `workload` key: where it is (`Secret media/sonarr-api, key api-key (env SONARR__AUTH__APIKEY)`). */
+  apiKeyFrom?: string;
   /** Name of the Secret key the panel should read (`SONARR_API_KEY`). */
   apiKeySecretKey?: string;
   /** `POST` control commands here (see `./control.ts`). */
@@ -99,8 +105,8 @@ export function secretKeyName(id: string): string {
   return `${id.toUpperCase().replace(/[^A-Z0-9]+/g, "_")}_API_KEY`;
 }
 
-/** Apps that take no key. */
-const KEYLESS = new Set<SimKindId>(["flaresolverr"]);
+/** Kinds whose app takes no API key (a catalogue fact): no key is generated nor published for them. */
+const isKeyless = (kind: SimKindId): boolean => APP_CATALOGUE[kind].credential.type !== "api-key";
 
 function generateKey(kind: SimKindId): string {
   // Gluetun keys are 22 base58 characters (`gluetun genkey`); the others 32 hex digits.
@@ -156,15 +162,20 @@ export async function startSimulators(ctx: SimulatorsContext): Promise<Simulator
   const { instances, qbittorrent } = discoverFrom(objects);
   const secret = ctx.secrets[SECRET] ?? {};
 
-  const keys: Record<string, { value?: string; source?: "secret" | "generated"; secretKey?: string }> = {};
+  const keys: Record<string, { value?: string; source?: "secret" | "generated" | "workload"; secretKey?: string; from?: string }> = {};
   for (const inst of instances) {
-    if (KEYLESS.has(inst.kind)) {
+    if (isKeyless(inst.kind)) {
       keys[inst.id] = {};
       continue;
     }
     const name = secretKeyName(inst.id);
     const fromSecret = secret[name];
-    if (fromSecret !== undefined && fromSecret.trim() !== "") {
+    const ref = inst.apiKeyRef;
+    const fromWorkload = ref === undefined ? undefined : "value" in ref ? ref.value : ctx.secrets[ref.secret]?.[ref.key];
+    if (ref !== undefined && fromWorkload !== undefined && fromWorkload.trim() !== "") {
+      const from = "value" in ref ? `the workload's ${inst.workload} literal` : `Secret ${ref.secret}, key ${ref.key} (${ref.via})`;
+      keys[inst.id] = { value: fromWorkload.trim(), source: "workload", from };
+    } else if (fromSecret !== undefined && fromSecret.trim() !== "") {
       keys[inst.id] = { value: fromSecret.trim(), source: "secret", secretKey: name };
     } else {
       const value = state.generatedKeys[inst.id] ?? generateKey(inst.kind);
@@ -245,10 +256,11 @@ export async function startSimulators(ctx: SimulatorsContext): Promise<Simulator
     if (k.value !== undefined) {
       info.apiKey = k.value;
       info.apiKeySource = k.source;
-      info.apiKeySecretKey = k.secretKey;
+      if (k.secretKey !== undefined) info.apiKeySecretKey = k.secretKey;
+      if (k.from !== undefined) info.apiKeyFrom = k.from;
     }
     apps[inst.id] = info;
-    log(`simulators: ${inst.id} -> ${info.url}${inst.urlBase} as ${inst.serviceKey} (URL base from ${inst.urlBaseSource}${k.source === "generated" ? `; key generated, not in ${SECRET}` : ""})`);
+    log(`simulators: ${inst.id} -> ${info.url}${inst.urlBase} as ${inst.serviceKey} (URL base from ${inst.urlBaseSource}${k.source === "generated" ? `; key generated, not in ${SECRET}` : k.from !== undefined ? `; key from ${k.from}` : ""})`);
   }
   const addressMap: Record<string, string> = {};
   for (const [key, url] of Object.entries(ready.addressMap)) if (!services.some((s) => s.key === key)) addressMap[key] = url;

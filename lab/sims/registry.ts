@@ -5,6 +5,8 @@ import { bazarrSim } from "./bazarr";
 import type { SimKind } from "./engine/sim-app";
 import { flaresolverrSim } from "./flaresolverr";
 import { gluetunSim } from "./gluetun";
+import { grafanaSim } from "./grafana";
+import { homepageSim } from "./homepage";
 import { jellyfinSim } from "./jellyfin";
 import { jellyseerrSim, seerrSim } from "./jellyseerr";
 import { lidarrSim } from "./lidarr";
@@ -27,6 +29,8 @@ export const SIM_KINDS = {
   seerr: seerrSim,
   gluetun: gluetunSim,
   flaresolverr: flaresolverrSim,
+  grafana: grafanaSim,
+  homepage: homepageSim,
 } satisfies Record<string, SimKind>;
 
 /** Simulator kind ids. */

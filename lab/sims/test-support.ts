@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startQbittorrent, stopQbittorrent } from "../apps/qbittorrent";
 import { volumeDir } from "../paths";
+import { APP_CATALOGUE } from "../../lib/apps/catalogue";
 import { discoverFrom, loadObjects } from "./discovery";
 import { startSimulatorHost, type SimulatorHost } from "./host";
 
@@ -54,7 +55,7 @@ export async function startTestHost(opts: { qbittorrent?: { url: string } } = {}
       id: i.id,
       kind: i.kind,
       urlBase: i.urlBase,
-      apiKey: i.kind === "flaresolverr" ? undefined : TEST_KEYS[i.id],
+      apiKey: APP_CATALOGUE[i.kind].credential.type === "api-key" ? TEST_KEYS[i.id] : undefined,
       service: { key: i.serviceKey, port: i.servicePort },
       extra: { healthTtlMs: 0 },
       dataDir: dataDirs.get(i.id),

@@ -50,6 +50,34 @@ export type CredentialFacts =
     };
 
 /**
+ * What an unauthenticated endpoint of the app answers when the app itself answers it.
+ * `json`: every listed field (a dotted path, `data.version`) is present, equal to the value when one
+ * is given (`null`: any value); `version` names the field holding the app's version.
+ * `text`: the body matches `pattern` (a regular expression, case-insensitive); with `version`, its
+ * first group is the version.
+ * `any`: any 2xx answer (a controller's `/healthz`).
+ */
+export type EndpointAnswer =
+  | { type: "json"; fields: Readonly<Record<string, string | boolean | null>>; version: string | null }
+  | { type: "text"; pattern: string; version: boolean }
+  | { type: "any" };
+
+/** One unauthenticated HTTP endpoint of the app. */
+export interface AppEndpoint {
+  /** Path (with its query when it has one), relative to the URL base when `underUrlBase`. */
+  path: string;
+  underUrlBase: boolean;
+  /**
+   * Port of the endpoint when it is not the app's own port (a controller's health port); null: the
+   * app's port. A container probe of the same path names the port the workload really uses.
+   */
+  port: number | null;
+  answer: EndpointAnswer;
+  /** The answer as the app's documentation (or its source) shows it; the tests serve it. */
+  example: string;
+}
+
+/**
  * How a workload is recognised as the app. `images`: repository paths without registry and tag; an
  * entry `name` matches any publisher's image whose last path segment is `name` (linuxserver/sonarr,
  * hotio/sonarr, ghcr.io/home-operations/sonarr, binhex/arch-sonarr), an entry with a slash matches
@@ -85,12 +113,41 @@ export interface AppEntry {
   health: HealthEndpoints | null;
   credential: CredentialFacts;
   /**
+   * The endpoint that answers as the app itself, without credentials, with its version when it gives
+   * one. The URL base is verified against it (the candidate under which the app answers it is the
+   * one used), and an app without its own module gets its health from it. Null when nothing the app
+   * serves says who it is.
+   */
+  identity: AppEndpoint | null;
+  /** The app's unauthenticated readiness endpoint (2xx when ready); null when the identity answer says it. */
+  ready: AppEndpoint | null;
+  /**
    * For an app that manages a media library (Sonarr's series, Radarr's movies): the download
    * category it uses in the download clients and the root folder the panel creates when it has none
    * (defaults of `integrations.categories` and `integrations.rootFolders`). Null for the others.
    */
   library: { category: string; rootFolder: string } | null;
+  /** The Prometheus metrics the community collects for the app (see {@link MetricsFacts}); null when none. */
+  metrics: MetricsFacts | null;
 }
+
+/** A figure the service page charts from the app's metrics: a PromQL expression over the exporter's series. */
+export interface MetricFigure {
+  /** Series name; the chart sums it over the service's exporter (`sum(<metric>{job="<exporter job>"})`). */
+  metric: string;
+  /** What it counts ("series", "torrents"). */
+  label: string;
+}
+
+/**
+ * Where the app's metrics come from: exportarr (one instance per app, `exportarr <command>`, the
+ * app's URL and API key), the qBittorrent exporter (esanchezm/prometheus-qbittorrent-exporter, the
+ * WebUI login), or the app's own endpoint (Jellyfin's `/metrics` once enabled in its settings).
+ */
+export type MetricsFacts =
+  | { type: "exportarr"; command: string; figure: MetricFigure }
+  | { type: "qbittorrent-exporter"; figure: MetricFigure }
+  | { type: "own-endpoint"; path: string; enable: string; figure: MetricFigure };
 
 const http = (path: string, underUrlBase = true): ProbeAction => ({ type: "http", path, underUrlBase });
 
@@ -104,14 +161,55 @@ const seerrStatus: HealthEndpoints = {
 
 const arrKey = (id: string): Extract<CredentialFacts, { type: "api-key" }> => ({ type: "api-key", secretKey: `${id}_API_KEY`, workloadEnv: `${id}__AUTH__APIKEY`, neededForHealth: true });
 const images = (...list: string[]): RecognitionRule => ({ images: list, labels: null });
+const labelled = (name: string, ...list: string[]): RecognitionRule => ({ images: list, labels: { "app.kubernetes.io/name": name } });
+
+/** A JSON endpoint under the URL base on the app's port. */
+const json = (path: string, fields: Readonly<Record<string, string | boolean | null>>, version: string | null, example: string): AppEndpoint => ({
+  path,
+  underUrlBase: true,
+  port: null,
+  answer: { type: "json", fields, version },
+  example,
+});
+/** A text endpoint under the URL base on the app's port. */
+const text = (path: string, pattern: string, example: string, version = false): AppEndpoint => ({ path, underUrlBase: true, port: null, answer: { type: "text", pattern, version }, example });
+/** An endpoint on a port of its own (a controller's health server), answering 2xx when healthy. */
+const healthz = (path: string, port: number, example = "ok"): AppEndpoint => ({ path, underUrlBase: false, port, answer: { type: "any" }, example });
+
+/** The *arr apps' unauthenticated `/ping` (PingController). */
+const arrIdentity = json("/ping", { status: "OK" }, null, '{"status":"OK"}');
+/** Prometheus' own readiness text, shared by Alertmanager and the Pushgateway's `/-/ready`. */
+const promReady = (pattern: string, example: string): AppEndpoint => text("/-/ready", pattern, example);
+/** An entry without credential nor library (what the types of the app modules read stays literal). */
+type PlainEntry = Omit<AppEntry, "credential" | "library"> & { credential: { readonly type: "none" }; library: null };
+
+/** Argo CD's components answer `ok` on `/healthz` of their own port. */
+const argocdComponent = (name: string, label: string, port: number | null, ready: AppEndpoint | null): PlainEntry => ({
+  label,
+  recognize: labelled(name, "argocd", "argoproj/argocd"),
+  sidecar: false,
+  port,
+  fixedPort: null,
+  urlBase: "",
+  health: null,
+  credential: { type: "none" },
+  identity: null,
+  ready,
+  library: null,
+  metrics: null,
+});
+/** An app the panel only checks through its public endpoints (no key, no library). */
+function infra(label: string, recognize: RecognitionRule, port: number | null, identity: AppEndpoint | null, ready: AppEndpoint | null, health: HealthEndpoints | null = null): PlainEntry {
+  return { label, recognize, sidecar: false, port, fixedPort: null, urlBase: "", health, credential: { type: "none" }, identity, ready, library: null, metrics: null };
+}
 
 /** The catalogue, in recognition order (the first entry whose rule matches wins). */
 export const APP_CATALOGUE = {
-  sonarr: { label: "Sonarr", recognize: images("sonarr"), sidecar: false, port: 8989, fixedPort: null, urlBase: "", health: arrPing, credential: arrKey("SONARR"), library: { category: "tv", rootFolder: "/data/media/tv" } },
-  radarr: { label: "Radarr", recognize: images("radarr"), sidecar: false, port: 7878, fixedPort: null, urlBase: "", health: arrPing, credential: arrKey("RADARR"), library: { category: "movies", rootFolder: "/data/media/movies" } },
-  lidarr: { label: "Lidarr", recognize: images("lidarr"), sidecar: false, port: 8686, fixedPort: null, urlBase: "", health: arrPing, credential: arrKey("LIDARR"), library: { category: "music", rootFolder: "/data/media/music" } },
-  readarr: { label: "Readarr", recognize: images("readarr"), sidecar: false, port: 8787, fixedPort: null, urlBase: "", health: arrPing, credential: arrKey("READARR"), library: { category: "books", rootFolder: "/data/media/books" } },
-  prowlarr: { label: "Prowlarr", recognize: images("prowlarr"), sidecar: false, port: 9696, fixedPort: null, urlBase: "", health: arrPing, credential: arrKey("PROWLARR"), library: null },
+  sonarr: { label: "Sonarr", recognize: images("sonarr"), sidecar: false, port: 8989, fixedPort: null, urlBase: "", health: arrPing, credential: arrKey("SONARR"), identity: arrIdentity, ready: null, library: { category: "tv", rootFolder: "/data/media/tv" }, metrics: { type: "exportarr", command: "sonarr", figure: { metric: "sonarr_system_health_issues", label: "health issues" } } },
+  radarr: { label: "Radarr", recognize: images("radarr"), sidecar: false, port: 7878, fixedPort: null, urlBase: "", health: arrPing, credential: arrKey("RADARR"), identity: arrIdentity, ready: null, library: { category: "movies", rootFolder: "/data/media/movies" }, metrics: { type: "exportarr", command: "radarr", figure: { metric: "radarr_system_health_issues", label: "health issues" } } },
+  lidarr: { label: "Lidarr", recognize: images("lidarr"), sidecar: false, port: 8686, fixedPort: null, urlBase: "", health: arrPing, credential: arrKey("LIDARR"), identity: arrIdentity, ready: null, library: { category: "music", rootFolder: "/data/media/music" }, metrics: { type: "exportarr", command: "lidarr", figure: { metric: "lidarr_system_health_issues", label: "health issues" } } },
+  readarr: { label: "Readarr", recognize: images("readarr"), sidecar: false, port: 8787, fixedPort: null, urlBase: "", health: arrPing, credential: arrKey("READARR"), identity: arrIdentity, ready: null, library: { category: "books", rootFolder: "/data/media/books" }, metrics: null },
+  prowlarr: { label: "Prowlarr", recognize: images("prowlarr"), sidecar: false, port: 9696, fixedPort: null, urlBase: "", health: arrPing, credential: arrKey("PROWLARR"), identity: arrIdentity, ready: null, library: null, metrics: { type: "exportarr", command: "prowlarr", figure: { metric: "prowlarr_system_health_issues", label: "health issues" } } },
   bazarr: {
     label: "Bazarr",
     recognize: images("bazarr"),
@@ -121,7 +219,10 @@ export const APP_CATALOGUE = {
     urlBase: "",
     health: { readiness: http("/api/system/ping"), liveness: http("/api/system/ping"), livenessDelaySeconds: 30, source: "Bazarr's unauthenticated /api/system/ping endpoint" },
     credential: { type: "api-key", secretKey: "BAZARR_API_KEY", workloadEnv: null, neededForHealth: true },
+    identity: json("/api/system/ping", { status: "OK" }, null, '{"status":"OK"}'),
+    ready: null,
     library: null,
+    metrics: { type: "exportarr", command: "bazarr", figure: { metric: "bazarr_system_health_issues", label: "health issues" } },
   },
   sabnzbd: {
     label: "SABnzbd",
@@ -132,7 +233,10 @@ export const APP_CATALOGUE = {
     urlBase: "",
     health: { readiness: http("/api?mode=version"), liveness: http("/api?mode=version"), livenessDelaySeconds: 30, source: "SABnzbd's API mode=version, which needs no API key" },
     credential: { type: "api-key", secretKey: "SABNZBD_API_KEY", workloadEnv: null, neededForHealth: true },
+    identity: json("/api?mode=version&output=json", { version: null }, "version", '{"version":"4.4.1"}'),
+    ready: null,
     library: null,
+    metrics: { type: "exportarr", command: "sabnzbd", figure: { metric: "sabnzbd_queue_length", label: "queued downloads" } },
   },
   qbittorrent: {
     label: "qBittorrent",
@@ -149,7 +253,11 @@ export const APP_CATALOGUE = {
       source: "the qBittorrent WebUI page / (the API, /api/v2/app/version, answers 403 without a session)",
     },
     credential: { type: "login", usernameKey: "QBITTORRENT_USERNAME", passwordKey: "QBITTORRENT_PASSWORD", defaultUsername: "admin" },
+    // qBittorrent has no URL base of its own (a reverse proxy strips it): its login page says who it is.
+    identity: text("/", "<title>\\s*qBittorrent", "<!DOCTYPE html><html><head><title>qBittorrent Web UI</title>"),
+    ready: null,
     library: null,
+    metrics: { type: "qbittorrent-exporter", figure: { metric: "qbittorrent_torrents_count", label: "torrents" } },
   },
   jellyfin: {
     label: "Jellyfin",
@@ -160,7 +268,15 @@ export const APP_CATALOGUE = {
     urlBase: "",
     health: { readiness: http("/health"), liveness: http("/health"), livenessDelaySeconds: 60, source: "Jellyfin's health check endpoint /health (answers \"Healthy\")" },
     credential: { type: "api-key", secretKey: "JELLYFIN_API_KEY", workloadEnv: null, neededForHealth: false },
+    identity: json(
+      "/System/Info/Public",
+      { ProductName: "Jellyfin Server", Id: null },
+      "Version",
+      '{"LocalAddress":"http://10.42.0.40:8096","ServerName":"media","Version":"10.11.0","ProductName":"Jellyfin Server","OperatingSystem":"","Id":"d4c1b7","StartupWizardCompleted":true}',
+    ),
+    ready: null,
     library: null,
+    metrics: { type: "own-endpoint", path: "/metrics", enable: "Dashboard > Networking > Enable Prometheus metrics (EnableMetrics in system.xml)", figure: { metric: "process_resident_memory_bytes", label: "server memory (bytes)" } },
   },
   jellyseerr: {
     label: "Jellyseerr",
@@ -171,7 +287,10 @@ export const APP_CATALOGUE = {
     urlBase: "",
     health: seerrStatus,
     credential: { type: "api-key", secretKey: "JELLYSEERR_API_KEY", workloadEnv: null, neededForHealth: false },
+    identity: json("/api/v1/status", { version: null, commitTag: null }, "version", '{"version":"2.7.3","commitTag":"v2.7.3","updateAvailable":false,"commitsBehind":0,"restartRequired":false}'),
+    ready: null,
     library: null,
+    metrics: null,
   },
   seerr: {
     label: "Seerr",
@@ -182,7 +301,10 @@ export const APP_CATALOGUE = {
     urlBase: "",
     health: seerrStatus,
     credential: { type: "api-key", secretKey: "SEERR_API_KEY", workloadEnv: null, neededForHealth: false },
+    identity: json("/api/v1/status", { version: null, commitTag: null }, "version", '{"version":"3.0.0","commitTag":"v3.0.0","updateAvailable":false,"commitsBehind":0,"restartRequired":false}'),
+    ready: null,
     library: null,
+    metrics: null,
   },
   flaresolverr: {
     label: "FlareSolverr",
@@ -193,7 +315,10 @@ export const APP_CATALOGUE = {
     urlBase: "",
     health: { readiness: http("/health", false), liveness: http("/health", false), livenessDelaySeconds: 30, source: "FlareSolverr's /health endpoint" },
     credential: { type: "none" },
+    identity: json("/", { msg: null, version: null }, "version", '{"msg":"FlareSolverr is ready!","version":"3.3.21","userAgent":"Mozilla/5.0"}'),
+    ready: null,
     library: null,
+    metrics: null,
   },
   unpackerr: {
     label: "Unpackerr",
@@ -204,7 +329,10 @@ export const APP_CATALOGUE = {
     urlBase: "",
     health: null,
     credential: { type: "none" },
+    identity: null,
+    ready: null,
     library: null,
+    metrics: null,
   },
   gluetun: {
     label: "Gluetun",
@@ -220,30 +348,103 @@ export const APP_CATALOGUE = {
       source: "Gluetun's own health check command (its health server listens on 127.0.0.1:9999 only)",
     },
     credential: { type: "api-key", secretKey: "GLUETUN_API_KEY", workloadEnv: null, neededForHealth: false },
+    // Its control server needs the key on every route and serves no URL base.
+    identity: null,
+    ready: null,
     library: null,
+    metrics: null,
   },
-  prometheus: {
-    label: "Prometheus",
-    recognize: images("prometheus", "prom/prometheus"),
-    sidecar: false,
-    port: 9090,
-    fixedPort: null,
-    urlBase: "",
-    health: { readiness: http("/-/ready"), liveness: http("/-/healthy"), livenessDelaySeconds: 30, source: "Prometheus' /-/ready and /-/healthy endpoints" },
-    credential: { type: "none" },
-    library: null,
-  },
-  grafana: {
-    label: "Grafana",
-    recognize: images("grafana", "grafana/grafana", "grafana/grafana-oss", "grafana/grafana-enterprise"),
-    sidecar: false,
-    port: 3000,
-    fixedPort: null,
-    urlBase: "",
-    health: { readiness: http("/api/health"), liveness: http("/api/health"), livenessDelaySeconds: 30, source: "Grafana's /api/health endpoint" },
-    credential: { type: "none" },
-    library: null,
-  },
+  prometheus: infra(
+    "Prometheus",
+    images("prometheus", "prom/prometheus"),
+    9090,
+    json("/api/v1/status/buildinfo", { status: "success", "data.version": null }, "data.version", '{"status":"success","data":{"version":"2.42.0","revision":"225c61122d88b01d1f0eaaee0e05b6f3e0567ac0","branch":"HEAD","buildUser":"","buildDate":"","goVersion":"go1.19.8"}}'),
+    promReady("Prometheus.* is Ready", "Prometheus Server is Ready.\n"),
+    { readiness: http("/-/ready"), liveness: http("/-/healthy"), livenessDelaySeconds: 30, source: "Prometheus' /-/ready and /-/healthy endpoints" },
+  ),
+  alertmanager: infra(
+    "Alertmanager",
+    images("alertmanager", "prom/alertmanager"),
+    9093,
+    json("/api/v2/status", { "cluster.status": null, "versionInfo.version": null }, "versionInfo.version", '{"cluster":{"name":"01H","peers":[],"status":"disabled"},"config":{"original":""},"uptime":"2026-01-01T00:00:00.000Z","versionInfo":{"branch":"debian/sid","buildDate":"","buildUser":"","goVersion":"go1.19.8","revision":"","version":"0.25.0"}}'),
+    promReady("", "OK"),
+    { readiness: http("/-/ready"), liveness: http("/-/healthy"), livenessDelaySeconds: 30, source: "Alertmanager's /-/ready and /-/healthy endpoints" },
+  ),
+  pushgateway: infra(
+    "Pushgateway",
+    images("pushgateway", "prom/pushgateway"),
+    9091,
+    json("/api/v1/status", { status: "success", "data.build_information.version": null }, "data.build_information.version", '{"status":"success","data":{"build_information":{"branch":"HEAD","buildDate":"","buildUser":"","goVersion":"go1.23.4","revision":"","version":"1.11.0"},"flags":{},"start_time":"2026-01-01T00:00:00Z"}}'),
+    promReady("", "OK"),
+    { readiness: http("/-/ready"), liveness: http("/-/healthy"), livenessDelaySeconds: 10, source: "the Pushgateway's /-/ready and /-/healthy endpoints" },
+  ),
+  grafana: infra(
+    "Grafana",
+    images("grafana", "grafana/grafana", "grafana/grafana-oss", "grafana/grafana-enterprise"),
+    3000,
+    // Answers 503 with `database: failing` when its database is not reachable.
+    json("/api/health", { database: "ok", version: null }, "version", '{"commit":"03f502a94d","database":"ok","version":"11.2.0"}'),
+    null,
+    { readiness: http("/api/health"), liveness: http("/api/health"), livenessDelaySeconds: 30, source: "Grafana's /api/health endpoint" },
+  ),
+  loki: infra(
+    "Loki",
+    images("loki", "grafana/loki"),
+    3100,
+    json("/loki/api/v1/status/buildinfo", { version: null, revision: null }, "version", '{"version":"3.2.0","revision":"659f5421","branch":"","buildUser":"","buildDate":"","goVersion":"go1.22.6"}'),
+    // Answers 503 with the reason ("Ingester not ready: ...") until every module is ready.
+    text("/ready", "^ready", "ready\n"),
+    { readiness: http("/ready"), liveness: http("/ready"), livenessDelaySeconds: 45, source: "Loki's /ready endpoint" },
+  ),
+  alloy: infra("Grafana Alloy", images("alloy", "grafana/alloy"), 12345, text("/-/ready", "Alloy is ready", "Alloy is ready.\n"), null, {
+    readiness: http("/-/ready"),
+    liveness: http("/-/healthy"),
+    livenessDelaySeconds: 30,
+    source: "Alloy's /-/ready and /-/healthy endpoints",
+  }),
+  promtail: infra("Promtail", images("promtail", "grafana/promtail"), 9080, null, text("/ready", "^ready", "Ready\n"), {
+    readiness: http("/ready"),
+    liveness: http("/ready"),
+    livenessDelaySeconds: 30,
+    source: "Promtail's /ready endpoint",
+  }),
+  "uptime-kuma": infra(
+    "Uptime Kuma",
+    images("uptime-kuma", "louislam/uptime-kuma"),
+    3001,
+    json("/api/entry-page", { type: "entryPage" }, null, '{"type":"entryPage","entryPage":"dashboard"}'),
+    null,
+    { readiness: http("/api/entry-page", false), liveness: http("/api/entry-page", false), livenessDelaySeconds: 30, source: "Uptime Kuma's public /api/entry-page endpoint" },
+  ),
+  "home-assistant": infra(
+    "Home Assistant",
+    images("home-assistant", "homeassistant", "homeassistant/home-assistant"),
+    8123,
+    // Its API needs a token; the web app manifest is public and names it.
+    json("/manifest.json", { name: "Home Assistant" }, null, '{"background_color":"#FFFFFF","description":"Home automation platform that puts local control and privacy first.","display":"standalone","name":"Home Assistant","short_name":"Home Assistant","start_url":"/?homescreen=1"}'),
+    null,
+    { readiness: http("/manifest.json", false), liveness: http("/manifest.json", false), livenessDelaySeconds: 60, source: "Home Assistant's public /manifest.json" },
+  ),
+  ntfy: infra(
+    "ntfy",
+    images("ntfy", "binwiederhier/ntfy"),
+    80,
+    // Its version endpoint is for admins only; /v1/health is public.
+    json("/v1/health", { healthy: true }, null, '{"healthy":true}'),
+    null,
+    { readiness: http("/v1/health", false), liveness: http("/v1/health", false), livenessDelaySeconds: 30, source: "ntfy's public /v1/health endpoint" },
+  ),
+  "ingress-nginx": infra("ingress-nginx", images("ingress-nginx/controller", "ingress-nginx-controller"), 80, null, healthz("/healthz", 10254)),
+  traefik: infra("Traefik", images("traefik", "rancher/mirrored-library-traefik"), 8000, null, { ...healthz("/ping", 9000, "OK"), answer: { type: "text", pattern: "^OK", version: false } }),
+  "cert-manager": infra("cert-manager", images("cert-manager-controller", "jetstack/cert-manager-controller"), 9402, null, healthz("/livez", 9403)),
+  "cert-manager-webhook": infra("cert-manager webhook", images("cert-manager-webhook", "jetstack/cert-manager-webhook"), 10250, null, healthz("/healthz", 6080)),
+  "cert-manager-cainjector": infra("cert-manager cainjector", images("cert-manager-cainjector", "jetstack/cert-manager-cainjector"), null, null, null),
+  "argocd-repo-server": argocdComponent("argocd-repo-server", "Argo CD repo server", 8081, healthz("/healthz?full=true", 8084)),
+  "argocd-application-controller": argocdComponent("argocd-application-controller", "Argo CD application controller", 8082, healthz("/healthz", 8082)),
+  "argocd-applicationset-controller": argocdComponent("argocd-applicationset-controller", "Argo CD ApplicationSet controller", 7000, healthz("/healthz", 8081)),
+  "argocd-notifications-controller": argocdComponent("argocd-notifications-controller", "Argo CD notifications controller", 9001, null),
+  "argocd-dex-server": { ...argocdComponent("argocd-dex-server", "Argo CD Dex", 5556, healthz("/healthz", 5558)), recognize: labelled("argocd-dex-server", "dex", "dexidp/dex") },
+  "argocd-redis": { ...argocdComponent("argocd-redis", "Argo CD Redis", 6379, null), recognize: labelled("argocd-redis", "redis") },
   homepage: {
     label: "Homepage",
     recognize: images("homepage", "gethomepage/homepage", "benphelps/homepage"),
@@ -253,18 +454,26 @@ export const APP_CATALOGUE = {
     urlBase: "",
     health: { readiness: http("/api/healthcheck", false), liveness: http("/api/healthcheck", false), livenessDelaySeconds: 30, source: "Homepage's /api/healthcheck endpoint" },
     credential: { type: "none" },
+    identity: text("/api/healthcheck", "^up", "up"),
+    ready: null,
     library: null,
+    metrics: null,
   },
   argocd: {
+    // The API server (and the UI); the other components have labelled entries above.
     label: "Argo CD",
     recognize: images("argocd", "argoproj/argocd"),
     sidecar: false,
-    port: null,
+    port: 8080,
     fixedPort: null,
     urlBase: "",
     health: null,
     credential: { type: "none" },
+    // --rootpath (`server.rootpath` in argocd-cmd-params-cm) is its URL base; /healthz is served at the root.
+    identity: json("/api/version", { Version: null }, "Version", '{"Version":"v3.1.8+becb020","BuildDate":"2025-09-30T15:33:46Z","GitCommit":"becb020064fe9be5381bf6e5818ff8587ca8f377","GoVersion":"go1.24.6","Compiler":"gc","Platform":"linux/amd64"}'),
+    ready: { path: "/healthz", underUrlBase: false, port: null, answer: { type: "text", pattern: "^ok", version: false }, example: "ok" },
     library: null,
+    metrics: null,
   },
 } as const satisfies Record<string, AppEntry>;
 

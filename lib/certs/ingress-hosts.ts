@@ -1,4 +1,4 @@
-import { normalizeIngressPath } from "../k8s/derive";
+import { normalizeIngressPath } from "../k8s/routes";
 import type { Ingress } from "../k8s/types";
 
 /**

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { planAppExporters, planExporterScrape } from "./plans/exporters";
 import { panelConfigSchema, type AlertRuleThresholds } from "../config-schema";
 import { planAlertRules } from "./plans/alert-rules";
 import { planEnableBackups, type BackupPlanSettings } from "./plans/enable-backups";
@@ -56,6 +57,8 @@ export const changeRequestSchema = z.discriminatedUnion("kind", [
       .regex(/^[a-z0-9.-]+:\d{1,5}$/i, "Give the panel's address as host:port.")
       .optional(),
   }),
+  z.object({ kind: z.literal("app-exporters") }),
+  z.object({ kind: z.literal("exporter-scrape") }),
   z.object({
     kind: z.literal("alert-rules"),
     /** Extra alerting rules of the person's own, YAML. */
@@ -110,6 +113,14 @@ export const CHANGE_KIND_SPECS: { [K in ChangeKind]: ChangeKindSpec<K> } = {
   "https-only": {
     label: (r) => `Serve ${r.ingress} over HTTPS only`,
     plan: (r, ctx) => planHttpsOnly({ ingress: r.ingress }, ctx),
+  },
+  "app-exporters": {
+    label: () => "Run the apps' Prometheus exporters",
+    plan: (_r, ctx) => planAppExporters(ctx),
+  },
+  "exporter-scrape": {
+    label: () => "Scrape the apps' exporters in Prometheus; Grafana dashboard",
+    plan: (_r, ctx) => planExporterScrape(ctx),
   },
 };
 

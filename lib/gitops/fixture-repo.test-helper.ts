@@ -1,11 +1,10 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
+import { requireShared } from "../shared-fixture.test-helper";
 import { memoryRepo, type RepoView } from "./repo-view";
 
-/** The shared reference material (`K8S_NAS_SHARED_DIR`, default `<repo>/../shared`). */
-export const SHARED_DIR = process.env.K8S_NAS_SHARED_DIR ?? path.resolve(__dirname, "..", "..", "..", "shared");
-/** The fixture of the user's GitOps repository. */
-export const FIXTURE_DIR = path.join(SHARED_DIR, "fixtures", "k8s_nas");
+/** The fixture of the user's GitOps repository (in the shared folder; one line naming it when missing). */
+export const FIXTURE_DIR = requireShared("fixtures", "k8s_nas");
 
 /** Every file under `dir`, relative, POSIX separators, sorted. */
 export function listFiles(dir: string, base = dir): string[] {

@@ -40,3 +40,26 @@ export interface ChangeSuggestion {
   label: string;
   detail: string;
 }
+
+/** A revert of a merged change, shown before it is proposed. */
+export interface RevertPreview {
+  /** `preview`: the revert applies; `conflict`: the files changed again since and it does not; `already_open`. */
+  outcome: "preview" | "conflict" | "already_open";
+  changeId: number;
+  title: string;
+  baseBranch: string;
+  baseSha: string;
+  /** The commit reverted (the merge commit, reverted against its first parent). */
+  commit: string;
+  files: string[];
+  /** The revert's diff: the exact inverse of the change when nothing touched its files since. */
+  diff: string;
+  /** Commits on the base branch since the merge that touch the change's files. */
+  changedSince: string[];
+  /** Files git could not revert, and the conflict with git's markers. */
+  conflicts: string[];
+  conflictDiff: string;
+  fingerprint: string;
+  message?: string;
+  existing?: Pick<ChangeView, "id" | "prUrl" | "branch" | "title">;
+}

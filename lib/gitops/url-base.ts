@@ -51,6 +51,9 @@ export function detectUrlBase(repo: RepoView, workload: ManifestWorkload, contai
     const script = [...init.command, ...init.args].join("\n");
     const m = /<UrlBase>([^<]*)<\/UrlBase>/.exec(script);
     if (m) return { value: normalizeUrlBase(m[1] ?? ""), source: `init container ${init.name} (config.xml <UrlBase>)` };
+    // SABnzbd's sabnzbd.ini: `url_base = /sabnzbd` under [misc].
+    const ini = /url_base\s*=\s*(\/[\w./-]*)/.exec(script);
+    if (ini) return { value: normalizeUrlBase(ini[1] ?? ""), source: `init container ${init.name} (sabnzbd.ini url_base)` };
   }
   for (const file of yamlFilesUnder(repo, dirOf(workload.file))) {
     if (dirOf(file) !== dirOf(workload.file)) continue;

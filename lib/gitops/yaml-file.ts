@@ -244,6 +244,12 @@ export class YamlFileEditor {
 
   /** Appends `value` as the last item of the block sequence at `path`, after an optional comment. */
   appendItem(docIndex: number, path: YamlPath, value: unknown, comment?: string): void {
+    this.appendItems(docIndex, path, [value], comment);
+  }
+
+  /** Appends `values` (in order) as the last items of the block sequence at `path`, after an optional comment. */
+  appendItems(docIndex: number, path: YamlPath, values: readonly unknown[], comment?: string): void {
+    if (values.length === 0) return;
     const seq = this.node(docIndex, path);
     if (!isSeq(seq) || !seq.range) throw yamlEditError(this.file, `${this.where(path)} is not a sequence`);
     if (seq.flow || seq.items.length === 0) {
@@ -251,10 +257,10 @@ export class YamlFileEditor {
     }
     const column = columnOf(this.text, seq.range[0]);
     const at = this.insertionPoint(seq.range[0], seq.range[1]);
-    const rendered = this.render([value], docIndex);
+    const rendered = this.render([...values], docIndex);
     const lead = at === this.text.length && !this.text.endsWith("\n") ? "\n" : "";
     this.splices.push({ at, remove: 0, insert: lead + this.indentLines(commentLines(comment) + rendered, column) });
-    this.expected[docIndex]?.addIn(path as Array<string | number>, value);
+    for (const value of values) this.expected[docIndex]?.addIn(path as Array<string | number>, value);
   }
 
   /**

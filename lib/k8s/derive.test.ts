@@ -1,20 +1,8 @@
 import { describe, expect, it } from "vitest";
 import type { DiscoveredService } from "../services";
-import {
-  argocdAppOf,
-  deriveServices,
-  deriveUrlBase,
-  ingressRoutes,
-  labelSelectorMatches,
-  normalizeIngressPath,
-  pickServicePort,
-  podState,
-  troubleConditions,
-  userUrls,
-  type UrlBaseInput,
-} from "./derive";
+import { argocdAppOf, deriveServices, labelSelectorMatches, pickServicePort, podState, probePortsOf, troubleConditions } from "./derive";
 import { podFor, readFixtureObjects, simulateCluster } from "./test-fixture";
-import type { ClusterSnapshot, CoreV1Event, Ingress, Pod, Service, Workload } from "./types";
+import { emptySnapshot, type ClusterSnapshot, type CoreV1Event, type Ingress, type Pod, type Service, type Workload } from "./types";
 
 const NOW = Date.parse("2026-01-01T12:00:00Z");
 const fixture = readFixtureObjects();
@@ -28,11 +16,11 @@ describe("deriveServices on the fixture's manifests", () => {
   const services = deriveServices(simulateCluster(fixture, { startTime: "2026-01-01T08:00:00Z" }), { now: NOW });
   const H = "https://home.brettswift.com";
   const want: Record<string, { kind: string; urlBase: string; source: string; inCluster?: string; urls: string[]; pvcs: string[] }> = {
-    "homepage/homepage": { kind: "homepage", urlBase: "", source: "default", inCluster: "http://homepage.homepage.svc.cluster.local:80", urls: [`${H}/`], pvcs: [] },
+    "homepage/homepage": { kind: "homepage", urlBase: "", source: "route", inCluster: "http://homepage.homepage.svc.cluster.local:80", urls: [`${H}/`], pvcs: [] },
     "media/bazarr": { kind: "bazarr", urlBase: "/bazarr", source: "config-file", inCluster: "http://bazarr.media.svc.cluster.local:6767/bazarr", urls: [`${H}/bazarr`], pvcs: ["bazarr-config"] },
-    "media/flaresolverr": { kind: "flaresolverr", urlBase: "", source: "default", inCluster: "http://flaresolverr.media.svc.cluster.local:8191", urls: [`${H}/flaresolverr`], pvcs: [] },
-    "media/jellyfin": { kind: "jellyfin", urlBase: "", source: "default", inCluster: "http://jellyfin.media.svc.cluster.local:80", urls: [`${H}/jellyfin/`], pvcs: ["jellyfin-config"] },
-    "media/jellyseerr": { kind: "jellyseerr", urlBase: "", source: "default", inCluster: "http://jellyseerr.media.svc.cluster.local:5055", urls: ["https://jellyseerr.home.brettswift.com/"], pvcs: ["jellyseerr-config"] },
+    "media/flaresolverr": { kind: "flaresolverr", urlBase: "", source: "route", inCluster: "http://flaresolverr.media.svc.cluster.local:8191", urls: [`${H}/flaresolverr`], pvcs: [] },
+    "media/jellyfin": { kind: "jellyfin", urlBase: "", source: "route", inCluster: "http://jellyfin.media.svc.cluster.local:80", urls: [`${H}/jellyfin/`], pvcs: ["jellyfin-config"] },
+    "media/jellyseerr": { kind: "jellyseerr", urlBase: "", source: "route", inCluster: "http://jellyseerr.media.svc.cluster.local:5055", urls: ["https://jellyseerr.home.brettswift.com/"], pvcs: ["jellyseerr-config"] },
     "media/lidarr": { kind: "lidarr", urlBase: "/lidarr", source: "probe", inCluster: "http://lidarr.media.svc.cluster.local:8686/lidarr", urls: [`${H}/lidarr`], pvcs: ["lidarr-config"] },
     "media/prowlarr": { kind: "prowlarr", urlBase: "/prowlarr", source: "config-file", inCluster: "http://prowlarr.media.svc.cluster.local:9696/prowlarr", urls: [`${H}/prowlarr`], pvcs: ["prowlarr-config"] },
     "media/radarr": { kind: "radarr", urlBase: "/radarr", source: "config-file", inCluster: "http://radarr.media.svc.cluster.local:7878/radarr", urls: [`${H}/radarr`], pvcs: [] },
@@ -42,7 +30,7 @@ describe("deriveServices on the fixture's manifests", () => {
     "media/vpn": { kind: "gluetun", urlBase: "", source: "default", inCluster: "http://vpn.media.svc.cluster.local:8888", urls: [], pvcs: [] },
     "monitoring/grafana": { kind: "grafana", urlBase: "/grafana", source: "env", inCluster: "http://grafana.monitoring.svc.cluster.local:3000/grafana", urls: [`${H}/grafana`], pvcs: [] },
     "monitoring/prometheus": { kind: "prometheus", urlBase: "/prometheus", source: "args", inCluster: "http://prometheus.monitoring.svc.cluster.local:9090/prometheus", urls: [`${H}/prometheus`], pvcs: [] },
-    "qbittorrent/qbittorrent": { kind: "qbittorrent", urlBase: "", source: "default", inCluster: "http://qbittorrent.qbittorrent.svc.cluster.local:8080", urls: [`${H}/qbittorrent/`], pvcs: ["qbittorrent-config", "vuetorrent-webui"] },
+    "qbittorrent/qbittorrent": { kind: "qbittorrent", urlBase: "", source: "route", inCluster: "http://qbittorrent.qbittorrent.svc.cluster.local:8080", urls: [`${H}/qbittorrent/`], pvcs: ["qbittorrent-config", "vuetorrent-webui"] },
   };
 
   it("lists every workload once, sorted by namespace/name", () => {
@@ -85,7 +73,7 @@ describe("deriveServices on the fixture's manifests", () => {
 
   it("the Service's ports and PVC status come along", () => {
     const jf = byId(services, "media/jellyfin");
-    expect(jf.service).toEqual({ name: "jellyfin", ports: [{ name: "http", port: 80, targetPort: 8096 }, { name: "discovery", port: 7359, targetPort: 7359 }] });
+    expect(jf.service).toEqual({ name: "jellyfin", ports: [{ name: "http", port: 80, targetPort: 8096 }, { name: "discovery", port: 7359, targetPort: 7359 }], type: "ClusterIP" });
     expect(jf.pvcs).toEqual([{ name: "jellyfin-config", phase: "Bound", capacity: "10Gi" }]);
     expect(byId(services, "media/unpackerr").service).toBeUndefined();
   });
@@ -107,7 +95,7 @@ function oneApp(opts: { name?: string; image?: string; replicas?: number; annota
   const rs: Workload = { metadata: { name: `${name}-abc`, namespace: "media", uid: `rs-${name}`, ownerReferences: [{ kind: "Deployment", name, uid: `d-${name}`, controller: true }] } };
   const pods = Array.from({ length: opts.replicas ?? 1 }, (_, i) => podFor(deployment, rs, i, "2026-01-01T08:00:00Z"));
   const service: Service = { metadata: { name, namespace: "media", uid: `s-${name}` }, spec: { selector: { app: name }, ports: [{ name: "http", port: 8989, targetPort: 8989 }] } };
-  return { deployments: [deployment], statefulsets: [], daemonsets: [], replicasets: [rs], pods, services: [service], ingresses: [], pvcs: [], events: [], deployment, rs };
+  return { ...emptySnapshot(), deployments: [deployment], replicasets: [rs], pods, services: [service], deployment, rs };
 }
 
 const warning = (kind: string, name: string, reason: string, at: string, extra: Partial<CoreV1Event> = {}): CoreV1Event => ({
@@ -278,6 +266,7 @@ describe("services of several workloads", () => {
     };
     const pvc = (name: string) => ({ metadata: { name, namespace: "monitoring", uid: name }, status: { phase: "Bound", capacity: { storage: "5Gi" } } });
     const snap: ClusterSnapshot = {
+      ...emptySnapshot(),
       deployments: [],
       statefulsets: [sts],
       daemonsets: [ds],
@@ -287,6 +276,8 @@ describe("services of several workloads", () => {
       ingresses: [],
       pvcs: [pvc("data-prometheus-0"), pvc("data-prometheus-1"), pvc("data-prometheus-old"), pvc("other")],
       events: [],
+      applications: [],
+      applicationsets: [],
     };
     const [exporter, prom] = deriveServices(snap, { now: NOW });
     expect([prom?.workloadKind, prom?.kube.desired, prom?.kube.ready, prom?.kube.pods.length, prom?.pvcs.map((p) => p.name)]).toEqual([
@@ -339,71 +330,6 @@ describe("labelSelectorMatches", () => {
   for (const [name, sel, want] of cases) it(name, () => expect(labelSelectorMatches(sel, labels)).toBe(want));
 });
 
-describe("ingress paths and URLs", () => {
-  const paths: Array<[string | undefined, string]> = [
-    ["/sonarr", "/sonarr"],
-    ["/sonarr/", "/sonarr"],
-    ["/qbittorrent(/|$)(.*)", "/qbittorrent"],
-    ["/jellyfin(/|$)(.*)", "/jellyfin"],
-    ["/", "/"],
-    [undefined, "/"],
-    ["/api/v[0-9]+", "/api/v"],
-  ];
-  for (const [p, want] of paths) it(`${p} -> ${want}`, () => expect(normalizeIngressPath(p)).toBe(want));
-
-  it("https only for hosts the TLS section covers (wildcards one level deep); host-less rules use the load balancer address", () => {
-    const ing: Ingress = {
-      metadata: { name: "i", namespace: "media" },
-      spec: {
-        tls: [{ hosts: ["*.example.com"] }],
-        rules: [
-          { host: "a.example.com", http: { paths: [{ path: "/", backend: { service: { name: "s" } } }] } },
-          { host: "a.b.example.com", http: { paths: [{ path: "/", backend: { service: { name: "s" } } }] } },
-          { http: { paths: [{ path: "/x", backend: { service: { name: "s" } } }] } },
-          { host: "c.example.com", http: { paths: [{ path: "/", backend: { service: { name: "other" } } }] } },
-        ],
-      },
-      status: { loadBalancer: { ingress: [{ ip: "192.168.1.10" }] } },
-    };
-    expect(userUrls(ingressRoutes([ing], new Set(["s"])))).toEqual(["https://a.example.com/", "http://a.b.example.com/", "http://192.168.1.10/x"]);
-  });
-
-  it("one URL per host and path, https preferred", () => {
-    const mk = (name: string, tls: boolean, path: string, pathType = "Prefix"): Ingress => ({
-      metadata: { name, namespace: "media" },
-      spec: { ...(tls ? { tls: [{ hosts: ["h"] }] } : {}), rules: [{ host: "h", http: { paths: [{ path, pathType, backend: { service: { name: "s" } } }] } }] },
-    });
-    expect(userUrls(ingressRoutes([mk("redirect", false, "/jellyfin", "Exact"), mk("main", true, "/jellyfin(/|$)(.*)")], new Set(["s"])))).toEqual(["https://h/jellyfin/"]);
-  });
-});
-
-describe("deriveUrlBase", () => {
-  const route = (path: string, rewrites = false) => ({ ingress: "i", url: `https://h${path}`, path, rewrites, redirectOrExact: false, serviceName: "s", annotations: {} });
-  const cases: Array<[string, UrlBaseInput, string, string]> = [
-    ["annotation beats everything", { annotation: "/tv", main: { name: "c", env: [{ name: "URL_BASE", value: "/x" }] } }, "/tv", "annotation"],
-    ["Sonarr v4 env", { main: { name: "c", env: [{ name: "SONARR__SERVER__URLBASE", value: "/sonarr" }] } }, "/sonarr", "env"],
-    ["URL_BASE env", { main: { name: "c", env: [{ name: "URL_BASE", value: "/app/" }] } }, "/app", "env"],
-    ["BASE_URL env holding a full URL", { main: { name: "c", env: [{ name: "BASE_URL", value: "https://h.example/app" }] } }, "/app", "env"],
-    ["env from a ConfigMap cannot be read: skipped", { main: { name: "c", env: [{ name: "URL_BASE" }] } }, "", "default"],
-    ["Grafana sub path", { main: { name: "c", env: [{ name: "GF_SERVER_ROOT_URL", value: "%(protocol)s://%(domain)s/grafana/" }, { name: "GF_SERVER_SERVE_FROM_SUB_PATH", value: "true" }] } }, "/grafana", "env"],
-    ["Grafana root URL without sub path serving", { main: { name: "c", env: [{ name: "GF_SERVER_ROOT_URL", value: "https://h/grafana" }] } }, "", "default"],
-    ["Prometheus route prefix", { main: { name: "c", args: ["--web.route-prefix=/prom", "--web.external-url=https://h/x/"] } }, "/prom", "args"],
-    ["Prometheus external URL", { main: { name: "c", args: ["--web.external-url", "https://h/prometheus/"] } }, "/prometheus", "args"],
-    ["generic flag", { main: { name: "c", command: ["/app", "--url-base=/tools"] } }, "/tools", "args"],
-    ["config.xml written by an init container", { initContainers: [{ name: "i", args: ["cat > /config/config.xml <<EOF\n<UrlBase>/radarr</UrlBase>\nEOF"] }] }, "/radarr", "config-file"],
-    ["sabnzbd.ini", { initContainers: [{ name: "i", args: ['print "url_base = /sabnzbd"'] }] }, "/sabnzbd", "config-file"],
-    ["bazarr config.yaml", { initContainers: [{ name: "i", args: ['echo "base_url: /bazarr" > "$CONFIG"'] }] }, "/bazarr", "config-file"],
-    ["a sed pattern is not a value", { initContainers: [{ name: "i", args: ["sed -i 's|<UrlBase>.*</UrlBase>||'"] }] }, "", "default"],
-    ["probe under a prefix", { main: { name: "c", readinessProbe: { httpGet: { path: "/lidarr/ping" } } } }, "/lidarr", "probe"],
-    ["probe at the root says nothing", { main: { name: "c", readinessProbe: { httpGet: { path: "/ping" } } } }, "", "default"],
-    ["probe inside the ingress path", { main: { name: "c", livenessProbe: { httpGet: { path: "/app/status" } } }, routes: [route("/app", true)] }, "/app", "probe"],
-    ["ingress path not rewritten", { routes: [route("/sonarr")] }, "/sonarr", "ingress"],
-    ["ingress path rewritten", { routes: [route("/flaresolverr", true)] }, "", "default"],
-    ["root ingress", { routes: [route("/")] }, "", "default"],
-  ];
-  for (const [name, input, urlBase, source] of cases) it(name, () => expect(deriveUrlBase(input)).toEqual({ urlBase, source }));
-});
-
 describe("pickServicePort", () => {
   const svc: Service = { spec: { ports: [{ name: "metrics", port: 9000, targetPort: 9000 }, { name: "web", port: 80, targetPort: "http" }, { name: "dns", port: 53, protocol: "UDP" }] } };
   it("prefers the port an Ingress uses", () => expect(pickServicePort(svc, undefined, [9000])?.port).toBe(9000));
@@ -411,5 +337,20 @@ describe("pickServicePort", () => {
   it("else a port named http/web, else the first TCP port", () => {
     expect(pickServicePort(svc, undefined, [])?.port).toBe(80);
     expect(pickServicePort({ spec: { ports: [{ name: "dns", port: 53, protocol: "UDP" }, { port: 7 }] } }, undefined, [])?.port).toBe(7);
+  });
+});
+
+describe("probePortsOf", () => {
+  it("gives each HTTP probe path its port, a named port resolved through the container's ports", () => {
+    expect(
+      probePortsOf({
+        name: "traefik",
+        ports: [{ name: "traefik", containerPort: 9000 }, { name: "web", containerPort: 8000 }],
+        readinessProbe: { httpGet: { path: "/ping", port: "traefik" } },
+        livenessProbe: { httpGet: { path: "/ping", port: 8080 } },
+        startupProbe: { httpGet: { path: "/started", port: 8000 } },
+      }),
+    ).toEqual({ "/ping": 9000, "/started": 8000 });
+    expect(probePortsOf(undefined)).toEqual({});
   });
 });

@@ -1,6 +1,8 @@
+import { toArgoAppState, type ArgoAppState } from "../gitops/argo-status";
 import type { ContainerState, DiscoveredService, KubeEvent, KubeHealth, PodState } from "../services";
-import { normalizeUrlBase } from "../url-base";
 import { podContainers, recognizeWorkload, type Recognition } from "./recognize";
+import { routesTo, userUrls, type Route } from "./routes";
+import { urlBaseCandidates } from "./url-base";
 import { podRestartsInWindow, type RestartHistory } from "./restarts";
 import { isHttpUrl } from "../safe-url";
 import type {
@@ -8,26 +10,27 @@ import type {
   Container,
   ContainerStatus,
   CoreV1Event,
+  HTTPRoute,
   Ingress,
   LabelSelector,
   PersistentVolumeClaim,
   Pod,
   Service,
   ServicePort,
+  TraefikIngressRoute,
+  TraefikMiddleware,
   Workload,
 } from "./types";
 
 /**
  * Pure derivation of the panel's services from the informers' caches: each Deployment, StatefulSet and
  * DaemonSet of a watched namespace becomes a DiscoveredService, joined with its pods (by owner
- * reference, else by selector), Services (selector ⊆ pod template labels), Ingresses (backends naming
- * those Services), PVCs (claims of the pod template) and Warning events.
+ * reference, else by selector), Services (selector ⊆ pod template labels), routes (Ingresses, Traefik
+ * IngressRoutes and Gateway API HTTPRoutes naming those Services), PVCs (claims of the pod template)
+ * and Warning events.
  */
 
 export type WorkloadKind = DiscoveredService["workloadKind"];
-
-/** Where the URL base came from, strongest first. */
-export type UrlBaseSource = "annotation" | "env" | "args" | "config-file" | "probe" | "ingress" | "default";
 
 export interface DeriveOptions {
   /** Current time (ms), for restarts within the last hour. */
@@ -81,193 +84,6 @@ export function labelSelectorMatches(selector: LabelSelector | undefined, labels
 }
 
 // ---------------------------------------------------------------------------------------------
-// Ingresses
-
-const REGEX_CHARS = /[()[\]*$^|?+\\{}]/;
-
-/** `/qbittorrent(/|$)(.*)` -> `/qbittorrent`; `/sonarr/` -> `/sonarr`; `` -> `/`. */
-export function normalizeIngressPath(path: string | undefined): string {
-  let p = path ?? "/";
-  const cut = p.search(REGEX_CHARS);
-  if (cut >= 0) p = p.slice(0, cut);
-  p = p.replace(/\/+$/, "");
-  return p.startsWith("/") ? p || "/" : `/${p}`;
-}
-
-/** True when the ingress rewrites the path before the app sees it (so the app serves at its root). */
-export function ingressRewrites(ingress: Ingress): boolean {
-  const a = ingress.metadata?.annotations ?? {};
-  return Object.keys(a).some((k) => /(^|\/)rewrite-target$/.test(k)) || Object.keys(a).some((k) => k.endsWith("/strip-prefix"));
-}
-
-/** One path of an Ingress that reaches a Service. */
-export interface IngressRoute {
-  ingress: string;
-  url: string;
-  /** Normalised path (`/sonarr`, `/`). */
-  path: string;
-  /** True when the ingress rewrites the path (rewrite-target) or the path is a regular expression. */
-  rewrites: boolean;
-  /** True when the path only redirects (`permanent-redirect`/`temporal-redirect`) or matches one exact path: it says nothing about where the app serves. */
-  redirectOrExact: boolean;
-  serviceName: string;
-  servicePort?: number | string;
-  annotations: Record<string, string>;
-}
-
-function tlsCovers(ingress: Ingress, host: string): boolean {
-  return (ingress.spec?.tls ?? []).some((t) => {
-    const hosts = t.hosts ?? [];
-    if (hosts.length === 0) return true;
-    return hosts.some((h) => h === host || (h.startsWith("*.") && host.endsWith(h.slice(1)) && !host.slice(0, -h.length + 1).includes(".")));
-  });
-}
-
-/** Every (host, path) of the Ingresses of a namespace that routes to one of `serviceNames`. */
-export function ingressRoutes(ingresses: readonly Ingress[], serviceNames: ReadonlySet<string>): IngressRoute[] {
-  const routes: IngressRoute[] = [];
-  for (const ing of ingresses) {
-    const name = ing.metadata?.name ?? "";
-    const lb = ing.status?.loadBalancer?.ingress?.[0];
-    const fallbackHost = lb?.hostname ?? lb?.ip;
-    const rewrites = ingressRewrites(ing);
-    const annotations = ing.metadata?.annotations ?? {};
-    const redirects = Object.keys(annotations).some((k) => /\/(permanent|temporal)-redirect$/.test(k));
-    const add = (host: string | undefined, rawPath: string | undefined, backend: { service?: { name: string; port?: { number?: number; name?: string } } } | undefined, pathType?: string) => {
-      const svc = backend?.service;
-      if (!svc || !serviceNames.has(svc.name)) return;
-      const h = host ?? fallbackHost;
-      if (!h) return;
-      const path = normalizeIngressPath(rawPath);
-      const regex = rawPath !== undefined && REGEX_CHARS.test(rawPath);
-      const scheme = tlsCovers(ing, h) ? "https" : "http";
-      const urlPath = path === "/" ? "/" : regex ? `${path}/` : path;
-      routes.push({
-        ingress: name,
-        url: `${scheme}://${h}${urlPath}`,
-        path,
-        rewrites: rewrites || regex,
-        redirectOrExact: redirects || pathType === "Exact",
-        serviceName: svc.name,
-        servicePort: svc.port?.number ?? svc.port?.name,
-        annotations,
-      });
-    };
-    for (const rule of ing.spec?.rules ?? []) {
-      const paths = rule.http?.paths ?? [];
-      for (const p of paths) add(rule.host, p.path, p.backend, p.pathType);
-    }
-    if (ing.spec?.defaultBackend) add(undefined, "/", ing.spec.defaultBackend);
-  }
-  return routes;
-}
-
-/** User-facing URLs: one per host+path, https preferred, in ingress order. */
-export function userUrls(routes: readonly IngressRoute[]): string[] {
-  const byKey = new Map<string, string>();
-  for (const r of routes) {
-    const key = r.url.replace(/^https?:\/\//, "").replace(/\/$/, "");
-    const prev = byKey.get(key);
-    if (prev === undefined || (prev.startsWith("http:") && r.url.startsWith("https:"))) byKey.set(key, r.url);
-  }
-  return [...byKey.values()];
-}
-
-// ---------------------------------------------------------------------------------------------
-// URL base
-
-const HEALTH_SUFFIXES = ["/ping", "/health", "/healthz", "/api/health", "/api/v1/status", "/-/healthy", "/-/ready", "/api/v3/system/status", "/identity"];
-
-function pathOfUrlish(value: string): string | undefined {
-  const v = value.trim();
-  if (v.startsWith("/")) return v;
-  const m = /^[^/]*:\/\/[^/]+(\/[^?#\s]*)?/.exec(v);
-  if (m) return m[1] ?? "/";
-  return undefined;
-}
-
-function flagValue(argv: readonly string[], names: readonly string[]): string | undefined {
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i] ?? "";
-    for (const n of names) {
-      if (a.startsWith(`${n}=`)) return a.slice(n.length + 1);
-      if (a === n && i + 1 < argv.length) return argv[i + 1];
-    }
-  }
-  return undefined;
-}
-
-const CONFIG_FILE_PATTERNS = [
-  /<UrlBase>\s*(\/[^<\s]*)\s*<\/UrlBase>/i,
-  /<BaseUrl>\s*(\/[^<\s]*)\s*<\/BaseUrl>/i,
-  /\burl_base\s*[=:]\s*["']?(\/[A-Za-z0-9._~/-]*)/i,
-  /\bbase_url\s*[=:]\s*["']?(\/[A-Za-z0-9._~/-]*)/i,
-];
-
-/** Inputs of the URL base decision. */
-export interface UrlBaseInput {
-  annotation?: string;
-  main?: Container;
-  initContainers?: readonly Container[];
-  routes?: readonly IngressRoute[];
-}
-
-/**
- * The URL base an app serves under, from (strongest first): the `k8s-nas-panel/url-base` annotation;
- * env of the main container (`*URLBASE`, `URL_BASE`, `BASE_URL`, `BASE_PATH`; Grafana's root URL with
- * `GF_SERVER_SERVE_FROM_SUB_PATH=true`); args (`--web.route-prefix`, `--web.external-url`, `--url-base`,
- * `--urlbase`, `--base-url`); a config file an init container writes (`<UrlBase>`, `<BaseUrl>`,
- * `url_base =`, `base_url:`); a health probe under a prefix (`/lidarr/ping`); the path of an Ingress
- * that does not rewrite it. `""` is the root.
- */
-export function deriveUrlBase(input: UrlBaseInput): { urlBase: string; source: UrlBaseSource } {
-  if (input.annotation !== undefined) return { urlBase: normalizeUrlBase(input.annotation), source: "annotation" };
-  const main = input.main;
-  const env = new Map((main?.env ?? []).filter((e) => e.value !== undefined).map((e) => [e.name, e.value as string]));
-  for (const [name, value] of env) {
-    if (/(^|_)(URL_?BASE|BASE_?URL|BASE_?PATH)$/i.test(name)) {
-      const p = pathOfUrlish(value);
-      if (p !== undefined) return { urlBase: normalizeUrlBase(p), source: "env" };
-    }
-  }
-  if (env.get("GF_SERVER_SERVE_FROM_SUB_PATH")?.toLowerCase() === "true") {
-    const p = pathOfUrlish(env.get("GF_SERVER_ROOT_URL") ?? "");
-    if (p !== undefined) return { urlBase: normalizeUrlBase(p), source: "env" };
-  }
-  const argv = [...(main?.command ?? []), ...(main?.args ?? [])];
-  const routePrefix = flagValue(argv, ["--web.route-prefix"]);
-  if (routePrefix !== undefined) return { urlBase: normalizeUrlBase(routePrefix), source: "args" };
-  const external = flagValue(argv, ["--web.external-url"]);
-  if (external !== undefined) {
-    const p = pathOfUrlish(external);
-    if (p !== undefined) return { urlBase: normalizeUrlBase(p), source: "args" };
-  }
-  const generic = flagValue(argv, ["--url-base", "--urlbase", "--base-url", "--base-path"]);
-  if (generic !== undefined) {
-    const p = pathOfUrlish(generic);
-    if (p !== undefined) return { urlBase: normalizeUrlBase(p), source: "args" };
-  }
-  const scripts = [...(input.initContainers ?? []), ...(main ? [main] : [])].flatMap((c) => [...(c.command ?? []), ...(c.args ?? [])]).join("\n");
-  for (const re of CONFIG_FILE_PATTERNS) {
-    const m = re.exec(scripts);
-    if (m?.[1] !== undefined) return { urlBase: normalizeUrlBase(m[1]), source: "config-file" };
-  }
-  const routes = (input.routes ?? []).filter((r) => !r.redirectOrExact);
-  for (const probe of [main?.readinessProbe, main?.livenessProbe, main?.startupProbe]) {
-    const path = probe?.httpGet?.path;
-    if (!path) continue;
-    const clean = path.replace(/[?#].*$/, "").replace(/\/+$/, "");
-    const suffix = HEALTH_SUFFIXES.find((s) => clean.endsWith(s) && clean.length > s.length);
-    if (suffix) return { urlBase: normalizeUrlBase(clean.slice(0, -suffix.length)), source: "probe" };
-    const route = routes.find((r) => r.path !== "/" && (clean === r.path || clean.startsWith(`${r.path}/`)));
-    if (route) return { urlBase: route.path, source: "probe" };
-  }
-  const direct = routes.find((r) => !r.rewrites && r.path !== "/");
-  if (direct) return { urlBase: direct.path, source: "ingress" };
-  return { urlBase: "", source: "default" };
-}
-
-// ---------------------------------------------------------------------------------------------
 // Services and ports
 
 function portMatches(target: number | string | undefined, port: ServicePort, container: Container | undefined): boolean {
@@ -284,6 +100,18 @@ export function pickServicePort(service: Service, main: Container | undefined, i
     ports.find((p) => /^(http|web)(-|$)/i.test(p.name ?? "")) ??
     ports[0]
   );
+}
+
+/** Ports of the main container's HTTP probes, by path (a named port resolved through the container's ports). */
+export function probePortsOf(main: Container | undefined): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const probe of [main?.readinessProbe, main?.livenessProbe, main?.startupProbe]) {
+    const get = probe?.httpGet;
+    if (!get?.path) continue;
+    const port = typeof get.port === "number" ? get.port : main?.ports?.find((p) => p.name === get.port)?.containerPort;
+    if (port !== undefined && out[get.path] === undefined) out[get.path] = port;
+  }
+  return out;
 }
 
 /** Services of the namespace whose selector is a subset of the workload's pod template labels, the main one first. */
@@ -343,6 +171,7 @@ export function podState(pod: Pod, sidecars: ReadonlySet<string>, now: number, h
     restarts: containers.reduce((n, c) => n + c.restarts, 0),
     restartsLastHour: podRestartsInWindow(pod, now, history),
     ...(pod.status?.startTime ? { startedAt: pod.status.startTime } : {}),
+    ...(pod.status?.podIP ? { podIP: pod.status.podIP } : {}),
     containers,
   };
 }
@@ -434,12 +263,15 @@ interface SnapshotIndex {
   rsByOwner: Map<string, Workload[]>;
   servicesByNs: Map<string, Service[]>;
   ingressesByNs: Map<string, Ingress[]>;
+  ingressRoutesByNs: Map<string, TraefikIngressRoute[]>;
+  middlewaresByNs: Map<string, TraefikMiddleware[]>;
+  httpRoutesByNs: Map<string, HTTPRoute[]>;
   pvcsByNs: Map<string, PersistentVolumeClaim[]>;
   warningsByObject: Map<string, CoreV1Event[]>;
   /** Services with a selector, per namespace and `key=value` of their first selector label. */
   servicesBySelector: Map<string, Map<string, Service[]>>;
-  /** Ingress routes per namespace and Service name (filled lazily). */
-  routesByNs: Map<string, Map<string, IngressRoute[]>>;
+  /** Routes per namespace and Service name (filled lazily). */
+  routesByNs: Map<string, Map<string, Route[]>>;
 }
 
 function indexSnapshot(s: ClusterSnapshot): SnapshotIndex {
@@ -449,6 +281,9 @@ function indexSnapshot(s: ClusterSnapshot): SnapshotIndex {
     rsByOwner: groupBy(s.replicasets, controllerUid),
     servicesByNs: groupBy(s.services, (o) => o.metadata?.namespace),
     ingressesByNs: groupBy(s.ingresses, (o) => o.metadata?.namespace),
+    ingressRoutesByNs: groupBy(s.ingressroutes, (o) => o.metadata?.namespace),
+    middlewaresByNs: groupBy(s.middlewares, (o) => o.metadata?.namespace),
+    httpRoutesByNs: groupBy(s.httproutes, (o) => o.metadata?.namespace),
     pvcsByNs: groupBy(s.pvcs, (o) => o.metadata?.namespace),
     warningsByObject: groupBy(
       s.events.filter((e) => e.type === "Warning"),
@@ -543,17 +378,27 @@ function warningsOf(ns: string, kind: WorkloadKind, w: Workload, replicasets: re
 
 /** One workload joined into a DiscoveredService (undefined when it carries `k8s-nas-panel/ignore`). */
 export function deriveService(kind: WorkloadKind, w: Workload, snapshot: ClusterSnapshot, options: DeriveOptions): DiscoveredService | undefined {
-  return joinWorkload(kind, w, options, indexSnapshot(snapshot));
+  return joinWorkload(kind, w, options, indexSnapshot(snapshot), snapshot);
 }
 
-function joinWorkload(kind: WorkloadKind, w: Workload, options: DeriveOptions, idx: SnapshotIndex): DiscoveredService | undefined {
+function joinWorkload(kind: WorkloadKind, w: Workload, options: DeriveOptions, idx: SnapshotIndex, snapshot: ClusterSnapshot): DiscoveredService | undefined {
   const ns = w.metadata?.namespace ?? "";
   const name = w.metadata?.name ?? "";
   const services = idx.servicesByNs.get(ns) ?? [];
-  // Ingress routes of the namespace, computed once per snapshot and namespace.
+  // Routes of the namespace, computed once per snapshot and namespace.
   let routesBySvc = idx.routesByNs.get(ns);
   if (!routesBySvc) {
-    const all = ingressRoutes(idx.ingressesByNs.get(ns) ?? [], new Set(services.map((s) => s.metadata?.name ?? "")));
+    const all = routesTo(
+      {
+        ingresses: idx.ingressesByNs.get(ns) ?? [],
+        ingressroutes: idx.ingressRoutesByNs.get(ns) ?? [],
+        // Traefik resolves a middleware in its own namespace; an annotation may name one elsewhere.
+        middlewares: snapshot.middlewares,
+        httproutes: idx.httpRoutesByNs.get(ns) ?? [],
+        gateways: snapshot.gateways,
+      },
+      new Set(services.map((s) => s.metadata?.name ?? "")),
+    );
     routesBySvc = new Map();
     for (const r of all) routesBySvc.set(r.serviceName, [...(routesBySvc.get(r.serviceName) ?? []), r]);
     idx.routesByNs.set(ns, routesBySvc);
@@ -567,12 +412,15 @@ function joinWorkload(kind: WorkloadKind, w: Workload, options: DeriveOptions, i
   const main = containers.find((c) => c.name === recognition.mainContainer);
   const mainService = matched[0];
   const mainRoutes = routes.filter((r) => r.serviceName === mainService?.metadata?.name);
-  const { urlBase, source: urlBaseSource } = deriveUrlBase({
+  const candidates = urlBaseCandidates({
     ...(recognition.urlBase !== undefined ? { annotation: recognition.urlBase } : {}),
-    main,
+    ...(main ? { main } : {}),
     initContainers: w.spec?.template?.spec?.initContainers ?? [],
+    volumes: w.spec?.template?.spec?.volumes ?? [],
     routes: mainRoutes.length > 0 ? mainRoutes : routes,
   });
+  const { urlBase, source: urlBaseSource } = candidates[0] ?? { urlBase: "", source: "default" as const };
+  const probePorts = probePortsOf(main);
   const port = mainService ? pickServicePort(mainService, main, mainRoutes.map((r) => r.servicePort)) : undefined;
 
   const { pods, replicasets } = podsOf(kind, w, idx);
@@ -604,11 +452,14 @@ function joinWorkload(kind: WorkloadKind, w: Workload, options: DeriveOptions, i
               port: p.port,
               ...(p.targetPort !== undefined ? { targetPort: p.targetPort } : {}),
             })),
+            ...(mainService.spec?.type ? { type: mainService.spec.type } : {}),
           },
         }
       : {}),
     urlBase,
     urlBaseSource,
+    urlBaseCandidates: candidates,
+    ...(Object.keys(probePorts).length > 0 ? { probePorts } : {}),
     ...(mainService && port ? { inClusterUrl: inClusterUrl(mainService.metadata?.name ?? "", ns, port.port, urlBase) } : {}),
     ingressUrls: urls,
     pvcs: claimsOf(kind, w, idx.pvcsByNs.get(ns) ?? []),
@@ -625,12 +476,19 @@ function joinWorkload(kind: WorkloadKind, w: Workload, options: DeriveOptions, i
 /** Every workload of the snapshot as a DiscoveredService, sorted by namespace then name. */
 export function deriveServices(snapshot: ClusterSnapshot, options: DeriveOptions): DiscoveredService[] {
   const idx = indexSnapshot(snapshot);
+  const apps = new Map<string, ArgoAppState>();
+  for (const raw of snapshot.applications ?? []) {
+    const app = toArgoAppState(raw);
+    if (app) apps.set(`${app.namespace}/${app.name}`, app);
+  }
   const out: DiscoveredService[] = [];
   for (const [kind, key] of WORKLOAD_SOURCES) {
     for (const w of snapshot[key] as readonly Workload[]) {
       if (w.metadata?.deletionTimestamp) continue;
-      const s = joinWorkload(kind, w, options, idx);
-      if (s) out.push(s);
+      const s = joinWorkload(kind, w, options, idx, snapshot);
+      if (!s) continue;
+      const argo = s.argocdApp ? apps.get(`${s.argocdApp.namespace}/${s.argocdApp.name}`) : undefined;
+      out.push(argo ? { ...s, argoState: argo } : s);
     }
   }
   return out.sort((a, b) => byString(a.namespace, b.namespace) || byString(a.name, b.name));

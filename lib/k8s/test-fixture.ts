@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { parseAllDocuments } from "yaml";
+import { requireShared } from "../shared-fixture.test-helper";
 import { emptySnapshot, type ClusterSnapshot, type KubeObject, type Pod, type Workload } from "./types";
 
 /**
@@ -10,12 +11,9 @@ import { emptySnapshot, type ClusterSnapshot, type KubeObject, type Pod, type Wo
  * on the real shapes.
  */
 
-const REPO_ROOT = path.resolve(import.meta.dirname, "..", "..");
-
 /** Root of the fixture repository. */
 export function fixtureRoot(): string {
-  const shared = process.env.K8S_NAS_SHARED_DIR ?? path.join(REPO_ROOT, "..", "shared");
-  return path.join(shared, "fixtures", "k8s_nas");
+  return requireShared("fixtures", "k8s_nas");
 }
 
 function walk(dir: string): string[] {
@@ -95,6 +93,19 @@ export function simulateCluster(objects: readonly KubeObject[], opts: SimulateOp
         break;
       case "Ingress":
         snap.ingresses = [...snap.ingresses, o];
+        break;
+      case "IngressRoute":
+        snap.ingressroutes = [...snap.ingressroutes, o];
+        break;
+      case "Middleware":
+        snap.middlewares = [...snap.middlewares, o];
+        break;
+      case "HTTPRoute":
+        snap.httproutes = [...snap.httproutes, o];
+        break;
+      case "Gateway":
+        // Istio's Gateway (networking.istio.io) shares the name; only the Gateway API's is routed.
+        if ((o.apiVersion ?? "").startsWith("gateway.networking.k8s.io/")) snap.gateways = [...snap.gateways, o];
         break;
       case "PersistentVolumeClaim":
         snap.pvcs = [...snap.pvcs, { ...o, status: { phase: "Bound", capacity: { storage: (o as { spec?: { resources?: { requests?: { storage?: string } } } }).spec?.resources?.requests?.storage ?? "1Gi" } } }];

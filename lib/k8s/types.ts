@@ -41,6 +41,13 @@ export interface LabelSelector {
 export interface EnvVar {
   name: string;
   value?: string;
+  valueFrom?: { configMapKeyRef?: { name?: string; key: string }; secretKeyRef?: { name?: string; key: string } };
+}
+
+export interface EnvFromSource {
+  configMapRef?: { name?: string };
+  secretRef?: { name?: string };
+  prefix?: string;
 }
 
 export interface ContainerPort {
@@ -53,13 +60,21 @@ export interface Probe {
   httpGet?: { path?: string; port?: number | string; scheme?: string };
 }
 
+export interface VolumeMount {
+  name: string;
+  mountPath: string;
+  subPath?: string;
+}
+
 export interface Container {
   name: string;
   image?: string;
   command?: string[];
   args?: string[];
   env?: EnvVar[];
+  envFrom?: EnvFromSource[];
   ports?: ContainerPort[];
+  volumeMounts?: VolumeMount[];
   readinessProbe?: Probe;
   livenessProbe?: Probe;
   startupProbe?: Probe;
@@ -72,6 +87,8 @@ export interface Container {
 export interface Volume {
   name: string;
   persistentVolumeClaim?: { claimName: string };
+  configMap?: { name?: string; items?: Array<{ key: string; path: string }> };
+  secret?: { secretName?: string; items?: Array<{ key: string; path: string }> };
 }
 
 export interface PodSpec {
@@ -140,6 +157,7 @@ export interface Pod extends KubeObject {
     phase?: string;
     reason?: string;
     startTime?: string;
+    podIP?: string;
     conditions?: Array<{ type: string; status: string; reason?: string; message?: string }>;
     containerStatuses?: ContainerStatus[];
     initContainerStatuses?: ContainerStatus[];
@@ -172,6 +190,70 @@ export interface Ingress extends KubeObject {
     }>;
   };
   status?: { loadBalancer?: { ingress?: Array<{ ip?: string; hostname?: string }> } };
+}
+
+/** A Traefik router (`traefik.io/v1alpha1`, or `traefik.containo.us/v1alpha1` of Traefik v2). */
+export interface TraefikIngressRoute extends KubeObject {
+  spec?: {
+    entryPoints?: string[];
+    routes?: Array<{
+      match?: string;
+      kind?: string;
+      middlewares?: Array<{ name?: string; namespace?: string }>;
+      services?: Array<{ name?: string; namespace?: string; kind?: string; port?: number | string }>;
+    }>;
+    tls?: { secretName?: string; certResolver?: string; domains?: Array<{ main?: string; sans?: string[] }> } | null;
+  };
+}
+
+/** A Traefik middleware; the panel reads the ones that change the path the app sees. */
+export interface TraefikMiddleware extends KubeObject {
+  spec?: {
+    stripPrefix?: { prefixes?: string[] };
+    stripPrefixRegex?: { regex?: string[] };
+    addPrefix?: { prefix?: string };
+    replacePath?: { path?: string };
+    replacePathRegex?: { regex?: string; replacement?: string };
+    redirectRegex?: { regex?: string; replacement?: string };
+    redirectScheme?: { scheme?: string };
+    chain?: { middlewares?: Array<{ name?: string; namespace?: string }> };
+  };
+}
+
+/** A Gateway API reference to a parent (a Gateway, or one of its listeners). */
+export interface ParentReference {
+  group?: string;
+  kind?: string;
+  namespace?: string;
+  name: string;
+  sectionName?: string;
+  port?: number;
+}
+
+/** A Gateway API HTTPRoute (`gateway.networking.k8s.io/v1`). */
+export interface HTTPRoute extends KubeObject {
+  spec?: {
+    parentRefs?: ParentReference[];
+    hostnames?: string[];
+    rules?: Array<{
+      matches?: Array<{ path?: { type?: string; value?: string } }>;
+      filters?: Array<{
+        type?: string;
+        urlRewrite?: { hostname?: string; path?: { type?: string; replacePrefixMatch?: string; replaceFullPath?: string } };
+        requestRedirect?: unknown;
+      }>;
+      backendRefs?: Array<{ group?: string; kind?: string; name?: string; namespace?: string; port?: number }>;
+    }>;
+  };
+}
+
+/** A Gateway API Gateway: its listeners give the hosts and the scheme of the routes attached to it. */
+export interface Gateway extends KubeObject {
+  spec?: {
+    gatewayClassName?: string;
+    listeners?: Array<{ name?: string; hostname?: string; port?: number; protocol?: string; tls?: unknown }>;
+  };
+  status?: { addresses?: Array<{ type?: string; value?: string }> };
 }
 
 export interface PersistentVolumeClaim extends KubeObject {
@@ -275,9 +357,35 @@ export interface ClusterSnapshot {
   issuers?: readonly CertManagerIssuer[];
   clusterissuers?: readonly CertManagerIssuer[];
   cronjobs?: readonly CronJob[];
+  /** Argo CD Applications (argoproj.io/v1alpha1), in Argo CD's namespace only. */
+  applications?: readonly KubeObject[];
+  /** Argo CD ApplicationSets, in Argo CD's namespace only. */
+  applicationsets?: readonly KubeObject[];
+  /** Traefik's routers and middlewares, when the cluster serves their CRDs. */
+  ingressroutes: readonly TraefikIngressRoute[];
+  middlewares: readonly TraefikMiddleware[];
+  /** Gateway API routes and gateways, when the cluster serves their CRDs. */
+  httproutes: readonly HTTPRoute[];
+  gateways: readonly Gateway[];
 }
 
 /** An empty snapshot (for tests and for a panel without a cluster). */
 export function emptySnapshot(): ClusterSnapshot {
-  return { deployments: [], statefulsets: [], daemonsets: [], replicasets: [], pods: [], services: [], ingresses: [], pvcs: [], events: [] };
+  return {
+    deployments: [],
+    statefulsets: [],
+    daemonsets: [],
+    replicasets: [],
+    pods: [],
+    services: [],
+    ingresses: [],
+    pvcs: [],
+    events: [],
+    applications: [],
+    applicationsets: [],
+    ingressroutes: [],
+    middlewares: [],
+    httproutes: [],
+    gateways: [],
+  };
 }

@@ -76,3 +76,34 @@ export const refreshChanges = action({
     return { data: { count: svc.list().length } };
   },
 });
+
+const revertTarget = z.object({ id: z.number().int().positive() });
+
+/** Plans the revert of a merged change (`git revert -m 1` of its merge commit) and returns its diff or conflict. Admin only. */
+export const previewRevert = action({
+  name: "changes.revert-preview",
+  role: "admin",
+  schema: revertTarget,
+  target: (input) => `revert change ${input.id}`,
+  run: async (input) => ({ data: await service().previewRevert(input.id) }),
+});
+
+/**
+ * Proposes the revert of a merged change: the revert commit pushed as a new branch and a pull
+ * request, refused when it conflicts or the base moved since the preview. Admin only.
+ */
+export const proposeRevert = action({
+  name: "changes.revert",
+  role: "admin",
+  schema: revertTarget.extend({ fingerprint: z.string().regex(/^[0-9a-f]{16}$/) }),
+  target: (input) => `revert change ${input.id}`,
+  run: async (input, { user }) => {
+    const outcome = await service().revert(input.id, user.name, { expectedFingerprint: input.fingerprint });
+    revalidatePath("/changes");
+    return {
+      data: outcome,
+      target: outcome.change ? `revert change ${input.id} (${outcome.change.branch})` : `revert change ${input.id}`,
+      links: outcome.prUrl ? [{ label: outcome.outcome === "already_open" ? "Open pull request" : "Pull request", href: outcome.prUrl }] : undefined,
+    };
+  },
+});

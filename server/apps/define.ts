@@ -3,7 +3,7 @@ import type { ConfigVolumeFacts } from "@/lib/backups/config-volume";
 import { APP_CATALOGUE, type CredentialFacts, type KnownAppKind } from "@/lib/apps/catalogue";
 import { isAppError } from "@/lib/errors";
 import type { VpnObservation } from "@/lib/integrations/vpn";
-import type { AppCheck, AppHealth, HealthStatus } from "@/lib/services";
+import type { AppCheck, AppHealth, HealthStatus, UrlBaseOutcome } from "@/lib/services";
 import { STATUS_SEVERITY } from "@/lib/services";
 import { scrubSecrets } from "./http";
 import type { LinkDefinition } from "./links";
@@ -23,6 +23,8 @@ import type { LinkDefinition } from "./links";
 export interface AppTarget {
   /** Base URL with the URL base: `http://sonarr.media.svc.cluster.local:8989/sonarr`. */
   baseUrl: string;
+  /** The URL base inside `baseUrl` (`/sonarr`; `""` or absent for the root). */
+  urlBase?: string;
   apiKey?: string;
   username?: string;
   password?: string;
@@ -47,6 +49,12 @@ export interface AppFacts<Id extends KnownAppKind> {
   defaultPort?: number;
   /** Port to call whatever the Service lists (Gluetun's control server). */
   fixedPort?: number;
+  /**
+   * Path of the endpoint served on `fixedPort` (a controller's health server): a container probe of
+   * this path names the port the workload really uses, and a pod address is called when no Service
+   * port reaches it.
+   */
+  statusPath?: string;
   /** URL base the app serves under when discovery found none (`""`: the root). */
   defaultUrlBase: string;
   /** How the app's key or login is found. */
@@ -302,11 +310,18 @@ export interface AppResolution {
   credentialSource?: string;
   /** Changes when the address or a credential changes (a hash; no secret in it). */
   fingerprint: string;
+  /** The URL base used and why (see `url-base.ts`). */
+  urlBase?: UrlBaseOutcome;
+  /** True when the URL base was decided by this resolution (requests were made), false when it was remembered. */
+  urlBaseCheckedNow?: boolean;
+  /** The app's address in the cluster with that URL base (no address map). */
+  inClusterUrl?: string;
 }
 
 /**
  * Why a credential is not available: `missing` (not where the panel looked), `forbidden` (the
  * cluster refuses the panel the Secret or the workload: RBAC), `unreadable` (the read failed: the
- * API server is unreachable, timed out, or refused the panel's own credentials).
+ * API server is unreachable, timed out, or refused the panel's own credentials), `withheld` (the
+ * panel has it but does not send it to this workload: see `keyRefusal` in `resolve.ts`).
  */
-export type CredentialError = "missing" | "forbidden" | "unreadable";
+export type CredentialError = "missing" | "forbidden" | "unreadable" | "withheld";

@@ -1,4 +1,5 @@
 import "server-only";
+import { BodyTooLargeError, describeBytes, MAX_RESPONSE_BYTES, readResponseText } from "@/server/net/body-limit";
 import { scrubSecrets } from "@/lib/redact";
 import type { z } from "zod";
 import { AppError, type ErrorCode } from "@/lib/errors";
@@ -25,6 +26,8 @@ export interface HttpConnection {
   secrets?: ReadonlyArray<string | undefined>;
   /** HTTP statuses that mean "credentials refused" for this app (default: 401). */
   unauthorizedStatuses?: number[];
+  /** Largest body read (default {@link MAX_RESPONSE_BYTES}); past it the request fails as `invalid_response`. */
+  maxBodyBytes?: number;
 }
 
 type QueryValue = string | number | boolean | undefined;
@@ -221,8 +224,13 @@ export async function httpRequest<T>(conn: HttpConnection, spec: RequestSpec<T>)
   let text: string;
   try {
     response = await fetch(url, { method, headers, body, signal, redirect: "manual", cache: "no-store" });
-    text = method === "HEAD" ? "" : await response.text();
+    text = method === "HEAD" ? "" : await readResponseText(response, conn.maxBodyBytes ?? MAX_RESPONSE_BYTES);
   } catch (error) {
+    if (error instanceof BodyTooLargeError) {
+      throw new AppError("invalid_response", `${conn.appName} sent more than ${describeBytes(error.limit)} for ${where}; the panel stopped reading it`, {
+        source: conn.source,
+      });
+    }
     if (timeout.signal.aborted || spec.signal?.aborted) {
       const ms = timeout.signal.aborted ? conn.timeoutMs : Math.round(performance.now() - started);
       throw new AppError("timeout", `${conn.appName} did not answer ${where} within ${ms} ms`, { source: conn.source });

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { fakeArrHandler, startFakeApp, type FakeApp, type FakeHandler } from "@/scripts/fake-apps";
 import { APP_CATALOGUE, KNOWN_APP_KINDS } from "@/lib/apps/catalogue";
 import type { AppModule, AppTarget } from "./define";
-import { QbittorrentClient } from "./qbittorrent/client";
+import { MAX_LOGIN_FAILURES, QbittorrentClient } from "./qbittorrent/client";
 import { APP_IDS, APP_MODULE_LIST, APP_MODULES, getAppModule, hasAppModule } from "./registry";
 
 const KEY = "5f2c9d1e8a7b4c3d2e1f0a9b8c7d6e5f";
@@ -283,6 +283,14 @@ describe("qBittorrent session", () => {
     now += 61_000;
     await expect(client.getVersion()).rejects.toMatchObject({ message: expect.stringMatching(/waits 120 s/) });
     expect(logins()).toBe(2);
+    // The third refusal is the last: qBittorrent bans at the fifth, however far apart they come.
+    now += 121_000;
+    await expect(client.getVersion()).rejects.toMatchObject({ message: expect.stringMatching(/refused the user name or password 3 times; the panel stops trying/) });
+    for (let hour = 0; hour < 48; hour++) {
+      now += 3_600_000;
+      await expect(client.getVersion()).rejects.toMatchObject({ code: "unauthorized" });
+    }
+    expect(logins()).toBe(MAX_LOGIN_FAILURES);
     const text = JSON.stringify(await APP_MODULES.qbittorrent.connect({ baseUrl: app.url, username: "admin", password: PASSWORD, timeoutMs: 500 }).health());
     expect(text).not.toContain(PASSWORD);
     expect(text).toContain('"status":"unknown"');

@@ -13,12 +13,14 @@ import { jellyfin } from "./jellyfin";
 import { qbittorrent } from "./qbittorrent";
 import { sabnzbd } from "./sabnzbd";
 import { jellyseerr, seerr } from "./seerr";
+import { statusModuleOf } from "./status";
 
 /**
  * The one list of app modules, keyed by the app kind each implements. Adding an app the panel talks
  * to: its entry in the app catalogue (`lib/apps/catalogue.ts`), its folder under `server/apps/`
- * (or a file in its family's folder) and one line here. Kinds without a module (unpackerr,
- * prometheus, ...) get Kubernetes-level health only.
+ * (or a file in its family's folder) and one line here. Kinds without a module get their health
+ * from the catalogue's public endpoints when it lists some (`getHealthModule`: Prometheus, Grafana,
+ * Loki, ...), Kubernetes-level health only otherwise (Unpackerr).
  */
 export const APP_MODULES = {
   sonarr,
@@ -53,4 +55,13 @@ export function getAppModule(kind: AppKind): AppModule | undefined {
 /** Narrows an app kind to one with a module. */
 export function hasAppModule(kind: AppKind): kind is AppId {
   return Object.hasOwn(APP_MODULES, kind);
+}
+
+/**
+ * The module that reads a kind's health: its own module, else the catalogue-only one built from its
+ * public endpoints (`status/`); undefined when the panel knows only its Kubernetes health.
+ */
+export function getHealthModule(kind: AppKind): AppModule | undefined {
+  if (kind === "other") return undefined;
+  return getAppModule(kind) ?? statusModuleOf(kind);
 }

@@ -18,6 +18,7 @@ function service(name: string, appKind: AppKind, over: Partial<DiscoveredService
     kindSource: "image",
     displayName: name,
     images: [],
+    service: { name, ports: [] },
     urlBase: "",
     ingressUrls: [],
     pvcs: [],
@@ -36,6 +37,7 @@ const SECRETS: Record<string, Record<string, string>> = {
   "media/starr-secrets": { SONARR_API_KEY: "sonarr-key-0000000000000000", QBITTORRENT_PASSWORD: "qbit-pass" },
   "media/radarr-own": { RADARR_API_KEY: "radarr-own-key-000000000000" },
   "media/lidarr-env": { key: "lidarr-from-env-ref-00000000" },
+  "media/prowlarr-env": { AUTH__APIKEY: "prowlarr-from-envfrom-000000" },
 };
 
 function deps(over: Partial<ResolveDeps> = {}, env: WorkloadEnvVar[] = []): ResolveDeps {
@@ -146,6 +148,23 @@ describe("resolveApp credentials", () => {
     expect(missing?.credentialProblem).toBe("API key missing: Secret media/lidarr-env has no other (named by LIDARR__AUTH__APIKEY)");
   });
 
+  it("reads a key from a Secret the container takes whole (envFrom, less its prefix); an explicit variable wins", async () => {
+    const whole = await resolveApp(service("prowlarr", "prowlarr"), deps({}, [{ name: "PROWLARR__*", envFrom: { secretName: "prowlarr-env", prefix: "PROWLARR__" } }]));
+    expect(whole?.target.apiKey).toBe("prowlarr-from-envfrom-000000");
+    expect(whole?.credentialSource).toBe("Secret media/prowlarr-env, key AUTH__APIKEY (envFrom, as PROWLARR__AUTH__APIKEY)");
+    const both = await resolveApp(
+      service("prowlarr", "prowlarr"),
+      deps({}, [
+        { name: "PROWLARR__*", envFrom: { secretName: "prowlarr-env", prefix: "PROWLARR__" } },
+        { name: "PROWLARR__AUTH__APIKEY", value: "explicit" },
+      ]),
+    );
+    expect(both?.target.apiKey).toBe("explicit");
+    // A whole Secret without the key: the lookup goes on to the apps' Secret.
+    const other = await resolveApp(service("sonarr", "sonarr"), deps({}, [{ name: "*", envFrom: { secretName: "prowlarr-env", prefix: "" } }]));
+    expect(other?.credentialSource).toBe("Secret media/starr-secrets, key SONARR_API_KEY");
+  });
+
   it("apps.credentials from the panel's environment", async () => {
     const cfg = config({ apps: { credentials: { sonarr: { apiKeyEnv: "MY_SONARR_KEY" }, qbittorrent: { username: "lab", passwordEnv: "QB_PW" } } } });
     const s = await resolveApp(service("sonarr", "sonarr"), deps({ config: cfg, env: { MY_SONARR_KEY: "from-env" } }));
@@ -173,5 +192,62 @@ describe("resolveApp credentials", () => {
     expect(instances.get(b!)).not.toBe(first);
     instances.prune([]);
     expect(instances.size).toBe(0);
+  });
+});
+
+describe("resolveApp: a credential goes only to the workloads the owner meant", () => {
+  const elsewhere = (name: string, appKind: AppKind, namespace: string, over: Partial<DiscoveredService> = {}) =>
+    service(name, appKind, { id: `${namespace}/${name}`, namespace, ...over });
+
+  it("a look-alike in another namespace gets no key from the Secret, and says why", async () => {
+    const r = await resolveApp(elsewhere("sonarr", "sonarr", "homepage"), deps());
+    expect(r?.target.apiKey).toBeUndefined();
+    expect(r?.credentialError).toBe("withheld");
+    expect(r?.credentialProblem).toBe(
+      "API key withheld: it belongs to namespace media and homepage/sonarr is in namespace homepage; add homepage/sonarr to apps.keyRecipients to send it anyway",
+    );
+    expect(JSON.stringify(r)).not.toContain("sonarr-key-0000000000000000");
+  });
+
+  it("qBittorrent's password likewise, from the Secret or from the panel's environment", async () => {
+    const fromSecret = await resolveApp(elsewhere("qbittorrent", "qbittorrent", "qbittorrent"), deps());
+    expect(fromSecret?.target.password).toBeUndefined();
+    expect(fromSecret?.credentialProblem).toMatch(/^qBittorrent password withheld: it belongs to namespace media/);
+    const cfg = config({ apps: { credentials: { qbittorrent: { passwordEnv: "QB_PW" } } } });
+    const fromEnv = await resolveApp(elsewhere("qbit", "qbittorrent", "homepage"), deps({ config: cfg, env: { QB_PW: "pw-from-env" } }));
+    expect(fromEnv?.target.password).toBeUndefined();
+    expect(fromEnv?.credentialError).toBe("withheld");
+  });
+
+  it("apps.keyRecipients opts a workload in: another namespace, a NodePort or LoadBalancer Service", async () => {
+    const cfg = config({ apps: { keyRecipients: ["qbittorrent/qbittorrent", "media/sonarr"] } });
+    const qb = await resolveApp(elsewhere("qbittorrent", "qbittorrent", "qbittorrent"), deps({ config: cfg }));
+    expect(qb?.target).toMatchObject({ username: "admin", password: "qbit-pass" });
+    const lb = service("sonarr", "sonarr", { service: { name: "sonarr", ports: [], type: "LoadBalancer" } });
+    expect((await resolveApp(lb, deps()))?.credentialProblem).toBe(
+      "API key withheld: Service media/sonarr is of type LoadBalancer, not ClusterIP; add media/sonarr to apps.keyRecipients to send it anyway",
+    );
+    expect((await resolveApp(lb, deps({ config: cfg })))?.target.apiKey).toBe("sonarr-key-0000000000000000");
+  });
+
+  it("an ExternalName Service never gets a key, opted in or not; a workload without a Service needs the opt-in", async () => {
+    const ext = service("sonarr", "sonarr", { service: { name: "sonarr", ports: [{ port: 8989 }], type: "ExternalName" } });
+    const cfg = config({ apps: { keyRecipients: ["media/sonarr"] } });
+    for (const c of [config(), cfg]) {
+      const r = await resolveApp(ext, deps({ config: c }));
+      expect(r?.target.apiKey).toBeUndefined();
+      expect(r?.credentialProblem).toBe(
+        "API key withheld: Service media/sonarr is of type ExternalName, whose address leaves the cluster; the panel never sends a credential there",
+      );
+    }
+    const { service: _none, ...bare } = service("sonarr", "sonarr");
+    expect((await resolveApp(bare, deps()))?.credentialProblem).toBe("API key withheld: media/sonarr has no ClusterIP Service; add media/sonarr to apps.keyRecipients to send it anyway");
+    expect((await resolveApp(bare, deps({ config: cfg })))?.target.apiKey).toBe("sonarr-key-0000000000000000");
+  });
+
+  it("a workload's own variable stays with it: the key from its own namespace is sent back to it", async () => {
+    const own = elsewhere("radarr", "radarr", "homepage");
+    const r = await resolveApp(own, deps({}, [{ name: "RADARR__AUTH__APIKEY", value: "its-own-key" }]));
+    expect(r?.target.apiKey).toBe("its-own-key");
   });
 });

@@ -7,30 +7,42 @@ import type { DiscoveredService } from "@/lib/services";
 import { normalizeUrlBase } from "@/lib/url-base";
 import type { WorkloadEnvVar, WorkloadRef } from "@/server/k8s/workloads";
 import type { AppModule, AppResolution, AppTarget, CredentialError } from "./define";
-import { getAppModule } from "./registry";
+import { getHealthModule } from "./registry";
+import type { UrlBaseVerifier } from "./url-base";
 
 /**
  * Where to call an app and with which credentials, from a discovered service and the configuration.
  *
  * Address: the Service's in-cluster address (the port equal to the app's usual port when the Service
  * has several), with the URL base, rewritten through `addressMap` (`service.namespace:port` first,
- * then `service.namespace`) for a panel running outside the cluster.
+ * then `service.namespace`) for a panel running outside the cluster. The URL base is the one the
+ * verifier (`url-base.ts`) found the app answering under, when one is given. An endpoint on a port of
+ * its own (a controller's health server) is called on the port the workload's probe of that path
+ * names, through a Service port that reaches it, else on a ready pod's address.
  *
  * API key, first found wins:
  * 1. `apps.credentials.<app>.apiKeyEnv`: a variable of the panel's own environment;
  * 2. `apps.secretRefs.<app>`: that Secret, key `<APP>_API_KEY`;
- * 3. the workload's own variable (`SONARR__AUTH__APIKEY`), a literal or a `secretKeyRef`;
+ * 3. the workload's own variable (`SONARR__AUTH__APIKEY`), a literal, a `secretKeyRef`, or a key of a
+ *    Secret the container takes whole by `envFrom` (less its `prefix`);
  * 4. `apps.secretRefs.default` (`media/starr-secrets`), key `<APP>_API_KEY`.
  * In a Secret, a second instance's own key (`SONARR_4K_API_KEY` for workload `sonarr-4k`,
  * `GLUETUN_VPN_API_KEY` for workload `vpn`) is looked for before the app's key.
  * A key that cannot be found is not an error here: the probe still runs (the app may be down, which
  * matters more) and, when the app refuses it, the health says what is missing and where.
  * Values are never logged nor put in messages.
+ *
+ * Who may receive it (`keyRefusal`): a credential goes only to a workload in the namespace it comes
+ * from (the Secret's; the panel's own environment counts as the namespace of the app's Secret
+ * reference) behind a ClusterIP Service. Anything else (another namespace, a NodePort or
+ * LoadBalancer Service, no Service) only when `apps.keyRecipients` names the workload; an
+ * ExternalName Service never, since its address is a name outside the cluster. A workload refused
+ * its credential is still probed, without it, and says why.
  */
 
 /** What resolution needs from the outside (injected in tests). */
 export interface ResolveDeps {
-  config: Pick<PanelConfig, "addressMap" | "apps">;
+  config: { addressMap: PanelConfig["addressMap"]; apps: Pick<PanelConfig["apps"], "secretRefs" | "credentials"> & { keyRecipients?: readonly string[] } };
   /** A key of a Secret (`server/k8s/secrets.ts`); throws the read's AppError (`forbidden`, `not_found`, ...). */
   readSecretValue(namespace: string, name: string, key: string): Promise<string | undefined>;
   /** Environment of a workload's containers (`server/k8s/workloads.ts`); throws the read's AppError. */
@@ -39,6 +51,14 @@ export interface ResolveDeps {
   env: Record<string, string | undefined>;
   /** Timeout of one app request. */
   timeoutMs: number;
+  /** Verifies the URL base against the app; without it the discovered guess is used. */
+  urlBases?: UrlBaseVerifier;
+}
+
+/** Per-call options of a resolution. */
+export interface ResolveContext {
+  /** Aborts the URL base verification's requests (the prober's deadline). */
+  signal?: AbortSignal;
 }
 
 function hostOf(service: DiscoveredService): { host: string; svcName: string } {
@@ -54,8 +74,8 @@ function hostOf(service: DiscoveredService): { host: string; svcName: string } {
   return { host: `${svcName}.${service.namespace}.svc.cluster.local`, svcName };
 }
 
-function portOf(service: DiscoveredService, module: AppModule): number | undefined {
-  if (module.fixedPort !== undefined) return module.fixedPort;
+function portOf(service: DiscoveredService, module: Pick<AppModule, "fixedPort" | "defaultPort" | "statusPath">): number | undefined {
+  if (module.fixedPort !== undefined) return (module.statusPath !== undefined ? service.probePorts?.[module.statusPath] : undefined) ?? module.fixedPort;
   const ports = service.service?.ports ?? [];
   if (module.defaultPort !== undefined && ports.some((p) => p.port === module.defaultPort)) return module.defaultPort;
   if (service.inClusterUrl) {
@@ -70,15 +90,34 @@ function portOf(service: DiscoveredService, module: AppModule): number | undefin
   return ports[0]?.port ?? module.defaultPort;
 }
 
+/**
+ * For an endpoint on a container port of its own: the Service port that reaches it, else a ready
+ * pod's address (`host` undefined: keep the Service's host).
+ */
+function ownPortAddress(service: DiscoveredService, containerPort: number): { host?: string; port: number } | undefined {
+  const exposed = (service.service?.ports ?? []).find((p) => (p.targetPort ?? p.port) === containerPort);
+  if (exposed) return { port: exposed.port };
+  const pod = service.kube.pods.find((p) => p.ready && p.podIP) ?? service.kube.pods.find((p) => p.podIP);
+  return pod?.podIP ? { host: pod.podIP.includes(":") ? `[${pod.podIP}]` : pod.podIP, port: containerPort } : undefined;
+}
+
 /** The base URL of an app instance, with its URL base, rewritten through the address map. */
-export function baseUrlOf(service: DiscoveredService, module: AppModule, addressMap: Readonly<Record<string, string>>): string {
+export function baseUrlOf(
+  service: DiscoveredService,
+  module: Pick<AppModule, "fixedPort" | "defaultPort" | "defaultUrlBase" | "statusPath">,
+  addressMap: Readonly<Record<string, string>>,
+): string {
   const { host, svcName } = hostOf(service);
   const port = portOf(service, module);
   const urlBase = normalizeUrlBase(service.urlBase || module.defaultUrlBase);
   const scheme = service.inClusterUrl?.startsWith("https:") ? "https" : "http";
   const key = `${svcName}.${service.namespace}`;
   const mapped = (port !== undefined ? addressMap[`${key}:${port}`] : undefined) ?? addressMap[key];
-  if (mapped) return `${mapped.replace(/\/+$/, "")}${urlBase}`;
+  if (mapped && (module.statusPath === undefined || addressMap[`${key}:${port}`] !== undefined)) return `${mapped.replace(/\/+$/, "")}${urlBase}`;
+  if (module.statusPath !== undefined && port !== undefined) {
+    const own = ownPortAddress(service, port);
+    if (own) return `${scheme}://${own.host ?? host}:${own.port}${urlBase}`;
+  }
   return `${scheme}://${host}${port !== undefined ? `:${port}` : ""}${urlBase}`;
 }
 
@@ -87,6 +126,8 @@ interface Found {
   problem?: string;
   error?: CredentialError;
   source?: string;
+  /** Namespace the credential belongs to (its Secret's, or the one the panel's environment stands for). */
+  home?: string;
 }
 
 /** The kind of failure behind a credential read, and how it is worded. */
@@ -107,7 +148,7 @@ async function fromSecret(
   try {
     for (const key of keys) {
       const value = await deps.readSecretValue(ref.namespace, ref.name, key);
-      if (value) return { value, source: `${where}, key ${key}${via}` };
+      if (value) return { value, source: `${where}, key ${key}${via}`, home: ref.namespace };
     }
     return { problem: `${what} missing: ${where} has no ${keys.join(" or ")}${via}`, error: "missing" };
   } catch (error) {
@@ -142,9 +183,15 @@ async function fromWorkloadEnv(service: DiscoveredService, variable: string, dep
     return { problem: `API key not readable: ${variable} of ${service.workloadKind} ${service.id} could not be read (${failure.reason})`, error: failure.error };
   }
   const v = vars.find((e) => e.name === variable);
-  if (v?.value) return { value: v.value, source: `${service.workloadKind} ${service.id}, variable ${v.name}` };
+  if (v?.value) return { value: v.value, source: `${service.workloadKind} ${service.id}, variable ${v.name}`, home: service.namespace };
   if (v?.secretKeyRef) {
     return fromSecret(deps, { namespace: service.namespace, name: v.secretKeyRef.name }, [v.secretKeyRef.key], "API key", ` (named by ${v.name})`);
+  }
+  // A Secret the container takes whole: the variable is its key less the prefix (env wins over envFrom).
+  for (const e of vars) {
+    if (!e.envFrom || !variable.startsWith(e.envFrom.prefix)) continue;
+    const found = await fromSecret(deps, { namespace: service.namespace, name: e.envFrom.secretName }, [variable.slice(e.envFrom.prefix.length)], "API key", ` (envFrom, as ${variable})`);
+    if (found.value || (found.error && found.error !== "missing")) return found;
   }
   return {};
 }
@@ -153,7 +200,9 @@ async function findApiKey(service: DiscoveredService, module: AppModule, spec: A
   const cred = deps.config.apps.credentials?.[module.id];
   if (cred?.apiKeyEnv) {
     const value = deps.env[cred.apiKeyEnv];
-    return value ? { value, source: `environment variable ${cred.apiKeyEnv}` } : { problem: `API key missing: environment variable ${cred.apiKeyEnv} is not set`, error: "missing" };
+    return value
+      ? { value, source: `environment variable ${cred.apiKeyEnv}`, ...envHome(module, deps) }
+      : { problem: `API key missing: environment variable ${cred.apiKeyEnv} is not set`, error: "missing" };
   }
   const refs = deps.config.apps.secretRefs;
   const own = refs[module.id];
@@ -177,7 +226,7 @@ async function findLogin(service: DiscoveredService, module: AppModule, spec: Lo
     const password = deps.env[cred.passwordEnv];
     username ??= spec.defaultUsername;
     if (!password) return { username, problem: `${module.displayName} password missing: environment variable ${cred.passwordEnv} is not set`, error: "missing" };
-    return { username, value: password, source: `environment variable ${cred.passwordEnv}` };
+    return { username, value: password, source: `environment variable ${cred.passwordEnv}`, ...envHome(module, deps) };
   }
   if (!ref) return { username: username ?? spec.defaultUsername, problem: `${module.displayName} password missing: no apps.secretRefs entry`, error: "missing" };
   const pw = await fromSecret(deps, ref, secretKeysFor(service, module, spec.passwordKey), `${module.displayName} password`);
@@ -188,6 +237,37 @@ async function findLogin(service: DiscoveredService, module: AppModule, spec: Lo
   return { ...pw, username };
 }
 
+/** The namespace a credential from the panel's own environment stands for: that of the app's Secret reference. */
+function envHome(module: AppModule, deps: ResolveDeps): { home?: string } {
+  const ref = deps.config.apps.secretRefs[module.id] ?? deps.config.apps.secretRefs.default;
+  return ref ? { home: ref.namespace } : {};
+}
+
+/**
+ * Why a workload may not be sent a credential that belongs to namespace `home` (undefined when it
+ * may). The workload's Service decides where the request goes: an ExternalName Service is a name
+ * outside the cluster (never), a NodePort or LoadBalancer Service or none at all is not what the
+ * owner set up for the app by default (opt-in), nor is another namespace (opt-in).
+ */
+export function keyRefusal(
+  service: Pick<DiscoveredService, "id" | "namespace" | "service">,
+  home: string | undefined,
+  keyRecipients: readonly string[],
+  what = "API key",
+): string | undefined {
+  const type = service.service?.type ?? "ClusterIP";
+  if (service.service && type === "ExternalName") {
+    return `${what} withheld: Service ${service.namespace}/${service.service.name} is of type ExternalName, whose address leaves the cluster; the panel never sends a credential there`;
+  }
+  if (keyRecipients.includes(service.id)) return undefined;
+  const optIn = `; add ${service.id} to apps.keyRecipients to send it anyway`;
+  if (!service.service) return `${what} withheld: ${service.id} has no ClusterIP Service${optIn}`;
+  if (type !== "ClusterIP") return `${what} withheld: Service ${service.namespace}/${service.service.name} is of type ${type}, not ClusterIP${optIn}`;
+  if (home === undefined) return `${what} withheld: no namespace owns it${optIn}`;
+  if (home !== service.namespace) return `${what} withheld: it belongs to namespace ${home} and ${service.id} is in namespace ${service.namespace}${optIn}`;
+  return undefined;
+}
+
 function fingerprintOf(target: AppTarget): string {
   return createHash("sha256")
     .update(JSON.stringify([target.baseUrl, target.apiKey ?? "", target.username ?? "", target.password ?? "", target.timeoutMs]))
@@ -196,16 +276,34 @@ function fingerprintOf(target: AppTarget): string {
 }
 
 /** Resolves a discovered service to its app instance target; undefined for kinds without a module. */
-export async function resolveApp(service: DiscoveredService, deps: ResolveDeps): Promise<AppResolution | undefined> {
-  const app = getAppModule(service.appKind);
+export async function resolveApp(service: DiscoveredService, deps: ResolveDeps, ctx: ResolveContext = {}): Promise<AppResolution | undefined> {
+  const app = getHealthModule(service.appKind);
   if (!app) return undefined;
-  const baseUrl = baseUrlOf(service, app, deps.config.addressMap);
+  const verified = deps.urlBases
+    ? await deps.urlBases.resolve(service, app, {
+        baseUrlFor: (urlBase) => baseUrlOf({ ...service, urlBase }, app, deps.config.addressMap),
+        timeoutMs: deps.timeoutMs,
+        ...(ctx.signal ? { signal: ctx.signal } : {}),
+      })
+    : undefined;
+  const effective = verified ? { ...service, urlBase: verified.outcome.urlBase } : service;
+  const baseUrl = baseUrlOf(effective, app, deps.config.addressMap);
   const credential = app.credential;
-  const key = credential.type === "api-key" ? await findApiKey(service, app, credential, deps) : undefined;
-  const login = credential.type === "login" ? await findLogin(service, app, credential, deps) : undefined;
+  let key = credential.type === "api-key" ? await findApiKey(service, app, credential, deps) : undefined;
+  let login = credential.type === "login" ? await findLogin(service, app, credential, deps) : undefined;
+  const what = credential.type === "login" ? `${app.displayName} password` : "API key";
+  const got = key ?? login;
+  const refusal = got?.value ? keyRefusal(service, got.home, deps.config.apps.keyRecipients ?? [], what) : undefined;
+  if (refusal) {
+    // The value is dropped here, before anything can send it; only the reason travels on.
+    const withheld: Found = { problem: refusal, error: "withheld" };
+    if (key) key = withheld;
+    if (login) login = { ...withheld, ...(login.username ? { username: login.username } : {}) };
+  }
   const found: Found = key ?? login ?? {};
   const target: AppTarget = {
     baseUrl,
+    urlBase: normalizeUrlBase(effective.urlBase || app.defaultUrlBase),
     timeoutMs: deps.timeoutMs,
     ...(key?.value ? { apiKey: key.value } : {}),
     ...(login?.username ? { username: login.username } : {}),
@@ -218,5 +316,7 @@ export async function resolveApp(service: DiscoveredService, deps: ResolveDeps):
     ...(found.problem ? { credentialProblem: found.problem, credentialError: found.error ?? "missing" } : {}),
     ...(found.source ? { credentialSource: found.source } : {}),
     fingerprint: fingerprintOf(target),
+    ...(verified ? { urlBase: verified.outcome, urlBaseCheckedNow: verified.checkedNow } : {}),
+    ...(service.service ? { inClusterUrl: baseUrlOf(effective, app, {}) } : {}),
   };
 }

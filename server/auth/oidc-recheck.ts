@@ -3,6 +3,12 @@ import { z } from "zod";
 import type { PanelConfig } from "@/lib/config-schema";
 import { roleFromClaims } from "@/lib/oidc-roles";
 import type { Role } from "@/lib/roles";
+import { readResponseText } from "@/server/net/body-limit";
+
+/** A JSON answer of the identity provider, read up to the panel's body ceiling. */
+async function readJsonCapped(response: Response): Promise<unknown> {
+  return JSON.parse(await readResponseText(response)) as unknown;
+}
 
 /**
  * Re-reads a single-sign-on user's groups from the identity provider while the session lives, so a
@@ -42,7 +48,7 @@ async function discovery(issuer: string, fetchImpl: typeof fetch): Promise<z.inf
   if (hit && Date.now() - hit.at < 3_600_000) return hit.value;
   const response = await fetchImpl(`${issuer.replace(/\/+$/, "")}/.well-known/openid-configuration`, { signal: AbortSignal.timeout(TIMEOUT_MS) });
   if (!response.ok) throw new Error(`discovery answered HTTP ${response.status}`);
-  const value = discoverySchema.parse(await response.json());
+  const value = discoverySchema.parse(await readJsonCapped(response));
   discovered.set(issuer, { at: Date.now(), value });
   return value;
 }
@@ -75,7 +81,7 @@ async function refresh(
   });
   if (response.status === 400 || response.status === 401) return { refused: `the identity provider refused to refresh the sign-in (HTTP ${response.status})` };
   if (!response.ok) throw new Error(`token endpoint answered HTTP ${response.status}`);
-  const t = tokenSchema.parse(await response.json());
+  const t = tokenSchema.parse(await readJsonCapped(response));
   return {
     tokens: {
       accessToken: t.access_token,
@@ -120,7 +126,7 @@ export async function recheckOidcRole(
       return { verdict: "ended", reason: `the identity provider no longer accepts the sign-in (HTTP ${response.status})` };
     }
     if (!response.ok) return { verdict: "unavailable", reason: `userinfo answered HTTP ${response.status}` };
-    const userinfo = (await response.json()) as unknown;
+    const userinfo = (await readJsonCapped(response)) as unknown;
     const claims = { ...idClaims, ...(typeof userinfo === "object" && userinfo !== null ? (userinfo as Record<string, unknown>) : {}) };
     const role = roleFromClaims(claims, oidc);
     if (!role) return { verdict: "ended", reason: "the identity provider's groups grant no role in the panel any more" };

@@ -73,7 +73,7 @@ async function readJobLog(k: KubeConfig, namespace: string, job: string): Promis
   const pods = await kubeGet(k, `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods`, podListSchema, { ...TIMEOUT, query: { labelSelector: `job-name=${job}` } });
   const pod = pods.items.at(-1);
   if (!pod) return "";
-  return kubeGetText(k, `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(pod.metadata.name)}/log`, { ...TIMEOUT, query: { container: "backup" } });
+  return (await kubeGetText(k, `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(pod.metadata.name)}/log`, { ...TIMEOUT, query: { container: "backup" } })).text;
 }
 
 /** The pods of a workload the panel may restart for a restore (its restore label). */
@@ -308,7 +308,9 @@ async function restartAndApply(op: OperationView, ctx: RestoreContext, stepIndex
       const log = await kubeGetText(k, `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(pod.metadata.name)}/log`, {
         ...TIMEOUT,
         query: { container: RESTORE_INIT_CONTAINER },
-      }).catch(() => "");
+      })
+        .then((r) => r.text)
+        .catch(() => "");
       if (log) {
         op.log = log;
         op.logSource = `pod ${namespace}/${pod.metadata.name}, init container ${RESTORE_INIT_CONTAINER}`;

@@ -118,7 +118,7 @@ export async function jobLog(namespace: string, jobName: string): Promise<{ pod?
   const pod = pods.items.sort((a, b) => (a.metadata.creationTimestamp ?? "").localeCompare(b.metadata.creationTimestamp ?? "")).at(-1);
   if (!pod) return { log: "" };
   try {
-    const log = await kubeGetText(k, `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(pod.metadata.name)}/log`, { ...TIMEOUT, query: { container: "backup" } });
+    const { text: log } = await kubeGetText(k, `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(pod.metadata.name)}/log`, { ...TIMEOUT, query: { container: "backup" } });
     return { pod: pod.metadata.name, log };
   } catch (error) {
     // A pod that has not started yet has no log.

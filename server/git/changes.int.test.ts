@@ -3,7 +3,8 @@
  * GitHub-like forge simulator, and the Argo CD Applications of the lab cluster.
  */
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
@@ -238,6 +239,22 @@ describe("proposals", () => {
     expect((await listLabPulls(lab)).length).toBe(pullsBefore);
   });
 
+  it("the same change pressed by two admins at once: one branch, one pull request, the other told where it is", async () => {
+    const svc = service();
+    const before = panelBranches().length;
+    const pullsBefore = (await listLabPulls(lab)).length;
+    const both = await Promise.all([
+      svc.propose({ kind: "health-probes", target: "monitoring/grafana" }, "admin"),
+      svc.propose({ kind: "health-probes", target: "monitoring/grafana" }, "second-admin"),
+    ]);
+    const outcomes = both.map((r) => r.outcome).sort();
+    expect(outcomes).toEqual(["already_open", "opened"]);
+    const opened = both.find((r) => r.outcome === "opened");
+    expect(both.find((r) => r.outcome === "already_open")?.prUrl).toBe(opened?.prUrl);
+    expect(panelBranches().length).toBe(before + 1);
+    expect((await listLabPulls(lab)).length).toBe(pullsBefore + 1);
+  });
+
   it("a preview older than the base branch is refused", async () => {
     const svc = service();
     const preview = await svc.preview({ kind: "health-probes", target: "media/jellyfin" });
@@ -323,5 +340,81 @@ describe("faults", () => {
     // The next proposal (another name) works from the same clone.
     const ok = await service({ now: () => Date.parse("2026-01-02T03:04:06Z") }).propose({ kind: "health-probes", target: "media/jellyfin" }, "admin");
     expect(ok.outcome).toBe("opened");
+  });
+});
+
+describe("revert: a pull request that reverts the merge commit", () => {
+  /** Proposes probes for qbittorrent and merges the pull request on the forge; returns the change and its merge commit. */
+  async function mergedProbes(svc: GitopsService) {
+    const result = await svc.propose({ kind: "health-probes", target: "qbittorrent/qbittorrent" }, "admin");
+    const change = result.change;
+    if (!change?.prNumber) throw new Error("no pull request opened");
+    const mergeSha = await mergeLabPull(lab, change.prNumber);
+    await svc.refresh({ force: true });
+    expect(svc.list().find((c) => c.id === change.id)).toMatchObject({ pullState: "merged", mergeSha });
+    return { change, mergeSha };
+  }
+
+  it("previews the exact inverse of the change and opens a pull request from a pushed branch holding `git revert -m 1` of the merge", async () => {
+    const svc = service();
+    const { change, mergeSha } = await mergedProbes(svc);
+    const tip = bareGit(lab, ["rev-parse", `refs/heads/${change.baseBranch}`]);
+    expect(tip).toBe(mergeSha);
+    const forward = changedLines(`${mergeSha}^1`, mergeSha);
+
+    const preview = await svc.previewRevert(change.id);
+    expect(preview).toMatchObject({ outcome: "preview", commit: mergeSha, baseSha: tip, files: change.files, conflicts: [], changedSince: [] });
+    expect(preview.diff).toContain("-            path: /");
+    // Nothing is pushed by a preview.
+    const branchesBefore = panelBranches();
+
+    const result = await svc.revert(change.id, "admin", { expectedFingerprint: preview.fingerprint });
+    expect(result.outcome).toBe("opened");
+    const revert = result.change;
+    if (!revert) throw new Error("no revert recorded");
+    expect(panelBranches()).toEqual([...branchesBefore, revert.branch].sort());
+    expect(revert).toMatchObject({ kind: "revert", key: `revert:${change.id}`, title: `Revert "${change.title}"`, baseBranch: change.baseBranch, files: change.files, diff: preview.diff });
+    const pull = (await listLabPulls(lab)).find((p) => p.head.ref === revert.branch);
+    expect(pull).toMatchObject({ state: "open", base: { ref: change.baseBranch }, title: `Revert "${change.title}"` });
+    expect(pull?.labels.map((l) => l.name)).toEqual(["k8s-nas-panel", "revert"]);
+    // The branch is one commit on the tip: the exact inverse of the merge.
+    expect(bareGit(lab, ["rev-parse", `refs/heads/${revert.branch}^`])).toBe(tip);
+    expect(bareGit(lab, ["log", "-1", "--format=%B", `refs/heads/${revert.branch}`])).toContain(`This reverts commit ${mergeSha}`);
+    const back = changedLines(tip, `refs/heads/${revert.branch}`);
+    expect(back.files).toEqual(forward.files);
+    expect(back.added).toEqual(forward.removed);
+    expect(back.removed).toEqual(forward.added);
+    expect(bareGit(lab, ["rev-parse", `refs/heads/${revert.branch}^{tree}`])).toBe(bareGit(lab, ["rev-parse", `${mergeSha}^1^{tree}`]));
+
+    // The same revert again points at the open pull request.
+    expect(await svc.previewRevert(change.id)).toMatchObject({ outcome: "already_open", existing: { prUrl: revert.prUrl } });
+    // An open change cannot be reverted.
+    await expect(svc.previewRevert(revert.id)).rejects.toThrow(/is not merged/);
+  });
+
+  it("files changed again since the merge: says so, shows the conflict, and pushes nothing", async () => {
+    const svc = service();
+    const { change, mergeSha } = await mergedProbes(svc);
+    // Someone edits the probe lines on the base branch after the merge.
+    const work = mkdtempSync(path.join(tmpdir(), "panel-revert-"));
+    const git = (...args: string[]) => execFileSync("git", args, { cwd: work, encoding: "utf8", env: { ...process.env, GIT_CONFIG_NOSYSTEM: "1", GIT_AUTHOR_NAME: "a", GIT_AUTHOR_EMAIL: "a@x", GIT_COMMITTER_NAME: "a", GIT_COMMITTER_EMAIL: "a@x" } });
+    git("clone", "--quiet", "--branch", change.baseBranch, lab.git.bareDir, ".");
+    const file = change.files[0] as string;
+    const text = readFileSync(path.join(work, file), "utf8");
+    expect(text).toContain("periodSeconds: 10");
+    writeFileSync(path.join(work, file), text.replaceAll("periodSeconds: 10", "periodSeconds: 30"));
+    git("commit", "--quiet", "-am", "qbittorrent: probe every 30 s");
+    git("push", "--quiet", "origin", `HEAD:refs/heads/${change.baseBranch}`);
+    const edited = git("rev-parse", "--short", "HEAD").trim();
+    const before = panelBranches();
+
+    const preview = await svc.previewRevert(change.id);
+    expect(preview).toMatchObject({ outcome: "conflict", commit: mergeSha, conflicts: [file], diff: "" });
+    expect(preview.changedSince).toEqual([`${edited} qbittorrent: probe every 30 s`]);
+    expect(preview.message).toContain(`${file} changed again since the merge`);
+    expect(preview.conflictDiff).toMatch(/<<<<<<<[\s\S]*=======[\s\S]*>>>>>>>/);
+    await expect(svc.revert(change.id, "admin", { expectedFingerprint: preview.fingerprint })).rejects.toThrow(/changed again since the merge/);
+    expect(panelBranches()).toEqual(before);
+    expect((await listLabPulls(lab)).filter((p) => p.state === "open" && p.title.startsWith("Revert"))).toEqual([]);
   });
 });

@@ -1,4 +1,5 @@
 import "server-only";
+import { describeBytes } from "@/server/net/body-limit";
 import { scrubSecrets } from "@/lib/redact";
 import { execFile, type ExecFileException } from "node:child_process";
 import { AppError } from "@/lib/errors";
@@ -93,6 +94,9 @@ function secretsOf(auth: GitAuth | undefined): string[] {
   return [auth.password, Buffer.from(`${auth.username}:${auth.password}`).toString("base64")];
 }
 
+/** The most output of one git command the panel keeps (the files it reads are small YAML). */
+export const GIT_MAX_OUTPUT_BYTES = 16 * 1024 * 1024;
+
 /** Runs git and resolves with its stdout; rejects with an AppError whose cause is the {@link GitFailure} (secrets removed). */
 export async function runGit(call: GitCall): Promise<string> {
   return (await runGitBuffer(call)).toString("utf8");
@@ -104,13 +108,18 @@ export function runGitBuffer(call: GitCall): Promise<Buffer> {
     const child = execFile(
       "git",
       call.args,
-      { cwd: call.cwd, env: gitEnv(call) as NodeJS.ProcessEnv, timeout: call.timeoutMs, killSignal: "SIGKILL", maxBuffer: 256 * 1024 * 1024, encoding: "buffer" },
+      { cwd: call.cwd, env: gitEnv(call) as NodeJS.ProcessEnv, timeout: call.timeoutMs, killSignal: "SIGKILL", maxBuffer: GIT_MAX_OUTPUT_BYTES, encoding: "buffer" },
       (error: ExecFileException | null, stdout: Buffer, stderr: Buffer) => {
         if (!error) {
           resolve(stdout);
           return;
         }
         const secrets = secretsOf(call.auth);
+        if ((error as { code?: unknown }).code === "ERR_CHILD_PROCESS_STDIO_MAXBUFFER") {
+          const what = `git ${call.args[0] ?? ""}`.trim();
+          reject(new AppError("invalid_response", `${what} printed more than ${describeBytes(GIT_MAX_OUTPUT_BYTES)}; the panel stopped it`, { source: "git" }));
+          return;
+        }
         const timedOut = error.killed === true;
         if (error.code === "ENOENT") {
           reject(new AppError("internal", "The git program is not installed where the panel runs (it needs the git package).", { source: "git" }));

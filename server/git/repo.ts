@@ -1,9 +1,10 @@
 import "server-only";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
-import { lstat, mkdir, rm, unlink, writeFile } from "node:fs/promises";
+import { lstat, mkdir, readFile, rm, unlink, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { AppError } from "@/lib/errors";
+import type { FileChange } from "@/lib/gitops/diff";
 import { redactRepoUrl } from "@/lib/gitops/repo-url";
 import type { RepoView } from "@/lib/gitops/repo-view";
 import { gitFailureOf, networkError, runGit, runGitBuffer, type GitAuth } from "./git-cli";
@@ -26,6 +27,9 @@ export interface GitRepoOptions {
 }
 
 /** A file to write in a commit; `content: null` deletes it. */
+/** The result of a revert: the commit and what it changes, or the conflict that stopped it. */
+export type RevertResult = { ok: true; headSha: string; files: FileChange[] } | { ok: false; conflicts: string[]; conflictDiff: string };
+
 export interface FileWrite {
   path: string;
   content: string | null;
@@ -261,25 +265,7 @@ export class GitRepo {
         env: { GIT_AUTHOR_NAME: who.name, GIT_AUTHOR_EMAIL: who.email, GIT_COMMITTER_NAME: who.name, GIT_COMMITTER_EMAIL: who.email },
       });
       const headSha = (await this.git(["rev-parse", "HEAD"], { cwd: workDir })).trim();
-      try {
-        await runGit({
-          // An empty lease means "the branch must not exist yet": never a fast-forward onto someone's branch.
-          args: ["push", "--quiet", `--force-with-lease=refs/heads/${opts.branch}:`, "origin", `HEAD:refs/heads/${opts.branch}`],
-          cwd: workDir,
-          timeoutMs: this.net,
-          auth: this.opts.auth,
-          remoteUrl: this.opts.url,
-        });
-      } catch (error) {
-        const stderr = gitFailureOf(error)?.stderr ?? "";
-        if (/\[rejected\]|already exists|fetch first|non-fast-forward|stale info|\[remote rejected\]/i.test(stderr)) {
-          if (/\[remote rejected\]/.test(stderr) && !/already exists|stale info/.test(stderr)) {
-            throw new AppError("forbidden", `The repository refused the push of ${opts.branch}: ${stderr.trim().split("\n").slice(-1)[0] ?? ""}`, { source: "git", cause: error });
-          }
-          throw new AppError("conflict", `The branch ${opts.branch} already exists in ${this.displayUrl}; nothing was pushed.`, { source: "git", cause: error });
-        }
-        throw networkError(error, this.displayUrl, this.opts.credentialHint);
-      }
+      await this.pushNewBranch(workDir, opts.branch);
       return { headSha };
     } finally {
       await this.mutex.run(this.opts.dir, async () => {
@@ -288,6 +274,85 @@ export class GitRepo {
         await this.git(["worktree", "prune"]).catch(() => undefined);
       });
     }
+  }
+
+  /** Pushes HEAD of a work tree to the new branch `branch` (never forced: an existing branch is a conflict). */
+  private async pushNewBranch(workDir: string, branch: string): Promise<void> {
+    try {
+      await runGit({
+        // An empty lease means "the branch must not exist yet": never a fast-forward onto someone's branch.
+        args: ["push", "--quiet", `--force-with-lease=refs/heads/${branch}:`, "origin", `HEAD:refs/heads/${branch}`],
+        cwd: workDir,
+        timeoutMs: this.net,
+        auth: this.opts.auth,
+        remoteUrl: this.opts.url,
+      });
+    } catch (error) {
+      const stderr = gitFailureOf(error)?.stderr ?? "";
+      if (/\[rejected\]|already exists|fetch first|non-fast-forward|stale info|\[remote rejected\]/i.test(stderr)) {
+        if (/\[remote rejected\]/.test(stderr) && !/already exists|stale info/.test(stderr)) {
+          throw new AppError("forbidden", `The repository refused the push of ${branch}: ${stderr.trim().split("\n").slice(-1)[0] ?? ""}`, { source: "git", cause: error });
+        }
+        throw new AppError("conflict", `The branch ${branch} already exists in ${this.displayUrl}; nothing was pushed.`, { source: "git", cause: error });
+      }
+      throw networkError(error, this.displayUrl, this.opts.credentialHint);
+    }
+  }
+
+  /**
+   * Reverts `commit` on top of `baseSha` in a fresh work tree, as `git revert` does (`-m 1` for a
+   * merge commit: back to its first parent, the base branch before the merge), and commits it with
+   * `message`. With `branch`, pushes the commit to that new branch. When the revert does not apply
+   * (the files changed again since), nothing is committed or pushed: the conflicting files and the
+   * conflict (with git's markers) are returned instead. The work tree is removed in every case.
+   */
+  async revert(opts: { baseSha: string; commit: string; message: string; branch?: string }): Promise<RevertResult> {
+    const workDir = path.join(path.dirname(this.opts.dir), "work", `${Date.now().toString(36)}-${randomBytes(4).toString("hex")}`);
+    await mkdir(path.dirname(workDir), { recursive: true });
+    await this.mutex.run(this.opts.dir, async () => {
+      await this.git(["worktree", "prune"]);
+      await this.git(["worktree", "add", "--quiet", "--detach", workDir, opts.baseSha]);
+    });
+    const who = this.opts.author;
+    const identity = { GIT_AUTHOR_NAME: who.name, GIT_AUTHOR_EMAIL: who.email, GIT_COMMITTER_NAME: who.name, GIT_COMMITTER_EMAIL: who.email };
+    try {
+      const parents = (await this.git(["rev-list", "--parents", "-n", "1", opts.commit])).trim().split(/\s+/).slice(1);
+      const mainline = parents.length > 1 ? ["-m", "1"] : [];
+      try {
+        await this.git(["revert", "--no-commit", ...mainline, opts.commit], { cwd: workDir, env: identity });
+      } catch (error) {
+        const unmerged = (await this.git(["diff", "--name-only", "--diff-filter=U"], { cwd: workDir }).catch(() => "")).split("\n").filter(Boolean);
+        if (unmerged.length === 0) throw error;
+        const conflict = await this.git(["diff"], { cwd: workDir }).catch(() => "");
+        await this.git(["revert", "--abort"], { cwd: workDir }).catch(() => undefined);
+        return { ok: false, conflicts: unmerged, conflictDiff: conflict };
+      }
+      const changed = (await this.git(["diff", "--cached", "--name-only", "-z", opts.baseSha], { cwd: workDir })).split("\0").filter(Boolean);
+      if (changed.length === 0) throw new AppError("conflict", "Reverting it changes nothing: the base branch no longer has the change.", { source: "git" });
+      const files: FileChange[] = [];
+      for (const file of changed) {
+        const before = await this.git(["show", `${opts.baseSha}:${file}`]).catch(() => null);
+        const after = await readFile(path.join(workDir, file), "utf8").catch(() => null);
+        files.push({ path: file, before, after });
+      }
+      await this.git(["commit", "--quiet", "--no-verify", "--file", "-"], { cwd: workDir, input: opts.message, env: identity });
+      const headSha = (await this.git(["rev-parse", "HEAD"], { cwd: workDir })).trim();
+      if (opts.branch) await this.pushNewBranch(workDir, opts.branch);
+      return { ok: true, headSha, files };
+    } finally {
+      await this.mutex.run(this.opts.dir, async () => {
+        await this.git(["worktree", "remove", "--force", workDir]).catch(() => undefined);
+        await rm(workDir, { recursive: true, force: true });
+        await this.git(["worktree", "prune"]).catch(() => undefined);
+      });
+    }
+  }
+
+  /** Commits after `from` up to `to` that touch `files`, newest first, as `abc1234 subject` lines. */
+  async commitsTouching(from: string, to: string, files: readonly string[]): Promise<string[]> {
+    if (files.length === 0) return [];
+    const out = await this.git(["log", "--format=%h %s", `${from}..${to}`, "--", ...files]);
+    return out.split("\n").filter(Boolean);
   }
 
   /** Deletes a branch on the remote (used when the pull request could not be opened after a push). */

@@ -7,19 +7,20 @@ import { branchName, slugify } from "@/lib/gitops/branch";
 import { labelOf, planChange, type ChangeRequest } from "@/lib/gitops/change-kinds";
 import { changeStatus, type AppSyncState, type ChangeView, type PullState } from "@/lib/gitops/change-state";
 import { unifiedDiffOf } from "@/lib/gitops/diff";
+import { exportersHome } from "@/lib/gitops/plans/exporters";
 import { findPrometheusConfigs } from "@/lib/gitops/plans/prometheus-scrape";
 import type { BackupPlanSettings } from "@/lib/gitops/plans/enable-backups";
 import { probeGaps } from "@/lib/gitops/plans/health-probes";
 import { commitMessage, pullRequestBody } from "@/lib/gitops/pr-body";
 import { parseRepoUrl, redactRepoUrl, repoKey, type RepoId } from "@/lib/gitops/repo-url";
 import type { RepoView } from "@/lib/gitops/repo-view";
-import type { ChangePreview, ChangeSuggestion, ProposeOutcome } from "@/lib/gitops/proposal";
+import type { ChangePreview, ChangeSuggestion, ProposeOutcome, RevertPreview } from "@/lib/gitops/proposal";
 import type { BaseSource, ChangePlan } from "@/lib/gitops/types";
 import { findWorkloads } from "@/lib/gitops/workloads";
 import { KeyedMutex } from "@/lib/keyed-mutex";
 import { recognizeImage } from "@/lib/k8s/recognize";
 import type { AlertRuleThresholds, PanelConfig } from "@/lib/config-schema";
-import { changesToFollow, insertChange, listChanges, openChangesWithKey, updateChange } from "@/server/db/changes";
+import { changesToFollow, getChange, insertChange, listChanges, openChangesWithKey, updateChange } from "@/server/db/changes";
 import type { PanelDb } from "@/server/db/open";
 import { createForge, type ForgeProvider } from "./forge";
 import type { GitAuth } from "./git-cli";
@@ -406,6 +407,150 @@ export class GitopsService {
     });
   }
 
+  /** The merged change `id` and the commit that reverts it; throws when there is nothing to revert. */
+  private revertable(id: number): { change: ChangeView; commit: string } {
+    const change = getChange(this.deps.db, id);
+    if (!change) throw new AppError("not_found", `No change ${id}.`, { source: "gitops" });
+    if (change.pullState !== "merged") throw new AppError("conflict", `${change.title} is not merged (${change.status}): close its pull request instead of reverting it.`, { source: "gitops" });
+    return { change, commit: change.mergeSha ?? change.headSha };
+  }
+
+  /** Plans the revert of change `id` on the tip of its base branch (optionally pushing it to `branch`). */
+  private async planRevert(id: number, branch?: string): Promise<{ preview: RevertPreview; change: ChangeView; headSha?: string }> {
+    const { change, commit } = this.revertable(id);
+    await this.repo.sync();
+    const baseSha = await this.repo.branchSha(change.baseBranch);
+    if (!baseSha) throw new AppError("not_found", `The base branch ${change.baseBranch} no longer exists in ${this.repo.displayUrl}.`, { source: "git" });
+    if (!(await this.repo.hasCommit(commit))) throw new AppError("not_found", `The merge commit ${commit.slice(0, 7)} is not in ${this.repo.displayUrl} (the branch was rewritten?).`, { source: "git" });
+    const changedSince = await this.repo.commitsTouching(commit, baseSha, change.files);
+    const title = `Revert "${change.title}"`;
+    const message = [title, "", `This reverts commit ${commit}${change.prNumber !== null ? ` (pull request #${change.prNumber})` : ""}.`, "", "Proposed through k8s-nas-panel."].join("\n");
+    const result = await this.repo.revert({ baseSha, commit, message, ...(branch ? { branch } : {}) });
+    const base = { changeId: change.id, title, baseBranch: change.baseBranch, baseSha, commit, changedSince };
+    if (!result.ok) {
+      return {
+        change,
+        preview: {
+          ...base,
+          outcome: "conflict",
+          files: result.conflicts,
+          diff: "",
+          conflicts: result.conflicts,
+          conflictDiff: result.conflictDiff,
+          fingerprint: fingerprintOf(baseSha, result.conflictDiff),
+          message: `${result.conflicts.join(", ")} changed again since the merge${changedSince.length ? ` (${changedSince.join("; ")})` : ""}: git cannot revert ${commit.slice(0, 7)} cleanly. Nothing was pushed; revert it by hand or change the files back through a new change.`,
+        },
+      };
+    }
+    const diff = unifiedDiffOf(result.files);
+    const existing = openChangesWithKey(this.deps.db, `revert:${change.id}`)[0];
+    return {
+      change,
+      headSha: result.headSha,
+      preview: {
+        ...base,
+        outcome: existing ? "already_open" : "preview",
+        files: result.files.map((f) => f.path),
+        diff,
+        conflicts: [],
+        conflictDiff: "",
+        fingerprint: fingerprintOf(baseSha, diff),
+        ...(changedSince.length > 0 ? { message: `The files changed since the merge (${changedSince.join("; ")}); git reverts the change on top of them.` } : {}),
+        ...(existing ? { message: `A pull request reverting this change is already open: ${existing.prUrl}`, existing: { id: existing.id, prUrl: existing.prUrl, branch: existing.branch, title: existing.title } } : {}),
+      },
+    };
+  }
+
+  /** The revert of a merged change, as `git revert -m 1` of its merge commit would make it: diff or conflict. Writes nothing. */
+  async previewRevert(id: number): Promise<RevertPreview> {
+    return (await this.planRevert(id)).preview;
+  }
+
+  /**
+   * Proposes the revert of a merged change: `git revert` of its merge commit on the tip of its base
+   * branch, pushed as a new branch, and a pull request. Refused (nothing pushed) when the revert
+   * conflicts, when a revert is already open, or when the base moved since the preview.
+   */
+  async revert(id: number, author: string, opts: { expectedFingerprint?: string } = {}): Promise<ProposeOutcome> {
+    return this.locks.run(`revert:${id}`, async () => {
+      const first = await this.planRevert(id);
+      const { change } = first;
+      if (first.preview.outcome === "conflict") throw new AppError("conflict", first.preview.message ?? "The revert does not apply.", { source: "git" });
+      if (first.preview.existing) {
+        return { outcome: "already_open", message: first.preview.message ?? "", prUrl: first.preview.existing.prUrl, warnings: [] };
+      }
+      if (opts.expectedFingerprint && opts.expectedFingerprint !== first.preview.fingerprint) {
+        throw new AppError("conflict", `${change.baseBranch} changed since the preview, and with it the revert: preview it again.`, { source: "gitops" });
+      }
+      await this.forge.checkAccess();
+      const branch = branchName(`revert-${change.id}`, new Date(this.now()), this.deps.random?.() ?? randomBytes(3).toString("hex"));
+      const pushed = await this.planRevert(id, branch);
+      const { preview } = pushed;
+      if (preview.outcome === "conflict" || !pushed.headSha) throw new AppError("conflict", preview.message ?? "The revert does not apply.", { source: "git" });
+      const commit = preview.commit;
+      const summary = [`Reverts ${change.title} (${commit.slice(0, 7)}${change.prNumber !== null ? `, pull request #${change.prNumber}` : ""})`];
+      const body = [
+        "## What changes",
+        `Reverts ${change.prUrl ? `[${change.title}](${change.prUrl})` : change.title}: \`git revert -m 1 ${commit}\` on \`${change.baseBranch}\`.`,
+        "",
+        "## Affected services",
+        ...change.services.map((s) => `- \`${s}\``),
+        "",
+        "## Files",
+        ...preview.files.map((f) => `- \`${f}\``),
+        ...(preview.changedSince.length > 0 ? ["", "## Notes for the reviewer", `- The files changed since the merge: ${preview.changedSince.join("; ")}.`] : []),
+        "",
+        "---",
+        `Proposed by ${author} through k8s-nas-panel.`,
+      ].join("\n");
+      let pull;
+      try {
+        pull = await this.forge.createPull({ head: branch, base: change.baseBranch, title: preview.title, body: `${body}\n`, labels: ["k8s-nas-panel", "revert"] });
+      } catch (error) {
+        await this.repo.deleteRemoteBranch(branch).catch(() => undefined);
+        throw error;
+      }
+      const apps: AppSyncState[] = change.apps.map((a) => ({ namespace: a.namespace, name: a.name, syncStatus: a.syncStatus, revision: a.revision, health: a.health, healthMessage: a.healthMessage, includesChange: null }));
+      const created = insertChange(this.deps.db, {
+        createdAt: this.now(),
+        author,
+        kind: "revert",
+        key: `revert:${change.id}`,
+        title: preview.title,
+        summary,
+        services: change.services,
+        branch,
+        baseBranch: change.baseBranch,
+        baseSource: change.baseSource,
+        baseSha: preview.baseSha,
+        headSha: pushed.headSha,
+        files: preview.files,
+        diff: preview.diff,
+        forge: this.forge.kind,
+        prUrl: pull.url,
+        prNumber: pull.number,
+        pullState: pull.state,
+        mergeable: pull.mergeable,
+        mergeSha: null,
+        mergedAt: null,
+        apps,
+        status: changeStatus(pull.state, apps),
+        liveAt: null,
+        checkedAt: this.now(),
+        lastError: null,
+      });
+      const outcome = pull.state === "pushed" ? "pushed" : "opened";
+      this.deps.onProposed?.("revert", outcome);
+      return {
+        outcome,
+        message: outcome === "pushed" ? `Branch ${branch} pushed: open the pull request at ${pull.url}` : `Pull request opened: ${pull.url}`,
+        change: created,
+        prUrl: pull.url,
+        warnings: pull.warnings,
+      };
+    });
+  }
+
   /** Re-reads one change's pull request and, once merged, its Applications' sync state. */
   private async refreshOne(change: ChangeView, apps: readonly ArgoApplication[] | undefined): Promise<ChangeView> {
     let pullState: PullState = change.pullState;
@@ -548,6 +693,8 @@ export class GitopsService {
       const planned: Array<[string, ChangeRequest, string | undefined, string]> = [
         ["unpackerr", { kind: "unpackerr-wiring" }, workloads.find((w) => w.containers.some((c) => recognizeImage(c.image) === "unpackerr"))?.file, "UN_SONARR_0_* and UN_RADARR_0_* from the API-key Secret; deployed through its kustomization"],
         ["prometheus", { kind: "prometheus-scrape" }, findPrometheusConfigs({ repo: view, appsPath, secretRefs: this.deps.secretRefs })[0]?.file, "a scrape job for /api/metrics"],
+        ["exporters", { kind: "app-exporters" }, exportersHome({ repo: view, appsPath, secretRefs: this.deps.secretRefs }), "exportarr for the *arr apps and SABnzbd, the qBittorrent exporter; keys from the Secret by reference"],
+        ["exporter-scrape", { kind: "exporter-scrape" }, findPrometheusConfigs({ repo: view, appsPath, secretRefs: this.deps.secretRefs })[0]?.file, "scrape jobs for the apps' exporters and Jellyfin's /metrics, a Grafana dashboard"],
         ["alert-rules", { kind: "alert-rules" }, findPrometheusConfigs({ repo: view, appsPath, secretRefs: this.deps.secretRefs })[0]?.file, "the panel's alert rules, each linked to its runbook"],
       ];
       for (const [id, request, file, detail] of planned) {

@@ -3,17 +3,18 @@ import { appRunbookId } from "@/lib/runbooks";
 import { runbookIds } from "@/server/runbooks";
 import { worstFirst } from "@/lib/certs/signals";
 import type { CertificatesView } from "@/lib/certs/view";
+import type { ServiceAfterSync } from "@/lib/gitops/change-state";
 import { toCardData, type CertificateNote, type HistoryWindow, type OverviewData, type ServiceDetail } from "@/lib/overview";
 import type { DiscoveredService, ServiceSummary } from "@/lib/services";
 import { verdictOf } from "@/lib/verdict";
-import { getAppModule } from "@/server/apps/registry";
+import { getHealthModule } from "@/server/apps/registry";
 import { getCertificatesView } from "@/server/certs";
 import { serviceCertificateSignals } from "@/lib/certs/view";
 import { logger } from "@/server/observability/logger";
 import { getConfig } from "@/server/config/load";
 import { getDb } from "@/server/db";
 import { availabilitySeries, latencySeries, recentLatencies, recentLatenciesOf, uptime, uptimeAll } from "@/server/db/probes";
-import { getKubeState, listServices } from "@/server/k8s";
+import { getApplicationsView, getKubeState, listServices } from "@/server/k8s";
 import { getPanelSettings } from "@/server/panel/settings";
 import { getLatestResults } from "@/server/probes/scheduler";
 import { proberSettingsOf } from "@/server/probes/prober";
@@ -29,7 +30,7 @@ function kubernetesState(): OverviewData["kubernetes"] {
 }
 
 function appName(service: DiscoveredService): string {
-  return getAppModule(service.appKind)?.displayName ?? service.displayName;
+  return getHealthModule(service.appKind)?.displayName ?? service.displayName;
 }
 
 /**
@@ -48,6 +49,7 @@ function summarizeService(
   const app = probe?.app ? { ...probe.app, checkedAt: probe.at } : undefined;
   return {
     service,
+    ...(probe?.access ? { access: probe.access } : {}),
     ...(app ? { app } : {}),
     verdict: verdictOf(service.kube, probe?.app, thresholds, { appName: appName(service) }),
     latency,
@@ -110,6 +112,7 @@ export async function getOverview(now = Date.now()): Promise<OverviewData> {
       return note ? { ...card, certificate: note } : card;
     }),
     kubernetes,
+    applications: { problems: kubernetes.configured ? (await getApplicationsView()).problems : [] },
     lastSweepAt: lastSweepAt(latest),
     generatedAt: now,
     ...(certs ? { certificates: certificateBanner(certs) } : {}),
@@ -182,4 +185,22 @@ export async function getServiceDetail(
       availability: availabilitySeries(db, service.id, window, now).map((p) => ({ at: p.at, ratio: p.ratio })),
     },
   };
+}
+
+/**
+ * The panel's verdict on the services `ids` (`namespace/name`) now: Kubernetes state from the
+ * caches joined with the latest app probe, as on the Overview. Services not found are left out.
+ */
+export async function serviceVerdicts(ids: readonly string[]): Promise<Map<string, ServiceAfterSync>> {
+  const out = new Map<string, ServiceAfterSync>();
+  if (ids.length === 0 || kubernetesState().configured === false) return out;
+  const wanted = new Set(ids);
+  const latest = getLatestResults();
+  for (const service of await listServices()) {
+    if (!wanted.has(service.id)) continue;
+    const { verdict } = summarizeService(service, latest, [], { day: null, week: null, month: null });
+    const reason = verdict.reasons[0]?.message;
+    out.set(service.id, { id: service.id, name: service.name, status: verdict.status, ...(verdict.status !== "up" && reason ? { reason } : {}) });
+  }
+  return out;
 }

@@ -8,6 +8,7 @@ import type { AppResolution } from "@/server/apps/define";
 import type { AppEnd } from "@/server/apps/links";
 import { getAppModule } from "@/server/apps/registry";
 import { baseUrlOf, resolveApp, type ResolveDeps } from "@/server/apps/resolve";
+import { getUrlBaseVerifier } from "@/server/apps/url-base";
 import { getConfig } from "@/server/config/load";
 import { listServices, readSecretValue, readWorkloadEnv } from "@/server/k8s";
 
@@ -46,6 +47,8 @@ export function defaultEndsSource(): EndsSource {
       readWorkloadEnv,
       env: process.env,
       timeoutMs: config.integrations.requestTimeoutMs,
+      // The URL bases the prober verified (shared: no second verification).
+      urlBases: getUrlBaseVerifier(),
     },
   };
 }
@@ -99,13 +102,18 @@ export async function discoverEnds(source: EndsSource, bareKinds: ReadonlySet<Ap
         const resolution = await resolveApp(service, source.resolveDeps);
         if (!resolution) return;
         resolutions.set(service.id, resolution);
+        // A workload withheld its own credential is not linked either: links would send it other apps' keys.
+        if (resolution.credentialError === "withheld") {
+          notices.push(`${service.id}: not linked: ${resolution.credentialProblem ?? "its credential is withheld"}`);
+          return;
+        }
         add({
           app: service.appKind,
           serviceId: service.id,
           namespace: service.namespace,
           name,
           panelUrl: resolution.target.baseUrl,
-          inCluster: parseInCluster(baseUrlOf(service, appModule, {})),
+          inCluster: parseInCluster(resolution.inClusterUrl ?? baseUrlOf(service, appModule, {})),
           timeoutMs: resolution.target.timeoutMs,
           ...(resolution.target.apiKey ? { apiKey: resolution.target.apiKey } : {}),
           ...(resolution.target.username ? { username: resolution.target.username } : {}),

@@ -8,7 +8,7 @@ import type { DiscoveredService } from "@/lib/services";
 import type { AppModule } from "@/server/apps/define";
 import { httpRequest } from "@/server/apps/http";
 import { APP_MODULE_LIST } from "@/server/apps/registry";
-import { baseUrlOf, resolveApp } from "@/server/apps/resolve";
+import { baseUrlOf, keyRefusal, resolveApp } from "@/server/apps/resolve";
 import { getRegistry } from "@/server/observability/metrics";
 import { defaultEndsSource, discoverEnds, type EndsSource } from "./ends";
 
@@ -73,8 +73,14 @@ function sidecarService(service: DiscoveredService, vpn: AppModule, port: number
 async function controlKey(protectedService: VpnProtected, port: number, source: EndsSource): Promise<string | undefined> {
   const { service, vpn: app } = protectedService;
   const vpn = source.config.integrations.vpn;
-  const own = vpn.controlServers[service.id]?.apiKeyEnv ?? vpn.apiKeyEnv;
-  if (own) return source.resolveDeps.env[own];
+  const perWorkload = vpn.controlServers[service.id]?.apiKeyEnv;
+  if (perWorkload) return source.resolveDeps.env[perWorkload];
+  if (vpn.apiKeyEnv) {
+    // One key for every sidecar: it goes only where any other credential of the apps' Secret may go.
+    const { secretRefs, keyRecipients } = source.config.apps;
+    const home = (secretRefs[app.id] ?? secretRefs.default)?.namespace;
+    return keyRefusal(service, home, keyRecipients) ? undefined : source.resolveDeps.env[vpn.apiKeyEnv];
+  }
   try {
     return (await resolveApp(sidecarService(service, app, port), source.resolveDeps))?.target.apiKey;
   } catch {

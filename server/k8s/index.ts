@@ -7,6 +7,7 @@ import type { ClusterSnapshot } from "@/lib/k8s/types";
 import type { DiscoveredService } from "@/lib/services";
 import { getConfig } from "@/server/config/load";
 import { getRegistry } from "@/server/observability/metrics";
+import { readApplications, type ApplicationsView } from "./applications";
 import { listArgoApplications } from "./argo";
 import { requestRenewal, type RenewalRequest } from "./certificates";
 import { checkReachability, loadKubeConfig, type KubernetesReachability } from "./client";
@@ -83,6 +84,7 @@ export function getInformers(): InformerSet {
     scope: kubernetes.watchScope,
     requestTimeoutMs: kubernetes.requestTimeoutMs,
     notConfiguredMessage,
+    argocdNamespace: getConfig().discovery.argocdNamespace,
   });
   c.informers = set;
   registerKubeMetrics(getRegistry(), () => cluster().informers);
@@ -157,6 +159,11 @@ export function readSecretValue(namespace: string, name: string, key: string): P
   return secretReader().readSecretValue(namespace, name, key);
 }
 
+/** Every key and value of Secret `namespace/name` (cached like {@link readSecretValue}); never log them. */
+export function readSecretData(namespace: string, name: string): Promise<Readonly<Record<string, string>>> {
+  return secretReader().readSecretData(namespace, name);
+}
+
 /** Forgets cached Secret values (after a change in Settings; tests). */
 export function clearSecretCache(): void {
   cluster().secrets?.clear();
@@ -221,4 +228,11 @@ export async function renewCertificate(namespace: string, name: string): Promise
   const cert = (getInformers().snapshot().certificates ?? []).find((c) => c.metadata?.namespace === namespace && c.metadata?.name === name);
   if (!cert) throw new AppError("not_found", `No Certificate ${namespace}/${name} in the watched namespaces.`, { source: "kubernetes" });
   return requestRenewal(kc, cert, { timeoutMs: getConfig().kubernetes.requestTimeoutMs });
+}
+
+/** Argo CD's Applications and ApplicationSets from the process-wide caches (waits once for the first sync). */
+export async function getApplicationsView(): Promise<ApplicationsView> {
+  const informers = getInformers();
+  if (!informers.synced) await informers.waitForSync(getConfig().discovery.syncTimeoutMs);
+  return readApplications(informers);
 }

@@ -47,6 +47,8 @@ describe("informers: faults", () => {
           { apiGroups: [""], resources: ["pods", "services", "persistentvolumeclaims"], verbs },
           { apiGroups: ["apps"], resources: ["deployments", "statefulsets", "daemonsets", "replicasets"], verbs },
           { apiGroups: ["networking.k8s.io"], resources: ["ingresses"], verbs },
+          { apiGroups: ["traefik.io", "traefik.containo.us"], resources: ["ingressroutes", "middlewares"], verbs },
+          { apiGroups: ["gateway.networking.k8s.io"], resources: ["httproutes", "gateways"], verbs },
         ],
       },
     });
@@ -117,7 +119,7 @@ describe("informers: faults", () => {
       return s.connected && informers.snapshot().services.some((x) => x.metadata?.name === "made-while-away") ? s : undefined;
     });
     console.log(`[informers] away for ${Date.now() - t0 - back.ms} ms; reconnected and resynced ${back.ms} ms after the API server came back`);
-    expect(back.value.message).toMatch(/^Connected to https:\/\/127\.0\.0\.1:\d+; watching 9 kinds in namespaces panel-k8s-informers\.$/);
+    expect(back.value.message).toMatch(/^Connected to https:\/\/127\.0\.0\.1:\d+; watching 18 kinds in namespaces panel-k8s-informers\.$/);
     expect(Object.values(back.value.kinds).every((k) => k.synced && !k.error)).toBe(true);
     expect(back.ms).toBeLessThan(35_000);
   });

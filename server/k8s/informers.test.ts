@@ -9,15 +9,36 @@ import { INFORMER_KINDS, kindPath } from "./kinds";
 class FakeApi {
   readonly objects = new Map<string, Array<{ metadata: { uid: string; name: string; namespace: string; resourceVersion: string } }>>();
   readonly forbidden = new Set<string>();
+  /** API discovery: group/version path -> the resources it serves (absent: 404, as without the CRD). */
+  readonly discovery = new Map<string, string[]>();
+  /** Paths answered 404 (a CRD's kind that is not served). */
+  readonly missing = new Set<string>();
   readonly requests: string[] = [];
   private readonly watchers = new Map<string, http.ServerResponse[]>();
   private rv = 100;
   private server = http.createServer((req, res) => {
     const url = new URL(req.url ?? "/", "http://x");
+    if (/^\/apis\/[^/]+\/[^/]+$/.test(url.pathname)) {
+      this.requests.push(`DISCOVER ${url.pathname}`);
+      const resources = this.discovery.get(url.pathname);
+      res.writeHead(resources ? 200 : 404, { "content-type": "application/json" });
+      res.end(JSON.stringify(resources ? { kind: "APIResourceList", resources: resources.map((name) => ({ name, namespaced: true })) } : { kind: "Status", code: 404, reason: "NotFound" }));
+      return;
+    }
     this.requests.push(`${url.searchParams.has("watch") ? "WATCH" : "LIST"} ${url.pathname}`);
+    if (this.missing.has(url.pathname)) {
+      res.writeHead(404, { "content-type": "application/json" });
+      res.end(JSON.stringify({ kind: "Status", code: 404, reason: "NotFound", message: "the server could not find the requested resource" }));
+      return;
+    }
     if (this.forbidden.has(url.pathname)) {
       res.writeHead(403, { "content-type": "application/json" });
       res.end(JSON.stringify({ kind: "Status", status: "Failure", reason: "Forbidden", code: 403, message: `events is forbidden: cannot list resource "events"` }));
+      return;
+    }
+    if (this.missing.has(url.pathname)) {
+      res.writeHead(404, { "content-type": "application/json" });
+      res.end(JSON.stringify({ kind: "Status", status: "Failure", reason: "NotFound", code: 404, message: "the server could not find the requested resource" }));
       return;
     }
     res.writeHead(200, { "content-type": "application/json" });
@@ -143,8 +164,38 @@ describe("InformerSet (against a fake API server)", () => {
     await set.waitForSync(3000);
     const state = set.state();
     expect(state.connected).toBe(true);
-    expect(state.kinds.events).toEqual({ synced: false, error: `media: forbidden: events is forbidden: cannot list resource "events"` });
-    expect(state.kinds.pods).toEqual({ synced: true });
+    expect(state.kinds.events).toEqual({ synced: false, served: true, error: `media: forbidden: events is forbidden: cannot list resource "events"` });
+    expect(state.kinds.pods).toEqual({ synced: true, served: true });
+  });
+
+  it("a CRD's kind waits for its CRD: synced and empty while not served, watched once served, emptied when it goes", async () => {
+    api = new FakeApi();
+    const traefik = INFORMER_KINDS.filter((k) => k.group === "traefik.io");
+    const ROUTES = kindPath(traefik.find((k) => k.name === "ingressroutes")!, "media");
+    const route = (name: string) => ({ apiVersion: "traefik.io/v1alpha1", kind: "IngressRoute", metadata: { uid: `r-${name}`, name, namespace: "media", resourceVersion: "5" } });
+    set = createInformerSet({ kc: kcFor(await api.start()), namespaces: ["media"], kinds: [...kinds, ...traefik], crdRecheckMs: 100, debounceMs: 20 }).start();
+    expect(await set.waitForSync(3000)).toBe(true);
+    expect(set.state().kinds.ingressroutes).toEqual({ synced: true, served: false });
+    expect(set.state().message).toMatch(/watching 2 kinds in namespaces media\. Not served by this cluster \(no CRD\): ingressroutes, middlewares\.$/);
+    expect(api.requests.filter((r) => r.startsWith("LIST /apis/traefik.io"))).toEqual([]);
+    // One discovery request per recheck for both kinds of the group, never a list.
+    expect(api.requests.filter((r) => r === "DISCOVER /apis/traefik.io/v1alpha1").length).toBeLessThanOrEqual(2);
+
+    api.discovery.set("/apis/traefik.io/v1alpha1", ["ingressroutes", "middlewares"]);
+    api.objects.set(ROUTES, [route("sonarr")]);
+    await until(() => (set?.snapshot().ingressroutes.length === 1 ? true : undefined));
+    expect(set.state().kinds.ingressroutes).toEqual({ synced: true, served: true });
+    await until(() => (api?.watching(ROUTES) ? true : undefined));
+    api.send(ROUTES, "ADDED", route("radarr"));
+    await until(() => (set?.snapshot().ingressroutes.length === 2 ? true : undefined));
+
+    // The CRD is deleted: the watch ends, the list answers 404, the cache empties and waits again.
+    api.discovery.delete("/apis/traefik.io/v1alpha1");
+    api.missing.add(ROUTES);
+    api.endWatches(ROUTES);
+    await until(() => (set?.snapshot().ingressroutes.length === 0 ? true : undefined));
+    expect(set.state().kinds.ingressroutes).toEqual({ synced: true, served: false });
+    expect(set.state().kinds.ingressroutes?.error).toBeUndefined();
   });
 
   it("an API server that is not there: disconnected with the reason, and waitForSync does not hang", async () => {
@@ -176,6 +227,25 @@ describe("InformerSet (against a fake API server)", () => {
     await set.waitForSync(3000);
     expect(set.snapshot().pods.map((p) => p.metadata?.name)).toEqual(["a"]);
     expect(api.requests.filter((r) => r.startsWith("LIST"))).toEqual(expect.arrayContaining([`LIST ${all}`, "LIST /api/v1/events"]));
+  });
+
+  it("Argo CD's kinds: watched in Argo CD's namespace only; a CRD that is not installed is an empty, synced cache", async () => {
+    api = new FakeApi();
+    const argoKinds = INFORMER_KINDS.filter((k) => k.scope === "argocd-namespace");
+    expect(argoKinds.map((k) => k.name)).toEqual(["applications", "applicationsets"]);
+    const apps = kindPath(argoKinds[0]!, "gitops");
+    const appsets = kindPath(argoKinds[1]!, "gitops");
+    api.objects.set(apps, [{ metadata: { uid: "a1", name: "media", namespace: "gitops", resourceVersion: "5" } }]);
+    // The cluster serves Applications but not ApplicationSets (that CRD is not installed).
+    api.discovery.set("/apis/argoproj.io/v1alpha1", ["applications"]);
+    api.missing.add(appsets);
+    set = createInformerSet({ kc: kcFor(await api.start()), namespaces: ["media", "qbittorrent"], kinds: [...kinds, ...argoKinds], argocdNamespace: "gitops" }).start();
+    expect(await set.waitForSync(3000)).toBe(true);
+    expect((set.snapshot().applications ?? []).map((a) => a.metadata?.name)).toEqual(["media"]);
+    expect(set.snapshot().applicationsets ?? []).toEqual([]);
+    expect(set.state().kinds.applicationsets).toEqual({ synced: true, served: false });
+    const lists = api.requests.filter((r) => r.startsWith("LIST /apis/argoproj.io"));
+    expect(new Set(lists)).toEqual(new Set([`LIST ${apps}`]));
   });
 });
 

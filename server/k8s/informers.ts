@@ -5,21 +5,27 @@ import { isAppError } from "@/lib/errors";
 import { emptySnapshot, type ClusterSnapshot, type KubeObject } from "@/lib/k8s/types";
 import { applyWatchEvent, sameObjects, type WatchEvent } from "@/lib/k8s/watch";
 import { logger } from "@/server/observability/logger";
-import { INFORMER_KINDS, kindPath, type InformerKind, type KindDescriptor } from "./kinds";
-import { isKubeUnreachable, kubeAnswerOf, kubeList, kubeWatch } from "./rest";
+import { z } from "zod";
+import { groupVersionPath, INFORMER_KINDS, kindPath, type InformerKind, type KindDescriptor } from "./kinds";
+import { isKubeUnreachable, kubeAnswerOf, kubeGet, kubeList, kubeWatch } from "./rest";
 
 /**
  * Long-lived caches of the cluster, one per kind: list, then watch from the list's resourceVersion,
  * folding every event with the pure `applyWatchEvent`. A stream that fails is restarted with
  * exponential backoff (capped at 30 s) and relists; an RBAC refusal stays an error of that kind only;
  * an API server that cannot be reached makes the set `disconnected` with the reason until it answers
- * again. Requests read the caches, never the API server.
+ * again. A kind a CRD provides (`optional`) is watched only while the API server serves it: its stream
+ * asks API discovery first (shared by the streams of one group/version, rechecked every
+ * `crdRecheckMs`), starts when the CRD appears and empties when it goes. Requests read the caches,
+ * never the API server.
  */
 
 /** State of one kind's cache. */
 export interface KindState {
   /** True once every stream of the kind has listed (the cache holds data, possibly stale while disconnected). */
   synced: boolean;
+  /** False while the API server does not serve the kind (a CRD that is not installed): nothing to watch. */
+  served: boolean;
   /** The last failure of the kind, while it lasts (e.g. RBAC 403 with the API server's message). */
   error?: string;
 }
@@ -52,7 +58,13 @@ export interface InformerSetOptions {
   debounceMs?: number;
   /** Message of the state when `kc` is null. */
   notConfiguredMessage?: string;
+  /** Argo CD's namespace: the one namespace of the kinds with `scope: "argocd-namespace"` (default `argocd`). */
+  argocdNamespace?: string;
+  /** How often a kind whose CRD is not served is looked for again (ms, default 60 s). */
+  crdRecheckMs?: number;
 }
+
+const apiResourcesSchema = z.object({ resources: z.array(z.object({ name: z.string() }).loose()).nullish() }).loose();
 
 const log = logger.child({ component: "k8s-informers" });
 
@@ -87,6 +99,8 @@ class Stream {
   error: StreamError | undefined;
   version = 0;
   restarts = 0;
+  /** False while the kind's CRD is not served (optional kinds only). */
+  served = true;
   private resourceVersion = "";
 
   constructor(
@@ -135,6 +149,22 @@ class Stream {
     }
   }
 
+  /** The kind is not served (its CRD is absent): an empty, synced cache without error. */
+  private unserved(): void {
+    const changed = this.served || this.items.length > 0 || this.error !== undefined;
+    this.served = false;
+    this.error = undefined;
+    this.attempted = true;
+    if (this.items.length > 0) {
+      this.items = [];
+      this.version++;
+      this.set.changed(this.kind.name);
+    }
+    const first = !this.synced;
+    this.synced = true;
+    if (changed || first) this.set.stateChanged();
+  }
+
   private recover(): void {
     if (!this.error) return;
     const fields = { kind: this.kind.name, namespace: this.namespace };
@@ -152,8 +182,17 @@ class Stream {
     let needList = true;
     while (!signal.aborted) {
       try {
+        if (needList && this.kind.optional && !(await this.set.serves(kc, this.kind, signal))) {
+          this.unserved();
+          await sleep(jitter(this.set.crdRecheckMs), signal);
+          continue;
+        }
         if (needList) {
           const list = await kubeList(kc, path, { timeoutMs, signal, fieldSelector: this.kind.fieldSelector });
+          if (!this.served) {
+            this.served = true;
+            log.info({ kind: this.kind.name, group: this.kind.group, namespace: this.namespace }, `${this.label}: served now (${this.kind.group}/${this.kind.version}); watching`);
+          }
           this.resourceVersion = list.resourceVersion;
           this.replace(list.items);
           const first = !this.synced;
@@ -187,6 +226,12 @@ class Stream {
         const status = kubeAnswerOf(error)?.status ?? 0;
         needList = true;
         if (status === 410) continue; // resourceVersion too old: relist at once
+        if (status === 404 && this.kind.optional) {
+          // The CRD went away: back to waiting for it.
+          this.set.forgetServed(this.kind);
+          this.unserved();
+          continue;
+        }
         this.restarts++;
         this.set.countRestart(this.kind.name);
         const message = isAppError(error) ? error.message : (error as Error).message;
@@ -210,7 +255,9 @@ export class InformerSet {
   readonly requestTimeoutMs: number;
   readonly watchTimeoutSeconds: number;
   readonly backoff: { initialMs: number; maxMs: number };
+  readonly crdRecheckMs: number;
   private readonly streams: Stream[] = [];
+  private readonly servedChecks = new Map<string, { at: number; value: Promise<Set<string>> }>();
   private readonly listeners = new Set<ChangeListener>();
   private readonly pending = new Set<string>();
   private readonly restartCounts = new Map<string, number>();
@@ -225,11 +272,13 @@ export class InformerSet {
     this.requestTimeoutMs = options.requestTimeoutMs ?? 10_000;
     this.watchTimeoutSeconds = options.watchTimeoutSeconds ?? 300;
     this.backoff = options.backoff ?? { initialMs: 500, maxMs: 30_000 };
+    this.crdRecheckMs = options.crdRecheckMs ?? 60_000;
     this.namespaces = new Set(options.namespaces);
     const kinds = options.kinds ?? INFORMER_KINDS;
     const perNamespace = (options.scope ?? "namespaces") === "namespaces" && options.namespaces.length > 0;
     for (const kind of kinds) {
-      if (perNamespace && !kind.clusterScoped) for (const ns of options.namespaces) this.streams.push(new Stream(this, kind, ns));
+      if (kind.scope === "argocd-namespace") this.streams.push(new Stream(this, kind, options.argocdNamespace ?? "argocd"));
+      else if (perNamespace && !kind.clusterScoped) for (const ns of options.namespaces) this.streams.push(new Stream(this, kind, ns));
       else this.streams.push(new Stream(this, kind, undefined));
     }
   }
@@ -275,6 +324,36 @@ export class InformerSet {
     this.pending.clear();
     for (const w of this.syncWaiters) w();
     this.syncWaiters = [];
+  }
+
+  /**
+   * @internal Whether the API server serves a kind (API discovery of its group/version, which every
+   * authenticated client may read). Shared by the streams of one group/version for half the recheck
+   * interval. A failure other than 404 is thrown (the stream's backoff handles it).
+   */
+  async serves(kc: KubeConfig, kind: KindDescriptor<string>, signal: AbortSignal): Promise<boolean> {
+    const key = groupVersionPath(kind);
+    let hit = this.servedChecks.get(key);
+    if (!hit || Date.now() - hit.at >= this.crdRecheckMs / 2) {
+      const value = kubeGet(kc, key, apiResourcesSchema, { timeoutMs: this.requestTimeoutMs, signal }).then(
+        (list) => new Set((list.resources ?? []).map((r) => r.name)),
+        (error: unknown) => {
+          if (kubeAnswerOf(error)?.status === 404) return new Set<string>();
+          throw error;
+        },
+      );
+      hit = { at: Date.now(), value };
+      this.servedChecks.set(key, hit);
+      value.catch(() => {
+        if (this.servedChecks.get(key)?.value === value) this.servedChecks.delete(key);
+      });
+    }
+    return (await hit.value).has(kind.plural);
+  }
+
+  /** @internal The served check of a kind is stale (its CRD went away). */
+  forgetServed(kind: KindDescriptor<string>): void {
+    this.servedChecks.delete(groupVersionPath(kind));
   }
 
   /** @internal used by streams with cluster-wide watches. */
@@ -398,8 +477,9 @@ export class InformerSet {
   state(): KubeState {
     const kinds: Record<string, KindState> = {};
     for (const s of this.streams) {
-      const k = (kinds[s.kind.name] ??= { synced: true });
+      const k = (kinds[s.kind.name] ??= { synced: true, served: false });
       k.synced &&= s.synced;
+      k.served ||= s.served;
       if (s.error) {
         const msg = s.namespace && !s.error.unreachable ? `${s.namespace}: ${s.error.message}` : s.error.message;
         k.error = k.error ? (k.error.includes(msg) ? k.error : `${k.error}; ${msg}`) : msg;
@@ -418,7 +498,9 @@ export class InformerSet {
     }
     const failing = Object.entries(kinds).filter(([, k]) => k.error).map(([name]) => name);
     const scope = this.namespaces.size === 0 ? "all namespaces" : `namespaces ${[...this.namespaces].join(", ")}`;
-    const base = `Connected to ${server}; watching ${Object.keys(kinds).length} kinds in ${scope}.`;
+    const served = Object.values(kinds).filter((k) => k.served).length;
+    const absent = Object.entries(kinds).filter(([, k]) => !k.served).map(([name]) => name);
+    const base = `Connected to ${server}; watching ${served} kinds in ${scope}.${absent.length > 0 ? ` Not served by this cluster (no CRD): ${absent.join(", ")}.` : ""}`;
     return { connected: true, message: failing.length ? `${base} Unavailable: ${failing.join(", ")}.` : base, kinds };
   }
 }

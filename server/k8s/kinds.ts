@@ -1,11 +1,14 @@
 import "server-only";
 import type { CertManagerCertificateRequest, ClusterSnapshot, CronJob, KubeObject, Pod, Workload } from "@/lib/k8s/types";
-import { slimCertificateRequest, slimCronJob, slimObject, slimPod, slimReplicaSet } from "./slim";
+import { slimApplication, slimCertificateRequest, slimCronJob, slimObject, slimPod, slimReplicaSet } from "./slim";
 
 /**
  * The kinds discovery watches, each a tiny descriptor: where its REST path lives and which snapshot
  * list it fills. Events are core/v1 (the same objects events.k8s.io/v1 serves; core/v1 supports the
- * `type=Warning` field selector, so only warnings are cached).
+ * `type=Warning` field selector, so only warnings are cached). Kinds of a CRD (Traefik's routers and
+ * middlewares, the Gateway API's routes and gateways) are `optional`: their informer starts once the
+ * API server serves them, and empties when they go away. Two descriptors may fill one list (Traefik's
+ * `traefik.io` group and Traefik v2's `traefik.containo.us`).
  */
 export interface KindDescriptor<N extends string = keyof ClusterSnapshot> {
   /** Key in KubeState.kinds and in change notifications; the ClusterSnapshot field of discovery's kinds. */
@@ -18,8 +21,15 @@ export interface KindDescriptor<N extends string = keyof ClusterSnapshot> {
   fieldSelector?: string;
   /** True for a kind that lives outside namespaces (ClusterIssuers): one cluster-wide watch, never filtered. */
   clusterScoped?: boolean;
+  /** True for a kind a CRD provides: watched only while the API server serves it. */
+  optional?: boolean;
   /** What the cache keeps of an object (default: all but managedFields and the last-applied annotation). */
   slim: (obj: KubeObject) => KubeObject;
+  /**
+   * `argocd-namespace`: watched in Argo CD's namespace only (`discovery.argocdNamespace`), whatever the watched
+   * namespaces are; its Role there grants it (deploy/rbac.yaml). Default: every watched namespace.
+   */
+  scope?: "argocd-namespace";
 }
 
 export const INFORMER_KINDS: readonly KindDescriptor[] = [
@@ -38,6 +48,14 @@ export const INFORMER_KINDS: readonly KindDescriptor[] = [
   { name: "issuers", group: "cert-manager.io", version: "v1", plural: "issuers", slim: slimObject },
   { name: "clusterissuers", group: "cert-manager.io", version: "v1", plural: "clusterissuers", clusterScoped: true, slim: slimObject },
   { name: "cronjobs", group: "batch", version: "v1", plural: "cronjobs", slim: (o) => slimCronJob(o as CronJob) },
+  { name: "applications", group: "argoproj.io", version: "v1alpha1", plural: "applications", scope: "argocd-namespace", optional: true, slim: slimApplication },
+  { name: "applicationsets", group: "argoproj.io", version: "v1alpha1", plural: "applicationsets", scope: "argocd-namespace", optional: true, slim: slimObject },
+  { name: "ingressroutes", group: "traefik.io", version: "v1alpha1", plural: "ingressroutes", optional: true, slim: slimObject },
+  { name: "middlewares", group: "traefik.io", version: "v1alpha1", plural: "middlewares", optional: true, slim: slimObject },
+  { name: "ingressroutes", group: "traefik.containo.us", version: "v1alpha1", plural: "ingressroutes", optional: true, slim: slimObject },
+  { name: "middlewares", group: "traefik.containo.us", version: "v1alpha1", plural: "middlewares", optional: true, slim: slimObject },
+  { name: "httproutes", group: "gateway.networking.k8s.io", version: "v1", plural: "httproutes", optional: true, slim: slimObject },
+  { name: "gateways", group: "gateway.networking.k8s.io", version: "v1", plural: "gateways", optional: true, slim: slimObject },
 ];
 
 /**
@@ -63,8 +81,20 @@ export const BACKUP_KINDS: readonly KindDescriptor<"cronjobs" | "jobs">[] = [
 /** Names of the kinds, as reported in KubeState and change notifications. */
 export type InformerKind = KindDescriptor["name"];
 
+/** The API discovery path of a kind's group and version (`/api/v1`, `/apis/traefik.io/v1alpha1`). */
+export function groupVersionPath(kind: Pick<KindDescriptor, "group" | "version">): string {
+  return kind.group === "" ? `/api/${kind.version}` : `/apis/${kind.group}/${kind.version}`;
+}
+
 /** REST path of a kind, in one namespace or cluster-wide. */
 export function kindPath(kind: KindDescriptor<string>, namespace?: string): string {
   const base = kind.group === "" ? `/api/${kind.version}` : `/apis/${kind.group}/${kind.version}`;
   return namespace ? `${base}/namespaces/${namespace}/${kind.plural}` : `${base}/${kind.plural}`;
 }
+
+/**
+ * Subresources the panel reads by name in the watched namespaces (beyond the informers' list and
+ * watch): `get pods/log` for the logs on a service's page (`server/k8s/logs.ts`). deploy/rbac.yaml
+ * grants exactly these, per watched namespace; its test derives the rules from this list.
+ */
+export const SUBRESOURCE_READS = [{ group: "", resource: "pods/log", verb: "get" }] as const;

@@ -1,4 +1,5 @@
 import "server-only";
+import { collectBody, describeBytes, MAX_RESPONSE_BYTES } from "@/server/net/body-limit";
 import http from "node:http";
 import https from "node:https";
 import type { KubeConfig } from "@kubernetes/client-node";
@@ -113,12 +114,11 @@ export async function kubeGet<T>(kc: KubeConfig, path: string, schema: z.ZodType
   const p = await prepare(kc, path, opts.query ?? {});
   return new Promise<T>((resolve, reject) => {
     const req = p.transport.request(p.url, { ...p.options, signal: opts.signal }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on("data", (c: Buffer) => chunks.push(c));
       res.on("error", (err) => reject(networkError(err, p.url.origin)));
-      res.on("end", () => {
+      collectBody(res, MAX_RESPONSE_BYTES, (tooLarge, buffer) => {
         clearTimeout(timer);
-        const body = Buffer.concat(chunks).toString("utf8");
+        if (tooLarge) return reject(kubeError(`GET ${path}: the answer is larger than ${describeBytes(tooLarge.limit)}; the panel stopped reading it`, { status: 200 }));
+        const body = buffer.toString("utf8");
         if (res.statusCode !== 200) return reject(statusError(res.statusCode ?? 0, body, `GET ${path}`));
         let raw: unknown;
         try {
@@ -132,7 +132,7 @@ export async function kubeGet<T>(kc: KubeConfig, path: string, schema: z.ZodType
           return reject(kubeError(`GET ${path}: unexpected answer (${issue ? `${issue.path.join(".") || "(root)"}: ${issue.message}` : "invalid"})`, { status: 200 }));
         }
         resolve(parsed.data);
-      });
+      }, () => req.destroy());
     });
     const timer = setTimeout(() => req.destroy(Object.assign(new Error(`no answer within ${opts.timeoutMs} ms`), { code: "ETIMEDOUT" })), opts.timeoutMs);
     req.on("error", (err) => {
@@ -186,35 +186,6 @@ export async function kubeApplyStatus<T>(
       reject(networkError(err, p.url.origin));
     });
     req.end(payload);
-  });
-}
-
-/** GET of a path answering text (a pod's log); rejects with a Kubernetes AppError. */
-export async function kubeGetText(kc: KubeConfig, path: string, opts: RequestOptions & { query?: Record<string, string | undefined>; maxBytes?: number }): Promise<string> {
-  const p = await prepare(kc, path, opts.query ?? {});
-  const max = opts.maxBytes ?? 2 * 1024 * 1024;
-  return new Promise<string>((resolve, reject) => {
-    const req = p.transport.request(p.url, { ...p.options, headers: { ...(p.options.headers as Record<string, string>), Accept: "text/plain, */*" }, signal: opts.signal }, (res) => {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      res.on("data", (c: Buffer) => {
-        size += c.length;
-        if (size <= max) chunks.push(c);
-      });
-      res.on("error", (err) => reject(networkError(err, p.url.origin)));
-      res.on("end", () => {
-        clearTimeout(timer);
-        const body = Buffer.concat(chunks).toString("utf8");
-        if (res.statusCode !== 200) return reject(statusError(res.statusCode ?? 0, body, `GET ${path}`));
-        resolve(body);
-      });
-    });
-    const timer = setTimeout(() => req.destroy(Object.assign(new Error(`no answer within ${opts.timeoutMs} ms`), { code: "ETIMEDOUT" })), opts.timeoutMs);
-    req.on("error", (err) => {
-      clearTimeout(timer);
-      reject(networkError(err, p.url.origin));
-    });
-    req.end();
   });
 }
 
@@ -308,7 +279,8 @@ export async function kubeList<T extends KubeObject>(
   do {
     const page = await kubeGet(kc, path, listPageSchema, {
       ...opts,
-      query: { limit: String(opts.pageSize ?? 500), continue: token, fieldSelector: opts.fieldSelector, labelSelector: opts.labelSelector },
+      // Pages of 200 keep each answer well under the body ceiling (a full Pod is 5-15 KB).
+      query: { limit: String(opts.pageSize ?? 200), continue: token, fieldSelector: opts.fieldSelector, labelSelector: opts.labelSelector },
     });
     // The objects' identity is checked above; the kind-specific fields are read defensively by lib/k8s.
     for (const item of page.items ?? []) items.push(item as T);
@@ -352,9 +324,8 @@ export async function kubeWatch<T extends KubeObject>(
     const req = p.transport.request(p.url, { ...p.options, signal: opts.signal }, (res) => {
       clearTimeout(connectTimer);
       if (res.statusCode !== 200) {
-        const chunks: Buffer[] = [];
-        res.on("data", (c: Buffer) => chunks.push(c));
-        res.on("end", () => finish(statusError(res.statusCode ?? 0, Buffer.concat(chunks).toString("utf8"), `watch ${path}`)));
+        const status = res.statusCode ?? 0;
+        collectBody(res, MAX_RESPONSE_BYTES, (_tooLarge, body) => finish(statusError(status, body.toString("utf8"), `watch ${path}`)), () => req.destroy());
         res.on("error", (err) => finish(networkError(err, p.url.origin)));
         return;
       }
@@ -366,6 +337,12 @@ export async function kubeWatch<T extends KubeObject>(
       res.on("data", (chunk: string) => {
         armStall();
         buffer += chunk;
+        // One event is one line: a line that grows past the ceiling is not an object the panel reads.
+        if (buffer.length > MAX_RESPONSE_BYTES && buffer.indexOf("\n") < 0) {
+          req.destroy();
+          finish(kubeError(`watch ${path}: one event is larger than ${describeBytes(MAX_RESPONSE_BYTES)}; the panel stopped reading it`, { status: 200 }));
+          return;
+        }
         let nl = buffer.indexOf("\n");
         while (nl >= 0) {
           const line = buffer.slice(0, nl).trim();
@@ -397,6 +374,104 @@ export async function kubeWatch<T extends KubeObject>(
         }
       });
       res.on("end", () => finish());
+      res.on("close", () => finish());
+      res.on("error", (err) => finish(networkError(err, p.url.origin)));
+    });
+    const connectTimer = setTimeout(
+      () => req.destroy(Object.assign(new Error(`no answer within ${opts.connectTimeoutMs} ms`), { code: "ETIMEDOUT" })),
+      opts.connectTimeoutMs,
+    );
+    req.on("error", (err) => finish(networkError(err, p.url.origin)));
+    req.end();
+  });
+}
+
+/**
+ * GET of a path answering text (`pods/log`), at most `maxBytes` of it (the rest is dropped and
+ * `truncated` set); rejects with a Kubernetes AppError like {@link kubeGet}.
+ */
+export async function kubeGetText(
+  kc: KubeConfig,
+  path: string,
+  opts: RequestOptions & { query?: Record<string, string | undefined>; maxBytes?: number },
+): Promise<{ text: string; truncated: boolean }> {
+  const p = await prepare(kc, path, opts.query ?? {});
+  const maxBytes = opts.maxBytes ?? 4 * 1024 * 1024;
+  return new Promise((resolve, reject) => {
+    const req = p.transport.request(p.url, { ...p.options, headers: { ...p.options.headers, Accept: "text/plain, */*" }, signal: opts.signal }, (res) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      let truncated = false;
+      res.on("data", (c: Buffer) => {
+        if (size >= maxBytes) {
+          truncated = true;
+          return;
+        }
+        chunks.push(c);
+        size += c.length;
+      });
+      res.on("error", (err) => reject(networkError(err, p.url.origin)));
+      res.on("end", () => {
+        clearTimeout(timer);
+        const body = Buffer.concat(chunks);
+        if (res.statusCode !== 200) return reject(statusError(res.statusCode ?? 0, body.toString("utf8"), `GET ${path}`));
+        resolve({ text: body.subarray(0, maxBytes).toString("utf8"), truncated: truncated || body.length > maxBytes });
+      });
+    });
+    const timer = setTimeout(() => req.destroy(Object.assign(new Error(`no answer within ${opts.timeoutMs} ms`), { code: "ETIMEDOUT" })), opts.timeoutMs);
+    req.on("error", (err) => {
+      clearTimeout(timer);
+      reject(networkError(err, p.url.origin));
+    });
+    req.end();
+  });
+}
+
+/**
+ * Streams a text answer line by line (`pods/log?follow=true`): calls `onLine` for each complete
+ * line until the server ends the answer (resolves) or the request fails or is aborted (rejects
+ * with a Kubernetes AppError; an abort through `signal` resolves).
+ */
+export async function kubeStreamLines(
+  kc: KubeConfig,
+  path: string,
+  query: Record<string, string | undefined>,
+  opts: { signal?: AbortSignal; connectTimeoutMs: number; onLine: (line: string) => void },
+): Promise<void> {
+  const p = await prepare(kc, path, query);
+  return new Promise((resolve, reject) => {
+    let settled = false;
+    const finish = (error?: AppError) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(connectTimer);
+      if (error && !opts.signal?.aborted) reject(error);
+      else resolve();
+    };
+    const req = p.transport.request(p.url, { ...p.options, headers: { ...p.options.headers, Accept: "text/plain, */*" }, signal: opts.signal }, (res) => {
+      clearTimeout(connectTimer);
+      if (res.statusCode !== 200) {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("end", () => finish(statusError(res.statusCode ?? 0, Buffer.concat(chunks).toString("utf8"), `GET ${path}`)));
+        res.on("error", (err) => finish(networkError(err, p.url.origin)));
+        return;
+      }
+      let buffer = "";
+      res.setEncoding("utf8");
+      res.on("data", (chunk: string) => {
+        buffer += chunk;
+        let nl = buffer.indexOf("\n");
+        while (nl >= 0) {
+          opts.onLine(buffer.slice(0, nl));
+          buffer = buffer.slice(nl + 1);
+          nl = buffer.indexOf("\n");
+        }
+      });
+      res.on("end", () => {
+        if (buffer !== "") opts.onLine(buffer);
+        finish();
+      });
       res.on("close", () => finish());
       res.on("error", (err) => finish(networkError(err, p.url.origin)));
     });

@@ -49,6 +49,11 @@ export class SecretReader {
     return Object.prototype.hasOwnProperty.call(data, key) ? data[key] : undefined;
   }
 
+  /** Every key and value of Secret `namespace/name` (the same cached read). */
+  async readSecretData(namespace: string, name: string): Promise<Readonly<Record<string, string>>> {
+    return { ...(await this.readSecret(namespace, name)) };
+  }
+
   /** Forgets cached values (all, or one Secret). */
   clear(namespace?: string, name?: string): void {
     if (namespace && name) this.cache.delete(`${namespace}/${name}`);

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { deriveServices } from "@/lib/k8s/derive";
 import { readFixtureObjects, simulateCluster } from "@/lib/k8s/test-fixture";
 import type { ClusterSnapshot, KubeObject, Pod } from "@/lib/k8s/types";
-import { slimObject, slimPod, slimReplicaSet } from "./slim";
+import { slimApplication, slimObject, slimPod, slimReplicaSet } from "./slim";
 
 describe("what the caches keep", () => {
   const snap = simulateCluster(readFixtureObjects(), { startTime: "2026-01-01T08:00:00Z" });
@@ -17,6 +17,12 @@ describe("what the caches keep", () => {
     ingresses: copy.ingresses.map(slimObject),
     pvcs: copy.pvcs.map(slimObject),
     events: copy.events.map(slimObject),
+    applications: (copy.applications ?? []).map(slimApplication),
+    applicationsets: (copy.applicationsets ?? []).map(slimObject),
+    ingressroutes: copy.ingressroutes.map(slimObject),
+    middlewares: copy.middlewares.map(slimObject),
+    httproutes: copy.httproutes.map(slimObject),
+    gateways: copy.gateways.map(slimObject),
   };
 
   it("discovery derives exactly the same services from the slimmed caches", () => {

@@ -123,3 +123,20 @@ export function slimCertificateRequest(cr: CertManagerCertificateRequest): CertM
   if (spec) delete spec.request;
   return cr;
 }
+
+/**
+ * An Argo CD Application keeps its spec and status but not the rendered summary, the sync history
+ * and the per-resource results of the last operation (the panel shows the resources from
+ * `status.resources`).
+ */
+export function slimApplication<T extends KubeObject>(app: T): T {
+  slimMeta(app.metadata);
+  const status = (app as { status?: Record<string, unknown> }).status;
+  if (status) {
+    delete status.summary;
+    delete status.history;
+    const op = status.operationState as { syncResult?: Record<string, unknown> } | undefined;
+    if (op?.syncResult) delete op.syncResult.resources;
+  }
+  return app;
+}

@@ -8,7 +8,8 @@ import { kubeAnswerOf, kubeGet } from "./rest";
 /**
  * The containers' environment of one workload, read from the API by name (get, not list: the
  * informers keep only what discovery needs). The app-key lookup reads the variable an app takes its
- * key from (`SONARR__AUTH__APIKEY`), as a literal or the Secret key it names.
+ * key from (`SONARR__AUTH__APIKEY`), as a literal, the Secret key it names, or a Secret the container
+ * takes whole (`envFrom`).
  */
 
 /** Which workload. */
@@ -23,6 +24,8 @@ export interface WorkloadEnvVar {
   name: string;
   value?: string;
   secretKeyRef?: { name: string; key: string };
+  /** A whole Secret as variables (`envFrom`): `name` is `<prefix>*`, each key a variable `<prefix><key>`. */
+  envFrom?: { secretName: string; prefix: string };
 }
 
 const envVarSchema = z
@@ -32,7 +35,8 @@ const envVarSchema = z
     valueFrom: z.object({ secretKeyRef: z.object({ name: z.string().optional(), key: z.string() }).loose().optional() }).loose().optional(),
   })
   .loose();
-const containerSchema = z.object({ env: z.array(envVarSchema).nullish() }).loose();
+const envFromSchema = z.object({ prefix: z.string().optional(), secretRef: z.object({ name: z.string().optional() }).loose().optional() }).loose();
+const containerSchema = z.object({ env: z.array(envVarSchema).nullish(), envFrom: z.array(envFromSchema).nullish() }).loose();
 const workloadSchema = z
   .object({
     spec: z
@@ -93,6 +97,10 @@ function envOf(containers: ReadonlyArray<z.infer<typeof containerSchema>>): Work
     for (const e of c.env ?? []) {
       const ref = e.valueFrom?.secretKeyRef;
       out.push({ name: e.name, ...(e.value !== undefined ? { value: e.value } : {}), ...(ref?.name ? { secretKeyRef: { name: ref.name, key: ref.key } } : {}) });
+    }
+    for (const ef of c.envFrom ?? []) {
+      const prefix = ef.prefix ?? "";
+      if (ef.secretRef?.name) out.push({ name: `${prefix}*`, envFrom: { secretName: ef.secretRef.name, prefix } });
     }
   }
   return out;

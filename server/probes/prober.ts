@@ -1,11 +1,12 @@
 import "server-only";
 import type { Registry } from "prom-client";
 import type { PanelConfig } from "@/lib/config-schema";
-import type { AppHealth, DiscoveredService } from "@/lib/services";
+import type { AppHealth, DiscoveredService, ServiceAccess } from "@/lib/services";
 import { UPTIME_WINDOWS, type UptimeWindow } from "@/lib/uptime";
 import { verdictOf, type VerdictThresholds } from "@/lib/verdict";
 import { healthFromError, type AppResolution } from "@/server/apps/define";
 import { AppInstances } from "@/server/apps/instances";
+import type { UrlBaseVerifier } from "@/server/apps/url-base";
 import type { PanelDb } from "@/server/db/open";
 import { applyRetention, latestResults, recordProbeResults, uptimeAll, type RetentionPolicy } from "@/server/db/probes";
 import { ProbeMetrics } from "./metrics";
@@ -48,7 +49,10 @@ export interface ProberSettings {
 /** What the prober needs from the rest of the panel (injected in tests). */
 export interface ProberDeps {
   listServices(): Promise<DiscoveredService[]>;
-  resolve(service: DiscoveredService): Promise<AppResolution | undefined>;
+  /** Where and how to call a service's app (with its URL base verified when `urlBases` is given to it). */
+  resolve(service: DiscoveredService, ctx?: { signal?: AbortSignal }): Promise<AppResolution | undefined>;
+  /** The URL base verifier `resolve` uses: told when a base stops working, pruned with the services. */
+  urlBases?: UrlBaseVerifier;
   /** Storage; null runs without history. */
   db: PanelDb | null;
   /** Registry for the metrics; null for none. */
@@ -82,8 +86,40 @@ export async function mapConcurrent<T, R>(items: readonly T[], limit: number, wo
   return out;
 }
 
-/** Replaces a refused-credentials message by what is missing, or says where the rejected key came from. */
+/** What the service page shows of a resolution: addresses, the URL base and why, where the credential came from. */
+function accessOf(resolution: AppResolution): ServiceAccess | undefined {
+  if (!resolution.urlBase) return undefined;
+  return {
+    baseUrl: resolution.target.baseUrl,
+    ...(resolution.inClusterUrl ? { inClusterUrl: resolution.inClusterUrl } : {}),
+    urlBase: resolution.urlBase,
+    ...(resolution.credentialSource ? { credentialSource: resolution.credentialSource } : {}),
+    ...(resolution.credentialProblem ? { credentialProblem: resolution.credentialProblem } : {}),
+  };
+}
+
+/** The wrong annotation as a check of the app's health (the app is fine; its description is not). */
+function withAnnotationCheck(health: AppHealth, resolution: AppResolution): AppHealth {
+  const wrong = resolution.urlBase?.wrongAnnotation;
+  if (!wrong || health.status === "down") return health;
+  return { ...health, status: health.status === "up" ? "degraded" : health.status, checks: [...health.checks, { name: "url-base", status: "degraded", message: wrong, origin: "probe" }] };
+}
+
+/**
+ * Replaces a refused-credentials message by what is missing, or says where the rejected key came
+ * from. A credential the panel withheld from this workload is said whatever the app answered (an
+ * app that looks up without its key is not the one the owner meant, or needs the owner's opt-in).
+ */
 function explainCredentials(health: AppHealth, resolution: AppResolution): AppHealth {
+  if (resolution.credentialError === "withheld" && resolution.credentialProblem) {
+    const check = { name: "Credentials", status: "degraded" as const, message: resolution.credentialProblem, origin: "probe" as const };
+    return {
+      ...health,
+      status: health.status === "up" ? "degraded" : health.status,
+      checks: [check, ...health.checks],
+      detail: resolution.credentialProblem,
+    };
+  }
   if (health.errorCode !== "unauthorized") return health;
   if (resolution.credentialProblem) return { ...health, detail: resolution.credentialProblem };
   if (resolution.credentialSource && health.detail) return { ...health, detail: `${health.detail}; the key comes from ${resolution.credentialSource}` };
@@ -195,7 +231,10 @@ export class Prober {
     const all = await this.deps.listServices();
     const wanted = serviceIds ? new Set(serviceIds) : undefined;
     const services = wanted ? all.filter((s) => wanted.has(s.id)) : all;
-    if (!wanted) this.instances.prune(all.map((s) => s.id));
+    if (!wanted) {
+      this.instances.prune(all.map((s) => s.id));
+      this.deps.urlBases?.prune(all.map((s) => s.id));
+    }
     const results = await mapConcurrent(services, this.settings.concurrency, (s) => this.probeOnce(s));
     const durationMs = Math.round(performance.now() - t0);
     const sweep: SweepResult = { startedAt, durationMs, results, complete: !wanted };
@@ -232,16 +271,26 @@ export class Prober {
       detail: `${service.displayName} did not answer within ${timeoutMs} ms`,
     });
     let app: AppHealth | undefined;
+    let access: ServiceAccess | undefined;
     let appName = service.displayName;
     try {
       app = await settle(
         (async (): Promise<AppHealth | undefined> => {
-          const resolution = await this.deps.resolve(service);
+          let resolution = await this.deps.resolve(service, { signal: abort.signal });
           if (!resolution) return undefined;
           appName = resolution.module.displayName;
-          const instance = this.instances.get(resolution);
-          const health = await instance.health({ signal: abort.signal });
-          return explainCredentials(health, resolution);
+          let health = await this.instances.get(resolution).health({ signal: abort.signal });
+          // A remembered URL base that stopped working (the app answers, but not there): verify again, once.
+          if (health.errorCode === "not_found" && resolution.urlBase && resolution.urlBase.state !== "unchecked" && !resolution.urlBaseCheckedNow && this.deps.urlBases) {
+            this.deps.urlBases.forget(service.id);
+            const again = await this.deps.resolve(service, { signal: abort.signal });
+            if (again) {
+              resolution = again;
+              health = await this.instances.get(again).health({ signal: abort.signal });
+            }
+          }
+          access = accessOf(resolution);
+          return withAnnotationCheck(explainCredentials(health, resolution), resolution);
         })(),
         timeoutMs + 50,
         () => {
@@ -255,7 +304,7 @@ export class Prober {
       abort.abort();
     }
     const verdict = verdictOf(service.kube, app, thresholds, { appName });
-    return { ...base, durationMs: Math.round(performance.now() - t0), ...(app ? { app } : {}), verdict };
+    return { ...base, durationMs: Math.round(performance.now() - t0), ...(app ? { app } : {}), ...(access ? { access } : {}), verdict };
   }
 
   private persist(results: readonly ServiceProbeResult[]): void {

@@ -1,6 +1,6 @@
 import "server-only";
 import type { AppKind } from "@/lib/apps/catalogue";
-import type { AppHealth, DiscoveredService, HealthReason, HealthStatus, ServiceVerdict } from "@/lib/services";
+import type { AppHealth, DiscoveredService, HealthReason, HealthStatus, ServiceAccess, ServiceVerdict } from "@/lib/services";
 import type { ProbeRecord } from "@/server/db/probes";
 
 /**
@@ -21,6 +21,8 @@ export interface ServiceProbeResult {
   durationMs: number;
   /** The app's own health; undefined when the service has no app module. */
   app?: AppHealth;
+  /** How the app was reached (address, URL base and why, credential source); kept in memory only. */
+  access?: ServiceAccess;
   verdict: ServiceVerdict;
 }
 

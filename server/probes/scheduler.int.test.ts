@@ -39,7 +39,7 @@ describe("startProber against the lab", () => {
       stringify({
         kubernetes: { mode: "kubeconfig", kubeconfig: lab().kubeconfig, namespaces: lab().namespaces },
         addressMap: lab().addressMap,
-        apps: { credentials: { qbittorrent: { username: "admin", passwordEnv: "LAB_QBITTORRENT_PASSWORD" } } },
+        apps: { credentials: { qbittorrent: { username: "admin", passwordEnv: "LAB_QBITTORRENT_PASSWORD" } }, keyRecipients: ["qbittorrent/qbittorrent"] },
         health: { probeIntervalSeconds: 30, probeTimeoutMs: 3000 },
       }),
     );

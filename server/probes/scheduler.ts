@@ -2,6 +2,7 @@ import "server-only";
 import type { DiscoveredService } from "@/lib/services";
 import { getAppInstances } from "@/server/apps/instances";
 import { resolveApp, type ResolveDeps } from "@/server/apps/resolve";
+import { getUrlBaseVerifier } from "@/server/apps/url-base";
 import { getConfig } from "@/server/config/load";
 import { getDb } from "@/server/db";
 import { listServices, onServicesChanged, readSecretValue, readWorkloadEnv } from "@/server/k8s";
@@ -29,11 +30,13 @@ function createPanelProber(): Prober {
     readWorkloadEnv,
     env: process.env,
     timeoutMs: settings.timeoutMs,
+    urlBases: getUrlBaseVerifier(),
   };
   return new Prober(
     {
       listServices,
-      resolve: (service) => resolveApp(service, resolveDeps),
+      resolve: (service, ctx) => resolveApp(service, resolveDeps, ctx),
+      urlBases: getUrlBaseVerifier(),
       db: getDb(),
       registry: getRegistry(),
       instances: getAppInstances(),

@@ -1,6 +1,7 @@
 import type { Metadata } from "next";
 import { ChangeList } from "@/components/changes/change-list";
 import { ChangeProposer } from "@/components/changes/change-proposer";
+import { ChangeReverter } from "@/components/changes/change-reverter";
 import { ChangesRefresher } from "@/components/changes/changes-refresher";
 import { Alert } from "@/components/ui/alert";
 import { Card } from "@/components/ui/card";
@@ -9,10 +10,11 @@ import { PageHeader } from "@/components/ui/page-header";
 import { toAppError } from "@/lib/errors";
 import type { ChangeSuggestion } from "@/lib/gitops/proposal";
 import { redactRepoUrl } from "@/lib/gitops/repo-url";
-import { previewChange, proposeChange, refreshChanges } from "@/server/actions/changes";
+import { previewChange, previewRevert, proposeChange, proposeRevert, refreshChanges } from "@/server/actions/changes";
 import { requirePageUser } from "@/server/auth/session";
 import { getConfig } from "@/server/config/load";
 import { getGitopsService, withDeadline } from "@/server/git";
+import { listFollowedChanges } from "@/server/health/changes";
 
 export const metadata: Metadata = { title: "Changes" };
 
@@ -39,7 +41,8 @@ export default async function ChangesPage({ searchParams }: { searchParams: Prom
   }
   // Following the changes talks to the forge and the cluster: never let a slow one hold the page.
   await withDeadline(svc.refresh(), 8_000, "following the changes").catch(() => undefined);
-  const changes = svc.list();
+  // A live change is followed until the services it touched are healthy by the panel's own verdict.
+  const { changes, moving } = await listFollowedChanges(svc);
   let suggestions: ChangeSuggestion[] = [];
   let suggestionError: string | undefined;
   if (user.role === "admin") {
@@ -49,7 +52,6 @@ export default async function ChangesPage({ searchParams }: { searchParams: Prom
       suggestionError = toAppError(error).message;
     }
   }
-  const moving = changes.some((c) => c.status === "open" || c.status === "pushed" || c.status === "merged");
   return (
     <>
       {header}
@@ -79,7 +81,11 @@ export default async function ChangesPage({ searchParams }: { searchParams: Prom
       {changes.length === 0 ? (
         <EmptyState title="No changes proposed yet">Changes are made through Git: each becomes a branch and a pull request on the GitOps repository, listed here with its state.</EmptyState>
       ) : (
-        <ChangeList changes={changes} highlightBranch={branch} />
+        <ChangeList
+          changes={changes}
+          highlightBranch={branch}
+          actions={user.role === "admin" ? (c) => (c.pullState === "merged" ? <ChangeReverter changeId={c.id} preview={previewRevert} propose={proposeRevert} /> : null) : undefined}
+        />
       )}
     </>
   );

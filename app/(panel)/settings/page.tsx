@@ -1,9 +1,11 @@
 import type { Metadata } from "next";
+import { LogsAccessForm } from "@/components/logs/logs-access-form";
 import { NotificationTargets } from "@/components/alerts/notification-targets";
 import { SettingsForm } from "@/components/settings-form";
 import { Badge } from "@/components/ui/badge";
 import { Card } from "@/components/ui/card";
 import { PageHeader } from "@/components/ui/page-header";
+import { setLogsAccess } from "@/server/actions/logs";
 import { updateSettings } from "@/server/actions/settings";
 import { sendTestNotificationAction } from "@/server/actions/alerts";
 import { notificationTargets } from "@/server/alerts/service";
@@ -11,6 +13,7 @@ import { requirePageUser } from "@/server/auth/session";
 import { redactRepoUrl } from "@/lib/gitops/repo-url";
 import { getConfig, getConfigSource } from "@/server/config/load";
 import { checkKubernetes } from "@/server/k8s";
+import { logsOpenToViewers } from "@/server/logs/access";
 import { getPanelSettings } from "@/server/panel/settings";
 
 export const metadata: Metadata = { title: "Settings" };
@@ -44,6 +47,15 @@ export default async function SettingsPage() {
               <Row label="Runbook base URL">{settings.runbookBaseUrl || "not set"}</Row>
               <p className="mt-2 text-xs text-slate-500">You are signed in as a viewer: settings are read-only.</p>
             </dl>
+          )}
+        </Card>
+        <Card title="Logs" testId="logs-settings">
+          {user.role === "admin" ? (
+            <LogsAccessForm initial={logsOpenToViewers()} save={setLogsAccess} />
+          ) : (
+            <p className="text-sm" data-testid="logs-settings-readonly">
+              {logsOpenToViewers() ? "Viewers may read the apps' logs." : "Logs are for admins only."}
+            </p>
           )}
         </Card>
         <Card title="Configuration" testId="config-summary">

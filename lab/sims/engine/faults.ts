@@ -31,6 +31,11 @@ export const controlCommandSchema = z.discriminatedUnion("action", [
   z.object({ action: z.literal("error500"), enabled: z.boolean().default(true), match }),
   /** Send JSON bodies cut in half (`Content-Type` still says JSON). */
   z.object({ action: z.literal("malformed"), enabled: z.boolean().default(true), match }),
+  /**
+   * Pad JSON answers to `bytes` (default 50 MiB, 0 turns it off): still valid JSON, streamed in
+   * chunks without a Content-Length, as a runaway or hostile app would send it.
+   */
+  z.object({ action: z.literal("hugeBody"), bytes: z.number().int().min(0).max(1024 * 1024 * 1024).default(50 * 1024 * 1024), match }),
   /** Report another version (null restores the default). */
   z.object({ action: z.literal("version"), version: z.string().min(1).nullable() }),
   /** Add a health message the app reports as its own. */
@@ -71,6 +76,9 @@ export interface FaultState {
   error500Match?: string;
   malformed: boolean;
   malformedMatch?: string;
+  /** Pad JSON answers to this many bytes (0: off). */
+  hugeBodyBytes: number;
+  hugeBodyMatch?: string;
   version: string | null;
   /** Restores still to refuse. */
   refuseRestore: number;
@@ -79,7 +87,7 @@ export interface FaultState {
 }
 
 export function noFaults(): FaultState {
-  return { down: false, latencyMs: 0, error500: false, malformed: false, version: null, refuseRestore: 0 };
+  return { down: false, latencyMs: 0, error500: false, malformed: false, hugeBodyBytes: 0, version: null, refuseRestore: 0 };
 }
 
 /** True when `path` matches a fault's `match` (absent = every path). */

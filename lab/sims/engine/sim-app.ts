@@ -436,6 +436,10 @@ class SimApp<S> implements RunningSim {
         this.faults.malformed = cmd.enabled;
         this.faults.malformedMatch = cmd.match;
         return undefined;
+      case "hugeBody":
+        this.faults.hugeBodyBytes = cmd.bytes;
+        this.faults.hugeBodyMatch = cmd.match;
+        return undefined;
       case "version":
         this.faults.version = cmd.version;
         return undefined;
@@ -721,11 +725,41 @@ class SimApp<S> implements RunningSim {
       body = response.text;
       headers["content-type"] = response.contentType ?? "text/plain; charset=utf-8";
     }
+    const huge = this.faults.hugeBodyBytes;
+    if (huge > 0 && response.json !== undefined && sreq.method !== "HEAD" && pathMatches(sreq.originalPath, this.faults.hugeBodyMatch) && !operation.startsWith("fault:")) {
+      res.writeHead(response.status, headers);
+      streamPaddedJson(res, String(body ?? "null"), huge);
+      return;
+    }
     if (body !== undefined) headers["content-length"] = String(Buffer.byteLength(body));
     else headers["content-length"] = "0";
     res.writeHead(response.status, headers);
     res.end(sreq.method === "HEAD" ? undefined : body);
   }
+}
+
+/**
+ * Writes `{"padding":"xxxx…","value":<json>}` of about `bytes` bytes in 64 KiB chunks, waiting for the
+ * socket to drain, and stops when the client goes away (the simulator never holds the whole body).
+ */
+function streamPaddedJson(res: ServerResponse, json: string, bytes: number): void {
+  const chunk = "x".repeat(64 * 1024);
+  let left = Math.max(0, bytes - json.length - 24);
+  let closed = false;
+  res.on("close", () => (closed = true));
+  res.write('{"padding":"');
+  const pump = (): void => {
+    while (!closed && left > 0) {
+      const piece = left >= chunk.length ? chunk : chunk.slice(0, left);
+      left -= piece.length;
+      if (!res.write(piece)) {
+        res.once("drain", pump);
+        return;
+      }
+    }
+    if (!closed) res.end(`","value":${json}}`);
+  };
+  pump();
 }
 
 function deref(doc: JsonObject, schema: unknown, depth = 0): JsonObject | undefined {

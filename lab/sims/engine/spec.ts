@@ -10,10 +10,10 @@
  * Parsed source files are cached per process, so eight apps sharing one spec file parse it once.
  */
 import { readFileSync } from "node:fs";
-import { isAbsolute, resolve } from "node:path";
+import { isAbsolute } from "node:path";
 import SwaggerParser from "@apidevtools/swagger-parser";
 import { parse as parseYaml } from "yaml";
-import { specsDir } from "../../paths";
+import { specFile } from "../../paths";
 
 /** A JSON object. */
 export type JsonObject = Record<string, unknown>;
@@ -67,7 +67,7 @@ const rawCache = new Map<string, JsonObject>();
 
 /** Parses a spec file once per process. */
 function readSpecFile(file: string): JsonObject {
-  const full = isAbsolute(file) ? file : resolve(specsDir(), file);
+  const full = isAbsolute(file) ? file : specFile(file);
   const cached = rawCache.get(full);
   if (cached !== undefined) return cached;
   const text = readFileSync(full, "utf8");

@@ -22,14 +22,22 @@ export const FIRST_BACKOFF_MS = 60_000;
 export const MAX_BACKOFF_MS = 30 * 60_000;
 /** Pause after qBittorrent answered the login with 403 (the address is banned; its default ban lasts 1 h). */
 export const BANNED_BACKOFF_MS = 60 * 60_000;
+/**
+ * Refused logins with one user name and password after which the panel stops trying them. qBittorrent
+ * counts failed logins per address and bans the address at its 5th (`web_ui_max_auth_fail_count`)
+ * for an hour (`web_ui_ban_duration`), however far apart they come; only a successful login clears
+ * the count. Stopping at 3 leaves room for a restart of the panel before qBittorrent would ban it.
+ */
+export const MAX_LOGIN_FAILURES = 3;
 
 /**
  * Client of one qBittorrent Web UI (WebAPI v2). Authentication is the session cookie (`SID`, or
  * `QBT_SID_<port>` in newer builds) from `POST /api/v2/auth/login`, held in this instance and renewed
  * when a request answers 403. qBittorrent bans an address after repeated failed logins, so a refused
  * login is never retried at once: further logins wait (1 min, doubling, at most 30 min; 1 h after a
- * ban), and requests meanwhile fail fast with the reason. Requests that need no login (an address
- * qBittorrent whitelists) still go through.
+ * ban), after {@link MAX_LOGIN_FAILURES} refusals the login is not tried again (a changed user name
+ * or password makes a new instance, tried at once), and requests meanwhile fail fast with the reason.
+ * Requests that need no login (an address qBittorrent whitelists) still go through.
  */
 export class QbittorrentClient {
   private readonly conn: HttpConnection;
@@ -87,6 +95,13 @@ export class QbittorrentClient {
   }
 
   private assertNotBlocked(): void {
+    if (this.failures >= MAX_LOGIN_FAILURES) {
+      throw new AppError(
+        "unauthorized",
+        `qBittorrent refused the user name or password ${this.failures} times; the panel stops trying them so qBittorrent does not ban its address (it bans after 5 failures): correct the login, and the panel tries the new one at once`,
+        { source: "qbittorrent" },
+      );
+    }
     const wait = this.blockedUntil - this.now();
     if (wait > 0) {
       throw new AppError(
@@ -130,6 +145,7 @@ export class QbittorrentClient {
     }
     if (result.data.trim() !== "Ok.") {
       this.failures += 1;
+      this.assertNotBlocked();
       const ms = Math.min(FIRST_BACKOFF_MS * 2 ** (this.failures - 1), MAX_BACKOFF_MS);
       this.block("qBittorrent refused the user name or password", ms);
     }

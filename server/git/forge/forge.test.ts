@@ -176,3 +176,31 @@ describe("no forge", () => {
     expect(created).toMatchObject({ number: null, state: "pushed", url: "https://github.com/brettswift/k8s_nas/compare/live...panel/probes-x" });
   });
 });
+
+describe("a forge answering 50 MiB", () => {
+  it("is cut off at the body ceiling with a clear error, streamed or declared", async () => {
+    const apiUrl = await forgeAt((req, _body, res) => {
+      const declared = req.url?.includes("pulls/8");
+      res.writeHead(200, { "content-type": "application/json", ...(declared ? { "content-length": String(50 * 1024 * 1024) } : {}) });
+      const chunk = Buffer.alloc(64 * 1024, " ");
+      let sent = 0;
+      let closed = false;
+      res.on("close", () => (closed = true));
+      const pump = (): void => {
+        while (!closed && sent < 50 * 1024 * 1024) {
+          sent += chunk.length;
+          if (!res.write(chunk)) return void res.once("drain", pump);
+        }
+        if (!closed) res.end();
+      };
+      pump();
+    });
+    const forge = createForge({ kind: "github", repo, apiUrl, token: { env: "GITOPS_TOKEN", value: "t" } });
+    const error = (await forge.getPull(7).catch((e: unknown) => e)) as { code: string; message: string };
+    expect({ code: error.code, message: error.message }).toEqual({
+      code: "invalid_response",
+      message: "The GitHub API sent more than 8 MiB for GET /repos/brettswift/k8s_nas/pulls/7; the panel stopped reading it.",
+    });
+    await expect(forge.getPull(8)).rejects.toMatchObject({ code: "invalid_response" });
+  });
+});

@@ -1,4 +1,5 @@
 import "server-only";
+import { BodyTooLargeError, describeBytes, readResponseText } from "@/server/net/body-limit";
 import type { z } from "zod";
 import { AppError } from "@/lib/errors";
 import { describeTokenSource, type TokenSource } from "./types";
@@ -88,7 +89,13 @@ export async function forgeRequest<S extends z.ZodType>(
       cause: error,
     });
   }
-  const text = await res.text();
+  let text: string;
+  try {
+    text = await readResponseText(res);
+  } catch (error) {
+    const what = error instanceof BodyTooLargeError ? `sent more than ${describeBytes(error.limit)} for ${req.method} ${req.path}; the panel stopped reading it` : `broke off its answer to ${req.method} ${req.path}`;
+    throw new AppError(error instanceof BodyTooLargeError ? "invalid_response" : "unreachable", `The ${http.forge} API ${what}.`, { source: "forge", cause: error });
+  }
   let body: unknown = undefined;
   if (text !== "") {
     try {

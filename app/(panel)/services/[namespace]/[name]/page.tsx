@@ -6,6 +6,7 @@ import { PageHeader } from "@/components/ui/page-header";
 import { HISTORY_WINDOWS, type HistoryWindow } from "@/lib/overview";
 import { requirePageUser } from "@/server/auth/session";
 import { getServiceDetail } from "@/server/health/overview";
+import { canReadLogs } from "@/server/logs/access";
 
 type Props = {
   params: Promise<{ namespace: string; name: string }>;
@@ -20,7 +21,7 @@ export async function generateMetadata({ params }: Props): Promise<Metadata> {
 /** One service: pods, the app's own health, version, response times, restarts, events, URL, uptime. */
 export default async function ServicePage({ params, searchParams }: Props) {
   const { namespace, name } = await params;
-  await requirePageUser("viewer", `/services/${namespace}/${name}`);
+  const user = await requirePageUser("viewer", `/services/${namespace}/${name}`);
   const requested = (await searchParams).window;
   const window: HistoryWindow = (HISTORY_WINDOWS as readonly unknown[]).includes(requested) ? (requested as HistoryWindow) : "24h";
   const detail = await getServiceDetail(namespace, name, window);
@@ -34,7 +35,7 @@ export default async function ServicePage({ params, searchParams }: Props) {
         / {namespace}
       </p>
       <PageHeader title={detail.summary.service.displayName} description={detail.summary.service.description} />
-      <ServiceDetailLive initial={detail} />
+      <ServiceDetailLive initial={detail} logsAllowed={canReadLogs(user)} />
     </>
   );
 }

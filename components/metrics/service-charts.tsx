@@ -1,0 +1,111 @@
+"use client";
+
+import { useQuery } from "@tanstack/react-query";
+import { useState } from "react";
+import { CartesianGrid, Line, LineChart, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
+import type { ChartSeries, ServiceCharts as ServiceChartsData } from "@/lib/metrics/charts";
+import { Alert } from "../ui/alert";
+import { Card } from "../ui/card";
+
+const HOURS = [1, 6, 24, 168] as const;
+
+async function fetchCharts(namespace: string, name: string, hours: number): Promise<ServiceChartsData> {
+  const response = await fetch(`/api/services/${encodeURIComponent(namespace)}/${encodeURIComponent(name)}/metrics?hours=${hours}`);
+  const body = (await response.json().catch(() => ({}))) as { error?: { message?: string } };
+  if (!response.ok) throw new Error(body.error?.message ?? `The panel answered ${response.status}.`);
+  return body as ServiceChartsData;
+}
+
+function format(unit: ChartSeries["unit"], v: number): string {
+  if (unit === "bytes") {
+    const units = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let i = 0;
+    let x = v;
+    while (Math.abs(x) >= 1024 && i < units.length - 1) {
+      x /= 1024;
+      i++;
+    }
+    return `${x.toFixed(x >= 10 || i === 0 ? 0 : 1)} ${units[i]}`;
+  }
+  if (unit === "cores") return v < 1 ? `${Math.round(v * 1000)}m` : v.toFixed(2);
+  return Number.isInteger(v) ? String(v) : v.toFixed(2);
+}
+
+function Chart({ s }: { s: ChartSeries }) {
+  const data = s.points.map(([t, v]) => ({ at: t * 1000, v }));
+  const last = s.points.at(-1)?.[1];
+  return (
+    <figure data-testid={`metric-chart-${s.id}`} data-points={s.points.length}>
+      <figcaption className="mb-1 flex justify-between text-sm font-medium">
+        <span>{s.title}</span>
+        {last !== undefined && (
+          <span data-testid={`metric-last-${s.id}`} className="font-mono text-xs">
+            {format(s.unit, last)}
+            {s.request !== undefined ? ` · request ${format(s.unit, s.request)}` : ""}
+            {s.limit !== undefined ? ` · limit ${format(s.unit, s.limit)}` : ""}
+          </span>
+        )}
+      </figcaption>
+      <div className="h-40">
+        {s.missing ? (
+          <p className="text-sm text-slate-500" data-testid={`metric-missing-${s.id}`}>
+            {s.missing}
+          </p>
+        ) : (
+          <ResponsiveContainer width="100%" height="100%">
+            <LineChart data={data}>
+              <CartesianGrid strokeDasharray="3 3" strokeOpacity={0.3} />
+              <XAxis dataKey="at" tickFormatter={(at: number) => new Date(at).toISOString().slice(11, 16)} fontSize={11} minTickGap={24} />
+              <YAxis fontSize={11} width={56} tickFormatter={(v: number) => format(s.unit, v)} />
+              <Tooltip labelFormatter={(v) => new Date(Number(v)).toISOString().replace("T", " ").slice(0, 16)} formatter={(v) => format(s.unit, Number(v))} />
+              {s.request !== undefined && <ReferenceLine y={s.request} stroke="#f59e0b" strokeDasharray="4 4" label={{ value: "request", fontSize: 10 }} />}
+              {s.limit !== undefined && <ReferenceLine y={s.limit} stroke="#dc2626" strokeDasharray="4 4" label={{ value: "limit", fontSize: 10 }} />}
+              <Line type="stepAfter" dataKey="v" name={s.title} stroke="#0284c7" dot={false} isAnimationActive={false} />
+            </LineChart>
+          </ResponsiveContainer>
+        )}
+      </div>
+    </figure>
+  );
+}
+
+/** The service's charts from Prometheus, or why there are none (the probe history above stays). */
+export function ServiceMetricCharts({ namespace, name }: { namespace: string; name: string }) {
+  const [hours, setHours] = useState<number>(6);
+  const query = useQuery({ queryKey: ["metrics", namespace, name, hours], queryFn: () => fetchCharts(namespace, name, hours), refetchInterval: 60_000, refetchOnWindowFocus: false });
+  const data = query.data;
+  return (
+    <Card
+      title="Metrics from Prometheus"
+      testId="prometheus-charts"
+      actions={
+        <label className="text-sm">
+          <span className="sr-only">Window</span>
+          <select className="rounded border border-slate-300 bg-transparent px-1 py-0.5 dark:border-slate-700" value={hours} onChange={(e) => setHours(Number(e.target.value))} data-testid="metrics-window">
+            {HOURS.map((h) => (
+              <option key={h} value={h}>
+                {h < 24 ? `${h} h` : `${h / 24} d`}
+              </option>
+            ))}
+          </select>
+        </label>
+      }
+    >
+      {query.error ? (
+        <Alert tone="error">{(query.error as Error).message}</Alert>
+      ) : !data ? (
+        <p className="text-sm text-slate-500">Reading Prometheus…</p>
+      ) : !data.prometheus.available ? (
+        <p className="text-sm text-slate-500" data-testid="prometheus-unavailable">
+          {data.prometheus.reason} The response-time and availability charts above come from the panel&apos;s own probes.
+        </p>
+      ) : (
+        <div className="grid gap-4 lg:grid-cols-2">
+          {data.series.map((s) => (
+            <Chart key={s.id} s={s} />
+          ))}
+        </div>
+      )}
+    </Card>
+  );
+}

@@ -1,0 +1,28 @@
+import { describe, expect, it } from "vitest";
+import { chartQueries, parseQuantity, podMatcher } from "./charts";
+
+describe("chart queries", () => {
+  it("reads Kubernetes quantities as cores and bytes", () => {
+    expect(parseQuantity("250m")).toBeCloseTo(0.25);
+    expect(parseQuantity("2")).toBe(2);
+    expect(parseQuantity("256Mi")).toBe(256 * 1024 * 1024);
+    expect(parseQuantity("1G")).toBe(1e9);
+    expect(parseQuantity(1.5)).toBe(1.5);
+    expect(parseQuantity("lots")).toBeUndefined();
+    expect(parseQuantity(undefined)).toBeUndefined();
+  });
+
+  it("matches the workload's pods, current and replaced, and only them", () => {
+    const re = new RegExp(`^${/pod=~"([^"]+)"/.exec(podMatcher("media", "sonarr"))?.[1] ?? ""}$`);
+    expect(re.test("sonarr-67d54c58f6-j4d42")).toBe(true);
+    expect(re.test("sonarr-0")).toBe(true);
+    expect(re.test("sonarr-exporter-b89848897-rwf26")).toBe(false);
+  });
+
+  it("asks for the app's figure by the service label the scrape jobs give", () => {
+    const q = chartQueries("qbittorrent", "qbittorrent", { metric: "qbittorrent_torrents_count" });
+    expect(q.figure).toBe('sum(qbittorrent_torrents_count{service="qbittorrent/qbittorrent"})');
+    expect(q["exporter-up"]).toBe('max(up{service="qbittorrent/qbittorrent"})');
+    expect(chartQueries("media", "x").figure).toBeUndefined();
+  });
+});
