@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LAB_TEST_LABEL } from "@/lab/controls";
 import { tokenKubeConfig, useLabCluster } from "@/lab/cluster/test-cluster";
 import { createInformerSet, type InformerSet } from "./informers";
+import { INFORMER_KINDS } from "./kinds";
 import { TcpProxy } from "@/e2e/support/tcp-proxy";
 
 const lab = useLabCluster();
@@ -38,18 +39,15 @@ describe("informers: faults", () => {
     const core = lab().kc.makeApiClient(CoreV1Api);
     const rbac = lab().kc.makeApiClient(RbacAuthorizationV1Api);
     const verbs = ["get", "list", "watch"];
+    // The kinds watched in the watched namespaces (not the cluster-wide ones, nor Argo CD's, watched in its own namespace).
+    const namespaceKinds = INFORMER_KINDS.filter((k) => !k.clusterScoped && k.scope === undefined);
     await core.createNamespacedServiceAccount({ namespace: NS, body: { metadata: { name: "no-events", labels } } });
     await rbac.createNamespacedRole({
       namespace: NS,
       body: {
         metadata: { name: "no-events", labels },
-        rules: [
-          { apiGroups: [""], resources: ["pods", "services", "persistentvolumeclaims"], verbs },
-          { apiGroups: ["apps"], resources: ["deployments", "statefulsets", "daemonsets", "replicasets"], verbs },
-          { apiGroups: ["networking.k8s.io"], resources: ["ingresses"], verbs },
-          { apiGroups: ["traefik.io", "traefik.containo.us"], resources: ["ingressroutes", "middlewares"], verbs },
-          { apiGroups: ["gateway.networking.k8s.io"], resources: ["httproutes", "gateways"], verbs },
-        ],
+        // Every kind the set watches in this namespace, except events.
+        rules: namespaceKinds.filter((k) => k.name !== "events").map((k) => ({ apiGroups: [k.group], resources: [k.plural], verbs })),
       },
     });
     await rbac.createNamespacedRoleBinding({
@@ -61,7 +59,7 @@ describe("informers: faults", () => {
       },
     });
     const tr = await core.createNamespacedServiceAccountToken({ namespace: NS, name: "no-events", body: { spec: { audiences: [], expirationSeconds: 600 } } });
-    const informers = createInformerSet({ kc: tokenKubeConfig(lab(), tr.status?.token ?? ""), namespaces: [NS] }).start();
+    const informers = createInformerSet({ kc: tokenKubeConfig(lab(), tr.status?.token ?? ""), namespaces: [NS], kinds: namespaceKinds }).start();
     stops.push(() => informers.stop());
     await informers.waitForSync(10_000);
     const { value: state } = await within("events refused", 10_000, () => {
@@ -119,7 +117,7 @@ describe("informers: faults", () => {
       return s.connected && informers.snapshot().services.some((x) => x.metadata?.name === "made-while-away") ? s : undefined;
     });
     console.log(`[informers] away for ${Date.now() - t0 - back.ms} ms; reconnected and resynced ${back.ms} ms after the API server came back`);
-    expect(back.value.message).toMatch(/^Connected to https:\/\/127\.0\.0\.1:\d+; watching 18 kinds in namespaces panel-k8s-informers\.$/);
+    expect(back.value.message).toMatch(/^Connected to https:\/\/127\.0\.0\.1:\d+; watching 20 kinds in namespaces panel-k8s-informers\.$/);
     expect(Object.values(back.value.kinds).every((k) => k.synced && !k.error)).toBe(true);
     expect(back.ms).toBeLessThan(35_000);
   });
