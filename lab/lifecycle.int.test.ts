@@ -145,7 +145,8 @@ describe('a second lab from another k8s_nas-like repository', () => {
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'lab-lifecycle-'));
   const repo = path.join(tmp, 'repo');
   const labDir = path.join(tmp, 'lab');
-  const env = { LAB_DIR: labDir, LAB_GITOPS_REPO: repo };
+  // Only this repository's objects: the lab's own extra manifests (lab/cluster/extras) are k8s_nas'.
+  const env = { LAB_DIR: labDir, LAB_GITOPS_REPO: repo, LAB_EXTRA_MANIFESTS: '' };
   let lab: LabJson;
   let kc: KubeConfig;
 
@@ -169,6 +170,7 @@ describe('a second lab from another k8s_nas-like repository', () => {
   it('deploys what the generated Applications point at, with volumes, secrets and node labels', async () => {
     expect(lab.gitopsRepo).toBe(repo);
     expect(lab.namespaces).toEqual(expect.arrayContaining(['argocd', 'whoami', 'notes']));
+    expect(lab.namespaces).not.toContain('media');
     const apps = kc.makeApiClient(AppsV1Api);
     expect((await apps.readNamespacedDeployment({ namespace: 'whoami', name: 'whoami' })).status?.readyReplicas).toBe(2);
     expect((await apps.readNamespacedStatefulSet({ namespace: 'notes', name: 'notes' })).status?.readyReplicas).toBe(1);

@@ -34,6 +34,8 @@ describe("the first candidate: discovery's guess", () => {
     ["a sed pattern is not a value", { initContainers: [{ name: "i", args: ["sed -i 's|<UrlBase>.*</UrlBase>||'"] }] }, "", "default"],
     ["probe under a prefix", { main: { name: "c", readinessProbe: { httpGet: { path: "/lidarr/ping" } } } }, "/lidarr", "probe"],
     ["probe at the root says nothing", { main: { name: "c", readinessProbe: { httpGet: { path: "/ping" } } } }, "", "default"],
+    ["Prometheus' probe at the root says nothing", { main: { name: "c", readinessProbe: { httpGet: { path: "/-/ready" } }, livenessProbe: { httpGet: { path: "/-/healthy" } } } }, "", "default"],
+    ["Prometheus' probe under a prefix", { main: { name: "c", readinessProbe: { httpGet: { path: "/prometheus/-/ready" } } } }, "/prometheus", "probe"],
     ["probe inside the routed path", { main: { name: "c", livenessProbe: { httpGet: { path: "/app/status" } } }, routes: [route("/app", "", "rewrite-target /")] }, "/app", "probe"],
     ["route path not rewritten", { routes: [route("/sonarr")] }, "/sonarr", "route"],
     ["route path rewritten: the app sees the root", { routes: [route("/flaresolverr", "", "rewrite-target /$2")] }, "", "route"],

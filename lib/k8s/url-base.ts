@@ -194,8 +194,9 @@ export function urlBaseCandidates(input: UrlBaseInput): UrlBaseCandidate[] {
     const path = probe?.httpGet?.path;
     if (!path) continue;
     const clean = path.replace(/[?#].*$/, "").replace(/\/+$/, "");
-    const suffix = HEALTH_SUFFIXES.find((s) => clean.endsWith(s) && clean.length > s.length);
-    if (suffix) add(clean.slice(0, -suffix.length), "probe", `probe path ${path}`);
+    // The longest health path it ends with: `/-/ready` is Prometheus' own at the root, not `/ready` under `/-`.
+    const suffix = HEALTH_SUFFIXES.filter((s) => clean.endsWith(s)).sort((a, b) => b.length - a.length)[0];
+    if (suffix && clean.length > suffix.length) add(clean.slice(0, -suffix.length), "probe", `probe path ${path}`);
     const route = routes.find((r) => r.path !== "/" && (clean === r.path || clean.startsWith(`${r.path}/`)));
     if (route) add(route.path, "probe", `probe path ${path} under ${route.kind} ${route.name}`);
   }
