@@ -9,6 +9,7 @@ import { waitFor } from '../lib/wait';
 import { getLab, useLabCluster } from '../cluster/test-cluster';
 import { isAlive } from '../lib/process';
 import { SimulatorControl } from '../sims/control';
+import { isSimulatorInfo } from '../sims/index';
 import { REPO_ROOT, volumeDir } from '../paths';
 import { RUNNER_ANNOTATION } from '../executor/policy';
 import { podEvents, removeNamespaceVolumes, testNamespace, waitPod } from '../executor/test-support';
@@ -190,9 +191,8 @@ describe('init containers and app restarts', () => {
     expect(existsSync(path.join(seerr.configDir, 'marker.txt'))).toBe(false);
     // Every app runs again with the files it seeds on a first start.
     for (const [id, info] of Object.entries(getLab().apps)) {
-      const controlUrl = (info as { controlUrl?: unknown }).controlUrl;
-      if (typeof controlUrl !== 'string') continue;
-      const snap = await new SimulatorControl(controlUrl).snapshot();
+      if (!isSimulatorInfo(info)) continue;
+      const snap = await new SimulatorControl(info.controlUrl).snapshot();
       expect(snap.running, id).toBe(true);
       for (const file of snap.files ?? []) expect(existsSync(path.join(snap.dataDir ?? '', file)), `${id}: ${file}`).toBe(true);
     }

@@ -13,6 +13,7 @@ import { isAlive, readPid } from "../lib/process";
 import { readState } from "../lib/state";
 import { waitFor } from "../lib/wait";
 import { SimulatorControl, type SimulatorSnapshot } from "../sims/control";
+import { isSimulatorInfo } from "../sims/index";
 import { qbittorrentWorkloads, restartLabQbittorrent } from "./index";
 import { stopQbittorrent, type QbittorrentInfo } from "./qbittorrent";
 import { rec } from "../lib/values";
@@ -39,10 +40,8 @@ export function labAppWorkloads(labDir: string, objects?: ManifestObject[]): Lab
   if (!result) return [];
   const out: LabAppWorkload[] = [];
   for (const [id, info] of Object.entries(result.apps)) {
-    const w = rec(info).workload;
-    const controlUrl = rec(info).controlUrl;
-    if (typeof w !== "string" || typeof controlUrl !== "string" || !w.includes("/")) continue;
-    const [namespace, workload] = w.split("/") as [string, string];
+    if (!isSimulatorInfo(info) || !info.workload.includes("/")) continue;
+    const [namespace, workload] = info.workload.split("/") as [string, string];
     out.push({ namespace, workload, app: id, kind: "simulator" });
   }
   if (result.apps.qbittorrent !== undefined) {
@@ -140,8 +139,7 @@ function volumeApps(labDir: string): { app: string; kind: LabAppWorkload["kind"]
   const apps = readState(labDir).result?.apps ?? {};
   const out: { app: string; kind: LabAppWorkload["kind"]; control?: SimulatorControl }[] = [];
   for (const [app, info] of Object.entries(apps)) {
-    const controlUrl = rec(info).controlUrl;
-    if (typeof controlUrl === "string") out.push({ app, kind: "simulator", control: new SimulatorControl(controlUrl) });
+    if (isSimulatorInfo(info)) out.push({ app, kind: "simulator", control: new SimulatorControl(info.controlUrl) });
   }
   if (apps.qbittorrent !== undefined) out.push({ app: "qbittorrent", kind: "qbittorrent" });
   return out;

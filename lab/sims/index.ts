@@ -68,6 +68,17 @@ export interface SimulatorInfo {
   configDir: string;
 }
 
+/**
+ * Whether `apps.<id>` of the lab is a simulator of the simulator process (its kind, control URL and
+ * configuration volume): the lab's other apps (ntfy, qBittorrent, Gitea) have other shapes, some
+ * with a control URL of their own.
+ */
+export function isSimulatorInfo(info: unknown): info is SimulatorInfo {
+  if (typeof info !== "object" || info === null) return false;
+  const i = info as Partial<Record<keyof SimulatorInfo, unknown>>;
+  return typeof i.kind === "string" && typeof i.controlUrl === "string" && typeof i.configVolume === "string";
+}
+
 export interface SimulatorsResult {
   addressMap: Record<string, string>;
   apps: Record<string, SimulatorInfo>;

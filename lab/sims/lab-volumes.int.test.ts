@@ -13,7 +13,7 @@ import { readLabJson, type LabJson } from "../lab";
 import { REPO_ROOT, volumeDir } from "../paths";
 import { SimulatorControl } from "./control";
 import { integrityCheck } from "./engine/db";
-import { findSimulator, type SimulatorInfo } from "./index";
+import { findSimulator, isSimulatorInfo, type SimulatorInfo } from "./index";
 
 const run = promisify(execFile);
 
@@ -24,7 +24,7 @@ beforeAll(() => {
   const data = readLabJson();
   if (data === undefined) throw new Error("the lab is not up (no lab.json); the integration project's globalSetup starts it");
   lab = data;
-  simulators = Object.entries(lab.apps).filter((entry): entry is [string, SimulatorInfo] => typeof (entry[1] as { controlUrl?: unknown }).controlUrl === "string");
+  simulators = Object.entries(lab.apps).filter((entry): entry is [string, SimulatorInfo] => isSimulatorInfo(entry[1]));
 });
 
 afterAll(async () => {

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { labIntegrationSettings, type LabIntegrationJson } from "@/e2e/support/lab-integrations";
 import { SimulatorControl } from "@/lab/sims/control";
+import { APP_CATALOGUE, type AppEndpoint, type AppKind } from "@/lib/apps/catalogue";
 import { useLabCluster } from "@/lab/cluster/test-cluster";
 import { parsePanelConfig } from "@/lib/config-schema";
 import type { AppHealth, DiscoveredService } from "@/lib/services";
@@ -10,8 +11,9 @@ import { createInformerSet, type InformerSet } from "@/server/k8s/informers";
 import { SecretReader } from "@/server/k8s/secrets";
 import { createWorkloadEnvReader } from "@/server/k8s/workloads";
 import type { AppTarget } from "./define";
-import { APP_IDS, APP_MODULES, type AppId } from "./registry";
+import { APP_IDS, APP_MODULES, hasAppModule, type AppId } from "./registry";
 import { resolveApp, type ResolveDeps } from "./resolve";
+import { UrlBaseVerifier } from "./url-base";
 
 /**
  * Contract test of every app module against the lab: the spec-validated simulators and the real
@@ -53,6 +55,14 @@ function targetOf(sim: SimInfo, timeoutMs = 5000): AppTarget {
   return { baseUrl: `${sim.url}${sim.urlBase}`, timeoutMs, ...(sim.apiKey ? { apiKey: sim.apiKey } : {}) };
 }
 
+/** Whether the panel reads the app's version: from its own module, or from the catalogue's identity answer. */
+function tellsVersion(kind: AppKind): boolean {
+  if (hasAppModule(kind)) return true;
+  const answer = (APP_CATALOGUE as Partial<Record<AppKind, { identity: AppEndpoint | null }>>)[kind]?.identity?.answer;
+  if (answer === undefined || answer.type === "any") return false;
+  return answer.type === "json" ? answer.version !== null : answer.version;
+}
+
 function isAppId(kind: string): kind is AppId {
   return (APP_IDS as readonly string[]).includes(kind);
 }
@@ -83,6 +93,8 @@ describe("every app module against the lab", () => {
       readWorkloadEnv: createWorkloadEnvReader(lab().kc, { timeoutMs: 5000 }),
       env: settings.env,
       timeoutMs: 5000,
+      // As the panel's prober does: the URL base candidates are tried against the app.
+      urlBases: new UrlBaseVerifier(),
     };
   });
 
@@ -111,7 +123,9 @@ describe("every app module against the lab", () => {
       const line = `${service.id} (${service.appKind}) at ${resolution.target.baseUrl}: ${h.status} ${h.version ?? "-"} ${h.detail ?? ""}`;
       console.log(`[contract] ${line}${resolution.credentialSource ? ` [key: ${resolution.credentialSource}]` : ""}`);
       if (resolution.credentialProblem) problems.push(`${line} [credential: ${resolution.credentialProblem}]`);
-      if (!(h.status === "up" || h.status === "degraded") || !h.version || h.errorCode) problems.push(line);
+      // A version is required wherever the app tells it: a module of its own, or a catalogue identity
+      // endpoint whose answer carries one (Homepage's health check answers a bare "up").
+      if (!(h.status === "up" || h.status === "degraded") || (!h.version && tellsVersion(service.appKind)) || h.errorCode) problems.push(line);
       // Degraded only because the app itself says so, never because the panel failed to read it.
       if (h.status === "degraded") expect(h.checks.filter((c) => c.status !== "up").every((c) => c.origin !== "probe")).toBe(true);
       // The credential it found is the one the app takes.
