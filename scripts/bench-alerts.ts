@@ -5,18 +5,15 @@
 // message, then scales it back and measures the recovery message. Prints figures and what the
 // production intervals give; nothing is asserted.
 // Run: npm run bench:alerts
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { randomBytes, scryptSync } from "node:crypto";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { benchSignIn, startBenchPanel } from "@/scripts/bench-panel";
+import { spawnSync, type ChildProcess } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { stringify } from "yaml";
 
 const ROOT = path.resolve(__dirname, "..");
 const PORT = Number(process.env.BENCH_PORT ?? 3291);
 const BASE = `http://127.0.0.1:${PORT}`;
-const PASSWORD = "bench-password-123";
-const SERVER = process.env.BENCH_SERVER ?? path.join(ROOT, ".next", "standalone", "server.js");
 const PROBE_SECONDS = 5;
 const DOWN_PROBES = 3;
 const RECOVERY_PROBES = 2;
@@ -59,46 +56,11 @@ async function startPanel(lab: Lab, dir: string): Promise<ChildProcess> {
     alerts: { detector: { downProbes: DOWN_PROBES, recoveryProbes: RECOVERY_PROBES, degraded: false } },
     notifications: { targets: [{ type: "ntfy", name: "phone", url: ntfy.url, topic: ntfy.topic, tokenEnv: "BENCH_NTFY_TOKEN" }] },
   };
-  writeFileSync(path.join(dir, "config.yaml"), stringify(config));
-  const salt = randomBytes(16);
-  const hash = `scrypt$16384$8$1$${salt.toString("base64")}$${scryptSync(PASSWORD, salt, 32).toString("base64")}`;
-  const child = spawn(process.execPath, [SERVER], {
-    env: {
-      PATH: process.env.PATH,
-      NODE_ENV: "production",
-      PORT: String(PORT),
-      HOSTNAME: "127.0.0.1",
-      NEXT_TELEMETRY_DISABLED: "1",
-      PANEL_CONFIG: path.join(dir, "config.yaml"),
-      PANEL_DATA_DIR: path.join(dir, "data"),
-      PANEL_ADMIN_PASSWORD_HASH: hash,
-      AUTH_SECRET: randomBytes(33).toString("base64"),
-      PANEL_LOG_LEVEL: "warn",
-      BENCH_NTFY_TOKEN: ntfy.token,
-    },
-    stdio: ["ignore", "ignore", "inherit"],
-  });
-  for (const deadline = Date.now() + 60_000; Date.now() < deadline; ) {
-    if (await fetch(`${BASE}/api/healthz`).then((r) => r.ok, () => false)) return child;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  child.kill();
-  throw new Error("the panel did not start within 60 s");
+  return startBenchPanel({ port: PORT, dir, config: config, env: { BENCH_NTFY_TOKEN: ntfy.token }, startTimeoutMs: 60_000 });
 }
 
 async function signIn(): Promise<string> {
-  const csrf = await fetch(`${BASE}/api/auth/csrf`);
-  const { csrfToken } = (await csrf.json()) as { csrfToken: string };
-  const jar = csrf.headers.getSetCookie().map((c) => c.split(";")[0]).join("; ");
-  const response = await fetch(`${BASE}/api/auth/callback/credentials`, {
-    method: "POST",
-    redirect: "manual",
-    headers: { "content-type": "application/x-www-form-urlencoded", cookie: jar },
-    body: new URLSearchParams({ username: "admin", password: PASSWORD, csrfToken, callbackUrl: "/" }),
-  });
-  const session = response.headers.getSetCookie().find((c) => c.startsWith("authjs.session-token="));
-  if (!session) throw new Error("sign-in failed");
-  return `${jar}; ${session.split(";")[0]}`;
+  return benchSignIn(BASE);
 }
 
 async function firing(cookie: string): Promise<boolean> {

@@ -3,18 +3,17 @@
 // panel's database (5,475 backup runs), the cluster's backup CronJobs and Jobs read live from the
 // lab. Target: p95 < 300 ms. Figures only; nothing is asserted.
 // Run: npm run bench:backups
-import { spawn, type ChildProcess } from "node:child_process";
-import { randomBytes, scryptSync } from "node:crypto";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { benchSignIn, startBenchPanel } from "@/scripts/bench-panel";
+import { type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import Database from "better-sqlite3";
-import { stringify } from "yaml";
 
 const ROOT = path.resolve(__dirname, "..");
 const PORT = Number(process.env.BENCH_PORT ?? 3295);
 const BASE = `http://127.0.0.1:${PORT}`;
-const PASSWORD = "bench-password-123";
 const SERVER = process.env.BENCH_SERVER ?? path.join(ROOT, ".next", "standalone", "server.js");
 const SERVICES = 15;
 const DAYS = 365;
@@ -39,51 +38,11 @@ function percentile(sorted: number[], p: number): number {
 }
 
 async function startPanel(lab: Lab, dir: string): Promise<ChildProcess> {
-  writeFileSync(path.join(dir, "config.yaml"), stringify({ kubernetes: { mode: "kubeconfig", kubeconfig: lab.kubeconfig, namespaces: lab.namespaces }, addressMap: lab.addressMap, server: { logLevel: "warn" } }));
-  const salt = randomBytes(16);
-  const hash = `scrypt$16384$8$1$${salt.toString("base64")}$${scryptSync(PASSWORD, salt, 32).toString("base64")}`;
-  const child = spawn(process.execPath, [SERVER], {
-    env: {
-      PATH: process.env.PATH,
-      NODE_ENV: "production",
-      PORT: String(PORT),
-      HOSTNAME: "127.0.0.1",
-      NEXT_TELEMETRY_DISABLED: "1",
-      PANEL_CONFIG: path.join(dir, "config.yaml"),
-      PANEL_DATA_DIR: path.join(dir, "data"),
-      PANEL_ADMIN_PASSWORD_HASH: hash,
-      AUTH_SECRET: randomBytes(33).toString("base64"),
-      PANEL_LOG_LEVEL: "warn",
-      NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS ?? "--max-old-space-size=192 --max-semi-space-size=4",
-    },
-    stdio: ["ignore", "ignore", "inherit"],
-  });
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    try {
-      if ((await fetch(`${BASE}/api/healthz`)).ok) return child;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  child.kill();
-  throw new Error("the panel did not start within 60 s");
+  return startBenchPanel({ port: PORT, dir, config: { kubernetes: { mode: "kubeconfig", kubeconfig: lab.kubeconfig, namespaces: lab.namespaces }, addressMap: lab.addressMap, server: { logLevel: "warn" } }, startTimeoutMs: 60_000 });
 }
 
 async function signIn(): Promise<string> {
-  const csrf = await fetch(`${BASE}/api/auth/csrf`);
-  const { csrfToken } = (await csrf.json()) as { csrfToken: string };
-  const jar = csrf.headers.getSetCookie().map((c) => c.split(";")[0]).join("; ");
-  const response = await fetch(`${BASE}/api/auth/callback/credentials`, {
-    method: "POST",
-    redirect: "manual",
-    headers: { "content-type": "application/x-www-form-urlencoded", cookie: jar },
-    body: new URLSearchParams({ username: "admin", password: PASSWORD, csrfToken, callbackUrl: "/" }),
-  });
-  const session = response.headers.getSetCookie().find((c) => c.startsWith("authjs.session-token="));
-  if (!session) throw new Error("sign-in failed");
-  return `${jar}; ${session.split(";")[0]}`;
+  return benchSignIn(BASE);
 }
 
 /** A year of daily runs for 15 services: one failure a month, the rest good, one in seven verified. */

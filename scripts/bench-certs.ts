@@ -8,14 +8,13 @@
 // Run: npm run bench:certs
 // Env: BENCH_HOSTS (50), BENCH_HANGING (5), BENCH_PROBE_TIMEOUT_MS (5000, the default
 //      certificates.probeTimeoutMs), BENCH_CONCURRENCY (10), BENCH_PORT (3291), BENCH_REQUESTS (60).
+import { benchSignIn, startBenchPanel } from "@/scripts/bench-panel";
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
-import { randomBytes, scryptSync } from "node:crypto";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import tls from "node:tls";
-import { stringify } from "yaml";
 import { parsePanelConfig } from "@/lib/config-schema";
 import { TlsProber, tlsProberSettingsOf } from "@/server/certs/prober";
 
@@ -27,7 +26,6 @@ const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 10);
 const PORT = Number(process.env.BENCH_PORT ?? 3291);
 const BASE = `http://127.0.0.1:${PORT}`;
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 60);
-const PASSWORD = "bench-password-123";
 const SERVER = process.env.BENCH_SERVER ?? path.join(ROOT, ".next", "standalone", "server.js");
 
 function percentile(sorted: number[], p: number): number {
@@ -129,51 +127,11 @@ async function startPanel(lab: Lab, dir: string): Promise<ChildProcess> {
       ...(controller ? { httpsAddress: `127.0.0.1:${controller.httpsPort}`, httpAddress: `127.0.0.1:${controller.httpPort}` } : {}),
     },
   };
-  writeFileSync(path.join(dir, "config.yaml"), stringify(config));
-  const salt = randomBytes(16);
-  const hash = `scrypt$16384$8$1$${salt.toString("base64")}$${scryptSync(PASSWORD, salt, 32).toString("base64")}`;
-  const child = spawn(process.execPath, [SERVER], {
-    env: {
-      PATH: process.env.PATH,
-      NODE_ENV: "production",
-      PORT: String(PORT),
-      HOSTNAME: "127.0.0.1",
-      NEXT_TELEMETRY_DISABLED: "1",
-      PANEL_CONFIG: path.join(dir, "config.yaml"),
-      PANEL_DATA_DIR: path.join(dir, "data"),
-      PANEL_ADMIN_PASSWORD_HASH: hash,
-      AUTH_SECRET: randomBytes(33).toString("base64"),
-      PANEL_LOG_LEVEL: "warn",
-      NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS ?? "--max-old-space-size=192 --max-semi-space-size=4",
-    },
-    stdio: ["ignore", "ignore", "inherit"],
-  });
-  const deadline = Date.now() + 30_000;
-  while (Date.now() < deadline) {
-    try {
-      if ((await fetch(`${BASE}/api/healthz`)).ok) return child;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  child.kill();
-  throw new Error("the panel did not start within 30 s");
+  return startBenchPanel({ port: PORT, dir, config: config, startTimeoutMs: 30_000 });
 }
 
 async function signIn(): Promise<string> {
-  const csrf = await fetch(`${BASE}/api/auth/csrf`);
-  const { csrfToken } = (await csrf.json()) as { csrfToken: string };
-  const jar = csrf.headers.getSetCookie().map((c) => c.split(";")[0]).join("; ");
-  const response = await fetch(`${BASE}/api/auth/callback/credentials`, {
-    method: "POST",
-    redirect: "manual",
-    headers: { "content-type": "application/x-www-form-urlencoded", cookie: jar },
-    body: new URLSearchParams({ username: "admin", password: PASSWORD, csrfToken, callbackUrl: "/" }),
-  });
-  const session = response.headers.getSetCookie().find((c) => c.startsWith("authjs.session-token="));
-  if (!session) throw new Error("sign-in failed");
-  return `${jar}; ${session.split(";")[0]}`;
+  return benchSignIn(BASE);
 }
 
 async function measure(cookie: string, url: string, n: number): Promise<{ p50: number; p95: number }> {

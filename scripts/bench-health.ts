@@ -6,19 +6,17 @@
 // Targets: overview p95 < 300 ms seeded and < 800 ms at 3,000 pods; RSS < 300 MB at 3,000 pods;
 // the sweep about one timeout. Figures only; nothing is asserted.
 // Run: npm run bench:health   (BENCH_SKIP_SCALE=1 skips the 3,000-pod part)
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { randomBytes, scryptSync } from "node:crypto";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { benchSignIn, startBenchPanel } from "@/scripts/bench-panel";
+import { spawnSync, type ChildProcess } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { AppsV1Api, KubeConfig } from "@kubernetes/client-node";
-import { stringify } from "yaml";
 import { removeScale, seedScale } from "@/scripts/bench-scale";
 
 const ROOT = path.resolve(__dirname, "..");
 const PORT = Number(process.env.BENCH_PORT ?? 3290);
 const BASE = `http://127.0.0.1:${PORT}`;
-const PASSWORD = "bench-password-123";
 /** The built server; BENCH_SERVER points at a copy of a standalone build elsewhere. */
 const SERVER = process.env.BENCH_SERVER ?? path.join(ROOT, ".next", "standalone", "server.js");
 
@@ -51,53 +49,12 @@ async function startPanel(lab: Lab, dir: string): Promise<ChildProcess> {
     addressMap: lab.addressMap,
     server: { logLevel: "warn" },
   };
-  writeFileSync(path.join(dir, "config.yaml"), stringify(config));
-  const salt = randomBytes(16);
-  const hash = `scrypt$16384$8$1$${salt.toString("base64")}$${scryptSync(PASSWORD, salt, 32).toString("base64")}`;
-  const child = spawn(process.execPath, [SERVER], {
-    env: {
-      PATH: process.env.PATH,
-      NODE_ENV: "production",
-      PORT: String(PORT),
-      HOSTNAME: "127.0.0.1",
-      NEXT_TELEMETRY_DISABLED: "1",
-      PANEL_CONFIG: path.join(dir, "config.yaml"),
-      PANEL_DATA_DIR: path.join(dir, "data"),
-      PANEL_ADMIN_PASSWORD_HASH: hash,
-      AUTH_SECRET: randomBytes(33).toString("base64"),
-      PANEL_LOG_LEVEL: "warn",
-      // The production limits (Dockerfile, scripts/start-standalone.mjs) unless told otherwise.
-      NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS ?? "--max-old-space-size=192 --max-semi-space-size=4",
-    },
-    stdio: ["ignore", "ignore", "inherit"],
-  });
-  const deadline = Date.now() + 30_000;
-  while (Date.now() < deadline) {
-    try {
-      if ((await fetch(`${BASE}/api/healthz`)).ok) return child;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  child.kill();
-  throw new Error("the panel did not start within 30 s");
+  return startBenchPanel({ port: PORT, dir, config: config, startTimeoutMs: 30_000 });
 }
 
 /** Signs in through Auth.js's credentials endpoint and returns the cookie header. */
 async function signIn(): Promise<string> {
-  const csrf = await fetch(`${BASE}/api/auth/csrf`);
-  const { csrfToken } = (await csrf.json()) as { csrfToken: string };
-  const jar = csrf.headers.getSetCookie().map((c) => c.split(";")[0]).join("; ");
-  const response = await fetch(`${BASE}/api/auth/callback/credentials`, {
-    method: "POST",
-    redirect: "manual",
-    headers: { "content-type": "application/x-www-form-urlencoded", cookie: jar },
-    body: new URLSearchParams({ username: "admin", password: PASSWORD, csrfToken, callbackUrl: "/" }),
-  });
-  const session = response.headers.getSetCookie().find((c) => c.startsWith("authjs.session-token="));
-  if (!session) throw new Error("sign-in failed");
-  return `${jar}; ${session.split(";")[0]}`;
+  return benchSignIn(BASE);
 }
 
 async function waitForServices(cookie: string, atLeast: number, timeoutMs: number): Promise<number> {
