@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { parsePanelConfig } from "./config-schema";
 
@@ -57,12 +58,15 @@ describe("parsePanelConfig", () => {
   });
 
   it("refuses credentials in an HTTPS repository URL, a token as the user name included", () => {
-    for (const repoUrl of ["https://ghp_abcdefabcdef0123456789@github.com/o/r.git", "https://me:secret@git.example.com/o/r.git", "http://x-access-token@git.local/o/r"]) {
+    // A token-shaped user name made at run time (no token-like literal in the repository).
+    const token = `ghp_${randomBytes(15).toString("hex")}`;
+    for (const repoUrl of [`https://${token}@github.com/o/r.git`, "https://me:secret@git.example.com/o/r.git", "http://x-access-token@git.local/o/r"]) {
       const result = parsePanelConfig({ gitops: { repoUrl } });
       expect(result.ok, repoUrl).toBe(false);
       if (result.ok) continue;
       expect(result.problems[0]?.path).toBe("gitops.repoUrl");
       expect(result.problems[0]?.message).toMatch(/must not contain a user name or password.*gitops\.tokenEnv/);
+      expect(result.problems[0]?.message).not.toContain(token);
       expect(result.problems[0]?.message).not.toContain("ghp_");
     }
     expect(parsePanelConfig({ gitops: { repoUrl: "git@github.com:o/r.git" } }).ok).toBe(true);
