@@ -5,9 +5,9 @@
 // message, then scales it back and measures the recovery message. Prints figures and what the
 // production intervals give; nothing is asserted.
 // Run: npm run bench:alerts
-import { benchSignIn, startBenchPanel } from "@/scripts/bench-panel";
+import { benchSignIn, readBenchLab, startBenchPanel } from "@/scripts/bench-panel";
 import { spawnSync, type ChildProcess } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 
@@ -28,12 +28,7 @@ interface Lab {
 }
 
 function readLab(): Lab {
-  const file = path.join(process.env.LAB_DIR ?? path.join(ROOT, ".lab"), "lab.json");
-  if (!existsSync(file)) {
-    console.error("The lab is not up: run `npm run lab -- up` first.");
-    process.exit(1);
-  }
-  const lab = JSON.parse(readFileSync(file, "utf8")) as Lab;
+  const lab = readBenchLab<Lab>();
   if (!lab.apps.ntfy) {
     console.error("The lab has no ntfy simulator: run `npm run lab -- up` again.");
     process.exit(1);

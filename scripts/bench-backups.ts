@@ -3,10 +3,10 @@
 // panel's database (5,475 backup runs), the cluster's backup CronJobs and Jobs read live from the
 // lab. Target: p95 < 300 ms. Figures only; nothing is asserted.
 // Run: npm run bench:backups
-import { benchSignIn, startBenchPanel } from "@/scripts/bench-panel";
+import { benchSignIn, percentile, readBenchLab, startBenchPanel } from "@/scripts/bench-panel";
 import { type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import Database from "better-sqlite3";
@@ -25,16 +25,7 @@ interface Lab {
 }
 
 function readLab(): Lab {
-  const file = path.join(process.env.LAB_DIR ?? path.join(ROOT, ".lab"), "lab.json");
-  if (!existsSync(file)) {
-    console.error("The lab is not up: run `npm run lab -- up` first.");
-    process.exit(1);
-  }
-  return JSON.parse(readFileSync(file, "utf8")) as Lab;
-}
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+  return readBenchLab<Lab>();
 }
 
 async function startPanel(lab: Lab, dir: string): Promise<ChildProcess> {

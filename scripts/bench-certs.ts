@@ -8,7 +8,7 @@
 // Run: npm run bench:certs
 // Env: BENCH_HOSTS (50), BENCH_HANGING (5), BENCH_PROBE_TIMEOUT_MS (5000, the default
 //      certificates.probeTimeoutMs), BENCH_CONCURRENCY (10), BENCH_PORT (3291), BENCH_REQUESTS (60).
-import { benchSignIn, startBenchPanel } from "@/scripts/bench-panel";
+import { benchSignIn, percentile, startBenchPanel } from "@/scripts/bench-panel";
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import net from "node:net";
@@ -27,10 +27,6 @@ const PORT = Number(process.env.BENCH_PORT ?? 3291);
 const BASE = `http://127.0.0.1:${PORT}`;
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 60);
 const SERVER = process.env.BENCH_SERVER ?? path.join(ROOT, ".next", "standalone", "server.js");
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
-}
 
 /** A self-signed certificate naming every bench host (made with openssl in `dir`). */
 function benchCertificate(dir: string, hosts: string[]): { cert: string; key: string } {

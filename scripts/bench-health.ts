@@ -6,7 +6,7 @@
 // Targets: overview p95 < 300 ms seeded and < 800 ms at 3,000 pods; RSS < 300 MB at 3,000 pods;
 // the sweep about one timeout. Figures only; nothing is asserted.
 // Run: npm run bench:health   (BENCH_SKIP_SCALE=1 skips the 3,000-pod part)
-import { benchSignIn, startBenchPanel } from "@/scripts/bench-panel";
+import { benchSignIn, percentile, readBenchLab, startBenchPanel } from "@/scripts/bench-panel";
 import { spawnSync, type ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -27,20 +27,11 @@ interface Lab {
 }
 
 function readLab(): Lab {
-  const file = path.join(process.env.LAB_DIR ?? path.join(ROOT, ".lab"), "lab.json");
-  if (!existsSync(file)) {
-    console.error("The lab is not up: run `npm run lab -- up` first.");
-    process.exit(1);
-  }
-  return JSON.parse(readFileSync(file, "utf8")) as Lab;
+  return readBenchLab<Lab>();
 }
 
 function rssMb(pid: number): number {
   return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0) / 1024;
-}
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
 }
 
 async function startPanel(lab: Lab, dir: string): Promise<ChildProcess> {

@@ -5,7 +5,7 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes, scryptSync } from "node:crypto";
-import { writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { stringify } from "yaml";
 
@@ -63,4 +63,19 @@ export async function benchSignIn(base: string): Promise<string> {
   const session = response.headers.getSetCookie().find((c) => c.startsWith("authjs.session-token="));
   if (!session) throw new Error("sign-in failed");
   return `${jar}; ${session.split(";")[0]}`;
+}
+
+/** The running lab's lab.json (`$LAB_DIR` or `.lab`); exits with a clear line when the lab is not up. */
+export function readBenchLab<T>(): T {
+  const file = path.join(process.env.LAB_DIR ?? path.join(ROOT, ".lab"), "lab.json");
+  if (!existsSync(file)) {
+    console.error("The lab is not up: run `npm run lab -- up` first.");
+    process.exit(1);
+  }
+  return JSON.parse(readFileSync(file, "utf8")) as T;
+}
+
+/** The value at percentile `p` (0–100) of ascending `sorted` values; 0 for none. */
+export function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
 }
