@@ -12,7 +12,7 @@ interface LabInfo {
   kubeconfig: string;
   namespaces?: string[];
   addressMap?: Record<string, string>;
-  apps?: { git?: { url?: string; username?: string }; forge?: { apiUrl?: string } };
+  apps?: { git?: { url?: string; username?: string }; forge?: { apiUrl?: string }; ingress?: { controller?: { httpsPort?: number; httpPort?: number } } };
 }
 
 const [labJson, out] = process.argv.slice(2);
@@ -22,6 +22,17 @@ if (!labJson || !out) {
 }
 const lab = JSON.parse(readFileSync(labJson, "utf8")) as LabInfo;
 const integration = labIntegrationSettings(lab as unknown as LabIntegrationJson);
+// The certificate probes reach the hosts through the lab's ingress controller (the hosts' names do not
+// resolve here), trusting the lab's CAs, as a panel in the cluster reaches them through its ingress.
+const controller = lab.apps?.ingress?.controller;
+const labDir = path.dirname(labJson);
+const cas = [path.join(labDir, "certs", "ca.crt"), path.join(labDir, "tls", "ca.crt")].filter((f) => existsSync(f));
+const caBundle = path.join(path.dirname(out), "lab-ca.pem");
+if (cas.length > 0) writeFileSync(caBundle, cas.map((f) => readFileSync(f, "utf8").trimEnd()).join("\n") + "\n");
+const certificates =
+  controller?.httpsPort && controller.httpPort
+    ? { ...(cas.length > 0 ? { caFile: caBundle } : {}), httpsAddress: `127.0.0.1:${controller.httpsPort}`, httpAddress: `127.0.0.1:${controller.httpPort}` }
+    : undefined;
 const config = {
   server: {
     publicUrl: process.env.DEMO_URL ?? "http://127.0.0.1:3000",
@@ -51,6 +62,7 @@ const config = {
         },
       }
     : {}),
+  ...(certificates ? { certificates } : {}),
   auth: { localUsers: [{ username: "admin", role: "admin", passwordHashEnv: "PANEL_ADMIN_PASSWORD_HASH" }] },
 };
 const parsed = parsePanelConfig(config);
