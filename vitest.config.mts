@@ -18,6 +18,9 @@ export default defineConfig({
           environment: "node",
           include: ["{lib,server,components,app,scripts,deploy,test,e2e,lab}/**/*.test.{ts,tsx}", "proxy.test.ts"],
           exclude: ["**/*.int.test.ts", "node_modules/**"],
+          // Some unit tests run real servers and processes with timeouts: one retry absorbs a scheduling
+          // hiccup on a loaded machine; a test that fails twice still fails, and the summary names it.
+          retry: 1,
           testTimeout: 20_000,
         },
       },

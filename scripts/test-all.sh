@@ -37,6 +37,29 @@ count_json() { # name, exit code, json file, kind
   passed=$((passed + p)); failed=$((failed + f))
   end_phase
   summary+=("$( [ "$f" -eq 0 ] && echo "ok  " || echo "FAIL") $1: $p passed, $f failed ($took)")
+  # The failed tests by name, so the summary at the end of a long log says which.
+  if [ -f "$3" ] && [ "$f" -ne 0 ]; then
+    while IFS= read -r line; do summary+=("        $line"); done < <(node -e '
+      const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+      const names = [];
+      if (process.argv[2] === "vitest") {
+        for (const file of r.testResults) {
+          const rel = require("path").relative(process.cwd(), file.name);
+          const failed = file.assertionResults.filter((a) => a.status === "failed");
+          for (const a of failed) names.push(`${rel} > ${a.fullName}`);
+          if (!failed.length && file.status === "failed") names.push(`${rel}: ${String(file.message).split("\n")[0]}`);
+        }
+      } else {
+        const walk = (s, trail) => {
+          for (const spec of s.specs ?? []) for (const t of spec.tests ?? []) if (t.status === "unexpected") names.push(`${spec.file}:${spec.line} > ${[...trail, spec.title].join(" > ")}`);
+          for (const c of s.suites ?? []) walk(c, [...trail, c.title]);
+        };
+        for (const s of r.suites ?? []) walk(s, []);
+      }
+      for (const n of names.slice(0, 20)) console.log(n.slice(0, 300));
+      if (names.length > 20) console.log(`... and ${names.length - 20} more`);
+    ' "$3" "$4" 2>/dev/null)
+  fi
 }
 
 lab_started=0
