@@ -77,6 +77,7 @@ export function runOfJob(db: PanelDb, uid: string): (BackupRecord & { finished: 
 
 /** Records a Job's run, or updates it (a running Job that finished). Resolves with its id. */
 export function recordJobRun(db: PanelDb, run: JobRun): number {
+  touch(db);
   const existing = db.$client.prepare("SELECT id FROM backup_runs WHERE job_uid = ?").get(run.jobUid) as { id: number } | undefined;
   const values = {
     service_id: run.serviceId,
@@ -129,8 +130,71 @@ export function listBackups(db: PanelDb, opts: { serviceId?: string; limit?: num
   return rows.map(toRecord);
 }
 
-/** Per service: the newest good backup and the newest finished run. */
+/** Where a page of the history starts: the last row of the page before it (`<startedAt>.<id>`). */
+export interface HistoryCursor {
+  startedAt: number;
+  id: number;
+}
+
+/** Reads a cursor from the page's `older` parameter; undefined for anything else. */
+export function parseHistoryCursor(text: string | undefined | null): HistoryCursor | undefined {
+  const m = /^(\d{1,16})\.(\d{1,12})$/.exec(text ?? "");
+  return m ? { startedAt: Number(m[1]), id: Number(m[2]) } : undefined;
+}
+
+/** The cursor text of a row (what the "older" link carries). */
+export function historyCursorText(c: HistoryCursor): string {
+  return `${c.startedAt}.${c.id}`;
+}
+
+/** One page of the history, newest first, and the cursor of the next (older) page when there is one. */
+export interface HistoryPage {
+  backups: BackupRecord[];
+  older?: HistoryCursor;
+}
+
+/**
+ * The history one page at a time (all services, or one), newest first: the `limit` rows older than
+ * `before` (the newest when absent). Reads `limit + 1` rows to know whether an older page exists.
+ */
+export function backupHistoryPage(db: PanelDb, opts: { serviceId?: string; limit?: number; before?: HistoryCursor } = {}): HistoryPage {
+  const limit = Math.max(1, Math.min(opts.limit ?? 50, 500));
+  const where: string[] = [];
+  const params: Array<string | number> = [];
+  if (opts.serviceId !== undefined) {
+    where.push("service_id = ?");
+    params.push(opts.serviceId);
+  }
+  if (opts.before) {
+    where.push("(started_at < ? OR (started_at = ? AND id < ?))");
+    params.push(opts.before.startedAt, opts.before.startedAt, opts.before.id);
+  }
+  const sql = `SELECT * FROM backup_runs ${where.length > 0 ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY started_at DESC, id DESC LIMIT ?`;
+  const rows = db.$client.prepare(sql).all(...params, limit + 1) as Row[];
+  const backups = rows.slice(0, limit).map(toRecord);
+  const last = backups.at(-1);
+  return rows.length > limit && last ? { backups, older: { startedAt: last.startedAt, id: last.id } } : { backups };
+}
+
+/**
+ * What `lastRuns` last computed, per database: kept until the history changes. Every write of this
+ * module bumps `generation`; `PRAGMA data_version` changes when another connection commits.
+ */
+const lastRunsCache = new WeakMap<PanelDb, { key: string; value: Map<string, { lastGood?: BackupRecord; lastRun?: BackupRecord }> }>();
+const generations = new WeakMap<PanelDb, number>();
+const touch = (db: PanelDb) => generations.set(db, (generations.get(db) ?? 0) + 1);
+
+/** Per service: the newest good backup and the newest finished run (computed again only after the history changed). */
 export function lastRuns(db: PanelDb): Map<string, { lastGood?: BackupRecord; lastRun?: BackupRecord }> {
+  const key = `${generations.get(db) ?? 0}:${String(db.$client.pragma("data_version", { simple: true }))}`;
+  const cached = lastRunsCache.get(db);
+  if (cached?.key === key) return new Map(cached.value);
+  const value = computeLastRuns(db);
+  lastRunsCache.set(db, { key, value });
+  return new Map(value);
+}
+
+function computeLastRuns(db: PanelDb): Map<string, { lastGood?: BackupRecord; lastRun?: BackupRecord }> {
   const out = new Map<string, { lastGood?: BackupRecord; lastRun?: BackupRecord }>();
   const good = db.$client
     .prepare(
@@ -161,6 +225,7 @@ export function backupOfJob(db: PanelDb, uid: string): BackupRecord | undefined 
 
 /** Marks a backup verified (or not), with what the checks said. */
 export function markVerified(db: PanelDb, id: number, ok: boolean, detail: string, at = Date.now()): void {
+  touch(db);
   db.$client.prepare("UPDATE backup_runs SET verification = ?, verified_at = ?, verify_detail = ? WHERE id = ?").run(ok ? "verified" : "failed", at, detail, id);
 }
 

@@ -12,7 +12,7 @@ import { getConfig } from "@/server/config/load";
 import { getDb } from "@/server/db";
 import { getKubeConfig, listServices } from "@/server/k8s";
 import { kubeGet, kubeGetText, kubeWrite } from "@/server/k8s/rest";
-import { lastRuns, listBackups, recordJobRun, runOfJob } from "./history";
+import { backupHistoryPage, lastRuns, recordJobRun, runOfJob, type HistoryCursor } from "./history";
 import { rememberProtection } from "./metrics";
 
 /** The panel's cluster credentials (server/k8s). */
@@ -180,7 +180,10 @@ export async function syncJob(namespace: string, job: Job, cronJobs: CronJob[]):
 /** What the Backups page shows. */
 export interface BackupsView {
   services: ServiceProtection[];
+  /** One page of the history, newest first (`HISTORY_PAGE` rows). */
   backups: BackupRecord[];
+  /** Where the next, older page starts, when there is one. */
+  older?: HistoryCursor;
   /** Namespaces that could not be read, with the reason. */
   errors: string[];
   /** Running backup Jobs, by service id. */
@@ -215,8 +218,11 @@ function holdsState(s: DiscoveredService): boolean {
   return s.pvcs.length > 0 || getAppModule(s.appKind)?.configVolume !== undefined;
 }
 
-/** Every service's protection, the history, and what runs now. */
-export async function backupsView(now = Date.now()): Promise<BackupsView> {
+/** Rows of the history on one page of the Backups page. */
+export const HISTORY_PAGE = 50;
+
+/** Every service's protection, one page of the history (the newest, or the one older than `before`), and what runs now. */
+export async function backupsView(now = Date.now(), opts: { before?: HistoryCursor } = {}): Promise<BackupsView> {
   const [cluster, services] = await Promise.all([readCluster(), listServices()]);
   const db = getDb();
   const last = lastRuns(db);
@@ -265,7 +271,8 @@ export async function backupsView(now = Date.now()): Promise<BackupsView> {
   }
   list.sort((a, b) => a.serviceId.localeCompare(b.serviceId));
   rememberProtection(list);
-  return { services: list, backups: listBackups(db, { limit: 500 }), errors: cluster.errors, running };
+  const history = backupHistoryPage(db, { limit: HISTORY_PAGE, ...(opts.before ? { before: opts.before } : {}) });
+  return { services: list, backups: history.backups, ...(history.older ? { older: history.older } : {}), errors: cluster.errors, running };
 }
 
 /**

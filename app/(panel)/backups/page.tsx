@@ -1,4 +1,5 @@
 import type { Metadata } from "next";
+import Link from "next/link";
 import { BackupNowButton } from "@/components/backups/backup-now";
 import { RestoreButton, VerifyButton } from "@/components/backups/restore";
 import { ChangeProposer } from "@/components/changes/change-proposer";
@@ -15,7 +16,8 @@ import type { ChangeSuggestion } from "@/lib/gitops/proposal";
 import { backupNowAction, previewRestoreAction, restoreAction, verifyBackupAction } from "@/server/actions/backups";
 import { previewChange, proposeChange } from "@/server/actions/changes";
 import { requirePageUser } from "@/server/auth/session";
-import { backupsView, type BackupsView } from "@/server/backups/service";
+import { historyCursorText, parseHistoryCursor } from "@/server/backups/history";
+import { backupsView, HISTORY_PAGE, type BackupsView } from "@/server/backups/service";
 import { getConfig } from "@/server/config/load";
 import { getGitopsService } from "@/server/git";
 
@@ -32,13 +34,18 @@ const STATE: Record<ProtectionState, { tone: BadgeTone; text: string }> = {
 
 const when = (ms: number | null | undefined): string => (ms ? new Date(ms).toISOString().replace("T", " ").slice(0, 19) + " UTC" : "");
 
-/** Every service's protection, "enable backups" and "back up now", and the history of every backup. */
-export default async function BackupsPage() {
+/**
+ * Every service's protection, "enable backups" and "back up now", and the history of every backup,
+ * a page at a time (`?older=<cursor>` for the rows older than a page's last).
+ */
+export default async function BackupsPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   const user = await requirePageUser("viewer", "/backups");
+  const olderParam = (await searchParams).older;
+  const before = parseHistoryCursor(typeof olderParam === "string" ? olderParam : undefined);
   const header = <PageHeader title="Backups" description="Whether every service's configuration is protected, its backups, and backing up now." />;
   let view: BackupsView;
   try {
-    view = await backupsView();
+    view = await backupsView(Date.now(), before ? { before } : {});
   } catch (error) {
     return (
       <>
@@ -127,6 +134,14 @@ export default async function BackupsPage() {
         </div>
       )}
       <h2 className="mb-2 text-lg font-semibold">History</h2>
+      <p className="mb-2 text-xs text-slate-600 dark:text-slate-400" data-testid="backup-history-page">
+        {before ? `Older backups, ${HISTORY_PAGE} per page, started before ${when(before.startedAt)}. ` : `The newest ${HISTORY_PAGE} backups. `}
+        {before && (
+          <Link href="/backups" className="underline" data-testid="backup-history-newest">
+            Newest
+          </Link>
+        )}
+      </p>
       {view.backups.length === 0 ? (
         <EmptyState title="No backups recorded">Backup runs of the services&apos; configuration volumes appear here, kept after their Jobs are gone.</EmptyState>
       ) : (
@@ -176,6 +191,13 @@ export default async function BackupsPage() {
               ))}
             </tbody>
           </table>
+          {view.older && (
+            <p className="mt-2 text-sm">
+              <Link href={`/backups?older=${historyCursorText(view.older)}`} className="underline" data-testid="backup-history-older">
+                Older backups
+              </Link>
+            </p>
+          )}
         </div>
       )}
     </>
