@@ -119,6 +119,37 @@ export function recordJobRun(db: PanelDb, run: JobRun): number {
   return Number(info.lastInsertRowid);
 }
 
+/** One of an app's own backups, as its API lists it. */
+export interface AppBackupRun {
+  serviceId: string;
+  /** The app's id of the backup (what its restore names). */
+  appBackupId: string;
+  name: string;
+  createdAt: number;
+  sizeBytes?: number;
+  trigger: BackupTrigger;
+  /** Where it is, for a person: `Sonarr's backups: sonarr_backup_v4.0.19.0_2026.12.01_03.30.00.zip`. */
+  location: string;
+  actor?: string;
+}
+
+/**
+ * Records an app's own backup once (by service and the app's id); resolves with its id. A backup
+ * already recorded keeps its row (its trigger stays what the panel knew when it made it).
+ */
+export function recordAppBackup(db: PanelDb, b: AppBackupRun): number {
+  const existing = db.$client.prepare("SELECT id FROM backup_runs WHERE service_id = ? AND source = 'app' AND archive = ?").get(b.serviceId, b.appBackupId) as { id: number } | undefined;
+  if (existing) return existing.id;
+  touch(db);
+  const info = db.$client
+    .prepare(
+      `INSERT INTO backup_runs (service_id, source, trigger, started_at, finished_at, result, size_bytes, location, archive, actor, verification)
+       VALUES (?, 'app', ?, ?, ?, 'succeeded', ?, ?, ?, ?, 'unverified')`,
+    )
+    .run(b.serviceId, b.trigger, b.createdAt, b.createdAt, b.sizeBytes ?? null, b.location, b.appBackupId, b.actor ?? null);
+  return Number(info.lastInsertRowid);
+}
+
 /** The newest backups, newest first (all services, or one). */
 export function listBackups(db: PanelDb, opts: { serviceId?: string; limit?: number } = {}): BackupRecord[] {
   const limit = opts.limit ?? 200;
@@ -184,7 +215,10 @@ const lastRunsCache = new WeakMap<PanelDb, { key: string; value: Map<string, { l
 const generations = new WeakMap<PanelDb, number>();
 const touch = (db: PanelDb) => generations.set(db, (generations.get(db) ?? 0) + 1);
 
-/** Per service: the newest good backup and the newest finished run (computed again only after the history changed). */
+/**
+ * Per service: the newest good backup and the newest finished run (computed again only after the
+ * history changed). The apps' own backups do not count: they stay on the volume they would protect.
+ */
 export function lastRuns(db: PanelDb): Map<string, { lastGood?: BackupRecord; lastRun?: BackupRecord }> {
   const key = `${generations.get(db) ?? 0}:${String(db.$client.pragma("data_version", { simple: true }))}`;
   const cached = lastRunsCache.get(db);
@@ -198,13 +232,13 @@ function computeLastRuns(db: PanelDb): Map<string, { lastGood?: BackupRecord; la
   const out = new Map<string, { lastGood?: BackupRecord; lastRun?: BackupRecord }>();
   const good = db.$client
     .prepare(
-      "SELECT b.* FROM backup_runs b JOIN (SELECT service_id, MAX(COALESCE(finished_at, started_at)) AS at FROM backup_runs WHERE result = 'succeeded' GROUP BY service_id) g ON g.service_id = b.service_id AND COALESCE(b.finished_at, b.started_at) = g.at AND b.result = 'succeeded'",
+      "SELECT b.* FROM backup_runs b JOIN (SELECT service_id, MAX(COALESCE(finished_at, started_at)) AS at FROM backup_runs WHERE result = 'succeeded' AND source != 'app' GROUP BY service_id) g ON g.service_id = b.service_id AND COALESCE(b.finished_at, b.started_at) = g.at AND b.result = 'succeeded' AND b.source != 'app'",
     )
     .all() as Row[];
   for (const r of good) out.set(r.service_id, { ...out.get(r.service_id), lastGood: toRecord(r) });
   const runs = db.$client
     .prepare(
-      "SELECT b.* FROM backup_runs b JOIN (SELECT service_id, MAX(started_at) AS at FROM backup_runs WHERE result != 'running' GROUP BY service_id) g ON g.service_id = b.service_id AND b.started_at = g.at AND b.result != 'running'",
+      "SELECT b.* FROM backup_runs b JOIN (SELECT service_id, MAX(started_at) AS at FROM backup_runs WHERE result != 'running' AND source != 'app' GROUP BY service_id) g ON g.service_id = b.service_id AND b.started_at = g.at AND b.result != 'running' AND b.source != 'app'",
     )
     .all() as Row[];
   for (const r of runs) out.set(r.service_id, { ...out.get(r.service_id), lastRun: toRecord(r) });

@@ -13,6 +13,7 @@ import { getDb } from "@/server/db";
 import { getKubeConfig, listServices } from "@/server/k8s";
 import { kubeGet, kubeGetText, kubeWrite } from "@/server/k8s/rest";
 import { backupHistoryPage, lastRuns, recordJobRun, runOfJob, type HistoryCursor } from "./history";
+import { refreshAppBackups } from "./app-restore";
 import { rememberProtection } from "./metrics";
 
 /** The panel's cluster credentials (server/k8s). */
@@ -186,6 +187,8 @@ export interface BackupsView {
   older?: HistoryCursor;
   /** Namespaces that could not be read, with the reason. */
   errors: string[];
+  /** Services whose own backups (source `app`) the app can restore through its API. */
+  appRestorable: string[];
   /** Running backup Jobs, by service id. */
   running: Record<string, { namespace: string; job: string; startedAt: number }>;
 }
@@ -223,7 +226,7 @@ export const HISTORY_PAGE = 50;
 
 /** Every service's protection, one page of the history (the newest, or the one older than `before`), and what runs now. */
 export async function backupsView(now = Date.now(), opts: { before?: HistoryCursor } = {}): Promise<BackupsView> {
-  const [cluster, services] = await Promise.all([readCluster(), listServices()]);
+  const [cluster, services, appErrors] = await Promise.all([readCluster(), listServices(), refreshAppBackups()]);
   const db = getDb();
   const last = lastRuns(db);
   const running: BackupsView["running"] = {};
@@ -272,7 +275,8 @@ export async function backupsView(now = Date.now(), opts: { before?: HistoryCurs
   list.sort((a, b) => a.serviceId.localeCompare(b.serviceId));
   rememberProtection(list);
   const history = backupHistoryPage(db, { limit: HISTORY_PAGE, ...(opts.before ? { before: opts.before } : {}) });
-  return { services: list, backups: history.backups, ...(history.older ? { older: history.older } : {}), errors: cluster.errors, running };
+  const appRestorable = services.filter((s) => getAppModule(s.appKind)?.restore !== undefined).map((s) => s.id);
+  return { services: list, backups: history.backups, ...(history.older ? { older: history.older } : {}), errors: [...cluster.errors, ...appErrors], running, appRestorable };
 }
 
 /**

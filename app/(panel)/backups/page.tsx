@@ -10,7 +10,7 @@ import { EmptyState } from "@/components/ui/empty-state";
 import { PageHeader } from "@/components/ui/page-header";
 import { sizeText } from "@/lib/backups/format";
 import { protectionCounts } from "@/lib/backups/protection";
-import type { ProtectionState } from "@/lib/backups/types";
+import type { BackupSource, ProtectionState } from "@/lib/backups/types";
 import { toAppError } from "@/lib/errors";
 import type { ChangeSuggestion } from "@/lib/gitops/proposal";
 import { backupNowAction, previewRestoreAction, restoreAction, verifyBackupAction } from "@/server/actions/backups";
@@ -32,6 +32,8 @@ const STATE: Record<ProtectionState, { tone: BadgeTone; text: string }> = {
   "not-needed": { tone: "neutral", text: "nothing to back up" },
 };
 
+const SOURCE: Record<BackupSource, string> = { volume: "volume backup", app: "the app's own", velero: "Velero" };
+
 const when = (ms: number | null | undefined): string => (ms ? new Date(ms).toISOString().replace("T", " ").slice(0, 19) + " UTC" : "");
 
 /**
@@ -45,7 +47,7 @@ export default async function BackupsPage({ searchParams }: { searchParams: Prom
   const header = <PageHeader title="Backups" description="Whether every service's configuration is protected, its backups, and backing up now." />;
   let view: BackupsView;
   try {
-    view = await backupsView(Date.now(), before ? { before } : {});
+    view = await backupsView(undefined, before ? { before } : {});
   } catch (error) {
     return (
       <>
@@ -68,6 +70,7 @@ export default async function BackupsPage({ searchParams }: { searchParams: Prom
   const gitopsOn = getGitopsService() !== null;
   const shown = view.services.filter((s) => s.state !== "not-needed");
   const restorable = new Set(view.services.filter((s) => s.backupNow === "volume").map((s) => s.serviceId));
+  const appRestorable = new Set(view.appRestorable);
   return (
     <>
       {header}
@@ -164,7 +167,10 @@ export default async function BackupsPage({ searchParams }: { searchParams: Prom
                 <tr key={b.id} className="border-t border-slate-200 align-top dark:border-slate-800" data-testid="backup-row" data-id={b.id} data-service={b.serviceId} data-result={b.result} data-job={b.jobName}>
                   <td className="py-2 pr-3 font-mono text-xs">{b.serviceId}</td>
                   <td className="py-2 pr-3">{when(b.startedAt)}</td>
-                  <td className="py-2 pr-3">{b.trigger}</td>
+                  <td className="py-2 pr-3" data-testid="backup-source" data-source={b.source}>
+                    {b.trigger}
+                    <span className="block text-xs text-slate-600 dark:text-slate-400">{SOURCE[b.source]}</span>
+                  </td>
                   <td className="py-2 pr-3">
                     <Badge tone={b.result === "succeeded" ? "ok" : b.result === "failed" ? "bad" : "neutral"}>{b.result}</Badge>
                     {b.reason && <span className="block text-xs">{b.reason}</span>}
@@ -180,7 +186,10 @@ export default async function BackupsPage({ searchParams }: { searchParams: Prom
                     )}
                   </td>
                   <td className="py-2">
-                    {admin && b.result === "succeeded" && b.archive && restorable.has(b.serviceId) && (
+                    {admin && b.result === "succeeded" && b.archive && b.source === "app" && appRestorable.has(b.serviceId) && (
+                      <RestoreButton serviceId={b.serviceId} backupId={b.id} preview={previewRestoreAction} restore={restoreAction} />
+                    )}
+                    {admin && b.result === "succeeded" && b.archive && b.source === "volume" && restorable.has(b.serviceId) && (
                       <div className="flex flex-wrap items-start gap-2">
                         <VerifyButton serviceId={b.serviceId} backupId={b.id} verify={verifyBackupAction} />
                         <RestoreButton serviceId={b.serviceId} backupId={b.id} preview={previewRestoreAction} restore={restoreAction} />
