@@ -4,7 +4,7 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { openDatabase } from "@/server/db/open";
 import Database from "better-sqlite3";
-import { backupHistoryPage, backupOfJob, getBackup, historyCursorText, insertRestore, lastRuns, listBackups, listRestores, markVerified, parseHistoryCursor, recordJobRun, updateRestore } from "./history";
+import { backupHistoryPage, recordAppBackup, backupOfJob, getBackup, historyCursorText, insertRestore, lastRuns, listBackups, listRestores, markVerified, parseHistoryCursor, recordJobRun, updateRestore } from "./history";
 
 const fresh = () => openDatabase(mkdtempSync(path.join(tmpdir(), "panel-backups-")));
 const HOUR = 3_600_000;
@@ -82,5 +82,17 @@ describe("backup history", () => {
     other.close();
     expect(lastRuns(db).get("qbittorrent/qbittorrent")?.lastGood).toBeUndefined();
     expect(lastRuns(db).get("qbittorrent/qbittorrent")?.lastRun?.result).toBe("failed");
+  });
+
+  it("records an app's own backup once by the app's id, marks the panel's pre-restore one as such, and keeps it out of the protection", () => {
+    const db = fresh();
+    const listed = { serviceId: "media/sonarr", appBackupId: "123", name: "sonarr_backup_v4_2026.12.01_03.30.00.zip", createdAt: 5 * HOUR, sizeBytes: 2048, trigger: "manual" as const, location: "Sonarr's own backups: sonarr_backup_v4_2026.12.01_03.30.00.zip" };
+    const id = recordAppBackup(db, listed);
+    expect(recordAppBackup(db, listed)).toBe(id);
+    expect(recordAppBackup(db, { ...listed, trigger: "pre-restore", actor: "admin" })).toBe(id);
+    expect(getBackup(db, id)).toMatchObject({ source: "app", trigger: "pre-restore", archive: "123", result: "succeeded", sizeBytes: 2048, verification: "unverified" });
+    expect(listBackups(db, { serviceId: "media/sonarr" })).toHaveLength(1);
+    // The app's own backups stay on the volume they would protect: they do not make the service protected.
+    expect(lastRuns(db).get("media/sonarr")).toBeUndefined();
   });
 });

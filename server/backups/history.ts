@@ -135,11 +135,18 @@ export interface AppBackupRun {
 
 /**
  * Records an app's own backup once (by service and the app's id); resolves with its id. A backup
- * already recorded keeps its row (its trigger stays what the panel knew when it made it).
+ * already recorded keeps its row, marked pre-restore when the panel made it for a restore.
  */
 export function recordAppBackup(db: PanelDb, b: AppBackupRun): number {
   const existing = db.$client.prepare("SELECT id FROM backup_runs WHERE service_id = ? AND source = 'app' AND archive = ?").get(b.serviceId, b.appBackupId) as { id: number } | undefined;
-  if (existing) return existing.id;
+  if (existing) {
+    // A read of the app's list may have recorded the panel's own pre-restore backup first.
+    if (b.trigger === "pre-restore") {
+      touch(db);
+      db.$client.prepare("UPDATE backup_runs SET trigger = 'pre-restore', actor = COALESCE(?, actor) WHERE id = ?").run(b.actor ?? null, existing.id);
+    }
+    return existing.id;
+  }
   touch(db);
   const info = db.$client
     .prepare(
