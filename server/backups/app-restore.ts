@@ -87,18 +87,20 @@ export async function syncAppBackups(filter?: string): Promise<string[]> {
 const holder = globalThis as typeof globalThis & { __panelAppBackupSync?: { at: number; running?: Promise<string[]>; errors: string[] } };
 
 /**
- * The apps' own backup lists, read again at most every `backups.refreshMinutes`: a page waits at
- * most `waitMs` for a read it starts, then shows what the history holds (the read goes on).
+ * The apps' own backup lists, read again at most every `backups.refreshMinutes` in the background:
+ * only the first read after the panel starts is awaited, for at most `waitMs`; the page then shows
+ * what the history holds (the read goes on).
  */
 export async function refreshAppBackups(waitMs = 1500): Promise<string[]> {
   const state = (holder.__panelAppBackupSync ??= { at: 0, errors: [] });
+  const first = state.at === 0;
   if (!state.running && Date.now() - state.at >= getConfig().backups.refreshMinutes * 60_000) {
     state.at = Date.now();
     state.running = syncAppBackups()
       .then((errors) => (state.errors = errors))
       .finally(() => delete state.running);
   }
-  if (state.running) await Promise.race([state.running, new Promise((r) => setTimeout(r, waitMs))]);
+  if (state.running && first) await Promise.race([state.running, new Promise((r) => setTimeout(r, waitMs))]);
   return state.errors;
 }
 

@@ -199,6 +199,22 @@ interface ClusterBackups {
   errors: string[];
 }
 
+const clusterHolder = globalThis as typeof globalThis & { __panelBackupCluster?: { at: number; value: Promise<ClusterBackups> } };
+/** How long one read of the backup CronJobs and Jobs serves the pages (the panel's own Job creations start a new one). */
+const CLUSTER_TTL_MS = 2000;
+
+/** The backup CronJobs and Jobs, read at most every 2 s (concurrent pages share one read). */
+function readClusterShared(): Promise<ClusterBackups> {
+  const hit = clusterHolder.__panelBackupCluster;
+  if (hit && Date.now() - hit.at < CLUSTER_TTL_MS) return hit.value;
+  const value = readCluster();
+  clusterHolder.__panelBackupCluster = { at: Date.now(), value };
+  void value.catch(() => {
+    if (clusterHolder.__panelBackupCluster?.value === value) delete clusterHolder.__panelBackupCluster;
+  });
+  return value;
+}
+
 async function readCluster(): Promise<ClusterBackups> {
   const k = kc();
   const out: ClusterBackups = { cronJobs: new Map(), jobs: new Map(), errors: [] };
@@ -226,7 +242,7 @@ export const HISTORY_PAGE = 50;
 
 /** Every service's protection, one page of the history (the newest, or the one older than `before`), and what runs now. */
 export async function backupsView(now = Date.now(), opts: { before?: HistoryCursor } = {}): Promise<BackupsView> {
-  const [cluster, services, appErrors] = await Promise.all([readCluster(), listServices(), refreshAppBackups()]);
+  const [cluster, services, appErrors] = await Promise.all([readClusterShared(), listServices(), refreshAppBackups()]);
   const db = getDb();
   const last = lastRuns(db);
   const running: BackupsView["running"] = {};
@@ -359,6 +375,7 @@ export async function createJobFromCronJob(
     spec,
   };
   await kubeWrite(k, { kind: "create-job", namespace, body }, TIMEOUT);
+  delete clusterHolder.__panelBackupCluster;
   return jobName;
 }
 
