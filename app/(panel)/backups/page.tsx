@@ -1,5 +1,5 @@
 import type { Metadata } from "next";
-import Link from "next/link";
+import { IntentLink } from "@/components/ui/intent-link";
 import { BackupNowButton } from "@/components/backups/backup-now";
 import { RestoreButton, VerifyButton } from "@/components/backups/restore";
 import { ChangeProposer } from "@/components/changes/change-proposer";
@@ -140,9 +140,9 @@ export default async function BackupsPage({ searchParams }: { searchParams: Prom
       <p className="mb-2 text-xs text-slate-600 dark:text-slate-400" data-testid="backup-history-page">
         {before ? `Older backups, ${HISTORY_PAGE} per page, started before ${when(before.startedAt)}. ` : `The newest ${HISTORY_PAGE} backups. `}
         {before && (
-          <Link href="/backups" className="underline" data-testid="backup-history-newest">
+          <IntentLink href="/backups" className="underline" data-testid="backup-history-newest">
             Newest
-          </Link>
+          </IntentLink>
         )}
       </p>
       {view.backups.length === 0 ? (
@@ -202,9 +202,9 @@ export default async function BackupsPage({ searchParams }: { searchParams: Prom
           </table>
           {view.older && (
             <p className="mt-2 text-sm">
-              <Link href={`/backups?older=${historyCursorText(view.older)}`} className="underline" data-testid="backup-history-older">
+              <IntentLink href={`/backups?older=${historyCursorText(view.older)}`} className="underline" data-testid="backup-history-older">
                 Older backups
-              </Link>
+              </IntentLink>
             </p>
           )}
         </div>
