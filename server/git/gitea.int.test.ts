@@ -225,6 +225,10 @@ describe("the Gitea provider against a real Gitea", () => {
       expect(await forge.branches()).toEqual(before);
       expect((await forge.listPulls()).filter((p) => p.state === "open")).toEqual([]);
       expect(svc.list()).toEqual([]);
+      // With a token that may open pull requests, the same change goes through (the retry).
+      const retried = await service({ GITOPS_TOKEN: gitea.token, GITOPS_GIT_PASSWORD: gitea.token }, { passwordEnv: "GITOPS_GIT_PASSWORD" }).propose({ kind: "health-probes", target: "media/jellyfin" }, "admin");
+      expect(retried.outcome).toBe("opened");
+      expect((await forge.getPull(retried.change?.prNumber ?? 0)).state).toBe("open");
     } finally {
       await forge.deleteToken(readOnly.id);
     }
