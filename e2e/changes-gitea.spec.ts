@@ -70,7 +70,7 @@ test.beforeAll(async ({ browser }) => {
   const log = openSync(path.join(DIR, "panel.log"), "w");
   panel = spawn(process.execPath, [path.join(ROOT, ".next", "standalone", "server.js")], { cwd: ROOT, env: env as NodeJS.ProcessEnv, stdio: ["ignore", log, log] });
   await expect
-    .poll(async () => (await fetch(`${baseURL}/api/healthz`).catch(() => undefined))?.status, { timeout: 60_000, message: `the Gitea panel on ${baseURL} (log: ${DIR}/panel.log)` })
+    .poll(async () => (await fetch(`${baseURL}/api/healthz`).catch(() => undefined))?.status, { timeout: 120_000, message: `the Gitea panel on ${baseURL} (log: ${DIR}/panel.log)` })
     .toBe(200);
   // The first requests of a fresh server load its pages: once before the browser, so signing in
   // is not what waits for them.
