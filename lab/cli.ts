@@ -8,6 +8,9 @@ import {
   deletePod,
   failNextJob,
   failRendering,
+  followGitopsRepository,
+  giteaGitopsBareDir,
+  resetGitea,
   fillVolumeOfNextJob,
   hangNextJob,
   killNextJobMidway,
@@ -91,6 +94,10 @@ const USAGE = `Usage: npm run lab -- <command> [args]
   refresh <ns> <name> [--hard]            compare an Application with Git and the cluster now
   render-error <ns> <name> <message...>   make rendering fail for an Application (ComparisonError)
   render-error <ns> <name> --clear        render it again
+  follow-gitops [gitea]                   the lab's Argo CD follows the lab's Gitea for the GitOps repository
+                                          (without an argument: the lab's Git server again)
+  gitea-reset                             the lab's Gitea back to the imported repository (pull requests
+                                          closed, branches at the import commit, labels removed)
 
   restart-apiserver                       restart kube-apiserver alone (etcd data, certificates and
                                           service-account keys kept: existing tokens stay valid)
@@ -319,6 +326,17 @@ async function main(argv: string[]): Promise<number> {
       }
       return 0;
     }
+    case 'follow-gitops': {
+      const [which] = args;
+      if (which !== undefined && which !== 'gitea') throw new UsageError(`follow-gitops takes "gitea" or nothing, not ${which}`);
+      await followGitopsRepository(which === 'gitea' ? giteaGitopsBareDir() : undefined);
+      log(`Argo CD follows the GitOps repository in ${which === 'gitea' ? 'the lab\'s Gitea' : 'the lab\'s Git server'}`);
+      return 0;
+    }
+    case 'gitea-reset':
+      await resetGitea();
+      log('gitea: back to the imported repository');
+      return 0;
     case 'refuse-restore': {
       const [app, n, ...msg] = need(args, 1, '<app> [count] [message]');
       const count = n === undefined ? 1 : Number(n);

@@ -6,6 +6,7 @@ import { restartComponent, startComponent, stopComponent } from './cluster/clust
 import { LabKubeClient, type KubeObject } from './cluster/kube-http';
 import { waitFor } from './lib/wait';
 import { readLabJson, readSeedState } from './lab';
+import type { GiteaInfo } from './apps/gitea';
 import { labDir, labFiles } from './paths';
 import { COPY_BROKEN_ANNOTATION, RENEWAL_FAILS_ANNOTATION, copiedSecretOf, writeCertificateSecret, type Certificate } from './cluster/cert-manager';
 import { LAB_FIELD_MANAGER, LAB_STATUS_MANAGER, waitForWorkloads } from './cluster/seed';
@@ -582,6 +583,29 @@ export async function followGitopsRepository(bareDir?: string): Promise<void> {
       .filter((a) => a.spec?.source?.repoURL && urls.has(normalizeRepoUrl(a.spec.source.repoURL)))
       .map((a) => refreshApplication(a.metadata.namespace ?? 'argocd', a.metadata.name)),
   );
+}
+
+/**
+ * Gitea's own copy of the GitOps repository on disk (`<labDir>/gitea/repositories/<owner>/<repo>.git`;
+ * Gitea keeps owner and repository names in lower case), for {@link followGitopsRepository}.
+ * Throws when the lab runs no Gitea.
+ */
+export function giteaGitopsBareDir(): string {
+  const gitea = readLabJson()?.apps.gitea as { workDir?: string; owner?: string; repo?: string } | undefined;
+  if (!gitea?.workDir || !gitea.owner || !gitea.repo) throw new Error('the lab runs no Gitea (apps.gitea in lab.json): start the lab without LAB_GITEA=0');
+  return path.join(gitea.workDir, 'repositories', gitea.owner.toLowerCase(), `${gitea.repo.toLowerCase()}.git`);
+}
+
+/**
+ * Puts the lab's Gitea back to the imported repository: open pull requests closed, branches other
+ * than the imported ones deleted, the imported ones at the import commit again, labels removed.
+ */
+export async function resetGitea(): Promise<void> {
+  const data = readLabJson();
+  const gitea = data?.apps.gitea as GiteaInfo | undefined;
+  if (!gitea) throw new Error('the lab runs no Gitea (apps.gitea in lab.json): start the lab without LAB_GITEA=0');
+  const { GiteaControls } = await import('./apps/gitea-controls');
+  await new GiteaControls(gitea, (data?.apps.git as { bareDir?: string } | undefined)?.bareDir).reset();
 }
 
 /**

@@ -130,3 +130,89 @@ export async function readApplicationSync(ns: string, name: string): Promise<{ s
   if (!sync?.status) return undefined;
   return { status: sync.status, revision: sync.revision, health: app?.status?.health?.status };
 }
+
+/** The lab's Gitea (`apps.gitea` of lab.json): the fields the browser tests use. */
+export interface LabGitea {
+  url: string;
+  apiUrl: string;
+  username: string;
+  password: string;
+  token: string;
+  owner: string;
+  repo: string;
+  cloneUrl: string;
+  webUrl: string;
+  importCommit: string;
+  workDir: string;
+}
+
+/** `apps.gitea` of the running lab, or undefined when the lab runs no Gitea. */
+export function readLabGitea(): LabGitea | undefined {
+  const file = labJsonPath();
+  if (!existsSync(file)) return undefined;
+  const gitea = (JSON.parse(readFileSync(file, "utf8")) as { apps?: { gitea?: LabGitea } }).apps?.gitea;
+  return gitea?.apiUrl && gitea.token ? gitea : undefined;
+}
+
+/** Gitea's own copy of the repository on disk (Gitea keeps owner and repository names in lower case). */
+export function giteaBareDir(gitea: LabGitea): string {
+  return path.join(gitea.workDir, "repositories", gitea.owner.toLowerCase(), `${gitea.repo.toLowerCase()}.git`);
+}
+
+/** Runs git on Gitea's copy of the repository and returns trimmed stdout. */
+export function giteaGit(gitea: LabGitea, args: string[]): string {
+  return execFileSync("git", ["--git-dir", giteaBareDir(gitea), ...args], { encoding: "utf8", env: { ...process.env, GIT_CONFIG_NOSYSTEM: "1" } }).trim();
+}
+
+/** The `gitops` section of a panel that works against the lab's Gitea, with the token as Git password too. */
+export function labGiteaConfigLines(gitea: LabGitea): string[] {
+  return ["gitops:", `  repoUrl: ${gitea.cloneUrl}`, "  forge: gitea", `  apiUrl: ${gitea.apiUrl}`, "  tokenEnv: GITOPS_TOKEN", `  username: ${gitea.username}`, "  pollSeconds: 5"];
+}
+
+/** A Gitea pull request as its API answers (`repoGetPullRequest`), the fields the tests read. */
+export interface GiteaPull {
+  number: number;
+  state: "open" | "closed";
+  merged: boolean;
+  merge_commit_sha: string | null;
+  html_url: string;
+  title: string;
+  body: string;
+  head: { ref: string; sha: string };
+  base: { ref: string };
+  labels: { name: string }[];
+}
+
+/** A call to Gitea's API as its admin (basic authentication): what a reviewer does there. */
+export async function giteaApi<T>(gitea: LabGitea, method: string, pathName: string, body?: unknown): Promise<{ status: number; body: T }> {
+  const res = await fetch(`${gitea.apiUrl}${pathName}`, {
+    method,
+    headers: { authorization: `Basic ${Buffer.from(`${gitea.username}:${gitea.password}`).toString("base64")}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+    signal: AbortSignal.timeout(30_000),
+  });
+  const text = await res.text();
+  return { status: res.status, body: (text ? JSON.parse(text) : undefined) as T };
+}
+
+/** A pull request of the lab's Gitea repository, read through Gitea's API. */
+export async function getGiteaPull(gitea: LabGitea, number: number): Promise<GiteaPull> {
+  const res = await giteaApi<GiteaPull>(gitea, "GET", `/repos/${gitea.owner}/${gitea.repo}/pulls/${number}`);
+  if (res.status !== 200) throw new Error(`gitea GET pull ${number}: HTTP ${res.status}`);
+  return res.body;
+}
+
+/** Merges a pull request on Gitea as its Merge button does (a merge commit); returns the merge commit. */
+export async function mergeGiteaPull(gitea: LabGitea, number: number): Promise<string> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const res = await giteaApi<{ message?: string }>(gitea, "POST", `/repos/${gitea.owner}/${gitea.repo}/pulls/${number}/merge`, { Do: "merge" });
+    if (res.status === 200) break;
+    // 405 "Please try again later" while Gitea still checks the pull request after the push.
+    if (res.status !== 405 || Date.now() > deadline) throw new Error(`gitea merge of pull ${number}: HTTP ${res.status} ${JSON.stringify(res.body)}`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  const merged = await getGiteaPull(gitea, number);
+  if (!merged.merged || !merged.merge_commit_sha) throw new Error(`gitea: pull request #${number} is not merged after the merge call`);
+  return merged.merge_commit_sha;
+}

@@ -176,11 +176,31 @@ function labCertificateConfigLines(): string[] {
   ];
 }
 
+/**
+ * What sets another e2e panel apart from the main one: its port, its own directory (config, data),
+ * its public URL (reached directly, without a front) and its `gitops` section and environment.
+ */
+export interface PanelVariant {
+  port: number;
+  dir: string;
+  publicUrl: string;
+  gitops: { lines: string[]; env: Record<string, string> };
+}
+
 /** Writes the e2e config file and returns the server's environment. */
 export function e2eServerEnv(): Record<string, string> {
-  mkdirSync(E2E_DIR, { recursive: true });
+  return panelServerEnv();
+}
+
+/**
+ * A panel configured like the main e2e panel (cluster, integrations, alerting, certificates, users),
+ * or like it but for `variant`: writes its config file and returns its server's environment.
+ */
+export function panelServerEnv(variant?: PanelVariant): Record<string, string> {
+  mkdirSync(variant?.dir ?? E2E_DIR, { recursive: true });
   const kubeconfig = labKubeconfig();
-  const gitops = readLabGitops();
+  const labGitops = readLabGitops();
+  const gitops = variant ? variant.gitops : labGitops ? { lines: labGitopsConfigLines(labGitops), env: labGitopsEnv(labGitops) } : undefined;
   const labApps = kubeconfig ? readLabIntegrationJson(ROOT) : undefined;
   const integrations = labApps ? labIntegrationSettings(labApps) : undefined;
   const alerting = kubeconfig ? readLabAlerting(ROOT) : undefined;
@@ -189,13 +209,13 @@ export function e2eServerEnv(): Record<string, string> {
   if (integrations) (integrations.config.integrations as { vpn: Record<string, unknown> }).vpn.checkIntervalSeconds = 3600;
   const config = [
     "server:",
-    `  publicUrl: ${E2E_BASE_URL}`,
-    ...(E2E_FRONT ? [`  trustedProxies: [${E2E_FRONT.proxyAddress}/32]`] : []),
+    `  publicUrl: ${variant?.publicUrl ?? E2E_BASE_URL}`,
+    ...(E2E_FRONT && !variant ? [`  trustedProxies: [${E2E_FRONT.proxyAddress}/32]`] : []),
     "kubernetes:",
     kubeconfig ? `  mode: kubeconfig\n  kubeconfig: ${kubeconfig}` : "  mode: none",
     // Probe often so app-side changes (a stopped qBittorrent) show within a test's patience.
     ...(kubeconfig ? ["health:", "  probeIntervalSeconds: 5", "  probeTimeoutMs: 3000"] : []),
-    ...(gitops ? labGitopsConfigLines(gitops) : []),
+    ...(gitops ? gitops.lines : []),
     ...(integrations ? labIntegrationConfigLines(integrations) : []),
     ...(alerting ? labAlertingConfigLines(alerting) : []),
     // The service page's charts read the lab's Prometheus where it serves its API (at its root): the
@@ -210,21 +230,22 @@ export function e2eServerEnv(): Record<string, string> {
     `    - { username: ${USERS.viewer.username}, role: viewer, passwordHashEnv: PANEL_VIEWER_PASSWORD_HASH }`,
     "",
   ].join("\n");
-  writeFileSync(E2E_CONFIG, config);
+  const configFile = variant ? path.join(variant.dir, "config.yaml") : E2E_CONFIG;
+  writeFileSync(configFile, config);
   return {
-    PORT: String(E2E_PORT),
+    PORT: String(variant?.port ?? E2E_PORT),
     HOSTNAME: "127.0.0.1",
     NODE_ENV: "production",
     NEXT_TELEMETRY_DISABLED: "1",
-    PANEL_CONFIG: E2E_CONFIG,
-    PANEL_DATA_DIR: E2E_DATA_DIR,
+    PANEL_CONFIG: configFile,
+    PANEL_DATA_DIR: variant ? path.join(variant.dir, "data") : E2E_DATA_DIR,
     AUTH_SECRET: runSecret("E2E_AUTH_SECRET", () => randomBytes(33).toString("base64")),
     PANEL_METRICS_TOKEN: E2E_METRICS_TOKEN,
     PANEL_ADMIN_PASSWORD_HASH: scryptHash(USERS.admin.password),
     PANEL_VIEWER_PASSWORD_HASH: scryptHash(USERS.viewer.password),
     PANEL_LOG_LEVEL: "info",
     PATH: process.env.PATH ?? "/usr/bin:/bin",
-    ...(gitops ? labGitopsEnv(gitops) : {}),
+    ...(gitops ? gitops.env : {}),
     ...(integrations ? integrations.env : {}),
     ...(alerting ? labAlertingEnv(alerting) : {}),
   };

@@ -17,6 +17,7 @@ import type { PanelConfig } from "@/lib/config-schema";
 import { listAuditEvents } from "@/server/db/audit";
 import { openDatabase } from "@/server/db/open";
 import { listArgoApplications } from "@/server/k8s/argo";
+import { GitRepo } from "./repo";
 import { GitopsService, type GitopsServiceDeps } from "./service";
 import { accountsYaml, sessionFor, setAccountHashes } from "@/test/sessions";
 
@@ -368,10 +369,20 @@ describe("revert: a pull request that reverts the merge commit", () => {
     // Nothing is pushed by a preview.
     const branchesBefore = panelBranches();
 
-    const result = await svc.revert(change.id, "admin", { expectedFingerprint: preview.fingerprint });
+    // One fetch and one `git revert` per revert: the commit whose fingerprint was checked is the one pushed.
+    const syncs = vi.spyOn(GitRepo.prototype, "sync");
+    const reverts = vi.spyOn(GitRepo.prototype, "revert");
+    let calls = { syncs: 0, reverts: 0 };
+    const result = await svc.revert(change.id, "admin", { expectedFingerprint: preview.fingerprint }).finally(() => {
+      calls = { syncs: syncs.mock.calls.length, reverts: reverts.mock.calls.length };
+      syncs.mockRestore();
+      reverts.mockRestore();
+    });
+    expect(calls).toEqual({ syncs: 1, reverts: 1 });
     expect(result.outcome).toBe("opened");
     const revert = result.change;
     if (!revert) throw new Error("no revert recorded");
+    expect(bareGit(lab, ["rev-parse", `refs/heads/${revert.branch}`])).toBe(revert.headSha);
     expect(panelBranches()).toEqual([...branchesBefore, revert.branch].sort());
     expect(revert).toMatchObject({ kind: "revert", key: `revert:${change.id}`, title: `Revert "${change.title}"`, baseBranch: change.baseBranch, files: change.files, diff: preview.diff });
     const pull = (await listLabPulls(lab)).find((p) => p.head.ref === revert.branch);

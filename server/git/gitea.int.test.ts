@@ -207,6 +207,56 @@ describe("the Gitea provider against a real Gitea", () => {
     }
   });
 
+  it("a token Gitea takes for reading but refuses for the pull request: the pushed branch is deleted again and the error names the scope", async () => {
+    const readOnly = await forge.createToken(["read:repository"]);
+    try {
+      const before = await forge.branches();
+      // Git pushes with the full token (GITOPS_GIT_PASSWORD); the API token may read the repository, so
+      // the access check passes, and Gitea refuses only the pull request, after the push.
+      const svc = service({ GITOPS_TOKEN: readOnly.token, GITOPS_GIT_PASSWORD: gitea.token }, { passwordEnv: "GITOPS_GIT_PASSWORD" });
+      const error = await svc.propose({ kind: "health-probes", target: "media/jellyfin" }, "admin").then(
+        () => undefined,
+        (e: unknown) => e as { code?: string; message?: string },
+      );
+      expect(error).toMatchObject({ code: "forbidden" });
+      expect(error?.message).toContain("The token in GITOPS_TOKEN may not do this on");
+      expect(error?.message).toMatch(/HTTP 403: token does not have at least one of required scope\(s\).*write:repository/);
+      expect(error?.message).not.toContain(readOnly.token);
+      expect(await forge.branches()).toEqual(before);
+      expect((await forge.listPulls()).filter((p) => p.state === "open")).toEqual([]);
+      expect(svc.list()).toEqual([]);
+      // With a token that may open pull requests, the same change goes through (the retry).
+      const retried = await service({ GITOPS_TOKEN: gitea.token, GITOPS_GIT_PASSWORD: gitea.token }, { passwordEnv: "GITOPS_GIT_PASSWORD" }).propose({ kind: "health-probes", target: "media/jellyfin" }, "admin");
+      expect(retried.outcome).toBe("opened");
+      expect((await forge.getPull(retried.change?.prNumber ?? 0)).state).toBe("open");
+    } finally {
+      await forge.deleteToken(readOnly.id);
+    }
+  });
+
+  it("a branch protection rule that refuses pushes to panel/* branches: Gitea's reason is shown, nothing is opened, and the clone stays usable", async () => {
+    const rule = "panel/*";
+    await forge.api("POST", `/repos/${gitea.owner}/${gitea.repo}/branch_protections`, { rule_name: rule, enable_push: false });
+    const svc = service();
+    try {
+      const before = await forge.branches();
+      const error = await svc.propose({ kind: "health-probes", target: "media/jellyfin" }, "admin").then(
+        () => undefined,
+        (e: unknown) => e as { code?: string; message?: string },
+      );
+      expect(error).toMatchObject({ code: "forbidden" });
+      expect(error?.message).toMatch(/^The repository refused the push of panel\/probes-jellyfin-\S+: /);
+      expect(error?.message).toMatch(/protected branch/i);
+      expect(error?.message).not.toContain(gitea.token);
+      expect(await forge.branches()).toEqual(before);
+      expect((await forge.listPulls()).filter((p) => p.state === "open")).toEqual([]);
+    } finally {
+      await forge.api("DELETE", `/repos/${gitea.owner}/${gitea.repo}/branch_protections/${encodeURIComponent(rule)}`, undefined, [204, 404]);
+    }
+    // Without the rule the same service opens the pull request.
+    expect((await svc.propose({ kind: "health-probes", target: "media/jellyfin" }, "admin")).outcome).toBe("opened");
+  });
+
   it("a token Gitea refuses (401) is a clear error naming the variable and the scope, and nothing is pushed", async () => {
     const before = await forge.branches();
     const refused = `${randomBytes(20).toString("hex")}`; // a token Gitea never issued

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { beforeEach, describe, expect, it } from "vitest";
 import { gitCommandError, gitEnv, gitFailureOf, networkError, scrubGitOutput } from "./git-cli";
-import { GitRepo } from "./repo";
+import { GitRepo, pushRefusalOf } from "./repo";
 
 const git = (cwd: string, ...args: string[]) => execFileSync("git", args, { cwd, encoding: "utf8", env: { ...process.env, GIT_CONFIG_GLOBAL: "/dev/null", GIT_AUTHOR_NAME: "t", GIT_AUTHOR_EMAIL: "t@t", GIT_COMMITTER_NAME: "t", GIT_COMMITTER_EMAIL: "t@t" } }).trim();
 
@@ -162,5 +162,30 @@ describe("git credentials", () => {
     expect(refused).toMatchObject({ code: "unauthorized", message: "The GitOps repository https://h/o/r.git refused the credentials: the password in GITOPS_TOKEN." });
     expect(networkError(gitCommandError({ args: ["fetch"], exitCode: 128, stderr: "fatal: unable to access 'x': Could not resolve host: h", timedOut: false }), "x", "")).toMatchObject({ code: "unreachable" });
     expect(networkError(gitCommandError({ args: ["fetch"], exitCode: null, stderr: "", timedOut: true }), "x", "")).toMatchObject({ code: "timeout" });
+  });
+});
+
+describe("pushRefusalOf", () => {
+  it("keeps what the server's hooks said and the reason of the refusal, not git's closing line", () => {
+    const gitea = [
+      "remote: ",
+      "remote: error:        ",
+      "remote: error: Not allowed to push to protected branch panel/probes-jellyfin-x        ",
+      "remote: error:        ",
+      "To http://127.0.0.1:3000/brettswift/k8s_nas.git",
+      " ! [remote rejected] HEAD -> panel/probes-jellyfin-x (pre-receive hook declined)",
+      "error: failed to push some refs to 'http://127.0.0.1:3000/brettswift/k8s_nas.git'",
+    ].join("\n");
+    expect(pushRefusalOf(gitea)).toBe("Not allowed to push to protected branch panel/probes-jellyfin-x (pre-receive hook declined)");
+    const github = [
+      "remote: error: GH006: Protected branch update failed for refs/heads/panel/x.",
+      "remote: error: Changes must be made through a pull request.",
+      "To https://github.com/o/r.git",
+      " ! [remote rejected] HEAD -> panel/x (protected branch hook declined)",
+      "error: failed to push some refs to 'https://github.com/o/r.git'",
+    ].join("\n");
+    expect(pushRefusalOf(github)).toBe("GH006: Protected branch update failed for refs/heads/panel/x. Changes must be made through a pull request. (protected branch hook declined)");
+    expect(pushRefusalOf(" ! [remote rejected] HEAD -> x (shallow update not allowed)\nerror: failed to push some refs to 'u'")).toBe("(shallow update not allowed)");
+    expect(pushRefusalOf("error: failed to push some refs to 'u'\n")).toBe("error: failed to push some refs to 'u'");
   });
 });

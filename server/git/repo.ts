@@ -79,6 +79,22 @@ async function assertPlainPath(root: string, rel: string): Promise<void> {
  * crash leaves nothing half-done in the clone. Operations on the clone's shared state (fetch, work
  * tree add/remove) hold the repository's lock; editing, committing and pushing run in parallel.
  */
+/**
+ * Why a server refused a push, from git's output: what its hooks said (`remote: error: Not allowed
+ * to push to protected branch ...` from Gitea, `remote: error: GH006: Protected branch update
+ * failed` from GitHub) and the reason on the `[remote rejected]` line (`pre-receive hook declined`).
+ */
+export function pushRefusalOf(stderr: string): string {
+  const said = stderr
+    .split("\n")
+    .filter((l) => l.startsWith("remote:"))
+    .map((l) => l.replace(/^remote:\s*/, "").replace(/^error:\s*/i, "").trim())
+    .filter(Boolean);
+  const reason = /\[remote rejected\][^(\n]*\(([^)\n]+)\)/.exec(stderr)?.[1];
+  const text = [said.join(" "), reason ? `(${reason})` : ""].filter(Boolean).join(" ");
+  return text || (stderr.trim().split("\n").slice(-1)[0] ?? "");
+}
+
 export class GitRepo {
   private readonly mutex: KeyedMutex;
   private readonly net: number;
@@ -265,7 +281,7 @@ export class GitRepo {
         env: { GIT_AUTHOR_NAME: who.name, GIT_AUTHOR_EMAIL: who.email, GIT_COMMITTER_NAME: who.name, GIT_COMMITTER_EMAIL: who.email },
       });
       const headSha = (await this.git(["rev-parse", "HEAD"], { cwd: workDir })).trim();
-      await this.pushNewBranch(workDir, opts.branch);
+      await this.pushNewBranch(opts.branch, { workDir });
       return { headSha };
     } finally {
       await this.mutex.run(this.opts.dir, async () => {
@@ -276,13 +292,22 @@ export class GitRepo {
     }
   }
 
-  /** Pushes HEAD of a work tree to the new branch `branch` (never forced: an existing branch is a conflict). */
-  private async pushNewBranch(workDir: string, branch: string): Promise<void> {
+  /**
+   * Pushes a commit of the clone (one {@link revert} made, which stays in the clone's objects after
+   * its work tree is gone) to the new branch `branch`; never forced: an existing branch is a conflict.
+   */
+  async pushCommit(commit: string, branch: string): Promise<void> {
+    await this.pushNewBranch(branch, { commit });
+  }
+
+  /** Pushes HEAD of a work tree, or a commit of the clone, to the new branch `branch` (never forced: an existing branch is a conflict). */
+  private async pushNewBranch(branch: string, from: { workDir: string } | { commit: string }): Promise<void> {
+    const fromWorkTree = "workDir" in from;
     try {
       await runGit({
         // An empty lease means "the branch must not exist yet": never a fast-forward onto someone's branch.
-        args: ["push", "--quiet", `--force-with-lease=refs/heads/${branch}:`, "origin", `HEAD:refs/heads/${branch}`],
-        cwd: workDir,
+        args: [...(fromWorkTree ? [] : ["--git-dir", this.opts.dir]), "push", "--quiet", `--force-with-lease=refs/heads/${branch}:`, "origin", `${fromWorkTree ? "HEAD" : from.commit}:refs/heads/${branch}`],
+        cwd: fromWorkTree ? from.workDir : undefined,
         timeoutMs: this.net,
         auth: this.opts.auth,
         remoteUrl: this.opts.url,
@@ -291,7 +316,7 @@ export class GitRepo {
       const stderr = gitFailureOf(error)?.stderr ?? "";
       if (/\[rejected\]|already exists|fetch first|non-fast-forward|stale info|\[remote rejected\]/i.test(stderr)) {
         if (/\[remote rejected\]/.test(stderr) && !/already exists|stale info/.test(stderr)) {
-          throw new AppError("forbidden", `The repository refused the push of ${branch}: ${stderr.trim().split("\n").slice(-1)[0] ?? ""}`, { source: "git", cause: error });
+          throw new AppError("forbidden", `The repository refused the push of ${branch}: ${pushRefusalOf(stderr)}`, { source: "git", cause: error });
         }
         throw new AppError("conflict", `The branch ${branch} already exists in ${this.displayUrl}; nothing was pushed.`, { source: "git", cause: error });
       }
@@ -302,11 +327,11 @@ export class GitRepo {
   /**
    * Reverts `commit` on top of `baseSha` in a fresh work tree, as `git revert` does (`-m 1` for a
    * merge commit: back to its first parent, the base branch before the merge), and commits it with
-   * `message`. With `branch`, pushes the commit to that new branch. When the revert does not apply
+   * `message` (push it with {@link pushCommit}). When the revert does not apply
    * (the files changed again since), nothing is committed or pushed: the conflicting files and the
    * conflict (with git's markers) are returned instead. The work tree is removed in every case.
    */
-  async revert(opts: { baseSha: string; commit: string; message: string; branch?: string }): Promise<RevertResult> {
+  async revert(opts: { baseSha: string; commit: string; message: string }): Promise<RevertResult> {
     const workDir = path.join(path.dirname(this.opts.dir), "work", `${Date.now().toString(36)}-${randomBytes(4).toString("hex")}`);
     await mkdir(path.dirname(workDir), { recursive: true });
     await this.mutex.run(this.opts.dir, async () => {
@@ -337,7 +362,6 @@ export class GitRepo {
       }
       await this.git(["commit", "--quiet", "--no-verify", "--file", "-"], { cwd: workDir, input: opts.message, env: identity });
       const headSha = (await this.git(["rev-parse", "HEAD"], { cwd: workDir })).trim();
-      if (opts.branch) await this.pushNewBranch(workDir, opts.branch);
       return { ok: true, headSha, files };
     } finally {
       await this.mutex.run(this.opts.dir, async () => {

@@ -415,8 +415,8 @@ export class GitopsService {
     return { change, commit: change.mergeSha ?? change.headSha };
   }
 
-  /** Plans the revert of change `id` on the tip of its base branch (optionally pushing it to `branch`). */
-  private async planRevert(id: number, branch?: string): Promise<{ preview: RevertPreview; change: ChangeView; headSha?: string }> {
+  /** Plans the revert of change `id` on the tip of its base branch: the preview and the revert commit (in the clone, not pushed). */
+  private async planRevert(id: number): Promise<{ preview: RevertPreview; change: ChangeView; headSha?: string }> {
     const { change, commit } = this.revertable(id);
     await this.repo.sync();
     const baseSha = await this.repo.branchSha(change.baseBranch);
@@ -425,7 +425,7 @@ export class GitopsService {
     const changedSince = await this.repo.commitsTouching(commit, baseSha, change.files);
     const title = `Revert "${change.title}"`;
     const message = [title, "", `This reverts commit ${commit}${change.prNumber !== null ? ` (pull request #${change.prNumber})` : ""}.`, "", "Proposed through k8s-nas-panel."].join("\n");
-    const result = await this.repo.revert({ baseSha, commit, message, ...(branch ? { branch } : {}) });
+    const result = await this.repo.revert({ baseSha, commit, message });
     const base = { changeId: change.id, title, baseBranch: change.baseBranch, baseSha, commit, changedSince };
     if (!result.ok) {
       return {
@@ -473,20 +473,19 @@ export class GitopsService {
    */
   async revert(id: number, author: string, opts: { expectedFingerprint?: string } = {}): Promise<ProposeOutcome> {
     return this.locks.run(`revert:${id}`, async () => {
-      const first = await this.planRevert(id);
-      const { change } = first;
-      if (first.preview.outcome === "conflict") throw new AppError("conflict", first.preview.message ?? "The revert does not apply.", { source: "git" });
-      if (first.preview.existing) {
-        return { outcome: "already_open", message: first.preview.message ?? "", prUrl: first.preview.existing.prUrl, warnings: [] };
+      // One plan: the commit whose diff and fingerprint were checked is the one pushed.
+      const planned = await this.planRevert(id);
+      const { change, preview, headSha } = planned;
+      if (preview.outcome === "conflict" || !headSha) throw new AppError("conflict", preview.message ?? "The revert does not apply.", { source: "git" });
+      if (preview.existing) {
+        return { outcome: "already_open", message: preview.message ?? "", prUrl: preview.existing.prUrl, warnings: [] };
       }
-      if (opts.expectedFingerprint && opts.expectedFingerprint !== first.preview.fingerprint) {
+      if (opts.expectedFingerprint && opts.expectedFingerprint !== preview.fingerprint) {
         throw new AppError("conflict", `${change.baseBranch} changed since the preview, and with it the revert: preview it again.`, { source: "gitops" });
       }
       await this.forge.checkAccess();
       const branch = branchName(`revert-${change.id}`, new Date(this.now()), this.deps.random?.() ?? randomBytes(3).toString("hex"));
-      const pushed = await this.planRevert(id, branch);
-      const { preview } = pushed;
-      if (preview.outcome === "conflict" || !pushed.headSha) throw new AppError("conflict", preview.message ?? "The revert does not apply.", { source: "git" });
+      await this.repo.pushCommit(headSha, branch);
       const commit = preview.commit;
       const summary = [`Reverts ${change.title} (${commit.slice(0, 7)}${change.prNumber !== null ? `, pull request #${change.prNumber}` : ""})`];
       const body = [
@@ -523,7 +522,7 @@ export class GitopsService {
         baseBranch: change.baseBranch,
         baseSource: change.baseSource,
         baseSha: preview.baseSha,
-        headSha: pushed.headSha,
+        headSha,
         files: preview.files,
         diff: preview.diff,
         forge: this.forge.kind,
