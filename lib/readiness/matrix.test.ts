@@ -140,6 +140,8 @@ describe("readinessMatrix", () => {
   it("wired, watched, from Git, runbook, resources and VPN each fail with their reason", () => {
     const broken = readyInput({ integrations: { links: [{ fromService: "media/sonarr", toService: "qbittorrent/qbittorrent", fromName: "Sonarr", toName: "qBittorrent", title: "download client", state: "broken", message: "Test failed: 403" }], vpn: [] } });
     expect(cellOf(broken, "wired").reason).toBe("1 of 1 links not working: Sonarr → qBittorrent (download client) is broken: Test failed: 403.");
+    const quoted = readyInput({ integrations: { links: [{ fromService: "media/sonarr", fromName: "Sonarr", toName: "Root folder", title: "root folder", state: "missing", message: "Sonarr has no root folder." }], vpn: [] } });
+    expect(cellOf(quoted, "wired").reason).toBe("1 of 1 links not working: Sonarr → Root folder (root folder) is missing: Sonarr has no root folder.");
     expect(cellOf(readyInput({ integrations: { links: [], vpn: [] } }), "wired").state).toBe("not-applicable");
 
     const base = readyInput();

@@ -86,8 +86,14 @@ type SourceName = "certificates" | "backups" | "integrations" | "alerts";
 
 const DAY = 86_400_000;
 
+/** A reason ends with one full stop, whether or not the message it quotes ends with one. */
+function sentence(text: string): string {
+  const trimmed = text.trim().replace(/\.+$/, "");
+  return /[!?]$/.test(trimmed) ? trimmed : `${trimmed}.`;
+}
+
 function cell(requirement: RequirementId, state: CellState, reason: string, fix?: NextClick): ReadinessCell {
-  return { requirement, state, reason, ...(state === "failing" && fix ? { fix } : {}) };
+  return { requirement, state, reason: sentence(reason), ...(state === "failing" && fix ? { fix } : {}) };
 }
 
 function serviceHref(s: DiscoveredService): string {
