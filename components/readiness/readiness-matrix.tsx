@@ -1,4 +1,4 @@
-import Link from "next/link";
+import { IntentLink } from "@/components/ui/intent-link";
 import { Badge, type BadgeTone } from "@/components/ui/badge";
 import type { CellState, ReadinessCell, ReadinessMatrix, Score } from "@/lib/readiness/matrix";
 
@@ -32,10 +32,10 @@ function Cell({ cell, serviceSlug }: { cell: ReadinessCell; serviceSlug: string 
         {cell.reason}
       </span>
       {cell.fix && (
-        <Link href={cell.fix.href} className="mt-1 block text-xs font-medium underline" data-testid="cell-fix" data-kind={cell.fix.kind}>
+        <IntentLink href={cell.fix.href} className="mt-1 block text-xs font-medium underline" data-testid="cell-fix" data-kind={cell.fix.kind}>
           {cell.fix.label}
           {cell.fix.kind === "pull-request" ? " (pull request)" : ""} →
-        </Link>
+        </IntentLink>
       )}
     </td>
   );
@@ -63,9 +63,9 @@ export function ReadinessTable({ matrix }: { matrix: ReadinessMatrix }) {
             return (
               <tr key={s.id} className="border-t border-slate-200 dark:border-slate-800" data-testid="readiness-row" data-service={s.id}>
                 <td className="py-2 pr-3 align-top">
-                  <Link href={`/services/${encodeURIComponent(s.namespace)}/${encodeURIComponent(s.name)}`} className="font-medium underline-offset-2 hover:underline">
+                  <IntentLink href={`/services/${encodeURIComponent(s.namespace)}/${encodeURIComponent(s.name)}`} className="font-medium underline-offset-2 hover:underline">
                     {s.displayName}
-                  </Link>
+                  </IntentLink>
                   <span className="block font-mono text-xs text-slate-600 dark:text-slate-400">{s.id}</span>
                 </td>
                 <td className="py-2 pr-3 align-top">

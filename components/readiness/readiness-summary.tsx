@@ -1,4 +1,4 @@
-import Link from "next/link";
+import { IntentLink } from "@/components/ui/intent-link";
 import { ScoreBadge } from "@/components/readiness/readiness-matrix";
 import type { ReadinessMatrix } from "@/lib/readiness/matrix";
 import { failingByRequirement } from "@/lib/readiness/matrix";
@@ -20,9 +20,9 @@ export function ReadinessSummary({ matrix }: { matrix: ReadinessMatrix }) {
             {least.length > 0 && <> · least ready: {least.map((s) => `${s.displayName} ${s.score.percent}%`).join(", ")}</>}
           </span>
         )}
-        <Link href="/readiness" className="font-medium underline" data-testid="readiness-summary-link">
+        <IntentLink href="/readiness" className="font-medium underline" data-testid="readiness-summary-link">
           See the Readiness page
-        </Link>
+        </IntentLink>
       </p>
     </section>
   );
