@@ -100,6 +100,8 @@ test("renewing the certificate from the HTTPS cell's next click makes HTTPS pass
   await https.getByTestId("cell-fix").click();
   await expect(page).toHaveURL(/\/certificates$/);
   const row = page.locator(`[data-testid="cert-row"][data-cert="${CERT}"]`);
+  // The seeded certificate's renewals fail in the lab's cert-manager until this is lifted.
+  labCli("cert-renewal-fails", "argocd", "home-brettswift-com-dns", "--off");
   await row.getByTestId("cert-renew").click();
   await row.getByTestId("cert-renew-confirm").click();
   await expect(row).toHaveAttribute("data-phase", "Ready", { timeout: 30_000 });
