@@ -1,7 +1,8 @@
 import { expect, test, type Page } from "@playwright/test";
 import { labCli } from "./support/lab";
+import { readLabObject } from "./support/lab-gitops";
 import { signIn } from "./support/pages";
-import { USERS } from "./support/panel-env";
+import { E2E_METRICS_TOKEN, USERS } from "./support/panel-env";
 
 /**
  * Certificates against the lab: cert-manager's seeded Certificates (one close to expiry with its
@@ -14,6 +15,17 @@ const EXPIRING = "argocd/home-brettswift-com-dns";
 const HOSTS = { expired: "expired.home.brettswift.com", mismatch: "wrong-name.home.brettswift.com", plain: "plain.home.brettswift.com" };
 
 test.describe.configure({ mode: "serial", timeout: 120_000 });
+
+/** The value of one series of a Prometheus text exposition (labels in any order), or undefined. */
+function sample(text: string, name: string, labels: Record<string, string>): number | undefined {
+  for (const line of text.split("\n")) {
+    const m = /^([a-z_:][a-z0-9_:]*)(?:\{(.*)\})? (\S+)$/i.exec(line);
+    if (!m || m[1] !== name) continue;
+    const found = Object.fromEntries([...(m[2] ?? "").matchAll(/([a-z_][a-z0-9_]*)="((?:[^"\\]|\\.)*)"/gi)].map((l) => [l[1], l[2]]));
+    if (Object.entries(labels).every(([k, v]) => found[k] === v) && Object.keys(found).length === Object.keys(labels).length) return Number(m[3]);
+  }
+  return undefined;
+}
 
 /** Probes every host now (the page's button) and waits for the answer. */
 async function probeNow(page: Page): Promise<void> {
@@ -72,6 +84,47 @@ test.describe("certificates against the lab", () => {
     await expect(page.getByTestId("cert-banner")).toBeVisible();
     await expect(page.getByTestId("cert-banner-text")).toContainText(/expired|not for|plain HTTP|expires/i);
     await expect(page.locator('[data-testid="service-card"][data-service="media/radarr"]').getByTestId("service-cert")).toContainText(/expires in (9|10) days|Renewal failing/i);
+  });
+
+  test("/api/metrics, scraped with the bearer token: days left and state of each certificate and each probed host, as the lab has them", async ({ page, request }) => {
+    await signIn(page, USERS.admin);
+    await page.goto("/certificates");
+    await probeNow(page);
+    // Without the token the scrape is refused.
+    expect((await request.get("/api/metrics")).status()).toBe(401);
+    const scrape = await request.get("/api/metrics", { headers: { authorization: `Bearer ${E2E_METRICS_TOKEN}` } });
+    expect(scrape.status()).toBe(200);
+    const text = await scrape.text();
+    const cert = { namespace: "argocd", certificate: "home-brettswift-com-dns" };
+
+    // Days left of the certificate close to expiry: what cert-manager's status in the lab says.
+    const status = await readLabObject<{ status: { notAfter: string } }>("/apis/cert-manager.io/v1/namespaces/argocd/certificates/home-brettswift-com-dns");
+    const notAfter = Date.parse(status?.status.notAfter ?? "");
+    expect(Number.isFinite(notAfter)).toBe(true);
+    const days = sample(text, "panel_certificate_expiry_days", cert);
+    expect(days).toBeGreaterThan(8);
+    expect(Math.abs((days ?? 0) - (notAfter - Date.now()) / 86_400_000)).toBeLessThan(0.05);
+    expect(sample(text, "panel_certificate_state", { ...cert, state: "warning" })).toBe(1);
+    expect(sample(text, "panel_certificate_state", { ...cert, state: "ok" })).toBe(0);
+    expect(sample(text, "panel_certificate_problem", { ...cert, problem: "expires_soon" })).toBe(1);
+    expect(sample(text, "panel_certificate_problem", { ...cert, problem: "renewal_failing" })).toBe(1);
+
+    // Per probed host: the expired and wrong-name hosts are critical, the expired one with negative days.
+    expect(sample(text, "panel_tls_host_expiry_days", { host: HOSTS.expired })).toBeLessThan(0);
+    expect(sample(text, "panel_tls_host_state", { host: HOSTS.expired, state: "critical" })).toBe(1);
+    expect(sample(text, "panel_tls_host_problem", { host: HOSTS.expired, problem: "expired" })).toBe(1);
+    expect(sample(text, "panel_tls_host_state", { host: HOSTS.mismatch, state: "critical" })).toBe(1);
+    expect(sample(text, "panel_tls_host_problem", { host: HOSTS.mismatch, problem: "wrong_name" })).toBe(1);
+    // The host served with the expiring certificate: the same days left as cert-manager's notAfter.
+    expect(Math.abs((sample(text, "panel_tls_host_expiry_days", { host: "home.brettswift.com" }) ?? 0) - (days ?? 0))).toBeLessThan(0.05);
+    expect(sample(text, "panel_tls_host_state", { host: "home.brettswift.com", state: "warning" })).toBe(1);
+    // HTTPS-only: the plain-HTTP host; a host that redirects and sends HSTS has no problem series.
+    const plainIngress = (await page.locator(`[data-testid="https-row"][data-host="${HOSTS.plain}"]`).getAttribute("data-ingress")) ?? "";
+    expect(sample(text, "panel_https_only_problem", { ingress: plainIngress, host: HOSTS.plain, problem: "plain_http_only" })).toBe(1);
+    expect(text).not.toMatch(/panel_https_only_problem\{[^}]*ingress="media\/sonarr-ingress"/);
+    expect(sample(text, "panel_tls_last_probe_timestamp_seconds", {})).toBeGreaterThan(Date.now() / 1000 - 120);
+    // The exposition carries no certificate material.
+    expect(text).not.toContain("BEGIN");
   });
 
   test("Renew now: a renewal the lab makes fail shows its reason; then Issuing, and Ready with a new notAfter", async ({ page }) => {

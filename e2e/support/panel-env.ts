@@ -198,6 +198,10 @@ export function e2eServerEnv(): Record<string, string> {
     ...(gitops ? labGitopsConfigLines(gitops) : []),
     ...(integrations ? labIntegrationConfigLines(integrations) : []),
     ...(alerting ? labAlertingConfigLines(alerting) : []),
+    // The service page's charts read the lab's Prometheus where it serves its API (at its root): the
+    // Prometheus the panel would discover answers under the path of the manifest's --web.external-url
+    // (/prometheus), which the lab's Prometheus does not take (docs/logs-and-metrics.md).
+    ...(alerting?.prometheus ? ["observability:", `  prometheus: { url: "${alerting.prometheus}" }`] : []),
     ...(kubeconfig ? labCertificateConfigLines() : []),
     "auth:",
     "  maxFailedLogins: 3",

@@ -62,3 +62,30 @@ export const SERIES_SOURCES: Record<ChartSeries["id"], string> = {
   "exporter-up": "no scrape target carries this service's label yet: propose the apps' exporters and their scrape jobs on the Changes page",
   figure: "the app's exporter is not scraped yet: propose the apps' exporters and their scrape jobs on the Changes page",
 };
+
+/** The metric a chart reads (the first name in its query), for asking whether Prometheus has it at all. */
+export const SERIES_METRIC: Partial<Record<ChartSeries["id"], string>> = {
+  cpu: "container_cpu_usage_seconds_total",
+  memory: "container_memory_working_set_bytes",
+  restarts: "kube_pod_container_status_restarts_total",
+};
+
+const SERIES_WORDS: Record<ChartSeries["id"], string> = { cpu: "CPU", memory: "memory", restarts: "restart", "exporter-up": "metrics target", figure: "exporter" };
+
+/**
+ * Why a chart has no points. `metricExists` says whether Prometheus holds the chart's metric for any
+ * pod at all (undefined when not asked): when it holds none, no pod of the cluster can have the series,
+ * which is what a cluster without the series' provider (kwok's emulated nodes have no kubelet cAdvisor)
+ * looks like; when it holds some, only this service's pods lack it.
+ */
+export function missingReason(id: ChartSeries["id"], metricExists?: boolean): string {
+  const metric = SERIES_METRIC[id];
+  if (metric && metricExists === false) {
+    const cadvisor = id === "cpu" || id === "memory";
+    return `No ${SERIES_WORDS[id]} series: Prometheus holds no ${metric} for any pod of the cluster. ${SERIES_SOURCES[id]}${
+      cadvisor ? ", which nodes without a real kubelet (kwok's emulated nodes, for one) do not serve" : ""
+    }.`;
+  }
+  if (metric && metricExists === true) return `No ${SERIES_WORDS[id]} series for this service's pods: Prometheus holds ${metric} for other pods only.`;
+  return `Prometheus has no data for this: ${SERIES_SOURCES[id]}.`;
+}

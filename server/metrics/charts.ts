@@ -3,7 +3,7 @@ import { z } from "zod";
 import { APP_CATALOGUE } from "@/lib/apps/catalogue";
 import { AppError } from "@/lib/errors";
 import type { Pod } from "@/lib/k8s/types";
-import { chartQueries, parseQuantity, SERIES_SOURCES, type ChartSeries, type ServiceCharts } from "@/lib/metrics/charts";
+import { chartQueries, missingReason, parseQuantity, SERIES_METRIC, type ChartSeries, type ServiceCharts } from "@/lib/metrics/charts";
 import { discoveredServiceUrl } from "@/server/apps/endpoints";
 import { getConfig } from "@/server/config/load";
 import { getInformers, getService } from "@/server/k8s";
@@ -56,6 +56,23 @@ async function queryRange(base: string, query: string, start: number, end: numbe
   return (first?.values ?? []).map(([t, v]) => [t, Number(v)] as [number, number]).filter(([, v]) => Number.isFinite(v));
 }
 
+const instantAnswer = z.object({ status: z.literal("success"), data: z.object({ resultType: z.literal("vector"), result: z.array(z.object({ value: z.tuple([z.number(), z.string()]) })) }) });
+
+/** Whether Prometheus holds `metric` for any series at all (undefined when it cannot say). */
+async function metricExists(base: string, metric: string, timeoutMs: number): Promise<boolean | undefined> {
+  const url = new URL(`${base.replace(/\/+$/, "")}/api/v1/query`);
+  url.search = new URLSearchParams({ query: `count(${metric})` }).toString();
+  try {
+    const response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs), headers: { accept: "application/json" } });
+    if (!response.ok) return undefined;
+    const parsed = instantAnswer.safeParse(await response.json());
+    if (!parsed.success) return undefined;
+    return parsed.data.data.result.some((r) => Number(r.value[1]) > 0);
+  } catch {
+    return undefined;
+  }
+}
+
 /** Sums of the current pods' requests and limits (main containers and sidecars). */
 function resourcesOf(pods: Pod[]): { cpu: { request?: number; limit?: number }; memory: { request?: number; limit?: number } } {
   const sum = (kind: "requests" | "limits", res: "cpu" | "memory") => {
@@ -103,7 +120,10 @@ export async function getServiceCharts(namespace: string, name: string, hours = 
       .map(async (s): Promise<ChartSeries> => {
         const points = await queryRange(prometheus.url as string, s.query, start, end, step, timeoutMs);
         const clean = Object.fromEntries(Object.entries(s).filter(([, v]) => v !== undefined)) as typeof s;
-        return { ...clean, points, ...(points.length === 0 ? { missing: `Prometheus has no data for this: ${SERIES_SOURCES[s.id]}.` } : {}) };
+        if (points.length > 0) return { ...clean, points };
+        const metric = SERIES_METRIC[s.id];
+        const exists = metric ? await metricExists(prometheus.url as string, metric, timeoutMs) : undefined;
+        return { ...clean, points, missing: missingReason(s.id, exists) };
       }),
   );
   return { prometheus: { available: true, url: prometheus.url }, hours, series };
