@@ -2,6 +2,7 @@
 export const NAV_ITEMS = [
   { href: "/", label: "Overview", id: "overview" },
   { href: "/services", label: "Services", id: "services" },
+  { href: "/readiness", label: "Readiness", id: "readiness" },
   { href: "/integrations", label: "Integrations", id: "integrations" },
   { href: "/backups", label: "Backups", id: "backups" },
   { href: "/certificates", label: "Certificates", id: "certificates" },

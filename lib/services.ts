@@ -111,7 +111,22 @@ export interface DiscoveredService {
   argocdApp?: { namespace: string; name: string };
   /** That Application's state, when the panel can read it (Argo CD's namespace watched, its CRDs served). */
   argoState?: ArgoAppState;
+  /** The containers of the pod template as the workload declares them (probes, requests and limits). */
+  containerSpecs?: ContainerSpecFacts[];
   kube: KubeHealth;
+}
+
+/** What a container of a workload's pod template declares: its probes and which resources it requests and limits. */
+export interface ContainerSpecFacts {
+  name: string;
+  /** True for the container the app runs in. */
+  main: boolean;
+  readinessProbe: boolean;
+  livenessProbe: boolean;
+  /** Resource names with a request (`cpu`, `memory`). */
+  requests: string[];
+  /** Resource names with a limit. */
+  limits: string[];
 }
 
 /** One URL base the panel tried against the app's identity endpoint, and what came back. */

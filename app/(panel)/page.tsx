@@ -1,10 +1,14 @@
 import type { Metadata } from "next";
 import { OverviewLive } from "@/components/health/overview-live";
 import { PageHeader } from "@/components/ui/page-header";
+import { Suspense } from "react";
+import { ReadinessSummary } from "@/components/readiness/readiness-summary";
 import { IntentLink } from "@/components/ui/intent-link";
 import { requirePageUser } from "@/server/auth/session";
 import { backupBanner } from "@/server/backups/service";
 import { getOverview } from "@/server/health/overview";
+import { logger } from "@/server/observability/logger";
+import { getReadiness } from "@/server/readiness";
 
 export const metadata: Metadata = { title: "Overview" };
 
@@ -23,7 +27,20 @@ export default async function OverviewPage() {
           </IntentLink>
         </p>
       )}
+      <Suspense fallback={null}>
+        <OverviewReadiness />
+      </Suspense>
       <OverviewLive initial={initial} />
     </>
   );
+}
+
+/** The readiness summary, streamed after the services (it reads the apps' links at most once a minute). */
+async function OverviewReadiness() {
+  const matrix = await getReadiness().catch((error: unknown) => {
+    // The Readiness page says why in full; the Overview shows the rest.
+    logger.warn({ err: (error as Error).message }, "the readiness summary could not be computed for the Overview");
+    return undefined;
+  });
+  return matrix ? <ReadinessSummary matrix={matrix} /> : null;
 }

@@ -464,6 +464,14 @@ function joinWorkload(kind: WorkloadKind, w: Workload, options: DeriveOptions, i
     ingressUrls: urls,
     pvcs: claimsOf(kind, w, idx.pvcsByNs.get(ns) ?? []),
     ...(argocdApp ? { argocdApp } : {}),
+    containerSpecs: containers.map((c) => ({
+      name: c.name,
+      main: c === main,
+      readinessProbe: c.readinessProbe !== undefined && c.readinessProbe !== null,
+      livenessProbe: c.livenessProbe !== undefined && c.livenessProbe !== null,
+      requests: Object.keys(c.resources?.requests ?? {}),
+      limits: Object.keys(c.resources?.limits ?? {}),
+    })),
     kube: {
       ...replicaCounts(kind, w),
       pods: podStates,

@@ -1,0 +1,198 @@
+import { describe, expect, it } from "vitest";
+import type { ServiceProtection } from "../backups/types";
+import type { CertificatesView } from "../certs/view";
+import type { DiscoveredService } from "../services";
+import { REQUIREMENT_IDS, failingByRequirement, readinessMatrix, scoreOf, type ReadinessInput, type RequirementId } from "./matrix";
+
+const NOW = Date.UTC(2026, 11, 7, 12);
+const DAY = 86_400_000;
+
+function service(id: string, over: Partial<DiscoveredService> = {}): DiscoveredService {
+  const [namespace, name] = id.split("/") as [string, string];
+  return {
+    id,
+    namespace,
+    name,
+    workloadKind: "Deployment",
+    appKind: "sonarr",
+    kindSource: "image",
+    displayName: name,
+    images: [`lscr.io/linuxserver/${name}:latest`],
+    urlBase: "",
+    ingressUrls: [`https://home.example.com/${name}`],
+    pvcs: [{ name: `${name}-config`, phase: "Bound" }],
+    argocdApp: { namespace: "argocd", name: "media" },
+    argoState: { namespace: "argocd", name: "media", project: "default", repoURL: "https://git.example.com/nas.git", path: "media", targetRevision: "main", syncStatus: "Synced", health: "Healthy", operating: false, conditions: [], problems: [], resourceCount: 4, automated: true },
+    containerSpecs: [{ name, main: true, readinessProbe: true, livenessProbe: true, requests: ["cpu", "memory"], limits: ["memory"] }],
+    kube: { desired: 1, ready: 1, available: 1, updated: 1, pods: [], warnings: [], conditions: [] },
+    ...over,
+  };
+}
+
+function protection(id: string, over: Partial<ServiceProtection> = {}): ServiceProtection {
+  const [namespace, name] = id.split("/") as [string, string];
+  return {
+    serviceId: id,
+    namespace,
+    name,
+    displayName: name,
+    state: "fresh",
+    summary: "daily volume backup, last good 3 h ago",
+    methods: [],
+    lastGood: { id: 7, at: NOW - 3 * 3_600_000, source: "volume", verification: "verified" },
+    enable: { offered: false, reason: "it has a backup CronJob" },
+    ...over,
+  };
+}
+
+const certRow = (services: string[], daysLeft: number, signals: CertificatesView["certificates"][number]["signals"] = []) =>
+  ({
+    cert: { namespace: "argocd", name: "home-tls" },
+    state: signals[0]?.state ?? "ok",
+    phase: "Ready",
+    daysLeft,
+    signals,
+    usedBy: [],
+    services: services.map((id) => ({ id, displayName: id })),
+    copiedBy: [],
+  }) as unknown as CertificatesView["certificates"][number];
+
+const httpsRow = (services: string[], redirect: "yes" | "no" | "unknown", signals: CertificatesView["httpsOnly"][number]["signals"] = []) =>
+  ({ ingress: "media/ing", namespace: "media", name: "ing", host: "home.example.com", path: "/", tls: true, redirect, state: signals[0]?.state ?? "ok", signals, fixable: true, services: services.map((id) => ({ id, displayName: id })) }) as unknown as CertificatesView["httpsOnly"][number];
+
+/** A stack where everything passes, for one service. */
+function readyInput(over: Partial<ReadinessInput> = {}): ReadinessInput {
+  const s = service("media/sonarr");
+  return {
+    now: NOW,
+    services: [{ service: s, status: "up" }],
+    certificates: { certificates: [certRow([s.id], 80)], hosts: [], httpsOnly: [httpsRow([s.id], "yes")] },
+    backups: { services: [protection(s.id)], records: [{ id: 7, verification: "verified", verifiedAt: NOW - 2 * DAY }] },
+    integrations: { links: [{ fromService: s.id, toService: "qbittorrent/qbittorrent", fromName: "Sonarr", toName: "qBittorrent", title: "download client", state: "ok" }], vpn: [] },
+    alerts: { prometheusConfigured: true, prometheusError: null, panelRules: { loaded: true, count: 12, file: "panel.yml", unhealthy: [] }, notifications: [{ event: "test", status: "sent", target: "ntfy", sentAt: NOW - DAY }], targets: 1 },
+    runbooks: { ids: new Set(["apps/sonarr"]) },
+    errors: {},
+    settings: { certMinDays: 30, drillIntervalDays: 7 },
+    ...over,
+  };
+}
+
+function cellOf(input: ReadinessInput, requirement: RequirementId, id = "media/sonarr") {
+  const row = readinessMatrix(input).services.find((s) => s.id === id);
+  const c = row?.cells.find((x) => x.requirement === requirement);
+  if (!c) throw new Error(`no cell ${requirement} for ${id}`);
+  return c;
+}
+
+describe("readinessMatrix", () => {
+  it("a service that meets every requirement passes every applicable cell and scores 100", () => {
+    const m = readinessMatrix(readyInput());
+    const row = m.services[0]!;
+    expect(row.cells.map((c) => c.requirement)).toEqual([...REQUIREMENT_IDS]);
+    expect(row.cells.filter((c) => c.state === "failing")).toEqual([]);
+    expect(row.cells.find((c) => c.requirement === "vpn")?.state).toBe("not-applicable");
+    expect(row.score).toEqual({ passed: 8, applicable: 8, percent: 100 });
+    expect(m.score.percent).toBe(100);
+    expect(cellOf(readyInput(), "https").reason).toContain("80 days left");
+  });
+
+  it("a service without backups fails 'backed up' with 'no backup' and the enable-backups pull request as its next click", () => {
+    const input = readyInput({ backups: { services: [protection("media/sonarr", { state: "unprotected", summary: "no backup method", enable: { offered: true } })], records: [] } });
+    const c = cellOf(input, "backed-up");
+    expect(c.state).toBe("failing");
+    expect(c.reason).toMatch(/^No backup: no backup method/);
+    expect(c.fix).toEqual({ label: "Enable backups", href: "/backups", kind: "pull-request" });
+    expect(readinessMatrix(input).services[0]!.score).toEqual({ passed: 7, applicable: 8, percent: 87 });
+  });
+
+  it("backups: stale asks to back up now, no drill or an old drill asks for the drill, nothing to back up is not applicable", () => {
+    expect(cellOf(readyInput({ backups: { services: [protection("media/sonarr", { state: "stale" })], records: [] } }), "backed-up").fix?.label).toBe("Back up now");
+    const noDrill = cellOf(readyInput({ backups: { services: [protection("media/sonarr")], records: [{ id: 7, verification: "unverified" }] } }), "backed-up");
+    expect(noDrill).toMatchObject({ state: "failing", fix: { label: "Run the drill" } });
+    const oldDrill = cellOf(readyInput({ backups: { services: [protection("media/sonarr")], records: [{ id: 7, verification: "verified", verifiedAt: NOW - 9 * DAY }] } }), "backed-up");
+    expect(oldDrill.reason).toContain("9 days ago (more than 7)");
+    expect(cellOf(readyInput({ backups: { services: [protection("media/sonarr", { state: "not-needed" })], records: [] } }), "backed-up").state).toBe("not-applicable");
+  });
+
+  it("HTTPS: a certificate 20 days from expiry fails, plain HTTP fails with the redirect pull request, no route is not applicable", () => {
+    const soon = cellOf(readyInput({ certificates: { certificates: [certRow(["media/sonarr"], 20)], hosts: [], httpsOnly: [httpsRow(["media/sonarr"], "yes")] } }), "https");
+    expect(soon).toMatchObject({ state: "failing", fix: { label: "Renew the certificate", kind: "action" } });
+    expect(soon.reason).toContain("expires in 20 days (under 30)");
+    const plain = cellOf(
+      readyInput({ certificates: { certificates: [certRow(["media/sonarr"], 80)], hosts: [], httpsOnly: [httpsRow(["media/sonarr"], "no", [{ state: "critical", code: "plain-http", message: "Served on plain HTTP only" } as never])] } }),
+      "https",
+    );
+    expect(plain).toMatchObject({ state: "failing", reason: "home.example.com (Ingress media/ing): Served on plain HTTP only.", fix: { kind: "pull-request" } });
+    const internal = readyInput();
+    internal.services = [{ service: service("media/sonarr", { ingressUrls: [] }), status: "up" }];
+    expect(cellOf(internal, "https").state).toBe("not-applicable");
+  });
+
+  it("healthy: a down verdict names it; missing probes propose them as a pull request", () => {
+    const down = readyInput();
+    down.services = [{ service: service("media/sonarr"), status: "down", reason: "ready 0/1: CrashLoopBackOff" }];
+    expect(cellOf(down, "healthy")).toMatchObject({ state: "failing", reason: "The panel's verdict is down: ready 0/1: CrashLoopBackOff.", fix: { href: "/services/media/sonarr" } });
+    const noProbes = readyInput();
+    noProbes.services = [{ service: service("media/sonarr", { containerSpecs: [{ name: "sonarr", main: true, readinessProbe: false, livenessProbe: true, requests: ["cpu"], limits: ["memory"] }] }), status: "up" }];
+    expect(cellOf(noProbes, "healthy")).toMatchObject({ state: "failing", reason: "Healthy, but no readiness probe is defined on container sonarr.", fix: { kind: "pull-request", href: "/changes" } });
+  });
+
+  it("wired, watched, from Git, runbook, resources and VPN each fail with their reason", () => {
+    const broken = readyInput({ integrations: { links: [{ fromService: "media/sonarr", toService: "qbittorrent/qbittorrent", fromName: "Sonarr", toName: "qBittorrent", title: "download client", state: "broken", message: "Test failed: 403" }], vpn: [] } });
+    expect(cellOf(broken, "wired").reason).toBe("1 of 1 links not working: Sonarr → qBittorrent (download client) is broken: Test failed: 403.");
+    const quoted = readyInput({ integrations: { links: [{ fromService: "media/sonarr", fromName: "Sonarr", toName: "Root folder", title: "root folder", state: "missing", message: "Sonarr has no root folder." }], vpn: [] } });
+    expect(cellOf(quoted, "wired").reason).toBe("1 of 1 links not working: Sonarr → Root folder (root folder) is missing: Sonarr has no root folder.");
+    expect(cellOf(readyInput({ integrations: { links: [], vpn: [] } }), "wired").state).toBe("not-applicable");
+
+    const base = readyInput();
+    const noTest = readyInput({ alerts: { ...base.alerts!, notifications: [{ event: "test", status: "pending", target: "ntfy", sentAt: null }] } });
+    expect(cellOf(noTest, "watched")).toMatchObject({ state: "failing", fix: { label: "Send a test notification" } });
+    const noRules = readyInput({ alerts: { ...base.alerts!, panelRules: { loaded: false, count: 0, file: null, unhealthy: [] } } });
+    expect(cellOf(noRules, "watched")).toMatchObject({ state: "failing", fix: { kind: "pull-request" } });
+
+    const drift = readyInput();
+    drift.services = [{ service: service("media/sonarr", { argoState: { ...service("x/y").argoState!, syncStatus: "OutOfSync" } }), status: "up" }];
+    expect(cellOf(drift, "from-git").reason).toBe("Application argocd/media is OutOfSync and Healthy.");
+    const noApp = readyInput();
+    noApp.services = [{ service: service("media/sonarr", { argocdApp: undefined, argoState: undefined }), status: "up" }];
+    expect(cellOf(noApp, "from-git").state).toBe("failing");
+
+    expect(cellOf(readyInput({ runbooks: { ids: new Set() } }), "runbook").reason).toBe("No runbook for Sonarr (apps/sonarr).");
+    expect(cellOf(readyInput({ runbooks: { ids: new Set(), baseUrl: "https://wiki.example.com/runbooks" } }), "runbook").state).toBe("passed");
+
+    const noLimits = readyInput();
+    noLimits.services = [{ service: service("media/sonarr", { containerSpecs: [{ name: "sonarr", main: true, readinessProbe: true, livenessProbe: true, requests: [], limits: [] }] }), status: "up" }];
+    expect(cellOf(noLimits, "resources").reason).toBe("sonarr has no requests, sonarr has no limits.");
+
+    const leak = readyInput({ integrations: { links: [], vpn: [{ service: "media/sonarr", status: "leak", message: "LEAK: traffic exits from the home IP 203.0.113.45" }] } });
+    expect(cellOf(leak, "vpn")).toMatchObject({ state: "failing", reason: "LEAK: traffic exits from the home IP 203.0.113.45." });
+  });
+
+  it("a source that cannot be read fails its cells with the reason and is listed as unreadable", () => {
+    const input = readyInput({ backups: undefined, errors: { backups: "the cluster refused: forbidden" } });
+    const m = readinessMatrix(input);
+    expect(cellOf(input, "backed-up").reason).toBe("Cannot tell: the backups cannot be read (the cluster refused: forbidden).");
+    expect(m.unreadable).toEqual([{ name: "backups", ok: false, message: "the cluster refused: forbidden" }]);
+  });
+
+  it("orders the least ready first, sums the stack's score and groups the failing cells", () => {
+    const input = readyInput();
+    input.services = [
+      { service: service("media/sonarr"), status: "up" },
+      { service: service("media/radarr", { appKind: "radarr", argocdApp: undefined, argoState: undefined }), status: "down" },
+    ];
+    input.backups!.services = [protection("media/sonarr"), protection("media/radarr")];
+    input.certificates = { certificates: [certRow(["media/sonarr", "media/radarr"], 80)], hosts: [], httpsOnly: [httpsRow(["media/sonarr", "media/radarr"], "yes")] };
+    const m = readinessMatrix(input);
+    expect(m.services.map((s) => s.id)).toEqual(["media/radarr", "media/sonarr"]);
+    // radarr: healthy, from Git and runbook fail, its link is not one (wired n/a): 4 of 7.
+    expect(m.services[0]!.score).toEqual({ passed: 4, applicable: 7, percent: 57 });
+    expect(m.score).toEqual({ passed: 12, applicable: 15, percent: 80 });
+    expect(failingByRequirement(m)).toEqual([
+      { id: "healthy", label: "Healthy", services: ["media/radarr"] },
+      { id: "from-git", label: "From Git", services: ["media/radarr"] },
+      { id: "runbook", label: "Runbook", services: ["media/radarr"] },
+    ]);
+    expect(scoreOf([])).toEqual({ passed: 0, applicable: 0, percent: 100 });
+  });
+});
