@@ -79,9 +79,9 @@ function sweep(status: "up" | "down", at: number): SweepResult {
         appKind: "sonarr",
         at,
         durationMs: 5,
-        verdict: { status, reasons: status === "down" ? [{ severity: "error", code: "unreachable", message: "Sonarr does not answer (connection refused)." }] : [] },
+        verdict: { status, reasons: status === "down" ? [{ source: "probe", severity: "error", message: "Sonarr does not answer (connection refused)." }] : [] },
       },
-    ] as SweepResult["results"],
+    ],
   };
 }
 
