@@ -20,12 +20,6 @@ export function readLabAlerting(root: string): LabAlerting | undefined {
 export const E2E_DOWN_PROBES = 3;
 
 /**
- * The `for:` of the ServiceDown rule the e2e panel proposes (5m in production): short, so a stopped
- * service makes the lab's Prometheus fire within a test's patience.
- */
-export const E2E_SERVICE_DOWN_FOR = "15s";
-
-/**
  * Alerting settings of the e2e panel: the lab's Prometheus and Alertmanager, polled every 5 s, and
  * the ntfy simulator as the notification target (the token through an environment variable).
  */
@@ -36,7 +30,6 @@ export function labAlertingConfigLines(a: LabAlerting): string[] {
     ...(a.alertmanager ? [`  alertmanager: { url: "${a.alertmanager}" }`] : []),
     "  pollSeconds: 5",
     `  detector: { downProbes: ${E2E_DOWN_PROBES}, recoveryProbes: 2, degraded: false, repeatMinutes: 60 }`,
-    `  rules: { serviceDownFor: ${E2E_SERVICE_DOWN_FOR} }`,
     ...(a.ntfy
       ? [
           "notifications:",

@@ -29,16 +29,11 @@ export function readLab(): LabInfo {
 
 /** Runs `npm run lab -- <args>` (the lab's CLI) and returns its output; throws on failure. */
 export function labCli(...args: string[]): string {
-  return labCliWithEnv({}, ...args);
-}
-
-/** `labCli` with extra environment variables (e.g. `LAB_PANEL_METRICS_TOKEN` for `panel-scrape`). */
-export function labCliWithEnv(env: Record<string, string | undefined>, ...args: string[]): string {
   return execFileSync(path.join(ROOT, "node_modules", ".bin", "tsx"), [path.join(ROOT, "lab", "cli.ts"), ...args], {
     cwd: ROOT,
     encoding: "utf8",
     timeout: 180_000,
-    env: { ...process.env, ...env, LAB_DIR: labDir() },
+    env: { ...process.env, LAB_DIR: labDir() },
   });
 }
 
