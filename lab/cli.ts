@@ -39,6 +39,7 @@ import { formatBytes, listVolumes } from './cluster/volumes';
 import { labDown, labUp, printStatus } from './lab';
 import { ensurePanelIdentity } from './cluster/panel-identity';
 import { ensurePanelFront } from './apps/panel-front';
+import { setPanelScrape } from './apps/monitoring';
 import { LAB_CLUSTER_DIR, labDir } from './paths';
 import { findSimulator } from './sims/index';
 import { SimulatorControl } from './sims/control';
@@ -58,6 +59,8 @@ const USAGE = `Usage: npm run lab -- <command> [args]
   panel-kubeconfig                        give the panel its deploy/ RBAC identity; writes <lab>/panel.kubeconfig
   panel-front <name> <port> [--json]      an HTTPS front on the lab's nginx for a panel on 127.0.0.1:<port>;
                                           prints its URL (or, with --json, URL, proxy address, CA, browser HOME)
+  panel-scrape <port>                     the lab Prometheus' k8s-nas-panel job scrapes the panel on
+                                          127.0.0.1:<port> (token from LAB_PANEL_METRICS_TOKEN); within seconds
 
   scale <ns> <workload> <replicas>        scale a Deployment/StatefulSet by hand (turns its Application's
                                           self-heal off first, as in Argo CD) and wait for it
@@ -219,6 +222,12 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'clear-job-faults': {
       log(`dropped ${clearJobFaults(args[0])} waiting Job fault(s)`);
+      return 0;
+    }
+    case 'panel-scrape': {
+      const [port] = need(args, 1, '<port>');
+      const { target } = setPanelScrape(labDir(), { port: Number(port), token: process.env.LAB_PANEL_METRICS_TOKEN });
+      log(`prometheus: the k8s-nas-panel job scrapes ${target}/api/metrics${process.env.LAB_PANEL_METRICS_TOKEN ? " with LAB_PANEL_METRICS_TOKEN" : " without a token"}`);
       return 0;
     }
     case 'scale': {

@@ -41,6 +41,7 @@ export function ChangeProposer({
   const [previewed, setPreviewed] = useState<ActionResult<ChangePreview> | null>(null);
   const [proposed, setProposed] = useState<ActionResult<ProposeOutcome> | null>(null);
   const [workload, setWorkload] = useState("");
+  const [customRules, setCustomRules] = useState("");
 
   const ask = (next: ChangeRequest) => {
     setRequest(next);
@@ -109,6 +110,39 @@ export function ChangeProposer({
           Preview
         </button>
       </form>
+      )}
+      {workloadForm && (
+        <details className="text-sm" data-testid="custom-rules-form">
+          <summary className="cursor-pointer">The panel&apos;s alert rules with rules of your own</summary>
+          <form
+            className="mt-2 grid gap-2"
+            onSubmit={(e) => {
+              e.preventDefault();
+              ask({ kind: "alert-rules", customRules });
+            }}
+          >
+            <label className="grid gap-1">
+              <span>
+                Your alerting rules, YAML: a list of <span className="font-mono">{"{ alert, expr, for, labels, annotations }"}</span>. They are checked (the
+                file&apos;s shape, promtool where the panel has it, your Prometheus&apos; parser) before any pull request.
+              </span>
+              <textarea
+                value={customRules}
+                onChange={(e) => setCustomRules(e.target.value)}
+                rows={8}
+                spellCheck={false}
+                placeholder={"- alert: DiskAlmostFull\n  expr: node_filesystem_avail_bytes / node_filesystem_size_bytes < 0.1\n  for: 10m\n  labels: { severity: warning }"}
+                data-testid="custom-rules"
+                className="rounded-md border border-slate-300 bg-white px-2 py-1.5 font-mono text-xs dark:border-slate-700 dark:bg-slate-950"
+              />
+            </label>
+            <div>
+              <button type="submit" disabled={pending} data-testid="custom-rules-preview" className="rounded-md border border-slate-300 px-3 py-1.5 disabled:opacity-60 dark:border-slate-700">
+                Preview the alert rules
+              </button>
+            </div>
+          </form>
+        </details>
       )}
 
       {pending && !previewed && <p className="text-sm text-slate-600 dark:text-slate-400">Reading the repository…</p>}

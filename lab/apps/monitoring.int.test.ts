@@ -1,4 +1,7 @@
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { setPanelScrape } from "./monitoring";
 import type { AppsHandle } from "./test-support";
 import { useLabApps } from "./test-support";
 
@@ -37,6 +40,28 @@ describe("Prometheus and Alertmanager", () => {
     expect(byJob.get("k8s-nas-panel")?.scrapeUrl).toBe(`http://127.0.0.1:${panelPort}/api/metrics`);
     expect(byJob.get("prometheus")?.scrapeUrl).toBe(`${lab.apps.prometheus.url}/metrics`);
     expect(byJob.has("alertmanager")).toBe(true);
+  });
+
+  it("panel-scrape points the panel job at another panel's port, with its token, without a reload", async () => {
+    const seen: Array<string | undefined> = [];
+    const other = createServer((req, res) => {
+      if (req.url === "/api/metrics") seen.push(req.headers.authorization);
+      res.writeHead(200, { "content-type": "text/plain; version=0.0.4" });
+      res.end("panel_service_up{namespace=\"media\",service=\"lidarr\",app=\"lidarr\"} 0\n");
+    });
+    await new Promise<void>((resolve) => other.listen(0, "127.0.0.1", resolve));
+    const port = (other.address() as AddressInfo).port;
+    const token = "lab-scrape-token-0123456789";
+    try {
+      setPanelScrape(lab.labDir, { port, token });
+      for (const deadline = Date.now() + 45_000; Date.now() < deadline && seen.length === 0; ) await new Promise((r) => setTimeout(r, 500));
+      expect(seen[0]).toBe(`Bearer ${token}`);
+      const targets = await json<Targets>(`${lab.apps.prometheus.url}/api/v1/targets`);
+      expect(targets.data.activeTargets.filter((t) => t.labels.job === "k8s-nas-panel").map((t) => t.scrapeUrl)).toEqual([`http://127.0.0.1:${port}/api/metrics`]);
+    } finally {
+      setPanelScrape(lab.labDir, { port: Number(process.env.LAB_PANEL_PORT ?? "3000"), token: process.env.LAB_PANEL_METRICS_TOKEN });
+      await new Promise<void>((resolve) => other.close(() => resolve()));
+    }
   });
 
   it("loads the lab alert rules", async () => {

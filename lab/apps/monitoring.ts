@@ -84,7 +84,8 @@ export function labRules(): unknown {
 /**
  * Starts Alertmanager then Prometheus (or reloads the running ones with freshly generated config).
  * Prometheus scrapes itself, Alertmanager, the panel at `127.0.0.1:${LAB_PANEL_PORT:-3000}/api/metrics`
- * (bearer token from `LAB_PANEL_METRICS_TOKEN` when set) and `extraTargets`.
+ * (bearer token from `LAB_PANEL_METRICS_TOKEN` when set; `setPanelScrape` changes both later) and
+ * `extraTargets`.
  */
 export async function startMonitoring(opts: {
   labDir: string;
@@ -159,10 +160,10 @@ async function startPrometheus(opts: {
   const alive = isAlive(pid, PROM);
   const port = await choosePort(state.ports[PROM], alive);
   const url = `http://127.0.0.1:${port}`;
-  const panelTarget = `127.0.0.1:${process.env.LAB_PANEL_PORT ?? "3000"}`;
-  const tokenFile = join(dir, "panel-metrics-token");
-  const token = process.env.LAB_PANEL_METRICS_TOKEN;
-  if (token !== undefined && token !== "") writePrivate(tokenFile, token);
+  const { target: panelTarget, targetFile: panelTargetFile, tokenFile } = setPanelScrape(labDir, {
+    port: Number(process.env.LAB_PANEL_PORT ?? "3000"),
+    token: process.env.LAB_PANEL_METRICS_TOKEN,
+  });
 
   const hostPort = (u: string): string => new URL(u).host;
   const extra = opts.extraTargets ?? [];
@@ -189,10 +190,12 @@ async function startPrometheus(opts: {
         { job_name: "prometheus", static_configs: [{ targets: [`127.0.0.1:${port}`] }] },
         { job_name: "alertmanager", static_configs: [{ targets: [hostPort(opts.alertmanagerUrl)] }] },
         {
+          // The panel's address and token are files, so `npm run lab -- panel-scrape` can point this job
+          // at another panel (the e2e panel's port) without touching the rest of the configuration.
           job_name: "k8s-nas-panel",
           metrics_path: "/api/metrics",
-          static_configs: [{ targets: [panelTarget] }],
-          ...(token !== undefined && token !== "" ? { authorization: { type: "Bearer", credentials_file: tokenFile } } : {}),
+          file_sd_configs: [{ files: [panelTargetFile], refresh_interval: "5s" }],
+          authorization: { type: "Bearer", credentials_file: tokenFile },
         },
         { job_name: "lab-apps", file_sd_configs: [{ files: [join(fileSdDir, "*.json")], refresh_interval: "10s" }] },
       ],
@@ -225,6 +228,28 @@ async function startPrometheus(opts: {
   state.ports[PROM] = port;
   if (pid === undefined) throw new Error("prometheus: no pid");
   return { url, pid, configFile, rulesFile, panelTarget, fileSdDir };
+}
+
+/** Files of the lab Prometheus' `k8s-nas-panel` job: the target (file_sd) and the bearer token. */
+export function panelScrapeFiles(labDir: string): { targetFile: string; tokenFile: string } {
+  return { targetFile: join(labDir, PROM, "panel-target.json"), tokenFile: join(labDir, PROM, "panel-metrics-token") };
+}
+
+/**
+ * Points the lab Prometheus' `k8s-nas-panel` job at the panel on `127.0.0.1:<port>` with `token` (none:
+ * an empty credential, which a panel with `metrics.public` ignores and any other refuses). Prometheus
+ * reads the target file within seconds (file_sd) and the token on every scrape; no reload is needed.
+ */
+export function setPanelScrape(labDir: string, opts: { port: number; token?: string }): { target: string; targetFile: string; tokenFile: string } {
+  if (!Number.isInteger(opts.port) || opts.port < 1 || opts.port > 65_535) throw new Error(`not a port: ${opts.port}`);
+  const { targetFile, tokenFile } = panelScrapeFiles(labDir);
+  mkdirSync(join(labDir, PROM), { recursive: true });
+  const target = `127.0.0.1:${opts.port}`;
+  writePrivate(tokenFile, opts.token ?? "");
+  // Through a rename: Prometheus watches the file and must never read half of it.
+  writeFileSync(`${targetFile}.tmp`, `${JSON.stringify([{ targets: [target], labels: {} }], null, 2)}\n`);
+  renameSync(`${targetFile}.tmp`, targetFile);
+  return { target, targetFile, tokenFile };
 }
 
 /** `apps.prometheusSync`: the lab's configmap-reload. */
