@@ -121,23 +121,35 @@ export interface CrdModule {
   version: string;
   /** Path of the CRDs in the module: a YAML file or a folder. */
   path: string;
+  /** Only these files of the folder (the optional last column), or every YAML file when empty. */
+  files: string[];
   /** Where build-binaries.sh copied them: `<cache>/crds/<name>-<version>`. */
   dir: string;
 }
 
-/** The CRD table, `lab/cluster/crd-modules.txt` (`name module version path` per line). */
+/** The CRD table, `lab/cluster/crd-modules.txt` (`name module version path [files]` per line). */
 export function crdModules(): CrdModule[] {
   const text = readFileSync(path.join(LAB_CLUSTER_DIR, 'crd-modules.txt'), 'utf8');
   return text
     .split('\n')
     .map((line) => line.replace(/#.*/, '').trim().split(/\s+/))
-    .filter((f) => f.length === 4)
-    .map(([name = '', module = '', version = '', p = '']) => ({ name, module, version, path: p, dir: path.join(cacheDir(), 'crds', `${name}-${version}`) }));
+    .filter((f) => f.length === 4 || f.length === 5)
+    .map(([name = '', module = '', version = '', p = '', files = '']) => ({
+      name,
+      module,
+      version,
+      path: p,
+      files: files === '' ? [] : files.split(',').filter((f) => f !== ''),
+      dir: path.join(cacheDir(), 'crds', `${name}-${version}`),
+    }));
 }
 
-/** CRD modules not yet copied into the cache. */
+/** CRD modules not yet copied into the cache (its `.complete` names the files column it was copied with). */
 export function missingCrdModules(): CrdModule[] {
-  return crdModules().filter((m) => !existsSync(path.join(m.dir, '.complete')));
+  return crdModules().filter((m) => {
+    const done = path.join(m.dir, '.complete');
+    return !existsSync(done) || readFileSync(done, 'utf8') !== (m.files.length === 0 ? '-' : m.files.join(','));
+  });
 }
 
 /** The GitOps repository written for this project: a home media stack deployed by Argo CD. */
