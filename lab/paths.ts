@@ -43,6 +43,26 @@ export function specFile(name: string): string {
   throw new Error(`${missing} is missing: the simulators and the forge implement the official API descriptions in <shared>/specs (set K8S_NAS_SHARED_DIR to the folder holding specs/)`);
 }
 
+/**
+ * Whether the simulators and the forge check requests and answers against the official API
+ * descriptions in `<shared>/specs`: yes unless `LAB_SPEC_CHECKS=0`. The lab's command line sets
+ * that, saying so in one line, when the folder is absent (a clone without `../shared`); the tests
+ * never do, so they fail naming the folder.
+ */
+export function specChecks(): boolean {
+  return process.env.LAB_SPEC_CHECKS !== '0';
+}
+
+/**
+ * Turns the spec checks off when `<shared>/specs` is absent and `LAB_SPEC_CHECKS` is unset, and
+ * returns the one line that says so (undefined when nothing changed).
+ */
+export function specChecksOffWithoutSpecs(): string | undefined {
+  if (process.env.LAB_SPEC_CHECKS !== undefined || existsSync(specsDir())) return undefined;
+  process.env.LAB_SPEC_CHECKS = '0';
+  return `lab: ${specsDir()} is absent, so the simulators and the forge run without checking requests and answers against the apps' official API descriptions (set K8S_NAS_SHARED_DIR to the folder holding specs/ to check them)`;
+}
+
 /** The lab's state directory: certs, logs, pids, data, lab.json. */
 export function labDir(): string {
   return path.resolve(process.env.LAB_DIR ?? path.join(REPO_ROOT, '.lab'));
