@@ -40,7 +40,7 @@ import { labDown, labUp, printStatus } from './lab';
 import { ensurePanelIdentity } from './cluster/panel-identity';
 import { ensurePanelFront } from './apps/panel-front';
 import { setPanelScrape } from './apps/monitoring';
-import { LAB_CLUSTER_DIR, labDir } from './paths';
+import { LAB_CLUSTER_DIR, labDir, specChecksOffWithoutSpecs } from './paths';
 import { findSimulator } from './sims/index';
 import { SimulatorControl } from './sims/control';
 
@@ -107,7 +107,8 @@ const USAGE = `Usage: npm run lab -- <command> [args]
   restart-etcd                            restart etcd alone, keeping its data
   stop-apiserver / start-apiserver        hold the API server down, then start it as it was
 
-Environment: LAB_DIR (default <repo>/.lab), LAB_GITOPS_REPO, K8S_NAS_SHARED_DIR, K8S_NAS_PANEL_CACHE, LAB_GITEA.`;
+Environment: LAB_DIR (default <repo>/.lab), LAB_GITOPS_REPO, K8S_NAS_SHARED_DIR, K8S_NAS_PANEL_CACHE, LAB_GITEA,
+LAB_SPEC_CHECKS (0: simulators and forge without the API descriptions; the default when <shared>/specs is absent).`;
 
 function need(args: string[], n: number, what: string): string[] {
   if (args.length < n) throw new UsageError(`missing arguments: ${what}`);
@@ -127,6 +128,10 @@ function runBuild(): Promise<number> {
 async function main(argv: string[]): Promise<number> {
   const [cmd, ...args] = argv;
   const log = (m: string) => console.log(m);
+  // Without the API descriptions beside the repository the simulators and the forge still start
+  // (every command that may start them), unchecked; `up` says so.
+  const unchecked = specChecksOffWithoutSpecs();
+  if (unchecked !== undefined && cmd === 'up') log(unchecked);
   switch (cmd) {
     case 'build':
       return runBuild();

@@ -2,7 +2,8 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { defaultGitopsRepo, defaultGitopsRepoChoice, EXAMPLE_GITOPS_REPO, REPO_ROOT } from './paths';
+import { cacheDir, crdModules, defaultGitopsRepo, defaultGitopsRepoChoice, EXAMPLE_GITOPS_REPO, REPO_ROOT } from './paths';
+import { defaultCrdDirs } from './cluster/seed';
 
 describe('the GitOps repository the lab seeds from', () => {
   const saved = { repo: process.env.LAB_GITOPS_REPO, shared: process.env.K8S_NAS_SHARED_DIR };
@@ -37,5 +38,21 @@ describe('the GitOps repository the lab seeds from', () => {
     process.env.LAB_GITOPS_REPO = 'some/repo';
     expect(defaultGitopsRepoChoice()).toEqual({ dir: path.resolve('some/repo'), origin: 'LAB_GITOPS_REPO' });
     expect(defaultGitopsRepo()).toBe(path.resolve('some/repo'));
+  });
+});
+
+describe('the CRD table (lab/cluster/crd-modules.txt)', () => {
+  it('names every project whose CRDs the lab serves, the optional files column read as a list', () => {
+    const byName = new Map(crdModules().map((m) => [m.name, m]));
+    expect([...byName.keys()].sort()).toEqual(['argocd', 'cert-manager', 'gateway-api', 'traefik', 'velero']);
+    expect(byName.get('argocd')).toMatchObject({ module: 'github.com/argoproj/argo-cd/v3', version: 'v3.5.1', path: 'manifests/crds', files: ['application-crd.yaml', 'applicationset-crd.yaml', 'appproject-crd.yaml'] });
+    expect(byName.get('velero')?.files).toHaveLength(4);
+    expect(byName.get('gateway-api')?.files).toEqual([]);
+    expect(byName.get('cert-manager')?.dir).toBe(path.join(cacheDir(), 'crds', 'cert-manager-v1.21.1'));
+  });
+
+  it('is where the lab takes all its CRDs from, nothing beside the repository', () => {
+    expect(defaultCrdDirs()).toEqual(crdModules().map((m) => m.dir));
+    for (const dir of defaultCrdDirs()) expect(dir.startsWith(path.join(cacheDir(), 'crds'))).toBe(true);
   });
 });

@@ -43,6 +43,26 @@ export function specFile(name: string): string {
   throw new Error(`${missing} is missing: the simulators and the forge implement the official API descriptions in <shared>/specs (set K8S_NAS_SHARED_DIR to the folder holding specs/)`);
 }
 
+/**
+ * Whether the simulators and the forge check requests and answers against the official API
+ * descriptions in `<shared>/specs`: yes unless `LAB_SPEC_CHECKS=0`. The lab's command line sets
+ * that, saying so in one line, when the folder is absent (a clone without `../shared`); the tests
+ * never do, so they fail naming the folder.
+ */
+export function specChecks(): boolean {
+  return process.env.LAB_SPEC_CHECKS !== '0';
+}
+
+/**
+ * Turns the spec checks off when `<shared>/specs` is absent and `LAB_SPEC_CHECKS` is unset, and
+ * returns the one line that says so (undefined when nothing changed).
+ */
+export function specChecksOffWithoutSpecs(): string | undefined {
+  if (process.env.LAB_SPEC_CHECKS !== undefined || existsSync(specsDir())) return undefined;
+  process.env.LAB_SPEC_CHECKS = '0';
+  return `lab: ${specsDir()} is absent, so the simulators and the forge run without checking requests and answers against the apps' official API descriptions (set K8S_NAS_SHARED_DIR to the folder holding specs/ to check them)`;
+}
+
 /** The lab's state directory: certs, logs, pids, data, lab.json. */
 export function labDir(): string {
   return path.resolve(process.env.LAB_DIR ?? path.join(REPO_ROOT, '.lab'));
@@ -121,23 +141,35 @@ export interface CrdModule {
   version: string;
   /** Path of the CRDs in the module: a YAML file or a folder. */
   path: string;
+  /** Only these files of the folder (the optional last column), or every YAML file when empty. */
+  files: string[];
   /** Where build-binaries.sh copied them: `<cache>/crds/<name>-<version>`. */
   dir: string;
 }
 
-/** The CRD table, `lab/cluster/crd-modules.txt` (`name module version path` per line). */
+/** The CRD table, `lab/cluster/crd-modules.txt` (`name module version path [files]` per line). */
 export function crdModules(): CrdModule[] {
   const text = readFileSync(path.join(LAB_CLUSTER_DIR, 'crd-modules.txt'), 'utf8');
   return text
     .split('\n')
     .map((line) => line.replace(/#.*/, '').trim().split(/\s+/))
-    .filter((f) => f.length === 4)
-    .map(([name = '', module = '', version = '', p = '']) => ({ name, module, version, path: p, dir: path.join(cacheDir(), 'crds', `${name}-${version}`) }));
+    .filter((f) => f.length === 4 || f.length === 5)
+    .map(([name = '', module = '', version = '', p = '', files = '']) => ({
+      name,
+      module,
+      version,
+      path: p,
+      files: files === '' ? [] : files.split(',').filter((f) => f !== ''),
+      dir: path.join(cacheDir(), 'crds', `${name}-${version}`),
+    }));
 }
 
-/** CRD modules not yet copied into the cache. */
+/** CRD modules not yet copied into the cache (its `.complete` names the files column it was copied with). */
 export function missingCrdModules(): CrdModule[] {
-  return crdModules().filter((m) => !existsSync(path.join(m.dir, '.complete')));
+  return crdModules().filter((m) => {
+    const done = path.join(m.dir, '.complete');
+    return !existsSync(done) || readFileSync(done, 'utf8') !== (m.files.length === 0 ? '-' : m.files.join(','));
+  });
 }
 
 /** The GitOps repository written for this project: a home media stack deployed by Argo CD. */

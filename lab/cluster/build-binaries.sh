@@ -6,7 +6,8 @@
 #   kustomize                                                (sigs.k8s.io/kustomize/kustomize/v5)
 #   gitea                                                    (code.gitea.io/gitea, via a wrapper module, cgo + sqlite)
 # plus kwok's stage YAMLs, Gitea's templates/options/public folders (it runs without embedded assets),
-# and the CRDs of lab/cluster/crd-modules.txt (Traefik, the Gateway API), copied from their Go modules.
+# and the CRDs of lab/cluster/crd-modules.txt (cert-manager, Argo CD, Velero, Traefik, the Gateway API),
+# copied from their Go modules.
 # Cache: ${K8S_NAS_PANEL_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/k8s-nas-panel}
 #
 # Usage: lab/cluster/build-binaries.sh [--print-dir|--is-cached] [cluster] [crds] [gitea]
@@ -49,9 +50,10 @@ for arg in "$@"; do
 done
 if (( WANT_CLUSTER == 0 && WANT_CRDS == 0 && WANT_GITEA == 0 )); then WANT_CLUSTER=1; WANT_CRDS=1; WANT_GITEA=1; fi
 
-# The lines of crd-modules.txt: "name module version path", comments and blank lines left out.
+# The lines of crd-modules.txt: "name module version path [files]", comments and blank lines left out
+# ("-" stands for no files column: every YAML file of the folder).
 crd_modules() {
-  sed -e 's/#.*//' "$CRD_MODULES_FILE" | awk 'NF == 4 {print $1, $2, $3, $4}'
+  sed -e 's/#.*//' "$CRD_MODULES_FILE" | awk 'NF == 4 {print $1, $2, $3, $4, "-"} NF == 5 {print $1, $2, $3, $4, $5}'
 }
 
 START_ALL=$(date +%s)
@@ -85,9 +87,9 @@ gitea_cached() {
   [[ -x "$BIN_DIR/gitea-$GITEA_VERSION" && -f "$GITEA_ASSETS_DIR/.complete" ]]
 }
 crds_cached() {
-  local name module version path
-  while read -r name module version path; do
-    [[ -f "$CRD_DIR/$name-$version/.complete" ]] || return 1
+  local name module version path files
+  while read -r name module version path files; do
+    [[ -f "$CRD_DIR/$name-$version/.complete" && "$(cat "$CRD_DIR/$name-$version/.complete")" == "$files" ]] || return 1
   done < <(crd_modules)
 }
 all_cached() {
@@ -338,10 +340,11 @@ build_gitea() {
 # its pinned version and the path of the CRDs inside it; the module is downloaded through the module
 # proxy and the CRDs copied to $CRD_DIR/<name>-<version>/, which `lab up` applies.
 fetch_crd_modules() {
-  local name module version path
-  while read -r name module version path; do
+  local name module version path files
+  while read -r name module version path files; do
     local dest="$CRD_DIR/$name-$version"
-    if [[ -f "$dest/.complete" && "${LAB_REBUILD:-0}" != "1" ]]; then
+    # .complete holds the files column, so a changed selection is fetched again.
+    if [[ -f "$dest/.complete" && "$(cat "$dest/.complete")" == "$files" && "${LAB_REBUILD:-0}" != "1" ]]; then
       log "crds $name $version: cached"
       continue
     fi
@@ -350,13 +353,19 @@ fetch_crd_modules() {
     moddir=$(cd "$SRC_DIR" && go mod download "$module@$version" >/dev/null 2>&1 && go list -m -f '{{.Dir}}' "$module@$version" 2>/dev/null || true)
     [[ -n "$moddir" && -e "$moddir/$path" ]] || die "crds $name: $path not found in $module@$version (${moddir:-not downloaded})"
     rm -rf "$dest" && mkdir -p "$dest"
-    if [[ -d "$moddir/$path" ]]; then
+    if [[ -d "$moddir/$path" && "$files" != "-" ]]; then
+      local f
+      for f in ${files//,/ }; do
+        [[ -f "$moddir/$path/$f" ]] || die "crds $name: $path/$f not found in $module@$version"
+        cp "$moddir/$path/$f" "$dest/"
+      done
+    elif [[ -d "$moddir/$path" ]]; then
       find "$moddir/$path" -maxdepth 1 -type f \( -name '*.yaml' -o -name '*.yml' \) -exec cp {} "$dest/" \;
     else
       cp "$moddir/$path" "$dest/"
     fi
     chmod -R u+w "$dest"
-    touch "$dest/.complete"
+    printf '%s' "$files" >"$dest/.complete"
     log "crds $name $version: $(find "$dest" -type f -name '*.y*ml' | wc -l) file(s) from $module/$path"
   done < <(crd_modules)
 }

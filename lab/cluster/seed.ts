@@ -21,7 +21,7 @@ import {
 } from './gitops';
 import { KubeHttpError, LabKubeClient, splitApiVersion, type KubeObject } from './kube-http';
 import { waitFor } from '../lib/wait';
-import { binaryPath, crdModules, defaultExtrasDir, labFiles, sharedDir, volumeDir } from '../paths';
+import { binaryPath, crdModules, defaultExtrasDir, labFiles, volumeDir } from '../paths';
 import { certificateStatus, certificateWindow, issuerStatus } from './status-writers';
 import { appEntry } from '../../lib/apps/catalogue';
 import { recognizeImage } from '../../lib/k8s/recognize';
@@ -106,24 +106,19 @@ function listYaml(dir: string): string[] {
   return out.sort();
 }
 
-/** CRDs the lab installs from the shared specs: <shared>/specs/crds (cert-manager, Argo CD, Velero). */
-export function defaultCrdDir(): string {
-  return path.join(sharedDir(), 'specs', 'crds');
-}
-
 /**
- * Every folder of CRDs the lab installs: the shared specs', then those build-binaries.sh copied from
- * the projects' Go modules (`lab/cluster/crd-modules.txt`: Traefik, the Gateway API).
+ * Every folder of CRDs the lab installs: those build-binaries.sh copied from the projects' Go modules
+ * (`lab/cluster/crd-modules.txt`: cert-manager, Argo CD, Velero, Traefik, the Gateway API).
  */
 export function defaultCrdDirs(): string[] {
-  return [defaultCrdDir(), ...crdModules().map((m) => m.dir)];
+  return crdModules().map((m) => m.dir);
 }
 
 /** Applies the CRDs of `crdDirs` (recursively) and waits until all are Established. */
 export async function applyCrds(client: LabKubeClient, crdDirs: string | readonly string[], log: (msg: string) => void): Promise<string[]> {
   const dirs = typeof crdDirs === 'string' ? [crdDirs] : crdDirs;
   for (const dir of dirs) {
-    if (!existsSync(dir)) throw new Error(`CRD directory not found: ${dir} (set K8S_NAS_SHARED_DIR, or run lab/cluster/build-binaries.sh crds)`);
+    if (!existsSync(dir)) throw new Error(`CRD directory not found: ${dir} (run lab/cluster/build-binaries.sh crds)`);
   }
   const crds = dirs
     .flatMap((d) => listYaml(d))

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { REPO_ROOT } from "../paths";
+import { REPO_ROOT, specChecks } from "../paths";
 import { choosePort, isAlive, readPid, spawnDaemon, stopPid, waitUntil } from "../lib/process";
 import type { AppsState } from "../lib/state";
 import { writePrivate } from "../lib/state";
@@ -63,6 +63,7 @@ export async function startForge(opts: {
     cloneUrl: opts.cloneUrl,
     stateFile: join(labDir, NAME, "state.json"),
     validateResponses: process.env.LAB_FORGE_VALIDATE_RESPONSES === "1",
+    specChecks: specChecks(),
   };
   const configId = createHash("sha256").update(JSON.stringify(cfg)).update(codeVersion()).digest("hex").slice(0, 16);
   writePrivate(configFile, `${JSON.stringify({ ...cfg, configId }, null, 2)}\n`);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ADD_LABELS_PATH, encodeMultiSegment, forgeDescription, loadSpec, multiSegmentPrefixes, operations, relaxOverlappingOneOf, SpecValidator } from "./spec";
+import { ADD_LABELS_PATH, encodeMultiSegment, FORGE_OPERATIONS, forgeDescription, loadSpec, multiSegmentPrefixes, operations, relaxOverlappingOneOf, SpecValidator, uncheckedForgeDescription } from "./spec";
 
 const doc = loadSpec();
 
@@ -23,6 +23,14 @@ describe("GitHub subset description", () => {
     expect(v.checkRequestBody("POST", ADD_LABELS_PATH, { labels: [{ name: "a" }] }).valid).toBe(true);
     expect(v.checkRequestBody("POST", ADD_LABELS_PATH, { labels: [] }).valid).toBe(false);
     expect(v.checkRequestBody("POST", ADD_LABELS_PATH, { labels: [1] }).valid).toBe(false);
+  });
+
+  it("the operations the forge routes without the description are the served description's, path parameters and multi-segment tails alike", () => {
+    const served = forgeDescription();
+    const key = (o: { method: string; path: string; operationId: string }) => `${o.method} ${o.path} ${o.operationId}`;
+    expect(FORGE_OPERATIONS.map(key).sort()).toEqual(operations(served).map(key).sort());
+    expect(operations(uncheckedForgeDescription()).map(key).sort()).toEqual(operations(served).map(key).sort());
+    expect(multiSegmentPrefixes(uncheckedForgeDescription()).map(String).sort()).toEqual(multiSegmentPrefixes(served).map(String).sort());
   });
 
   it("percent-encodes multi-segment path and ref parameters for routing", () => {

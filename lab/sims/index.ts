@@ -14,7 +14,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { isAlive, readPid, rssKiB, spawnDaemon, stopPid, waitUntil, logFile, pidFile } from "../lib/process";
-import { REPO_ROOT, volumeDir } from "../paths";
+import { REPO_ROOT, specChecks, volumeDir } from "../paths";
 import { writePrivate } from "../lib/state";
 import type { ChildConfig, ChildReady } from "./child";
 import { discoverFrom, loadObjects, type DiscoveredInstance } from "./discovery";
@@ -210,7 +210,7 @@ export async function startSimulators(ctx: SimulatorsContext): Promise<Simulator
   }));
   const validateResponses = ctx.validateResponses ?? "log";
   const planHash = createHash("sha256")
-    .update(JSON.stringify({ sims: sims.map((s) => ({ ...s, port: undefined })), services, validateResponses }))
+    .update(JSON.stringify({ sims: sims.map((s) => ({ ...s, port: undefined })), services, validateResponses, specChecks: specChecks() }))
     .digest("hex")
     .slice(0, 16);
 

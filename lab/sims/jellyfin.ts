@@ -166,7 +166,7 @@ function publicInfo(state: JellyfinState, version: string): JsonObject {
 export const jellyfinSim = defineSim<JellyfinState>({
   kind: "jellyfin",
   title: "Jellyfin",
-  spec: { file: "jellyfin-10.11.openapi.json" },
+  spec: { file: "jellyfin-10.11.openapi.json", openOperations: ["get /System/Info/Public", "get /System/Ping", "post /System/Ping"] },
   defaultVersion: "10.11.3",
   createState: (settings) => ({
     serverId: createHash("md5").update(`lab-jellyfin-${settings.id}`).digest("hex"),

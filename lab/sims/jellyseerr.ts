@@ -230,7 +230,7 @@ function createSeerr(f: SeerrFlavor): SimKind {
   return defineSim<SeerrState>({
     kind: f.kind,
     title: f.title,
-    spec: { file: f.specFile },
+    spec: { file: f.specFile, openOperations: ["get /status", "get /status/appdata", "get /settings/public"] },
     pathPrefix: "/api/v1",
     defaultVersion: f.version,
     rejectReadOnly: true,

@@ -71,6 +71,8 @@ export interface RunningSim extends SimAppHandle {
   readonly operations: string[];
   /** operationIds of the implemented operations (`get /api/v3/health`). */
   readonly operationIds: string[];
+  /** The implemented operations open without credentials, by the description or the app (`get /System/Ping`, the path with the prefix). */
+  readonly openOperations: string[];
   init(): Promise<void>;
   /** Loads the state (from the volume when the app has one) and listens; resolves with the port. */
   start(port?: number): Promise<number>;
@@ -167,8 +169,11 @@ class SimApp<S> implements RunningSim {
   readonly env: SimEnvironment;
   port = 0;
   specSource = "";
+  /** False when the app runs without its description file (see `uncheckedSpec`). */
+  specChecked = true;
   operations: string[] = [];
   operationIds: string[] = [];
+  openOperations: string[] = [];
 
   private state: S;
   private faults: FaultState = noFaults();
@@ -276,7 +281,8 @@ class SimApp<S> implements RunningSim {
   async init(): Promise<void> {
     const refs = this.def.operations.map((o) => ({ method: o.method, path: o.path }));
     const loaded: LoadedSpec = await loadSpec(this.def.spec, refs, this.prefix);
-    this.specSource = `${loaded.source} (${loaded.title} ${loaded.version})`;
+    this.specSource = loaded.checked ? `${loaded.source} (${loaded.title} ${loaded.version})` : loaded.source;
+    this.specChecked = loaded.checked;
     for (const o of this.def.operations) this.handlers.set(opId(o.method, o.path), o);
     this.operations = this.def.operations.map((o) => `${o.method.toUpperCase()} ${this.prefix}${o.path}`);
     this.operationIds = this.def.operations.map((o) => opId(o.method, o.path));
@@ -294,7 +300,10 @@ class SimApp<S> implements RunningSim {
     });
     await api.init();
     this.api = api;
-    this.validator = new ResponseValidator(loaded.document, this.id);
+    this.validator = loaded.checked ? new ResponseValidator(loaded.document, this.id) : undefined;
+    const open = new Set(openOperationsOf(loaded.document));
+    for (const o of this.def.operations) if (this.def.isPublic?.(o.method, o.path) === true) open.add(`${o.method} ${this.prefix}${o.path}`);
+    this.openOperations = [...open].sort();
     this.document = loaded.document;
   }
 
@@ -611,6 +620,22 @@ class SimApp<S> implements RunningSim {
       return { response: { ...this.def.errors.unauthorized(sreq), unvalidated: true }, operation: id };
     }
 
+    if (!this.specChecked) {
+      // No description: the query as sent ("true"/"false" as booleans, as the spec's coercion
+      // gives the handlers), the path parameters as strings, nothing validated.
+      const raw = typeof breq.query === "object" ? breq.query : {};
+      const query = Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, v === "true" ? true : v === "false" ? false : v]));
+      const params = api.router.parseRequest(breq, operation).params ?? {};
+      const ctx = this.context(sreq, params as Record<string, unknown>, query, sreq.body);
+      try {
+        return { response: await handler.handle(ctx), operation: id };
+      } catch (err) {
+        const msg = err instanceof Error ? err.message : String(err);
+        this.env.log(`handler ${id} failed: ${err instanceof Error ? (err.stack ?? msg) : msg}`);
+        return { response: { ...this.def.errors.serverError(msg, sreq), unvalidated: true }, operation: id };
+      }
+    }
+
     // Request validation against the spec. Query parameters the operation does not declare are
     // ignored, as ASP.NET, Flask, Express and Go's net/http all ignore them (openapi-backend
     // would refuse them: it closes the query object).
@@ -770,6 +795,22 @@ function deref(doc: JsonObject, schema: unknown, depth = 0): JsonObject | undefi
     return deref(doc, cur, depth + 1);
   }
   return schema;
+}
+
+/** `method path` of the operations whose security (their own, else the document's) lets anyone in. */
+function openOperationsOf(doc: JsonObject): string[] {
+  const out: string[] = [];
+  const paths = isObject(doc.paths) ? doc.paths : {};
+  for (const [path, item] of Object.entries(paths)) {
+    if (!isObject(item)) continue;
+    for (const m of HTTP_METHODS) {
+      const op = item[m];
+      if (!isObject(op)) continue;
+      const security = (Array.isArray(op.security) ? op.security : Array.isArray(doc.security) ? doc.security : []) as unknown[];
+      if (security.length === 0 || security.some((s) => isObject(s) && Object.keys(s).length === 0)) out.push(`${m} ${path}`);
+    }
+  }
+  return out.sort();
 }
 
 /** Request-body properties the spec marks `readOnly` (express-openapi-validator refuses them). */

@@ -13,7 +13,7 @@ import { readFileSync } from "node:fs";
 import { isAbsolute } from "node:path";
 import SwaggerParser from "@apidevtools/swagger-parser";
 import { parse as parseYaml } from "yaml";
-import { specFile } from "../../paths";
+import { specChecks, specFile } from "../../paths";
 
 /** A JSON object. */
 export type JsonObject = Record<string, unknown>;
@@ -35,6 +35,12 @@ export interface SpecSource {
   /** An inline OpenAPI 3.0 document (hand-written from an app's documentation). */
   document?: JsonObject;
   /**
+   * `method path` of the implemented operations the file leaves open (no credentials), for the
+   * stand-in made without the file, which requires credentials for every other operation
+   * (lab/sims/open-operations.test.ts checks this list against the file).
+   */
+  openOperations?: string[];
+  /**
    * Operations the app serves that its published spec leaves out (hidden routes), each marked
    * with `x-sim-extension` saying where the behaviour was read. Merged into the loaded paths.
    */
@@ -50,6 +56,11 @@ export interface SpecSource {
 
 /** The pruned, validated and normalised document plus facts about it. */
 export interface LoadedSpec {
+  /**
+   * False for the stand-in made without the description file ({@link uncheckedSpec}): it routes
+   * the operations but declares nothing to check requests and answers against.
+   */
+  checked: boolean;
   /** Self-contained OpenAPI 3.0 document holding only the requested operations. */
   document: JsonObject;
   /** `info.title` and `info.version` of the source document. */
@@ -160,6 +171,7 @@ export function normaliseSchemas(value: unknown): unknown {
  * Throws when an operation is not in the spec: a simulator may only serve what the app serves.
  */
 export async function loadSpec(source: SpecSource, operations: OperationRef[], pathPrefix = ""): Promise<LoadedSpec> {
+  if (source.document === undefined && source.file !== undefined && !specChecks()) return uncheckedSpec(source.file, operations, pathPrefix, source.openOperations);
   const raw = source.document ?? (source.file !== undefined ? readSpecFile(source.file) : undefined);
   if (raw === undefined) throw new Error("spec source needs a file or a document");
   const label = source.file ?? "inline document";
@@ -224,6 +236,7 @@ export async function loadSpec(source: SpecSource, operations: OperationRef[], p
 
   const info = isObject(raw.info) ? raw.info : {};
   return {
+    checked: true,
     document: normaliseSchemas(doc) as JsonObject,
     title: typeof info.title === "string" ? info.title : label,
     version: typeof info.version === "string" ? info.version : "",
@@ -234,4 +247,39 @@ export async function loadSpec(source: SpecSource, operations: OperationRef[], p
 /** The operationId the loader gives an operation (`"get /api/v3/health"`). */
 export function opId(method: HttpMethod, path: string): string {
   return operationId(method, path);
+}
+
+/**
+ * The stand-in for a description file the lab runs without (`LAB_SPEC_CHECKS=0`): the same
+ * operations and path parameters, so the simulator routes every request it implements, with
+ * credentials required except for `open` operations (`method path`, without the prefix), but no
+ * parameters, bodies or answers to check them against.
+ */
+export function uncheckedSpec(file: string, operations: OperationRef[], pathPrefix = "", open: readonly string[] = []): LoadedSpec {
+  const paths: JsonObject = {};
+  for (const op of operations) {
+    const key = `${pathPrefix}${op.path}`;
+    const target = isObject(paths[key]) ? (paths[key] as JsonObject) : {};
+    const names = [...key.matchAll(/\{([^}]+)\}/g)].map((m) => m[1] ?? "");
+    target[op.method] = {
+      operationId: operationId(op.method, op.path),
+      parameters: names.map((name) => ({ name, in: "path", required: true, schema: { type: "string" } })),
+      security: open.includes(`${op.method} ${op.path}`) ? [] : [{ credentials: [] }],
+      responses: { default: { description: "not checked" } },
+    };
+    paths[key] = target;
+  }
+  return {
+    checked: false,
+    document: {
+      openapi: "3.0.3",
+      info: { title: file, version: "unchecked" },
+      paths,
+      // The app's own credential check (its simulator's `authorize`) decides; the scheme only marks the operations.
+      components: { securitySchemes: { credentials: { type: "apiKey", in: "header", name: "X-Api-Key" } } },
+    },
+    title: file,
+    version: "unchecked",
+    source: `${file} (absent: requests and answers not checked)`,
+  };
 }
