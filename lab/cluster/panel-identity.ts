@@ -53,9 +53,20 @@ export async function ensurePanelIdentity(log: (m: string) => void = () => {}): 
   const admin = new KubeConfig();
   admin.loadFromFile(lab.kubeconfig);
   const api = KubernetesObjectApi.makeApiClient(admin);
+  // deploy/ grants roles in the owner's namespaces; a lab seeded from another repository may not have
+  // all of them: the roles of a namespace the lab lacks are left out, and said so.
+  const present = new Set((await admin.makeApiClient(CoreV1Api).listNamespace()).items.map((n) => n.metadata?.name ?? ''));
+  for (const o of objects) if (o.kind === 'Namespace') present.add((o.metadata as { name?: string } | undefined)?.name ?? '');
+  const absent = new Set<string>();
   for (const o of objects) {
+    const ns = (o.metadata as { namespace?: string } | undefined)?.namespace;
+    if (ns && !present.has(ns)) {
+      absent.add(ns);
+      continue;
+    }
     await api.patch(o as unknown as KubernetesObject, undefined, undefined, 'k8s-nas-lab', true, PatchStrategy.ServerSideApply);
   }
+  if (absent.size) log(`panel identity: the lab has no namespace ${[...absent].sort().join(', ')}: deploy/'s roles there are left out`);
   const request = await admin.makeApiClient(CoreV1Api).createNamespacedServiceAccountToken({
     namespace: subject.namespace,
     name: subject.name,
