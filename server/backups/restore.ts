@@ -12,6 +12,7 @@ import { kubeGet, kubeGetText, kubeWrite } from "@/server/k8s/rest";
 import { logger } from "@/server/observability/logger";
 import { getLatestResults, probeNow } from "@/server/probes/scheduler";
 import type { HealthStatus } from "@/lib/services";
+import { claimService, withServiceClaim } from "./claims";
 import { backupOfJob, getBackup, insertRestore, lastRuns, markVerified, updateRestore } from "./history";
 import { createJobFromCronJob, jobFacts, jobState, kc, listCronJobs, listJobs, podListSchema, syncJob, TIMEOUT, type CronJob, type KubeConfig } from "./service";
 
@@ -107,9 +108,11 @@ export async function previewRestore(serviceId: string, backupId: number, actor:
   const [namespace, workload] = serviceId.split("/") as [string, string];
   const backup = restorableBackup(serviceId, backupId);
   const k = kc();
-  const cron = await findCron(k, namespace, workload);
-  await refuseWhenBusy(k, serviceId, namespace, workload);
-  const run = await runJob(k, namespace, cron, { action: "preview", actor, trigger: "restore", env: { BACKUP_ARCHIVE: backup.archive ?? "" } }, () => undefined);
+  const run = await withServiceClaim(serviceId, "restore preview", actor, async () => {
+    const cron = await findCron(k, namespace, workload);
+    await refuseWhenBusy(k, serviceId, namespace, workload);
+    return runJob(k, namespace, cron, { action: "preview", actor, trigger: "restore", env: { BACKUP_ARCHIVE: backup.archive ?? "" } }, () => undefined);
+  });
   if (!run.ok) throw new AppError("invalid_input", `The archive cannot be previewed: ${run.reason ?? "the preview Job failed"}.`);
   const r = run.output.result ?? { action: "preview", ok: true };
   return {
@@ -134,6 +137,20 @@ export async function startRestore(input: { serviceId: string; backupId: number;
   const backup = restorableBackup(input.serviceId, input.backupId);
   if (!getConfig().backups.namespaces.includes(namespace)) throw new AppError("invalid_input", `${namespace} does not hold backups.`);
   const k = kc();
+  // Held from here until the restore ends (or fails to start).
+  const release = claimService(input.serviceId, "restore", input.actor);
+  try {
+    return await beginRestore(input, { k, namespace, workload, backup, release });
+  } catch (error) {
+    release();
+    throw error;
+  }
+}
+
+async function beginRestore(
+  input: { serviceId: string; actor: string; role: "admin" | "viewer"; undoOf?: number },
+  { k, namespace, workload, backup, release }: { k: KubeConfig; namespace: string; workload: string; backup: BackupRecord; release: () => void },
+): Promise<OperationView> {
   const cron = await findCron(k, namespace, workload);
   await refuseWhenBusy(k, input.serviceId, namespace, workload);
   const pods = await restorablePods(k, namespace, workload);
@@ -164,7 +181,10 @@ export async function startRestore(input: { serviceId: string; backupId: number;
   const restoreId = insertRestore(getDb(), { serviceId: input.serviceId, backupId: backup.id, actor: input.actor, method: "volume", startedAt: op.startedAt, ...(input.undoOf !== undefined ? { undoOf: input.undoOf } : {}) });
   op.restoreId = restoreId;
   const baseline = getLatestResults().get(input.serviceId)?.verdict.status;
-  void runRestore(op, { k, namespace, workload, cron, backup, restoreId, role: input.role, ...(baseline ? { baseline } : {}) }).finally(() => busy.delete(input.serviceId));
+  void runRestore(op, { k, namespace, workload, cron, backup, restoreId, role: input.role, ...(baseline ? { baseline } : {}) }).finally(() => {
+    busy.delete(input.serviceId);
+    release();
+  });
   return op;
 }
 
@@ -365,9 +385,11 @@ export async function verifyBackup(serviceId: string, backupId: number, actor: s
   const [namespace, workload] = serviceId.split("/") as [string, string];
   const backup = restorableBackup(serviceId, backupId);
   const k = kc();
-  const cron = await findCron(k, namespace, workload);
-  await refuseWhenBusy(k, serviceId, namespace, workload);
-  const run = await runJob(k, namespace, cron, { action: "verify", actor, trigger: "restore", env: { BACKUP_ARCHIVE: backup.archive ?? "" } }, () => undefined);
+  const run = await withServiceClaim(serviceId, "restore drill", actor, async () => {
+    const cron = await findCron(k, namespace, workload);
+    await refuseWhenBusy(k, serviceId, namespace, workload);
+    return runJob(k, namespace, cron, { action: "verify", actor, trigger: "restore", env: { BACKUP_ARCHIVE: backup.archive ?? "" } }, () => undefined);
+  });
   const failed = run.output.checks.filter((c) => !c.ok);
   const detail = run.ok ? `${run.output.checks.length} checks passed` : failed.map((c) => `${c.check}${c.file ? ` ${c.file}` : ""}: ${c.detail}`).join("; ") || (run.reason ?? "the drill failed");
   markVerified(getDb(), backup.id, run.ok, detail);
