@@ -11,13 +11,20 @@ export default defineConfig([
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
       "no-restricted-imports": [
         "error",
-        { patterns: [{ group: ["@/server/*", "../server/*"], message: "components/ and lib/ never import from server/." }] },
+        {
+          paths: [{ name: "next/link", message: "Use IntentLink (components/ui/intent-link.tsx): it prefetches on intent, not on sight." }],
+          patterns: [{ group: ["@/server/*", "../server/*"], message: "components/ and lib/ never import from server/." }],
+        },
       ],
     },
   },
   {
     // Only components/ and lib/ are barred from server/.
     files: ["app/**", "server/**", "e2e/**", "lab/**", "scripts/**", "test/**", "deploy/**", "examples/**", "*.ts", "*.mjs"],
+    rules: { "no-restricted-imports": ["error", { paths: [{ name: "next/link", message: "Use IntentLink (components/ui/intent-link.tsx): it prefetches on intent, not on sight." }] }] },
+  },
+  {
+    files: ["components/ui/intent-link.tsx"],
     rules: { "no-restricted-imports": "off" },
   },
   {

@@ -1,6 +1,6 @@
 "use client";
 
-import Link from "next/link";
+import { IntentLink } from "@/components/ui/intent-link";
 import { usePathname } from "next/navigation";
 import { useState } from "react";
 import { NAV_ITEMS, isActive } from "@/lib/nav";
@@ -26,7 +26,7 @@ export function Nav({ alertCount = 0 }: { alertCount?: number }) {
           const active = isActive(item.href, pathname);
           return (
             <li key={item.href}>
-              <Link
+              <IntentLink
                 href={item.href}
                 data-testid={`nav-${item.id}`}
                 aria-current={active ? "page" : undefined}
@@ -39,7 +39,7 @@ export function Nav({ alertCount = 0 }: { alertCount?: number }) {
               >
                 {item.label}
                 {item.id === "alerts" && <NavAlertCount initial={alertCount} />}
-              </Link>
+              </IntentLink>
             </li>
           );
         })}

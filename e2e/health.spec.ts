@@ -30,6 +30,25 @@ test.describe("service health against the lab", () => {
     await expect(page.getByTestId("live-indicator")).toHaveText("live");
   });
 
+  test("the overview fetches no page the person did not reach for; a card's page is fetched when pointed at", async ({ page }) => {
+    const rsc: string[] = [];
+    page.on("request", (r) => {
+      if (r.url().includes("_rsc=")) rsc.push(new URL(r.url()).pathname);
+    });
+    const overview = new OverviewPage(page);
+    await overview.goto();
+    await expect(overview.cards().first()).toBeVisible();
+    await expect(page.getByTestId("live-indicator")).toHaveText("live");
+    // Every card and navigation link is in view: none of their pages is fetched ahead, even a moment later.
+    await page.waitForTimeout(1_500);
+    expect(rsc).toEqual([]);
+    await overview.card("media/sonarr").getByRole("link").first().hover();
+    await expect.poll(() => rsc).toContain("/services/media/sonarr");
+    expect(new Set(rsc)).toEqual(new Set(["/services/media/sonarr"]));
+    // The sparkline is drawn by the server as SVG.
+    await expect(overview.card("media/sonarr").locator("svg[role=img] path")).toHaveAttribute("d", /^M/, { timeout: 20_000 });
+  });
+
   test("scaling sonarr to 0 shows it down within 15 s without a reload, and up again after", async ({ page }) => {
     const overview = new OverviewPage(page);
     await overview.goto();

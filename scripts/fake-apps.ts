@@ -39,12 +39,15 @@ export interface FakeApp {
   url: string;
   port: number;
   requests: FakeRequest[];
+  /** Each request left unanswered (`hang`): when it arrived and when its connection closed (performance.now()). */
+  hangs: Array<{ start: number; end?: number }>;
   close(): Promise<void>;
 }
 
 /** Starts a fake app on a free loopback port; unknown routes answer 404. */
 export async function startFakeApp(handler: FakeHandler): Promise<FakeApp> {
   const requests: FakeRequest[] = [];
+  const hangs: FakeApp["hangs"] = [];
   const timers = new Set<NodeJS.Timeout>();
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -60,7 +63,12 @@ export async function startFakeApp(handler: FakeHandler): Promise<FakeApp> {
       };
       requests.push(request);
       const answer = handler(request) ?? { status: 404, text: "Not Found" };
-      if (answer.hang) return;
+      if (answer.hang) {
+        const hang: FakeApp["hangs"][number] = { start: performance.now() };
+        hangs.push(hang);
+        res.on("close", () => (hang.end = performance.now()));
+        return;
+      }
       const send = (): void => {
         const body = answer.json !== undefined ? JSON.stringify(answer.json) : (answer.text ?? "");
         const type = answer.json !== undefined ? "application/json; charset=utf-8" : "text/plain; charset=utf-8";
@@ -87,6 +95,7 @@ export async function startFakeApp(handler: FakeHandler): Promise<FakeApp> {
     url: `http://127.0.0.1:${port}`,
     port,
     requests,
+    hangs,
     close: async () => {
       for (const t of timers) clearTimeout(t);
       server.closeAllConnections();

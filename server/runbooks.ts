@@ -45,7 +45,8 @@ export function shippedRunbooks(): Map<string, Source> {
   for (const section of RUNBOOK_SECTIONS) {
     let names: string[] = [];
     try {
-      names = readdirSync(path.join(dir, section));
+      // Copied beside the server by scripts/prepare-standalone.mjs: not traced into the build.
+      names = readdirSync(path.join(/* turbopackIgnore: true */ dir, section));
     } catch (error) {
       log.error({ dir, err: (error as Error).message }, "the shipped runbooks cannot be read");
       continue;
@@ -53,7 +54,7 @@ export function shippedRunbooks(): Map<string, Source> {
     for (const name of names.sort()) {
       const id = runbookIdOfPath(`${section}/${name}`);
       if (!id) continue;
-      out.set(id, { text: readFileSync(path.join(dir, section, name), "utf8"), origin: "panel", source: `docs/runbooks/${section}/${name}` });
+      out.set(id, { text: readFileSync(path.join(/* turbopackIgnore: true */ dir, section, name), "utf8"), origin: "panel", source: `docs/runbooks/${section}/${name}` });
     }
   }
   holder.__panelShippedRunbooks = out;

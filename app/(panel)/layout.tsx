@@ -1,4 +1,4 @@
-import Link from "next/link";
+import { IntentLink } from "@/components/ui/intent-link";
 import { Nav } from "@/components/nav";
 import { Providers } from "@/components/providers";
 import { Badge } from "@/components/ui/badge";
@@ -21,9 +21,9 @@ export default async function PanelLayout({ children }: { children: React.ReactN
       </a>
       <header className="border-b border-slate-200 bg-white dark:border-slate-800 dark:bg-slate-900">
         <div className="mx-auto flex max-w-7xl flex-wrap items-center justify-between gap-3 px-4 py-3">
-          <Link href="/" className="font-semibold" data-testid="stack-name">
+          <IntentLink href="/" className="font-semibold" data-testid="stack-name">
             {stackName}
-          </Link>
+          </IntentLink>
           <div className="flex items-center gap-3 text-sm">
             <span data-testid="current-user">
               {user.name} <Badge tone={user.role === "admin" ? "ok" : "neutral"}>{user.role}</Badge>

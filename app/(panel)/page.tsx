@@ -1,7 +1,7 @@
 import type { Metadata } from "next";
 import { OverviewLive } from "@/components/health/overview-live";
 import { PageHeader } from "@/components/ui/page-header";
-import Link from "next/link";
+import { IntentLink } from "@/components/ui/intent-link";
 import { requirePageUser } from "@/server/auth/session";
 import { backupBanner } from "@/server/backups/service";
 import { getOverview } from "@/server/health/overview";
@@ -18,9 +18,9 @@ export default async function OverviewPage() {
       {backups?.sentence && (
         <p className="mb-4 rounded-md border border-amber-300 bg-amber-50 p-3 text-sm text-amber-900 dark:border-amber-700 dark:bg-amber-950 dark:text-amber-200" data-testid="backup-banner">
           {backups.sentence}.{" "}
-          <Link href="/backups" className="font-medium underline">
+          <IntentLink href="/backups" className="font-medium underline">
             See the Backups page
-          </Link>
+          </IntentLink>
         </p>
       )}
       <OverviewLive initial={initial} />

@@ -1,7 +1,7 @@
 "use client";
 
 import { useQuery } from "@tanstack/react-query";
-import Link from "next/link";
+import { IntentLink } from "@/components/ui/intent-link";
 import { useState, useTransition } from "react";
 import type { ActionResult } from "@/lib/action-result";
 import type { AlertView } from "@/lib/alerts/view";
@@ -118,9 +118,9 @@ function AlertRow({ alert, now, admin, silence }: { alert: AlertView; now: numbe
           </a>
         )}
         {alert.serviceId && (
-          <Link href={`/services/${alert.serviceId}`} className="text-sky-700 underline dark:text-sky-300">
+          <IntentLink href={`/services/${alert.serviceId}`} className="text-sky-700 underline dark:text-sky-300">
             Service page
-          </Link>
+          </IntentLink>
         )}
         {admin && alert.inAlertmanager && !silenced && (
           <button type="button" onClick={() => setOpen((v) => !v)} data-testid="alert-silence-open" className="text-sky-700 underline dark:text-sky-300">
@@ -208,9 +208,9 @@ export function AlertsLive({
             <div data-service={g.serviceId ?? ""} data-testid="alert-group-service">
               {g.serviceId && (
                 <p className="mb-1 text-xs">
-                  <Link href={`/services/${g.serviceId}`} className="text-sky-700 underline dark:text-sky-300">
+                  <IntentLink href={`/services/${g.serviceId}`} className="text-sky-700 underline dark:text-sky-300">
                     {g.serviceId}
-                  </Link>
+                  </IntentLink>
                   {g.appKind && (
                     <>
                       {" · "}

@@ -1,7 +1,7 @@
 "use client";
 
 import { useQuery } from "@tanstack/react-query";
-import Link from "next/link";
+import { IntentLink } from "@/components/ui/intent-link";
 import { argoProblemsOf, shortRevision, type ApplicationsData, type ArgoAppState } from "@/lib/gitops/argo-status";
 import { Alert } from "../ui/alert";
 import { Card } from "../ui/card";
@@ -43,9 +43,9 @@ function ApplicationRow({ app, services }: { app: ArgoAppState; services: Array<
             {services.map((s, i) => (
               <span key={s.id}>
                 {i > 0 ? ", " : ""}
-                <Link href={`/services/${s.id}`} className="text-sky-700 underline dark:text-sky-400">
+                <IntentLink href={`/services/${s.id}`} className="text-sky-700 underline dark:text-sky-400">
                   {s.displayName}
-                </Link>
+                </IntentLink>
               </span>
             ))}
           </p>

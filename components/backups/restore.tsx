@@ -93,7 +93,7 @@ function RestorePanel({ serviceId, backupId, undoOf, preview, restore }: { servi
   const p = previewed?.ok ? previewed.data : null;
   return (
     <section className="space-y-3 rounded-md border border-amber-300 p-3 text-sm dark:border-amber-700" data-testid="restore-panel" data-backup={backupId}>
-      {pending && !previewed && <p>Comparing the archive with the volume (a preview Job)…</p>}
+      {pending && !previewed && <p>Preparing the preview (a preview Job compares a volume archive with the volume)…</p>}
       {previewed && !previewed.ok && (
         <Alert testId="restore-preview-error" title="The restore cannot be previewed">
           {previewed.message}
@@ -101,9 +101,15 @@ function RestorePanel({ serviceId, backupId, undoOf, preview, restore }: { servi
       )}
       {p && (
         <>
-          <p data-testid="restore-preview-counts">
-            Restoring <span className="font-mono">{p.backup.archive}</span> changes {p.counts.changed} files, adds {p.counts.added}, removes {p.counts.removed} ({p.counts.unchanged} unchanged).
-          </p>
+          {p.method === "volume" ? (
+            <p data-testid="restore-preview-counts">
+              Restoring <span className="font-mono">{p.backup.archive}</span> changes {p.counts.changed} files, adds {p.counts.added}, removes {p.counts.removed} ({p.counts.unchanged} unchanged).
+            </p>
+          ) : (
+            <p data-testid="restore-preview-app">
+              Restoring <span className="font-mono">{p.backup.location ?? p.backup.archive}</span> through the app&apos;s own API.
+            </p>
+          )}
           {p.files.length > 0 && (
             <table className="w-full text-left text-xs" data-testid="restore-preview">
               <thead>

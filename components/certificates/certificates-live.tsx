@@ -1,7 +1,7 @@
 "use client";
 
 import { useQuery } from "@tanstack/react-query";
-import Link from "next/link";
+import { IntentLink } from "@/components/ui/intent-link";
 import { useState, useTransition } from "react";
 import type { ActionResult } from "@/lib/action-result";
 import { durationWords, formatDate, relativeTime, wholeDays } from "@/lib/certs/signals";
@@ -41,9 +41,9 @@ function Services({ services }: { services: readonly ServiceRef[] }) {
         return (
           <span key={s.id}>
             {i > 0 ? ", " : ""}
-            <Link href={`/services/${ns}/${name}`} className="text-sky-700 underline dark:text-sky-400" data-testid="service-link" data-service={s.id}>
+            <IntentLink href={`/services/${ns}/${name}`} className="text-sky-700 underline dark:text-sky-400" data-testid="service-link" data-service={s.id}>
               {s.displayName}
-            </Link>
+            </IntentLink>
           </span>
         );
       })}

@@ -1,7 +1,7 @@
 "use client";
 
 import { useQuery } from "@tanstack/react-query";
-import Link from "next/link";
+import { IntentLink } from "@/components/ui/intent-link";
 import { stackSentence } from "@/lib/health-format";
 import type { OverviewData } from "@/lib/overview";
 import { STATUS_SEVERITY } from "@/lib/services";
@@ -47,9 +47,9 @@ export function OverviewLive({ initial }: { initial: OverviewData }) {
         </div>
         {data.certificates && (
           <p className="mt-2 flex flex-wrap items-center gap-2 text-sm" data-testid="cert-banner" data-state={data.certificates.state}>
-            <Link href="/certificates" className="font-medium underline">
+            <IntentLink href="/certificates" className="font-medium underline">
               Certificates
-            </Link>
+            </IntentLink>
             {data.certificates.worst ? (
               <span data-testid="cert-banner-text">
                 {data.certificates.worst.subject}: {data.certificates.worst.message}
@@ -64,9 +64,9 @@ export function OverviewLive({ initial }: { initial: OverviewData }) {
           <ul className="mt-2 space-y-1 text-sm" data-testid="summary-argocd">
             {data.applications.problems.map((p) => (
               <li key={`${p.namespace}/${p.name}/${p.kind}`} data-argocd-app={p.name} data-problem={p.kind}>
-                <Link href="/applications" className="font-medium underline">
+                <IntentLink href="/applications" className="font-medium underline">
                   Argo CD {p.name}
-                </Link>
+                </IntentLink>
                 {` ${p.kind}: ${p.message}`}
               </li>
             ))}

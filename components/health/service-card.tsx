@@ -1,4 +1,4 @@
-import Link from "next/link";
+import { IntentLink } from "@/components/ui/intent-link";
 import { formatLatency, formatVersion } from "@/lib/health-format";
 import type { ServiceCardData } from "@/lib/overview";
 import { HealthBadge, SyncBadge } from "../argocd/argo-badges";
@@ -15,7 +15,7 @@ export function ServiceCard({ card }: { card: ServiceCardData }) {
       data-status={card.status}
       className="rounded-lg border border-slate-200 bg-white p-3 shadow-sm dark:border-slate-800 dark:bg-slate-900"
     >
-      <Link href={`/services/${card.namespace}/${card.name}`} className="block focus:outline-none">
+      <IntentLink href={`/services/${card.namespace}/${card.name}`} className="block focus:outline-none">
         <div className="flex items-start justify-between gap-2">
           <div className="min-w-0">
             <p className="truncate font-medium" data-testid="service-name">
@@ -36,16 +36,16 @@ export function ServiceCard({ card }: { card: ServiceCardData }) {
             ? first.message
             : `ready ${card.ready}/${card.desired}${card.latencyMs !== undefined ? ` · ${formatLatency(card.latencyMs)}` : ""}`}
         </p>
-      </Link>
+      </IntentLink>
       {card.certificate && (
-        <Link
+        <IntentLink
           href="/certificates"
           data-testid="service-cert"
           data-state={card.certificate.state}
           className={`mt-1 block text-xs ${card.certificate.state === "critical" ? "text-red-700 dark:text-red-400" : "text-amber-800 dark:text-amber-300"}`}
         >
           {card.certificate.subject}: {card.certificate.message}
-        </Link>
+        </IntentLink>
       )}
       {card.argoState && (
         <div className="mt-1 flex flex-wrap items-center gap-1 text-xs" data-testid="service-argocd" data-argocd-app={card.argoState.name} data-severity={card.argoState.severity}>

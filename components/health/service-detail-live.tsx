@@ -1,7 +1,7 @@
 "use client";
 
 import { useQuery } from "@tanstack/react-query";
-import Link from "next/link";
+import { IntentLink } from "@/components/ui/intent-link";
 import { useState } from "react";
 import { formatLatency, formatUptime, formatVersion } from "@/lib/health-format";
 import { HISTORY_WINDOWS, type HistoryWindow, type ServiceDetail } from "@/lib/overview";
@@ -93,9 +93,9 @@ export function ServiceDetailLive({ initial, logsAllowed = false }: { initial: S
               </li>
             ))}
           </ul>
-          <Link href="/certificates" className="mt-2 inline-block text-sm text-sky-700 underline dark:text-sky-400">
+          <IntentLink href="/certificates" className="mt-2 inline-block text-sm text-sky-700 underline dark:text-sky-400">
             All certificates
-          </Link>
+          </IntentLink>
         </Card>
       )}
       {service.argocdApp && <ArgoAppPanel {...(service.argoState ? { app: service.argoState } : { missing: service.argocdApp })} />}

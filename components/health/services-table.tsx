@@ -1,4 +1,4 @@
-import Link from "next/link";
+import { IntentLink } from "@/components/ui/intent-link";
 import { formatUptime } from "@/lib/health-format";
 import type { ServiceCardData } from "@/lib/overview";
 import { StatusBadge } from "./status-badge";
@@ -23,9 +23,9 @@ export function ServicesTable({ services }: { services: ServiceCardData[] }) {
           {services.map((s) => (
             <tr key={s.id} className="border-t border-slate-200 dark:border-slate-800" data-testid="service-row" data-service={s.id}>
               <td className="px-3 py-2">
-                <Link href={`/services/${s.namespace}/${s.name}`} className="font-medium text-sky-700 underline dark:text-sky-400">
+                <IntentLink href={`/services/${s.namespace}/${s.name}`} className="font-medium text-sky-700 underline dark:text-sky-400">
                   {s.displayName}
-                </Link>
+                </IntentLink>
                 <span className="block text-xs text-slate-500">{s.namespace}</span>
               </td>
               <td className="px-3 py-2">

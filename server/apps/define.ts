@@ -88,6 +88,8 @@ export interface AppBackup {
   /** ISO time the app made it. */
   createdAt: string;
   sizeBytes?: number;
+  /** The app's word for why it was made (`scheduled`, `manual`, `update`), when it says. */
+  kind?: string;
 }
 
 /**

@@ -3,7 +3,8 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { openDatabase } from "@/server/db/open";
-import { backupOfJob, getBackup, insertRestore, lastRuns, listBackups, listRestores, markVerified, recordJobRun, updateRestore } from "./history";
+import Database from "better-sqlite3";
+import { backupHistoryPage, recordAppBackup, backupOfJob, getBackup, historyCursorText, insertRestore, lastRuns, listBackups, listRestores, markVerified, parseHistoryCursor, recordJobRun, updateRestore } from "./history";
 
 const fresh = () => openDatabase(mkdtempSync(path.join(tmpdir(), "panel-backups-")));
 const HOUR = 3_600_000;
@@ -48,5 +49,50 @@ describe("backup history", () => {
     expect(listRestores(db)).toEqual([
       { id: restore, serviceId: "qbittorrent/qbittorrent", backupId: id, preRestoreBackupId: pre, actor: "admin", method: "volume", startedAt: 6_000, finishedAt: 7_000, result: "rolled-back", reason: "not healthy; put back" },
     ]);
+  });
+
+  it("pages the history newest first with a cursor, every row once, and filters by service", () => {
+    const db = fresh();
+    // Two runs share a start time: the id breaks the tie, so no row is skipped or repeated across pages.
+    for (let i = 0; i < 7; i++) recordJobRun(db, run(`p${i}`, { startedAt: Math.floor(i / 2) * HOUR, finishedAt: Math.floor(i / 2) * HOUR + 10, serviceId: i === 3 ? "media/prowlarr" : "qbittorrent/qbittorrent" }));
+    const first = backupHistoryPage(db, { limit: 3 });
+    expect(first.backups.map((b) => b.jobName)).toEqual(["job-p6", "job-p5", "job-p4"]);
+    expect(first.older).toBeDefined();
+    const cursor = parseHistoryCursor(historyCursorText(first.older!));
+    expect(cursor).toEqual(first.older);
+    const second = backupHistoryPage(db, { limit: 3, before: cursor! });
+    expect(second.backups.map((b) => b.jobName)).toEqual(["job-p3", "job-p2", "job-p1"]);
+    const third = backupHistoryPage(db, { limit: 3, before: second.older! });
+    expect(third.backups.map((b) => b.jobName)).toEqual(["job-p0"]);
+    expect(third.older).toBeUndefined();
+    expect(backupHistoryPage(db, { serviceId: "media/prowlarr" }).backups.map((b) => b.jobName)).toEqual(["job-p3"]);
+    expect(parseHistoryCursor("1.2; DROP TABLE")).toBeUndefined();
+    expect(parseHistoryCursor(undefined)).toBeUndefined();
+  });
+
+  it("computes the last runs again after any change to the history, its own or another connection's", () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "panel-backups-"));
+    const db = openDatabase(dir);
+    const id = recordJobRun(db, run("x", { startedAt: HOUR, finishedAt: HOUR + 10 }));
+    expect(lastRuns(db).get("qbittorrent/qbittorrent")?.lastGood?.verification).toBe("unverified");
+    markVerified(db, id, true, "ok");
+    expect(lastRuns(db).get("qbittorrent/qbittorrent")?.lastGood?.verification).toBe("verified");
+    const other = new Database(path.join(dir, "panel.sqlite"));
+    other.prepare("UPDATE backup_runs SET result = 'failed' WHERE id = ?").run(id);
+    other.close();
+    expect(lastRuns(db).get("qbittorrent/qbittorrent")?.lastGood).toBeUndefined();
+    expect(lastRuns(db).get("qbittorrent/qbittorrent")?.lastRun?.result).toBe("failed");
+  });
+
+  it("records an app's own backup once by the app's id, marks the panel's pre-restore one as such, and keeps it out of the protection", () => {
+    const db = fresh();
+    const listed = { serviceId: "media/sonarr", appBackupId: "123", name: "sonarr_backup_v4_2026.12.01_03.30.00.zip", createdAt: 5 * HOUR, sizeBytes: 2048, trigger: "manual" as const, location: "Sonarr's own backups: sonarr_backup_v4_2026.12.01_03.30.00.zip" };
+    const id = recordAppBackup(db, listed);
+    expect(recordAppBackup(db, listed)).toBe(id);
+    expect(recordAppBackup(db, { ...listed, trigger: "pre-restore", actor: "admin" })).toBe(id);
+    expect(getBackup(db, id)).toMatchObject({ source: "app", trigger: "pre-restore", archive: "123", result: "succeeded", sizeBytes: 2048, verification: "unverified" });
+    expect(listBackups(db, { serviceId: "media/sonarr" })).toHaveLength(1);
+    // The app's own backups stay on the volume they would protect: they do not make the service protected.
+    expect(lastRuns(db).get("media/sonarr")).toBeUndefined();
   });
 });

@@ -77,6 +77,7 @@ export function runOfJob(db: PanelDb, uid: string): (BackupRecord & { finished: 
 
 /** Records a Job's run, or updates it (a running Job that finished). Resolves with its id. */
 export function recordJobRun(db: PanelDb, run: JobRun): number {
+  touch(db);
   const existing = db.$client.prepare("SELECT id FROM backup_runs WHERE job_uid = ?").get(run.jobUid) as { id: number } | undefined;
   const values = {
     service_id: run.serviceId,
@@ -118,6 +119,44 @@ export function recordJobRun(db: PanelDb, run: JobRun): number {
   return Number(info.lastInsertRowid);
 }
 
+/** One of an app's own backups, as its API lists it. */
+export interface AppBackupRun {
+  serviceId: string;
+  /** The app's id of the backup (what its restore names). */
+  appBackupId: string;
+  name: string;
+  createdAt: number;
+  sizeBytes?: number;
+  trigger: BackupTrigger;
+  /** Where it is, for a person: `Sonarr's backups: sonarr_backup_v4.0.19.0_2026.12.01_03.30.00.zip`. */
+  location: string;
+  actor?: string;
+}
+
+/**
+ * Records an app's own backup once (by service and the app's id); resolves with its id. A backup
+ * already recorded keeps its row, marked pre-restore when the panel made it for a restore.
+ */
+export function recordAppBackup(db: PanelDb, b: AppBackupRun): number {
+  const existing = db.$client.prepare("SELECT id FROM backup_runs WHERE service_id = ? AND source = 'app' AND archive = ?").get(b.serviceId, b.appBackupId) as { id: number } | undefined;
+  if (existing) {
+    // A read of the app's list may have recorded the panel's own pre-restore backup first.
+    if (b.trigger === "pre-restore") {
+      touch(db);
+      db.$client.prepare("UPDATE backup_runs SET trigger = 'pre-restore', actor = COALESCE(?, actor) WHERE id = ?").run(b.actor ?? null, existing.id);
+    }
+    return existing.id;
+  }
+  touch(db);
+  const info = db.$client
+    .prepare(
+      `INSERT INTO backup_runs (service_id, source, trigger, started_at, finished_at, result, size_bytes, location, archive, actor, verification)
+       VALUES (?, 'app', ?, ?, ?, 'succeeded', ?, ?, ?, ?, 'unverified')`,
+    )
+    .run(b.serviceId, b.trigger, b.createdAt, b.createdAt, b.sizeBytes ?? null, b.location, b.appBackupId, b.actor ?? null);
+  return Number(info.lastInsertRowid);
+}
+
 /** The newest backups, newest first (all services, or one). */
 export function listBackups(db: PanelDb, opts: { serviceId?: string; limit?: number } = {}): BackupRecord[] {
   const limit = opts.limit ?? 200;
@@ -129,18 +168,84 @@ export function listBackups(db: PanelDb, opts: { serviceId?: string; limit?: num
   return rows.map(toRecord);
 }
 
-/** Per service: the newest good backup and the newest finished run. */
+/** Where a page of the history starts: the last row of the page before it (`<startedAt>.<id>`). */
+export interface HistoryCursor {
+  startedAt: number;
+  id: number;
+}
+
+/** Reads a cursor from the page's `older` parameter; undefined for anything else. */
+export function parseHistoryCursor(text: string | undefined | null): HistoryCursor | undefined {
+  const m = /^(\d{1,16})\.(\d{1,12})$/.exec(text ?? "");
+  return m ? { startedAt: Number(m[1]), id: Number(m[2]) } : undefined;
+}
+
+/** The cursor text of a row (what the "older" link carries). */
+export function historyCursorText(c: HistoryCursor): string {
+  return `${c.startedAt}.${c.id}`;
+}
+
+/** One page of the history, newest first, and the cursor of the next (older) page when there is one. */
+export interface HistoryPage {
+  backups: BackupRecord[];
+  older?: HistoryCursor;
+}
+
+/**
+ * The history one page at a time (all services, or one), newest first: the `limit` rows older than
+ * `before` (the newest when absent). Reads `limit + 1` rows to know whether an older page exists.
+ */
+export function backupHistoryPage(db: PanelDb, opts: { serviceId?: string; limit?: number; before?: HistoryCursor } = {}): HistoryPage {
+  const limit = Math.max(1, Math.min(opts.limit ?? 50, 500));
+  const where: string[] = [];
+  const params: Array<string | number> = [];
+  if (opts.serviceId !== undefined) {
+    where.push("service_id = ?");
+    params.push(opts.serviceId);
+  }
+  if (opts.before) {
+    where.push("(started_at < ? OR (started_at = ? AND id < ?))");
+    params.push(opts.before.startedAt, opts.before.startedAt, opts.before.id);
+  }
+  const sql = `SELECT * FROM backup_runs ${where.length > 0 ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY started_at DESC, id DESC LIMIT ?`;
+  const rows = db.$client.prepare(sql).all(...params, limit + 1) as Row[];
+  const backups = rows.slice(0, limit).map(toRecord);
+  const last = backups.at(-1);
+  return rows.length > limit && last ? { backups, older: { startedAt: last.startedAt, id: last.id } } : { backups };
+}
+
+/**
+ * What `lastRuns` last computed, per database: kept until the history changes. Every write of this
+ * module bumps `generation`; `PRAGMA data_version` changes when another connection commits.
+ */
+const lastRunsCache = new WeakMap<PanelDb, { key: string; value: Map<string, { lastGood?: BackupRecord; lastRun?: BackupRecord }> }>();
+const generations = new WeakMap<PanelDb, number>();
+const touch = (db: PanelDb) => generations.set(db, (generations.get(db) ?? 0) + 1);
+
+/**
+ * Per service: the newest good backup and the newest finished run (computed again only after the
+ * history changed). The apps' own backups do not count: they stay on the volume they would protect.
+ */
 export function lastRuns(db: PanelDb): Map<string, { lastGood?: BackupRecord; lastRun?: BackupRecord }> {
+  const key = `${generations.get(db) ?? 0}:${String(db.$client.pragma("data_version", { simple: true }))}`;
+  const cached = lastRunsCache.get(db);
+  if (cached?.key === key) return new Map(cached.value);
+  const value = computeLastRuns(db);
+  lastRunsCache.set(db, { key, value });
+  return new Map(value);
+}
+
+function computeLastRuns(db: PanelDb): Map<string, { lastGood?: BackupRecord; lastRun?: BackupRecord }> {
   const out = new Map<string, { lastGood?: BackupRecord; lastRun?: BackupRecord }>();
   const good = db.$client
     .prepare(
-      "SELECT b.* FROM backup_runs b JOIN (SELECT service_id, MAX(COALESCE(finished_at, started_at)) AS at FROM backup_runs WHERE result = 'succeeded' GROUP BY service_id) g ON g.service_id = b.service_id AND COALESCE(b.finished_at, b.started_at) = g.at AND b.result = 'succeeded'",
+      "SELECT b.* FROM backup_runs b JOIN (SELECT service_id, MAX(COALESCE(finished_at, started_at)) AS at FROM backup_runs WHERE result = 'succeeded' AND source != 'app' GROUP BY service_id) g ON g.service_id = b.service_id AND COALESCE(b.finished_at, b.started_at) = g.at AND b.result = 'succeeded' AND b.source != 'app'",
     )
     .all() as Row[];
   for (const r of good) out.set(r.service_id, { ...out.get(r.service_id), lastGood: toRecord(r) });
   const runs = db.$client
     .prepare(
-      "SELECT b.* FROM backup_runs b JOIN (SELECT service_id, MAX(started_at) AS at FROM backup_runs WHERE result != 'running' GROUP BY service_id) g ON g.service_id = b.service_id AND b.started_at = g.at AND b.result != 'running'",
+      "SELECT b.* FROM backup_runs b JOIN (SELECT service_id, MAX(started_at) AS at FROM backup_runs WHERE result != 'running' AND source != 'app' GROUP BY service_id) g ON g.service_id = b.service_id AND b.started_at = g.at AND b.result != 'running' AND b.source != 'app'",
     )
     .all() as Row[];
   for (const r of runs) out.set(r.service_id, { ...out.get(r.service_id), lastRun: toRecord(r) });
@@ -161,6 +266,7 @@ export function backupOfJob(db: PanelDb, uid: string): BackupRecord | undefined 
 
 /** Marks a backup verified (or not), with what the checks said. */
 export function markVerified(db: PanelDb, id: number, ok: boolean, detail: string, at = Date.now()): void {
+  touch(db);
   db.$client.prepare("UPDATE backup_runs SET verification = ?, verified_at = ?, verify_detail = ? WHERE id = ?").run(ok ? "verified" : "failed", at, detail, id);
 }
 

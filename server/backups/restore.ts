@@ -7,12 +7,13 @@ import { AppError } from "@/lib/errors";
 import { getConfig } from "@/server/config/load";
 import { getDb } from "@/server/db";
 import { recordAuditEvent } from "@/server/db/audit";
-import { listServices } from "@/server/k8s";
 import { kubeGet, kubeGetText, kubeWrite } from "@/server/k8s/rest";
 import { logger } from "@/server/observability/logger";
-import { getLatestResults, probeNow } from "@/server/probes/scheduler";
+import { getLatestResults } from "@/server/probes/scheduler";
 import type { HealthStatus } from "@/lib/services";
-import { claimService, withServiceClaim } from "./claims";
+import { previewAppRestore, startAppRestore } from "./app-restore";
+import { claimService as claimTrigger, withServiceClaim } from "./claims";
+import { claimService, releaseService, runningOperation, sleep, waitHealthy } from "./operations";
 import { backupOfJob, getBackup, insertRestore, lastRuns, markVerified, updateRestore } from "./history";
 import { createJobFromCronJob, jobFacts, jobState, kc, listCronJobs, listJobs, podListSchema, syncJob, TIMEOUT, type CronJob, type KubeConfig } from "./service";
 
@@ -25,22 +26,7 @@ import { createJobFromCronJob, jobFacts, jobState, kc, listCronJobs, listJobs, p
  * One backup or restore per service at a time.
  */
 
-const holder = globalThis as typeof globalThis & { __panelBackupOps?: Map<string, OperationView>; __panelBackupBusy?: Map<string, string> };
-const operations = (holder.__panelBackupOps ??= new Map());
-const busy = (holder.__panelBackupBusy ??= new Map());
-
-/** An operation by id (the page polls it). */
-export function getOperation(id: string): OperationView | undefined {
-  return operations.get(id);
-}
-
-/** The operation running on a service now, if any. */
-export function runningOperation(serviceId: string): OperationView | undefined {
-  const id = busy.get(serviceId);
-  return id ? operations.get(id) : undefined;
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+export { getOperation, runningOperation } from "./operations";
 
 /** A Job made from the CronJob, followed until it ends; its script output read from its log. */
 async function runJob(
@@ -107,6 +93,7 @@ async function refuseWhenBusy(k: KubeConfig, serviceId: string, namespace: strin
 export async function previewRestore(serviceId: string, backupId: number, actor: string): Promise<RestorePreview> {
   const [namespace, workload] = serviceId.split("/") as [string, string];
   const backup = restorableBackup(serviceId, backupId);
+  if (backup.source === "app") return previewAppRestore(serviceId, backup);
   const k = kc();
   const run = await withServiceClaim(serviceId, "restore preview", actor, async () => {
     const cron = await findCron(k, namespace, workload);
@@ -135,10 +122,11 @@ export async function startRestore(input: { serviceId: string; backupId: number;
   const [namespace, workload] = input.serviceId.split("/") as [string, string];
   if (input.confirm.trim() !== workload) throw new AppError("invalid_input", `Type the service's name, ${workload}, to confirm the restore.`);
   const backup = restorableBackup(input.serviceId, input.backupId);
+  if (backup.source === "app") return startAppRestore({ ...input, backup });
   if (!getConfig().backups.namespaces.includes(namespace)) throw new AppError("invalid_input", `${namespace} does not hold backups.`);
   const k = kc();
   // Held from here until the restore ends (or fails to start).
-  const release = claimService(input.serviceId, "restore", input.actor);
+  const release = claimTrigger(input.serviceId, "restore", input.actor);
   try {
     return await beginRestore(input, { k, namespace, workload, backup, release });
   } catch (error) {
@@ -175,14 +163,12 @@ async function beginRestore(
     ],
     log: "",
   };
-  if (busy.has(input.serviceId)) throw new AppError("conflict", `A restore of ${input.serviceId} is running; wait until it ends.`);
-  busy.set(input.serviceId, op.id);
-  operations.set(op.id, op);
+  claimService(op);
   const restoreId = insertRestore(getDb(), { serviceId: input.serviceId, backupId: backup.id, actor: input.actor, method: "volume", startedAt: op.startedAt, ...(input.undoOf !== undefined ? { undoOf: input.undoOf } : {}) });
   op.restoreId = restoreId;
   const baseline = getLatestResults().get(input.serviceId)?.verdict.status;
   void runRestore(op, { k, namespace, workload, cron, backup, restoreId, role: input.role, ...(baseline ? { baseline } : {}) }).finally(() => {
-    busy.delete(input.serviceId);
+    releaseService(input.serviceId);
     release();
   });
   return op;
@@ -345,37 +331,6 @@ async function restartAndApply(op: OperationView, ctx: RestoreContext, stepIndex
   return { ok: false, reason: `no new pod applied the archive within ${getConfig().backups.restoreTimeoutSeconds} s` };
 }
 
-const RANK: Record<HealthStatus, number> = { up: 0, degraded: 1, unknown: 2, down: 3 };
-
-/**
- * Waits until the panel's own verdict on the service (probing it now, every 2 s) is up, or, for a
- * service that was degraded before the restore (a VPN check, an app's own warning), no worse than
- * it was and not down.
- */
-async function waitHealthy(serviceId: string, baseline: HealthStatus | undefined): Promise<{ ok: boolean; reason: string }> {
-  const deadline = Date.now() + getConfig().backups.restoreTimeoutSeconds * 1000;
-  let last = "not probed yet";
-  while (Date.now() < deadline) {
-    await sleep(2000);
-    const service = (await listServices()).find((s) => s.id === serviceId);
-    if (!service || service.kube.ready < Math.max(1, service.kube.desired)) {
-      last = service ? `${service.kube.ready}/${service.kube.desired} pods ready` : "the service is not discovered";
-      continue;
-    }
-    const sweep = await probeNow([serviceId]).catch((error: unknown) => {
-      last = (error as Error).message;
-      return undefined;
-    });
-    const result = sweep?.results.find((r) => r.serviceId === serviceId);
-    if (!result) continue;
-    last = `${result.verdict.status}${result.verdict.reasons[0] ? `: ${result.verdict.reasons[0].message}` : ""}`;
-    const status = result.verdict.status;
-    if (status === "up") return { ok: true, reason: "the panel's verdict is up" };
-    if (status !== "down" && baseline !== undefined && RANK[status] <= RANK[baseline]) return { ok: true, reason: `the panel's verdict is ${last}, as before the restore` };
-  }
-  return { ok: false, reason: `within ${getConfig().backups.restoreTimeoutSeconds} s the panel's verdict stayed ${last}` };
-}
-
 /**
  * The restore drill of one backup: a verify Job restores the archive into scratch space and checks
  * the checksums, the listing against the manifest, the app's configuration files and every SQLite
@@ -384,6 +339,7 @@ async function waitHealthy(serviceId: string, baseline: HealthStatus | undefined
 export async function verifyBackup(serviceId: string, backupId: number, actor: string): Promise<{ ok: boolean; detail: string; checks: ScriptOutput["checks"] }> {
   const [namespace, workload] = serviceId.split("/") as [string, string];
   const backup = restorableBackup(serviceId, backupId);
+  if (backup.source !== "volume") throw new AppError("invalid_input", `Backup ${backupId} is ${serviceId}'s own backup, kept by the app: restore drills check the archives of volume backups.`);
   const k = kc();
   const run = await withServiceClaim(serviceId, "restore drill", actor, async () => {
     const cron = await findCron(k, namespace, workload);

@@ -13,7 +13,8 @@ import { getDb } from "@/server/db";
 import { getKubeConfig, listServices } from "@/server/k8s";
 import { kubeGet, kubeGetText, kubeWrite } from "@/server/k8s/rest";
 import { withServiceClaim } from "./claims";
-import { lastRuns, listBackups, recordJobRun, runOfJob } from "./history";
+import { backupHistoryPage, lastRuns, recordJobRun, runOfJob, type HistoryCursor } from "./history";
+import { refreshAppBackups } from "./app-restore";
 import { rememberProtection } from "./metrics";
 
 /** The panel's cluster credentials (server/k8s). */
@@ -181,9 +182,14 @@ export async function syncJob(namespace: string, job: Job, cronJobs: CronJob[]):
 /** What the Backups page shows. */
 export interface BackupsView {
   services: ServiceProtection[];
+  /** One page of the history, newest first (`HISTORY_PAGE` rows). */
   backups: BackupRecord[];
+  /** Where the next, older page starts, when there is one. */
+  older?: HistoryCursor;
   /** Namespaces that could not be read, with the reason. */
   errors: string[];
+  /** Services whose own backups (source `app`) the app can restore through its API. */
+  appRestorable: string[];
   /** Running backup Jobs, by service id. */
   running: Record<string, { namespace: string; job: string; startedAt: number }>;
 }
@@ -192,6 +198,22 @@ interface ClusterBackups {
   cronJobs: Map<string, CronJob[]>;
   jobs: Map<string, Job[]>;
   errors: string[];
+}
+
+const clusterHolder = globalThis as typeof globalThis & { __panelBackupCluster?: { at: number; value: Promise<ClusterBackups> } };
+/** How long one read of the backup CronJobs and Jobs serves the pages (the panel's own Job creations start a new one). */
+const CLUSTER_TTL_MS = 2000;
+
+/** The backup CronJobs and Jobs, read at most every 2 s (concurrent pages share one read). */
+function readClusterShared(): Promise<ClusterBackups> {
+  const hit = clusterHolder.__panelBackupCluster;
+  if (hit && Date.now() - hit.at < CLUSTER_TTL_MS) return hit.value;
+  const value = readCluster();
+  clusterHolder.__panelBackupCluster = { at: Date.now(), value };
+  void value.catch(() => {
+    if (clusterHolder.__panelBackupCluster?.value === value) delete clusterHolder.__panelBackupCluster;
+  });
+  return value;
 }
 
 async function readCluster(): Promise<ClusterBackups> {
@@ -216,9 +238,12 @@ function holdsState(s: DiscoveredService): boolean {
   return s.pvcs.length > 0 || getAppModule(s.appKind)?.configVolume !== undefined;
 }
 
-/** Every service's protection, the history, and what runs now. */
-export async function backupsView(now = Date.now()): Promise<BackupsView> {
-  const [cluster, services] = await Promise.all([readCluster(), listServices()]);
+/** Rows of the history on one page of the Backups page. */
+export const HISTORY_PAGE = 50;
+
+/** Every service's protection, one page of the history (the newest, or the one older than `before`), and what runs now. */
+export async function backupsView(now = Date.now(), opts: { before?: HistoryCursor } = {}): Promise<BackupsView> {
+  const [cluster, services, appErrors] = await Promise.all([readClusterShared(), listServices(), refreshAppBackups()]);
   const db = getDb();
   const last = lastRuns(db);
   const running: BackupsView["running"] = {};
@@ -266,7 +291,9 @@ export async function backupsView(now = Date.now()): Promise<BackupsView> {
   }
   list.sort((a, b) => a.serviceId.localeCompare(b.serviceId));
   rememberProtection(list);
-  return { services: list, backups: listBackups(db, { limit: 500 }), errors: cluster.errors, running };
+  const history = backupHistoryPage(db, { limit: HISTORY_PAGE, ...(opts.before ? { before: opts.before } : {}) });
+  const appRestorable = services.filter((s) => getAppModule(s.appKind)?.restore !== undefined).map((s) => s.id);
+  return { services: list, backups: history.backups, ...(history.older ? { older: history.older } : {}), errors: [...cluster.errors, ...appErrors], running, appRestorable };
 }
 
 /**
@@ -353,6 +380,7 @@ export async function createJobFromCronJob(
     spec,
   };
   await kubeWrite(k, { kind: "create-job", namespace, body }, TIMEOUT);
+  delete clusterHolder.__panelBackupCluster;
   return jobName;
 }
 

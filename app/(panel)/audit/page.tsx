@@ -1,5 +1,5 @@
 import type { Metadata } from "next";
-import Link from "next/link";
+import { IntentLink } from "@/components/ui/intent-link";
 import { AuditTable } from "@/components/audit-table";
 import { EmptyState } from "@/components/ui/empty-state";
 import { PageHeader } from "@/components/ui/page-header";
@@ -76,9 +76,9 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
           <button type="submit" className="rounded-md bg-sky-700 px-3 py-1.5 text-sm font-medium text-white hover:bg-sky-800">
             Filter
           </button>
-          <Link href="/audit" className="rounded-md border border-slate-300 px-3 py-1.5 text-sm dark:border-slate-700">
+          <IntentLink href="/audit" className="rounded-md border border-slate-300 px-3 py-1.5 text-sm dark:border-slate-700">
             Clear
-          </Link>
+          </IntentLink>
         </div>
       </form>
       {data.events.length === 0 ? (
@@ -94,14 +94,14 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
             </span>
             <span className="flex gap-2">
               {data.page > 1 && (
-                <Link className="rounded-md border border-slate-300 px-3 py-1 dark:border-slate-700" href={linkTo(data.page - 1)}>
+                <IntentLink className="rounded-md border border-slate-300 px-3 py-1 dark:border-slate-700" href={linkTo(data.page - 1)}>
                   Newer
-                </Link>
+                </IntentLink>
               )}
               {data.page < data.pageCount && (
-                <Link className="rounded-md border border-slate-300 px-3 py-1 dark:border-slate-700" href={linkTo(data.page + 1)} data-testid="audit-older">
+                <IntentLink className="rounded-md border border-slate-300 px-3 py-1 dark:border-slate-700" href={linkTo(data.page + 1)} data-testid="audit-older">
                   Older
-                </Link>
+                </IntentLink>
               )}
             </span>
           </nav>

@@ -1,4 +1,5 @@
 import type { Metadata } from "next";
+import { IntentLink } from "@/components/ui/intent-link";
 import { BackupNowButton } from "@/components/backups/backup-now";
 import { RestoreButton, VerifyButton } from "@/components/backups/restore";
 import { ChangeProposer } from "@/components/changes/change-proposer";
@@ -9,13 +10,14 @@ import { EmptyState } from "@/components/ui/empty-state";
 import { PageHeader } from "@/components/ui/page-header";
 import { sizeText } from "@/lib/backups/format";
 import { protectionCounts } from "@/lib/backups/protection";
-import type { ProtectionState } from "@/lib/backups/types";
+import type { BackupSource, ProtectionState } from "@/lib/backups/types";
 import { toAppError } from "@/lib/errors";
 import type { ChangeSuggestion } from "@/lib/gitops/proposal";
 import { backupNowAction, previewRestoreAction, restoreAction, verifyBackupAction } from "@/server/actions/backups";
 import { previewChange, proposeChange } from "@/server/actions/changes";
 import { requirePageUser } from "@/server/auth/session";
-import { backupsView, type BackupsView } from "@/server/backups/service";
+import { historyCursorText, parseHistoryCursor } from "@/server/backups/history";
+import { backupsView, HISTORY_PAGE, type BackupsView } from "@/server/backups/service";
 import { getConfig } from "@/server/config/load";
 import { getGitopsService } from "@/server/git";
 
@@ -30,15 +32,22 @@ const STATE: Record<ProtectionState, { tone: BadgeTone; text: string }> = {
   "not-needed": { tone: "neutral", text: "nothing to back up" },
 };
 
+const SOURCE: Record<BackupSource, string> = { volume: "volume backup", app: "the app's own", velero: "Velero" };
+
 const when = (ms: number | null | undefined): string => (ms ? new Date(ms).toISOString().replace("T", " ").slice(0, 19) + " UTC" : "");
 
-/** Every service's protection, "enable backups" and "back up now", and the history of every backup. */
-export default async function BackupsPage() {
+/**
+ * Every service's protection, "enable backups" and "back up now", and the history of every backup,
+ * a page at a time (`?older=<cursor>` for the rows older than a page's last).
+ */
+export default async function BackupsPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   const user = await requirePageUser("viewer", "/backups");
+  const olderParam = (await searchParams).older;
+  const before = parseHistoryCursor(typeof olderParam === "string" ? olderParam : undefined);
   const header = <PageHeader title="Backups" description="Whether every service's configuration is protected, its backups, and backing up now." />;
   let view: BackupsView;
   try {
-    view = await backupsView();
+    view = await backupsView(undefined, before ? { before } : {});
   } catch (error) {
     return (
       <>
@@ -61,6 +70,7 @@ export default async function BackupsPage() {
   const gitopsOn = getGitopsService() !== null;
   const shown = view.services.filter((s) => s.state !== "not-needed");
   const restorable = new Set(view.services.filter((s) => s.backupNow === "volume").map((s) => s.serviceId));
+  const appRestorable = new Set(view.appRestorable);
   return (
     <>
       {header}
@@ -127,6 +137,14 @@ export default async function BackupsPage() {
         </div>
       )}
       <h2 className="mb-2 text-lg font-semibold">History</h2>
+      <p className="mb-2 text-xs text-slate-600 dark:text-slate-400" data-testid="backup-history-page">
+        {before ? `Older backups, ${HISTORY_PAGE} per page, started before ${when(before.startedAt)}. ` : `The newest ${HISTORY_PAGE} backups. `}
+        {before && (
+          <IntentLink href="/backups" className="underline" data-testid="backup-history-newest">
+            Newest
+          </IntentLink>
+        )}
+      </p>
       {view.backups.length === 0 ? (
         <EmptyState title="No backups recorded">Backup runs of the services&apos; configuration volumes appear here, kept after their Jobs are gone.</EmptyState>
       ) : (
@@ -149,7 +167,10 @@ export default async function BackupsPage() {
                 <tr key={b.id} className="border-t border-slate-200 align-top dark:border-slate-800" data-testid="backup-row" data-id={b.id} data-service={b.serviceId} data-result={b.result} data-job={b.jobName}>
                   <td className="py-2 pr-3 font-mono text-xs">{b.serviceId}</td>
                   <td className="py-2 pr-3">{when(b.startedAt)}</td>
-                  <td className="py-2 pr-3">{b.trigger}</td>
+                  <td className="py-2 pr-3" data-testid="backup-source" data-source={b.source}>
+                    {b.trigger}
+                    <span className="block text-xs text-slate-600 dark:text-slate-400">{SOURCE[b.source]}</span>
+                  </td>
                   <td className="py-2 pr-3">
                     <Badge tone={b.result === "succeeded" ? "ok" : b.result === "failed" ? "bad" : "neutral"}>{b.result}</Badge>
                     {b.reason && <span className="block text-xs">{b.reason}</span>}
@@ -165,7 +186,10 @@ export default async function BackupsPage() {
                     )}
                   </td>
                   <td className="py-2">
-                    {admin && b.result === "succeeded" && b.archive && restorable.has(b.serviceId) && (
+                    {admin && b.result === "succeeded" && b.archive && b.source === "app" && appRestorable.has(b.serviceId) && (
+                      <RestoreButton serviceId={b.serviceId} backupId={b.id} preview={previewRestoreAction} restore={restoreAction} />
+                    )}
+                    {admin && b.result === "succeeded" && b.archive && b.source === "volume" && restorable.has(b.serviceId) && (
                       <div className="flex flex-wrap items-start gap-2">
                         <VerifyButton serviceId={b.serviceId} backupId={b.id} verify={verifyBackupAction} />
                         <RestoreButton serviceId={b.serviceId} backupId={b.id} preview={previewRestoreAction} restore={restoreAction} />
@@ -176,6 +200,13 @@ export default async function BackupsPage() {
               ))}
             </tbody>
           </table>
+          {view.older && (
+            <p className="mt-2 text-sm">
+              <IntentLink href={`/backups?older=${historyCursorText(view.older)}`} className="underline" data-testid="backup-history-older">
+                Older backups
+              </IntentLink>
+            </p>
+          )}
         </div>
       )}
     </>

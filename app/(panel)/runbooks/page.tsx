@@ -1,5 +1,5 @@
 import type { Metadata } from "next";
-import Link from "next/link";
+import { IntentLink } from "@/components/ui/intent-link";
 import { Alert } from "@/components/ui/alert";
 import { Badge } from "@/components/ui/badge";
 import { Card } from "@/components/ui/card";
@@ -26,9 +26,9 @@ export default async function RunbooksPage() {
             <ul className="space-y-1 text-sm">
               {section(s).map((e) => (
                 <li key={e.id}>
-                  <Link href={`/runbooks/${e.id}`} className="text-sky-700 underline dark:text-sky-300">
+                  <IntentLink href={`/runbooks/${e.id}`} className="text-sky-700 underline dark:text-sky-300">
                     {e.title}
-                  </Link>{" "}
+                  </IntentLink>{" "}
                   {e.origin === "repository" && <Badge tone="ok">{e.overrides ? "yours (replaces)" : "yours"}</Badge>}
                 </li>
               ))}

@@ -3,6 +3,11 @@ import type { z } from "zod";
 import type { KnownAppKind } from "@/lib/apps/catalogue";
 import { KeyHeaderClient, type HttpResult, type KeyClientOptions } from "../http";
 import {
+  arrBackupListSchema,
+  arrCommandSchema,
+  arrRestoreAnswerSchema,
+  type ArrBackup,
+  type ArrCommand,
   arrHealthSchema,
   arrPingSchema,
   arrSystemStatusSchema,
@@ -56,5 +61,33 @@ export class ArrClient extends KeyHeaderClient {
   /** `GET /api/vN/health` (operation `GetHealth`): the app's own warnings and errors. */
   getHealth(options: CallOptions = {}): Promise<HttpResult<ArrHealthItem[]>> {
     return this.request({ path: `${this.apiRoot}/health`, schema: arrHealthSchema, ...options });
+  }
+
+  /** `GET /api/vN/system/backup`: the app's own backups (scheduled, manual, update). */
+  listBackups(options: CallOptions = {}): Promise<HttpResult<ArrBackup[]>> {
+    return this.request({ path: `${this.apiRoot}/system/backup`, schema: arrBackupListSchema, ...options });
+  }
+
+  /** `POST /api/vN/command` with `{"name": "Backup"}`: the app writes a manual backup. */
+  startBackup(options: CallOptions = {}): Promise<HttpResult<ArrCommand>> {
+    return this.request({ path: `${this.apiRoot}/command`, method: "POST", body: { name: "Backup" }, schema: arrCommandSchema, ...options });
+  }
+
+  /** `GET /api/vN/command/{id}`: a command's state. */
+  getCommand(id: number, options: CallOptions = {}): Promise<HttpResult<ArrCommand>> {
+    return this.request({ path: `${this.apiRoot}/command/${id}`, schema: arrCommandSchema, ...options });
+  }
+
+  /**
+   * `POST /api/vN/system/backup/restore/{id}`: the app
+   * writes the backup's `config.xml` and database in place of its own; they apply at its next start.
+   */
+  restoreBackup(id: number, options: CallOptions = {}): Promise<HttpResult<unknown>> {
+    return this.request({ path: `${this.apiRoot}/system/backup/restore/${id}`, method: "POST", schema: arrRestoreAnswerSchema, ...options });
+  }
+
+  /** `POST /api/vN/system/restart`: the app restarts. */
+  restart(options: CallOptions = {}): Promise<HttpResult<unknown>> {
+    return this.request({ path: `${this.apiRoot}/system/restart`, method: "POST", schema: arrRestoreAnswerSchema, ...options });
   }
 }

@@ -1,8 +1,10 @@
 import "server-only";
 import { APP_CATALOGUE, type KnownAppKind, type LibraryAppKind } from "@/lib/apps/catalogue";
-import { defineApp, type AppModule } from "../define";
+import { AppError } from "@/lib/errors";
+import { defineApp, type AppBackup, type AppModule, type CallContext } from "../define";
 import type { LinkDefinition } from "../links";
 import { ArrClient, type ArrFlavor } from "./client";
+import type { ArrBackup } from "./schemas";
 import { readArrHealth } from "./health";
 import { libraryLinks, type ArrLibrary } from "./integration";
 
@@ -52,6 +54,8 @@ export function defineArrApp<Id extends KnownAppKind>(definition: ArrAppDefiniti
     // config.xml and the app's SQLite database (copied with SQLite's online backup); logs, the cover
     // cache and the app's own Backups folder stay out of the archive and as they are on a restore.
     configVolume: { mountPath: "/config", exclude: ["logs", "logs.db", "MediaCover", "Backups"], check: ["config.xml:xml"], runningMarkers: [] },
+    backup: { list: listArrBackups, create: createArrBackup },
+    restore: { restore: restoreArrBackup },
     checkCredentials: async (client, ctx) => {
       await client.getSystemStatus(ctx);
     },
@@ -62,4 +66,43 @@ export function defineArrApp<Id extends KnownAppKind>(definition: ArrAppDefiniti
   }) as AppModule<Id, ArrClient>;
   members.set(app, { flavor, prowlarrApplication: definition.prowlarrApplication });
   return app;
+}
+
+const toAppBackup = (b: ArrBackup): AppBackup => ({ id: String(b.id), name: b.name, createdAt: b.time, ...(typeof b.size === "number" ? { sizeBytes: b.size } : {}), ...(b.type ? { kind: b.type } : {}) });
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** The app's own backups (`GET system/backup`), newest first. */
+async function listArrBackups(client: ArrClient, ctx: CallContext): Promise<AppBackup[]> {
+  const { data } = await client.listBackups(ctx);
+  return data.map(toAppBackup).sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+}
+
+/**
+ * A manual backup through the app (the `Backup` command), followed until the command completes;
+ * resolves with the backup the app then lists that it did not list before.
+ */
+async function createArrBackup(client: ArrClient, ctx: CallContext): Promise<AppBackup> {
+  const before = new Set((await client.listBackups(ctx)).data.map((b) => b.id));
+  const started = (await client.startBackup(ctx)).data;
+  const deadline = Date.now() + 120_000;
+  let command = started;
+  while (command.status !== "completed") {
+    if (command.status === "failed" || command.status === "aborted" || command.status === "cancelled") {
+      throw new AppError("conflict", `${client.flavor.appName} could not make a backup: ${command.message ?? command.status}.`, { source: client.flavor.id });
+    }
+    if (Date.now() > deadline) throw new AppError("timeout", `${client.flavor.appName}'s backup command did not complete within 120 s.`, { source: client.flavor.id });
+    await sleep(500);
+    command = (await client.getCommand(started.id, ctx)).data;
+  }
+  const made = (await client.listBackups(ctx)).data.filter((b) => !before.has(b.id)).sort((a, b) => b.time.localeCompare(a.time))[0];
+  if (!made) throw new AppError("invalid_response", `${client.flavor.appName} completed its backup command but lists no new backup.`, { source: client.flavor.id });
+  return toAppBackup(made);
+}
+
+/** Restores one of the app's backups (`POST system/backup/restore/{id}`), then restarts it (`POST system/restart`) so the files apply. */
+async function restoreArrBackup(client: ArrClient, backupId: string, ctx: CallContext): Promise<void> {
+  const id = Number(backupId);
+  if (!Number.isInteger(id)) throw new AppError("invalid_input", `${backupId} is not a backup id of ${client.flavor.appName}.`, { source: client.flavor.id });
+  await client.restoreBackup(id, ctx);
+  await client.restart(ctx);
 }

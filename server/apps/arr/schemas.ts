@@ -47,3 +47,33 @@ export const arrHealthItemSchema = z
 export type ArrHealthItem = z.infer<typeof arrHealthItemSchema>;
 
 export const arrHealthSchema = z.array(arrHealthItemSchema);
+
+/** One item of `GET /api/vN/system/backup` (`BackupResource`). */
+export const arrBackupSchema = z
+  .object({
+    id: z.number().int(),
+    name: z.string(),
+    path: z.string().nullish(),
+    type: z.string().nullish(),
+    size: z.number().nullish(),
+    time: z.string(),
+  })
+  .loose();
+export type ArrBackup = z.infer<typeof arrBackupSchema>;
+
+export const arrBackupListSchema = z.array(arrBackupSchema);
+
+/** `POST /api/vN/command` and `GET /api/vN/command/{id}` (`CommandResource`), the fields the panel follows. */
+export const arrCommandSchema = z
+  .object({
+    id: z.number().int(),
+    name: z.string().nullish(),
+    status: z.string(),
+    result: z.string().nullish(),
+    message: z.string().nullish(),
+  })
+  .loose();
+export type ArrCommand = z.infer<typeof arrCommandSchema>;
+
+/** `POST /api/vN/system/backup/restore/{id}`: the spec declares no body; the apps answer `{"restartRequired": true}`. */
+export const arrRestoreAnswerSchema = z.unknown();

@@ -1,5 +1,5 @@
 import type { Metadata } from "next";
-import Link from "next/link";
+import { IntentLink } from "@/components/ui/intent-link";
 import { notFound } from "next/navigation";
 import { Markdown } from "@/components/markdown";
 import { Alert } from "@/components/ui/alert";
@@ -21,9 +21,9 @@ export default async function RunbookPage({ params }: { params: Promise<{ id: st
   return (
     <article data-testid="runbook" data-runbook={runbook.id} className="max-w-3xl">
       <p className="mb-2 text-xs">
-        <Link href="/runbooks" className="text-sky-700 underline dark:text-sky-300">
+        <IntentLink href="/runbooks" className="text-sky-700 underline dark:text-sky-300">
           All runbooks
-        </Link>{" "}
+        </IntentLink>{" "}
         · <span data-testid="runbook-source">{runbook.source}</span>{" "}
         <Badge tone={runbook.origin === "repository" ? "ok" : "neutral"}>{runbook.origin === "repository" ? (runbook.overrides ? "yours, replaces the panel's" : "yours") : "shipped with the panel"}</Badge>
       </p>

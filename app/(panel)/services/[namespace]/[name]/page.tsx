@@ -1,5 +1,5 @@
 import type { Metadata } from "next";
-import Link from "next/link";
+import { IntentLink } from "@/components/ui/intent-link";
 import { notFound } from "next/navigation";
 import { ServiceDetailLive } from "@/components/health/service-detail-live";
 import { PageHeader } from "@/components/ui/page-header";
@@ -29,9 +29,9 @@ export default async function ServicePage({ params, searchParams }: Props) {
   return (
     <>
       <p className="mb-2 text-sm">
-        <Link href="/services" className="text-sky-700 underline dark:text-sky-400">
+        <IntentLink href="/services" className="text-sky-700 underline dark:text-sky-400">
           Services
-        </Link>{" "}
+        </IntentLink>{" "}
         / {namespace}
       </p>
       <PageHeader title={detail.summary.service.displayName} description={detail.summary.service.description} />
