@@ -1,12 +1,14 @@
+import path from "node:path";
+import Database from "better-sqlite3";
 import { expect, test } from "@playwright/test";
 import { createUnknownWorkload, deleteWorkload, labCli } from "./support/lab";
 import { OverviewPage } from "./support/overview-page";
 import { signIn } from "./support/pages";
-import { USERS } from "./support/panel-env";
+import { E2E_DATA_DIR, USERS } from "./support/panel-env";
 
 /**
  * Faults as the user sees them, through the lab's controls: the API server going away and coming
- * back, and a look-alike app the panel refuses its key.
+ * back, a look-alike app the panel refuses its key, and another process holding the panel's database.
  */
 test.describe("faults as the user sees them", () => {
   test.beforeEach(async ({ page }) => {
@@ -30,6 +32,35 @@ test.describe("faults as the user sees them", () => {
     }
     await expect(page.getByTestId("kube-alert")).toHaveCount(0, { timeout: 20_000 });
     expect(await page.evaluate(() => (window as unknown as { __noReload?: boolean }).__noReload)).toBe(true);
+  });
+
+  test("SQLite busy: saving the settings while another process holds the write lock says so; after the lock, the save works", async ({ page }) => {
+    await page.goto("/settings");
+    const name = page.locator('input[name="stackName"]');
+    const before = await name.inputValue();
+    // This test process is the other process: it takes SQLite's write lock on the panel's database.
+    const other = new Database(path.join(E2E_DATA_DIR, "panel.sqlite"));
+    other.exec("BEGIN IMMEDIATE");
+    try {
+      await name.fill("Saved during the lock");
+      await page.getByTestId("settings-save").click();
+      await expect(page.getByTestId("settings-error")).toContainText("The panel's database is busy: another process holds a write lock on it", { timeout: 30_000 });
+      await expect(page.getByTestId("settings-error")).toContainText("Nothing was saved");
+    } finally {
+      other.exec("ROLLBACK");
+      other.close();
+    }
+    await page.reload();
+    await expect(name).toHaveValue(before);
+    await name.fill(`${before} (saved)`);
+    await page.getByTestId("settings-save").click();
+    await expect(page.getByTestId("settings-saved")).toBeVisible();
+    await expect(page.getByTestId("settings-error")).toHaveCount(0);
+    await page.reload();
+    await expect(name).toHaveValue(`${before} (saved)`);
+    await name.fill(before);
+    await page.getByTestId("settings-save").click();
+    await expect(page.getByTestId("settings-saved")).toBeVisible();
   });
 
   test("a look-alike Sonarr in another namespace gets no key, and its card and page say why", async ({ page }) => {

@@ -2,7 +2,9 @@ import "server-only";
 import { isAppError } from "@/lib/errors";
 import { weakSecretMessage, weakSecretReason } from "@/lib/secret-strength";
 import { configError, getConfig, getConfigSource } from "./config/load";
+import { installLoginBackoff } from "./apps/login-backoff";
 import { getDb } from "./db";
+import { sqliteLoginBackoff } from "./db/login-backoff";
 import { pruneAuditEvents } from "./db/audit";
 import { pruneSessions } from "./db/sessions";
 import { installForwardedHook } from "./net/forwarded";
@@ -40,7 +42,8 @@ export async function startPanel(): Promise<void> {
     if (config.auth.oidc) process.env.PANEL_OIDC_ISSUER_ORIGIN = new URL(config.auth.oidc.issuer).origin;
     // Auth.js builds its redirects and callback URLs from the public URL, never from a request's Host.
     if (config.server.publicUrl && !process.env.AUTH_URL) process.env.AUTH_URL = config.server.publicUrl;
-    getDb();
+    // Refused logins to apps that ban addresses outlive a restart (the secret was checked above).
+    installLoginBackoff({ store: sqliteLoginBackoff(getDb()), secret: process.env.AUTH_SECRET ?? "" });
     startHousekeeping(config.audit.retentionDays);
     const metrics = metricsTokenState(config, process.env);
     if (metrics.kind === "missing") logger.warn({ variable: metrics.variable }, `/api/metrics answers nobody: set ${metrics.variable} (or metrics.public: true)`);

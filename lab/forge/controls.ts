@@ -52,6 +52,11 @@ export class ForgeControls {
     return this.request("POST", `/_lab/pulls/${number}/close`);
   }
 
+  /** Fault: the next `times` pull request creations are refused with 401 "Bad credentials" (the token revoked after a push). */
+  refusePullCreation(times = 1): Promise<{ refusePullCreations: number }> {
+    return this.request("POST", "/_lab/faults/refuse-pull-creation", { times });
+  }
+
   /** Every pull request (open and closed), as GitHub's full pull-request objects. */
   listPulls(): Promise<Record<string, unknown>[]> {
     return this.request("GET", "/_lab/pulls");

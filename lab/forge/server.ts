@@ -262,8 +262,15 @@ export class ForgeApp {
     if (given.length !== want.length || !timingSafeEqual(given, want)) throw ghError(401, "Bad credentials");
   }
 
+  /** Lab fault: pull request creations still to be answered "Bad credentials" (a token revoked after a push). */
+  private refusePullCreations = 0;
+
   private async handleApi(req: IncomingMessage, url: URL, raw: string): Promise<Reply> {
     this.authorize(req);
+    if (this.refusePullCreations > 0 && req.method === "POST" && /\/pulls$/.test(url.pathname)) {
+      this.refusePullCreations -= 1;
+      throw ghError(401, "Bad credentials");
+    }
     let body: unknown;
     if (raw.trim() !== "") {
       try {
@@ -814,11 +821,18 @@ export class ForgeApp {
 
   /**
    * `GET /_lab/health`; with the API token: `GET /_lab/pulls`, `POST /_lab/pulls/{n}/merge`
-   * (`{ method?, commit_title?, commit_message? }`), `POST /_lab/pulls/{n}/close`.
+   * (`{ method?, commit_title?, commit_message? }`), `POST /_lab/pulls/{n}/close`, and the fault
+   * `POST /_lab/faults/refuse-pull-creation` (`{ times? }`): the next pull request creations are
+   * answered 401 "Bad credentials" as for a token revoked after the branch was pushed.
    */
   private async handleControl(req: IncomingMessage, url: URL, raw: string): Promise<Reply> {
     if (url.pathname === "/_lab/health") return { status: 200, body: { ok: true, owner: this.cfg.owner, repo: this.cfg.repo, configId: this.cfg.configId ?? null } };
     this.authorize(req);
+    if (req.method === "POST" && url.pathname === "/_lab/faults/refuse-pull-creation") {
+      const b = raw.trim() === "" ? {} : (JSON.parse(raw) as { times?: number });
+      this.refusePullCreations = Math.max(0, Math.floor(b.times ?? 1));
+      return { status: 200, body: { refusePullCreations: this.refusePullCreations } };
+    }
     if (req.method === "GET" && url.pathname === "/_lab/pulls") {
       const out: Record<string, unknown>[] = [];
       for (const p of this.pulls.all()) out.push(await this.pullFull(p));

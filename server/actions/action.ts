@@ -6,6 +6,7 @@ import { hasRole, type Role, type SessionUser } from "@/lib/roles";
 import { getSessionUser } from "@/server/auth/session";
 import { getDb } from "@/server/db";
 import { recordAuditEvent } from "@/server/db/audit";
+import { databaseFault } from "@/server/db/faults";
 import { logger } from "@/server/observability/logger";
 
 /** What an action's body receives. */
@@ -41,6 +42,18 @@ function formDataToObject(form: FormData): Record<string, unknown> {
   return out;
 }
 
+/** Records an audit row; a database fault is logged and its message returned instead of thrown. */
+function tryAudit(name: string, write: () => void): string | undefined {
+  try {
+    write();
+    return undefined;
+  } catch (error) {
+    const fault = toAppError(databaseFault(error));
+    logger.error({ err: error, action: name }, "the audit log could not record an action");
+    return fault.message;
+  }
+}
+
 /**
  * The one server-action wrapper: checks the session and the role (refusals of signed-in users are
  * audited), validates the input with zod, runs the body, records an audit event, and returns a typed
@@ -53,15 +66,17 @@ export function action<S extends z.ZodType, T>(spec: ActionSpec<S, T>) {
     const input = raw instanceof FormData ? formDataToObject(raw) : raw;
     const db = getDb();
     if (!hasRole(user.role, spec.role)) {
-      recordAuditEvent(db, {
-        actor: user.name,
-        role: user.role,
-        action: spec.name,
-        input,
-        result: "refused",
-        errorCode: "forbidden",
-        errorMessage: `needs the ${spec.role} role`,
-      });
+      tryAudit(spec.name, () =>
+        recordAuditEvent(db, {
+          actor: user.name,
+          role: user.role,
+          action: spec.name,
+          input,
+          result: "refused",
+          errorCode: "forbidden",
+          errorMessage: `needs the ${spec.role} role`,
+        }),
+      );
       return { ok: false, code: "forbidden", message: `Only an ${spec.role} can do this. You are signed in as ${user.role}.` };
     }
     const parsed = spec.schema.safeParse(input);
@@ -74,8 +89,29 @@ export function action<S extends z.ZodType, T>(spec: ActionSpec<S, T>) {
       return { ok: false, code: "invalid_input", message: "Some fields are not valid.", fieldErrors };
     }
     const target = spec.target?.(parsed.data);
+    let outcome: ActionOutcome<T>;
     try {
-      const outcome = await spec.run(parsed.data, { user });
+      outcome = await spec.run(parsed.data, { user });
+    } catch (error) {
+      const appError = toAppError(databaseFault(error));
+      if (appError.code === "internal") logger.error({ err: error, action: spec.name }, "action failed");
+      const unaudited = tryAudit(spec.name, () =>
+        recordAuditEvent(db, {
+          actor: user.name,
+          role: user.role,
+          action: spec.name,
+          target,
+          input: parsed.data,
+          result: "error",
+          errorCode: appError.code,
+          errorMessage: appError.message,
+        }),
+      );
+      return { ok: false, code: appError.code, message: unaudited ? `${appError.message} (The audit log could not record this either: ${unaudited})` : appError.message };
+    }
+    // The action took effect: a database that cannot take the audit row now (busy, full) does not
+    // turn it into a failure the user would retry; the missing row is logged as an error.
+    tryAudit(spec.name, () =>
       recordAuditEvent(db, {
         actor: user.name,
         role: user.role,
@@ -84,23 +120,9 @@ export function action<S extends z.ZodType, T>(spec: ActionSpec<S, T>) {
         input: parsed.data,
         result: "ok",
         links: outcome.links,
-      });
-      return { ok: true, data: outcome.data };
-    } catch (error) {
-      const appError = toAppError(error);
-      if (appError.code === "internal") logger.error({ err: error, action: spec.name }, "action failed");
-      recordAuditEvent(db, {
-        actor: user.name,
-        role: user.role,
-        action: spec.name,
-        target,
-        input: parsed.data,
-        result: "error",
-        errorCode: appError.code,
-        errorMessage: appError.message,
-      });
-      return { ok: false, code: appError.code, message: appError.message };
-    }
+      }),
+    );
+    return { ok: true, data: outcome.data };
   };
 }
 

@@ -12,6 +12,7 @@ import { logger } from "@/server/observability/logger";
 import { getLatestResults } from "@/server/probes/scheduler";
 import type { HealthStatus } from "@/lib/services";
 import { previewAppRestore, startAppRestore } from "./app-restore";
+import { claimService as claimTrigger, withServiceClaim } from "./claims";
 import { claimService, releaseService, runningOperation, sleep, waitHealthy } from "./operations";
 import { backupOfJob, getBackup, insertRestore, lastRuns, markVerified, updateRestore } from "./history";
 import { createJobFromCronJob, jobFacts, jobState, kc, listCronJobs, listJobs, podListSchema, syncJob, TIMEOUT, type CronJob, type KubeConfig } from "./service";
@@ -94,9 +95,11 @@ export async function previewRestore(serviceId: string, backupId: number, actor:
   const backup = restorableBackup(serviceId, backupId);
   if (backup.source === "app") return previewAppRestore(serviceId, backup);
   const k = kc();
-  const cron = await findCron(k, namespace, workload);
-  await refuseWhenBusy(k, serviceId, namespace, workload);
-  const run = await runJob(k, namespace, cron, { action: "preview", actor, trigger: "restore", env: { BACKUP_ARCHIVE: backup.archive ?? "" } }, () => undefined);
+  const run = await withServiceClaim(serviceId, "restore preview", actor, async () => {
+    const cron = await findCron(k, namespace, workload);
+    await refuseWhenBusy(k, serviceId, namespace, workload);
+    return runJob(k, namespace, cron, { action: "preview", actor, trigger: "restore", env: { BACKUP_ARCHIVE: backup.archive ?? "" } }, () => undefined);
+  });
   if (!run.ok) throw new AppError("invalid_input", `The archive cannot be previewed: ${run.reason ?? "the preview Job failed"}.`);
   const r = run.output.result ?? { action: "preview", ok: true };
   return {
@@ -122,6 +125,20 @@ export async function startRestore(input: { serviceId: string; backupId: number;
   if (backup.source === "app") return startAppRestore({ ...input, backup });
   if (!getConfig().backups.namespaces.includes(namespace)) throw new AppError("invalid_input", `${namespace} does not hold backups.`);
   const k = kc();
+  // Held from here until the restore ends (or fails to start).
+  const release = claimTrigger(input.serviceId, "restore", input.actor);
+  try {
+    return await beginRestore(input, { k, namespace, workload, backup, release });
+  } catch (error) {
+    release();
+    throw error;
+  }
+}
+
+async function beginRestore(
+  input: { serviceId: string; actor: string; role: "admin" | "viewer"; undoOf?: number },
+  { k, namespace, workload, backup, release }: { k: KubeConfig; namespace: string; workload: string; backup: BackupRecord; release: () => void },
+): Promise<OperationView> {
   const cron = await findCron(k, namespace, workload);
   await refuseWhenBusy(k, input.serviceId, namespace, workload);
   const pods = await restorablePods(k, namespace, workload);
@@ -150,7 +167,10 @@ export async function startRestore(input: { serviceId: string; backupId: number;
   const restoreId = insertRestore(getDb(), { serviceId: input.serviceId, backupId: backup.id, actor: input.actor, method: "volume", startedAt: op.startedAt, ...(input.undoOf !== undefined ? { undoOf: input.undoOf } : {}) });
   op.restoreId = restoreId;
   const baseline = getLatestResults().get(input.serviceId)?.verdict.status;
-  void runRestore(op, { k, namespace, workload, cron, backup, restoreId, role: input.role, ...(baseline ? { baseline } : {}) }).finally(() => releaseService(input.serviceId));
+  void runRestore(op, { k, namespace, workload, cron, backup, restoreId, role: input.role, ...(baseline ? { baseline } : {}) }).finally(() => {
+    releaseService(input.serviceId);
+    release();
+  });
   return op;
 }
 
@@ -321,9 +341,11 @@ export async function verifyBackup(serviceId: string, backupId: number, actor: s
   const backup = restorableBackup(serviceId, backupId);
   if (backup.source !== "volume") throw new AppError("invalid_input", `Backup ${backupId} is ${serviceId}'s own backup, kept by the app: restore drills check the archives of volume backups.`);
   const k = kc();
-  const cron = await findCron(k, namespace, workload);
-  await refuseWhenBusy(k, serviceId, namespace, workload);
-  const run = await runJob(k, namespace, cron, { action: "verify", actor, trigger: "restore", env: { BACKUP_ARCHIVE: backup.archive ?? "" } }, () => undefined);
+  const run = await withServiceClaim(serviceId, "restore drill", actor, async () => {
+    const cron = await findCron(k, namespace, workload);
+    await refuseWhenBusy(k, serviceId, namespace, workload);
+    return runJob(k, namespace, cron, { action: "verify", actor, trigger: "restore", env: { BACKUP_ARCHIVE: backup.archive ?? "" } }, () => undefined);
+  });
   const failed = run.output.checks.filter((c) => !c.ok);
   const detail = run.ok ? `${run.output.checks.length} checks passed` : failed.map((c) => `${c.check}${c.file ? ` ${c.file}` : ""}: ${c.detail}`).join("; ") || (run.reason ?? "the drill failed");
   markVerified(getDb(), backup.id, run.ok, detail);

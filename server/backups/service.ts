@@ -12,6 +12,7 @@ import { getConfig } from "@/server/config/load";
 import { getDb } from "@/server/db";
 import { getKubeConfig, listServices } from "@/server/k8s";
 import { kubeGet, kubeGetText, kubeWrite } from "@/server/k8s/rest";
+import { withServiceClaim } from "./claims";
 import { backupHistoryPage, lastRuns, recordJobRun, runOfJob, type HistoryCursor } from "./history";
 import { refreshAppBackups } from "./app-restore";
 import { rememberProtection } from "./metrics";
@@ -298,20 +299,24 @@ export async function backupsView(now = Date.now(), opts: { before?: HistoryCurs
 /**
  * "Back up now" for a service with a backup CronJob: a Job made from the CronJob's template, as
  * `kubectl create job --from=cronjob/...` makes it (the CronJob as its owner). A second backup of
- * the same service while one runs is refused.
+ * the same service while one runs, or while a restore, its preview or a drill works on it, is
+ * refused, also when both triggers come at the same moment.
  */
 export async function backupNow(serviceId: string, actor: string): Promise<{ namespace: string; job: string; cronJob: string }> {
   const [namespace, name] = serviceId.split("/") as [string, string | undefined];
   if (!name) throw new AppError("invalid_input", `${serviceId} is not namespace/name.`);
   if (!getConfig().backups.namespaces.includes(namespace)) throw new AppError("invalid_input", `${namespace} is not one of the namespaces that hold backups (backups.namespaces).`);
   const k = kc();
-  const [crons, jobs] = await Promise.all([listCronJobs(k, namespace), listJobs(k, namespace)]);
-  const cron = crons.find((c) => c.metadata.annotations?.[BACKUP_OF] === name);
-  if (!cron) throw new AppError("not_found", `${serviceId} has no backup CronJob: enable backups first (a pull request adds it).`);
-  const busy = jobs.find((j) => jobFacts(j).workload === name && jobState(j).result === "running");
-  if (busy) throw new AppError("conflict", `A backup or restore of ${serviceId} is running (Job ${busy.metadata.name}); wait until it ends.`);
-  const jobName = await createJobFromCronJob(k, namespace, cron, { action: "backup", actor, trigger: "manual" });
-  return { namespace, job: jobName, cronJob: cron.metadata.name };
+  // Held until the Job exists; from then on the running Job refuses the next trigger.
+  return withServiceClaim(serviceId, "backup", actor, async () => {
+    const [crons, jobs] = await Promise.all([listCronJobs(k, namespace), listJobs(k, namespace)]);
+    const cron = crons.find((c) => c.metadata.annotations?.[BACKUP_OF] === name);
+    if (!cron) throw new AppError("not_found", `${serviceId} has no backup CronJob: enable backups first (a pull request adds it).`);
+    const busy = jobs.find((j) => jobFacts(j).workload === name && jobState(j).result === "running");
+    if (busy) throw new AppError("conflict", `A backup or restore of ${serviceId} is running (Job ${busy.metadata.name}); wait until it ends.`);
+    const jobName = await createJobFromCronJob(k, namespace, cron, { action: "backup", actor, trigger: "manual" });
+    return { namespace, job: jobName, cronJob: cron.metadata.name };
+  });
 }
 
 /** The state of one backup Job and its live log, for the page's progress panel. */

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vites
 import { parse } from "yaml";
 import { AppsV1Api, CoreV1Api } from "@kubernetes/client-node";
 import { failRendering, readApplication, resetLab, restoreRendering, waitForApplication } from "@/lab/controls";
+import { ForgeControls } from "@/lab/forge/controls";
 import { useLabCluster } from "@/lab/cluster/test-cluster";
 import { bareGit, listLabPulls, mergeLabPull, readLabGitops, resetLabGitops, type LabGitops } from "@/e2e/support/lab-gitops";
 import type { PanelConfig } from "@/lib/config-schema";
@@ -311,6 +312,28 @@ describe("faults", () => {
     // A viewer is refused before anything happens.
     session.current = await sessionFor("family", "viewer");
     expect(await proposeChange({ request: { kind: "unpackerr-wiring" } })).toMatchObject({ ok: false, code: "forbidden" });
+  });
+
+  it("the forge refuses the token after the branch was pushed: says so, keeps the branch; the retry opens the pull request from it, no second branch", async () => {
+    const svc = service();
+    const before = panelBranches();
+    await new ForgeControls(lab.forge).refusePullCreation(1);
+    const error = (await svc.propose({ kind: "health-probes", target: "media/jellyfin" }, "admin").catch((e: unknown) => e)) as Error & { code?: string };
+    expect(error).toMatchObject({ code: "unauthorized" });
+    expect(error.message).toContain("refused the token in GITOPS_TOKEN");
+    const pushed = panelBranches().filter((b) => !before.includes(b));
+    expect(pushed).toHaveLength(1);
+    expect(error.message).toContain(`The branch ${pushed[0]} was pushed but no pull request was opened; proposing the change again opens it from that branch (no second branch).`);
+    expect(svc.list()).toEqual([]);
+    expect((await listLabPulls(lab)).filter((p) => p.state === "open")).toEqual([]);
+    // The token works again (the forge's fault was for one request): the retry opens the pull request from the same branch.
+    const retry = await svc.propose({ kind: "health-probes", target: "media/jellyfin" }, "admin");
+    expect(retry.outcome).toBe("opened");
+    expect(retry.change?.branch).toBe(pushed[0]);
+    expect(panelBranches().filter((b) => !before.includes(b))).toEqual(pushed);
+    const open = (await listLabPulls(lab)).filter((p) => p.state === "open");
+    expect(open.map((p) => p.head.ref)).toEqual([pushed[0]]);
+    expect(svc.list().map((c) => c.branch)).toEqual([pushed[0]]);
   });
 
   it("a refused Git password, an unreachable repository and a missing base branch are clear failures", async () => {

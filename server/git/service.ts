@@ -86,6 +86,8 @@ export class GitopsService {
   readonly repoId: RepoId;
   private readonly now: () => number;
   private readonly locks = new KeyedMutex();
+  /** Branches pushed for a change whose pull request the forge then refused, by change key. */
+  private readonly unopened = new Map<string, { branch: string; headSha: string; fingerprint: string }>();
   private lastRefresh = 0;
   private suggestionCache: { at: number; value: ChangeSuggestion[] } | undefined;
 
@@ -307,7 +309,9 @@ export class GitopsService {
   /**
    * Proposes the change: fetch, plan on the right base, refuse an empty change ("already so") or a
    * duplicate of an open pull request, check the forge token, push a new branch, open the pull
-   * request (deleting the branch again when that fails) and record it.
+   * request and record it. When the forge refuses the pull request after the push, the branch stays
+   * and the error says so; the next try of the same change (same base, same diff) opens the pull
+   * request from that branch instead of pushing a second one.
    */
   async propose(request: ChangeRequest, author: string, opts: { expectedFingerprint?: string } = {}): Promise<ProposeOutcome> {
     return this.locks.run(this.lockKey(request), async () => {
@@ -329,13 +333,22 @@ export class GitopsService {
         throw new AppError("conflict", `${planned.baseBranch} changed since the preview, and with it the diff: preview the change again.`, { source: "gitops" });
       }
       await this.forge.checkAccess();
-      const branch = branchName(plan.slug, new Date(this.now()), this.deps.random?.() ?? randomBytes(3).toString("hex"));
-      const { headSha } = await this.repo.commitAndPush({
-        baseSha: planned.baseSha,
-        branch,
-        files: plan.files.map((f) => ({ path: f.path, content: f.after })),
-        message: commitMessage(plan, { author }),
-      });
+      const fingerprint = fingerprintOf(planned.baseSha, diff);
+      const kept = this.unopened.get(plan.key);
+      let branch: string;
+      let headSha: string;
+      if (kept && kept.fingerprint === fingerprint && (await this.repo.branchSha(kept.branch)) === kept.headSha) {
+        // An earlier try pushed this very change and the forge refused the pull request: open it from that branch.
+        ({ branch, headSha } = kept);
+      } else {
+        branch = branchName(plan.slug, new Date(this.now()), this.deps.random?.() ?? randomBytes(3).toString("hex"));
+        ({ headSha } = await this.repo.commitAndPush({
+          baseSha: planned.baseSha,
+          branch,
+          files: plan.files.map((f) => ({ path: f.path, content: f.after })),
+          message: commitMessage(plan, { author }),
+        }));
+      }
       const applications = uniqueApps(planned.deploying);
       const panelUrl = this.deps.publicUrl ? `${this.deps.publicUrl.replace(/\/+$/, "")}/changes?branch=${encodeURIComponent(branch)}` : undefined;
       let pull;
@@ -354,9 +367,17 @@ export class GitopsService {
           labels: plan.labels,
         });
       } catch (error) {
-        await this.repo.deleteRemoteBranch(branch).catch(() => undefined);
-        throw error;
+        // The branch stays (deleting it needs the same credentials that may just have been refused);
+        // the next try of the same change opens the pull request from it instead of pushing another.
+        this.unopened.set(plan.key, { branch, headSha, fingerprint });
+        const cause = toAppError(error);
+        throw new AppError(
+          cause.code,
+          `${cause.message} The branch ${branch} was pushed but no pull request was opened; proposing the change again opens it from that branch (no second branch).`,
+          { source: cause.source ?? "gitops", cause: error },
+        );
       }
+      this.unopened.delete(plan.key);
       const apps: AppSyncState[] = applications.map((a) => ({
         namespace: a.namespace,
         name: a.name,

@@ -210,6 +210,15 @@ async function applyOne(link: BoundLink, snapshot: EndsSnapshot, source: EndsSou
   const base = { key: link.key, id: link.def.id, title };
   const before = await observe(link, ctx);
   if (before.state === "ok") return { ...base, outcome: "unchanged", message: "Already right; nothing written.", changed: [], after: toReading(link, before) };
+  // A credential that could not be read (the cluster unreachable, a Secret refused) is the reason the
+  // app answered 401, not a missing key: say that, and write nothing with half the facts.
+  const unreadable = [link.from, link.to]
+    .map((end) => (end ? snapshot.resolutions.get(end.serviceId) : undefined))
+    .find((r) => r?.credentialError === "unreadable" && r.credentialProblem);
+  if (unreadable) {
+    const who = unreadable.module.displayName;
+    return { ...base, outcome: "skipped", message: `Not changed: ${who}'s credential could not be read (${unreadable.credentialProblem}); nothing was written. Try again once it can be read.`, changed: [], after: toReading(link, before) };
+  }
   if (!before.fix || before.blocked || before.state === "unknown" || before.state === "needs_git") {
     const reason = before.blocked ?? (before.state === "unknown" ? `cannot be read: ${before.message ?? "reason unknown"}` : (before.message ?? "no automatic fix"));
     return { ...base, outcome: "skipped", message: `Not changed: ${reason}`, changed: [], after: toReading(link, before) };

@@ -1,5 +1,6 @@
 import "server-only";
 import { getDb } from "@/server/db";
+import { databaseFault } from "@/server/db/faults";
 import { checkWritable } from "@/server/db/open";
 import { checkKubernetes } from "@/server/k8s";
 import type { KubernetesReachability } from "@/server/k8s/client";
@@ -31,7 +32,8 @@ export async function checkHealth(): Promise<HealthReport> {
     database = { ok: true, message: "writable" };
   } catch (error) {
     logger.error({ err: error }, "database health check failed");
-    database = { ok: false, message: error instanceof Error ? error.message : "database check failed" };
+    const fault = databaseFault(error);
+    database = { ok: false, message: fault instanceof Error ? fault.message : "database check failed" };
   }
   const kubernetes = await checkKubernetes();
   return {

@@ -1,6 +1,8 @@
 import "server-only";
 import { AppError } from "@/lib/errors";
+import { logger } from "@/server/observability/logger";
 import { AppHttpError, httpRequest, type HttpConnection, type HttpResult, type RequestSpec } from "../http";
+import { installedLoginBackoff, PersistedBackoff, type LoginBackoffRecords } from "../login-backoff";
 import { qbitLoginSchema, qbitTransferInfoSchema, qbitVersionSchema, qbitWebApiVersionSchema, type QbitTransferInfo } from "./schemas";
 
 /** Options of one qBittorrent client instance. */
@@ -11,6 +13,11 @@ export interface QbittorrentClientOptions {
   timeoutMs: number;
   /** Clock, for tests of the login back-off. */
   now?: () => number;
+  /**
+   * Where refused logins are kept across restarts; the process-wide store by default (the panel's
+   * database), `null` for none (the count then lives in this instance only).
+   */
+  backoffRecords?: LoginBackoffRecords | null;
 }
 
 interface CallOptions {
@@ -37,7 +44,8 @@ export const MAX_LOGIN_FAILURES = 3;
  * login is never retried at once: further logins wait (1 min, doubling, at most 30 min; 1 h after a
  * ban), after {@link MAX_LOGIN_FAILURES} refusals the login is not tried again (a changed user name
  * or password makes a new instance, tried at once), and requests meanwhile fail fast with the reason.
- * Requests that need no login (an address qBittorrent whitelists) still go through.
+ * The count and the wait are kept in the panel's database, so a restart resumes them instead of
+ * spending qBittorrent's remaining failures again. Requests that need no login (an address qBittorrent whitelists) still go through.
  */
 export class QbittorrentClient {
   private readonly conn: HttpConnection;
@@ -49,11 +57,24 @@ export class QbittorrentClient {
   private failures = 0;
   private blockedUntil = 0;
   private blockReason: string | undefined;
+  private readonly persisted: PersistedBackoff | undefined;
 
   constructor(options: QbittorrentClientOptions) {
     this.username = options.username;
     this.password = options.password;
     this.now = options.now ?? Date.now;
+    const records = options.backoffRecords === undefined ? installedLoginBackoff() : options.backoffRecords;
+    if (records && options.username !== undefined && options.password !== undefined) {
+      this.persisted = new PersistedBackoff(records, { baseUrl: options.baseUrl, username: options.username, password: options.password }, (error) =>
+        logger.error({ err: error, app: "qbittorrent" }, "the refused-login count could not be read or saved; it is kept in memory"),
+      );
+      const saved = this.persisted.read();
+      if (saved) {
+        this.failures = saved.failures;
+        this.blockedUntil = saved.blockedUntil;
+        this.blockReason = saved.reason;
+      }
+    }
     this.conn = {
       baseUrl: options.baseUrl,
       timeoutMs: options.timeoutMs,
@@ -115,6 +136,7 @@ export class QbittorrentClient {
   private block(reason: string, ms: number): never {
     this.blockedUntil = this.now() + ms;
     this.blockReason = reason;
+    this.persisted?.write({ failures: this.failures, blockedUntil: this.blockedUntil, reason });
     this.assertNotBlocked();
     throw new AppError("unauthorized", reason, { source: "qbittorrent" });
   }
@@ -145,6 +167,7 @@ export class QbittorrentClient {
     }
     if (result.data.trim() !== "Ok.") {
       this.failures += 1;
+      if (this.failures >= MAX_LOGIN_FAILURES) this.persisted?.write({ failures: this.failures, blockedUntil: this.blockedUntil, ...(this.blockReason ? { reason: this.blockReason } : {}) });
       this.assertNotBlocked();
       const ms = Math.min(FIRST_BACKOFF_MS * 2 ** (this.failures - 1), MAX_BACKOFF_MS);
       this.block("qBittorrent refused the user name or password", ms);
@@ -154,6 +177,7 @@ export class QbittorrentClient {
       throw new AppError("invalid_response", "qBittorrent accepted the login but sent no session cookie", { source: "qbittorrent" });
     }
     this.cookie = cookies.join("; ");
+    if (this.failures > 0 || this.blockedUntil > 0) this.persisted?.clear();
     this.failures = 0;
     this.blockedUntil = 0;
     this.blockReason = undefined;
