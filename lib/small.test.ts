@@ -74,9 +74,9 @@ describe("security headers", () => {
 });
 
 describe("navigation", () => {
-  it("has the ten sections and marks the active one", () => {
+  it("has the eleven sections and marks the active one", () => {
     expect(NAV_ITEMS.map((i) => i.label)).toEqual([
-      "Overview", "Services", "Integrations", "Backups", "Certificates", "Alerts", "Applications", "Changes", "Audit", "Settings",
+      "Overview", "Services", "Readiness", "Integrations", "Backups", "Certificates", "Alerts", "Applications", "Changes", "Audit", "Settings",
     ]);
     expect(isActive("/", "/")).toBe(true);
     expect(isActive("/", "/audit")).toBe(false);
