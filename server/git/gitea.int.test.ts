@@ -219,7 +219,7 @@ describe("the Gitea provider against a real Gitea", () => {
         (e: unknown) => e as { code?: string; message?: string },
       );
       expect(error).toMatchObject({ code: "forbidden" });
-      expect(error?.message).toContain("The token in GITOPS_TOKEN may not do this on");
+      expect(error?.message).toMatch(/^The token in GITOPS_TOKEN .*may not do this on/);
       expect(error?.message).toMatch(/HTTP 403: token does not have at least one of required scope\(s\).*write:repository/);
       expect(error?.message).not.toContain(readOnly.token);
       expect(error?.message).toContain("was pushed but no pull request was opened");
@@ -251,10 +251,7 @@ describe("the Gitea provider against a real Gitea", () => {
       expect(error?.message).toMatch(/^The repository refused the push of panel\/probes-jellyfin-\S+: /);
       expect(error?.message).toMatch(/protected branch/i);
       expect(error?.message).not.toContain(gitea.token);
-      expect(error?.message).toContain("was pushed but no pull request was opened");
-      const added = (await forge.branches()).filter((b) => !before.includes(b));
-      expect(added).toHaveLength(1);
-      expect(added[0]).toMatch(/^panel\//);
+      expect(await forge.branches()).toEqual(before);
       expect((await forge.listPulls()).filter((p) => p.state === "open")).toEqual([]);
     } finally {
       await forge.api("DELETE", `/repos/${gitea.owner}/${gitea.repo}/branch_protections/${encodeURIComponent(rule)}`, undefined, [204, 404]);
