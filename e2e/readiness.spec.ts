@@ -47,7 +47,7 @@ test("the matrix shows the lab's real gaps, each with its reason and next click,
   // qBittorrent holds configuration and has no backup CronJob: "no backup", and the pull request that enables it.
   const backup = cell(page, QBIT, "backed-up");
   await expect(backup).toHaveAttribute("data-state", "failing");
-  await expect(backup.getByTestId("cell-reason")).toHaveText("No backup: Not protected: no backup schedule.");
+  await expect(backup.getByTestId("cell-reason")).toHaveText(/^No backup: Not protected: no backup schedule/);
   await expect(backup.getByTestId("cell-fix")).toHaveText("Enable backups (pull request) →");
   await expect(backup.getByTestId("cell-fix")).toHaveAttribute("data-kind", "pull-request");
   // Its VPN sidecar's leak check passes; Sonarr is not behind a VPN.
@@ -64,7 +64,8 @@ test("the matrix shows the lab's real gaps, each with its reason and next click,
   // The page and the API agree, cell by cell, score by score.
   const matrix = await readMatrix(page);
   const qbit = matrix.services.find((s) => s.id === "qbittorrent/qbittorrent");
-  expect(qbit?.cells.find((c) => c.requirement === "backed-up")).toMatchObject({ state: "failing", reason: "No backup: Not protected: no backup schedule." });
+  // (An earlier spec may have backed qBittorrent up once by hand: still no schedule.)
+  expect(qbit?.cells.find((c) => c.requirement === "backed-up")).toMatchObject({ state: "failing", reason: expect.stringMatching(/^No backup: Not protected: no backup schedule/) });
   await expect(page.getByTestId(`score-${QBIT}`)).toHaveAttribute("data-percent", String(qbit!.score.percent));
   await expect(page.getByTestId("readiness-stack-score")).toHaveAttribute("data-percent", String(matrix.score.percent));
 

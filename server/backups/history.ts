@@ -218,8 +218,14 @@ export function backupHistoryPage(db: PanelDb, opts: { serviceId?: string; limit
  * What `lastRuns` last computed, per database: kept until the history changes. Every write of this
  * module bumps `generation`; `PRAGMA data_version` changes when another connection commits.
  */
-const lastRunsCache = new WeakMap<PanelDb, { key: string; value: Map<string, { lastGood?: BackupRecord; lastRun?: BackupRecord }> }>();
-const generations = new WeakMap<PanelDb, number>();
+// On globalThis: the server's bundles (instrumentation, pages, route handlers) each get their own copy
+// of this module, and a write in one must be seen by the cache of every other.
+const holder = globalThis as typeof globalThis & {
+  __panelBackupLastRuns?: WeakMap<PanelDb, { key: string; value: Map<string, { lastGood?: BackupRecord; lastRun?: BackupRecord }> }>;
+  __panelBackupGenerations?: WeakMap<PanelDb, number>;
+};
+const lastRunsCache = (holder.__panelBackupLastRuns ??= new WeakMap());
+const generations = (holder.__panelBackupGenerations ??= new WeakMap());
 const touch = (db: PanelDb) => generations.set(db, (generations.get(db) ?? 0) + 1);
 
 /**
