@@ -1,7 +1,7 @@
 "use client";
 
 import { useRouter } from "next/navigation";
-import { useEffect, useState, useTransition } from "react";
+import { useEffect, useRef, useState, useTransition } from "react";
 import type { ActionResult } from "@/lib/action-result";
 import { sizeText } from "@/lib/backups/format";
 import type { OperationView, RestorePreview } from "@/lib/backups/types";
@@ -80,15 +80,26 @@ function RestorePanel({ serviceId, backupId, undoOf, preview, restore }: { servi
   const [previewed, setPreviewed] = useState<ActionResult<RestorePreview> | null>(null);
   const [confirm, setConfirm] = useState("");
   const [started, setStarted] = useState<ActionResult<OperationView> | null>(null);
+  // One preview per backup opened: a page refresh hands down a new action function, which must not
+  // start a second preview Job (the first holds the service until it ends).
+  const previewFn = useRef(preview);
   useEffect(() => {
+    previewFn.current = preview;
+  });
+  useEffect(() => {
+    let current = true;
     startTransition(async () => {
       try {
-        setPreviewed(await preview({ serviceId, backupId }));
+        const result = await previewFn.current({ serviceId, backupId });
+        if (current) setPreviewed(result);
       } catch {
-        setPreviewed(NO_ANSWER);
+        if (current) setPreviewed(NO_ANSWER);
       }
     });
-  }, [serviceId, backupId, preview]);
+    return () => {
+      current = false;
+    };
+  }, [serviceId, backupId]);
   if (started?.ok) return <OperationProgress initial={started.data} preview={preview} restore={restore} />;
   const p = previewed?.ok ? previewed.data : null;
   return (

@@ -191,7 +191,7 @@ const HTTPS: Check = (s, input) => {
   }
   const days = certs.map((r) => r.daysLeft).filter((d): d is number => d !== undefined);
   const least = days.length > 0 ? Math.min(...days) : undefined;
-  return cell("https", "passed", `HTTPS only, with a valid certificate${least !== undefined ? ` (${least} days left)` : ""}.`);
+  return cell("https", "passed", `HTTPS only, with a valid certificate${least !== undefined ? ` (${Math.floor(least)} days left)` : ""}.`);
 };
 
 const BACKED_UP: Check = (s, input) => {
