@@ -112,6 +112,16 @@ describe("every app module against the lab", () => {
   });
 
   it("resolves each discovered app from the cluster (address map, URL base, credential) and reads its health and its credential check", async () => {
+    // An app an earlier test restarted or crashed (the lab's controls) may still be starting: wait until
+    // none refuses connections, at most a minute, before reading them all.
+    for (const deadline = Date.now() + 60_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 1000))) {
+      const starting: string[] = [];
+      for (const service of services) {
+        const r = await resolveApp(service, deps);
+        if (r && (await r.module.connect(r.target).health()).errorCode === "unreachable") starting.push(service.id);
+      }
+      if (starting.length === 0) break;
+    }
     const covered = new Set<string>();
     const problems: string[] = [];
     for (const service of services) {
