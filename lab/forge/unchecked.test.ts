@@ -1,4 +1,5 @@
 import { execFileSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from "node:fs";
 import type { Server } from "node:http";
 import { tmpdir } from "node:os";
@@ -12,7 +13,8 @@ import { encodeMultiSegment, FORGE_OPERATIONS, multiSegmentPrefixes, operations,
  * the same operations over its real bare repository, unchecked.
  */
 const saved = { shared: process.env.K8S_NAS_SHARED_DIR, checks: process.env.LAB_SPEC_CHECKS };
-const TOKEN = "ghp_unchecked0123456789abcdef0123456789";
+/** A token made for this run (never a literal in the tree). */
+const TOKEN = `ghp_${randomBytes(18).toString("hex")}`;
 let tmp: string;
 let server: Server;
 let base: string;
