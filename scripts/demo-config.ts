@@ -62,7 +62,9 @@ const config = {
     kubeconfig: existsSync(path.join(path.dirname(labJson), "panel.kubeconfig"))
       ? path.join(path.dirname(labJson), "panel.kubeconfig")
       : lab.kubeconfig,
-    // The default namespaces: the ones deploy/'s Roles grant (the panel runs with that identity).
+    // The default namespaces (the ones deploy/'s Roles grant: the panel runs with that identity), less
+    // those the lab's repository does not have (the example stack has no homepage): no role there.
+    ...watchedNamespaces(lab.namespaces),
   },
   addressMap: integration.config.addressMap,
   apps: integration.config.apps,
@@ -102,3 +104,12 @@ writeFileSync(
   { mode: 0o600 },
 );
 console.log(`panel config written: ${out}`);
+
+/** The default namespaces the lab has, when it lacks some of them; nothing (the defaults) otherwise. */
+function watchedNamespaces(labNamespaces: string[] | undefined): { namespaces?: string[] } {
+  const parsed = parsePanelConfig({});
+  if (!parsed.ok || !labNamespaces) return {};
+  const defaults = parsed.config.kubernetes.namespaces;
+  const present = defaults.filter((ns) => labNamespaces.includes(ns));
+  return present.length < defaults.length && present.length > 0 ? { namespaces: present } : {};
+}
