@@ -46,18 +46,20 @@ count_json() { # name, exit code, json file, kind
         for (const file of r.testResults) {
           const rel = require("path").relative(process.cwd(), file.name);
           const failed = file.assertionResults.filter((a) => a.status === "failed");
-          for (const a of failed) names.push(`${rel} > ${a.fullName}`);
+          const why = (a) => String((a.failureMessages ?? [])[0] ?? "").split("\n")[0].slice(0, 200);
+          for (const a of failed) names.push(`${rel} > ${a.fullName}`, `  ${why(a)}`);
           if (!failed.length && file.status === "failed") names.push(`${rel}: ${String(file.message).split("\n")[0]}`);
         }
       } else {
         const walk = (s, trail) => {
-          for (const spec of s.specs ?? []) for (const t of spec.tests ?? []) if (t.status === "unexpected") names.push(`${spec.file}:${spec.line} > ${[...trail, spec.title].join(" > ")}`);
+          const why = (t) => String(t.results?.at(-1)?.error?.message ?? "").replace(/\x1b\[[0-9;]*m/g, "").split("\n")[0].slice(0, 200);
+          for (const spec of s.specs ?? []) for (const t of spec.tests ?? []) if (t.status === "unexpected") names.push(`${spec.file}:${spec.line} > ${[...trail, spec.title].join(" > ")}`, `  ${why(t)}`);
           for (const c of s.suites ?? []) walk(c, [...trail, c.title]);
         };
         for (const s of r.suites ?? []) walk(s, []);
       }
-      for (const n of names.slice(0, 20)) console.log(n.slice(0, 300));
-      if (names.length > 20) console.log(`... and ${names.length - 20} more`);
+      for (const n of names.slice(0, 40)) console.log(n.slice(0, 300));
+      if (names.length > 40) console.log(`... and ${(names.length - 40) / 2} more`);
     ' "$3" "$4" 2>/dev/null)
   fi
 }
