@@ -1,7 +1,7 @@
 import { expect, test, type Page } from "@playwright/test";
-import { labCli } from "./support/lab";
+import { labCli, simControl } from "./support/lab";
 import { signIn } from "./support/pages";
-import { USERS } from "./support/panel-env";
+import { E2E_METRICS_TOKEN, USERS } from "./support/panel-env";
 
 /**
  * Readiness against the seeded lab: the matrix shows the lab's real gaps with their reasons and next
@@ -128,4 +128,50 @@ test("renewing the certificate from the HTTPS cell's next click makes HTTPS pass
   // Exactly the HTTPS cell changed.
   const changed = after.cells.filter((c) => sonarrBefore.cells.find((b) => b.requirement === c.requirement)?.state !== c.state).map((c) => c.requirement);
   expect(changed).toEqual(["https"]);
+});
+
+test("breaking one thing (Radarr reports a health error) drops exactly its Healthy cell and the score on the open page, live; the metrics and the trend follow", async ({ page }) => {
+  test.setTimeout(300_000);
+  const RADARR = "media-radarr";
+  const healthy = (m: Matrix) => m.services.find((s) => s.id === "media/radarr")?.cells.find((c) => c.requirement === "healthy");
+  await signIn(page, USERS.viewer);
+  await simControl("radarr", { action: "clearHealth" });
+  // Radarr starts healthy, whatever an earlier file left.
+  let seen = "";
+  await expect
+    .poll(async () => (seen = JSON.stringify(healthy(await readMatrix(page)))), { timeout: 120_000, message: `Radarr's Healthy cell before the break (last: ${seen})` })
+    .toContain('"state":"passed"');
+  const before = await readMatrix(page);
+  await page.goto("/readiness");
+  await expect(cell(page, RADARR, "healthy")).toHaveAttribute("data-state", "passed");
+  await page.evaluate(() => ((window as unknown as { __noReload?: boolean }).__noReload = true));
+
+  await simControl("radarr", { action: "pushHealth", level: "error", message: "Indexers unavailable due to failures" });
+  try {
+    // The open page follows by itself (no reload: the marker set above survives).
+    await expect(cell(page, RADARR, "healthy")).toHaveAttribute("data-state", "failing", { timeout: 120_000 });
+    await expect(cell(page, RADARR, "healthy").getByTestId("cell-reason")).toContainText("Indexers unavailable due to failures");
+    expect(await page.evaluate(() => (window as unknown as { __noReload?: boolean }).__noReload)).toBe(true);
+
+    // Exactly that cell changed, and the scores dropped by one.
+    const after = await readMatrix(page);
+    const changed = after.services.flatMap((s) => s.cells.filter((c) => before.services.find((b) => b.id === s.id)?.cells.find((b) => b.requirement === c.requirement)?.state !== c.state).map((c) => `${s.id} ${c.requirement}`));
+    expect(changed).toEqual(["media/radarr healthy"]);
+    expect(after.score.passed).toBe(before.score.passed - 1);
+    expect(after.score.applicable).toBe(before.score.applicable);
+    const radarr = after.services.find((s) => s.id === "media/radarr")!;
+    await expect(page.getByTestId(`score-${RADARR}`)).toHaveAttribute("data-percent", String(radarr.score.percent));
+    await expect(page.getByTestId("readiness-stack-score")).toHaveAttribute("data-percent", String(after.score.percent));
+
+    // /api/metrics says the same, per service and for the stack.
+    const metrics = await (await page.request.get("/api/metrics", { headers: { authorization: `Bearer ${E2E_METRICS_TOKEN}` } })).text();
+    expect(metrics).toContain(`panel_readiness_percent{service="media/radarr"} ${radarr.score.percent}`);
+    expect(metrics).toContain(`panel_readiness_failing{service="media/radarr",requirement="healthy"} 1`);
+    expect(metrics).toMatch(new RegExp(`^panel_readiness_stack_passed ${after.score.passed}$`, "m"));
+    // The history recorded the drop: Radarr's trend ends at its new score.
+    await expect(page.getByTestId(`trend-${RADARR}`)).toHaveAttribute("data-last", String(radarr.score.percent));
+  } finally {
+    await simControl("radarr", { action: "clearHealth" });
+  }
+  await expect(cell(page, RADARR, "healthy")).toHaveAttribute("data-state", "passed", { timeout: 120_000 });
 });

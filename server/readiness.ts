@@ -9,6 +9,11 @@ import { serviceVerdicts } from "@/server/health/overview";
 import { readIntegrationsView } from "@/server/integrations/view";
 import { listServices } from "@/server/k8s";
 import { getPanelSettings } from "@/server/panel/settings";
+import { getDb } from "@/server/db";
+import { databaseFault } from "@/server/db/faults";
+import { STACK, readinessHistories, recordReadiness, type ReadinessPoint } from "@/server/db/readiness-history";
+import { logger } from "@/server/observability/logger";
+import { rememberReadiness } from "@/server/readiness-metrics";
 import { runbookIds } from "@/server/runbooks";
 
 /** How long a reading of the apps' links serves the matrix before it is read again. */
@@ -25,7 +30,18 @@ function integrationsReading(now: number): Promise<IntegrationsReading> {
   const cached = h.__panelReadinessLinks;
   if (cached && now - cached.at < LINKS_MAX_AGE_MS) return cached.reading;
   const reading = readIntegrationsView().then((v) => ({
-    links: v.links.map(({ fromService, toService, fromName, toName, title, state, message }) => ({ fromService, ...(toService ? { toService } : {}), fromName, toName, title, state, ...(message ? { message } : {}) })),
+    links: v.links.map(({ key, fromService, toService, fromName, toName, title, state, message, fix, blocked }) => ({
+      key,
+      fromService,
+      ...(toService ? { toService } : {}),
+      fromName,
+      toName,
+      title,
+      state,
+      ...(message ? { message } : {}),
+      ...(fix ? { fix } : {}),
+      ...(blocked ? { blocked } : {}),
+    })),
     vpn: v.vpn.map(({ service, status, message }) => ({ service, status, message })),
   }));
   h.__panelReadinessLinks = { at: now, reading };
@@ -33,6 +49,11 @@ function integrationsReading(now: number): Promise<IntegrationsReading> {
     if (h.__panelReadinessLinks?.reading === reading) delete h.__panelReadinessLinks;
   });
   return reading;
+}
+
+/** Drops the shared reading of the links: the next matrix reads them again (after a fix changed them). */
+export function forgetIntegrationsReading(): void {
+  delete (globalThis as typeof globalThis & { __panelReadinessLinks?: unknown }).__panelReadinessLinks;
 }
 
 /** Settles a source: its value, or the reason it could not be read. */
@@ -69,7 +90,7 @@ export async function getReadiness(now = Date.now()): Promise<ReadinessMatrix> {
   if (integrations.error) errors.integrations = integrations.error;
   if (alerts.error) errors.alerts = alerts.error;
   const { runbookBaseUrl } = getPanelSettings();
-  return readinessMatrix({
+  const matrix = readinessMatrix({
     now,
     services: services.map((service) => {
       const v = verdicts.get(service.id);
@@ -91,6 +112,36 @@ export async function getReadiness(now = Date.now()): Promise<ReadinessMatrix> {
       : {}),
     runbooks: { ids: runbookIds(), ...(runbookBaseUrl ? { baseUrl: runbookBaseUrl } : {}) },
     errors,
-    settings: { certMinDays: config.certificates.warnDays, drillIntervalDays: config.backups.drillIntervalDays },
+    settings: { certMinDays: config.certificates.warnDays, drillIntervalDays: config.backups.drillIntervalDays, backupClaim: config.backups.claim },
   });
+  keep(matrix, now);
+  return matrix;
 }
+
+/**
+ * Keeps what was just computed: for the scrape, and in the history (a row per change of score, and
+ * one a day). A database that cannot take the row does not hide the matrix: it is logged.
+ */
+function keep(matrix: ReadinessMatrix, now: number): void {
+  rememberReadiness(matrix);
+  try {
+    recordReadiness(getDb(), [...matrix.services.map((s) => ({ service: s.id, score: s.score })), { service: STACK, score: matrix.score }], now);
+  } catch (error) {
+    logger.error({ err: databaseFault(error) }, "the readiness history could not record the scores");
+  }
+}
+
+/**
+ * Every service's score history since `since`, oldest first, by service id (the stack's under the
+ * empty id); empty when the database cannot be read (the trend is left out, the matrix stays).
+ */
+export function getReadinessTrends(since: number): Map<string, ReadinessPoint[]> {
+  try {
+    return readinessHistories(getDb(), since);
+  } catch (error) {
+    logger.warn({ err: databaseFault(error) }, "the readiness history cannot be read");
+    return new Map();
+  }
+}
+
+export { STACK as READINESS_STACK } from "@/server/db/readiness-history";

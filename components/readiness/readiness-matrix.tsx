@@ -1,6 +1,7 @@
 import { IntentLink } from "@/components/ui/intent-link";
 import { Badge, type BadgeTone } from "@/components/ui/badge";
 import type { CellState, ReadinessCell, ReadinessMatrix, Score } from "@/lib/readiness/matrix";
+import { ReadinessTrend, type TrendPoint } from "./readiness-trend";
 
 const CELL: Record<CellState, { tone: BadgeTone; text: string }> = {
   passed: { tone: "ok", text: "passed" },
@@ -42,7 +43,7 @@ function Cell({ cell, serviceSlug }: { cell: ReadinessCell; serviceSlug: string 
 }
 
 /** The matrix of services × requirements, each cell with its reason and next click. */
-export function ReadinessTable({ matrix }: { matrix: ReadinessMatrix }) {
+export function ReadinessTable({ matrix, trends }: { matrix: ReadinessMatrix; /** Each service's score history, oldest first. */ trends?: ReadonlyMap<string, readonly TrendPoint[]> }) {
   return (
     <div className="overflow-x-auto">
       <table className="w-full min-w-[72rem] text-left text-sm" data-testid="readiness-matrix">
@@ -70,6 +71,7 @@ export function ReadinessTable({ matrix }: { matrix: ReadinessMatrix }) {
                 </td>
                 <td className="py-2 pr-3 align-top">
                   <ScoreBadge score={s.score} testId={`score-${slug}`} />
+                  {trends?.get(s.id) && <span className="mt-1 block"><ReadinessTrend points={trends.get(s.id)!} now={matrix.generatedAt} label={`${s.displayName}'s readiness`} testId={`trend-${slug}`} /></span>}
                 </td>
                 {s.cells.map((c) => (
                   <Cell key={c.requirement} cell={c} serviceSlug={slug} />

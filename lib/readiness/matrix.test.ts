@@ -195,4 +195,32 @@ describe("readinessMatrix", () => {
     ]);
     expect(scoreOf([])).toEqual({ passed: 0, applicable: 0, percent: 100 });
   });
+
+  it("a failing cell carries the fixes 'make everything ready' runs for it; a cell that has none, or passes, carries none", () => {
+    const unprotected = readyInput({
+      backups: { services: [protection("media/sonarr", { state: "unprotected", summary: "no backup method", enable: { offered: true } })], records: [] },
+      settings: { certMinDays: 30, drillIntervalDays: 7, backupClaim: "backups" },
+    });
+    expect(cellOf(unprotected, "backed-up").actions).toEqual([{ kind: "change", request: { kind: "enable-backups", target: "media/sonarr", backupClaim: "backups" } }]);
+    const stale = readyInput({ backups: { services: [protection("media/sonarr", { state: "stale", backupNow: "volume" })], records: [] } });
+    expect(cellOf(stale, "backed-up").actions).toEqual([
+      { kind: "backup-now", serviceId: "media/sonarr" },
+      { kind: "drill", serviceId: "media/sonarr" },
+    ]);
+    expect(cellOf(readyInput({ backups: { services: [protection("media/sonarr")], records: [{ id: 7, verification: "unverified" }] } }), "backed-up").actions).toEqual([{ kind: "drill", serviceId: "media/sonarr" }]);
+    expect(cellOf(readyInput({ certificates: { certificates: [certRow(["media/sonarr"], 20)], hosts: [], httpsOnly: [httpsRow(["media/sonarr"], "yes")] } }), "https").actions).toEqual([
+      { kind: "renew-certificate", namespace: "argocd", name: "home-tls" },
+    ]);
+    expect(cellOf(readyInput({ certificates: { certificates: [certRow(["media/sonarr"], 80)], hosts: [], httpsOnly: [httpsRow(["media/sonarr"], "unknown")] } }), "https").actions).toEqual([
+      { kind: "probe-hosts", hosts: ["home.example.com"] },
+    ]);
+    const link = { fromService: "media/sonarr", toService: "qbittorrent/qbittorrent", fromName: "Sonarr", toName: "qBittorrent", title: "download client", state: "missing" as const };
+    expect(cellOf(readyInput({ integrations: { links: [{ ...link, key: "k1", fix: { verb: "create", words: "add it" } }], vpn: [] } }), "wired").actions).toEqual([{ kind: "integrations", keys: ["k1"] }]);
+    expect(cellOf(readyInput({ integrations: { links: [{ ...link, key: "k1", fix: { verb: "create", words: "add it" }, blocked: "a Git change" }], vpn: [] } }), "wired").actions).toBeUndefined();
+    const base = readyInput();
+    expect(cellOf(readyInput({ alerts: { ...base.alerts!, panelRules: { loaded: false, count: 0, file: null, unhealthy: [] } } }), "watched").actions).toEqual([{ kind: "change", request: { kind: "alert-rules" } }]);
+    expect(cellOf(readyInput({ alerts: { ...base.alerts!, notifications: [] } }), "watched").actions).toEqual([{ kind: "test-notification" }]);
+    expect(cellOf(readyInput({ runbooks: { ids: new Set() } }), "runbook").actions).toBeUndefined();
+    expect(readinessMatrix(readyInput()).services[0]!.cells.every((c) => c.actions === undefined)).toBe(true);
+  });
 });

@@ -15,6 +15,7 @@ import type { PanelRulesState } from "../alerts/page-data";
 import { appLabel } from "../apps/catalogue";
 import { appRunbookId } from "../runbooks";
 import type { DiscoveredService, HealthStatus } from "../services";
+import type { ReadinessFix } from "./fixes";
 
 export type CellState = "passed" | "failing" | "not-applicable";
 
@@ -33,6 +34,8 @@ export interface ReadinessCell {
   reason: string;
   /** The next click, on a failing cell. */
   fix?: NextClick;
+  /** The fixes "make everything ready" runs for it, in order (the existing per-cell actions and pull requests). */
+  actions?: ReadinessFix[];
 }
 
 export interface Score {
@@ -74,12 +77,12 @@ export interface ReadinessInput {
   services: ReadonlyArray<{ service: DiscoveredService; status: HealthStatus; reason?: string }>;
   certificates?: Pick<CertificatesView, "certificates" | "hosts" | "httpsOnly">;
   backups?: { services: readonly ServiceProtection[]; records: ReadonlyArray<Pick<BackupRecord, "id" | "verification" | "verifiedAt">> };
-  integrations?: { links: ReadonlyArray<Pick<LinkReading, "fromService" | "toService" | "fromName" | "toName" | "title" | "state" | "message">>; vpn: ReadonlyArray<Pick<VpnStatus, "service" | "status" | "message">> };
+  integrations?: { links: ReadonlyArray<Pick<LinkReading, "fromService" | "toService" | "fromName" | "toName" | "title" | "state" | "message"> & Partial<Pick<LinkReading, "key" | "fix" | "blocked">>>; vpn: ReadonlyArray<Pick<VpnStatus, "service" | "status" | "message">> };
   alerts?: { prometheusConfigured: boolean; prometheusError: string | null; panelRules: PanelRulesState | null; notifications: ReadonlyArray<Pick<NotificationRecord, "event" | "status" | "target" | "sentAt">>; targets: number };
   runbooks: { ids: ReadonlySet<string>; baseUrl?: string };
   /** Why a source is undefined, by source name (`certificates`, `backups`, `integrations`, `alerts`). */
   errors: Partial<Record<SourceName, string>>;
-  settings: { certMinDays: number; drillIntervalDays: number };
+  settings: { certMinDays: number; drillIntervalDays: number; /** The claim "enable backups" proposes for the archives. */ backupClaim?: string };
 }
 
 type SourceName = "certificates" | "backups" | "integrations" | "alerts";
@@ -92,8 +95,8 @@ function sentence(text: string): string {
   return /[!?]$/.test(trimmed) ? trimmed : `${trimmed}.`;
 }
 
-function cell(requirement: RequirementId, state: CellState, reason: string, fix?: NextClick): ReadinessCell {
-  return { requirement, state, reason: sentence(reason), ...(state === "failing" && fix ? { fix } : {}) };
+function cell(requirement: RequirementId, state: CellState, reason: string, fix?: NextClick, actions: ReadinessFix[] = []): ReadinessCell {
+  return { requirement, state, reason: sentence(reason), ...(state === "failing" && fix ? { fix } : {}), ...(state === "failing" && actions.length > 0 ? { actions } : {}) };
 }
 
 function serviceHref(s: DiscoveredService): string {
@@ -128,7 +131,7 @@ const HEALTHY: Check = (s, _input, entry) => {
       label: "Propose health probes",
       href: "/changes",
       kind: "pull-request",
-    });
+    }, [{ kind: "change", request: { kind: "health-probes", target: s.id } }]);
   }
   return cell("healthy", "passed", "Healthy by the panel's verdict, with readiness and liveness probes.");
 };
@@ -140,11 +143,13 @@ const WIRED: Check = (s, input) => {
   const bad = links.filter((l) => l.state !== "ok");
   if (bad.length === 0) return cell("wired", "passed", `${links.length} link${links.length === 1 ? "" : "s"} verified by the apps' own tests.`);
   const first = bad[0]!;
+  const fixable = bad.filter((l) => l.key && l.fix && !l.blocked).map((l) => l.key!);
   return cell(
     "wired",
     "failing",
     `${bad.length} of ${links.length} links not working: ${first.fromName} → ${first.toName} (${first.title}) is ${first.state.replace("_", " ")}${first.message ? `: ${first.message}` : ""}.`,
     { label: "Fix the links", href: "/integrations", kind: "action" },
+    fixable.length > 0 ? [{ kind: "integrations", keys: fixable }] : [],
   );
 };
 
@@ -155,18 +160,20 @@ const HTTPS: Check = (s, input) => {
   if (!input.certificates) return unreadable("https", input, "certificates", "/certificates");
   const mine = (refs: readonly ServiceRef[]) => refs.some((r) => r.id === s.id);
   const plain = s.ingressUrls.filter((u) => u.startsWith("http://"));
-  const signals: Array<{ state: CertState; message: string; subject: string; fix: NextClick }> = [];
+  const signals: Array<{ state: CertState; message: string; subject: string; fix: NextClick; actions: ReadinessFix[] }> = [];
   for (const r of input.certificates.certificates) {
     if (!mine(r.services)) continue;
-    for (const sig of r.signals) signals.push({ state: sig.state, message: sig.message, subject: `Certificate ${r.cert.namespace}/${r.cert.name}`, fix: { label: "Renew the certificate", href: "/certificates", kind: "action" } });
+    const renew: ReadinessFix[] = [{ kind: "renew-certificate", namespace: r.cert.namespace, name: r.cert.name }];
+    for (const sig of r.signals) signals.push({ state: sig.state, message: sig.message, subject: `Certificate ${r.cert.namespace}/${r.cert.name}`, fix: { label: "Renew the certificate", href: "/certificates", kind: "action" }, actions: renew });
     if (r.daysLeft !== undefined && r.daysLeft <= input.settings.certMinDays && r.signals.length === 0) {
-      signals.push({ state: "warning", message: `expires in ${r.daysLeft} days (under ${input.settings.certMinDays})`, subject: `Certificate ${r.cert.namespace}/${r.cert.name}`, fix: { label: "Renew the certificate", href: "/certificates", kind: "action" } });
+      signals.push({ state: "warning", message: `expires in ${r.daysLeft} days (under ${input.settings.certMinDays})`, subject: `Certificate ${r.cert.namespace}/${r.cert.name}`, fix: { label: "Renew the certificate", href: "/certificates", kind: "action" }, actions: renew });
     }
   }
   for (const r of input.certificates.hosts) {
-    if (mine(r.services)) for (const sig of r.signals) signals.push({ state: sig.state, message: sig.message, subject: r.host, fix: { label: "See the certificates", href: "/certificates", kind: "page" } });
+    if (mine(r.services)) for (const sig of r.signals) signals.push({ state: sig.state, message: sig.message, subject: r.host, fix: { label: "See the certificates", href: "/certificates", kind: "page" }, actions: [] });
   }
   const httpsRows = input.certificates.httpsOnly.filter((r) => mine(r.services));
+  const httpsOnlyChange = (ingress: string): ReadinessFix[] => [{ kind: "change", request: { kind: "https-only", ingress } }];
   for (const r of httpsRows) {
     for (const sig of r.signals) {
       signals.push({
@@ -174,12 +181,16 @@ const HTTPS: Check = (s, input) => {
         message: sig.message,
         subject: `${r.host} (Ingress ${r.ingress})`,
         fix: r.fixable ? { label: "Propose the HTTPS redirect", href: "/certificates", kind: "pull-request" } : { label: "See the HTTPS checks", href: "/certificates", kind: "page" },
+        actions: r.fixable ? httpsOnlyChange(r.ingress) : [],
       });
     }
   }
   const worst = signals.filter((x) => x.state === "critical" || x.state === "warning").sort((a, b) => WORSE[b.state] - WORSE[a.state])[0];
-  if (worst) return cell("https", "failing", `${worst.subject}: ${worst.message}.`, worst.fix);
-  if (plain.length > 0) return cell("https", "failing", `Served on plain HTTP: ${plain[0]}.`, { label: "Propose TLS and the redirect", href: "/certificates", kind: "pull-request" });
+  if (worst) return cell("https", "failing", `${worst.subject}: ${worst.message}.`, worst.fix, worst.actions);
+  if (plain.length > 0) {
+    const fixable = httpsRows.find((r) => r.fixable);
+    return cell("https", "failing", `Served on plain HTTP: ${plain[0]}.`, { label: "Propose TLS and the redirect", href: "/certificates", kind: "pull-request" }, fixable ? httpsOnlyChange(fixable.ingress) : []);
+  }
   const certs = input.certificates.certificates.filter((r) => mine(r.services));
   const validHosts = input.certificates.hosts.filter((r) => mine(r.services) && r.state === "ok" && r.probe);
   if (certs.length === 0 && validHosts.length === 0) {
@@ -187,7 +198,9 @@ const HTTPS: Check = (s, input) => {
   }
   const unchecked = httpsRows.filter((r) => r.redirect !== "yes");
   if (httpsRows.length > 0 && unchecked.length === httpsRows.length) {
-    return cell("https", "failing", `Not verified HTTPS-only yet: ${unchecked[0]!.host} has no checked redirect from plain HTTP.`, { label: "Check the hosts now", href: "/certificates", kind: "action" });
+    return cell("https", "failing", `Not verified HTTPS-only yet: ${unchecked[0]!.host} has no checked redirect from plain HTTP.`, { label: "Check the hosts now", href: "/certificates", kind: "action" }, [
+      { kind: "probe-hosts", hosts: [...new Set(unchecked.map((r) => r.host))] },
+    ]);
   }
   const days = certs.map((r) => r.daysLeft).filter((d): d is number => d !== undefined);
   const least = days.length > 0 ? Math.min(...days) : undefined;
@@ -205,23 +218,26 @@ const BACKED_UP: Check = (s, input) => {
       "failing",
       `No backup: ${p.summary}.`,
       p.enable.offered ? { label: "Enable backups", href: "/backups", kind: "pull-request" } : { label: "See the backups", href: "/backups", kind: "page" },
+      p.enable.offered && input.settings.backupClaim ? [{ kind: "change", request: { kind: "enable-backups", target: s.id, backupClaim: input.settings.backupClaim } }] : [],
     );
   }
   if (p.state === "stale" || p.state === "never") {
-    return cell("backed-up", "failing", `${p.state === "never" ? "No good backup yet" : "Backup stale"}: ${p.summary}.`, { label: "Back up now", href: "/backups", kind: "action" });
+    const now: ReadinessFix[] = p.backupNow === "volume" ? [{ kind: "backup-now", serviceId: s.id }, { kind: "drill", serviceId: s.id }] : [];
+    return cell("backed-up", "failing", `${p.state === "never" ? "No good backup yet" : "Backup stale"}: ${p.summary}.`, { label: "Back up now", href: "/backups", kind: "action" }, now);
   }
   const good = p.lastGood ? input.backups.records.find((r) => r.id === p.lastGood!.id) : undefined;
   const drillAge = good?.verification === "verified" && good.verifiedAt ? input.now - good.verifiedAt : undefined;
   const days = input.settings.drillIntervalDays;
+  const drill: ReadinessFix[] = p.lastGood?.source === "volume" ? [{ kind: "drill", serviceId: s.id }] : [];
   if (drillAge === undefined) {
     return cell("backed-up", "failing", `Backed up on schedule, but no restore drill has passed on the last good backup${good?.verification === "failed" ? " (the last drill failed)" : ""}.`, {
       label: "Run the drill",
       href: "/backups",
       kind: "action",
-    });
+    }, drill);
   }
   if (days > 0 && drillAge > days * DAY) {
-    return cell("backed-up", "failing", `Backed up on schedule, but the last restore drill passed ${Math.floor(drillAge / DAY)} days ago (more than ${days}).`, { label: "Run the drill", href: "/backups", kind: "action" });
+    return cell("backed-up", "failing", `Backed up on schedule, but the last restore drill passed ${Math.floor(drillAge / DAY)} days ago (more than ${days}).`, { label: "Run the drill", href: "/backups", kind: "action" }, drill);
   }
   return cell("backed-up", "passed", `${p.summary}; restore drill passed.`);
 };
@@ -231,11 +247,11 @@ const WATCHED: Check = (_s, input) => {
   const a = input.alerts;
   if (!a.prometheusConfigured) return cell("watched", "failing", "No Prometheus is configured, so no alert rule watches it.", { label: "See the alerts", href: "/alerts", kind: "page" });
   if (a.prometheusError) return cell("watched", "failing", `Prometheus cannot be read: ${a.prometheusError}.`, { label: "See the alerts", href: "/alerts", kind: "page" });
-  if (!a.panelRules?.loaded) return cell("watched", "failing", "The panel's alert rules are not loaded in Prometheus.", { label: "Add the alert rules", href: "/alerts", kind: "pull-request" });
+  if (!a.panelRules?.loaded) return cell("watched", "failing", "The panel's alert rules are not loaded in Prometheus.", { label: "Add the alert rules", href: "/alerts", kind: "pull-request" }, [{ kind: "change", request: { kind: "alert-rules" } }]);
   if (a.panelRules.unhealthy.length > 0) return cell("watched", "failing", `An alert rule fails in Prometheus: ${a.panelRules.unhealthy[0]}.`, { label: "See the alerts", href: "/alerts", kind: "page" });
   if (a.targets === 0) return cell("watched", "failing", "Alert rules loaded, but no notification target is configured.", { label: "Configure notifications", href: "/settings", kind: "page" });
   const delivered = a.notifications.find((n) => n.event === "test" && n.status === "sent");
-  if (!delivered) return cell("watched", "failing", "Alert rules loaded, but no notification target has delivered a test message.", { label: "Send a test notification", href: "/settings", kind: "action" });
+  if (!delivered) return cell("watched", "failing", "Alert rules loaded, but no notification target has delivered a test message.", { label: "Send a test notification", href: "/settings", kind: "action" }, [{ kind: "test-notification" }]);
   return cell("watched", "passed", `${a.panelRules.count} alert rules loaded; ${delivered.target} delivered a test message.`);
 };
 

@@ -1,19 +1,29 @@
 import type { Metadata } from "next";
+import { MakeReady } from "@/components/readiness/make-ready";
+import { ReadinessLive } from "@/components/readiness/readiness-live";
 import { ReadinessTable, ScoreBadge } from "@/components/readiness/readiness-matrix";
+import { ReadinessTrend, type TrendPoint } from "@/components/readiness/readiness-trend";
 import { Alert } from "@/components/ui/alert";
 import { EmptyState } from "@/components/ui/empty-state";
 import { PageHeader } from "@/components/ui/page-header";
 import { toAppError } from "@/lib/errors";
 import { failingByRequirement, type ReadinessMatrix } from "@/lib/readiness/matrix";
+import { previewMakeReadyAction, runMakeReadyStepAction } from "@/server/actions/readiness";
 import { requirePageUser } from "@/server/auth/session";
-import { getReadiness } from "@/server/readiness";
+import { READINESS_STACK, getReadiness, getReadinessTrends } from "@/server/readiness";
 
 export const metadata: Metadata = { title: "Readiness" };
 export const dynamic = "force-dynamic";
 
+/** How often an open page computes the matrix again. */
+const LIVE_SECONDS = 15;
+
+/** How far back the trends go. */
+const TREND_DAYS = 30;
+
 /** What stands between the stack and production-ready, service by service, and the next click for each gap. */
 export default async function ReadinessPage() {
-  await requirePageUser("viewer", "/readiness");
+  const user = await requirePageUser("viewer", "/readiness");
   const header = <PageHeader title="Readiness" description="Every service against what a production-ready service needs: what passes, what is missing and why, and where to fix it." />;
   let matrix: ReadinessMatrix;
   try {
@@ -29,6 +39,8 @@ export default async function ReadinessPage() {
     );
   }
   const gaps = failingByRequirement(matrix);
+  const trends: ReadonlyMap<string, TrendPoint[]> = getReadinessTrends(matrix.generatedAt - TREND_DAYS * 86_400_000);
+  const stackTrend = trends.get(READINESS_STACK);
   return (
     <>
       {header}
@@ -38,7 +50,14 @@ export default async function ReadinessPage() {
         <span>
           {matrix.score.passed} of {matrix.score.applicable} applicable requirements pass across {matrix.services.length} services.
         </span>
+        {stackTrend && (
+          <span className="flex items-center gap-1 text-xs text-slate-600 dark:text-slate-400">
+            last {TREND_DAYS} days <ReadinessTrend points={stackTrend} now={matrix.generatedAt} label="The stack's readiness" testId="readiness-stack-trend" />
+          </span>
+        )}
       </p>
+      <ReadinessLive seconds={LIVE_SECONDS} />
+      {user.role === "admin" && <MakeReady preview={previewMakeReadyAction} runStep={runMakeReadyStepAction} />}
       {matrix.unreadable.length > 0 && (
         <div className="mb-4">
           <Alert testId="readiness-partial" title="Some sources could not be read">
@@ -58,7 +77,7 @@ export default async function ReadinessPage() {
       {matrix.services.length === 0 ? (
         <EmptyState title="No services">The services the panel discovers in the cluster appear here with their readiness.</EmptyState>
       ) : (
-        <ReadinessTable matrix={matrix} />
+        <ReadinessTable matrix={matrix} trends={trends} />
       )}
     </>
   );

@@ -4,6 +4,7 @@ import { errorResponse } from "@/server/auth/session";
 import { registerAlertMetrics } from "@/server/alerts/metrics";
 import { registerBackupMetrics } from "@/server/backups/metrics";
 import { registerVpnMetrics } from "@/server/integrations/vpn";
+import { registerReadinessMetrics } from "@/server/readiness-metrics";
 import { hasMetricsToken, metricsTokenState } from "@/server/observability/metrics-auth";
 import { getRegistry } from "@/server/observability/metrics";
 
@@ -22,6 +23,7 @@ export async function GET(request: Request): Promise<Response> {
   registerVpnMetrics();
   registerAlertMetrics();
   registerBackupMetrics();
+  registerReadinessMetrics();
   const registry = getRegistry();
   return new Response(await registry.metrics(), { headers: { "content-type": registry.contentType, "cache-control": "no-store" } });
 }

@@ -1,0 +1,168 @@
+import { expect, test, type Page } from "@playwright/test";
+import { labCli } from "./support/lab";
+import { listLabPulls, mergeLabPull, readLabGitops, readLabObject, resetLabGitops, type LabGitops } from "./support/lab-gitops";
+import { signIn } from "./support/pages";
+import { callServerAction } from "./support/server-actions";
+import { USERS } from "./support/panel-env";
+
+/**
+ * "Make everything ready" against the seeded lab: the preview lists every fix the matrix offers,
+ * grouped and in order, with what each changes; running it opens the pull requests and does the
+ * actions through their own guarded actions, each step with its result; a refused pull request
+ * fails its step and the others go on. After the lab merges the enable-backups pull request and
+ * Argo CD syncs it, qBittorrent's backup cell moves on, and a second run backs it up and drills
+ * the backup: the cell passes and the score rises. A viewer gets no such button, and the step
+ * action refuses them.
+ */
+
+const QBIT = "qbittorrent/qbittorrent";
+const QBIT_SLUG = "qbittorrent-qbittorrent";
+const ENABLE_QBIT = "change:enable-backups:qbittorrent/qbittorrent";
+let lab: LabGitops;
+
+interface Matrix {
+  score: { passed: number; applicable: number; percent: number };
+  services: Array<{ id: string; score: { passed: number; applicable: number; percent: number }; cells: Array<{ requirement: string; state: string; reason: string }> }>;
+}
+
+test.describe.configure({ mode: "serial", timeout: 420_000 });
+
+test.beforeAll(async () => {
+  const found = readLabGitops();
+  if (!found) throw new Error("The lab is not up (no apps.git / apps.forge in .lab/lab.json): start it with `npm run lab -- up` before the e2e tests.");
+  lab = found;
+  await resetLabGitops(lab);
+  labCli("clear-job-faults", "qbittorrent");
+});
+
+test.afterAll(async () => {
+  if (!lab) return;
+  labCli("clear-job-faults", "qbittorrent");
+  await resetLabGitops(lab);
+  labCli("reset");
+});
+
+async function readMatrix(page: Page): Promise<Matrix> {
+  const res = await page.request.get("/api/readiness");
+  expect(res.status()).toBe(200);
+  return (await res.json()) as Matrix;
+}
+
+function cellOf(m: Matrix, service: string, requirement: string) {
+  return m.services.find((s) => s.id === service)?.cells.find((c) => c.requirement === requirement);
+}
+
+async function openPreview(page: Page) {
+  await page.goto("/readiness");
+  await page.getByTestId("make-ready-open").click();
+  const preview = page.getByTestId("make-ready-preview");
+  await expect(preview).toBeVisible({ timeout: 120_000 });
+  return preview;
+}
+
+/** Runs the previewed steps and waits for the closing line; returns each step's state by id. */
+async function runAll(page: Page): Promise<Map<string, { state: string; result: string }>> {
+  await page.getByTestId("make-ready-confirm").click();
+  const summary = page.getByTestId("make-ready-summary");
+  await expect(async () => {
+    if ((await summary.count()) === 0) {
+      const states = await page.getByTestId("make-ready-step").evaluateAll((els) => els.map((e) => `${e.getAttribute("data-step")}=${e.getAttribute("data-state")}`).join(", "));
+      throw new Error(`make everything ready still running; steps: ${states}`);
+    }
+  }).toPass({ timeout: 360_000, intervals: [2_000] });
+  const out = new Map<string, { state: string; result: string }>();
+  for (const step of await page.getByTestId("make-ready-step").all()) {
+    out.set((await step.getAttribute("data-step")) ?? "", { state: (await step.getAttribute("data-state")) ?? "", result: (await step.getByTestId("step-result").textContent()) ?? "" });
+  }
+  return out;
+}
+
+test("a viewer sees the matrix without the button, and the step action refuses them", async ({ page }) => {
+  await signIn(page, USERS.viewer);
+  await page.goto("/readiness");
+  await expect(page.getByTestId("readiness-matrix")).toBeVisible();
+  await expect(page.getByTestId("make-ready-open")).toHaveCount(0);
+  // The server refuses them too, whatever the page shows: nothing is proposed.
+  const direct = await callServerAction(page.request, "/readiness", "server/actions/readiness.ts", "runMakeReadyStepAction", [{ fix: { kind: "change", request: { kind: "alert-rules" } } }]);
+  expect(direct.text).toContain("forbidden");
+  const preview = await callServerAction(page.request, "/readiness", "server/actions/readiness.ts", "previewMakeReadyAction", [{}]);
+  expect(preview.text).toContain("forbidden");
+  expect((await listLabPulls(lab)).filter((p) => p.state === "open")).toEqual([]);
+});
+
+test("admin: make everything ready previews every fix in order, runs them with a result each (a refused pull request fails alone), and after the merge and sync a second run backs qBittorrent up and drills it", async ({ page }) => {
+  await signIn(page, USERS.admin);
+  const before = await readMatrix(page);
+  expect(cellOf(before, QBIT, "backed-up")?.reason).toMatch(/^No backup: /);
+
+  // The preview: grouped steps, in order, each with the cells it is for and what it changes.
+  const preview = await openPreview(page);
+  const steps = page.getByTestId("make-ready-step");
+  const ids = await steps.evaluateAll((els) => els.map((e) => e.getAttribute("data-step") ?? ""));
+  expect(ids).toContain(ENABLE_QBIT);
+  const enable = page.locator(`[data-testid="make-ready-step"][data-step="${ENABLE_QBIT}"]`);
+  await expect(enable.getByTestId("step-title")).toHaveText(`Pull request: enable backups of ${QBIT}`);
+  await expect(enable.getByTestId("step-cells")).toContainText(`${QBIT} (backed-up)`);
+  await expect(enable.getByTestId("step-changes")).toContainText("qbittorrent-backup.yaml");
+  // Pull requests come last, after the actions through the apps and the cluster.
+  const groups = await preview.locator("[data-testid^='make-ready-group-']").evaluateAll((els) => els.map((e) => e.getAttribute("data-testid")));
+  expect(groups[groups.length - 1]).toBe("make-ready-group-pull-requests");
+  const kinds = await steps.evaluateAll((els) => els.map((e) => e.getAttribute("data-kind") ?? ""));
+  expect(kinds.slice(kinds.indexOf("change")).every((k) => k === "change")).toBe(true);
+  // Nothing ran yet: no pull request is open.
+  expect((await listLabPulls(lab)).filter((p) => p.state === "open")).toEqual([]);
+
+  // The forge refuses the first pull request: that step fails with the reason, the others go on.
+  const changeSteps = ids.filter((id) => id.startsWith("change:"));
+  const refused = changeSteps[0]!;
+  await fetch(`${lab.forge.apiUrl}/_lab/faults/refuse-pull-creation`, { method: "POST", headers: { authorization: `Bearer ${lab.forge.token}`, "content-type": "application/json" }, body: JSON.stringify({ times: 1 }) });
+  const results = await runAll(page);
+  const all = JSON.stringify([...results]);
+  expect(results.get(refused)?.state, `the refused step; every step: ${all}`).toBe("failed");
+  expect(results.get(refused)?.result).toMatch(/Bad credentials|401|token/i);
+  for (const id of changeSteps.slice(1)) expect(results.get(id)?.state, `${id}; every step: ${all}`).toBe("done");
+  // The links through the apps' APIs were fixed, each tested by the app after its write.
+  expect(results.get("integrations")?.state, `every step: ${all}`).toBe("done");
+  for (const [id, r] of results) expect(r.result.length, `${id} has a result`).toBeGreaterThan(0);
+  await expect(page.getByTestId("make-ready-summary")).toContainText("did not stop the steps that do not depend on it");
+
+  // The pull requests are open on the forge; the step links to its own.
+  const open = (await listLabPulls(lab)).filter((p) => p.state === "open");
+  expect(open.length).toBe(changeSteps.length - 1);
+  const enablePr = open.find((p) => p.labels.some((l) => l.name === "backups") && p.body?.includes(QBIT));
+  expect(enablePr, `open pull requests: ${open.map((p) => p.title).join("; ")}`).toBeDefined();
+  await expect(enable.getByTestId("step-link")).toHaveAttribute("href", enablePr!.html_url);
+
+  // The audit log has the run, step by step.
+  await page.goto("/audit");
+  await expect(page.getByText("readiness.step").first()).toBeVisible();
+
+  // A reviewer merges the enable-backups pull request; the lab's Argo CD applies it.
+  await mergeLabPull(lab, enablePr!.number);
+  await expect
+    .poll(async () => (await readLabObject<{ items: Array<{ metadata: { name: string } }> }>("/apis/batch/v1/namespaces/qbittorrent/cronjobs?labelSelector=k8s-nas-panel%2Fbackup%3Dtrue"))?.items.map((c) => c.metadata.name) ?? [], { timeout: 180_000 })
+    .toEqual(["qbittorrent-backup"]);
+  let seen = "";
+  await expect
+    .poll(async () => (seen = cellOf(await readMatrix(page), QBIT, "backed-up")?.reason ?? ""), { timeout: 90_000, message: `qBittorrent's backup cell after the sync (last: ${seen})` })
+    .toMatch(/^No good backup yet/);
+
+  // The second run offers what the merge enabled: back up now, then the drill of that backup.
+  await openPreview(page);
+  const again = await page.getByTestId("make-ready-step").evaluateAll((els) => els.map((e) => e.getAttribute("data-step") ?? ""));
+  expect(again.indexOf(`backup:${QBIT}`)).toBeGreaterThanOrEqual(0);
+  expect(again.indexOf(`drill:${QBIT}`)).toBeGreaterThan(again.indexOf(`backup:${QBIT}`));
+  const second = await runAll(page);
+  expect(second.get(`backup:${QBIT}`), JSON.stringify(second.get(`backup:${QBIT}`))).toMatchObject({ state: "done" });
+  expect(second.get(`drill:${QBIT}`), JSON.stringify(second.get(`drill:${QBIT}`))).toMatchObject({ state: "done" });
+  expect(second.get(`drill:${QBIT}`)?.result).toContain("passed");
+
+  // The cell passes on the page and the score rose.
+  await page.goto("/readiness");
+  await expect(page.getByTestId(`cell-${QBIT_SLUG}-backed-up`)).toHaveAttribute("data-state", "passed");
+  const after = await readMatrix(page);
+  const qBefore = before.services.find((s) => s.id === QBIT)!.score;
+  const qAfter = after.services.find((s) => s.id === QBIT)!.score;
+  expect(qAfter.passed, `qBittorrent's score before ${JSON.stringify(qBefore)}, after ${JSON.stringify(qAfter)}`).toBeGreaterThan(qBefore.passed);
+  expect(after.score.passed).toBeGreaterThan(before.score.passed);
+});

@@ -1,0 +1,91 @@
+import { describe, expect, it } from "vitest";
+import { blockedBy, fixId, planMakeReady, runSummary, type ReadinessFix, type StepResult } from "./make-ready";
+import { scoreOf, type ReadinessCell, type ReadinessMatrix, type RequirementId } from "./matrix";
+
+function failing(requirement: RequirementId, actions: ReadinessFix[] = []): ReadinessCell {
+  return { requirement, state: "failing", reason: "x.", ...(actions.length > 0 ? { actions } : {}) };
+}
+
+function matrixOf(services: Record<string, ReadinessCell[]>): ReadinessMatrix {
+  const rows = Object.entries(services).map(([id, cells]) => {
+    const [namespace, name] = id.split("/") as [string, string];
+    return { id, namespace, name, displayName: name, cells, score: scoreOf(cells) };
+  });
+  return { requirements: [], services: rows, score: scoreOf(rows.flatMap((r) => r.cells)), unreadable: [], generatedAt: 0 };
+}
+
+describe("planMakeReady", () => {
+  const matrix = matrixOf({
+    "media/sonarr": [
+      failing("wired", [{ kind: "integrations", keys: ["a|media/sonarr|media/prowlarr"] }]),
+      failing("https", [{ kind: "renew-certificate", namespace: "argocd", name: "home" }]),
+      failing("backed-up", [{ kind: "backup-now", serviceId: "media/sonarr" }, { kind: "drill", serviceId: "media/sonarr" }]),
+      failing("watched", [{ kind: "change", request: { kind: "alert-rules" } }]),
+      failing("runbook"),
+    ],
+    "media/radarr": [
+      failing("wired", [{ kind: "integrations", keys: ["a|media/sonarr|media/prowlarr", "b|media/radarr|qbittorrent/qbittorrent"] }]),
+      failing("https", [{ kind: "renew-certificate", namespace: "argocd", name: "home" }]),
+      failing("backed-up", [{ kind: "drill", serviceId: "media/radarr" }]),
+      failing("watched", [{ kind: "change", request: { kind: "alert-rules" } }, { kind: "test-notification" }]),
+      failing("healthy", [{ kind: "change", request: { kind: "health-probes", target: "media/radarr" } }]),
+    ],
+    "qbittorrent/qbittorrent": [{ requirement: "healthy", state: "passed", reason: "ok.", actions: [{ kind: "test-notification" }] }],
+  });
+  const steps = planMakeReady(matrix);
+
+  it("runs each fix once, in order: the apps' links, certificates, backups then drills, notifications, pull requests", () => {
+    expect(steps.map((s) => s.id)).toEqual([
+      "integrations",
+      "renew:argocd/home",
+      "backup:media/sonarr",
+      "drill:media/radarr",
+      "drill:media/sonarr",
+      "test-notification",
+      "change:alert-rules",
+      "change:health-probes:media/radarr",
+    ]);
+    expect(steps.map((s) => s.group)).toEqual(["apps", "cluster", "cluster", "cluster", "cluster", "cluster", "pull-requests", "pull-requests"]);
+  });
+
+  it("merges the links of every service into one step and lists the cells each step is for", () => {
+    expect(steps[0]!.fix).toEqual({ kind: "integrations", keys: ["a|media/sonarr|media/prowlarr", "b|media/radarr|qbittorrent/qbittorrent"] });
+    expect(steps[0]!.title).toBe("Fix 2 links through the apps' APIs");
+    expect(steps.find((s) => s.id === "change:alert-rules")!.cells).toEqual([
+      { service: "media/sonarr", requirement: "watched" },
+      { service: "media/radarr", requirement: "watched" },
+    ]);
+  });
+
+  it("takes fixes only from failing cells", () => {
+    expect(steps.find((s) => s.id === "test-notification")!.cells).toEqual([{ service: "media/radarr", requirement: "watched" }]);
+  });
+
+  it("makes a drill wait for the backup of the same service made just before it", () => {
+    expect(steps.find((s) => s.id === "drill:media/sonarr")!.dependsOn).toEqual(["backup:media/sonarr"]);
+    expect(steps.find((s) => s.id === "drill:media/radarr")!.dependsOn).toEqual([]);
+  });
+
+  it("plans nothing for a stack without failing fixes", () => {
+    expect(planMakeReady(matrixOf({ "media/sonarr": [failing("runbook")] }))).toEqual([]);
+  });
+
+  it("skips a step whose prerequisite failed, saying which, and runs the independent ones", () => {
+    const results = new Map<string, StepResult>([["backup:media/sonarr", { state: "failed", message: "Job failed." }]]);
+    const drill = steps.find((s) => s.id === "drill:media/sonarr")!;
+    expect(blockedBy(drill, results, steps)).toEqual({ state: "skipped", message: 'Skipped: it needs "Back up media/sonarr now", which failed.' });
+    expect(blockedBy(steps.find((s) => s.id === "drill:media/radarr")!, results, steps)).toBeUndefined();
+  });
+
+  it("summarises a run and says a failure did not stop the independent steps", () => {
+    expect(runSummary([{ state: "done", message: "" }, { state: "done", message: "" }])).toBe("2 done, 0 failed.");
+    expect(runSummary([{ state: "done", message: "" }, { state: "failed", message: "" }, { state: "skipped", message: "" }])).toBe(
+      "1 done, 1 failed, 1 skipped. A failed step did not stop the steps that do not depend on it; the ones that do were skipped.",
+    );
+  });
+
+  it("names each fix by what it changes", () => {
+    expect(fixId({ kind: "change", request: { kind: "https-only", ingress: "media/sonarr" } })).toBe("change:https-only:media/sonarr");
+    expect(fixId({ kind: "probe-hosts", hosts: ["a.example.com"] })).toBe("probe-hosts");
+  });
+});
