@@ -25,7 +25,7 @@ interface Matrix {
   services: Array<{ id: string; score: { passed: number; applicable: number; percent: number }; cells: Array<{ requirement: string; state: string; reason: string }> }>;
 }
 
-test.describe.configure({ mode: "serial", timeout: 420_000 });
+test.describe.configure({ mode: "serial", timeout: 600_000 });
 
 test.beforeAll(async () => {
   const found = readLabGitops();
@@ -121,8 +121,9 @@ test("admin: make everything ready previews every fix in order, runs them with a
   expect(results.get(refused)?.state, `the refused step; every step: ${all}`).toBe("failed");
   expect(results.get(refused)?.result).toMatch(/Bad credentials|401|token/i);
   for (const id of changeSteps.slice(1)) expect(results.get(id)?.state, `${id}; every step: ${all}`).toBe("done");
-  // The links through the apps' APIs were fixed, each tested by the app after its write.
-  expect(results.get("integrations")?.state, `every step: ${all}`).toBe("done");
+  // Links the matrix found broken were fixed through the apps' APIs, each tested by the app after its
+  // write (an earlier file may have left them all working: then there is no such step).
+  if (ids.includes("integrations")) expect(results.get("integrations")?.state, `every step: ${all}`).toBe("done");
   for (const [id, r] of results) expect(r.result.length, `${id} has a result`).toBeGreaterThan(0);
   await expect(page.getByTestId("make-ready-summary")).toContainText("did not stop the steps that do not depend on it");
 
@@ -134,8 +135,11 @@ test("admin: make everything ready previews every fix in order, runs them with a
   await expect(enable.getByTestId("step-link")).toHaveAttribute("href", enablePr!.html_url);
 
   // The audit log has the run, step by step.
-  await page.goto("/audit");
-  await expect(page.getByText("readiness.step").first()).toBeVisible();
+  await page.goto("/audit?action=readiness.step");
+  await expect(page.getByTestId("audit-row").filter({ hasText: ENABLE_QBIT })).toHaveCount(1);
+  await expect(page.getByTestId("audit-row").filter({ hasText: refused }).first()).toContainText("failed");
+  await page.goto("/audit?action=changes.propose");
+  await expect(page.getByTestId("audit-row").filter({ hasText: "enable-backups qbittorrent/qbittorrent" }).first()).toBeVisible();
 
   // A reviewer merges the enable-backups pull request; the lab's Argo CD applies it.
   await mergeLabPull(lab, enablePr!.number);
