@@ -209,11 +209,12 @@ export class GitopsService {
       baseSource = "argocd";
     }
     const locate = (p: ChangePlan) => (p.files.length > 0 ? p.files.map((f) => f.path) : p.locations);
+    // Each deploying branch as it is, to keep only the Applications whose kustomization renders the files.
+    const views = new Map<string, RepoView>();
     if (!configured) {
       let deploying = sourcesDeploying(apps, this.deps.gitops.repoUrl, locate(plan));
       let revisions = revisionsOf(deploying, defaultBranch);
       if (revisions.length > 1) {
-        const views = new Map<string, RepoView>();
         for (const rev of revisions) {
           const sha = await this.repo.branchSha(rev);
           if (sha) views.set(rev, await this.repo.snapshot(sha));
@@ -238,9 +239,12 @@ export class GitopsService {
         }
       }
     }
-    const deploying = sourcesDeploying(apps, this.deps.gitops.repoUrl, locate(plan), (rev) =>
-      (rev === "HEAD" ? defaultBranch : rev) === baseBranch ? current.view : undefined,
-    );
+    // An Application of another branch whose folder holds the files but whose kustomization leaves them
+    // out (apps/infrastructure without its monitoring/) does not deploy the change: it is not followed.
+    const deploying = sourcesDeploying(apps, this.deps.gitops.repoUrl, locate(plan), (rev) => {
+      const branch = rev === "HEAD" ? defaultBranch : rev;
+      return branch === baseBranch ? current.view : views.get(branch);
+    });
     return { plan, baseBranch, baseSha: current.sha, baseSource, view: current.view, deploying, note };
   }
 
