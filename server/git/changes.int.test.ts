@@ -228,6 +228,29 @@ describe("which Argo CD Applications a change is followed through", () => {
     expect(enabled.applications).toEqual(["argocd/monitoring-production-cluster"]);
     expect(enabled.notes.join("\n")).not.toContain("No Argo CD Application deploys");
   });
+
+  it("the rules suggestion is judged on the branch the Application deploying them follows: offered until merged there", async () => {
+    const monitoring = {
+      namespace: "argocd",
+      name: "monitoring-production-cluster",
+      sources: [{ repoURL: "git@github.com:brettswift/k8s_nas.git", targetRevision: "feat/nginx-routing", path: "apps/infrastructure/monitoring", recurse: false }],
+      syncStatus: "Synced",
+      health: "Healthy",
+    };
+    const withMonitoring = () => service({ listApplications: async () => [...((await listArgoApplications(getLab().kc, "argocd")) ?? []), monitoring] });
+    const label = "Add the panel's alert rules to Prometheus";
+    const svc = withMonitoring();
+    expect((await svc.suggestions()).map((x) => x.label)).toContain(label);
+    const preview = await svc.preview({ kind: "alert-rules" });
+    const result = await svc.propose({ kind: "alert-rules" }, "admin", { expectedFingerprint: preview.fingerprint });
+    expect(result.outcome).toBe("opened");
+    const pull = (await listLabPulls(lab)).find((p) => p.head.ref === result.change?.branch);
+    expect(pull?.base.ref).toBe("feat/nginx-routing");
+    await mergeLabPull(lab, pull?.number ?? 0);
+    // main (which infrastructure-production-cluster follows) still lacks the rules, but it does not deploy them.
+    expect(bareGit(lab, ["show", "refs/heads/main:apps/infrastructure/monitoring/prometheus-configmap.yaml"])).not.toContain("k8s-nas-panel.rules.yml");
+    expect((await withMonitoring().suggestions()).map((x) => x.label)).not.toContain(label);
+  });
 });
 
 describe("proposals", () => {

@@ -692,14 +692,21 @@ export class GitopsService {
     const ours = apps.flatMap((app) => app.sources.filter((source) => repoKey(source.repoURL) === repoKey(this.deps.gitops.repoUrl)).map((source) => ({ app, source })));
     const branches = this.deps.gitops.baseBranch ? [this.deps.gitops.baseBranch] : [...new Set([defaultBranch, ...revisionsOf(ours, defaultBranch)])];
     const out = new Map<string, ChangeSuggestion>();
-    // Each file is judged on the branch Argo CD deploys it from (the configured or default branch when none does).
-    const deployedFrom = (file: string): string =>
-      this.deps.gitops.baseBranch ?? revisionsOf(sourcesDeploying(apps, this.deps.gitops.repoUrl, [file]), defaultBranch)[0] ?? defaultBranch;
-    const appsPath = this.deps.gitops.appsPath.replace(/^\.?\/+|\/+$/g, "");
+    const views = new Map<string, RepoView>();
     for (const branch of branches) {
       const sha = await this.repo.branchSha(branch);
-      if (!sha) continue;
-      const view = await this.repo.snapshot(sha);
+      if (sha) views.set(branch, await this.repo.snapshot(sha));
+    }
+    // Each file is judged on the branch Argo CD deploys it from (the configured or default branch when none
+    // does), counting only the Applications whose kustomization on their branch renders the file.
+    const deployedFrom = (file: string): string =>
+      this.deps.gitops.baseBranch ??
+      revisionsOf(sourcesDeploying(apps, this.deps.gitops.repoUrl, [file], (rev) => views.get(rev === "HEAD" ? defaultBranch : rev)), defaultBranch)[0] ??
+      defaultBranch;
+    const appsPath = this.deps.gitops.appsPath.replace(/^\.?\/+|\/+$/g, "");
+    for (const branch of branches) {
+      const view = views.get(branch);
+      if (!view) continue;
       const workloads = findWorkloads(view, appsPath);
       for (const w of workloads) {
         if (deployedFrom(w.file) !== branch) continue;
