@@ -185,7 +185,17 @@ test("the rules pull request merged and synced, Prometheus loads the rules, a st
   const live = await readLabObject<KubeObj>(CM_PATH);
   expect(live?.data?.[RULES_KEY]).toContain("alert: ServiceDown");
   expect(live?.data?.["prometheus.yml"]).toContain(RULES_KEY);
-  await changes.expectStatus(pull?.head.ref ?? "", "live");
+  // The Changes page follows it to live through the monitoring Application (loaded again: a busy machine
+  // can keep the page's own refresh pending for a while).
+  const branch = pull?.head.ref ?? "";
+  let status: string | null = null;
+  await expect(async () => {
+    await changes.goto();
+    status = await changes.change(branch).getAttribute("data-status", { timeout: 5_000 });
+    expect(status).toBe("live");
+  }).toPass({ timeout: 120_000 });
+  await expect(changes.change(branch)).toContainText(`argocd/${MONITORING_APP}`);
+  await expect(changes.change(branch)).not.toContainText("argocd/infrastructure-production-cluster");
 
   // The lab's Prometheus loaded them (its configmap-reload wrote the file and asked for a reload).
   let groups: string[] = [];

@@ -240,7 +240,9 @@ describe("which Argo CD Applications a change is followed through", () => {
     const withMonitoring = () => service({ listApplications: async () => [...((await listArgoApplications(getLab().kc, "argocd")) ?? []), monitoring] });
     const label = "Add the panel's alert rules to Prometheus";
     const svc = withMonitoring();
+    const t0 = Date.now();
     expect((await svc.suggestions()).map((x) => x.label)).toContain(label);
+    console.log(`suggestions (fetch, every deploying branch planned) in ${Date.now() - t0} ms`);
     const preview = await svc.preview({ kind: "alert-rules" });
     const result = await svc.propose({ kind: "alert-rules" }, "admin", { expectedFingerprint: preview.fingerprint });
     expect(result.outcome).toBe("opened");

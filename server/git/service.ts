@@ -699,10 +699,17 @@ export class GitopsService {
     }
     // Each file is judged on the branch Argo CD deploys it from (the configured or default branch when none
     // does), counting only the Applications whose kustomization on their branch renders the file.
-    const deployedFrom = (file: string): string =>
-      this.deps.gitops.baseBranch ??
-      revisionsOf(sourcesDeploying(apps, this.deps.gitops.repoUrl, [file], (rev) => views.get(rev === "HEAD" ? defaultBranch : rev)), defaultBranch)[0] ??
-      defaultBranch;
+    const judged = new Map<string, string>();
+    const deployedFrom = (file: string): string => {
+      const known = judged.get(file);
+      if (known) return known;
+      const branch =
+        this.deps.gitops.baseBranch ??
+        revisionsOf(sourcesDeploying(apps, this.deps.gitops.repoUrl, [file], (rev) => views.get(rev === "HEAD" ? defaultBranch : rev)), defaultBranch)[0] ??
+        defaultBranch;
+      judged.set(file, branch);
+      return branch;
+    };
     const appsPath = this.deps.gitops.appsPath.replace(/^\.?\/+|\/+$/g, "");
     for (const branch of branches) {
       const view = views.get(branch);
