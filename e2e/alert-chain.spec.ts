@@ -88,6 +88,18 @@ function enableMonitoringInGit(branch: string): string {
   }
 }
 
+/** The lab's CLI with `LAB_PANEL_METRICS_TOKEN` set for this call only. */
+function labCliWithToken(token: string, ...args: string[]): void {
+  const before = process.env.LAB_PANEL_METRICS_TOKEN;
+  process.env.LAB_PANEL_METRICS_TOKEN = token;
+  try {
+    labCli(...args);
+  } finally {
+    if (before === undefined) delete process.env.LAB_PANEL_METRICS_TOKEN;
+    else process.env.LAB_PANEL_METRICS_TOKEN = before;
+  }
+}
+
 /** Puts an object back as it was saved (its current resourceVersion, none of the saved server fields). */
 async function putBack(apiPath: string, savedObj: KubeObj): Promise<void> {
   const current = await readLabObject<KubeObj>(apiPath);
@@ -122,8 +134,7 @@ test.afterAll(async () => {
     .toBe(true);
   await putBack(CM_PATH, configMap);
   await putBack(DEPLOY_PATH, deployment);
-  process.env.LAB_PANEL_METRICS_TOKEN = scrapeToken;
-  labCli("panel-scrape", scrapeTarget.split(":").at(-1) ?? "3000");
+  labCliWithToken(scrapeToken, "panel-scrape", scrapeTarget.split(":").at(-1) ?? "3000");
   let groups: string[] = [];
   await expect
     .poll(async () => (groups = (await loadedGroups()).map((g) => g.name)).includes("k8s-nas-panel"), { timeout: 60_000, message: `Prometheus still has the panel's rules: ${groups.join(", ")}` })
@@ -150,8 +161,7 @@ test("the rules pull request merged and synced, Prometheus loads the rules, a st
   await expect.poll(async () => await readApplicationSync("argocd", MONITORING_APP), { timeout: 180_000 }).toMatchObject({ status: "Synced", revision: monitoringBase });
 
   // The lab Prometheus scrapes this run's panel (its panel_service_up figures).
-  process.env.LAB_PANEL_METRICS_TOKEN = E2E_METRICS_TOKEN;
-  labCli("panel-scrape", String(E2E_PORT));
+  labCliWithToken(E2E_METRICS_TOKEN, "panel-scrape", String(E2E_PORT));
   const upQuery = `${a.prometheus}/api/v1/query?query=${encodeURIComponent(`panel_service_up{namespace="${SERVICE.namespace}",service="${SERVICE.name}"}`)}`;
   let up: unknown;
   await expect
