@@ -223,6 +223,8 @@ export function panelServerEnv(variant?: PanelVariant): Record<string, string> {
     // (/prometheus), which the lab's Prometheus does not take (docs/logs-and-metrics.md).
     ...(alerting?.prometheus ? ["observability:", `  prometheus: { url: "${alerting.prometheus}" }`] : []),
     ...(kubeconfig ? labCertificateConfigLines() : []),
+    // The apps' own backup lists are read again every minute, so a backup a test makes in an app shows within its patience.
+    ...(kubeconfig ? ["backups:", "  refreshMinutes: 1"] : []),
     "auth:",
     "  maxFailedLogins: 3",
     "  localUsers:",
