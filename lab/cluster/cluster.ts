@@ -574,6 +574,16 @@ export async function restartComponent(dir: string, name: ClusterProcess, log: (
  */
 export async function resumeCluster(dir: string, log: (msg: string) => void = () => {}): Promise<ClusterProcess[]> {
   const started: ClusterProcess[] = [];
+  // kwok reads its stages and metrics at start: a lab started with an older set gets kwok restarted.
+  const kwokConfig = labFiles(dir).kwokConfig;
+  if (existsSync(kwokConfig)) {
+    const before = readFileSync(kwokConfig, 'utf8');
+    writeKwokConfig(kwokConfig);
+    if (readFileSync(kwokConfig, 'utf8') !== before && componentRunning(dir, 'kwok')) {
+      log('kwok: its stages or metrics changed; starting it again with them');
+      await stopComponent(dir, 'kwok', log);
+    }
+  }
   for (const name of CLUSTER_PROCESSES) {
     if (componentRunning(dir, name)) continue;
     await startComponent(dir, name, log);
