@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { clusterStatus } from './cluster/cluster';
 import { labDown, labUp, readLabJson } from './lab';
-import { labDir } from './paths';
+import { labDir, requireTestLabMaterial } from './paths';
 import { tailFile } from './lib/process';
 
 /**
@@ -12,6 +12,7 @@ import { tailFile } from './lib/process';
  */
 export default async function setup(): Promise<() => Promise<void>> {
   const log = (m: string) => console.log(`[lab] ${m}`);
+  requireTestLabMaterial();
   const dir = labDir();
   const before = await clusterStatus(dir);
   const reuse = before.allAlive && before.ready && readLabJson(dir) !== undefined;

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { cacheDir, crdModules, defaultGitopsRepo, defaultGitopsRepoChoice, EXAMPLE_GITOPS_REPO, REPO_ROOT } from './paths';
+import { cacheDir, crdModules, defaultGitopsRepo, defaultGitopsRepoChoice, EXAMPLE_GITOPS_REPO, REPO_ROOT, requireTestLabMaterial } from './paths';
 import { defaultCrdDirs } from './cluster/seed';
 
 describe('the GitOps repository the lab seeds from', () => {
@@ -38,6 +38,15 @@ describe('the GitOps repository the lab seeds from', () => {
     process.env.LAB_GITOPS_REPO = 'some/repo';
     expect(defaultGitopsRepoChoice()).toEqual({ dir: path.resolve('some/repo'), origin: 'LAB_GITOPS_REPO' });
     expect(defaultGitopsRepo()).toBe(path.resolve('some/repo'));
+  });
+
+  it("the tests' lab refuses to start without the fixture or the API descriptions, naming the folder", () => {
+    process.env.K8S_NAS_SHARED_DIR = tmp;
+    expect(() => requireTestLabMaterial()).toThrow(`needs the owner's fixture: ${path.join(tmp, 'fixtures', 'k8s_nas')} is missing`);
+    mkdirSync(path.join(tmp, 'fixtures', 'k8s_nas'), { recursive: true });
+    expect(() => requireTestLabMaterial()).toThrow(`needs the owner's fixture: ${path.join(tmp, 'specs')} is missing`);
+    mkdirSync(path.join(tmp, 'specs'));
+    expect(() => requireTestLabMaterial()).not.toThrow();
   });
 });
 

@@ -47,7 +47,7 @@ export function specFile(name: string): string {
  * Whether the simulators and the forge check requests and answers against the official API
  * descriptions in `<shared>/specs`: yes unless `LAB_SPEC_CHECKS=0`. The lab's command line sets
  * that, saying so in one line, when the folder is absent (a clone without `../shared`); the tests
- * never do, so they fail naming the folder.
+ * never do, so they fail naming the folder ({@link requireTestLabMaterial}).
  */
 export function specChecks(): boolean {
   return process.env.LAB_SPEC_CHECKS !== '0';
@@ -188,6 +188,22 @@ export function defaultGitopsRepoChoice(): { dir: string; origin: GitopsRepoOrig
   const fixture = path.join(sharedDir(), 'fixtures', 'k8s_nas');
   if (existsSync(fixture)) return { dir: fixture, origin: 'fixture' };
   return { dir: EXAMPLE_GITOPS_REPO, origin: 'example' };
+}
+
+/**
+ * What the tests' lab needs beside the repository: the owner's fixture it is seeded from (unless
+ * `LAB_GITOPS_REPO` names a repository) and the API descriptions its simulators and forge are checked
+ * against (the tests never run them unchecked). Throws one line naming the first missing folder, as in
+ * a clone without `../shared`; the README lists the tests that need it.
+ */
+export function requireTestLabMaterial(): void {
+  if (defaultGitopsRepoChoice().origin === 'example') {
+    const fixture = path.join(sharedDir(), 'fixtures', 'k8s_nas');
+    throw new Error(`needs the owner's fixture: ${fixture} is missing, and the tests' lab is seeded from it (set K8S_NAS_SHARED_DIR to the folder holding fixtures/k8s_nas)`);
+  }
+  if (!existsSync(specsDir())) {
+    throw new Error(`needs the owner's fixture: ${specsDir()} is missing, and the tests' lab checks its simulators and forge against it (set K8S_NAS_SHARED_DIR to the folder holding specs/)`);
+  }
 }
 
 /** Default GitOps repository to seed from (see {@link defaultGitopsRepoChoice}). */
