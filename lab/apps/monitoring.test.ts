@@ -1,4 +1,7 @@
+import path from "node:path";
 import { describe, expect, it } from "vitest";
+import { loadManifests, workloadsForImage } from "../lib/manifests";
+import { REPO_ROOT } from "../paths";
 import { prometheusRoutePrefix } from "./monitoring";
 
 const PROM = /(^|\/)prometheus(:|@|$)/i;
@@ -18,5 +21,11 @@ describe("prometheusRoutePrefix", () => {
   it("is the root when no workload runs a Prometheus image", () => {
     expect(prometheusRoutePrefix([template(["--web.external-url=https://h/prometheus/"], "grafana/grafana:11.2.0")], PROM)).toBe("");
     expect(prometheusRoutePrefix([], PROM)).toBe("");
+  });
+
+  it("is the root for the example stack, whose Prometheus sets neither flag", () => {
+    const templates = workloadsForImage(loadManifests(path.join(REPO_ROOT, "examples", "media-stack")), PROM).map((w) => w.template);
+    expect(templates).toHaveLength(1);
+    expect(prometheusRoutePrefix(templates, PROM)).toBe("");
   });
 });
