@@ -219,6 +219,8 @@ export function panelServerEnv(variant?: PanelVariant): Record<string, string> {
     ...(integrations ? labIntegrationConfigLines(integrations) : []),
     ...(alerting ? labAlertingConfigLines(alerting) : []),
     ...(kubeconfig ? labCertificateConfigLines() : []),
+    // The apps' own backup lists are read again every minute, so a backup a test makes in an app shows within its patience.
+    ...(kubeconfig ? ["backups:", "  refreshMinutes: 1"] : []),
     "auth:",
     "  maxFailedLogins: 3",
     "  localUsers:",
