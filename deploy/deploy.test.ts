@@ -55,6 +55,8 @@ const BACKUPS_ROLE = "k8s-nas-panel-backups";
 const WORKLOAD_GETS = ["apps/deployments", "apps/statefulsets", "apps/daemonsets"];
 /** In Argo CD's namespace only: the kinds with `scope: "argocd-namespace"` (list + watch, server/k8s/kinds.ts). */
 const ARGOCD_SCOPE = "argocd-namespace";
+/** In Velero's namespace only: the kinds with `scope: "velero-namespace"` (list + watch, server/k8s/kinds.ts). */
+const VELERO_SCOPE = "velero-namespace";
 
 // ---------------------------------------------------------------------------------------------------
 // Small typed accessors.
@@ -334,7 +336,7 @@ describe("RBAC", () => {
     const { METRICS_API } = await import("../server/k8s/resource-usage");
     const reads = (kinds: typeof INFORMER_KINDS) => kinds.flatMap((k) => ["list", "watch"].map((verb) => `${verb} ${k.group}/${k.plural}`));
     const expected = [
-      ...reads(INFORMER_KINDS.filter((k) => !k.clusterScoped && k.scope !== ARGOCD_SCOPE)),
+      ...reads(INFORMER_KINDS.filter((k) => !k.clusterScoped && k.scope !== ARGOCD_SCOPE && k.scope !== VELERO_SCOPE)),
       ...SUBRESOURCE_READS.map((r) => `${r.verb} ${r.group}/${r.resource}`),
       ...WORKLOAD_GETS.map((r) => `get ${r}`),
       `${METRICS_API.verb} ${METRICS_API.group}/${METRICS_API.plural}`,
@@ -432,6 +434,28 @@ describe("RBAC", () => {
       const target = rendered.find((o) => o.kind === "Role" && o.metadata.name === roleRef.name && o.metadata.namespace === binding.metadata.namespace);
       expect(target, `${objectId(binding)} points at a rendered Role`).toBeDefined();
     }
+  });
+
+  it("offers the reads of Velero's Backups and Schedules as the optional velero component: list and watch in Velero's namespace, nothing else", async () => {
+    const { INFORMER_KINDS } = await import("../server/k8s/kinds");
+    const velero = INFORMER_KINDS.filter((k) => k.scope === VELERO_SCOPE);
+    expect(velero.map((k) => `${k.group}/${k.plural}`).sort()).toEqual(["velero.io/backups", "velero.io/schedules"]);
+    expect(velero.every((k) => k.optional === true), "watched only while the CRDs are served").toBe(true);
+    const dir = join(DEPLOY_DIR, "components", "velero");
+    const component = getObject(readYamlDocuments(join(dir, "kustomization.yaml"))[0]);
+    expect(component.kind).toBe("Component");
+    const objects = stringList(component.resources).flatMap((f) => readManifests(join(dir, f)));
+    const role = single(objects, "Role");
+    const config = parsePanelConfig(readYamlDocuments(join(DEPLOY_DIR, "config.yaml"))[0]);
+    if (!config.ok) throw new Error("deploy/config.yaml is not valid");
+    expect(role.metadata.namespace).toBe(config.config.backups.veleroNamespace);
+    expect(rowsOf(role)).toEqual(velero.flatMap((k) => ["list", "watch"].map((verb) => `${verb} ${k.group}/${k.plural}`)).sort());
+    expect(single(objects, "RoleBinding")).toMatchObject({
+      metadata: { namespace: role.metadata.namespace },
+      roleRef: { kind: "Role", name: role.metadata.name },
+      subjects: [{ kind: "ServiceAccount", name: SERVICE_ACCOUNT, namespace: PANEL_NAMESPACE }],
+    });
+    expect(flattenRules(rendered).some((r) => r.group === "velero.io"), "the base grants nothing of Velero").toBe(false);
   });
 
   it("offers the cluster-wide reads only as the optional cluster-scope component", () => {

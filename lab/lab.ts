@@ -231,8 +231,12 @@ async function resumeLab(dir: string, repo: string, opts: LabUpOptions, log: (ms
   const deadApps = deadAppProcesses(dir);
   // A lab brought up with --no-gitea gets its Gitea when asked without.
   const giteaMissing = !prev.clusterOnly && !opts.clusterOnly && giteaWanted() && data.apps.gitea === undefined;
-  // A lab brought up before the ntfy simulator and the Prometheus ConfigMap sync existed gets them.
-  const ntfyMissing = !prev.clusterOnly && !opts.clusterOnly && (data.apps.ntfy === undefined || data.apps.prometheusSync === undefined);
+  // A lab brought up before the ntfy simulator, the Prometheus ConfigMap sync and the Prometheus
+  // route prefix existed gets them.
+  const ntfyMissing =
+    !prev.clusterOnly &&
+    !opts.clusterOnly &&
+    (data.apps.ntfy === undefined || data.apps.prometheusSync === undefined || (data.apps.prometheus !== undefined && (data.apps.prometheus as { origin?: unknown }).origin === undefined));
   if (wantApps && (prev.clusterOnly || deadApps.length > 0 || giteaMissing || ntfyMissing)) {
     if (deadApps.length) log(`lab: apps not running: ${deadApps.join(', ')}`);
     data = await startAppsIfAvailable(dir, data, log);

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { requireTestLabMaterial as requireTestMaterialAt } from './test-material';
 
 /** Versions of the lab's binaries; keep in step with the defaults of build-binaries.sh. */
 export const LAB_VERSIONS = {
@@ -190,20 +191,9 @@ export function defaultGitopsRepoChoice(): { dir: string; origin: GitopsRepoOrig
   return { dir: EXAMPLE_GITOPS_REPO, origin: 'example' };
 }
 
-/**
- * What the tests' lab needs beside the repository: the owner's fixture it is seeded from (unless
- * `LAB_GITOPS_REPO` names a repository) and the API descriptions its simulators and forge are checked
- * against (the tests never run them unchecked). Throws one line naming the first missing folder, as in
- * a clone without `../shared`; the README lists the tests that need it.
- */
+/** See lab/test-material.ts: the fixture and API descriptions the tests' lab needs, for this checkout. */
 export function requireTestLabMaterial(): void {
-  if (defaultGitopsRepoChoice().origin === 'example') {
-    const fixture = path.join(sharedDir(), 'fixtures', 'k8s_nas');
-    throw new Error(`needs the owner's fixture: ${fixture} is missing, and the tests' lab is seeded from it (set K8S_NAS_SHARED_DIR to the folder holding fixtures/k8s_nas)`);
-  }
-  if (!existsSync(specsDir())) {
-    throw new Error(`needs the owner's fixture: ${specsDir()} is missing, and the tests' lab checks its simulators and forge against it (set K8S_NAS_SHARED_DIR to the folder holding specs/)`);
-  }
+  requireTestMaterialAt(REPO_ROOT);
 }
 
 /** Default GitOps repository to seed from (see {@link defaultGitopsRepoChoice}). */

@@ -458,7 +458,7 @@ export const panelConfigSchema = z.strictObject({
       restoreTimeoutSeconds: z.number().int().min(30).max(3600).default(300),
       /** Days between two restore drills of each service's latest backup; 0 turns the schedule off (drills on demand stay). */
       drillIntervalDays: z.number().int().min(0).max(365).default(7),
-      /** Minutes between two reads of the apps' own backup lists (and of Velero). */
+      /** Minutes between two reads of the apps' own backup lists. */
       refreshMinutes: z.number().int().min(1).max(1440).default(15),
       /** Namespace of Velero's Backups and Schedules, read when its CRDs exist. */
       veleroNamespace: namespaceName.default("velero"),

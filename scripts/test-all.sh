@@ -100,13 +100,14 @@ printf '\n==> Lab: build the Kubernetes binaries (cached after the first run) an
 lab_rc=0
 # The tests' lab is seeded from the owner's fixture and checks its simulators against the API
 # descriptions (../shared): without them, one line says which folder is missing.
-npx tsx --eval 'import("./lab/paths.ts").then((m) => (m.requireTestLabMaterial ?? m.default.requireTestLabMaterial)()).catch((e) => { console.error(e.message); process.exit(1); })' || lab_rc=$?
+material=$(npx tsx --eval 'import("./lab/test-material.ts").then((m) => (m.requireTestLabMaterial ?? m.default.requireTestLabMaterial)(process.cwd())).catch((e) => { console.log(e.message); process.exit(1); })') || { lab_rc=1; echo "$material"; }
 [ $lab_rc -eq 0 ] && { bash lab/cluster/build-binaries.sh || lab_rc=$?; }
 if [ $lab_rc -eq 0 ]; then
   lab_started=1
   LAB_SPEC_CHECKS=1 npx tsx lab/cli.ts up || lab_rc=$?
 fi
 count_check "lab up" $lab_rc
+[ -n "${material:-}" ] && summary+=("        $material (and so no integration or e2e test runs)")
 
 printf '\n==> Integration tests (against the lab)\n'
 npx vitest run --project integration --reporter=default --reporter=json --outputFile=test-results/integration.json

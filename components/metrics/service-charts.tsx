@@ -100,11 +100,16 @@ export function ServiceMetricCharts({ namespace, name }: { namespace: string; na
           {data.prometheus.reason} The response-time and availability charts above come from the panel&apos;s own probes.
         </p>
       ) : (
-        <div className="grid gap-4 lg:grid-cols-2">
-          {data.series.map((s) => (
-            <Chart key={s.id} s={s} />
-          ))}
-        </div>
+        <>
+          <p className="mb-2 text-xs text-slate-500" data-testid="prometheus-source">
+            From the Prometheus at <span className="font-mono">{data.prometheus.url}</span> ({data.prometheus.source}).
+          </p>
+          <div className="grid gap-4 lg:grid-cols-2">
+            {data.series.map((s) => (
+              <Chart key={s.id} s={s} />
+            ))}
+          </div>
+        </>
       )}
     </Card>
   );

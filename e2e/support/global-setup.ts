@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
-import { requireTestLabMaterial } from "../../lab/paths";
+import { requireTestLabMaterial } from "../../lab/test-material";
 import { ROOT } from "./panel-env";
 
 /**
@@ -8,7 +8,7 @@ import { ROOT } from "./panel-env";
  * server starts each run from an empty database).
  */
 export default function globalSetup(): void {
-  requireTestLabMaterial();
+  requireTestLabMaterial(ROOT);
   if (!existsSync(path.join(ROOT, ".next", "standalone", "server.js"))) {
     throw new Error("The panel is not built: run `npm run build` (npm test does it) before the e2e tests.");
   }

@@ -29,6 +29,8 @@ export function labAlertingConfigLines(a: LabAlerting): string[] {
     ...(a.prometheus ? [`  prometheus: { url: "${a.prometheus}" }`] : []),
     ...(a.alertmanager ? [`  alertmanager: { url: "${a.alertmanager}" }`] : []),
     "  pollSeconds: 5",
+    // The lab's Prometheus evaluates every 5 s: a rule's `for` of minutes would only slow the tests down.
+    '  rules: { serviceDownFor: "20s" }',
     `  detector: { downProbes: ${E2E_DOWN_PROBES}, recoveryProbes: 2, degraded: false, repeatMinutes: 60 }`,
     ...(a.ntfy
       ? [

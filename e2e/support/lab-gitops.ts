@@ -96,6 +96,19 @@ export function labGitopsEnv(lab: LabGitops): Record<string, string> {
 
 /** GETs an object of the lab cluster by its API path, with the lab's admin kubeconfig (undefined on 404). */
 export async function readLabObject<T = Record<string, unknown>>(apiPath: string): Promise<T | undefined> {
+  const { status, body } = await labKubeRequest("GET", apiPath);
+  if (status === 404) return undefined;
+  if (status !== 200) throw new Error(`GET ${apiPath}: HTTP ${status}`);
+  return JSON.parse(body) as T;
+}
+
+/** Replaces an object of the lab cluster (PUT, as the lab's admin): for tests putting back what they changed. */
+export async function replaceLabObject(apiPath: string, obj: Record<string, unknown>): Promise<void> {
+  const { status, body } = await labKubeRequest("PUT", apiPath, obj);
+  if (status !== 200) throw new Error(`PUT ${apiPath}: HTTP ${status} ${body.slice(0, 300)}`);
+}
+
+async function labKubeRequest(method: "GET" | "PUT", apiPath: string, obj?: Record<string, unknown>): Promise<{ status: number; body: string }> {
   const labDir = process.env.LAB_DIR ?? path.resolve(__dirname, "..", "..", ".lab");
   const kc = parse(readFileSync(path.join(labDir, "admin.kubeconfig"), "utf8")) as {
     clusters: Array<{ cluster: { server: string; "certificate-authority-data": string } }>;
@@ -105,10 +118,17 @@ export async function readLabObject<T = Record<string, unknown>>(apiPath: string
   const user = kc.users[0]?.user;
   if (!cluster || !user) throw new Error("the lab kubeconfig has no cluster or user");
   const b64 = (s: string) => Buffer.from(s, "base64");
-  const { status, body } = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+  return await new Promise<{ status: number; body: string }>((resolve, reject) => {
     const req = httpsRequest(
       `${cluster.server}${apiPath}`,
-      { ca: b64(cluster["certificate-authority-data"]), cert: b64(user["client-certificate-data"]), key: b64(user["client-key-data"]), timeout: 10_000 },
+      {
+        method,
+        ca: b64(cluster["certificate-authority-data"]),
+        cert: b64(user["client-certificate-data"]),
+        key: b64(user["client-key-data"]),
+        timeout: 10_000,
+        ...(obj ? { headers: { "content-type": "application/json" } } : {}),
+      },
       (res) => {
         let text = "";
         res.on("data", (d: Buffer) => (text += d.toString()));
@@ -116,11 +136,8 @@ export async function readLabObject<T = Record<string, unknown>>(apiPath: string
       },
     );
     req.on("error", reject);
-    req.end();
+    req.end(obj ? JSON.stringify(obj) : undefined);
   });
-  if (status === 404) return undefined;
-  if (status !== 200) throw new Error(`GET ${apiPath}: HTTP ${status}`);
-  return JSON.parse(body) as T;
 }
 
 /** An Argo CD Application's sync and health in the lab cluster, as the lab's Argo CD wrote them. */

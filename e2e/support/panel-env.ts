@@ -218,11 +218,9 @@ export function panelServerEnv(variant?: PanelVariant): Record<string, string> {
     ...(gitops ? gitops.lines : []),
     ...(integrations ? labIntegrationConfigLines(integrations) : []),
     ...(alerting ? labAlertingConfigLines(alerting) : []),
-    // The service page's charts read the lab's Prometheus where it serves its API (at its root): the
-    // Prometheus the panel would discover answers under the path of the manifest's --web.external-url
-    // (/prometheus), which the lab's Prometheus does not take (docs/logs-and-metrics.md).
-    ...(alerting?.prometheus ? ["observability:", `  prometheus: { url: "${alerting.prometheus}" }`] : []),
     ...(kubeconfig ? labCertificateConfigLines() : []),
+    // The apps' own backup lists are read again every minute, so a backup a test makes in an app shows within its patience.
+    ...(kubeconfig ? ["backups:", "  refreshMinutes: 1"] : []),
     "auth:",
     "  maxFailedLogins: 3",
     "  localUsers:",

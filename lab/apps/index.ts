@@ -5,7 +5,7 @@
  * after seeding the cluster; `lab down` stops every pid in `<labDir>/pids`.
  */
 import { spawn } from "node:child_process";
-import { existsSync, mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { startForge } from "../forge/index";
@@ -17,11 +17,11 @@ import { startGitea } from "./gitea";
 import { startGitBackend } from "./git-server";
 import { ingressHosts, ingressRoutes, loadManifests, servicesForImage, workloadsForImage, type ManifestObject } from "../lib/manifests";
 import { configClaimOfPodTemplate } from "../cluster/volumes";
-import { defaultGitopsRepo, giteaWanted } from "../paths";
+import { defaultGitopsRepo, giteaWanted, labFiles } from "../paths";
 import { choosePort, hasProgram, isAlive, readPid, rssKiB, stopAll } from "../lib/process";
 import { readState, writeState } from "../lib/state";
 import type { ExtraTarget } from "./monitoring";
-import { startMonitoring, startPrometheusSync } from "./monitoring";
+import { prometheusRoutePrefix, startMonitoring, startPrometheusSync } from "./monitoring";
 import { startNginx } from "./nginx";
 import { DEFAULT_QBITTORRENT_VOLUME, restartQbittorrent, startQbittorrent, type QbittorrentInfo, type QbittorrentVolume } from "./qbittorrent";
 import { ensureTlsCases } from "./tls";
@@ -146,6 +146,17 @@ function simMetricsTargets(apps: Record<string, unknown>): ExtraTarget[] {
   return out;
 }
 
+/** kwok's Prometheus service discovery (`/discovery/prometheus`) of the lab's cluster; none without one. */
+function kwokDiscoveryUrl(labDir: string, kubeconfig: string): string | undefined {
+  if (!kubeconfig) return undefined;
+  try {
+    const port = (JSON.parse(readFileSync(labFiles(labDir).ports, "utf8")) as { kwok?: unknown }).kwok;
+    return typeof port === "number" ? `http://127.0.0.1:${port}/discovery/prometheus` : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Starts (or reuses) every lab app process and returns the address map and connection facts.
  * Idempotent: a process alive per its pidfile that answers is reused; ports and generated
@@ -182,7 +193,17 @@ export async function startApps(ctx: AppsContext): Promise<AppsResult> {
     withGitea ? startGitea({ labDir, state, log, source: { ...repo, branches: planRepo(source).branches } }) : Promise.resolve(undefined),
     startNtfy({ labDir, state, log }),
   ]);
-  const monitoring = await startMonitoring({ labDir, state, log, extraTargets: simMetricsTargets(sims.apps) });
+  const monitoring = await startMonitoring({
+    labDir,
+    state,
+    log,
+    extraTargets: simMetricsTargets(sims.apps),
+    kubeletSdUrl: kwokDiscoveryUrl(labDir, ctx.kubeconfig),
+    routePrefix: prometheusRoutePrefix(
+      workloadsForImage(objects, REAL_APP_IMAGES.prometheus).map((w) => w.template),
+      REAL_APP_IMAGES.prometheus,
+    ),
+  });
   // Without a cluster (apps-only test labs) there is no ConfigMap to follow.
   const prometheusSync = ctx.kubeconfig
     ? await startPrometheusSync({
@@ -197,7 +218,8 @@ export async function startApps(ctx: AppsContext): Promise<AppsResult> {
   const addressMap: Record<string, string> = { ...sims.addressMap };
   const realUrls: Record<keyof typeof REAL_APP_IMAGES, string> = {
     qbittorrent: qb.url,
-    prometheus: monitoring.prometheus.url,
+    // The Service's address; the panel adds the URL base the manifests give (the route prefix).
+    prometheus: monitoring.prometheus.origin,
     alertmanager: monitoring.alertmanager.url,
   };
   // The Services as the cluster holds them (a manifest without a namespace gets its Application's

@@ -1,11 +1,14 @@
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadManifests, workloadsForImage } from "../lib/manifests";
+import { defaultGitopsRepo } from "../paths";
 import { setPanelScrape } from "./monitoring";
 import type { AppsHandle } from "./test-support";
 import { useLabApps } from "./test-support";
 
 let lab: AppsHandle;
+const PROMETHEUS_IMAGE = /(^|\/)prometheus(:|@|$)/i;
 
 beforeAll(async () => {
   lab = await useLabApps();
@@ -83,7 +86,18 @@ describe("Prometheus and Alertmanager", () => {
     expect(names).toContain("Watchdog");
   });
 
-  it("is what the address map names for the user's Prometheus Service", () => {
-    expect(lab.addressMap["prometheus.monitoring"]).toBe(lab.apps.prometheus.url);
+  it("is what the address map names for the user's Prometheus Service, serving under the route prefix the manifests give", async () => {
+    const { origin, routePrefix, url } = lab.apps.prometheus;
+    expect(lab.addressMap["prometheus.monitoring"]).toBe(origin);
+    expect(url).toBe(`${origin}${routePrefix}`);
+    // The Deployment of the user's Prometheus says where it serves (--web.route-prefix, or the path of --web.external-url).
+    const template = workloadsForImage(loadManifests(defaultGitopsRepo()), PROMETHEUS_IMAGE)[0]?.template;
+    const args = ((template?.spec as { containers?: Array<{ args?: string[] }> } | undefined)?.containers ?? []).flatMap((c) => c.args ?? []);
+    const declared = args.find((a) => a.startsWith("--web.route-prefix="))?.split("=")[1] ?? args.find((a) => a.startsWith("--web.external-url="))?.replace(/^--web\.external-url=[a-z]+:\/\/[^/]+/, "");
+    expect(routePrefix).toBe((declared ?? "").replace(/\/+$/, ""));
+    // There its API answers; under another prefix it does not.
+    const status = await json<{ data: { yaml: string } }>(`${url}/api/v1/status/config`);
+    expect(status.data.yaml).toContain("job_name: prometheus");
+    if (routePrefix !== "") expect((await fetch(`${origin}/api/v1/status/config`)).status).toBe(404);
   });
 });

@@ -1,6 +1,8 @@
 import { mkdirSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { stringify } from "yaml";
+import { urlBaseCandidates } from "../../lib/k8s/url-base";
+import type { Container } from "../../lib/k8s/types";
 import { REPO_ROOT } from "../paths";
 import { choosePort, isAlive, readPid, spawnDaemon, stopPid, waitUntil } from "../lib/process";
 import type { AppsState } from "../lib/state";
@@ -8,7 +10,12 @@ import { writePrivate } from "../lib/state";
 
 /** `apps.prometheus`. */
 export interface PrometheusInfo {
+  /** Where its API and pages are: the origin plus the route prefix (`http://127.0.0.1:P/prometheus`). */
   url: string;
+  /** What the user's Prometheus Service stands for (`http://127.0.0.1:P`): the address map's value. */
+  origin: string;
+  /** The route prefix the user's manifests give their Prometheus (`/prometheus`; `""` for the root). */
+  routePrefix: string;
   pid: number;
   configFile: string;
   rulesFile: string;
@@ -82,16 +89,36 @@ export function labRules(): unknown {
 }
 
 /**
+ * The route prefix of the user's Prometheus, as its container's arguments set it: `--web.route-prefix`,
+ * else the path of `--web.external-url` (Prometheus' own rule); `""` when neither is given or no
+ * workload runs a Prometheus image. The lab's Prometheus serves under the same prefix, so that what
+ * the user's Service and Ingress stand for answers where the manifests say.
+ */
+export function prometheusRoutePrefix(templates: ReadonlyArray<Record<string, unknown>>, image: RegExp): string {
+  for (const template of templates) {
+    const containers = ((template.spec as { containers?: unknown } | undefined)?.containers ?? []) as Container[];
+    const main = containers.find((c) => image.test(c.image ?? ""));
+    if (!main) continue;
+    return urlBaseCandidates({ main }).find((c) => c.source === "args")?.urlBase ?? "";
+  }
+  return "";
+}
+
+/**
  * Starts Alertmanager then Prometheus (or reloads the running ones with freshly generated config).
  * Prometheus scrapes itself, Alertmanager, the panel at `127.0.0.1:${LAB_PANEL_PORT:-3000}/api/metrics`
  * (bearer token from `LAB_PANEL_METRICS_TOKEN` when set; `setPanelScrape` changes both later) and
- * `extraTargets`.
+ * `extraTargets`. Prometheus serves under `routePrefix` (see {@link prometheusRoutePrefix}; default: the root).
+ * With `kubeletSdUrl` (kwok's `/discovery/prometheus`), its `kubelet` job scrapes the nodes' resource
+ * metrics (`/metrics/resource`: the containers' CPU and memory) that kwok plays for the lab's nodes.
  */
 export async function startMonitoring(opts: {
   labDir: string;
   state: AppsState;
   log: (m: string) => void;
   extraTargets?: ExtraTarget[];
+  routePrefix?: string;
+  kubeletSdUrl?: string;
 }): Promise<{ prometheus: PrometheusInfo; alertmanager: AlertmanagerInfo }> {
   const alertmanager = await startAlertmanager(opts);
   const prometheus = await startPrometheus({ ...opts, alertmanagerUrl: alertmanager.url });
@@ -145,6 +172,8 @@ async function startPrometheus(opts: {
   state: AppsState;
   log: (m: string) => void;
   extraTargets?: ExtraTarget[];
+  routePrefix?: string;
+  kubeletSdUrl?: string;
   alertmanagerUrl: string;
 }): Promise<PrometheusInfo> {
   const { labDir, state, log } = opts;
@@ -159,7 +188,9 @@ async function startPrometheus(opts: {
   let pid = readPid(labDir, PROM);
   const alive = isAlive(pid, PROM);
   const port = await choosePort(state.ports[PROM], alive);
-  const url = `http://127.0.0.1:${port}`;
+  const origin = `http://127.0.0.1:${port}`;
+  const routePrefix = opts.routePrefix ?? "";
+  const url = `${origin}${routePrefix}`;
   const { target: panelTarget, targetFile: panelTargetFile, tokenFile } = setPanelScrape(labDir, {
     port: Number(process.env.LAB_PANEL_PORT ?? "3000"),
     token: process.env.LAB_PANEL_METRICS_TOKEN,
@@ -187,7 +218,7 @@ async function startPrometheus(opts: {
       rule_files: [rulesFile, join(dir, "rules", "configmap", "cm-*")],
       alerting: { alertmanagers: [{ static_configs: [{ targets: [hostPort(opts.alertmanagerUrl)] }] }] },
       scrape_configs: [
-        { job_name: "prometheus", static_configs: [{ targets: [`127.0.0.1:${port}`] }] },
+        { job_name: "prometheus", metrics_path: `${routePrefix}/metrics`, static_configs: [{ targets: [`127.0.0.1:${port}`] }] },
         { job_name: "alertmanager", static_configs: [{ targets: [hostPort(opts.alertmanagerUrl)] }] },
         {
           // The panel's address and token are files, so `npm run lab -- panel-scrape` can point this job
@@ -198,10 +229,25 @@ async function startPrometheus(opts: {
           authorization: { type: "Bearer", credentials_file: tokenFile },
         },
         { job_name: "lab-apps", file_sd_configs: [{ files: [join(fileSdDir, "*.json")], refresh_interval: "10s" }] },
+        ...(opts.kubeletSdUrl
+          ? [
+              {
+                job_name: "kubelet",
+                http_sd_configs: [{ url: opts.kubeletSdUrl, refresh_interval: "10s" }],
+                relabel_configs: [
+                  // kwok lists each of its endpoints per node; the kubelet's resource metrics only.
+                  { source_labels: ["__metrics_path__"], regex: "/metrics/nodes/[^/]+/metrics/resource", action: "keep" },
+                  { source_labels: ["__metrics_path__"], regex: "/metrics/nodes/([^/]+)/.*", target_label: "node", replacement: "$1" },
+                  { regex: "metrics_name", action: "labeldrop" },
+                ],
+              },
+            ]
+          : []),
       ],
     }),
   );
 
+  // A running Prometheus under another prefix is not ready at this URL: it is started again.
   if (alive && (await ready(url).catch(() => false))) {
     await reload(url);
     log(`prometheus: reused at ${url} (config reloaded)`);
@@ -220,6 +266,8 @@ async function startPrometheus(opts: {
         "--storage.tsdb.retention.time=2d",
         // Send firing alerts to Alertmanager within seconds instead of the default minute.
         "--rules.alert.resend-delay=5s",
+        // The route prefix follows the external URL's path, as in the user's manifests.
+        ...(routePrefix ? [`--web.external-url=${url}/`] : []),
       ],
     });
     await waitUntil("prometheus", () => ready(url), { timeoutMs: 30_000, pid, labDir, name: PROM });
@@ -227,7 +275,7 @@ async function startPrometheus(opts: {
   }
   state.ports[PROM] = port;
   if (pid === undefined) throw new Error("prometheus: no pid");
-  return { url, pid, configFile, rulesFile, panelTarget, fileSdDir };
+  return { url, origin, routePrefix, pid, configFile, rulesFile, panelTarget, fileSdDir };
 }
 
 /** Files of the lab Prometheus' `k8s-nas-panel` job: the target (file_sd) and the bearer token. */

@@ -271,6 +271,45 @@ describe("the lab's Argo CD follows Git", () => {
     await expect.poll(async () => (await get('argoproj.io/v1alpha1', 'Application', `${name}-one`, 'argocd')) === undefined, { timeout: 30_000 }).toBe(true);
   });
 
+  it('a folder whose ApplicationSet element is commented out is deployed by nothing: a changed ConfigMap stays as it was until a commit enables the element', async () => {
+    // The owner's monitoring folder: in Git, and in the cluster (applied by hand or by the seeding), but
+    // its ApplicationSet's list generator has no element, so no Application deploys it.
+    const name = `mon-${id}`;
+    const appset = (enabled: boolean) => `apiVersion: argoproj.io/v1alpha1
+kind: ApplicationSet
+metadata: { name: ${name}, namespace: argocd, labels: { ${LAB_TEST_LABEL}: "true" } }
+spec:
+  generators:
+  - list:
+      elements:
+      ${enabled ? '' : '# '}- name: production-cluster
+  template:
+    metadata: { name: '${name}-{{name}}', labels: { ${LAB_TEST_LABEL}: "true" } }
+    spec:
+      project: default
+      source: { repoURL: '${REPO_URL}', targetRevision: main, path: mon/monitoring }
+      destination: { server: 'https://kubernetes.default.svc', namespace: ${NS} }
+      syncPolicy: { automated: { prune: true, selfHeal: true } }
+`;
+    await create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'prom-config', namespace: NS }, data: { mode: 'one' } });
+    const disabled = commit({ [`mon/appsets/${name}.yaml`]: appset(false), 'mon/monitoring/cm.yaml': configMap('prom-config', NS, 'two') }, 'monitoring disabled, its ConfigMap changed');
+    const root = `mon-root-${id}`;
+    await create(application(root, { path: 'mon/appsets' }, { automated: { prune: true, selfHeal: true } }));
+    await waitForApplication('argocd', root, syncedAt(disabled), `${root} Synced at the commit`);
+    // The root Application synced the commit, yet the ConfigMap is the cluster's: nothing deploys its folder.
+    await new Promise((r) => setTimeout(r, 3000));
+    expect((await get('v1', 'ConfigMap', 'prom-config', NS))?.data).toEqual({ mode: 'one' });
+    expect(await get('argoproj.io/v1alpha1', 'Application', `${name}-production-cluster`, 'argocd')).toBeUndefined();
+
+    const enabled = commit({ [`mon/appsets/${name}.yaml`]: appset(true) }, 'monitoring enabled');
+    await waitForApplication('argocd', `${name}-production-cluster`, syncedAt(enabled), 'generated and Synced at the commit');
+    expect((await get('v1', 'ConfigMap', 'prom-config', NS))?.data).toEqual({ mode: 'two' });
+    const next = commit({ 'mon/monitoring/cm.yaml': configMap('prom-config', NS, 'three') }, 'a rule file added');
+    await waitForApplication('argocd', `${name}-production-cluster`, syncedAt(next), 'Synced at the next commit');
+    expect((await get('v1', 'ConfigMap', 'prom-config', NS))?.data).toEqual({ mode: 'three' });
+    await withLabClient((c) => c.delete('argoproj.io/v1alpha1', 'Application', root, 'argocd'));
+  });
+
   it('deleting an Application with the resources finalizer deletes what it manages', async () => {
     await withLabClient((c) => c.delete('argoproj.io/v1alpha1', 'Application', APP, 'argocd'));
     await expect.poll(async () => (await get('argoproj.io/v1alpha1', 'Application', APP, 'argocd')) === undefined, { timeout: 60_000 }).toBe(true);

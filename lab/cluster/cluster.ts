@@ -152,8 +152,9 @@ export function excludeExecutorPods(stageYaml: string): string {
 }
 
 /**
- * Combines kwok's stage YAMLs (from the kwok module) with the lab's own stages into one config
- * file. kwok's pod stages skip the pods the executor runs; the lab's stages get the lab's paths.
+ * Combines kwok's stage YAMLs (from the kwok module) with the lab's own stages and metrics
+ * (`kwok-metrics/`: the kubelet's /metrics/resource) into one config file. kwok's pod stages skip
+ * the pods the executor runs; the lab's stages get the lab's paths.
  */
 export function writeKwokConfig(file: string, volumesDir: string = path.join(path.dirname(file), 'volumes')): void {
   const stageDir = kwokStageDir();
@@ -172,7 +173,13 @@ export function writeKwokConfig(file: string, volumesDir: string = path.join(pat
     if (!existsSync(f)) throw new Error(`kwok stage file missing: ${f} (run: npm run lab -- build)`);
     return excludeExecutorPods(readFileSync(f, 'utf8').trim()).split(VOLUMES_PLACEHOLDER).join(volumesDir);
   });
-  writeFileSync(file, docs.join('\n---\n') + '\n');
+  // The kubelet's resource metrics for every pod of the nodes, the executor's included.
+  const metricsDir = path.join(LAB_CLUSTER_DIR, 'kwok-metrics');
+  const metrics = readdirSync(metricsDir)
+    .filter((f) => f.endsWith('.yaml'))
+    .sort()
+    .map((f) => readFileSync(path.join(metricsDir, f), 'utf8').trim());
+  writeFileSync(file, [...docs, ...metrics].join('\n---\n') + '\n');
 }
 
 /** The fake Node objects; kwok (--manage-all-nodes) initialises them and keeps their leases. */
@@ -567,6 +574,16 @@ export async function restartComponent(dir: string, name: ClusterProcess, log: (
  */
 export async function resumeCluster(dir: string, log: (msg: string) => void = () => {}): Promise<ClusterProcess[]> {
   const started: ClusterProcess[] = [];
+  // kwok reads its stages and metrics at start: a lab started with an older set gets kwok restarted.
+  const kwokConfig = labFiles(dir).kwokConfig;
+  if (existsSync(kwokConfig)) {
+    const before = readFileSync(kwokConfig, 'utf8');
+    writeKwokConfig(kwokConfig);
+    if (readFileSync(kwokConfig, 'utf8') !== before && componentRunning(dir, 'kwok')) {
+      log('kwok: its stages or metrics changed; starting it again with them');
+      await stopComponent(dir, 'kwok', log);
+    }
+  }
   for (const name of CLUSTER_PROCESSES) {
     if (componentRunning(dir, name)) continue;
     await startComponent(dir, name, log);

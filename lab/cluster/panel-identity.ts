@@ -3,7 +3,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { CoreV1Api, KubeConfig, KubernetesObjectApi, PatchStrategy, type KubernetesObject } from '@kubernetes/client-node';
-import { stringify } from 'yaml';
+import { parse, stringify } from 'yaml';
 import { parseManifests } from './gitops';
 import { readLabJson } from '../lab';
 import { REPO_ROOT, binaryPath, labDir } from '../paths';
@@ -21,6 +21,23 @@ export function identityObjects(objects: ManifestObjectLike[]): ManifestObjectLi
   return objects
     .filter((o) => IDENTITY_KINDS.has(o.kind) || (o.metadata.labels ?? {})['app.kubernetes.io/component'] === 'backups')
     .sort((a, b) => order(a) - order(b));
+}
+
+/**
+ * deploy/'s optional components the lab enables, as an owner whose cluster runs Velero would: their
+ * roles apply where their namespace exists (Velero's, when the lab serves its CRDs and seeded it).
+ */
+const LAB_COMPONENTS = ['velero'];
+
+/** The objects of the optional components the lab enables (deploy/components/<name>/, their resources). */
+export function labComponentObjects(): ManifestObjectLike[] {
+  return LAB_COMPONENTS.flatMap(componentObjects);
+}
+
+function componentObjects(name: string): ManifestObjectLike[] {
+  const dir = path.join(REPO_ROOT, 'deploy', 'components', name);
+  const kustomization = parse(readFileSync(path.join(dir, 'kustomization.yaml'), 'utf8')) as { resources?: string[] };
+  return (kustomization.resources ?? []).flatMap((f) => parseManifests(readFileSync(path.join(dir, f), 'utf8')) as unknown as ManifestObjectLike[]);
 }
 
 interface ManifestObjectLike {
@@ -46,7 +63,7 @@ export async function ensurePanelIdentity(log: (m: string) => void = () => {}): 
   const lab = readLabJson();
   if (!lab) throw new Error('the lab is not up: npm run lab -- up');
   const { stdout } = await exec(binaryPath('kustomize'), ['build', path.join(REPO_ROOT, 'deploy')], { maxBuffer: 16 * 1024 * 1024 });
-  const objects = identityObjects(parseManifests(stdout) as unknown as ManifestObjectLike[]);
+  const objects = identityObjects([...(parseManifests(stdout) as unknown as ManifestObjectLike[]), ...labComponentObjects()]);
   const binding = objects.find((o) => o.kind === 'ClusterRoleBinding' || o.kind === 'RoleBinding');
   const subject = (binding?.subjects as Array<{ kind: string; name: string; namespace?: string }> | undefined)?.find((s) => s.kind === 'ServiceAccount');
   if (!subject?.namespace) throw new Error('deploy/ binds no ServiceAccount');

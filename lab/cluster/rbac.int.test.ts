@@ -6,7 +6,7 @@ import { ApiException, AppsV1Api, AuthorizationV1Api, BatchV1Api, CoreV1Api, Cus
 import { beforeAll, describe, expect, it } from 'vitest';
 import { LAB_TEST_LABEL } from '../controls';
 import { parseManifests } from './gitops';
-import { identityObjects } from './panel-identity';
+import { identityObjects, labComponentObjects } from './panel-identity';
 import { waitFor } from '../lib/wait';
 import { REPO_ROOT, binaryPath } from '../paths';
 import { tokenKubeConfig, useLabCluster } from './test-cluster';
@@ -43,7 +43,8 @@ describe("RBAC: the panel's ServiceAccount from deploy/", () => {
     const deployDir = path.join(REPO_ROOT, 'deploy');
     await waitFor('deploy/kustomization.yaml', async () => existsSync(path.join(deployDir, 'kustomization.yaml')), { timeoutMs: 120_000 });
     const { stdout } = await exec(binaryPath('kustomize'), ['build', deployDir], { maxBuffer: 16 * 1024 * 1024 });
-    const objs = identityObjects(parseManifests(stdout) as unknown as Parameters<typeof identityObjects>[0]) as unknown as ReturnType<typeof parseManifests>;
+    // The base and the optional components the lab enables (Velero's: the lab serves its CRDs and seeds its namespace).
+    const objs = identityObjects([...(parseManifests(stdout) as unknown as Parameters<typeof identityObjects>[0]), ...labComponentObjects()]) as unknown as ReturnType<typeof parseManifests>;
     const binding = objs.find((o) => o.kind === 'ClusterRoleBinding' || o.kind === 'RoleBinding');
     const subject = (binding?.subjects as { kind: string; name: string; namespace?: string }[] | undefined)?.find((s) => s.kind === 'ServiceAccount');
     expect(subject, 'deploy/ binds a ServiceAccount').toBeDefined();
@@ -123,6 +124,24 @@ describe("RBAC: the panel's ServiceAccount from deploy/", () => {
     const patch = custom.patchNamespacedCustomObject({ group: 'argoproj.io', version: 'v1alpha1', namespace: 'argocd', plural: 'applications', name: first?.metadata.name ?? 'x', body: [{ op: 'add', path: '/metadata/labels', value: { x: 'y' } }] });
     expect(await status(patch)).toBe(403);
     expect(await status(custom.deleteNamespacedCustomObject({ group: 'argoproj.io', version: 'v1alpha1', namespace: 'argocd', plural: 'applications', name: first?.metadata.name ?? 'x' }))).toBe(403);
+  });
+
+  it("Velero (deploy/components/velero): lists and watches its Backups and Schedules in Velero's namespace, nowhere else, and writes none", async () => {
+    const kc = tokenKubeConfig(lab(), token, sa.name);
+    const custom = kc.makeApiClient(CustomObjectsApi);
+    const velero = { group: 'velero.io', version: 'v1' };
+    for (const plural of ['backups', 'schedules']) {
+      const listed = (await custom.listNamespacedCustomObject({ ...velero, namespace: 'velero', plural })) as { items: Array<{ metadata: { name: string } }> };
+      expect(listed.items.length, `the lab seeds a Velero ${plural} object`).toBeGreaterThan(0);
+      expect(await watchStatus(kc, `/apis/velero.io/v1/namespaces/velero/${plural}`), `watch ${plural}`).toBe(200);
+      expect(await status(custom.listNamespacedCustomObject({ ...velero, namespace: 'media', plural })), `${plural} in media`).toBe(403);
+      expect(await status(custom.listClusterCustomObject({ ...velero, plural })), `${plural} cluster-wide`).toBe(403);
+      const name = listed.items[0]?.metadata.name ?? 'x';
+      expect(await status(custom.getNamespacedCustomObject({ ...velero, namespace: 'velero', plural, name })), `get ${plural}`).toBe(403);
+      expect(await status(custom.deleteNamespacedCustomObject({ ...velero, namespace: 'velero', plural, name })), `delete ${plural}`).toBe(403);
+    }
+    const restore = { apiVersion: 'velero.io/v1', kind: 'Restore', metadata: { name: 'panel-may-not', namespace: 'velero' }, spec: { backupName: 'x' } };
+    expect(await status(custom.createNamespacedCustomObject({ ...velero, namespace: 'velero', plural: 'restores', body: restore })), 'create restores').toBe(403);
   });
 
   it('certificates: reads cert-manager and CronJobs, patches only certificates/status, and never a TLS Secret', async () => {

@@ -361,6 +361,9 @@ export interface ClusterSnapshot {
   applications?: readonly KubeObject[];
   /** Argo CD ApplicationSets, in Argo CD's namespace only. */
   applicationsets?: readonly KubeObject[];
+  /** Velero's Backups and Schedules (velero.io/v1), in Velero's namespace only, when its CRDs exist. */
+  velerobackups?: readonly KubeObject[];
+  veleroschedules?: readonly KubeObject[];
   /** Traefik's routers and middlewares, when the cluster serves their CRDs. */
   ingressroutes: readonly TraefikIngressRoute[];
   middlewares: readonly TraefikMiddleware[];

@@ -17,8 +17,9 @@ export interface ChartSeries {
   query: string;
 }
 
+/** The charts of a service; `prometheus.source` says how the panel found the Prometheus it read ("observability.prometheus.url", "discovered: Service ..."). */
 export interface ServiceCharts {
-  prometheus: { available: true; url: string } | { available: false; reason: string };
+  prometheus: { available: true; url: string; source: string } | { available: false; reason: string };
   hours: number;
   series: ChartSeries[];
 }

@@ -35,7 +35,7 @@ type QueryValue = string | number | boolean | undefined;
 /** One request. `schema` validates the parsed body (JSON, or the text with `responseType: "text"`). */
 export interface RequestSpec<T> {
   path: string;
-  method?: "GET" | "HEAD" | "POST" | "PUT" | "DELETE";
+  method?: "GET" | "HEAD" | "POST" | "PUT" | "PATCH" | "DELETE";
   query?: Record<string, QueryValue>;
   /** JSON body, or `{ form }` for `application/x-www-form-urlencoded`. */
   body?: unknown;

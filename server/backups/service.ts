@@ -5,12 +5,13 @@ import { protectionCounts, protectionOf, protectionSentence } from "@/lib/backup
 import { parseScriptOutput } from "@/lib/backups/results";
 import { cronIntervalHours } from "@/lib/backups/schedule";
 import type { BackupRecord, ProtectionMethod, ServiceProtection } from "@/lib/backups/types";
+import { veleroView, type VeleroView } from "@/lib/backups/velero";
 import { AppError } from "@/lib/errors";
 import type { DiscoveredService } from "@/lib/services";
 import { getAppModule } from "@/server/apps/registry";
 import { getConfig } from "@/server/config/load";
 import { getDb } from "@/server/db";
-import { getKubeConfig, listServices } from "@/server/k8s";
+import { clusterSnapshot, getKubeConfig, listServices } from "@/server/k8s";
 import { kubeGet, kubeGetText, kubeWrite } from "@/server/k8s/rest";
 import { withServiceClaim } from "./claims";
 import { backupHistoryPage, lastRuns, recordJobRun, runOfJob, type HistoryCursor } from "./history";
@@ -192,6 +193,8 @@ export interface BackupsView {
   appRestorable: string[];
   /** Running backup Jobs, by service id. */
   running: Record<string, { namespace: string; job: string; startedAt: number }>;
+  /** Velero's Backups and Schedules (read-only, from the informers); empty when Velero is not installed. */
+  velero: VeleroView;
 }
 
 interface ClusterBackups {
@@ -293,7 +296,9 @@ export async function backupsView(now = Date.now(), opts: { before?: HistoryCurs
   rememberProtection(list);
   const history = backupHistoryPage(db, { limit: HISTORY_PAGE, ...(opts.before ? { before: opts.before } : {}) });
   const appRestorable = services.filter((s) => getAppModule(s.appKind)?.restore !== undefined).map((s) => s.id);
-  return { services: list, backups: history.backups, ...(history.older ? { older: history.older } : {}), errors: [...cluster.errors, ...appErrors], running, appRestorable };
+  const snapshot = clusterSnapshot();
+  const velero = veleroView(snapshot.velerobackups ?? [], snapshot.veleroschedules ?? [], services);
+  return { services: list, backups: history.backups, ...(history.older ? { older: history.older } : {}), errors: [...cluster.errors, ...appErrors], running, appRestorable, velero };
 }
 
 /**

@@ -203,6 +203,58 @@ describe("health probes for jellyfin, followed until live", () => {
   });
 });
 
+describe("which Argo CD Applications a change is followed through", () => {
+  it("an Application whose folder holds the file but whose kustomization leaves it out is not followed; the one deploying it is", async () => {
+    // The lab's infrastructure-production-cluster deploys apps/infrastructure from main, whose kustomization
+    // leaves monitoring/ out: nothing deploys apps/infrastructure/monitoring, so the preview says so.
+    const real = () => listArgoApplications(getLab().kc, "argocd");
+    const alone = await service({ listApplications: real }).preview({ kind: "alert-rules" });
+    expect(alone).toMatchObject({ outcome: "preview", baseBranch: "main" });
+    expect(alone.files).toEqual(["apps/infrastructure/monitoring/prometheus-configmap.yaml", "apps/infrastructure/monitoring/prometheus-deployment.yaml"]);
+    expect(alone.applications).toEqual([]);
+    expect(alone.notes.join("\n")).toContain("No Argo CD Application deploys apps/infrastructure/monitoring/prometheus-configmap.yaml");
+
+    // With the monitoring ApplicationSet's element enabled, its Application deploys the folder from
+    // feat/nginx-routing: the change goes there and is followed through that Application only.
+    const monitoring = {
+      namespace: "argocd",
+      name: "monitoring-production-cluster",
+      sources: [{ repoURL: "git@github.com:brettswift/k8s_nas.git", targetRevision: "feat/nginx-routing", path: "apps/infrastructure/monitoring", recurse: false }],
+      syncStatus: "Synced",
+      health: "Healthy",
+    };
+    const enabled = await service({ listApplications: async () => [...((await real()) ?? []), monitoring] }).preview({ kind: "alert-rules" });
+    expect(enabled).toMatchObject({ outcome: "preview", baseBranch: "feat/nginx-routing", baseSource: "argocd" });
+    expect(enabled.applications).toEqual(["argocd/monitoring-production-cluster"]);
+    expect(enabled.notes.join("\n")).not.toContain("No Argo CD Application deploys");
+  });
+
+  it("the rules suggestion is judged on the branch the Application deploying them follows: offered until merged there", async () => {
+    const monitoring = {
+      namespace: "argocd",
+      name: "monitoring-production-cluster",
+      sources: [{ repoURL: "git@github.com:brettswift/k8s_nas.git", targetRevision: "feat/nginx-routing", path: "apps/infrastructure/monitoring", recurse: false }],
+      syncStatus: "Synced",
+      health: "Healthy",
+    };
+    const withMonitoring = () => service({ listApplications: async () => [...((await listArgoApplications(getLab().kc, "argocd")) ?? []), monitoring] });
+    const label = "Add the panel's alert rules to Prometheus";
+    const svc = withMonitoring();
+    const t0 = Date.now();
+    expect((await svc.suggestions()).map((x) => x.label)).toContain(label);
+    console.log(`suggestions (fetch, every deploying branch planned) in ${Date.now() - t0} ms`);
+    const preview = await svc.preview({ kind: "alert-rules" });
+    const result = await svc.propose({ kind: "alert-rules" }, "admin", { expectedFingerprint: preview.fingerprint });
+    expect(result.outcome).toBe("opened");
+    const pull = (await listLabPulls(lab)).find((p) => p.head.ref === result.change?.branch);
+    expect(pull?.base.ref).toBe("feat/nginx-routing");
+    await mergeLabPull(lab, pull?.number ?? 0);
+    // main (which infrastructure-production-cluster follows) still lacks the rules, but it does not deploy them.
+    expect(bareGit(lab, ["show", "refs/heads/main:apps/infrastructure/monitoring/prometheus-configmap.yaml"])).not.toContain("k8s-nas-panel.rules.yml");
+    expect((await withMonitoring().suggestions()).map((x) => x.label)).not.toContain(label);
+  });
+});
+
 describe("proposals", () => {
   it("two changes at once get two branches and two pull requests, both correct", async () => {
     const svc = service();

@@ -209,11 +209,12 @@ export class GitopsService {
       baseSource = "argocd";
     }
     const locate = (p: ChangePlan) => (p.files.length > 0 ? p.files.map((f) => f.path) : p.locations);
+    // Each deploying branch as it is, to keep only the Applications whose kustomization renders the files.
+    const views = new Map<string, RepoView>();
     if (!configured) {
       let deploying = sourcesDeploying(apps, this.deps.gitops.repoUrl, locate(plan));
       let revisions = revisionsOf(deploying, defaultBranch);
       if (revisions.length > 1) {
-        const views = new Map<string, RepoView>();
         for (const rev of revisions) {
           const sha = await this.repo.branchSha(rev);
           if (sha) views.set(rev, await this.repo.snapshot(sha));
@@ -238,9 +239,12 @@ export class GitopsService {
         }
       }
     }
-    const deploying = sourcesDeploying(apps, this.deps.gitops.repoUrl, locate(plan), (rev) =>
-      (rev === "HEAD" ? defaultBranch : rev) === baseBranch ? current.view : undefined,
-    );
+    // An Application of another branch whose folder holds the files but whose kustomization leaves them
+    // out (apps/infrastructure without its monitoring/) does not deploy the change: it is not followed.
+    const deploying = sourcesDeploying(apps, this.deps.gitops.repoUrl, locate(plan), (rev) => {
+      const branch = rev === "HEAD" ? defaultBranch : rev;
+      return branch === baseBranch ? current.view : views.get(branch);
+    });
     return { plan, baseBranch, baseSha: current.sha, baseSource, view: current.view, deploying, note };
   }
 
@@ -688,14 +692,28 @@ export class GitopsService {
     const ours = apps.flatMap((app) => app.sources.filter((source) => repoKey(source.repoURL) === repoKey(this.deps.gitops.repoUrl)).map((source) => ({ app, source })));
     const branches = this.deps.gitops.baseBranch ? [this.deps.gitops.baseBranch] : [...new Set([defaultBranch, ...revisionsOf(ours, defaultBranch)])];
     const out = new Map<string, ChangeSuggestion>();
-    // Each file is judged on the branch Argo CD deploys it from (the configured or default branch when none does).
-    const deployedFrom = (file: string): string =>
-      this.deps.gitops.baseBranch ?? revisionsOf(sourcesDeploying(apps, this.deps.gitops.repoUrl, [file]), defaultBranch)[0] ?? defaultBranch;
-    const appsPath = this.deps.gitops.appsPath.replace(/^\.?\/+|\/+$/g, "");
+    const views = new Map<string, RepoView>();
     for (const branch of branches) {
       const sha = await this.repo.branchSha(branch);
-      if (!sha) continue;
-      const view = await this.repo.snapshot(sha);
+      if (sha) views.set(branch, await this.repo.snapshot(sha));
+    }
+    // Each file is judged on the branch Argo CD deploys it from (the configured or default branch when none
+    // does), counting only the Applications whose kustomization on their branch renders the file.
+    const judged = new Map<string, string>();
+    const deployedFrom = (file: string): string => {
+      const known = judged.get(file);
+      if (known) return known;
+      const branch =
+        this.deps.gitops.baseBranch ??
+        revisionsOf(sourcesDeploying(apps, this.deps.gitops.repoUrl, [file], (rev) => views.get(rev === "HEAD" ? defaultBranch : rev)), defaultBranch)[0] ??
+        defaultBranch;
+      judged.set(file, branch);
+      return branch;
+    };
+    const appsPath = this.deps.gitops.appsPath.replace(/^\.?\/+|\/+$/g, "");
+    for (const branch of branches) {
+      const view = views.get(branch);
+      if (!view) continue;
       const workloads = findWorkloads(view, appsPath);
       for (const w of workloads) {
         if (deployedFrom(w.file) !== branch) continue;

@@ -64,7 +64,7 @@ describe("discovery against the lab", () => {
   it("is connected with every kind synced", () => {
     const state = discovery.getKubeState();
     expect(state.connected).toBe(true);
-    expect(state.message).toMatch(/^Connected to https:\/\/127\.0\.0\.1:\d+; watching 20 kinds/);
+    expect(state.message).toMatch(/^Connected to https:\/\/127\.0\.0\.1:\d+; watching 22 kinds/);
     expect(Object.entries(state.kinds).filter(([, k]) => !k.synced || k.error)).toEqual([]);
   });
 

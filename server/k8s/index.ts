@@ -85,6 +85,7 @@ export function getInformers(): InformerSet {
     requestTimeoutMs: kubernetes.requestTimeoutMs,
     notConfiguredMessage,
     argocdNamespace: getConfig().discovery.argocdNamespace,
+    veleroNamespace: getConfig().backups.veleroNamespace,
   });
   c.informers = set;
   registerKubeMetrics(getRegistry(), () => cluster().informers);

@@ -117,7 +117,7 @@ describe("informers: faults", () => {
       return s.connected && informers.snapshot().services.some((x) => x.metadata?.name === "made-while-away") ? s : undefined;
     });
     console.log(`[informers] away for ${Date.now() - t0 - back.ms} ms; reconnected and resynced ${back.ms} ms after the API server came back`);
-    expect(back.value.message).toMatch(/^Connected to https:\/\/127\.0\.0\.1:\d+; watching 20 kinds in namespaces panel-k8s-informers\.$/);
+    expect(back.value.message).toMatch(/^Connected to https:\/\/127\.0\.0\.1:\d+; watching 22 kinds in namespaces panel-k8s-informers\.$/);
     expect(Object.values(back.value.kinds).every((k) => k.synced && !k.error)).toBe(true);
     expect(back.ms).toBeLessThan(35_000);
   });

@@ -60,6 +60,8 @@ export interface InformerSetOptions {
   notConfiguredMessage?: string;
   /** Argo CD's namespace: the one namespace of the kinds with `scope: "argocd-namespace"` (default `argocd`). */
   argocdNamespace?: string;
+  /** Velero's namespace: the one namespace of the kinds with `scope: "velero-namespace"` (default `velero`). */
+  veleroNamespace?: string;
   /** How often a kind whose CRD is not served is looked for again (ms, default 60 s). */
   crdRecheckMs?: number;
 }
@@ -278,6 +280,7 @@ export class InformerSet {
     const perNamespace = (options.scope ?? "namespaces") === "namespaces" && options.namespaces.length > 0;
     for (const kind of kinds) {
       if (kind.scope === "argocd-namespace") this.streams.push(new Stream(this, kind, options.argocdNamespace ?? "argocd"));
+      else if (kind.scope === "velero-namespace") this.streams.push(new Stream(this, kind, options.veleroNamespace ?? "velero"));
       else if (perNamespace && !kind.clusterScoped) for (const ns of options.namespaces) this.streams.push(new Stream(this, kind, ns));
       else this.streams.push(new Stream(this, kind, undefined));
     }

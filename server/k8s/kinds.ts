@@ -27,9 +27,10 @@ export interface KindDescriptor<N extends string = keyof ClusterSnapshot> {
   slim: (obj: KubeObject) => KubeObject;
   /**
    * `argocd-namespace`: watched in Argo CD's namespace only (`discovery.argocdNamespace`), whatever the watched
-   * namespaces are; its Role there grants it (deploy/rbac.yaml). Default: every watched namespace.
+   * namespaces are; its Role there grants it (deploy/rbac.yaml). `velero-namespace`: likewise in
+   * Velero's namespace (`backups.veleroNamespace`). Default: every watched namespace.
    */
-  scope?: "argocd-namespace";
+  scope?: "argocd-namespace" | "velero-namespace";
 }
 
 export const INFORMER_KINDS: readonly KindDescriptor[] = [
@@ -50,6 +51,9 @@ export const INFORMER_KINDS: readonly KindDescriptor[] = [
   { name: "cronjobs", group: "batch", version: "v1", plural: "cronjobs", slim: (o) => slimCronJob(o as CronJob) },
   { name: "applications", group: "argoproj.io", version: "v1alpha1", plural: "applications", scope: "argocd-namespace", optional: true, slim: slimApplication },
   { name: "applicationsets", group: "argoproj.io", version: "v1alpha1", plural: "applicationsets", scope: "argocd-namespace", optional: true, slim: slimObject },
+  // Velero's Backups and Schedules (docs/backups.md), read-only, when its CRDs are installed.
+  { name: "velerobackups", group: "velero.io", version: "v1", plural: "backups", scope: "velero-namespace", optional: true, slim: slimObject },
+  { name: "veleroschedules", group: "velero.io", version: "v1", plural: "schedules", scope: "velero-namespace", optional: true, slim: slimObject },
   { name: "ingressroutes", group: "traefik.io", version: "v1alpha1", plural: "ingressroutes", optional: true, slim: slimObject },
   { name: "middlewares", group: "traefik.io", version: "v1alpha1", plural: "middlewares", optional: true, slim: slimObject },
   { name: "ingressroutes", group: "traefik.containo.us", version: "v1alpha1", plural: "ingressroutes", optional: true, slim: slimObject },

@@ -53,7 +53,7 @@ describe("process-wide discovery from the panel's configuration", () => {
     expect((await getService("media/sonarr"))?.kindSource).toBe("image");
     const state = getKubeState();
     expect(state.connected).toBe(true);
-    expect(state.message).toContain("watching 20 kinds in namespaces argocd, cert-manager");
+    expect(state.message).toContain("watching 22 kinds in namespaces argocd, cert-manager");
     const off1 = onChange(() => undefined);
     const off2 = onServicesChanged(() => undefined);
     expect(typeof off1).toBe("function");

@@ -30,12 +30,21 @@ describe("what the caches keep", () => {
     expect(deriveServices(slimmed, { now })).toEqual(deriveServices(snap, { now }));
   });
 
-  it("pods keep identity, node, container names and images and status; not env, mounts or probes", () => {
+  it("pods keep identity, node, container names and images, CPU and memory requests and limits, and status; not env, mounts or probes", () => {
     const sab = snap.pods.find((p) => p.metadata?.name?.startsWith("sabnzbd")) as Pod;
     const before = JSON.stringify(sab).length;
     const status = sab.status;
     const slim = slimPod(structuredClone(sab));
-    expect(slim.spec).toEqual({ nodeName: "lab-node-1", containers: [{ name: "vpn", image: "qmcgaw/gluetun:latest" }, { name: "sabnzbd", image: "docker.io/linuxserver/sabnzbd:latest" }], initContainers: [] });
+    expect(slim.spec).toEqual({
+      nodeName: "lab-node-1",
+      containers: [
+        { name: "vpn", image: "qmcgaw/gluetun:latest", resources: { requests: { cpu: "50m", memory: "128Mi" }, limits: { cpu: "200m", memory: "256Mi" } } },
+        { name: "sabnzbd", image: "docker.io/linuxserver/sabnzbd:latest", resources: { requests: { cpu: "100m", memory: "256Mi" }, limits: { cpu: "500m", memory: "512Mi" } } },
+      ],
+      initContainers: [],
+    });
+    const other = slimPod({ spec: { containers: [{ name: "c", resources: { requests: { "ephemeral-storage": "1Gi" }, limits: { "nvidia.com/gpu": "1", memory: "1Gi" } } }] } } as Pod);
+    expect(other.spec?.containers).toEqual([{ name: "c", resources: { limits: { memory: "1Gi" } } }]);
     expect(slim.status).toEqual(status);
     expect(JSON.stringify(slim).length).toBeLessThan(before / 4);
     expect(slimReplicaSet(structuredClone(snap.replicasets[0]!))).toEqual({ metadata: snap.replicasets[0]?.metadata });

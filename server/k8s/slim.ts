@@ -25,13 +25,28 @@ export function slimObject<T extends KubeObject>(obj: T): T {
   return obj;
 }
 
-const slimContainer = (c: Container): Container => ({
-  name: c.name,
-  ...(c.image !== undefined ? { image: c.image } : {}),
-  ...(c.restartPolicy !== undefined ? { restartPolicy: c.restartPolicy } : {}),
-});
+/** CPU and memory of a requests or limits list (what the service page charts usage against). */
+function cpuAndMemory(list: Record<string, string> | undefined): Record<string, string> | undefined {
+  if (!list) return undefined;
+  const kept = Object.fromEntries(Object.entries(list).filter(([k]) => k === "cpu" || k === "memory"));
+  return Object.keys(kept).length > 0 ? kept : undefined;
+}
 
-/** A pod keeps its identity, node, container names and images (native sidecars among init containers) and its status. */
+const slimContainer = (c: Container): Container => {
+  const requests = cpuAndMemory(c.resources?.requests);
+  const limits = cpuAndMemory(c.resources?.limits);
+  return {
+    name: c.name,
+    ...(c.image !== undefined ? { image: c.image } : {}),
+    ...(c.restartPolicy !== undefined ? { restartPolicy: c.restartPolicy } : {}),
+    ...(requests || limits ? { resources: { ...(requests ? { requests } : {}), ...(limits ? { limits } : {}) } } : {}),
+  };
+};
+
+/**
+ * A pod keeps its identity, node, container names, images and CPU/memory requests and limits (native
+ * sidecars among init containers) and its status.
+ */
 export function slimPod(pod: Pod): Pod {
   slimMeta(pod.metadata);
   const spec = pod.spec;

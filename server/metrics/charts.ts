@@ -20,12 +20,12 @@ const rangeAnswer = z.object({
   data: z.object({ resultType: z.literal("matrix"), result: z.array(z.object({ metric: z.record(z.string(), z.string()), values: z.array(z.tuple([z.number(), z.string()])) })) }),
 });
 
-async function prometheusUrl(): Promise<{ url?: string; reason?: string }> {
+async function prometheusUrl(): Promise<{ url?: string; source?: string; reason?: string }> {
   const configured = getConfig().observability.prometheus.url;
-  if (configured) return { url: configured };
+  if (configured) return { url: configured, source: "observability.prometheus.url" };
   try {
     const found = await discoveredServiceUrl("prometheus");
-    if (found) return { url: found.url };
+    if (found) return { url: found.url, source: `discovered: Service ${found.service.id}${found.service.urlBase ? `, URL base ${found.service.urlBase}` : ""}` };
   } catch {
     // Discovery failing leaves Prometheus unknown.
   }
@@ -126,5 +126,5 @@ export async function getServiceCharts(namespace: string, name: string, hours = 
         return { ...clean, points, missing: missingReason(s.id, exists) };
       }),
   );
-  return { prometheus: { available: true, url: prometheus.url }, hours, series };
+  return { prometheus: { available: true, url: prometheus.url, source: prometheus.source ?? "configured" }, hours, series };
 }

@@ -2,6 +2,7 @@ import type { Metadata } from "next";
 import { IntentLink } from "@/components/ui/intent-link";
 import { BackupNowButton } from "@/components/backups/backup-now";
 import { RestoreButton, VerifyButton } from "@/components/backups/restore";
+import { VeleroSection } from "@/components/backups/velero";
 import { ChangeProposer } from "@/components/changes/change-proposer";
 import { Alert } from "@/components/ui/alert";
 import { Badge, type BadgeTone } from "@/components/ui/badge";
@@ -136,6 +137,7 @@ export default async function BackupsPage({ searchParams }: { searchParams: Prom
           </Card>
         </div>
       )}
+      <VeleroSection view={view.velero} />
       <h2 className="mb-2 text-lg font-semibold">History</h2>
       <p className="mb-2 text-xs text-slate-600 dark:text-slate-400" data-testid="backup-history-page">
         {before ? `Older backups, ${HISTORY_PAGE} per page, started before ${when(before.startedAt)}. ` : `The newest ${HISTORY_PAGE} backups. `}

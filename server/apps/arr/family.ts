@@ -79,10 +79,13 @@ async function listArrBackups(client: ArrClient, ctx: CallContext): Promise<AppB
 
 /**
  * A manual backup through the app (the `Backup` command), followed until the command completes;
- * resolves with the backup the app then lists that it did not list before.
+ * resolves with the backup the app then lists that it did not list before. The app names a backup
+ * by the second it was made and writes over one of the same name: waiting a second first keeps a
+ * backup made just before (the one about to be restored) from being replaced.
  */
 async function createArrBackup(client: ArrClient, ctx: CallContext): Promise<AppBackup> {
   const before = new Set((await client.listBackups(ctx)).data.map((b) => b.id));
+  await sleep(1100);
   const started = (await client.startBackup(ctx)).data;
   const deadline = Date.now() + 120_000;
   let command = started;

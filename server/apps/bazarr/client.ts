@@ -1,6 +1,6 @@
 import "server-only";
 import { KeyHeaderClient, type HttpResult, type KeyClientOptions } from "../http";
-import { bazarrHealthSchema, bazarrStatusSchema, type BazarrHealthIssue, type BazarrStatus } from "./schemas";
+import { bazarrBackupListSchema, bazarrHealthSchema, bazarrNoContentSchema, bazarrStatusSchema, type BazarrBackupEntry, type BazarrHealthIssue, type BazarrStatus } from "./schemas";
 
 /** Options of one Bazarr client instance. */
 export type BazarrClientOptions = KeyClientOptions;
@@ -28,5 +28,21 @@ export class BazarrClient extends KeyHeaderClient {
   async getHealth(options: CallOptions = {}): Promise<HttpResult<BazarrHealthIssue[]>> {
     const r = await this.request({ path: "/api/system/health", schema: bazarrHealthSchema, ...options });
     return { ...r, data: r.data.data };
+  }
+
+  /** `GET /api/system/backups`: the backups in Bazarr's backup folder, newest first. */
+  async listBackups(options: CallOptions = {}): Promise<HttpResult<BazarrBackupEntry[]>> {
+    const r = await this.request({ path: "/api/system/backups", schema: bazarrBackupListSchema, ...options });
+    return { ...r, data: r.data.data };
+  }
+
+  /** `POST /api/system/backups`: Bazarr writes a backup now (204). */
+  async createBackup(options: CallOptions = {}): Promise<void> {
+    await this.request({ path: "/api/system/backups", method: "POST", schema: bazarrNoContentSchema, ...options });
+  }
+
+  /** `PATCH /api/system/backups?filename=`: Bazarr prepares the restore and restarts to apply it (204). */
+  async restoreBackup(filename: string, options: CallOptions = {}): Promise<void> {
+    await this.request({ path: "/api/system/backups", method: "PATCH", query: { filename }, schema: bazarrNoContentSchema, ...options });
   }
 }

@@ -1,5 +1,6 @@
 import "server-only";
 import { defineApp } from "../define";
+import { bazarrBackup, bazarrRestore } from "./backups";
 import { BazarrClient } from "./client";
 import { readBazarrHealth } from "./health";
 import { bazarrLinks } from "./integration";
@@ -14,4 +15,6 @@ export const bazarr = defineApp({
     await client.getStatus(ctx);
   },
   integrations: () => bazarrLinks,
+  backup: bazarrBackup,
+  restore: bazarrRestore,
 });

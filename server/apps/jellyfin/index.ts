@@ -1,5 +1,6 @@
 import "server-only";
 import { defineApp } from "../define";
+import { jellyfinBackup, jellyfinRestore } from "./backups";
 import { JellyfinClient } from "./client";
 import { readJellyfinHealth } from "./health";
 
@@ -12,4 +13,6 @@ export const jellyfin = defineApp({
   checkCredentials: async (client, ctx) => {
     await client.getSystemInfo(ctx);
   },
+  backup: jellyfinBackup,
+  restore: jellyfinRestore,
 });
