@@ -1,7 +1,7 @@
 import "server-only";
 import type { ActionResult } from "@/lib/action-result";
 import { toAppError } from "@/lib/errors";
-import { planMakeReady, type MakeReadyPreview, type MakeReadyStep, type PreviewedStep, type ReadinessFix, type StepResult } from "@/lib/readiness/make-ready";
+import { joinSteps, perService, planMakeReady, type MakeReadyPreview, type MakeReadyStep, type PreviewedStep, type ReadinessFix, type StepResult } from "@/lib/readiness/make-ready";
 import { applyIntegrationFixes } from "@/server/actions/integrations";
 import { backupNowAction, verifyBackupAction } from "@/server/actions/backups";
 import { probeCertificates, renewCertificateNow } from "@/server/actions/certificates";
@@ -57,9 +57,23 @@ export async function previewMakeReady(): Promise<MakeReadyPreview> {
   const refused = new Map<string, string>();
   // One at a time: the previews share the repository's clone and the apps' rate limits.
   for (const step of planned) {
-    const p = await previewStep(step);
-    if ("refused" in p) for (const c of step.cells) refused.set(`${c.service}|${c.requirement}`, p.refused);
-    else steps.push(p);
+    let p = await previewStep(step);
+    const parts = perService(step);
+    if ("refused" in p && parts.length > 1) {
+      // One pull request for several services, refused: leave out the services whose own plan is
+      // refused, and preview the one pull request for the others.
+      const kept: MakeReadyStep[] = [];
+      for (const part of parts) {
+        const alone = await previewStep(part);
+        if ("refused" in alone) for (const c of part.cells) refused.set(`${c.service}|${c.requirement}`, alone.refused);
+        else kept.push(part);
+      }
+      const joined = joinSteps(kept);
+      if (!joined) continue;
+      p = await previewStep(joined);
+    }
+    if ("refused" in p) for (const c of step.cells) if (!refused.has(`${c.service}|${c.requirement}`)) refused.set(`${c.service}|${c.requirement}`, p.refused);
+    if (!("refused" in p)) steps.push(p);
   }
   const covered = new Set(steps.flatMap((s) => s.cells.map((c) => `${c.service}|${c.requirement}`)));
   const manual = matrix.services.flatMap((s) =>

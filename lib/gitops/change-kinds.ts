@@ -35,6 +35,8 @@ export const changeRequestSchema = z.discriminatedUnion("kind", [
   z.object({
     kind: z.literal("enable-backups"),
     target: workloadTarget,
+    /** More workloads enabled in the same pull request, with the same claim and schedule. */
+    also: z.array(workloadTarget).max(50).optional(),
     backupClaim: z
       .string()
       .trim()
@@ -99,8 +101,8 @@ export const CHANGE_KIND_SPECS: { [K in ChangeKind]: ChangeKindSpec<K> } = {
     plan: (_r, ctx) => planUnpackerrWiring(ctx),
   },
   "enable-backups": {
-    label: (r) => `Enable backups of ${r.target.split("/").pop() ?? r.target}`,
-    plan: (r, ctx) => planEnableBackups({ target: r.target, backupClaim: r.backupClaim, ...(r.schedule ? { schedule: r.schedule } : {}) }, ctx),
+    label: (r) => `Enable backups of ${[r.target, ...(r.also ?? [])].map((t) => t.split("/").pop() ?? t).join(", ")}`,
+    plan: (r, ctx) => planEnableBackups({ target: r.target, backupClaim: r.backupClaim, ...(r.also?.length ? { also: r.also } : {}), ...(r.schedule ? { schedule: r.schedule } : {}) }, ctx),
   },
   "prometheus-scrape": {
     label: () => "Scrape the panel's metrics in Prometheus",

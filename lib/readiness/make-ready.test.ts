@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { blockedBy, fixId, planMakeReady, runSummary, type ReadinessFix, type StepResult } from "./make-ready";
+import { blockedBy, fixId, joinSteps, perService, planMakeReady, runSummary, type ReadinessFix, type StepResult } from "./make-ready";
 import { scoreOf, type ReadinessCell, type ReadinessMatrix, type RequirementId } from "./matrix";
 
 function failing(requirement: RequirementId, actions: ReadinessFix[] = []): ReadinessCell {
@@ -82,6 +82,36 @@ describe("planMakeReady", () => {
     expect(runSummary([{ state: "done", message: "" }, { state: "failed", message: "" }, { state: "skipped", message: "" }])).toBe(
       "1 done, 1 failed, 1 skipped. A failed step did not stop the steps that do not depend on it; the ones that do were skipped.",
     );
+  });
+
+  it("plans one \"enable backups\" pull request for every service backed up to the same claim, for the cells of each", () => {
+    const enable = (target: string, backupClaim = "backups"): ReadinessFix => ({ kind: "change", request: { kind: "enable-backups", target, backupClaim } });
+    const plan = planMakeReady(
+      matrixOf({
+        "media/lidarr": [failing("backed-up", [enable("media/lidarr")])],
+        "media/sabnzbd": [failing("backed-up", [enable("media/sabnzbd")])],
+        "media/bazarr": [failing("backed-up", [enable("media/bazarr")])],
+        "media/jellyfin": [failing("backed-up", [enable("media/jellyfin", "nas")])],
+      }),
+    );
+    expect(plan.map((s) => s.id)).toEqual(["change:enable-backups:backups", "change:enable-backups:nas"]);
+    expect(plan[0]!.fix).toEqual({ kind: "change", request: { kind: "enable-backups", target: "media/lidarr", backupClaim: "backups", also: ["media/sabnzbd", "media/bazarr"] } });
+    expect(plan[0]!.title).toBe("Pull request: enable backups of media/lidarr, media/sabnzbd, media/bazarr");
+    expect(plan[0]!.cells.map((c) => c.service)).toEqual(["media/lidarr", "media/sabnzbd", "media/bazarr"]);
+    expect(plan[1]!.fix).toEqual(enable("media/jellyfin", "nas"));
+    // Split per service (to tell which one a refused plan is about) and joined again without it.
+    const split = perService(plan[0]!);
+    expect(split.map((s) => [s.fix, s.cells.map((c) => c.service), s.title])).toEqual([
+      [enable("media/lidarr"), ["media/lidarr"], "Pull request: enable backups of media/lidarr"],
+      [enable("media/sabnzbd"), ["media/sabnzbd"], "Pull request: enable backups of media/sabnzbd"],
+      [enable("media/bazarr"), ["media/bazarr"], "Pull request: enable backups of media/bazarr"],
+    ]);
+    const joined = joinSteps([split[0]!, split[2]!])!;
+    expect(joined.fix).toEqual({ kind: "change", request: { kind: "enable-backups", target: "media/lidarr", backupClaim: "backups", also: ["media/bazarr"] } });
+    expect(joined.cells.map((c) => c.service)).toEqual(["media/lidarr", "media/bazarr"]);
+    expect(joined.title).toBe("Pull request: enable backups of media/lidarr, media/bazarr");
+    expect(joinSteps([])).toBeUndefined();
+    expect(perService(plan[1]!)).toEqual([plan[1]]);
   });
 
   it("names each fix by what it changes", () => {

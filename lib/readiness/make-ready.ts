@@ -89,14 +89,16 @@ const KINDS: { [K in FixKind]: { group: StepGroup; rank: number; id: (f: Extract
 };
 
 function changeIdentity(request: ChangeRequest): string {
-  if (request.kind === "health-probes" || request.kind === "enable-backups") return `${request.kind}:${request.target}`;
+  if (request.kind === "health-probes") return `${request.kind}:${request.target}`;
+  // Every service's "enable backups" to the same claim is one pull request: they edit the same kustomizations.
+  if (request.kind === "enable-backups") return `${request.kind}:${request.backupClaim}${request.schedule ? `:${request.schedule}` : ""}`;
   if (request.kind === "https-only") return `${request.kind}:${request.ingress}`;
   return request.kind;
 }
 
 function changeTitle(request: ChangeRequest): string {
   if (request.kind === "health-probes") return `Pull request: add health probes to ${request.target}`;
-  if (request.kind === "enable-backups") return `Pull request: enable backups of ${request.target}`;
+  if (request.kind === "enable-backups") return `Pull request: enable backups of ${[request.target, ...(request.also ?? [])].join(", ")}`;
   if (request.kind === "https-only") return `Pull request: serve ${request.ingress} over HTTPS only`;
   if (request.kind === "alert-rules") return "Pull request: add the panel's alert rules to Prometheus";
   return `Pull request: ${request.kind}`;
@@ -117,7 +119,8 @@ const GROUP_ORDER: StepGroup[] = ["apps", "cluster", "pull-requests"];
 
 /**
  * The plan of "make everything ready": every fix the failing cells carry, once each (the links of
- * every service in one step, one test notification, one pull request per change), in order: the
+ * every service in one step, one test notification, one pull request per change, one "enable
+ * backups" pull request for every service, since they edit the same kustomizations), in order: the
  * apps' links, then certificates, backups and their drills (a drill after the backup of the same
  * service), the test notification, then the pull requests.
  */
@@ -129,23 +132,13 @@ export function planMakeReady(matrix: ReadinessMatrix): MakeReadyStep[] {
       for (const fix of c.actions ?? []) {
         const id = fixId(fix);
         const existing = steps.get(id);
-        if (existing) {
-          if (existing.fix.kind === "integrations" && fix.kind === "integrations") {
-            const keys = [...new Set([...existing.fix.keys, ...fix.keys])];
-            existing.fix = { kind: "integrations", keys };
-          }
-          if (existing.fix.kind === "probe-hosts" && fix.kind === "probe-hosts") existing.fix = { kind: "probe-hosts", hosts: [...new Set([...existing.fix.hosts, ...fix.hosts])] };
-          if (!existing.cells.some((x) => x.service === s.id && x.requirement === c.requirement)) existing.cells.push({ service: s.id, requirement: c.requirement });
-          continue;
-        }
-        steps.set(id, { id, group: specOf(fix).group, fix, title: "", detail: "", cells: [{ service: s.id, requirement: c.requirement }], dependsOn: [] });
+        if (existing) absorb(existing, fix, { service: s.id, requirement: c.requirement });
+        else steps.set(id, { id, group: specOf(fix).group, fix, title: "", detail: "", cells: [{ service: s.id, requirement: c.requirement }], dependsOn: [] });
       }
     }
   }
   for (const step of steps.values()) {
-    const spec = specOf(step.fix);
-    step.title = spec.title(step.fix);
-    step.detail = spec.detail(step.fix);
+    named(step);
     if (step.fix.kind === "drill") {
       const backup = `backup:${step.fix.serviceId}`;
       if (steps.has(backup)) step.dependsOn = [backup];
@@ -154,6 +147,48 @@ export function planMakeReady(matrix: ReadinessMatrix): MakeReadyStep[] {
   return [...steps.values()].sort(
     (a, b) => GROUP_ORDER.indexOf(a.group) - GROUP_ORDER.indexOf(b.group) || specOf(a.fix).rank - specOf(b.fix).rank || a.id.localeCompare(b.id),
   );
+}
+
+/** Adds a fix with the same identity, and its cell, to a step: the links, hosts or services it covers. */
+function absorb(step: MakeReadyStep, fix: ReadinessFix, cell?: { service: string; requirement: RequirementId }): void {
+  if (step.fix.kind === "integrations" && fix.kind === "integrations") step.fix = { kind: "integrations", keys: [...new Set([...step.fix.keys, ...fix.keys])] };
+  if (step.fix.kind === "probe-hosts" && fix.kind === "probe-hosts") step.fix = { kind: "probe-hosts", hosts: [...new Set([...step.fix.hosts, ...fix.hosts])] };
+  if (step.fix.kind === "change" && step.fix.request.kind === "enable-backups" && fix.kind === "change" && fix.request.kind === "enable-backups") {
+    const request = step.fix.request;
+    const also = [...new Set([...(request.also ?? []), fix.request.target, ...(fix.request.also ?? [])])].filter((t) => t !== request.target);
+    step.fix = { kind: "change", request: { ...request, also } };
+  }
+  if (cell && !step.cells.some((x) => x.service === cell.service && x.requirement === cell.requirement)) step.cells.push(cell);
+}
+
+function named(step: MakeReadyStep): MakeReadyStep {
+  const spec = specOf(step.fix);
+  step.title = spec.title(step.fix);
+  step.detail = spec.detail(step.fix);
+  return step;
+}
+
+/**
+ * A pull request step for several services, one step per service (each with its own cells), to
+ * tell which of them a refused plan is about; any other step as it is.
+ */
+export function perService(step: MakeReadyStep): MakeReadyStep[] {
+  const fix = step.fix;
+  if (fix.kind !== "change" || fix.request.kind !== "enable-backups" || !fix.request.also?.length) return [step];
+  const { also, ...one } = fix.request;
+  return [one.target, ...also].map((target) => named({ ...step, fix: { kind: "change", request: { ...one, target } }, cells: step.cells.filter((c) => c.service === target) }));
+}
+
+/** Steps of one identity (the ones `perService` split) joined again into one; undefined for none. */
+export function joinSteps(steps: readonly MakeReadyStep[]): MakeReadyStep | undefined {
+  const [first, ...rest] = steps;
+  if (!first) return undefined;
+  const joined: MakeReadyStep = { ...first, cells: [...first.cells] };
+  for (const s of rest) {
+    absorb(joined, s.fix);
+    for (const c of s.cells) absorb(joined, s.fix, c);
+  }
+  return named(joined);
 }
 
 /** One step of the preview: the step, and what its own preview says it will change. */

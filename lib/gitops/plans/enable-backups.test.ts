@@ -114,6 +114,29 @@ describe("enable backups", () => {
     expect(() => planChange({ kind: "enable-backups", target: "media/jellyseerr", backupClaim: "backups" }, { ...ctx(), backups: undefined })).toThrow(/not configured/);
   });
 
+  it("several workloads in one change: their shared kustomization edited once, listing every CronJob, each workload as when planned alone", () => {
+    const kustomization = "apps/media-services/starr/kustomization.yaml";
+    const plan = planChange({ kind: "enable-backups", target: "media/jellyseerr", also: ["media/lidarr", "media/sabnzbd", "media/lidarr"], backupClaim: "backups" }, ctx());
+    expect(plan.services).toEqual(["media/jellyseerr", "media/lidarr", "media/sabnzbd"]);
+    expect(plan.key).toBe("enable-backups:media/jellyseerr,media/lidarr,media/sabnzbd");
+    expect(plan.files.filter((f) => f.path === kustomization)).toHaveLength(1);
+    expect(plan.files.find((f) => f.path === kustomization)?.before).toBe(repo.read(kustomization));
+    const after = applied(repo, plan);
+    const rendered = renderedFiles(after, "apps/media-services/starr");
+    for (const name of ["jellyseerr", "lidarr", "sabnzbd"]) {
+      expect(rendered.has(`apps/media-services/starr/${name}-backup.yaml`)).toBe(true);
+      const alone = planChange({ kind: "enable-backups", target: `media/${name}`, backupClaim: "backups" }, ctx());
+      const workloadFile = alone.files[0]!;
+      expect(after.read(workloadFile.path)).toBe(workloadFile.after);
+    }
+    // Merged, nothing is left to do for any of them.
+    const again = planChange({ kind: "enable-backups", target: "media/jellyseerr", also: ["media/lidarr", "media/sabnzbd"], backupClaim: "backups" }, ctx(after));
+    expect(again.files).toEqual([]);
+    expect(again.alreadySo).toMatch(/already have their backup CronJobs/);
+    // One refused workload refuses the whole change, naming it.
+    expect(() => planChange({ kind: "enable-backups", target: "media/jellyseerr", also: ["media/sonarr"], backupClaim: "backups" }, ctx())).toThrow(/media\/sonarr keeps its configuration on the node/);
+  });
+
   it("validates the request: a claim name and a five-field schedule", () => {
     expect(changeRequestSchema.safeParse({ kind: "enable-backups", target: "media/jellyseerr", backupClaim: "Backups!" }).success).toBe(false);
     expect(changeRequestSchema.safeParse({ kind: "enable-backups", target: "media/jellyseerr", backupClaim: "backups", schedule: "daily at 3" }).success).toBe(false);

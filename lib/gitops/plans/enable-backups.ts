@@ -17,7 +17,7 @@ import { AppError } from "@/lib/errors";
 import { recognizeImage } from "@/lib/k8s/recognize";
 import type { FileChange } from "../diff";
 import { planAddResource } from "../kustomize";
-import { dirOf, joinPath } from "../repo-view";
+import { dirOf, joinPath, type RepoView } from "../repo-view";
 import type { ChangePlan, PlanContext } from "../types";
 import { configMapValue, documentsOf, findWorkloads, matchWorkloads, type ManifestContainer, type ManifestWorkload } from "../workloads";
 import { YamlFileEditor } from "../yaml-file";
@@ -42,6 +42,8 @@ export interface BackupPlanSettings {
 export interface EnableBackupsInput {
   /** The workload, `namespace/name` or a unique name. */
   target: string;
+  /** More workloads backed up the same way in the same pull request (one edit of their kustomization). */
+  also?: string[];
   /** The claim the archives go to, in the workload's namespace. */
   backupClaim: string;
   /** Cron schedule; `backups.schedule` when absent. */
@@ -141,6 +143,55 @@ const NAME_MAX = 52; // a CronJob's name must leave room for the Job suffix (63 
  * the panel delete the workload's pod to restart it. Nothing else in the workload changes.
  */
 export function planEnableBackups(input: EnableBackupsInput, ctx: PlanContext & { backups?: BackupPlanSettings }): ChangePlan {
+  const targets = [...new Set([input.target, ...(input.also ?? [])])];
+  if (targets.length === 1) return planOne(input, ctx);
+  return planSeveral(targets, input, ctx);
+}
+
+/**
+ * "Enable backups" for several workloads in one change: each planned as on its own, on the
+ * repository as the previous ones left it, so a kustomization they share is edited once and lists
+ * every new CronJob. One pull request, mergeable as a whole, instead of several that each edit the
+ * same lines and conflict once the first is merged.
+ */
+function planSeveral(targets: string[], input: EnableBackupsInput, ctx: PlanContext & { backups?: BackupPlanSettings }): ChangePlan {
+  const edited = new Map<string, FileChange>();
+  const view = (): RepoView => {
+    const paths = new Set(ctx.repo.paths);
+    for (const [p, f] of edited) {
+      if (f.after === null) paths.delete(p);
+      else paths.add(p);
+    }
+    return { paths, read: (p) => (edited.has(p) ? (edited.get(p)?.after ?? undefined) : ctx.repo.read(p)) };
+  };
+  const plans = targets.map((target) => {
+    const plan = planOne({ target, backupClaim: input.backupClaim, ...(input.schedule ? { schedule: input.schedule } : {}) }, { ...ctx, repo: view() });
+    for (const f of plan.files) edited.set(f.path, { path: f.path, before: edited.get(f.path)?.before ?? f.before, after: f.after });
+    return plan;
+  });
+  const services = plans.flatMap((p) => p.services);
+  const names = services.map((s) => s.split("/").pop() ?? s);
+  const files = [...edited.values()];
+  const plan: ChangePlan = {
+    kind: "enable-backups",
+    key: `enable-backups:${[...services].sort().join(",")}`,
+    title: `Backups of the configuration of ${names.length} services: ${names.join(", ")}`,
+    summary: plans.flatMap((p) => p.summary),
+    why:
+      `${services.join(", ")} keep their configuration on volumes nothing backs up. Scheduled archives on ${input.backupClaim}, verified by the panel's restore drills, ` +
+      "mean a lost or broken configuration comes back in minutes; the init containers let the panel restore it without scaling or patching the Deployments, which Argo CD would undo.",
+    services,
+    files,
+    locations: [...new Set(plans.flatMap((p) => p.locations))],
+    notes: [`One pull request for the ${names.length} services, so the kustomization they share is edited once.`, ...new Set(plans.flatMap((p) => [...(p.alreadySo ? [p.alreadySo] : []), ...p.notes]))],
+    labels: ["k8s-nas-panel", "backups"],
+    slug: `backups-${names.length}-services`,
+  };
+  if (files.length === 0) plan.alreadySo = `${services.join(", ")} already have their backup CronJobs and the restore init container.`;
+  return plan;
+}
+
+function planOne(input: EnableBackupsInput, ctx: PlanContext & { backups?: BackupPlanSettings }): ChangePlan {
   const settings = ctx.backups;
   if (!settings) throw new AppError("invalid_input", "Backups are not configured in the panel (the backups section).", { source: "gitops" });
   const matches = matchWorkloads(findWorkloads(ctx.repo, ctx.appsPath), input.target);
