@@ -30,7 +30,7 @@ function integrationsReading(now: number): Promise<IntegrationsReading> {
   const cached = h.__panelReadinessLinks;
   if (cached && now - cached.at < LINKS_MAX_AGE_MS) return cached.reading;
   const reading = readIntegrationsView().then((v) => ({
-    links: v.links.map(({ key, fromService, toService, fromName, toName, title, state, message, fix, blocked }) => ({
+    links: v.links.map(({ key, fromService, toService, fromName, toName, title, state, message, fix, blocked, gitChange }) => ({
       key,
       fromService,
       ...(toService ? { toService } : {}),
@@ -41,6 +41,7 @@ function integrationsReading(now: number): Promise<IntegrationsReading> {
       ...(message ? { message } : {}),
       ...(fix ? { fix } : {}),
       ...(blocked ? { blocked } : {}),
+      ...(gitChange ? { gitChange } : {}),
     })),
     vpn: v.vpn.map(({ service, status, message }) => ({ service, status, message })),
   }));

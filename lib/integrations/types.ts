@@ -4,6 +4,8 @@
  * Plain serialisable data shared by the server, the server actions and the UI. No value in here is
  * ever a secret: secret fields appear only as `secret: true` with a word ("set", "differs").
  */
+import type { ChangeRequest } from "../gitops/change-kinds";
+
 
 /**
  * State of one link, as the apps themselves report it:
@@ -92,6 +94,8 @@ export interface LinkReading {
   blocked?: string;
   /** A page that helps with a blocked link (the GitOps Changes page for Unpackerr). */
   helpHref?: string;
+  /** The change through Git that fixes a link configured only in manifests (`needs_git`). */
+  gitChange?: ChangeRequest;
   options?: PlanOption[];
   checkedAt: number;
 }

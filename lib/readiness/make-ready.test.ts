@@ -114,6 +114,16 @@ describe("planMakeReady", () => {
     expect(perService(plan[1]!)).toEqual([plan[1]]);
   });
 
+  it("plans Unpackerr's manifest-only links as one wiring pull request, for every cell they fail", () => {
+    const wiring: ReadinessFix = { kind: "change", request: { kind: "unpackerr-wiring" } };
+    const plan = planMakeReady(matrixOf({ "media/unpackerr": [failing("wired", [wiring])], "media/sonarr": [failing("wired", [{ kind: "integrations", keys: ["k"] }, wiring])] }));
+    expect(plan.map((s) => [s.id, s.title])).toEqual([
+      ["integrations", "Fix 1 link through the apps' APIs"],
+      ["change:unpackerr-wiring", "Pull request: wire Unpackerr to Sonarr and Radarr through its manifest"],
+    ]);
+    expect(plan[1]!.cells).toEqual([{ service: "media/unpackerr", requirement: "wired" }, { service: "media/sonarr", requirement: "wired" }]);
+  });
+
   it("names each fix by what it changes", () => {
     expect(fixId({ kind: "change", request: { kind: "https-only", ingress: "media/sonarr" } })).toBe("change:https-only:media/sonarr");
     expect(fixId({ kind: "probe-hosts", hosts: ["a.example.com"] })).toBe("probe-hosts");

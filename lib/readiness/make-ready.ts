@@ -101,6 +101,7 @@ function changeTitle(request: ChangeRequest): string {
   if (request.kind === "enable-backups") return `Pull request: enable backups of ${[request.target, ...(request.also ?? [])].join(", ")}`;
   if (request.kind === "https-only") return `Pull request: serve ${request.ingress} over HTTPS only`;
   if (request.kind === "alert-rules") return "Pull request: add the panel's alert rules to Prometheus";
+  if (request.kind === "unpackerr-wiring") return "Pull request: wire Unpackerr to Sonarr and Radarr through its manifest";
   return `Pull request: ${request.kind}`;
 }
 

@@ -217,6 +217,10 @@ describe("readinessMatrix", () => {
     const link = { fromService: "media/sonarr", toService: "qbittorrent/qbittorrent", fromName: "Sonarr", toName: "qBittorrent", title: "download client", state: "missing" as const };
     expect(cellOf(readyInput({ integrations: { links: [{ ...link, key: "k1", fix: { verb: "create", words: "add it" } }], vpn: [] } }), "wired").actions).toEqual([{ kind: "integrations", keys: ["k1"] }]);
     expect(cellOf(readyInput({ integrations: { links: [{ ...link, key: "k1", fix: { verb: "create", words: "add it" }, blocked: "a Git change" }], vpn: [] } }), "wired").actions).toBeUndefined();
+    // Links only a manifest configures carry the change their definition names: one pull request for both.
+    const viaGit = { ...link, fromService: "media/unpackerr", toService: "media/sonarr", fromName: "Unpackerr", state: "needs_git" as const, blocked: "configured through its manifest in Git", gitChange: { kind: "unpackerr-wiring" as const } };
+    const gitOnly = readyInput({ integrations: { links: [{ ...viaGit, key: "u1" }, { ...viaGit, key: "u2", toService: "media/radarr", toName: "Radarr" }, { ...link, key: "k1", fix: { verb: "create", words: "add it" } }], vpn: [] } });
+    expect(cellOf(gitOnly, "wired").actions).toEqual([{ kind: "integrations", keys: ["k1"] }, { kind: "change", request: { kind: "unpackerr-wiring" } }]);
     const base = readyInput();
     expect(cellOf(readyInput({ alerts: { ...base.alerts!, panelRules: { loaded: false, count: 0, file: null, unhealthy: [] } } }), "watched").actions).toEqual([{ kind: "change", request: { kind: "alert-rules" } }]);
     expect(cellOf(readyInput({ alerts: { ...base.alerts!, notifications: [] } }), "watched").actions).toEqual([{ kind: "test-notification" }]);

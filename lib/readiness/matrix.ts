@@ -77,7 +77,7 @@ export interface ReadinessInput {
   services: ReadonlyArray<{ service: DiscoveredService; status: HealthStatus; reason?: string }>;
   certificates?: Pick<CertificatesView, "certificates" | "hosts" | "httpsOnly">;
   backups?: { services: readonly ServiceProtection[]; records: ReadonlyArray<Pick<BackupRecord, "id" | "verification" | "verifiedAt">> };
-  integrations?: { links: ReadonlyArray<Pick<LinkReading, "fromService" | "toService" | "fromName" | "toName" | "title" | "state" | "message"> & Partial<Pick<LinkReading, "key" | "fix" | "blocked">>>; vpn: ReadonlyArray<Pick<VpnStatus, "service" | "status" | "message">> };
+  integrations?: { links: ReadonlyArray<Pick<LinkReading, "fromService" | "toService" | "fromName" | "toName" | "title" | "state" | "message"> & Partial<Pick<LinkReading, "key" | "fix" | "blocked" | "gitChange">>>; vpn: ReadonlyArray<Pick<VpnStatus, "service" | "status" | "message">> };
   alerts?: { prometheusConfigured: boolean; prometheusError: string | null; panelRules: PanelRulesState | null; notifications: ReadonlyArray<Pick<NotificationRecord, "event" | "status" | "target" | "sentAt">>; targets: number };
   runbooks: { ids: ReadonlySet<string>; baseUrl?: string };
   /** Why a source is undefined, by source name (`certificates`, `backups`, `integrations`, `alerts`). */
@@ -144,12 +144,14 @@ const WIRED: Check = (s, input) => {
   if (bad.length === 0) return cell("wired", "passed", `${links.length} link${links.length === 1 ? "" : "s"} verified by the apps' own tests.`);
   const first = bad[0]!;
   const fixable = bad.filter((l) => l.key && l.fix && !l.blocked).map((l) => l.key!);
+  // Links only a manifest configures: the pull request their definition names (once per change).
+  const changes = [...new Map(bad.flatMap((l) => (l.gitChange ? [[JSON.stringify(l.gitChange), l.gitChange] as const] : []))).values()];
   return cell(
     "wired",
     "failing",
     `${bad.length} of ${links.length} links not working: ${first.fromName} → ${first.toName} (${first.title}) is ${first.state.replace("_", " ")}${first.message ? `: ${first.message}` : ""}.`,
     { label: "Fix the links", href: "/integrations", kind: "action" },
-    fixable.length > 0 ? [{ kind: "integrations", keys: fixable }] : [],
+    [...(fixable.length > 0 ? [{ kind: "integrations" as const, keys: fixable }] : []), ...changes.map((request) => ({ kind: "change" as const, request }))],
   );
 };
 

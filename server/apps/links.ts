@@ -72,6 +72,8 @@ export interface Observation {
   fix?: { verb: "create" | "update"; words: string };
   blocked?: string;
   helpHref?: string;
+  /** The change through Git that fixes the link, when only a manifest can (see `LinkReading.gitChange`). */
+  gitChange?: LinkReading["gitChange"];
   options?: PlanOption[];
   /** Opaque data `apply` may reuse (the resource read, its id). */
   handle?: unknown;

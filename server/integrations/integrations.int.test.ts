@@ -97,6 +97,8 @@ describe("integrations against the lab", () => {
     expect(ids.some((id) => id.startsWith("seerr->"))).toBe(false);
     expect(nonGit(links).map((l) => [l.id, l.state])).toEqual(nonGit(links).map((l) => [l.id, "missing"]));
     expect(links.filter((l) => l.kind === "gitops").map((l) => l.state)).toEqual(["needs_git", "needs_git"]);
+    // They name the change through Git that wires them, which "make everything ready" proposes.
+    expect(links.filter((l) => l.kind === "gitops").map((l) => l.gitChange)).toEqual([{ kind: "unpackerr-wiring" }, { kind: "unpackerr-wiring" }]);
     const plan = await planIntegrations(undefined, { source: ls.source });
     expect(plan.plan.steps).toHaveLength(nonGit(links).length);
     expect(byId(plan.links, "jellyseerr->sonarr").options?.map((o) => o.name)).toEqual(["qualityProfile", "rootFolder"]);

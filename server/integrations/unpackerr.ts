@@ -27,6 +27,7 @@ function unpackerrLink(app: "sonarr" | "radarr", changesHref: () => string | und
         diff: [],
         blocked: "configured through its manifest in Git",
         ...(href ? { helpHref: href } : {}),
+        gitChange: { kind: "unpackerr-wiring" },
       };
       return Promise.resolve(obs);
     },
