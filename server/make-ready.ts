@@ -57,20 +57,24 @@ export async function previewMakeReady(): Promise<MakeReadyPreview> {
   const refused = new Map<string, string>();
   // One at a time: the previews share the repository's clone and the apps' rate limits.
   for (const step of planned) {
-    let p = await previewStep(step);
+    const p = await previewStep(step);
     const parts = perService(step);
     if ("refused" in p && parts.length > 1) {
       // One pull request for several services, refused: leave out the services whose own plan is
-      // refused, and preview the one pull request for the others.
-      const kept: MakeReadyStep[] = [];
+      // refused, and preview the one pull request for the others; when they cannot be one (their
+      // files are deployed from different branches), one pull request each.
+      const kept: Array<{ part: MakeReadyStep; alone: PreviewedStep }> = [];
       for (const part of parts) {
         const alone = await previewStep(part);
         if ("refused" in alone) for (const c of part.cells) refused.set(`${c.service}|${c.requirement}`, alone.refused);
-        else kept.push(part);
+        else kept.push({ part, alone });
       }
-      const joined = joinSteps(kept);
+      const joined = joinSteps(kept.map((k) => k.part));
       if (!joined) continue;
-      p = await previewStep(joined);
+      const together = kept.length === 1 ? { ...kept[0]!.alone, id: joined.id } : await previewStep(joined);
+      if ("refused" in together) steps.push(...kept.map((k) => k.alone));
+      else steps.push(together);
+      continue;
     }
     if ("refused" in p) for (const c of step.cells) if (!refused.has(`${c.service}|${c.requirement}`)) refused.set(`${c.service}|${c.requirement}`, p.refused);
     if (!("refused" in p)) steps.push(p);

@@ -92,21 +92,25 @@ describe("planMakeReady", () => {
         "media/sabnzbd": [failing("backed-up", [enable("media/sabnzbd")])],
         "media/bazarr": [failing("backed-up", [enable("media/bazarr")])],
         "media/jellyfin": [failing("backed-up", [enable("media/jellyfin", "nas")])],
+        "qbittorrent/qbittorrent": [failing("backed-up", [enable("qbittorrent/qbittorrent")])],
       }),
     );
-    expect(plan.map((s) => s.id)).toEqual(["change:enable-backups:backups", "change:enable-backups:nas"]);
+    // One per namespace and claim: a claim is a name in the service's namespace.
+    expect(plan.map((s) => s.id)).toEqual(["change:enable-backups:media/backups", "change:enable-backups:media/nas", "change:enable-backups:qbittorrent/backups"]);
+    expect(plan[2]!.fix).toEqual(enable("qbittorrent/qbittorrent"));
     expect(plan[0]!.fix).toEqual({ kind: "change", request: { kind: "enable-backups", target: "media/lidarr", backupClaim: "backups", also: ["media/sabnzbd", "media/bazarr"] } });
     expect(plan[0]!.title).toBe("Pull request: enable backups of media/lidarr, media/sabnzbd, media/bazarr");
     expect(plan[0]!.cells.map((c) => c.service)).toEqual(["media/lidarr", "media/sabnzbd", "media/bazarr"]);
     expect(plan[1]!.fix).toEqual(enable("media/jellyfin", "nas"));
     // Split per service (to tell which one a refused plan is about) and joined again without it.
     const split = perService(plan[0]!);
-    expect(split.map((s) => [s.fix, s.cells.map((c) => c.service), s.title])).toEqual([
-      [enable("media/lidarr"), ["media/lidarr"], "Pull request: enable backups of media/lidarr"],
-      [enable("media/sabnzbd"), ["media/sabnzbd"], "Pull request: enable backups of media/sabnzbd"],
-      [enable("media/bazarr"), ["media/bazarr"], "Pull request: enable backups of media/bazarr"],
+    expect(split.map((s) => [s.id, s.fix, s.cells.map((c) => c.service), s.title])).toEqual([
+      ["change:enable-backups:media/backups|media/lidarr", enable("media/lidarr"), ["media/lidarr"], "Pull request: enable backups of media/lidarr"],
+      ["change:enable-backups:media/backups|media/sabnzbd", enable("media/sabnzbd"), ["media/sabnzbd"], "Pull request: enable backups of media/sabnzbd"],
+      ["change:enable-backups:media/backups|media/bazarr", enable("media/bazarr"), ["media/bazarr"], "Pull request: enable backups of media/bazarr"],
     ]);
     const joined = joinSteps([split[0]!, split[2]!])!;
+    expect(joined.id).toBe("change:enable-backups:media/backups");
     expect(joined.fix).toEqual({ kind: "change", request: { kind: "enable-backups", target: "media/lidarr", backupClaim: "backups", also: ["media/bazarr"] } });
     expect(joined.cells.map((c) => c.service)).toEqual(["media/lidarr", "media/bazarr"]);
     expect(joined.title).toBe("Pull request: enable backups of media/lidarr, media/bazarr");

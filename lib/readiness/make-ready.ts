@@ -90,8 +90,9 @@ const KINDS: { [K in FixKind]: { group: StepGroup; rank: number; id: (f: Extract
 
 function changeIdentity(request: ChangeRequest): string {
   if (request.kind === "health-probes") return `${request.kind}:${request.target}`;
-  // Every service's "enable backups" to the same claim is one pull request: they edit the same kustomizations.
-  if (request.kind === "enable-backups") return `${request.kind}:${request.backupClaim}${request.schedule ? `:${request.schedule}` : ""}`;
+  // The services of a namespace backed up to the same claim: one pull request, since they edit the
+  // same kustomizations (the claim is a name in the service's namespace).
+  if (request.kind === "enable-backups") return `${request.kind}:${request.target.includes("/") ? request.target.split("/")[0] : ""}/${request.backupClaim}${request.schedule ? `:${request.schedule}` : ""}`;
   if (request.kind === "https-only") return `${request.kind}:${request.ingress}`;
   return request.kind;
 }
@@ -121,7 +122,7 @@ const GROUP_ORDER: StepGroup[] = ["apps", "cluster", "pull-requests"];
 /**
  * The plan of "make everything ready": every fix the failing cells carry, once each (the links of
  * every service in one step, one test notification, one pull request per change, one "enable
- * backups" pull request for every service, since they edit the same kustomizations), in order: the
+ * backups" pull request for the services of a namespace, since they edit the same kustomizations), in order: the
  * apps' links, then certificates, backups and their drills (a drill after the backup of the same
  * service), the test notification, then the pull requests.
  */
@@ -170,14 +171,15 @@ function named(step: MakeReadyStep): MakeReadyStep {
 }
 
 /**
- * A pull request step for several services, one step per service (each with its own cells), to
- * tell which of them a refused plan is about; any other step as it is.
+ * A pull request step for several services, one step per service (each with its own cells and an
+ * id of its own), to tell which of them a refused plan is about, or to propose them one by one when
+ * they cannot be one pull request; any other step as it is.
  */
 export function perService(step: MakeReadyStep): MakeReadyStep[] {
   const fix = step.fix;
   if (fix.kind !== "change" || fix.request.kind !== "enable-backups" || !fix.request.also?.length) return [step];
   const { also, ...one } = fix.request;
-  return [one.target, ...also].map((target) => named({ ...step, fix: { kind: "change", request: { ...one, target } }, cells: step.cells.filter((c) => c.service === target) }));
+  return [one.target, ...also].map((target) => named({ ...step, id: `${step.id}|${target}`, fix: { kind: "change", request: { ...one, target } }, cells: step.cells.filter((c) => c.service === target) }));
 }
 
 /** Steps of one identity (the ones `perService` split) joined again into one; undefined for none. */
@@ -189,6 +191,7 @@ export function joinSteps(steps: readonly MakeReadyStep[]): MakeReadyStep | unde
     absorb(joined, s.fix);
     for (const c of s.cells) absorb(joined, s.fix, c);
   }
+  joined.id = fixId(joined.fix);
   return named(joined);
 }
 
