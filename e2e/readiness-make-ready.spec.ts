@@ -9,15 +9,19 @@ import { USERS } from "./support/panel-env";
  * "Make everything ready" against the seeded lab: the preview lists every fix the matrix offers,
  * grouped and in order, with what each changes; running it opens the pull requests and does the
  * actions through their own guarded actions, each step with its result; a refused pull request
- * fails its step and the others go on. After the lab merges the enable-backups pull request and
- * Argo CD syncs it, qBittorrent's backup cell moves on, and a second run backs it up and drills
- * the backup: the cell passes and the score rises. A viewer gets no such button, and the step
+ * fails its step and the others go on. The "enable backups" of the services of one namespace is one
+ * pull request. After the lab merges qBittorrent's and Argo CD syncs it, qBittorrent's backup cell
+ * moves on, and a second run backs it up and drills the backup: the cell passes and the score
+ * rises. The media services' one, merged after, is still mergeable and Argo CD applies every
+ * CronJob it lists. A viewer gets no such button, and the step
  * action refuses them.
  */
 
 const QBIT = "qbittorrent/qbittorrent";
 const QBIT_SLUG = "qbittorrent-qbittorrent";
-const ENABLE_QBIT = "change:enable-backups:qbittorrent/qbittorrent";
+/** The "enable backups" steps: qBittorrent's, and the one for the media services, which share kustomizations. */
+const ENABLE = "change:enable-backups:qbittorrent/backups";
+const ENABLE_MEDIA = "change:enable-backups:media/backups";
 let lab: LabGitops;
 
 interface Matrix {
@@ -99,11 +103,19 @@ test("admin: make everything ready previews every fix in order, runs them with a
   const preview = await openPreview(page);
   const steps = page.getByTestId("make-ready-step");
   const ids = await steps.evaluateAll((els) => els.map((e) => e.getAttribute("data-step") ?? ""));
-  expect(ids).toContain(ENABLE_QBIT);
-  const enable = page.locator(`[data-testid="make-ready-step"][data-step="${ENABLE_QBIT}"]`);
+  expect(ids.filter((id) => id.startsWith("change:enable-backups:")), `every step: ${ids.join(", ")}`).toEqual([ENABLE_MEDIA, ENABLE]);
+  const enable = page.locator(`[data-testid="make-ready-step"][data-step="${ENABLE}"]`);
   await expect(enable.getByTestId("step-title")).toHaveText(`Pull request: enable backups of ${QBIT}`);
   await expect(enable.getByTestId("step-cells")).toContainText(`${QBIT} (backed-up)`);
   await expect(enable.getByTestId("step-changes")).toContainText("qbittorrent-backup.yaml");
+  // The media services' step: several services, each one's CronJob in the one pull request, and
+  // the kustomization they share edited once.
+  const media = page.locator(`[data-testid="make-ready-step"][data-step="${ENABLE_MEDIA}"]`);
+  const mediaServices = ((await media.getByTestId("step-title").textContent()) ?? "").replace("Pull request: enable backups of ", "").split(", ");
+  expect(mediaServices.length, `the media step's services: ${mediaServices.join(", ")}`).toBeGreaterThan(1);
+  const mediaChanges = (await media.getByTestId("step-changes").textContent()) ?? "";
+  for (const id of mediaServices) expect(mediaChanges, id).toContain(`${id.split("/")[1]}-backup.yaml`);
+  expect(mediaChanges.split("edits apps/media-services/starr/kustomization.yaml").length - 1, mediaChanges).toBe(1);
   // Pull requests come last, after the actions through the apps and the cluster.
   const groups = await preview.locator("[data-testid^='make-ready-group-']").evaluateAll((els) => els.map((e) => e.getAttribute("data-testid")));
   expect(groups[groups.length - 1]).toBe("make-ready-group-pull-requests");
@@ -133,19 +145,23 @@ test("admin: make everything ready previews every fix in order, runs them with a
   const enablePr = open.find((p) => p.labels.some((l) => l.name === "backups") && p.body?.includes(QBIT));
   expect(enablePr, `open pull requests: ${open.map((p) => p.title).join("; ")}`).toBeDefined();
   await expect(enable.getByTestId("step-link")).toHaveAttribute("href", enablePr!.html_url);
+  const mediaPr = open.find((p) => p.labels.some((l) => l.name === "backups") && mediaServices.every((id) => p.body?.includes(id)));
+  expect(mediaPr, `open pull requests: ${open.map((p) => p.title).join("; ")}`).toBeDefined();
+  await expect(media.getByTestId("step-link")).toHaveAttribute("href", mediaPr!.html_url);
 
   // The audit log has the run, step by step.
   await page.goto("/audit?action=readiness.step");
-  await expect(page.getByTestId("audit-row").filter({ hasText: ENABLE_QBIT })).toHaveCount(1);
+  await expect(page.getByTestId("audit-row").filter({ hasText: ENABLE })).toHaveCount(1);
   await expect(page.getByTestId("audit-row").filter({ hasText: refused }).first()).toContainText("failed");
   await page.goto("/audit?action=changes.propose");
-  await expect(page.getByTestId("audit-row").filter({ hasText: "enable-backups qbittorrent/qbittorrent" }).first()).toBeVisible();
+  await expect(page.getByTestId("audit-row").filter({ hasText: `enable-backups ${QBIT}` }).first()).toBeVisible();
 
-  // A reviewer merges the enable-backups pull request; the lab's Argo CD applies it.
+  // A reviewer merges qBittorrent's enable-backups pull request; the lab's Argo CD applies it.
   await mergeLabPull(lab, enablePr!.number);
-  await expect
-    .poll(async () => (await readLabObject<{ items: Array<{ metadata: { name: string } }> }>("/apis/batch/v1/namespaces/qbittorrent/cronjobs?labelSelector=k8s-nas-panel%2Fbackup%3Dtrue"))?.items.map((c) => c.metadata.name) ?? [], { timeout: 180_000 })
-    .toEqual(["qbittorrent-backup"]);
+  await expect(async () => {
+    const names = (await readLabObject<{ items: Array<{ metadata: { name: string } }> }>("/apis/batch/v1/namespaces/qbittorrent/cronjobs?labelSelector=k8s-nas-panel%2Fbackup%3Dtrue"))?.items.map((c) => c.metadata.name) ?? [];
+    if (!names.includes("qbittorrent-backup")) throw new Error(`no backup CronJob of ${QBIT} after the merge yet (backup CronJobs in qbittorrent: ${names.join(", ") || "none"})`);
+  }).toPass({ timeout: 180_000, intervals: [2_000] });
   let seen = "";
   await expect
     .poll(async () => (seen = cellOf(await readMatrix(page), QBIT, "backed-up")?.reason ?? ""), { timeout: 90_000, message: `qBittorrent's backup cell after the sync (last: ${seen})` })
@@ -169,4 +185,15 @@ test("admin: make everything ready previews every fix in order, runs them with a
   const qAfter = after.services.find((s) => s.id === QBIT)!.score;
   expect(qAfter.passed, `qBittorrent's score before ${JSON.stringify(qBefore)}, after ${JSON.stringify(qAfter)}`).toBeGreaterThan(qBefore.passed);
   expect(after.score.passed).toBeGreaterThan(before.score.passed);
+
+  // Then the media services' pull request, still mergeable after the other merge: Argo CD applies
+  // every CronJob it lists, though they share kustomizations.
+  await mergeLabPull(lab, mediaPr!.number);
+  for (const id of mediaServices) {
+    const [namespace, name] = id.split("/") as [string, string];
+    await expect(async () => {
+      const names = (await readLabObject<{ items: Array<{ metadata: { name: string } }> }>(`/apis/batch/v1/namespaces/${namespace}/cronjobs?labelSelector=k8s-nas-panel%2Fbackup%3Dtrue`))?.items.map((c) => c.metadata.name) ?? [];
+      if (!names.includes(`${name}-backup`)) throw new Error(`no backup CronJob of ${id} after the merge yet (backup CronJobs in ${namespace}: ${names.join(", ") || "none"})`);
+    }).toPass({ timeout: 180_000, intervals: [2_000] });
+  }
 });
