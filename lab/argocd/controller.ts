@@ -786,7 +786,7 @@ function describeDrift(cmp: Comparison): string {
   const parts = cmp.resources
     .filter((s) => s.status !== 'Synced')
     .slice(0, 4)
-    .map((s) => `${s.ref.kind} ${s.ref.name}${s.requiresPruning ? ' to prune' : s.error ? ' invalid' : s.diff?.length ? `: ${s.diff.join(', ')}` : ''}`);
+    .map((s) => `${s.ref.kind} ${s.ref.name}${s.requiresPruning ? ' to prune' : s.error ? ` invalid: ${s.error.slice(0, 300)}` : s.diff?.length ? `: ${s.diff.join(', ')}` : ''}`);
   const more = cmp.resources.filter((s) => s.status !== 'Synced').length - parts.length;
   return `${parts.join('; ')}${more > 0 ? `; ${more} more` : ''}`;
 }
