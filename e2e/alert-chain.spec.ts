@@ -102,12 +102,21 @@ function labCliWithToken(token: string, ...args: string[]): void {
 
 /** Puts an object back as it was saved (its current resourceVersion, none of the saved server fields). */
 async function putBack(apiPath: string, savedObj: KubeObj): Promise<void> {
-  const current = await readLabObject<KubeObj>(apiPath);
-  const obj = structuredClone(savedObj);
-  delete obj.metadata.managedFields;
-  delete (obj as { status?: unknown }).status;
-  obj.metadata.resourceVersion = current?.metadata.resourceVersion;
-  await replaceLabObject(apiPath, obj);
+  // A controller may write the object between the read and the write (409): read again and retry.
+  for (let attempt = 1; ; attempt++) {
+    const current = await readLabObject<KubeObj>(apiPath);
+    const obj = structuredClone(savedObj);
+    delete obj.metadata.managedFields;
+    delete (obj as { status?: unknown }).status;
+    obj.metadata.resourceVersion = current?.metadata.resourceVersion;
+    try {
+      await replaceLabObject(apiPath, obj);
+      return;
+    } catch (error) {
+      if (attempt >= 10 || !/HTTP 409/.test((error as Error).message)) throw error;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
 }
 
 test.describe.configure({ mode: "serial" });

@@ -7,6 +7,7 @@ import type { KubeObject } from '../cluster/kube-http';
 import { useLabCluster } from '../cluster/test-cluster';
 import { LAB_TEST_LABEL, failRendering, readApplication, restoreRendering, syncApplication, waitForApplication, withLabClient, type LabApplication } from '../controls';
 import { labDir } from '../paths';
+import { LAB_FIELD_MANAGER } from '../cluster/seed';
 
 /**
  * The lab's Argo CD against its own small repository in the lab's Git server (so these tests change
@@ -241,6 +242,28 @@ describe("the lab's Argo CD follows Git", () => {
     await syncApplication('argocd', name);
     expect((await get('v1', 'ConfigMap', 'manual-settings', NS))?.data).toEqual({ mode: 'two' });
     expect((await readApplication('argocd', name)).status?.sync?.status).toBe('Synced');
+  });
+
+  it('a Deployment applied by hand, then deployed from Git with an env var turned from value into valueFrom: synced, the old value gone', async () => {
+    const name = `byhand-${id}`;
+    const deployment = (env: string) => `apiVersion: apps/v1
+kind: Deployment
+metadata: { name: byhand, namespace: ${NS} }
+spec:
+  selector: { matchLabels: { app: byhand } }
+  template:
+    metadata: { labels: { app: byhand } }
+    spec: { containers: [{ name: app, image: "busybox:1.37", env: [${env}] }] }
+`;
+    // Applied by hand, as the lab seeds files lying beside a kustomization.
+    const byHand = (await import('yaml')).parse(deployment('{ name: API_KEY, value: "in-clear" }')) as KubeObject;
+    await withLabClient((c) => c.apply(byHand, LAB_FIELD_MANAGER));
+    const sha = commit({ 'byhand/deployment.yaml': deployment('{ name: API_KEY, valueFrom: { secretKeyRef: { name: keys, key: API_KEY } } }') }, 'deploy byhand from Git');
+    await create(application(name, { path: 'byhand' }, { automated: { prune: false, selfHeal: true } }));
+    await waitForApplication('argocd', name, syncedAt(sha), `Synced at ${sha}`);
+    const live = await get('apps/v1', 'Deployment', 'byhand', NS);
+    const env = (live?.spec as { template: { spec: { containers: Array<{ env: unknown[] }> } } }).template.spec.containers[0]?.env;
+    expect(env).toEqual([{ name: 'API_KEY', valueFrom: { secretKeyRef: { name: 'keys', key: 'API_KEY' } } }]);
   });
 
   it('an ApplicationSet with a git generator is generated again on a new commit', async () => {

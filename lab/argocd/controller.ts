@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { KubeObject, LabKubeClient } from '../cluster/kube-http';
 import { KubeHttpError, splitApiVersion } from '../cluster/kube-http';
 import { applicationDestinationNamespace, applicationSource, indexRepo, renderAppSource, type AppSource, type RepoIndex } from '../cluster/gitops';
-import { isPlaceholder, pruneNulls } from '../cluster/seed';
+import { isPlaceholder, LAB_FIELD_MANAGER, pruneNulls } from '../cluster/seed';
 import {
   carryConditions,
   contentHash,
@@ -450,6 +450,34 @@ export class ApplicationController {
   }
 
   /** Finds the live object for a desired one (the cache, or a GET when the versions differ). */
+  /**
+   * Server-side dry run of Argo CD's apply. An object applied by hand before any Application deployed it
+   * (the lab seeds such files as applied with `kubectl apply`) keeps fields Git no longer has, since they
+   * are the seeding's, not Argo CD's: an env var turned from `value` into `valueFrom` then holds both and
+   * is invalid. When the dry run says invalid and Argo CD never applied the object, its fields are handed
+   * to Argo CD's manager first and the dry run is tried again, as Argo CD 3 migrates client-side-applied
+   * fields at sync, so the fields Git dropped are removed.
+   */
+  private async dryRunApply(desired: KubeObject, live: KubeObject | undefined): Promise<KubeObject> {
+    try {
+      return await this.o.client.apply(desired, ARGOCD_FIELD_MANAGER, undefined, { dryRun: true });
+    } catch (err) {
+      if (!(err instanceof KubeHttpError && err.status === 422) || !live || !(await this.takeOverSeededFields(live))) throw err;
+      return await this.o.client.apply(desired, ARGOCD_FIELD_MANAGER, undefined, { dryRun: true });
+    }
+  }
+
+  /** Renames the seeding's apply entry of `live`'s managed fields to Argo CD's; false when there is none or Argo CD has its own. */
+  private async takeOverSeededFields(live: KubeObject): Promise<boolean> {
+    const fields = (live.metadata.managedFields ?? []) as Array<{ manager?: string; operation?: string }>;
+    const seeded = (f: { manager?: string; operation?: string }) => f.manager === LAB_FIELD_MANAGER && f.operation === 'Apply';
+    if (!fields.some(seeded) || fields.some((f) => f.manager === ARGOCD_FIELD_MANAGER && f.operation === 'Apply')) return false;
+    const ref = { apiVersion: live.apiVersion, kind: live.kind, name: live.metadata.name, namespace: live.metadata.namespace };
+    await this.o.client.mergePatch(ref, { metadata: { managedFields: fields.map((f) => (seeded(f) ? { ...f, manager: ARGOCD_FIELD_MANAGER } : f)) } });
+    this.log(`${live.kind} ${live.metadata.namespace ?? ''}/${live.metadata.name}: fields applied by hand handed to ${ARGOCD_FIELD_MANAGER}`);
+    return true;
+  }
+
   private async live(obj: KubeObject): Promise<KubeObject | undefined> {
     const { group } = splitApiVersion(obj.apiVersion);
     const inf = await this.o.cache.informer(obj.apiVersion, obj.kind);
@@ -550,7 +578,7 @@ export class ApplicationController {
         return;
       }
       try {
-        const dry = await this.o.client.apply(s.desired, ARGOCD_FIELD_MANAGER, undefined, { dryRun: true });
+        const dry = await this.dryRunApply(s.desired, live);
         const synced = !!live && sameObject(dry, live);
         s.status = synced ? 'Synced' : 'OutOfSync';
         s.diff = live ? (synced ? [] : differingPaths(dry, live)) : ['(missing)'];

@@ -231,7 +231,12 @@ export class PodRunner {
       });
       await this.ctx.events.record(this.pod, 'Normal', 'AppRestarted', msg);
     } catch (err) {
-      if (err instanceof Stopped) throw err;
+      if (err instanceof Stopped) {
+        // Deleted before its containers started (a scale-up taken back at once): the app goes on
+        // serving the pods that still run, as it did before this pod stopped it for its init.
+        await this.ctx.restartApp(app.namespace, app.workload).catch((e: Error) => this.ctx.log(`${this.key}: restarting the lab app of ${app.namespace}/${app.workload} after the pod was deleted in its init: ${e.message}`));
+        throw err;
+      }
       if (err instanceof InitFailed) {
         await this.ctx.events.record(this.pod, 'Warning', 'AppStopped', `an init container failed: the lab app of ${app.namespace}/${app.workload} stays stopped`);
         return;
