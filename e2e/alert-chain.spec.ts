@@ -5,7 +5,7 @@ import path from "node:path";
 import { expect, test } from "@playwright/test";
 import { ChangesPage } from "./support/changes-page";
 import { readLabAlerting } from "./support/lab-alerts";
-import { bareGit, listLabPulls, mergeLabPull, readApplicationSync, readLabGitops, readLabObject, replaceLabObject, resetLabGitops, type LabGitops } from "./support/lab-gitops";
+import { bareGit, listLabPulls, mergeLabPull, readApplicationSync, requireLabGitops, readLabObject, replaceLabObject, resetLabGitops, type LabGitops } from "./support/lab-gitops";
 import { labCli, labDir } from "./support/lab";
 import { signIn } from "./support/pages";
 import { E2E_METRICS_TOKEN, E2E_PORT, ROOT, USERS } from "./support/panel-env";
@@ -122,9 +122,7 @@ async function putBack(apiPath: string, savedObj: KubeObj): Promise<void> {
 test.describe.configure({ mode: "serial" });
 
 test.beforeAll(async () => {
-  const found = readLabGitops();
-  if (!found) throw new Error("The lab is not up (no apps.git / apps.forge in .lab/lab.json): start it with `npm run lab -- up` before the e2e tests.");
-  lab = found;
+  lab = requireLabGitops();
   await resetLabGitops(lab);
 });
 

@@ -1,6 +1,6 @@
 import { expect, test } from "@playwright/test";
 import { ChangesPage } from "./support/changes-page";
-import { bareGit, listLabPulls, readLabGitops, resetLabGitops, type LabGitops } from "./support/lab-gitops";
+import { bareGit, listLabPulls, requireLabGitops, resetLabGitops, type LabGitops } from "./support/lab-gitops";
 import { signIn } from "./support/pages";
 import { USERS } from "./support/panel-env";
 
@@ -15,9 +15,7 @@ let lab: LabGitops;
 test.describe.configure({ mode: "serial" });
 
 test.beforeAll(async () => {
-  const found = readLabGitops();
-  if (!found) throw new Error("The lab is not up (no apps.git / apps.forge in .lab/lab.json): start it with `npm run lab -- up` before the e2e tests.");
-  lab = found;
+  lab = requireLabGitops();
   await resetLabGitops(lab);
 });
 

@@ -4,7 +4,7 @@ import path from "node:path";
 import { expect, test, type Page } from "@playwright/test";
 import Database from "better-sqlite3";
 import { labCli, labDir, readLab } from "./support/lab";
-import { bareGit, listLabPulls, mergeLabPull, readApplicationSync, readLabGitops, readLabObject, resetLabGitops, type LabGitops } from "./support/lab-gitops";
+import { bareGit, listLabPulls, mergeLabPull, readApplicationSync, requireLabGitops, readLabObject, resetLabGitops, type LabGitops } from "./support/lab-gitops";
 import { signIn } from "./support/pages";
 import { E2E_DATA_DIR, E2E_METRICS_TOKEN, USERS } from "./support/panel-env";
 import { callServerAction } from "./support/server-actions";
@@ -30,9 +30,7 @@ interface CronJobList {
 test.describe.configure({ mode: "serial" });
 
 test.beforeAll(async () => {
-  const found = readLabGitops();
-  if (!found) throw new Error("The lab is not up (no apps.git / apps.forge in .lab/lab.json): start it with `npm run lab -- up` before the e2e tests.");
-  lab = found;
+  lab = requireLabGitops();
   await resetLabGitops(lab);
   labCli("clear-job-faults", "qbittorrent");
 });

@@ -1,6 +1,6 @@
 import { expect, test } from "@playwright/test";
 import { ChangesPage } from "./support/changes-page";
-import { bareGit, listLabPulls, mergeLabPull, readApplicationSync, readLabGitops, readLabObject, resetLabGitops, type LabGitops } from "./support/lab-gitops";
+import { bareGit, listLabPulls, mergeLabPull, readApplicationSync, requireLabGitops, readLabObject, resetLabGitops, type LabGitops } from "./support/lab-gitops";
 import { labCli } from "./support/lab";
 import { signIn } from "./support/pages";
 import { callServerAction } from "./support/server-actions";
@@ -27,9 +27,7 @@ interface PodList {
 test.describe.configure({ mode: "serial", timeout: 300_000 });
 
 test.beforeAll(async () => {
-  const found = readLabGitops();
-  if (!found) throw new Error("The lab is not up (no apps.git / apps.forge in .lab/lab.json): start it with `npm run lab -- up` before the e2e tests.");
-  lab = found;
+  lab = requireLabGitops();
   await resetLabGitops(lab);
 });
 

@@ -1,6 +1,6 @@
 import { expect, test, type Page } from "@playwright/test";
 import { labCli } from "./support/lab";
-import { listLabPulls, mergeLabPull, readLabGitops, readLabObject, resetLabGitops, type LabGitops } from "./support/lab-gitops";
+import { listLabPulls, mergeLabPull, requireLabGitops, readLabObject, resetLabGitops, type LabGitops } from "./support/lab-gitops";
 import { signIn } from "./support/pages";
 import { callServerAction } from "./support/server-actions";
 import { USERS } from "./support/panel-env";
@@ -32,9 +32,7 @@ interface Matrix {
 test.describe.configure({ mode: "serial", timeout: 600_000 });
 
 test.beforeAll(async () => {
-  const found = readLabGitops();
-  if (!found) throw new Error("The lab is not up (no apps.git / apps.forge in .lab/lab.json): start it with `npm run lab -- up` before the e2e tests.");
-  lab = found;
+  lab = requireLabGitops();
   await resetLabGitops(lab);
   labCli("clear-job-faults", "qbittorrent");
 });

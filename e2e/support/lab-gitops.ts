@@ -18,6 +18,13 @@ function labJsonPath(): string {
 }
 
 /** `apps.git` and `apps.forge` of the running lab, or undefined when the lab (or one of them) is not up. */
+/** The lab's Git server and forge for a spec's setup; throws one line saying how to start the lab. */
+export function requireLabGitops(): LabGitops {
+  const found = readLabGitops();
+  if (!found) throw new Error("The lab is not up (no apps.git / apps.forge in .lab/lab.json): start it with `npm run lab -- up` before the e2e tests.");
+  return found;
+}
+
 export function readLabGitops(): LabGitops | undefined {
   const file = labJsonPath();
   if (!existsSync(file)) return undefined;
