@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { requireTestLabMaterial as requireTestMaterialAt } from './test-material';
+import { requireTestLabMaterial as requireTestMaterialAt, sharedDirAt } from './test-material';
 
 /** Versions of the lab's binaries; keep in step with the defaults of build-binaries.sh. */
 export const LAB_VERSIONS = {
@@ -24,7 +24,7 @@ export const LAB_CLUSTER_DIR = path.join(LAB_SRC_DIR, 'cluster');
 
 /** Shared reference material, overridable with K8S_NAS_SHARED_DIR. */
 export function sharedDir(): string {
-  return path.resolve(process.env.K8S_NAS_SHARED_DIR ?? path.join(REPO_ROOT, '..', 'shared'));
+  return sharedDirAt(REPO_ROOT);
 }
 
 /** Folder of the official API descriptions the simulators and the forge implement (`<shared>/specs`). */

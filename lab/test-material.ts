@@ -9,7 +9,7 @@ import path from 'node:path';
  * so the e2e setup can load it too.
  */
 export function requireTestLabMaterial(repoRoot: string, env: NodeJS.ProcessEnv = process.env): void {
-  const shared = path.resolve(env.K8S_NAS_SHARED_DIR ?? path.join(repoRoot, '..', 'shared'));
+  const shared = sharedDirAt(repoRoot, env);
   const fixture = path.join(shared, 'fixtures', 'k8s_nas');
   const specs = path.join(shared, 'specs');
   const repo = env.LAB_GITOPS_REPO;
@@ -19,4 +19,9 @@ export function requireTestLabMaterial(repoRoot: string, env: NodeJS.ProcessEnv 
   if (!existsSync(specs)) {
     throw new Error(`needs the owner's fixture: ${specs} is missing, and the tests' lab checks its simulators and forge against it (set K8S_NAS_SHARED_DIR to the folder holding specs/)`);
   }
+}
+
+/** The shared folder beside a checkout: `K8S_NAS_SHARED_DIR`, or `<repo>/../shared`. */
+export function sharedDirAt(repoRoot: string, env: NodeJS.ProcessEnv = process.env): string {
+  return path.resolve(env.K8S_NAS_SHARED_DIR ?? path.join(repoRoot, '..', 'shared'));
 }
