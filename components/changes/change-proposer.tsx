@@ -12,6 +12,7 @@ const BASE_TEXT = { config: "set in the configuration", argocd: "the branch Argo
 
 function requestId(request: ChangeRequest): string {
   if (request.kind === "health-probes") return `${request.kind}-${request.target.replace("/", "-")}`;
+  if (request.kind === "resources") return `${request.kind}-${request.target.replace("/", "-")}`;
   if (request.kind === "https-only") return `${request.kind}-${request.ingress.replace("/", "-")}`;
   if (request.kind === "enable-backups") return `${request.kind}-${request.target.replace("/", "-")}`;
   return request.kind;

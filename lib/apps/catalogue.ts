@@ -129,7 +129,25 @@ export interface AppEntry {
   library: { category: string; rootFolder: string } | null;
   /** The Prometheus metrics the community collects for the app (see {@link MetricsFacts}); null when none. */
   metrics: MetricsFacts | null;
+  /**
+   * Typical requests and limits of the app's container on a home server (what "set resources"
+   * proposes when the pod's measured usage says nothing higher); null when the panel knows none.
+   */
+  resources: ResourceFacts | null;
 }
+
+/**
+ * Requests and limits of one container, as Kubernetes quantities. A memory limit and no CPU limit: a
+ * container over its memory limit is restarted instead of starving the node, while a CPU limit would
+ * only throttle the app (slow pages, missed health checks) when the node has CPU to spare.
+ */
+export interface ResourceFacts {
+  requests: { cpu: string; memory: string };
+  limits: { memory: string };
+}
+
+/** Requests and limits. */
+const res = (cpu: string, memory: string, memoryLimit: string): ResourceFacts => ({ requests: { cpu, memory }, limits: { memory: memoryLimit } });
 
 /** A figure the service page charts from the app's metrics: a PromQL expression over the exporter's series. */
 export interface MetricFigure {
@@ -197,19 +215,20 @@ const argocdComponent = (name: string, label: string, port: number | null, ready
   ready,
   library: null,
   metrics: null,
+  resources: null,
 });
 /** An app the panel only checks through its public endpoints (no key, no library). */
 function infra(label: string, recognize: RecognitionRule, port: number | null, identity: AppEndpoint | null, ready: AppEndpoint | null, health: HealthEndpoints | null = null): PlainEntry {
-  return { label, recognize, sidecar: false, port, fixedPort: null, urlBase: "", health, credential: { type: "none" }, identity, ready, library: null, metrics: null };
+  return { label, recognize, sidecar: false, port, fixedPort: null, urlBase: "", health, credential: { type: "none" }, identity, ready, library: null, metrics: null, resources: null };
 }
 
 /** The catalogue, in recognition order (the first entry whose rule matches wins). */
 export const APP_CATALOGUE = {
-  sonarr: { label: "Sonarr", recognize: images("sonarr"), sidecar: false, port: 8989, fixedPort: null, urlBase: "", health: arrPing, credential: arrKey("SONARR"), identity: arrIdentity, ready: null, library: { category: "tv", rootFolder: "/data/media/tv" }, metrics: { type: "exportarr", command: "sonarr", figure: { metric: "sonarr_system_health_issues", label: "health issues" } } },
-  radarr: { label: "Radarr", recognize: images("radarr"), sidecar: false, port: 7878, fixedPort: null, urlBase: "", health: arrPing, credential: arrKey("RADARR"), identity: arrIdentity, ready: null, library: { category: "movies", rootFolder: "/data/media/movies" }, metrics: { type: "exportarr", command: "radarr", figure: { metric: "radarr_system_health_issues", label: "health issues" } } },
-  lidarr: { label: "Lidarr", recognize: images("lidarr"), sidecar: false, port: 8686, fixedPort: null, urlBase: "", health: arrPing, credential: arrKey("LIDARR"), identity: arrIdentity, ready: null, library: { category: "music", rootFolder: "/data/media/music" }, metrics: { type: "exportarr", command: "lidarr", figure: { metric: "lidarr_system_health_issues", label: "health issues" } } },
-  readarr: { label: "Readarr", recognize: images("readarr"), sidecar: false, port: 8787, fixedPort: null, urlBase: "", health: arrPing, credential: arrKey("READARR"), identity: arrIdentity, ready: null, library: { category: "books", rootFolder: "/data/media/books" }, metrics: null },
-  prowlarr: { label: "Prowlarr", recognize: images("prowlarr"), sidecar: false, port: 9696, fixedPort: null, urlBase: "", health: arrPing, credential: arrKey("PROWLARR"), identity: arrIdentity, ready: null, library: null, metrics: { type: "exportarr", command: "prowlarr", figure: { metric: "prowlarr_system_health_issues", label: "health issues" } } },
+  sonarr: { label: "Sonarr", recognize: images("sonarr"), sidecar: false, port: 8989, fixedPort: null, urlBase: "", health: arrPing, credential: arrKey("SONARR"), identity: arrIdentity, ready: null, library: { category: "tv", rootFolder: "/data/media/tv" }, metrics: { type: "exportarr", command: "sonarr", figure: { metric: "sonarr_system_health_issues", label: "health issues" } }, resources: res("100m", "256Mi", "1Gi") },
+  radarr: { label: "Radarr", recognize: images("radarr"), sidecar: false, port: 7878, fixedPort: null, urlBase: "", health: arrPing, credential: arrKey("RADARR"), identity: arrIdentity, ready: null, library: { category: "movies", rootFolder: "/data/media/movies" }, metrics: { type: "exportarr", command: "radarr", figure: { metric: "radarr_system_health_issues", label: "health issues" } }, resources: res("100m", "256Mi", "1Gi") },
+  lidarr: { label: "Lidarr", recognize: images("lidarr"), sidecar: false, port: 8686, fixedPort: null, urlBase: "", health: arrPing, credential: arrKey("LIDARR"), identity: arrIdentity, ready: null, library: { category: "music", rootFolder: "/data/media/music" }, metrics: { type: "exportarr", command: "lidarr", figure: { metric: "lidarr_system_health_issues", label: "health issues" } }, resources: res("100m", "256Mi", "1Gi") },
+  readarr: { label: "Readarr", recognize: images("readarr"), sidecar: false, port: 8787, fixedPort: null, urlBase: "", health: arrPing, credential: arrKey("READARR"), identity: arrIdentity, ready: null, library: { category: "books", rootFolder: "/data/media/books" }, metrics: null, resources: res("100m", "256Mi", "1Gi") },
+  prowlarr: { label: "Prowlarr", recognize: images("prowlarr"), sidecar: false, port: 9696, fixedPort: null, urlBase: "", health: arrPing, credential: arrKey("PROWLARR"), identity: arrIdentity, ready: null, library: null, metrics: { type: "exportarr", command: "prowlarr", figure: { metric: "prowlarr_system_health_issues", label: "health issues" } }, resources: res("50m", "128Mi", "512Mi") },
   bazarr: {
     label: "Bazarr",
     recognize: images("bazarr"),
@@ -223,6 +242,7 @@ export const APP_CATALOGUE = {
     ready: null,
     library: null,
     metrics: { type: "exportarr", command: "bazarr", figure: { metric: "bazarr_system_health_issues", label: "health issues" } },
+    resources: res("50m", "256Mi", "512Mi"),
   },
   sabnzbd: {
     label: "SABnzbd",
@@ -237,6 +257,7 @@ export const APP_CATALOGUE = {
     ready: null,
     library: null,
     metrics: { type: "exportarr", command: "sabnzbd", figure: { metric: "sabnzbd_queue_length", label: "queued downloads" } },
+    resources: res("200m", "256Mi", "1Gi"),
   },
   qbittorrent: {
     label: "qBittorrent",
@@ -258,6 +279,7 @@ export const APP_CATALOGUE = {
     ready: null,
     library: null,
     metrics: { type: "qbittorrent-exporter", figure: { metric: "qbittorrent_torrents_count", label: "torrents" } },
+    resources: res("200m", "256Mi", "2Gi"),
   },
   jellyfin: {
     label: "Jellyfin",
@@ -277,6 +299,7 @@ export const APP_CATALOGUE = {
     ready: null,
     library: null,
     metrics: { type: "own-endpoint", path: "/metrics", enable: "Dashboard > Networking > Enable Prometheus metrics (EnableMetrics in system.xml)", figure: { metric: "process_resident_memory_bytes", label: "server memory (bytes)" } },
+    resources: res("500m", "1Gi", "4Gi"),
   },
   jellyseerr: {
     label: "Jellyseerr",
@@ -291,6 +314,7 @@ export const APP_CATALOGUE = {
     ready: null,
     library: null,
     metrics: null,
+    resources: res("50m", "256Mi", "1Gi"),
   },
   seerr: {
     label: "Seerr",
@@ -305,6 +329,7 @@ export const APP_CATALOGUE = {
     ready: null,
     library: null,
     metrics: null,
+    resources: res("50m", "256Mi", "1Gi"),
   },
   flaresolverr: {
     label: "FlareSolverr",
@@ -319,6 +344,7 @@ export const APP_CATALOGUE = {
     ready: null,
     library: null,
     metrics: null,
+    resources: res("100m", "256Mi", "1Gi"),
   },
   unpackerr: {
     label: "Unpackerr",
@@ -333,6 +359,7 @@ export const APP_CATALOGUE = {
     ready: null,
     library: null,
     metrics: null,
+    resources: res("50m", "64Mi", "512Mi"),
   },
   gluetun: {
     label: "Gluetun",
@@ -353,6 +380,7 @@ export const APP_CATALOGUE = {
     ready: null,
     library: null,
     metrics: null,
+    resources: res("50m", "64Mi", "256Mi"),
   },
   prometheus: infra(
     "Prometheus",
@@ -458,6 +486,7 @@ export const APP_CATALOGUE = {
     ready: null,
     library: null,
     metrics: null,
+    resources: res("50m", "128Mi", "512Mi"),
   },
   argocd: {
     // The API server (and the UI); the other components have labelled entries above.
@@ -474,6 +503,7 @@ export const APP_CATALOGUE = {
     ready: { path: "/healthz", underUrlBase: false, port: null, answer: { type: "text", pattern: "^ok", version: false }, example: "ok" },
     library: null,
     metrics: null,
+    resources: null,
   },
 } as const satisfies Record<string, AppEntry>;
 

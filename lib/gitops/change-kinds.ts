@@ -6,6 +6,7 @@ import { planEnableBackups, type BackupPlanSettings } from "./plans/enable-backu
 import { planHealthProbes } from "./plans/health-probes";
 import { planHttpsOnly } from "./plans/https-only";
 import { planPrometheusScrape } from "./plans/prometheus-scrape";
+import { planResources, type MeasuredUsage } from "./plans/resources";
 import { planUnpackerrWiring } from "./plans/unpackerr";
 import type { ChangeKind, ChangePlan, PlanContext } from "./types";
 
@@ -24,6 +25,7 @@ export const changeRequestSchema = z.discriminatedUnion("kind", [
     urlBase: z.string().trim().max(128).regex(/^(\/[\w.~-]*)*$/, "A URL base is a path such as /sonarr.").optional(),
   }),
   z.object({ kind: z.literal("unpackerr-wiring") }),
+  z.object({ kind: z.literal("resources"), target: workloadTarget }),
   z.object({
     kind: z.literal("https-only"),
     ingress: z
@@ -79,6 +81,8 @@ export type KindContext = PlanContext & {
   prometheusRuleCrd?: boolean;
   /** What "enable backups" needs (`backups.*`, the app modules' configuration volumes). */
   backups?: BackupPlanSettings;
+  /** Measured usage of the target workload's containers, by container name ("set resources"). */
+  usage?: Readonly<Record<string, MeasuredUsage>>;
 };
 
 /** The defaults of `alerts.rules`, from the configuration schema. */
@@ -95,6 +99,10 @@ export const CHANGE_KIND_SPECS: { [K in ChangeKind]: ChangeKindSpec<K> } = {
   "health-probes": {
     label: (r) => `Add health probes to ${r.target.split("/").pop() ?? r.target}`,
     plan: (r, ctx) => planHealthProbes({ target: r.target, urlBase: r.urlBase }, ctx),
+  },
+  resources: {
+    label: (r) => `Set resource requests and limits on ${r.target.split("/").pop() ?? r.target}`,
+    plan: (r, ctx) => planResources({ target: r.target }, ctx),
   },
   "unpackerr-wiring": {
     label: () => "Wire Unpackerr to Sonarr and Radarr",

@@ -2,7 +2,7 @@ import type { FileChange } from "./diff";
 import type { RepoView } from "./repo-view";
 
 /** The kinds of change the panel proposes through Git. */
-export const CHANGE_KINDS = ["health-probes", "unpackerr-wiring", "prometheus-scrape", "alert-rules", "https-only", "app-exporters", "exporter-scrape", "enable-backups"] as const;
+export const CHANGE_KINDS = ["health-probes", "unpackerr-wiring", "prometheus-scrape", "alert-rules", "https-only", "app-exporters", "exporter-scrape", "enable-backups", "resources"] as const;
 export type ChangeKind = (typeof CHANGE_KINDS)[number];
 
 /** Where the base branch of a change came from. */

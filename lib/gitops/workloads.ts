@@ -26,6 +26,10 @@ export interface ManifestContainer {
   readinessProbe: boolean;
   livenessProbe: boolean;
   startupProbe: boolean;
+  /** Resource names with a request (`cpu`, `memory`). */
+  requests: string[];
+  /** Resource names with a limit. */
+  limits: string[];
 }
 
 /** A Deployment, StatefulSet or DaemonSet found in a file of the repository. */
@@ -75,6 +79,8 @@ function containerOf(raw: unknown, index: number): ManifestContainer {
     readinessProbe: c.readinessProbe !== undefined && c.readinessProbe !== null,
     livenessProbe: c.livenessProbe !== undefined && c.livenessProbe !== null,
     startupProbe: c.startupProbe !== undefined && c.startupProbe !== null,
+    requests: Object.keys(record(record(c.resources).requests)),
+    limits: Object.keys(record(record(c.resources).limits)),
   };
 }
 

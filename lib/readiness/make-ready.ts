@@ -89,7 +89,7 @@ const KINDS: { [K in FixKind]: { group: StepGroup; rank: number; id: (f: Extract
 };
 
 function changeIdentity(request: ChangeRequest): string {
-  if (request.kind === "health-probes") return `${request.kind}:${request.target}`;
+  if (request.kind === "health-probes" || request.kind === "resources") return `${request.kind}:${request.target}`;
   // The services of a namespace backed up to the same claim: one pull request, since they edit the
   // same kustomizations (the claim is a name in the service's namespace).
   if (request.kind === "enable-backups") return `${request.kind}:${request.target.includes("/") ? request.target.split("/")[0] : ""}/${request.backupClaim}${request.schedule ? `:${request.schedule}` : ""}`;
@@ -99,6 +99,7 @@ function changeIdentity(request: ChangeRequest): string {
 
 function changeTitle(request: ChangeRequest): string {
   if (request.kind === "health-probes") return `Pull request: add health probes to ${request.target}`;
+  if (request.kind === "resources") return `Pull request: set resource requests and limits on ${request.target}`;
   if (request.kind === "enable-backups") return `Pull request: enable backups of ${[request.target, ...(request.also ?? [])].join(", ")}`;
   if (request.kind === "https-only") return `Pull request: serve ${request.ingress} over HTTPS only`;
   if (request.kind === "alert-rules") return "Pull request: add the panel's alert rules to Prometheus";

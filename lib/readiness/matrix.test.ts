@@ -162,7 +162,22 @@ describe("readinessMatrix", () => {
 
     const noLimits = readyInput();
     noLimits.services = [{ service: service("media/sonarr", { containerSpecs: [{ name: "sonarr", main: true, readinessProbe: true, livenessProbe: true, requests: [], limits: [] }] }), status: "up" }];
-    expect(cellOf(noLimits, "resources").reason).toBe("sonarr has no requests, sonarr has no limits.");
+    expect(cellOf(noLimits, "resources").reason).toBe("Container sonarr sets no requests and no limits.");
+    expect(cellOf(noLimits, "resources").fix).toMatchObject({ kind: "pull-request", href: "/changes" });
+    expect(cellOf(noLimits, "resources").actions).toEqual([{ kind: "change", request: { kind: "resources", target: "media/sonarr" } }]);
+    const sidecar = readyInput();
+    sidecar.services = [
+      {
+        service: service("media/sonarr", {
+          containerSpecs: [
+            { name: "sonarr", main: true, readinessProbe: true, livenessProbe: true, requests: ["cpu"], limits: ["memory"] },
+            { name: "vpn", main: false, readinessProbe: false, livenessProbe: false, requests: ["cpu"], limits: [] },
+          ],
+        }),
+        status: "up",
+      },
+    ];
+    expect(cellOf(sidecar, "resources").reason).toBe("Container vpn sets no limits.");
 
     const leak = readyInput({ integrations: { links: [], vpn: [{ service: "media/sonarr", status: "leak", message: "LEAK: traffic exits from the home IP 203.0.113.45" }] } });
     expect(cellOf(leak, "vpn")).toMatchObject({ state: "failing", reason: "LEAK: traffic exits from the home IP 203.0.113.45." });

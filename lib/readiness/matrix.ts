@@ -283,8 +283,16 @@ const RUNBOOK: Check = (s, input) => {
 const RESOURCES: Check = (s) => {
   const containers = s.containerSpecs ?? [];
   if (containers.length === 0) return cell("resources", "failing", "Its containers cannot be read.", { label: "See the service", href: serviceHref(s), kind: "page" });
-  const gaps = containers.flatMap((c) => [...(c.requests.length === 0 ? [`${c.name} has no requests`] : []), ...(c.limits.length === 0 ? [`${c.name} has no limits`] : [])]);
-  if (gaps.length > 0) return cell("resources", "failing", `${gaps.join(", ")}.`, { label: "See the service", href: serviceHref(s), kind: "page" });
+  const gaps = containers.flatMap((c) => {
+    const missing = [...(c.requests.length === 0 ? ["requests"] : []), ...(c.limits.length === 0 ? ["limits"] : [])];
+    return missing.length > 0 ? [`container ${c.name} sets no ${missing.join(" and no ")}`] : [];
+  });
+  if (gaps.length > 0) {
+    const text = gaps.join("; ");
+    return cell("resources", "failing", `${text.charAt(0).toUpperCase()}${text.slice(1)}.`, { label: "Propose requests and limits", href: "/changes", kind: "pull-request" }, [
+      { kind: "change", request: { kind: "resources", target: s.id } },
+    ]);
+  }
   return cell("resources", "passed", `Requests and limits set on ${containers.length === 1 ? "its container" : `all ${containers.length} containers`}.`);
 };
 

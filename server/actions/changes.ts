@@ -16,6 +16,7 @@ function service(): GitopsService {
 
 function targetOf(request: ChangeRequest): string {
   if (request.kind === "health-probes") return `${request.kind} ${request.target}`;
+  if (request.kind === "resources") return `${request.kind} ${request.target}`;
   if (request.kind === "https-only") return `${request.kind} ${request.ingress}`;
   if (request.kind === "enable-backups") return `${request.kind} ${[request.target, ...(request.also ?? [])].join(", ")}`;
   return request.kind;

@@ -3,7 +3,9 @@ import { Counter } from "prom-client";
 import { getConfig } from "@/server/config/load";
 import { getDb } from "@/server/db";
 import { PrometheusApi } from "@/server/alerts/sources";
-import { clusterServes, listApplications } from "@/server/k8s";
+import { clusterServes, listApplications, listPodUsageEverywhere, listServices } from "@/server/k8s";
+import { parseQuantity } from "@/lib/k8s/quantity";
+import type { MeasuredUsage } from "@/lib/gitops/plans/resources";
 import { getAppModule } from "@/server/apps/registry";
 import { getRegistry } from "@/server/observability/metrics";
 import { runPlanChecks } from "./plan-checks";
@@ -19,6 +21,29 @@ function proposalsCounter(): Counter {
     registers: [getRegistry()],
   });
   return holder.__panelGitopsCounter;
+}
+
+/**
+ * The most each container of a service's pods uses now (the metrics API), by container name;
+ * undefined when the service is unknown or the cluster serves no figures for its pods.
+ */
+async function measuredUsage(target: string): Promise<Record<string, MeasuredUsage> | undefined> {
+  const services = await listServices();
+  const service = services.find((s) => s.id === target) ?? (target.includes("/") ? undefined : services.find((s) => s.name === target));
+  if (!service) return undefined;
+  const pods = new Set(service.kube.pods.map((p) => p.name));
+  const out: Record<string, MeasuredUsage> = {};
+  for (const pod of await listPodUsageEverywhere()) {
+    if (pod.namespace !== service.namespace || !pods.has(pod.pod)) continue;
+    for (const c of pod.containers) {
+      const cpu = parseQuantity(c.cpu);
+      const memory = parseQuantity(c.memory);
+      const seen = (out[c.name] ??= {});
+      if (cpu !== undefined) seen.cpu = Math.max(seen.cpu ?? 0, cpu);
+      if (memory !== undefined) seen.memory = Math.max(seen.memory ?? 0, memory);
+    }
+  }
+  return Object.keys(out).length > 0 ? out : undefined;
 }
 
 /**
@@ -53,6 +78,7 @@ export function getGitopsService(): GitopsService | null {
     onProposed: (kind, outcome) => counter.inc({ kind, outcome }),
     alertRules: config.alerts.rules,
     prometheusRuleCrd: () => clusterServes("monitoring.coreos.com", "v1", "prometheusrules"),
+    containerUsage: measuredUsage,
     checkPlan: async (plan) => {
       const prometheus = config.alerts.prometheus
         ? new PrometheusApi({ url: config.alerts.prometheus.url, token: config.alerts.prometheus.bearerTokenEnv ? process.env[config.alerts.prometheus.bearerTokenEnv] : undefined, timeoutMs: 5_000 })

@@ -10,6 +10,7 @@ import { unifiedDiffOf } from "@/lib/gitops/diff";
 import { exportersHome } from "@/lib/gitops/plans/exporters";
 import { findPrometheusConfigs } from "@/lib/gitops/plans/prometheus-scrape";
 import type { BackupPlanSettings } from "@/lib/gitops/plans/enable-backups";
+import type { MeasuredUsage } from "@/lib/gitops/plans/resources";
 import { probeGaps } from "@/lib/gitops/plans/health-probes";
 import { commitMessage, pullRequestBody } from "@/lib/gitops/pr-body";
 import { parseRepoUrl, redactRepoUrl, repoKey, type RepoId } from "@/lib/gitops/repo-url";
@@ -52,6 +53,11 @@ export interface GitopsServiceDeps {
   alertRules?: AlertRuleThresholds;
   /** Whether the cluster serves the PrometheusRule CRD (asked once per planning). */
   prometheusRuleCrd?: () => Promise<boolean>;
+  /**
+   * The most each container of a workload (`namespace/name`) was measured using (the metrics API);
+   * undefined when the panel has no figures. "Set resources" proposes at least that.
+   */
+  containerUsage?: (target: string) => Promise<Record<string, MeasuredUsage> | undefined>;
   /** Checks a plan's `checks` (rule files through promtool and Prometheus) before preview and pull request. */
   checkPlan?: (plan: ChangePlan) => Promise<{ notes: string[]; problems: string[] }>;
 }
@@ -140,6 +146,8 @@ export class GitopsService {
   }
 
   private crd: boolean | undefined;
+  /** Measured usage by workload, as last asked before planning "set resources" for it. */
+  private readonly usage = new Map<string, Record<string, MeasuredUsage>>();
 
   private plan(request: ChangeRequest, view: RepoView): ChangePlan {
     return planChange(request, {
@@ -151,11 +159,17 @@ export class GitopsService {
       alertRules: this.deps.alertRules,
       prometheusRuleCrd: this.crd,
       ...(this.deps.backups ? { backups: this.deps.backups } : {}),
+      ...(request.kind === "resources" && this.usage.has(request.target) ? { usage: this.usage.get(request.target) } : {}),
     });
   }
 
   /** Facts of the cluster a kind's planner needs (asked before planning it). */
   private async clusterFacts(request: ChangeRequest): Promise<void> {
+    if (request.kind === "resources" && this.deps.containerUsage) {
+      const usage = await this.deps.containerUsage(request.target).catch(() => undefined);
+      if (usage) this.usage.set(request.target, usage);
+      else this.usage.delete(request.target);
+    }
     if (request.kind !== "alert-rules" || !this.deps.prometheusRuleCrd) return;
     this.crd = await this.deps.prometheusRuleCrd().catch(() => false);
   }
@@ -306,6 +320,7 @@ export class GitopsService {
   private lockKey(request: ChangeRequest): string {
     if (request.kind === "health-probes") return `${request.kind}:${request.target.split("/").pop() ?? ""}`;
     if (request.kind === "https-only") return `${request.kind}:${request.ingress}`;
+    if (request.kind === "resources") return `${request.kind}:${request.target.split("/").pop() ?? ""}`;
     if (request.kind === "enable-backups") return `${request.kind}:${request.target.split("/").pop() ?? ""}`;
     return request.kind;
   }
