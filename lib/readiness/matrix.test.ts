@@ -139,9 +139,14 @@ describe("readinessMatrix", () => {
 
   it("wired, watched, from Git, runbook, resources and VPN each fail with their reason", () => {
     const broken = readyInput({ integrations: { links: [{ fromService: "media/sonarr", toService: "qbittorrent/qbittorrent", fromName: "Sonarr", toName: "qBittorrent", title: "download client", state: "broken", message: "Test failed: 403" }], vpn: [] } });
-    expect(cellOf(broken, "wired").reason).toBe("1 of 1 links not working: Sonarr → qBittorrent (download client) is broken: Test failed: 403.");
+    expect(cellOf(broken, "wired").reason).toBe("1 of 1 links not working: Sonarr → qBittorrent (download client) is set up but its test fails: Test failed: 403.");
     const quoted = readyInput({ integrations: { links: [{ fromService: "media/sonarr", fromName: "Sonarr", toName: "Root folder", title: "root folder", state: "missing", message: "Sonarr has no root folder." }], vpn: [] } });
-    expect(cellOf(quoted, "wired").reason).toBe("1 of 1 links not working: Sonarr → Root folder (root folder) is missing: Sonarr has no root folder.");
+    expect(cellOf(quoted, "wired").reason).toBe("1 of 1 links not working: Sonarr → Root folder (root folder) is not set up: Sonarr has no root folder.");
+    const manifest = readyInput({
+      integrations: { links: [{ fromService: "media/sonarr", fromName: "Unpackerr", toName: "Sonarr", title: "extraction (manifest)", state: "needs_git", message: "Unpackerr reads Sonarr from its environment" }], vpn: [] },
+    });
+    expect(cellOf(manifest, "wired").reason).toBe("1 of 1 links not working: Unpackerr → Sonarr (extraction (manifest)) is configured only in its manifest, through Git: Unpackerr reads Sonarr from its environment.");
+    expect(cellOf(manifest, "wired").reason).not.toMatch(/needs.git|needs_git/);
     expect(cellOf(readyInput({ integrations: { links: [], vpn: [] } }), "wired").state).toBe("not-applicable");
 
     const base = readyInput();

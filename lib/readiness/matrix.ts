@@ -136,6 +136,16 @@ const HEALTHY: Check = (s, _input, entry) => {
   return cell("healthy", "passed", "Healthy by the panel's verdict, with readiness and liveness probes.");
 };
 
+/** How a link that is not working is said in a reason ("Sonarr → qBittorrent (download client) is broken"). */
+const LINK_STATE_WORDS: Record<LinkReading["state"], string> = {
+  ok: "works",
+  missing: "is not set up",
+  misconfigured: "is set up differently from what the panel expects",
+  broken: "is set up but its test fails",
+  unknown: "cannot be checked",
+  needs_git: "is configured only in its manifest, through Git",
+};
+
 const WIRED: Check = (s, input) => {
   if (!input.integrations) return unreadable("wired", input, "integrations", "/integrations");
   const links = input.integrations.links.filter((l) => l.fromService === s.id || l.toService === s.id);
@@ -149,7 +159,7 @@ const WIRED: Check = (s, input) => {
   return cell(
     "wired",
     "failing",
-    `${bad.length} of ${links.length} links not working: ${first.fromName} → ${first.toName} (${first.title}) is ${first.state.replace("_", " ")}${first.message ? `: ${first.message}` : ""}.`,
+    `${bad.length} of ${links.length} links not working: ${first.fromName} → ${first.toName} (${first.title}) ${LINK_STATE_WORDS[first.state]}${first.message ? `: ${first.message}` : ""}.`,
     { label: "Fix the links", href: "/integrations", kind: "action" },
     [...(fixable.length > 0 ? [{ kind: "integrations" as const, keys: fixable }] : []), ...changes.map((request) => ({ kind: "change" as const, request }))],
   );

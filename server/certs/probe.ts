@@ -4,6 +4,7 @@ import http from "node:http";
 import https from "node:https";
 import { isIP } from "node:net";
 import tls from "node:tls";
+import { connectionErrorWords } from "@/lib/certs/tls-words";
 import type { HttpsCheck, ServedCertificate, TlsProbe } from "@/lib/certs/types";
 
 /**
@@ -69,11 +70,7 @@ export function describeCertificate(der: Buffer): ServedCertificate {
 }
 
 function errorWords(error: NodeJS.ErrnoException): string {
-  if (error.code === "ECONNREFUSED") return "connection refused";
-  if (error.code === "ECONNRESET") return "the connection was reset during the handshake";
-  if (error.code === "ENOTFOUND" || error.code === "EAI_AGAIN") return `the name does not resolve (${error.code})`;
-  if (error.code === "EHOSTUNREACH" || error.code === "ENETUNREACH") return `no route to the address (${error.code})`;
-  return (error.message || String(error)).split("\n")[0] ?? "error";
+  return connectionErrorWords(error.code, error.message || String(error));
 }
 
 /** One TLS handshake with `host` as SNI at `address`. Never throws. */
