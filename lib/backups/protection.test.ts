@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { protectionCounts, protectionOf, protectionSentence, type ProtectionInput } from "./protection";
+import { protectionCounts, protectionNextStep, protectionOf, protectionSentence, type ProtectionInput } from "./protection";
 import { cronIntervalHours, describeInterval, fireTimes, parseCron, staleAfterHours } from "./schedule";
 import type { ProtectionMethod } from "./types";
 
@@ -97,5 +97,22 @@ describe("a service's protection", () => {
     expect(counts).toEqual({ unprotected: 1, stale: 2, protected: 1, total: 4 });
     expect(protectionSentence(counts)).toBe("Backups: 1 service without backups, 2 with stale backups");
     expect(protectionSentence(protectionCounts([list[3] as (typeof list)[number]]))).toBeUndefined();
+  });
+});
+
+describe("the next step the Backups table shows for a service", () => {
+  const unprotected = { state: "unprotected" as const, enable: { offered: true } };
+  it("an unprotected service says how to enable backups, and who may", () => {
+    expect(protectionNextStep(unprotected, { admin: true, gitops: true })).toBe("Not backed up yet: enable backups below (a pull request that adds a daily backup CronJob).");
+    expect(protectionNextStep(unprotected, { admin: false, gitops: true })).toBe("Not backed up yet. An admin can enable backups (a pull request that adds a daily backup CronJob).");
+    expect(protectionNextStep(unprotected, { admin: true, gitops: false })).toMatch(/^Not backed up yet\. Enabling backups is a pull request, and the panel has no GitOps repository configured/);
+  });
+  it("one whose enabling is not offered says why; a protected one with its button says nothing more", () => {
+    expect(protectionNextStep({ state: "unprotected", enable: { offered: false, reason: "monitoring is not one of the namespaces that hold backups (backups.namespaces)" } }, { admin: true, gitops: true })).toBe(
+      "Enable backups is not offered: monitoring is not one of the namespaces that hold backups (backups.namespaces).",
+    );
+    expect(protectionNextStep({ state: "never", enable: { offered: false }, backupNow: "volume" }, { admin: true, gitops: true })).toBeUndefined();
+    expect(protectionNextStep({ state: "fresh", enable: { offered: false } }, { admin: true, gitops: true })).toBeUndefined();
+    expect(protectionNextStep({ state: "stale", enable: { offered: false } }, { admin: true, gitops: true })).toBe("Backed up by a method the panel cannot start by hand: wait for its schedule.");
   });
 });

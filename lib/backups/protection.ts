@@ -102,3 +102,16 @@ export function protectionSentence(counts: ReturnType<typeof protectionCounts>):
   if (counts.stale > 0) parts.push(`${counts.stale} with stale backups`);
   return parts.length > 0 ? `Backups: ${parts.join(", ")}` : undefined;
 }
+
+/**
+ * What a person can do next about a service the table shows without a "back up now" button, in one
+ * sentence (undefined when the row's button or its state says it all): enable backups through a pull
+ * request, who may, and why it is not offered when it is not.
+ */
+export function protectionNextStep(p: Pick<ServiceProtection, "state" | "enable" | "backupNow">, viewer: { admin: boolean; gitops: boolean }): string | undefined {
+  if (p.state !== "unprotected") return p.backupNow || p.state === "fresh" || p.state === "not-needed" ? undefined : "Backed up by a method the panel cannot start by hand: wait for its schedule.";
+  if (!p.enable.offered) return `Enable backups is not offered: ${p.enable.reason ?? "the panel cannot tell why"}.`;
+  if (!viewer.gitops) return "Not backed up yet. Enabling backups is a pull request, and the panel has no GitOps repository configured (gitops in the configuration).";
+  if (!viewer.admin) return "Not backed up yet. An admin can enable backups (a pull request that adds a daily backup CronJob).";
+  return "Not backed up yet: enable backups below (a pull request that adds a daily backup CronJob).";
+}

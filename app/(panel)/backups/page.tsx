@@ -10,7 +10,7 @@ import { Card } from "@/components/ui/card";
 import { EmptyState } from "@/components/ui/empty-state";
 import { PageHeader } from "@/components/ui/page-header";
 import { sizeText } from "@/lib/backups/format";
-import { protectionCounts } from "@/lib/backups/protection";
+import { protectionCounts, protectionNextStep } from "@/lib/backups/protection";
 import type { BackupSource, ProtectionState } from "@/lib/backups/types";
 import { toAppError } from "@/lib/errors";
 import type { ChangeSuggestion } from "@/lib/gitops/proposal";
@@ -69,6 +69,7 @@ export default async function BackupsPage({ searchParams }: { searchParams: Prom
     detail: `A daily CronJob archiving ${s.serviceId}'s configuration volume to the claim ${claim}, and the restore init container.`,
   }));
   const gitopsOn = getGitopsService() !== null;
+  const nextStep = (s: (typeof view.services)[number]) => protectionNextStep(s, { admin, gitops: gitopsOn });
   const shown = view.services.filter((s) => s.state !== "not-needed");
   const restorable = new Set(view.services.filter((s) => s.backupNow === "volume").map((s) => s.serviceId));
   const appRestorable = new Set(view.appRestorable);
@@ -111,7 +112,11 @@ export default async function BackupsPage({ searchParams }: { searchParams: Prom
                   <td className="py-2 pr-3" data-testid={`protection-summary-${slug}`}>
                     {s.summary}
                     {s.methods.map((m) => (m.kind === "volume" ? <span key={m.cronJob} className="block text-xs text-slate-600 dark:text-slate-400">CronJob {m.cronJob} ({m.schedule}) → claim {m.backupClaim ?? "?"}</span> : null))}
-                    {!s.enable.offered && s.state === "unprotected" && s.enable.reason && <span className="block text-xs text-slate-600 dark:text-slate-400">Enable backups: not offered ({s.enable.reason}).</span>}
+                    {nextStep(s) && (
+                      <span className="block text-xs text-slate-600 dark:text-slate-400" data-testid={`protection-next-${slug}`}>
+                        {nextStep(s)}
+                      </span>
+                    )}
                   </td>
                   <td className="py-2">{admin && s.backupNow === "volume" && <BackupNowButton serviceId={s.serviceId} {...(running ? { running } : {})} start={backupNowAction} />}</td>
                 </tr>
@@ -121,7 +126,7 @@ export default async function BackupsPage({ searchParams }: { searchParams: Prom
         </table>
       </div>
       {admin && offered.length > 0 && (
-        <div className="mb-6">
+        <div className="mb-6" id="enable-backups">
           <Card title="Enable backups" testId="enable-backups-card">
             {gitopsOn ? (
               <>
