@@ -10,6 +10,7 @@ import { readIntegrationsView } from "@/server/integrations/view";
 import { listServices } from "@/server/k8s";
 import { getPanelSettings } from "@/server/panel/settings";
 import { getDb } from "@/server/db";
+import { listChanges } from "@/server/db/changes";
 import { databaseFault } from "@/server/db/faults";
 import { STACK, readinessHistories, recordReadiness, type ReadinessPoint } from "@/server/db/readiness-history";
 import { logger } from "@/server/observability/logger";
@@ -108,6 +109,7 @@ export async function getReadiness(now = Date.now()): Promise<ReadinessMatrix> {
             panelRules: alerts.value.prometheus.panelRules,
             notifications: alerts.value.notifications,
             targets: alerts.value.detector.targets,
+            ...rulesChange(),
           },
         }
       : {}),
@@ -117,6 +119,17 @@ export async function getReadiness(now = Date.now()): Promise<ReadinessMatrix> {
   });
   keep(matrix, now);
   return matrix;
+}
+
+/** The newest pull request that adds the panel's alert rules, as the changes record follows it; none when it cannot be read. */
+function rulesChange(): { rulesChange?: NonNullable<ReadinessInput["alerts"]>["rulesChange"] } {
+  try {
+    const change = listChanges(getDb()).find((c) => c.kind === "alert-rules");
+    return change ? { rulesChange: { status: change.status, prUrl: change.prUrl, files: change.files, applications: change.apps.length } } : {};
+  } catch (error) {
+    logger.warn({ err: databaseFault(error) }, "the changes cannot be read for the readiness of the alert rules");
+    return {};
+  }
 }
 
 /**

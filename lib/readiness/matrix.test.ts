@@ -154,6 +154,16 @@ describe("readinessMatrix", () => {
     expect(cellOf(noTest, "watched")).toMatchObject({ state: "failing", fix: { label: "Send a test notification" } });
     const noRules = readyInput({ alerts: { ...base.alerts!, panelRules: { loaded: false, count: 0, file: null, unhealthy: [] } } });
     expect(cellOf(noRules, "watched")).toMatchObject({ state: "failing", fix: { kind: "pull-request" } });
+    // Where the rules' pull request stands says why they are not loaded, in words.
+    const rules = (status: "open" | "merged" | "live", applications: number) =>
+      cellOf(readyInput({ alerts: { ...noRules.alerts!, rulesChange: { status, prUrl: "https://forge/pull/7", files: ["apps/monitoring/prometheus-configmap.yaml"], applications } } }), "watched");
+    expect(rules("open", 1)).toMatchObject({ reason: "The pull request adding the panel's alert rules is not merged yet (https://forge/pull/7): Prometheus loads them once it is merged and deployed.", actions: [{ kind: "change", request: { kind: "alert-rules" } }] });
+    expect(rules("merged", 0).reason).toBe(
+      "The panel's alert rules are merged into Git, but no Argo CD Application deploys apps/monitoring/prometheus-configmap.yaml, so they never reach Prometheus: deploy that folder from an Application (an ApplicationSet whose element is commented out deploys nothing).",
+    );
+    expect(rules("merged", 0).actions).toBeUndefined();
+    expect(rules("merged", 1).reason).toBe("The panel's alert rules are merged into Git; Argo CD has not synced apps/monitoring/prometheus-configmap.yaml yet.");
+    expect(rules("live", 1).reason).toMatch(/^The panel's alert rules are deployed \(apps\/monitoring\/prometheus-configmap\.yaml\), but Prometheus has not loaded them/);
 
     const drift = readyInput();
     drift.services = [{ service: service("media/sonarr", { argoState: { ...service("x/y").argoState!, syncStatus: "OutOfSync" } }), status: "up" }];

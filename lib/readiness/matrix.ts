@@ -14,6 +14,7 @@ import type { NotificationRecord } from "../alerts/notifications";
 import type { PanelRulesState } from "../alerts/page-data";
 import { appLabel } from "../apps/catalogue";
 import { appRunbookId } from "../runbooks";
+import type { ChangeStatus } from "../gitops/change-state";
 import type { DiscoveredService, HealthStatus } from "../services";
 import type { ReadinessFix } from "./fixes";
 
@@ -78,7 +79,15 @@ export interface ReadinessInput {
   certificates?: Pick<CertificatesView, "certificates" | "hosts" | "httpsOnly">;
   backups?: { services: readonly ServiceProtection[]; records: ReadonlyArray<Pick<BackupRecord, "id" | "verification" | "verifiedAt">> };
   integrations?: { links: ReadonlyArray<Pick<LinkReading, "fromService" | "toService" | "fromName" | "toName" | "title" | "state" | "message"> & Partial<Pick<LinkReading, "key" | "fix" | "blocked" | "gitChange">>>; vpn: ReadonlyArray<Pick<VpnStatus, "service" | "status" | "message">> };
-  alerts?: { prometheusConfigured: boolean; prometheusError: string | null; panelRules: PanelRulesState | null; notifications: ReadonlyArray<Pick<NotificationRecord, "event" | "status" | "target" | "sentAt">>; targets: number };
+  alerts?: {
+    prometheusConfigured: boolean;
+    prometheusError: string | null;
+    panelRules: PanelRulesState | null;
+    notifications: ReadonlyArray<Pick<NotificationRecord, "event" | "status" | "target" | "sentAt">>;
+    targets: number;
+    /** The newest pull request that adds the panel's alert rules, when one was proposed: where it stands. */
+    rulesChange?: { status: ChangeStatus; prUrl: string; files: readonly string[]; applications: number };
+  };
   runbooks: { ids: ReadonlySet<string>; baseUrl?: string };
   /** Why a source is undefined, by source name (`certificates`, `backups`, `integrations`, `alerts`). */
   errors: Partial<Record<SourceName, string>>;
@@ -254,12 +263,43 @@ const BACKED_UP: Check = (s, input) => {
   return cell("backed-up", "passed", `${p.summary}; restore drill passed.`);
 };
 
+/**
+ * Why the panel's alert rules are not in Prometheus, given the newest pull request that adds them:
+ * none yet (propose it), open (merge it), merged but deployed by no Application (nothing brings the
+ * file to the cluster), merged and waiting for the sync, or live but not reloaded by Prometheus.
+ */
+function rulesNotLoaded(change: NonNullable<ReadinessInput["alerts"]>["rulesChange"]): ReadinessCell {
+  const propose: ReadinessFix[] = [{ kind: "change", request: { kind: "alert-rules" } }];
+  const changes: NextClick = { label: "See the change", href: "/changes", kind: "page" };
+  if (!change || change.status === "closed") {
+    return cell("watched", "failing", "The panel's alert rules are not loaded in Prometheus.", { label: "Add the alert rules", href: "/alerts", kind: "pull-request" }, propose);
+  }
+  if (change.status === "open" || change.status === "pushed") {
+    return cell("watched", "failing", `The pull request adding the panel's alert rules is not merged yet (${change.prUrl}): Prometheus loads them once it is merged and deployed.`, changes, propose);
+  }
+  const file = change.files[0] ?? "the rules file";
+  if (change.applications === 0) {
+    return cell(
+      "watched",
+      "failing",
+      `The panel's alert rules are merged into Git, but no Argo CD Application deploys ${file}, so they never reach Prometheus: deploy that folder from an Application (an ApplicationSet whose element is commented out deploys nothing).`,
+      { label: "See the Applications", href: "/applications", kind: "page" },
+    );
+  }
+  if (change.status === "merged") return cell("watched", "failing", `The panel's alert rules are merged into Git; Argo CD has not synced ${file} yet.`, changes);
+  return cell("watched", "failing", `The panel's alert rules are deployed (${file}), but Prometheus has not loaded them: it reloads its rule files when told (a configmap-reload sidecar, or POST /-/reload).`, {
+    label: "See the alerts",
+    href: "/alerts",
+    kind: "page",
+  });
+}
+
 const WATCHED: Check = (_s, input) => {
   if (!input.alerts) return unreadable("watched", input, "alerts", "/alerts");
   const a = input.alerts;
   if (!a.prometheusConfigured) return cell("watched", "failing", "No Prometheus is configured, so no alert rule watches it.", { label: "See the alerts", href: "/alerts", kind: "page" });
   if (a.prometheusError) return cell("watched", "failing", `Prometheus cannot be read: ${a.prometheusError}.`, { label: "See the alerts", href: "/alerts", kind: "page" });
-  if (!a.panelRules?.loaded) return cell("watched", "failing", "The panel's alert rules are not loaded in Prometheus.", { label: "Add the alert rules", href: "/alerts", kind: "pull-request" }, [{ kind: "change", request: { kind: "alert-rules" } }]);
+  if (!a.panelRules?.loaded) return rulesNotLoaded(a.rulesChange);
   if (a.panelRules.unhealthy.length > 0) return cell("watched", "failing", `An alert rule fails in Prometheus: ${a.panelRules.unhealthy[0]}.`, { label: "See the alerts", href: "/alerts", kind: "page" });
   if (a.targets === 0) return cell("watched", "failing", "Alert rules loaded, but no notification target is configured.", { label: "Configure notifications", href: "/settings", kind: "page" });
   const delivered = a.notifications.find((n) => n.event === "test" && n.status === "sent");
