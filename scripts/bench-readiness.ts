@@ -4,6 +4,7 @@
 // to sync them, and goes round again until no step is left (at most BENCH_ROUNDS). Prints each
 // round's steps, results and times, the time from the start to the end, and the cells still failing
 // with their reasons (what cannot pass in the lab). Figures only; nothing is asserted.
+// BENCH_SCREENSHOTS=DIR also saves the Readiness and Backups pages as they end.
 // Run: npm run bench:readiness
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
@@ -155,6 +156,15 @@ async function main(): Promise<void> {
     console.log(`stack ${before.score.passed}/${before.score.applicable} (${before.score.percent}%) -> ${after.score.passed}/${after.score.applicable} (${after.score.percent}%)`);
     const failing = after.services.flatMap((s) => s.cells.filter((c) => c.state === "failing").map((c) => `  ${s.id} ${c.requirement}: ${c.reason}`));
     console.log(failing.length === 0 ? "every applicable cell passes" : `still failing (${failing.length}):\n${failing.join("\n")}`);
+    // BENCH_SCREENSHOTS=DIR: the Readiness and Backups pages as they end, to read the reasons as a person sees them.
+    if (process.env.BENCH_SCREENSHOTS) {
+      for (const name of ["readiness", "backups"]) {
+        await page.goto(`${BASE}/${name}`);
+        await page.waitForLoadState("networkidle").catch(() => undefined);
+        await page.screenshot({ path: path.join(process.env.BENCH_SCREENSHOTS, `${name}.png`), fullPage: true });
+      }
+      console.log(`screenshots of /readiness and /backups in ${process.env.BENCH_SCREENSHOTS}`);
+    }
   } finally {
     await browser.close();
     panel?.kill();
