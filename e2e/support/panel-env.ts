@@ -165,6 +165,7 @@ function labCertificateConfigLines(): string[] {
   if (!controller?.httpsPort || !controller.httpPort) return [];
   const cas = [path.join(dir, "certs", "ca.crt"), path.join(dir, "tls", "ca.crt")].filter((f) => existsSync(f));
   const bundle = path.join(E2E_DIR, "lab-ca.pem");
+  mkdirSync(E2E_DIR, { recursive: true });
   writeFileSync(bundle, cas.map((f) => readFileSync(f, "utf8").trimEnd()).join("\n") + "\n");
   return [
     "certificates:",
