@@ -242,6 +242,29 @@ export class YamlFileEditor {
     for (const [key, value] of Object.entries(pairs)) expected?.setIn([...path, key], value);
   }
 
+  /**
+   * Inserts `pairs` into the block map at `path` on the lines right after the pair `afterKey` when its
+   * value is a one-line scalar (`image: ...`); at the end of the map otherwise. Two changes that each
+   * add keys to the same map then edit different lines, so both merge.
+   */
+  addPairsAfter(docIndex: number, path: YamlPath, afterKey: string, pairs: Record<string, unknown>): void {
+    const map = this.node(docIndex, path);
+    const pair = isMap(map) && !map.flow ? map.items.find((p) => keyOf(p) === afterKey) : undefined;
+    const value = pair?.value;
+    if (!isMap(map) || !map.range || !isScalar(value) || !value.range || this.text.slice(value.range[0], value.range[1]).includes("\n")) {
+      this.addPairs(docIndex, path, pairs);
+      return;
+    }
+    for (const key of Object.keys(pairs)) {
+      if (map.has(key)) throw yamlEditError(this.file, `${this.where([...path, key])} already exists`);
+    }
+    const at = nextLineStart(this.text, value.range[1]);
+    const lead = at === this.text.length && !this.text.endsWith("\n") ? "\n" : "";
+    this.splices.push({ at, remove: 0, insert: lead + this.indentLines(this.render(pairs, docIndex), columnOf(this.text, map.range[0])) });
+    const expected = this.expected[docIndex];
+    for (const [key, v] of Object.entries(pairs)) expected?.setIn([...path, key], v);
+  }
+
   /** Appends `value` as the last item of the block sequence at `path`, after an optional comment. */
   appendItem(docIndex: number, path: YamlPath, value: unknown, comment?: string): void {
     this.appendItems(docIndex, path, [value], comment);

@@ -1,3 +1,7 @@
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { parse, parseAllDocuments } from "yaml";
 import { describe, expect, it } from "vitest";
 import { APP_CATALOGUE } from "@/lib/apps/catalogue";
@@ -73,6 +77,22 @@ describe("resources: the manifest edit", () => {
     expect(plan.notes.join(" ")).toContain("No CPU limit");
     // The rest of the file is untouched (the init container's script, the PVCs).
     expect(plan.files[0]?.after).toContain("echo \"VueTorrent installed successfully\"");
+  });
+
+  it("writes after `image:`, so its pull request and the one adding probes to the same containers both merge", () => {
+    const resources = planChange({ kind: "resources", target: "qbittorrent/qbittorrent" }, ctx()).files[0]!;
+    const probes = planChange({ kind: "health-probes", target: "qbittorrent/qbittorrent" }, ctx()).files[0]!;
+    expect(probes.path).toBe(resources.path);
+    const dir = mkdtempSync(path.join(tmpdir(), "resources-merge-"));
+    writeFileSync(path.join(dir, "base"), resources.before ?? "");
+    writeFileSync(path.join(dir, "resources"), resources.after ?? "");
+    writeFileSync(path.join(dir, "probes"), probes.after ?? "");
+    // git merge-file exits with the number of conflicts (an exception here).
+    const merged = execFileSync("git", ["merge-file", "-p", "resources", "base", "probes"], { cwd: dir, encoding: "utf8" });
+    const qbit = (parseAllDocuments(merged)[0]?.toJS() as { spec: { template: { spec: { containers: Array<{ name: string; resources?: unknown; readinessProbe?: unknown }> } } } }).spec.template.spec.containers.find((c) => c.name === "qbittorrent");
+    expect(qbit?.resources).toBeDefined();
+    expect(qbit?.readinessProbe).toBeDefined();
+    expect(resources.after).toMatch(/image: ghcr\.io\/linuxserver\/qbittorrent:latest\n {8}resources:\n {10}requests:/);
   });
 
   it("a second plan on the result is already so (the readiness cell would pass)", () => {

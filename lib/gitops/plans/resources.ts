@@ -147,7 +147,8 @@ function setResources(editor: YamlFileEditor, workload: ManifestWorkload, contai
   const resourcesPath: YamlPath = [...containerPath, "resources"];
   const node = editor.node(workload.docIndex, resourcesPath);
   if (node === undefined) {
-    editor.addPairs(workload.docIndex, containerPath, { resources: wanted });
+    // After `image:`, not at the end of the container where "add probes" writes: both pull requests merge.
+    editor.addPairsAfter(workload.docIndex, containerPath, "image", { resources: wanted });
     return;
   }
   if (isEmpty(node)) {
