@@ -26,12 +26,9 @@ async function previewStep(step: MakeReadyStep): Promise<PreviewedStep | { refus
       // The same refusal the Changes page would show: nothing to run; the cell keeps its next click.
       return { refused: `its pull request cannot be planned: ${toAppError(error).message}` };
     }
-    const note =
-      p.outcome === "already_open"
-        ? `A pull request for it is already open${p.existing?.prUrl ? `: ${p.existing.prUrl}` : ""}; running the step finds it again.`
-        : p.outcome === "already_so"
-          ? `Already so in Git (${p.message ?? "nothing to change"}): Argo CD has not applied it yet.`
-          : undefined;
+    // Nothing to change in Git: no pull request to open, so no step; the cell says what it still misses.
+    if (p.outcome === "already_so") return { refused: `its change is already in Git (${(p.message ?? "nothing to change").replace(/^Already so: /, "").replace(/\.$/, "")})` };
+    const note = p.outcome === "already_open" ? `A pull request for it is already open${p.existing?.prUrl ? `: ${p.existing.prUrl}` : ""}; running the step finds it again.` : undefined;
     return { ...step, changes: [...p.summary, ...p.files.map((f) => `edits ${f}`)], fingerprint: p.fingerprint, ...(note ? { note } : {}) };
   }
   try {
