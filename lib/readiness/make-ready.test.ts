@@ -132,4 +132,18 @@ describe("planMakeReady", () => {
     expect(fixId({ kind: "change", request: { kind: "https-only", ingress: "media/sonarr" } })).toBe("change:https-only:media/sonarr");
     expect(fixId({ kind: "probe-hosts", hosts: ["a.example.com"] })).toBe("probe-hosts");
   });
+
+  it("plans the resources pull request of each service as its own step, after the others", () => {
+    const planned = planMakeReady(
+      matrixOf({
+        "media/sonarr": [failing("resources", [{ kind: "change", request: { kind: "resources", target: "media/sonarr" } }])],
+        "qbittorrent/qbittorrent": [failing("resources", [{ kind: "change", request: { kind: "resources", target: "qbittorrent/qbittorrent" } }]), failing("runbook")],
+      }),
+    );
+    expect(planned.map((s) => [s.id, s.group, s.title])).toEqual([
+      ["change:resources:media/sonarr", "pull-requests", "Pull request: set resource requests and limits on media/sonarr"],
+      ["change:resources:qbittorrent/qbittorrent", "pull-requests", "Pull request: set resource requests and limits on qbittorrent/qbittorrent"],
+    ]);
+    expect(planned[1]?.cells).toEqual([{ service: "qbittorrent/qbittorrent", requirement: "resources" }]);
+  });
 });
