@@ -124,6 +124,9 @@ async function main(): Promise<void> {
   console.log("Resetting the lab to its seeded state...");
   labCli("reset");
   await resetLabGitops(lab);
+  // The panel's identity from deploy/ (its least-privilege RBAC, and the ServiceAccount and script the
+  // backup Jobs run with), as `npm test` and the demo give it: without it no backup Job can start.
+  labCli("panel-kubeconfig");
   // The seeded certificate's renewals fail in the lab's cert-manager (a fault, on by default): lifted.
   labCli("cert-renewal-fails", "argocd", "home-brettswift-com-dns", "--off");
   const dir = mkdtempSync(path.join(tmpdir(), "bench-readiness-"));

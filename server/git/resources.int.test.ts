@@ -96,6 +96,9 @@ describe("set resources on qbittorrent, merged and synced", () => {
     expect(before.actions).toEqual([{ kind: "change", request: { kind: "resources", target: "qbittorrent/qbittorrent" } }]);
 
     const svc = service();
+    // The Changes page offers it too, saying which containers lack what.
+    const offered = (await svc.suggestions()).find((x) => x.request.kind === "resources" && x.request.target === "qbittorrent/qbittorrent");
+    expect(offered).toMatchObject({ label: "Set resource requests and limits on qbittorrent", detail: "vpn: no requests and no limits; qbittorrent: no requests and no limits (apps/media-services/qbittorrent/deployment.yaml)" });
     const preview = await svc.preview({ kind: "resources", target: "qbittorrent/qbittorrent" });
     expect(preview).toMatchObject({ outcome: "preview", baseBranch: "dev_qbit", files: ["apps/media-services/qbittorrent/deployment.yaml"], applications: [`${APP.namespace}/${APP.name}`] });
     const gluetun = APP_CATALOGUE.gluetun.resources;
@@ -135,5 +138,6 @@ describe("set resources on qbittorrent, merged and synced", () => {
     // Proposing it again: the base has them now.
     const again = await service().propose({ kind: "resources", target: "qbittorrent/qbittorrent" }, "admin");
     expect(again.outcome).toBe("already_so");
+    expect((await service().suggestions()).some((x) => x.request.kind === "resources" && x.request.target === "qbittorrent/qbittorrent")).toBe(false);
   });
 });

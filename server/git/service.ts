@@ -12,6 +12,7 @@ import { findPrometheusConfigs } from "@/lib/gitops/plans/prometheus-scrape";
 import type { BackupPlanSettings } from "@/lib/gitops/plans/enable-backups";
 import type { MeasuredUsage } from "@/lib/gitops/plans/resources";
 import { probeGaps } from "@/lib/gitops/plans/health-probes";
+import { resourceGaps } from "@/lib/gitops/plans/resources";
 import { commitMessage, pullRequestBody } from "@/lib/gitops/pr-body";
 import { parseRepoUrl, redactRepoUrl, repoKey, type RepoId } from "@/lib/gitops/repo-url";
 import type { RepoView } from "@/lib/gitops/repo-view";
@@ -732,9 +733,18 @@ export class GitopsService {
       const workloads = findWorkloads(view, appsPath);
       for (const w of workloads) {
         if (deployedFrom(w.file) !== branch) continue;
+        const target = `${w.namespace ?? "default"}/${w.name}`;
+        const unset = resourceGaps(w);
+        if (unset.length > 0) {
+          const request: ChangeRequest = { kind: "resources", target };
+          out.set(`resources:${target}`, {
+            request,
+            label: labelOf(request),
+            detail: `${unset.map((g) => `${g.container.name}: no ${g.missing.join(" and no ")}`).join("; ")} (${w.file})`,
+          });
+        }
         const gaps = probeGaps(w);
         if (gaps.length === 0) continue;
-        const target = `${w.namespace ?? "default"}/${w.name}`;
         const request: ChangeRequest = { kind: "health-probes", target };
         out.set(`probes:${target}`, {
           request,
