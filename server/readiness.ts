@@ -11,6 +11,8 @@ import { listServices } from "@/server/k8s";
 import { getPanelSettings } from "@/server/panel/settings";
 import { getDb } from "@/server/db";
 import { listChanges } from "@/server/db/changes";
+import { getGitopsService, withDeadline } from "@/server/git";
+import type { ChangeView } from "@/lib/gitops/change-state";
 import { databaseFault } from "@/server/db/faults";
 import { STACK, readinessHistories, recordReadiness, type ReadinessPoint } from "@/server/db/readiness-history";
 import { logger } from "@/server/observability/logger";
@@ -79,12 +81,13 @@ export async function getReadiness(now = Date.now()): Promise<ReadinessMatrix> {
     return readinessMatrix({ now, services: [], runbooks: { ids: new Set() }, errors: {}, settings: { certMinDays: config.certificates.warnDays, drillIntervalDays: config.backups.drillIntervalDays } });
   }
   const services = await listServices();
-  const [verdicts, certs, backups, integrations, alerts] = await Promise.all([
+  const [verdicts, certs, backups, integrations, alerts, rules] = await Promise.all([
     serviceVerdicts(services.map((s) => s.id)),
     settle(() => getCertificatesView()),
     settle(() => backupsView(now)),
     settle(() => integrationsReading(now)),
     settle(() => getAlertsData({ maxAgeMs: 60_000 })),
+    rulesChange(),
   ]);
   const errors: ReadinessInput["errors"] = {};
   if (certs.error) errors.certificates = certs.error;
@@ -109,7 +112,7 @@ export async function getReadiness(now = Date.now()): Promise<ReadinessMatrix> {
             panelRules: alerts.value.prometheus.panelRules,
             notifications: alerts.value.notifications,
             targets: alerts.value.detector.targets,
-            ...rulesChange(),
+            ...rules,
           },
         }
       : {}),
@@ -121,10 +124,24 @@ export async function getReadiness(now = Date.now()): Promise<ReadinessMatrix> {
   return matrix;
 }
 
-/** The newest pull request that adds the panel's alert rules, as the changes record follows it; none when it cannot be read. */
-function rulesChange(): { rulesChange?: NonNullable<ReadinessInput["alerts"]>["rulesChange"] } {
+/** The newest pull request that adds the panel's alert rules, from the changes record. */
+function latestRulesChange(): ChangeView | undefined {
+  return listChanges(getDb()).find((c) => c.kind === "alert-rules");
+}
+
+/**
+ * The newest pull request that adds the panel's alert rules and where it stands, followed on the
+ * forge and in Argo CD first while it is not live (at most once per `gitops.pollSeconds`, a few
+ * seconds at most); none when it cannot be read.
+ */
+async function rulesChange(): Promise<{ rulesChange?: NonNullable<ReadinessInput["alerts"]>["rulesChange"] }> {
   try {
-    const change = listChanges(getDb()).find((c) => c.kind === "alert-rules");
+    let change = latestRulesChange();
+    const svc = change && change.status !== "live" && change.status !== "closed" ? getGitopsService() : null;
+    if (svc) {
+      await withDeadline(svc.refresh(), 3_000, "following the alert rules' pull request").catch(() => undefined);
+      change = latestRulesChange();
+    }
     return change ? { rulesChange: { status: change.status, prUrl: change.prUrl, files: change.files, applications: change.apps.length } } : {};
   } catch (error) {
     logger.warn({ err: databaseFault(error) }, "the changes cannot be read for the readiness of the alert rules");
