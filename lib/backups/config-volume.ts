@@ -36,3 +36,21 @@ export const SCRIPT_CONFIGMAP = "k8s-nas-panel-backup-script";
 export const SCRIPT_MOUNT = "/k8s-nas-panel";
 /** The restore area on a configuration volume (staged archives, the files a restore moved aside). */
 export const RESTORE_AREA = ".k8s-nas-panel-restore";
+
+/** A pod template's spec, as far as finding the configuration volume needs it. */
+interface PodSpecLike {
+  containers?: ReadonlyArray<{ name: string; volumeMounts?: ReadonlyArray<{ name: string; mountPath: string }> }>;
+  volumes?: ReadonlyArray<{ name: string; hostPath?: { path?: string } | null }>;
+}
+
+/**
+ * The node path the configuration of `container` is kept on, when the volume it mounts at
+ * `mountPath` is a hostPath (the backup Jobs may not mount one); undefined otherwise.
+ */
+export function configHostPath(pod: PodSpecLike | undefined, container: string | undefined, mountPath: string): string | undefined {
+  const norm = (p: string) => p.replace(/\/+$/, "");
+  const c = pod?.containers?.find((x) => x.name === container) ?? pod?.containers?.[0];
+  const mount = c?.volumeMounts?.find((m) => norm(m.mountPath) === norm(mountPath));
+  const volume = mount ? pod?.volumes?.find((v) => v.name === mount.name) : undefined;
+  return volume?.hostPath?.path ?? undefined;
+}

@@ -103,6 +103,15 @@ describe("readinessMatrix", () => {
     expect(c.reason).toMatch(/^No backup: no backup method/);
     expect(c.fix).toEqual({ label: "Enable backups", href: "/backups", kind: "pull-request" });
     expect(readinessMatrix(input).services[0]!.score).toEqual({ passed: 7, applicable: 8, percent: 87 });
+    // When enabling is not offered, the reason says why, and the next click is the page, not a pull request.
+    const hostPath = readyInput({
+      backups: { services: [protection("media/sonarr", { state: "unprotected", summary: "Not protected: no backup schedule", enable: { offered: false, reason: "its configuration is on the node (hostPath /mnt/data/configs/sonarr), which the backup Jobs may not mount: move it to a PersistentVolumeClaim" } })], records: [] },
+    });
+    expect(cellOf(hostPath, "backed-up")).toMatchObject({
+      reason: "No backup: Not protected: no backup schedule; enable backups is not offered: its configuration is on the node (hostPath /mnt/data/configs/sonarr), which the backup Jobs may not mount: move it to a PersistentVolumeClaim.",
+      fix: { label: "See the backups", kind: "page" },
+    });
+    expect(cellOf(hostPath, "backed-up").actions).toBeUndefined();
   });
 
   it("backups: stale asks to back up now, no drill or an old drill asks for the drill, nothing to back up is not applicable", () => {

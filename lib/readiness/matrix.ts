@@ -237,7 +237,7 @@ const BACKED_UP: Check = (s, input) => {
     return cell(
       "backed-up",
       "failing",
-      `No backup: ${p.summary}.`,
+      `No backup: ${p.summary}${!p.enable.offered && p.enable.reason ? `; enable backups is not offered: ${p.enable.reason}` : ""}.`,
       p.enable.offered ? { label: "Enable backups", href: "/backups", kind: "pull-request" } : { label: "See the backups", href: "/backups", kind: "page" },
       p.enable.offered && input.settings.backupClaim ? [{ kind: "change", request: { kind: "enable-backups", target: s.id, backupClaim: input.settings.backupClaim } }] : [],
     );

@@ -1,6 +1,6 @@
 import "server-only";
 import { z } from "zod";
-import { BACKUP_ACTION_ANNOTATION, BACKUP_CLAIM_ANNOTATION, BACKUP_LABEL, BACKUP_OF } from "@/lib/backups/config-volume";
+import { BACKUP_ACTION_ANNOTATION, BACKUP_CLAIM_ANNOTATION, BACKUP_LABEL, BACKUP_OF, configHostPath, GENERIC_CONFIG_VOLUME } from "@/lib/backups/config-volume";
 import { protectionCounts, protectionOf, protectionSentence } from "@/lib/backups/protection";
 import { parseScriptOutput } from "@/lib/backups/results";
 import { cronIntervalHours } from "@/lib/backups/schedule";
@@ -241,6 +241,15 @@ function holdsState(s: DiscoveredService): boolean {
   return s.pvcs.length > 0 || getAppModule(s.appKind)?.configVolume !== undefined;
 }
 
+/** "Enable backups" for a service whose configuration is, or is not, on a host path. */
+function hostPathEnable(hostPath: string | undefined, appBackups: boolean): ServiceProtection["enable"] {
+  if (hostPath === undefined) return { offered: true };
+  return {
+    offered: false,
+    reason: `its configuration is on the node (hostPath ${hostPath}), which the backup Jobs may not mount: move it to a PersistentVolumeClaim${appBackups ? ", or rely on the app's own backups" : ""}`,
+  };
+}
+
 /** Rows of the history on one page of the Backups page. */
 export const HISTORY_PAGE = 50;
 
@@ -257,6 +266,14 @@ export async function backupsView(now = Date.now(), opts: { before?: HistoryCurs
     }
   }
   const list: ServiceProtection[] = [];
+  const snapshot = clusterSnapshot();
+  const workloads = { Deployment: snapshot.deployments, StatefulSet: snapshot.statefulsets, DaemonSet: snapshot.daemonsets };
+  /** Where on the node the service keeps its configuration, when it is a hostPath volume (no backup Job may mount it). */
+  const hostPathOf = (s: DiscoveredService): string | undefined => {
+    const w = workloads[s.workloadKind].find((x) => x.metadata?.namespace === s.namespace && x.metadata?.name === s.name);
+    const main = s.containerSpecs?.find((c) => c.main)?.name;
+    return configHostPath(w?.spec?.template?.spec as Parameters<typeof configHostPath>[0], main, (getAppModule(s.appKind)?.configVolume ?? GENERIC_CONFIG_VOLUME).mountPath);
+  };
   for (const s of services) {
     if (s.namespace === "kube-system") continue;
     const crons = (cluster.cronJobs.get(s.namespace) ?? []).filter((c) => c.metadata.annotations?.[BACKUP_OF] === s.name);
@@ -287,7 +304,7 @@ export async function backupsView(now = Date.now(), opts: { before?: HistoryCurs
             ? { offered: false, reason: "no configuration volume" }
             : !inBackupNamespace
               ? { offered: false, reason: `${s.namespace} is not one of the namespaces that hold backups (backups.namespaces)` }
-              : { offered: true },
+              : hostPathEnable(hostPathOf(s), getAppModule(s.appKind)?.restore !== undefined),
     });
     const busy = running[s.id];
     list.push(busy ? { ...p, busy: { kind: "backup", id: busy.job, startedAt: busy.startedAt } } : p);
@@ -296,7 +313,6 @@ export async function backupsView(now = Date.now(), opts: { before?: HistoryCurs
   rememberProtection(list);
   const history = backupHistoryPage(db, { limit: HISTORY_PAGE, ...(opts.before ? { before: opts.before } : {}) });
   const appRestorable = services.filter((s) => getAppModule(s.appKind)?.restore !== undefined).map((s) => s.id);
-  const snapshot = clusterSnapshot();
   const velero = veleroView(snapshot.velerobackups ?? [], snapshot.veleroschedules ?? [], services);
   return { services: list, backups: history.backups, ...(history.older ? { older: history.older } : {}), errors: [...cluster.errors, ...appErrors], running, appRestorable, velero };
 }
