@@ -111,6 +111,22 @@ async function round(page: Page, lab: LabGitops, n: number): Promise<{ steps: nu
   return { steps, runMs, mergeMs };
 }
 
+/**
+ * The lab's reset, saying what to do when it cannot bring the seeded workloads back: a seeded object
+ * a merged pull request handed to the lab's Argo CD (Unpackerr's Deployment, once its wiring is in
+ * Git) is pruned when the repository is reset, and only seeding the lab again recreates it.
+ */
+function resetLabOrSay(): boolean {
+  try {
+    labCli("reset");
+    return true;
+  } catch (error) {
+    const text = String((error as { stderr?: unknown }).stderr ?? (error as Error).message).trim().split("\n")[0];
+    console.error(`The lab's reset did not end: ${text}. Seed it again: npm run lab -- down && npm run lab -- up`);
+    return false;
+  }
+}
+
 async function main(): Promise<void> {
   if (!existsSync(SERVER)) {
     console.error("Build the panel first: npm run build");
@@ -122,7 +138,7 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   console.log("Resetting the lab to its seeded state...");
-  labCli("reset");
+  if (!resetLabOrSay()) process.exit(1);
   await resetLabGitops(lab);
   // The panel's identity from deploy/ (its least-privilege RBAC, and the ServiceAccount and script the
   // backup Jobs run with), as `npm test` and the demo give it: without it no backup Job can start.
@@ -172,7 +188,7 @@ async function main(): Promise<void> {
     await browser.close();
     panel?.kill();
     await resetLabGitops(lab);
-    labCli("reset");
+    if (!resetLabOrSay()) process.exitCode = 1;
     rmSync(dir, { recursive: true, force: true });
   }
 }
