@@ -135,7 +135,12 @@ export function findWorkloads(repo: RepoView, dir: string): ManifestWorkload[] {
  */
 export function matchWorkloads(workloads: readonly ManifestWorkload[], target: string): ManifestWorkload[] {
   const [ns, name] = target.includes("/") ? target.split("/", 2) : [undefined, target];
-  return workloads.filter((w) => w.name === name && (ns === undefined || w.namespace === ns));
+  const named = workloads.filter((w) => w.name === name);
+  if (ns === undefined) return named;
+  const exact = named.filter((w) => w.namespace === ns);
+  // A manifest whose file and kustomization name no namespace gets it from the Application deploying
+  // it (its destination): it is the workload of that name in any namespace, when none names this one.
+  return exact.length > 0 ? exact : named.filter((w) => w.namespace === undefined);
 }
 
 /** A Service found in the repository. */

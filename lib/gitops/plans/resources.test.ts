@@ -141,6 +141,16 @@ describe("resources: the manifest edit", () => {
     expect(containersAfter(low)[0]?.resources).toEqual({ requests: FALLBACK_RESOURCES.requests, limits: FALLBACK_RESOURCES.limits });
   });
 
+  it("a manifest that names no namespace (the Application's destination gives it) is found under the service's namespace", () => {
+    const text = ONE("").replace("  namespace: media\n", "").replace("lscr.io/linuxserver/sonarr:4", "ghcr.io/gethomepage/homepage:latest");
+    const view = memoryRepo({ "apps/homepage/deployment.yaml": text, "apps/other/deployment.yaml": ONE("").replace("name: sonarr\n  namespace: media", "name: sonarr\n  namespace: elsewhere") });
+    const plan = planChange({ kind: "resources", target: "homepage/sonarr" }, ctx(view));
+    expect(plan.files.map((f) => f.path)).toEqual(["apps/homepage/deployment.yaml"]);
+    expect(containersAfter(plan)[0]?.resources).toEqual({ requests: APP_CATALOGUE.homepage.resources.requests, limits: APP_CATALOGUE.homepage.resources.limits });
+    // One that names its namespace is matched by it.
+    expect(planChange({ kind: "resources", target: "elsewhere/sonarr" }, ctx(view)).files.map((f) => f.path)).toEqual(["apps/other/deployment.yaml"]);
+  });
+
   it("an unknown workload is not_found", () => {
     expect(() => planChange({ kind: "resources", target: "media/nothing" }, ctx())).toThrow(/No Deployment, StatefulSet or DaemonSet named media\/nothing/);
   });
