@@ -10,7 +10,8 @@
 // Targets (overview): state in page <= 200 ms, painted cold <= 250 ms, warm painted <= 100 / 150 ms,
 // CPU <= 0.025 s per view, RSS after 100 views <= 200 MiB, JS <= 120 KiB, <= 15 requests per cold view.
 // Figures only; nothing is asserted.
-// Run: npm run bench:browser   (BENCH_BROWSER_RUNS cold runs, default 5; BENCH_BROWSER_VIEWS warm views, 100)
+// Run: npm run bench:browser   (BENCH_BROWSER_RUNS cold runs, default 5; BENCH_BROWSER_VIEWS warm views, 100;
+//      BENCH_BROWSER_PAGES=overview,integrations measures only those pages)
 import { mkdtempSync, readFileSync, rmSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -176,11 +177,12 @@ async function main(): Promise<void> {
     const services = ((await (await fetch(`${BASE}/api/services`, { headers: { cookie } })).json()) as { services: Array<{ namespace: string; name: string; appKind: string }> }).services;
     const one = services.find((s) => s.appKind === "sonarr") ?? services[0];
     if (!one) throw new Error("the panel lists no service: is the lab seeded?");
+    const pages = process.env.BENCH_BROWSER_PAGES?.split(",").map((p) => p.trim());
     const targets: Target[] = [
       { name: "overview", path: "/", state: "[data-testid=service-card][data-status]" },
       { name: "service page", path: `/services/${one.namespace}/${one.name}`, state: "[data-testid=service-header]" },
       { name: "integrations", path: "/integrations", state: "[data-testid=link][data-state]" },
-    ];
+    ].filter((t) => !pages || pages.includes(t.name) || pages.includes(t.name.split(" ")[0] ?? ""));
     console.log(`panel ${BASE} (pid ${pid}), ${services.length} services; ${RUNS} cold runs and ${VIEWS} warm views per page\n`);
 
     // What the idle panel spends (its probe sweeps and watches), to take out of the per-view figure.
