@@ -3,7 +3,8 @@
 // (min / median / max):
 //  - cold (a fresh browser profile each run): when the services' state is in the page, when it is painted
 //    (the later of the state and the first contentful paint), requests by kind (documents, scripts, `?_rsc=`
-//    fetches, styles, fonts, the event stream, other) and JavaScript bytes on the wire;
+//    fetches, styles, fonts, the event stream, other) and JavaScript bytes on the wire (all, and those asked
+//    for before the load event: a chart library loaded after the page counts only in the total);
 //  - warm (one tab, the page loaded again and again): painted median and p95;
 //  - the server's CPU per warm view (from /proc, minus what the idle panel spends in as long) and its RSS
 //    before and after the warm views.
@@ -42,6 +43,8 @@ interface ColdView {
   paintedMs: number;
   requests: Record<string, number>;
   jsBytes: number;
+  /** Of jsBytes, the scripts asked for before the load event (what the page needs to start). */
+  jsFirstBytes: number;
 }
 
 /** Records, inside the page, when the state selector first appears (a MutationObserver from the first byte). */
@@ -99,9 +102,16 @@ async function coldView(browser: Browser, cookie: string, target: Target): Promi
   const page = await context.newPage();
   const requests: Record<string, number> = {};
   let jsBytes = 0;
+  let jsFirstBytes = 0;
+  let loaded = false;
+  const beforeLoad = new Set<unknown>();
+  page.on("load", () => {
+    loaded = true;
+  });
   page.on("request", (r) => {
     const kind = kindOf(r.url(), r.resourceType());
     requests[kind] = (requests[kind] ?? 0) + 1;
+    if (!loaded) beforeLoad.add(r);
   });
   const scripts: Array<Promise<void>> = [];
   page.on("requestfinished", (r) => {
@@ -110,6 +120,7 @@ async function coldView(browser: Browser, cookie: string, target: Target): Promi
       r.sizes().then(
         (s) => {
           jsBytes += s.responseBodySize + s.responseHeadersSize;
+          if (beforeLoad.has(r)) jsFirstBytes += s.responseBodySize + s.responseHeadersSize;
           if (VERBOSE) console.log(`    ${(s.responseBodySize / KIB).toFixed(1).padStart(7)} KiB ${new URL(r.url()).pathname}`);
         },
         () => undefined,
@@ -121,7 +132,7 @@ async function coldView(browser: Browser, cookie: string, target: Target): Promi
   await page.waitForTimeout(2_000);
   await Promise.all(scripts);
   await context.close();
-  return { ...timing, requests, jsBytes };
+  return { ...timing, requests, jsBytes, jsFirstBytes };
 }
 
 /** CPU seconds (user + system) the process has used so far. */
@@ -214,7 +225,7 @@ async function main(): Promise<void> {
       console.log(`  warm, painted median / p95:    ${percentile(sorted, 50).toFixed(0)} / ${percentile(sorted, 95).toFixed(0)} ms (${VIEWS} views)`);
       console.log(`  server CPU per warm view:      ${(cpu / VIEWS).toFixed(3)} s (${((cpu - idlePerSecond * wall) / VIEWS).toFixed(3)} s without the idle panel's ${idlePerSecond.toFixed(3)} s/s)`);
       console.log(`  RSS before / after the views:  ${rssBefore.toFixed(0)} / ${rssAfter.toFixed(0)} MiB`);
-      console.log(`  JavaScript on the wire (cold): ${spread(cold.map((c) => c.jsBytes / KIB), "KiB", 1)}`);
+      console.log(`  JavaScript on the wire (cold): ${spread(cold.map((c) => c.jsBytes / KIB), "KiB", 1)}; before the load event ${spread(cold.map((c) => c.jsFirstBytes / KIB), "KiB", 1)}`);
       console.log(`  requests per cold view:        ${spread(total, "")} (median by kind: ${kinds.map((k) => `${k} ${median(cold.map((c) => c.requests[k] ?? 0))}`).join(", ")})`);
       console.log("");
     }
