@@ -6,6 +6,7 @@ import type { CertificatesView } from "@/lib/certs/view";
 import type { ServiceAfterSync } from "@/lib/gitops/change-state";
 import { toCardData, type CertificateNote, type HistoryWindow, type OverviewData, type ServiceDetail } from "@/lib/overview";
 import type { DiscoveredService, ServiceSummary } from "@/lib/services";
+import { thinLatency } from "@/lib/sparkline";
 import { verdictOf } from "@/lib/verdict";
 import { getHealthModule } from "@/server/apps/registry";
 import { getCertificatesView, onCertificatesChanged } from "@/server/certs";
@@ -157,7 +158,7 @@ async function computeOverview(now: number): Promise<OverviewData> {
   return {
     services: services.map((s) => {
       const card = toCardData(
-        summarizeService(s, latest, latency.get(s.id) ?? [], {
+        summarizeService(s, latest, thinLatency(latency.get(s.id) ?? []), {
           day: uptime.day.get(s.id) ?? null,
           week: uptime.week.get(s.id) ?? null,
           month: uptime.month.get(s.id) ?? null,
