@@ -478,6 +478,24 @@ describe("revert: a pull request that reverts the merge commit", () => {
     await expect(svc.previewRevert(revert.id)).rejects.toThrow(/is not merged/);
   });
 
+  it("the forge refuses the revert's pull request: says so, deletes the branch it pushed, and records nothing", async () => {
+    const svc = service();
+    const { change } = await mergedProbes(svc);
+    const preview = await svc.previewRevert(change.id);
+    const before = panelBranches();
+    const recorded = svc.list().length;
+    await new ForgeControls(lab.forge).refusePullCreation(1);
+    const error = (await svc.revert(change.id, "admin", { expectedFingerprint: preview.fingerprint }).catch((e: unknown) => e)) as Error & { code?: string };
+    expect(error).toMatchObject({ code: "unauthorized" });
+    expect(error.message).toContain("refused the token in GITOPS_TOKEN");
+    expect(error.message).toContain("No pull request was opened. The branch it pushed was deleted again.");
+    expect(panelBranches()).toEqual(before);
+    expect(svc.list()).toHaveLength(recorded);
+    // The forge takes pull requests again: the revert opens one.
+    const again = await svc.revert(change.id, "admin", { expectedFingerprint: preview.fingerprint });
+    expect(again.outcome).toBe("opened");
+  });
+
   it("files changed again since the merge: says so, shows the conflict, and pushes nothing", async () => {
     const svc = service();
     const { change, mergeSha } = await mergedProbes(svc);

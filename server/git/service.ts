@@ -531,8 +531,12 @@ export class GitopsService {
       try {
         pull = await this.forge.createPull({ head: branch, base: change.baseBranch, title: preview.title, body: `${body}\n`, labels: ["k8s-nas-panel", "revert"] });
       } catch (error) {
-        await this.repo.deleteRemoteBranch(branch).catch(() => undefined);
-        throw error;
+        const cause = toAppError(error);
+        const left = await this.repo.deleteRemoteBranch(branch).then(
+          () => "The branch it pushed was deleted again.",
+          () => `The branch ${branch} it pushed could not be deleted; delete it on the forge, or revert again (a new branch is pushed).`,
+        );
+        throw new AppError(cause.code, `${cause.message} No pull request was opened. ${left}`, { source: cause.source ?? "gitops", cause: error });
       }
       const apps: AppSyncState[] = change.apps.map((a) => ({ namespace: a.namespace, name: a.name, syncStatus: a.syncStatus, revision: a.revision, health: a.health, healthMessage: a.healthMessage, includesChange: null }));
       const created = insertChange(this.deps.db, {
