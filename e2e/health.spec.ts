@@ -165,6 +165,10 @@ test.describe("service health against the lab", () => {
     await expect(page.getByTestId("pod-row").first()).toContainText("ready");
     await expect(page.getByTestId("uptime-24h")).toContainText("%");
     await expect(page.getByTestId("latency-chart")).toBeVisible();
+    // The chart library is loaded after the page: the plots replace their placeholders.
+    await expect(page.getByTestId("latency-chart").locator("svg.recharts-surface")).toBeVisible({ timeout: 20_000 });
+    await expect(page.getByTestId("availability-chart").locator("svg.recharts-surface")).toBeVisible({ timeout: 20_000 });
+    await expect(page.getByTestId("plot-loading")).toHaveCount(0);
     await expect(page.getByTestId("link-app")).toHaveAttribute("href", "https://home.brettswift.com/prowlarr");
     await page.getByRole("button", { name: "7d" }).click();
     await expect(page.getByRole("button", { name: "7d" })).toHaveAttribute("aria-pressed", "true");

@@ -9,7 +9,7 @@ export interface CertificateNote {
   subject: string;
   message: string;
 }
-import { argoSeverity, argoSummary, shortRevision, type ArgoProblem } from "./gitops/argo-status";
+import { argoSeverity, argoSummary, shortRevision, type ArgoProblem } from "./gitops/argo-view";
 
 /**
  * One service as the Overview and the Services list show it: the summary without pods, events and

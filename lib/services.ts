@@ -2,7 +2,7 @@
  * The service model shared by discovery (Kubernetes side), the app health modules (app side), the
  * prober and the UI. Plain serialisable data: it crosses the server/client boundary as JSON.
  */
-import type { ArgoAppState } from "./gitops/argo-status";
+import type { ArgoAppState } from "./gitops/argo-view";
 
 import type { AppKind } from "./apps/catalogue";
 import type { UrlBaseCandidate, UrlBaseSource } from "./k8s/url-base";

@@ -22,3 +22,23 @@ export function sparklinePath(values: Array<number | null>, width: number, heigh
 }
 
 const round = (n: number) => Math.round(n * 10) / 10;
+
+/** At most this many points per sparkline: a 200-unit-wide line shows no more, and every view carries them. */
+export const SPARKLINE_MAX_POINTS = 60;
+
+/**
+ * Thins a latency series to at most `max` points by merging neighbours: each merged point starts
+ * where its first probe was, keeps the worst latency (a spike stays visible) and is a gap (null) when
+ * any of its probes failed (an outage stays visible).
+ */
+export function thinLatency(points: ReadonlyArray<{ at: number; ms: number | null }>, max = SPARKLINE_MAX_POINTS): Array<{ at: number; ms: number | null }> {
+  if (points.length <= max) return [...points];
+  const size = Math.ceil(points.length / max);
+  const out: Array<{ at: number; ms: number | null }> = [];
+  for (let i = 0; i < points.length; i += size) {
+    const group = points.slice(i, i + size);
+    const failed = group.some((p) => p.ms === null);
+    out.push({ at: group[0]!.at, ms: failed ? null : Math.max(...group.map((p) => p.ms as number)) });
+  }
+  return out;
+}

@@ -3,14 +3,16 @@
 // (min / median / max):
 //  - cold (a fresh browser profile each run): when the services' state is in the page, when it is painted
 //    (the later of the state and the first contentful paint), requests by kind (documents, scripts, `?_rsc=`
-//    fetches, styles, fonts, the event stream, other) and JavaScript bytes on the wire;
+//    fetches, styles, fonts, the event stream, other) and JavaScript bytes on the wire (all, and those asked
+//    for before the load event: a chart library loaded after the page counts only in the total);
 //  - warm (one tab, the page loaded again and again): painted median and p95;
 //  - the server's CPU per warm view (from /proc, minus what the idle panel spends in as long) and its RSS
 //    before and after the warm views.
 // Targets (overview): state in page <= 200 ms, painted cold <= 250 ms, warm painted <= 100 / 150 ms,
 // CPU <= 0.025 s per view, RSS after 100 views <= 200 MiB, JS <= 120 KiB, <= 15 requests per cold view.
 // Figures only; nothing is asserted.
-// Run: npm run bench:browser   (BENCH_BROWSER_RUNS cold runs, default 5; BENCH_BROWSER_VIEWS warm views, 100)
+// Run: npm run bench:browser   (BENCH_BROWSER_RUNS cold runs, default 5; BENCH_BROWSER_VIEWS warm views, 100;
+//      BENCH_BROWSER_PAGES=overview,integrations measures only those pages)
 import { mkdtempSync, readFileSync, rmSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -41,6 +43,8 @@ interface ColdView {
   paintedMs: number;
   requests: Record<string, number>;
   jsBytes: number;
+  /** Of jsBytes, the scripts asked for before the load event (what the page needs to start). */
+  jsFirstBytes: number;
 }
 
 /** Records, inside the page, when the state selector first appears (a MutationObserver from the first byte). */
@@ -98,9 +102,16 @@ async function coldView(browser: Browser, cookie: string, target: Target): Promi
   const page = await context.newPage();
   const requests: Record<string, number> = {};
   let jsBytes = 0;
+  let jsFirstBytes = 0;
+  let loaded = false;
+  const beforeLoad = new Set<unknown>();
+  page.on("load", () => {
+    loaded = true;
+  });
   page.on("request", (r) => {
     const kind = kindOf(r.url(), r.resourceType());
     requests[kind] = (requests[kind] ?? 0) + 1;
+    if (!loaded) beforeLoad.add(r);
   });
   const scripts: Array<Promise<void>> = [];
   page.on("requestfinished", (r) => {
@@ -109,6 +120,7 @@ async function coldView(browser: Browser, cookie: string, target: Target): Promi
       r.sizes().then(
         (s) => {
           jsBytes += s.responseBodySize + s.responseHeadersSize;
+          if (beforeLoad.has(r)) jsFirstBytes += s.responseBodySize + s.responseHeadersSize;
           if (VERBOSE) console.log(`    ${(s.responseBodySize / KIB).toFixed(1).padStart(7)} KiB ${new URL(r.url()).pathname}`);
         },
         () => undefined,
@@ -120,7 +132,7 @@ async function coldView(browser: Browser, cookie: string, target: Target): Promi
   await page.waitForTimeout(2_000);
   await Promise.all(scripts);
   await context.close();
-  return { ...timing, requests, jsBytes };
+  return { ...timing, requests, jsBytes, jsFirstBytes };
 }
 
 /** CPU seconds (user + system) the process has used so far. */
@@ -176,11 +188,12 @@ async function main(): Promise<void> {
     const services = ((await (await fetch(`${BASE}/api/services`, { headers: { cookie } })).json()) as { services: Array<{ namespace: string; name: string; appKind: string }> }).services;
     const one = services.find((s) => s.appKind === "sonarr") ?? services[0];
     if (!one) throw new Error("the panel lists no service: is the lab seeded?");
+    const pages = process.env.BENCH_BROWSER_PAGES?.split(",").map((p) => p.trim());
     const targets: Target[] = [
       { name: "overview", path: "/", state: "[data-testid=service-card][data-status]" },
       { name: "service page", path: `/services/${one.namespace}/${one.name}`, state: "[data-testid=service-header]" },
       { name: "integrations", path: "/integrations", state: "[data-testid=link][data-state]" },
-    ];
+    ].filter((t) => !pages || pages.includes(t.name) || pages.includes(t.name.split(" ")[0] ?? ""));
     console.log(`panel ${BASE} (pid ${pid}), ${services.length} services; ${RUNS} cold runs and ${VIEWS} warm views per page\n`);
 
     // What the idle panel spends (its probe sweeps and watches), to take out of the per-view figure.
@@ -212,7 +225,7 @@ async function main(): Promise<void> {
       console.log(`  warm, painted median / p95:    ${percentile(sorted, 50).toFixed(0)} / ${percentile(sorted, 95).toFixed(0)} ms (${VIEWS} views)`);
       console.log(`  server CPU per warm view:      ${(cpu / VIEWS).toFixed(3)} s (${((cpu - idlePerSecond * wall) / VIEWS).toFixed(3)} s without the idle panel's ${idlePerSecond.toFixed(3)} s/s)`);
       console.log(`  RSS before / after the views:  ${rssBefore.toFixed(0)} / ${rssAfter.toFixed(0)} MiB`);
-      console.log(`  JavaScript on the wire (cold): ${spread(cold.map((c) => c.jsBytes / KIB), "KiB", 1)}`);
+      console.log(`  JavaScript on the wire (cold): ${spread(cold.map((c) => c.jsBytes / KIB), "KiB", 1)}; before the load event ${spread(cold.map((c) => c.jsFirstBytes / KIB), "KiB", 1)}`);
       console.log(`  requests per cold view:        ${spread(total, "")} (median by kind: ${kinds.map((k) => `${k} ${median(cold.map((c) => c.requests[k] ?? 0))}`).join(", ")})`);
       console.log("");
     }

@@ -2,7 +2,7 @@
 
 import { useQuery } from "@tanstack/react-query";
 import { IntentLink } from "@/components/ui/intent-link";
-import { argoProblemsOf, shortRevision, type ApplicationsData, type ArgoAppState } from "@/lib/gitops/argo-status";
+import { argoProblemsOf, shortRevision, type ApplicationsData, type ArgoAppState } from "@/lib/gitops/argo-view";
 import { Alert } from "../ui/alert";
 import { Card } from "../ui/card";
 import { EmptyState } from "../ui/empty-state";

@@ -1,5 +1,5 @@
-import type { ArgoAppState } from "@/lib/gitops/argo-status";
-import { argoProblemsOf, shortRevision } from "@/lib/gitops/argo-status";
+import type { ArgoAppState } from "@/lib/gitops/argo-view";
+import { argoProblemsOf, shortRevision } from "@/lib/gitops/argo-view";
 import { Card } from "../ui/card";
 import { HealthBadge, SyncBadge } from "./argo-badges";
 import { ResourceProblems } from "./resource-problems";

@@ -1,4 +1,4 @@
-import type { ArgoResourceProblem } from "@/lib/gitops/argo-status";
+import type { ArgoResourceProblem } from "@/lib/gitops/argo-view";
 
 /** The resources of an Application that are not Synced or not Healthy. */
 export function ResourceProblems({ problems }: { problems: readonly ArgoResourceProblem[] }) {

@@ -2,10 +2,15 @@
 
 import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
-import { CartesianGrid, Line, LineChart, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
+import dynamic from "next/dynamic";
 import type { ChartSeries, ServiceCharts as ServiceChartsData } from "@/lib/metrics/charts";
+import { formatMetric as format } from "@/lib/metrics/format";
 import { Alert } from "../ui/alert";
 import { Card } from "../ui/card";
+import { PlotPlaceholder } from "../ui/plot-placeholder";
+
+// The chart library is loaded only once a chart is on screen: the rest of the page does not wait for it.
+const MetricPlot = dynamic(() => import("./metric-plot").then((m) => m.MetricPlot), { ssr: false, loading: PlotPlaceholder });
 
 const HOURS = [1, 6, 24, 168] as const;
 
@@ -16,23 +21,7 @@ async function fetchCharts(namespace: string, name: string, hours: number): Prom
   return body as ServiceChartsData;
 }
 
-function format(unit: ChartSeries["unit"], v: number): string {
-  if (unit === "bytes") {
-    const units = ["B", "KiB", "MiB", "GiB", "TiB"];
-    let i = 0;
-    let x = v;
-    while (Math.abs(x) >= 1024 && i < units.length - 1) {
-      x /= 1024;
-      i++;
-    }
-    return `${x.toFixed(x >= 10 || i === 0 ? 0 : 1)} ${units[i]}`;
-  }
-  if (unit === "cores") return v < 1 ? `${Math.round(v * 1000)}m` : v.toFixed(2);
-  return Number.isInteger(v) ? String(v) : v.toFixed(2);
-}
-
 function Chart({ s }: { s: ChartSeries }) {
-  const data = s.points.map(([t, v]) => ({ at: t * 1000, v }));
   const last = s.points.at(-1)?.[1];
   return (
     <figure data-testid={`metric-chart-${s.id}`} data-points={s.points.length}>
@@ -52,17 +41,7 @@ function Chart({ s }: { s: ChartSeries }) {
             {s.missing}
           </p>
         ) : (
-          <ResponsiveContainer width="100%" height="100%">
-            <LineChart data={data}>
-              <CartesianGrid strokeDasharray="3 3" strokeOpacity={0.3} />
-              <XAxis dataKey="at" tickFormatter={(at: number) => new Date(at).toISOString().slice(11, 16)} fontSize={11} minTickGap={24} />
-              <YAxis fontSize={11} width={56} tickFormatter={(v: number) => format(s.unit, v)} />
-              <Tooltip labelFormatter={(v) => new Date(Number(v)).toISOString().replace("T", " ").slice(0, 16)} formatter={(v) => format(s.unit, Number(v))} />
-              {s.request !== undefined && <ReferenceLine y={s.request} stroke="#f59e0b" strokeDasharray="4 4" label={{ value: "request", fontSize: 10 }} />}
-              {s.limit !== undefined && <ReferenceLine y={s.limit} stroke="#dc2626" strokeDasharray="4 4" label={{ value: "limit", fontSize: 10 }} />}
-              <Line type="stepAfter" dataKey="v" name={s.title} stroke="#0284c7" dot={false} isAnimationActive={false} />
-            </LineChart>
-          </ResponsiveContainer>
+          <MetricPlot s={s} />
         )}
       </div>
     </figure>

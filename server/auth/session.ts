@@ -1,5 +1,6 @@
 import "server-only";
 import { redirect } from "next/navigation";
+import { cache } from "react";
 import { hasRole, type Role, type SessionUser } from "@/lib/roles";
 import { AppError, httpStatusOf } from "@/lib/errors";
 import { getConfig } from "@/server/config/load";
@@ -16,9 +17,12 @@ export interface CurrentSession {
 /**
  * The current request's session, or null: no cookie, an expired or tampered one, or a session that
  * no longer stands (signed out, account removed, role lost; see session-check.ts). The role is the
- * one the user has now, not the one at sign-in.
+ * one the user has now, not the one at sign-in. Read once per page render (the layout and the page
+ * both ask; React's per-render cache); route handlers and server actions read it at each call.
  */
-export async function getSession(): Promise<CurrentSession | null> {
+export const getSession: () => Promise<CurrentSession | null> = cache(readSession);
+
+async function readSession(): Promise<CurrentSession | null> {
   let session;
   try {
     session = await auth();

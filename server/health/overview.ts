@@ -6,17 +6,18 @@ import type { CertificatesView } from "@/lib/certs/view";
 import type { ServiceAfterSync } from "@/lib/gitops/change-state";
 import { toCardData, type CertificateNote, type HistoryWindow, type OverviewData, type ServiceDetail } from "@/lib/overview";
 import type { DiscoveredService, ServiceSummary } from "@/lib/services";
+import { thinLatency } from "@/lib/sparkline";
 import { verdictOf } from "@/lib/verdict";
 import { getHealthModule } from "@/server/apps/registry";
-import { getCertificatesView } from "@/server/certs";
+import { getCertificatesView, onCertificatesChanged } from "@/server/certs";
 import { serviceCertificateSignals } from "@/lib/certs/view";
 import { logger } from "@/server/observability/logger";
 import { getConfig } from "@/server/config/load";
 import { getDb } from "@/server/db";
 import { availabilitySeries, latencySeries, recentLatencies, recentLatenciesOf, uptime, uptimeAll } from "@/server/db/probes";
-import { getApplicationsView, getKubeState, listServices } from "@/server/k8s";
+import { getApplicationsView, getKubeState, listServices, onChange } from "@/server/k8s";
 import { getPanelSettings } from "@/server/panel/settings";
-import { getLatestResults } from "@/server/probes/scheduler";
+import { getLatestResults, onProbeResults } from "@/server/probes/scheduler";
 import { proberSettingsOf } from "@/server/probes/prober";
 
 const SPARKLINE_MS = 60 * 60_000;
@@ -90,8 +91,63 @@ function certificateBanner(view: CertificatesView): NonNullable<OverviewData["ce
   };
 }
 
-/** Everything the Overview shows. Reads caches and SQLite only: no call to the cluster or the apps. */
-export async function getOverview(now = Date.now()): Promise<OverviewData> {
+/** How long a computed Overview is reused while nothing it reads has said it changed. */
+const OVERVIEW_REUSE_MS = 2_000;
+
+interface OverviewMemo {
+  version: number;
+  config: unknown;
+  at: number;
+  data: Promise<OverviewData>;
+}
+
+const memo = globalThis as typeof globalThis & {
+  __panelOverviewMemo?: OverviewMemo;
+  /** Bumped by every change of what the Overview reads: the cluster's caches, a probe result, a certificate signal. */
+  __panelOverviewVersion?: number;
+  __panelOverviewWatching?: boolean;
+};
+
+function watchOverviewInputs(configured: boolean): void {
+  if (memo.__panelOverviewWatching) return;
+  memo.__panelOverviewWatching = true;
+  memo.__panelOverviewVersion ??= 0;
+  const bump = () => {
+    memo.__panelOverviewVersion = (memo.__panelOverviewVersion ?? 0) + 1;
+    memo.__panelOverviewMemo = undefined;
+  };
+  onProbeResults(bump);
+  if (configured) {
+    onChange(bump);
+    onCertificatesChanged(bump);
+  }
+}
+
+/**
+ * Everything the Overview shows. Reads caches and SQLite only: no call to the cluster or the apps.
+ * Every view and every live refresh asks for it; one computation serves them all for up to two
+ * seconds, and any change of the cluster's caches, of a probe result or of a certificate signal
+ * makes the next ask compute it again (the live events go out after that change, so a refresh
+ * they trigger never gets the model from before it). An explicit `now` always computes.
+ */
+export function getOverview(now?: number): Promise<OverviewData> {
+  if (now !== undefined) return computeOverview(now);
+  const at = Date.now();
+  watchOverviewInputs(getConfig().kubernetes.mode !== "none");
+  const version = memo.__panelOverviewVersion ?? 0;
+  const config = getConfig();
+  const last = memo.__panelOverviewMemo;
+  if (last && last.version === version && last.config === config && at - last.at >= 0 && at - last.at < OVERVIEW_REUSE_MS) return last.data;
+  const data = computeOverview(at);
+  const entry: OverviewMemo = { version, config, at, data };
+  memo.__panelOverviewMemo = entry;
+  data.catch(() => {
+    if (memo.__panelOverviewMemo === entry) memo.__panelOverviewMemo = undefined;
+  });
+  return data;
+}
+
+async function computeOverview(now: number): Promise<OverviewData> {
   const kubernetes = kubernetesState();
   const services = kubernetes.configured ? await listServices() : [];
   const latest = getLatestResults();
@@ -102,7 +158,7 @@ export async function getOverview(now = Date.now()): Promise<OverviewData> {
   return {
     services: services.map((s) => {
       const card = toCardData(
-        summarizeService(s, latest, latency.get(s.id) ?? [], {
+        summarizeService(s, latest, thinLatency(latency.get(s.id) ?? []), {
           day: uptime.day.get(s.id) ?? null,
           week: uptime.week.get(s.id) ?? null,
           month: uptime.month.get(s.id) ?? null,
