@@ -1,4 +1,5 @@
 import { expect, test, type Page } from "@playwright/test";
+import { ForgeControls } from "../lab/forge/controls";
 import { labCli } from "./support/lab";
 import { listLabPulls, mergeLabPull, requireLabGitops, readLabObject, resetLabGitops, type LabGitops } from "./support/lab-gitops";
 import { signIn } from "./support/pages";
@@ -122,10 +123,12 @@ test("admin: make everything ready previews every fix in order, runs them with a
   // Nothing ran yet: no pull request is open.
   expect((await listLabPulls(lab)).filter((p) => p.state === "open")).toEqual([]);
 
-  // The forge refuses the first pull request: that step fails with the reason, the others go on.
+  // The forge refuses one pull request, qBittorrent's health probes (not one the merges below need):
+  // that step fails with the reason, the others go on.
   const changeSteps = ids.filter((id) => id.startsWith("change:"));
-  const refused = changeSteps[0]!;
-  await fetch(`${lab.forge.apiUrl}/_lab/faults/refuse-pull-creation`, { method: "POST", headers: { authorization: `Bearer ${lab.forge.token}`, "content-type": "application/json" }, body: JSON.stringify({ times: 1 }) });
+  const refused = `change:health-probes:${QBIT}`;
+  expect(changeSteps, "the pull request steps").toContain(refused);
+  await new ForgeControls(lab.forge).refusePullCreation(1, "panel/probes-qbittorrent-");
   const results = await runAll(page);
   const all = JSON.stringify([...results]);
   expect(results.get(refused)?.state, `the refused step; every step: ${all}`).toBe("failed");

@@ -52,9 +52,12 @@ export class ForgeControls {
     return this.request("POST", `/_lab/pulls/${number}/close`);
   }
 
-  /** Fault: the next `times` pull request creations are refused with 401 "Bad credentials" (the token revoked after a push). */
-  refusePullCreation(times = 1): Promise<{ refusePullCreations: number }> {
-    return this.request("POST", "/_lab/faults/refuse-pull-creation", { times });
+  /**
+   * Fault: the next `times` pull request creations are refused with 401 "Bad credentials" (the token
+   * revoked after a push); with `headIncludes`, only those whose head branch contains it.
+   */
+  refusePullCreation(times = 1, headIncludes?: string): Promise<{ refusePullCreations: number }> {
+    return this.request("POST", "/_lab/faults/refuse-pull-creation", { times, ...(headIncludes ? { headIncludes } : {}) });
   }
 
   /** Every pull request (open and closed), as GitHub's full pull-request objects. */

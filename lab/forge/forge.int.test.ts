@@ -295,6 +295,17 @@ describe("forge simulator: pull requests", () => {
     expect(JSON.stringify(obj(empty).errors)).toContain("No commits between");
   });
 
+  it("the refuse-pull-creation fault with headIncludes refuses only pull requests from a matching branch, once", async () => {
+    await controls.refusePullCreation(1, "refused-here");
+    const other = await call("POST", `${R}/pulls`, { body: { title: "other", head: "no/such/branch", base: repo.defaultBranch } });
+    expect(other.status).toBe(422);
+    const refused = await call("POST", `${R}/pulls`, { body: { title: "refused", head: "panel/refused-here-1", base: repo.defaultBranch } });
+    expect(refused.status).toBe(401);
+    expect(obj(refused).message).toBe("Bad credentials");
+    const again = await call("POST", `${R}/pulls`, { body: { title: "refused", head: "panel/refused-here-1", base: repo.defaultBranch } });
+    expect(again.status).toBe(422);
+  });
+
   it("pulls/list filters by state, head and base", async () => {
     const open = await call("GET", `${R}/pulls`);
     expect((open.body as { number: number }[]).map((p) => p.number)).toContain(pullNumber);

@@ -264,19 +264,24 @@ export class ForgeApp {
 
   /** Lab fault: pull request creations still to be answered "Bad credentials" (a token revoked after a push). */
   private refusePullCreations = 0;
+  /** With the fault: only pull requests whose head branch contains this are refused. */
+  private refuseHeadIncludes: string | undefined;
 
   private async handleApi(req: IncomingMessage, url: URL, raw: string): Promise<Reply> {
     this.authorize(req);
-    if (this.refusePullCreations > 0 && req.method === "POST" && /\/pulls$/.test(url.pathname)) {
-      this.refusePullCreations -= 1;
-      throw ghError(401, "Bad credentials");
-    }
     let body: unknown;
     if (raw.trim() !== "") {
       try {
         body = JSON.parse(raw) as unknown;
       } catch {
         throw ghError(400, "Problems parsing JSON");
+      }
+    }
+    if (this.refusePullCreations > 0 && req.method === "POST" && /\/pulls$/.test(url.pathname)) {
+      const head = typeof (body as { head?: unknown } | undefined)?.head === "string" ? (body as { head: string }).head : "";
+      if (this.refuseHeadIncludes === undefined || head.includes(this.refuseHeadIncludes)) {
+        this.refusePullCreations -= 1;
+        throw ghError(401, "Bad credentials");
       }
     }
     const path = encodeMultiSegment(url.pathname.replace(/\/+$/, "") || "/", this.prefixes);
@@ -822,15 +827,17 @@ export class ForgeApp {
   /**
    * `GET /_lab/health`; with the API token: `GET /_lab/pulls`, `POST /_lab/pulls/{n}/merge`
    * (`{ method?, commit_title?, commit_message? }`), `POST /_lab/pulls/{n}/close`, and the fault
-   * `POST /_lab/faults/refuse-pull-creation` (`{ times? }`): the next pull request creations are
-   * answered 401 "Bad credentials" as for a token revoked after the branch was pushed.
+   * `POST /_lab/faults/refuse-pull-creation` (`{ times?, headIncludes? }`): the next pull request
+   * creations (only those whose head branch contains `headIncludes`, when given) are answered 401
+   * "Bad credentials" as for a token revoked after the branch was pushed.
    */
   private async handleControl(req: IncomingMessage, url: URL, raw: string): Promise<Reply> {
     if (url.pathname === "/_lab/health") return { status: 200, body: { ok: true, owner: this.cfg.owner, repo: this.cfg.repo, configId: this.cfg.configId ?? null } };
     this.authorize(req);
     if (req.method === "POST" && url.pathname === "/_lab/faults/refuse-pull-creation") {
-      const b = raw.trim() === "" ? {} : (JSON.parse(raw) as { times?: number });
+      const b = raw.trim() === "" ? {} : (JSON.parse(raw) as { times?: number; headIncludes?: string });
       this.refusePullCreations = Math.max(0, Math.floor(b.times ?? 1));
+      this.refuseHeadIncludes = typeof b.headIncludes === "string" && b.headIncludes !== "" ? b.headIncludes : undefined;
       return { status: 200, body: { refusePullCreations: this.refusePullCreations } };
     }
     if (req.method === "GET" && url.pathname === "/_lab/pulls") {
