@@ -1,4 +1,5 @@
 import { parseAllDocuments } from "yaml";
+import { AppError } from "@/lib/errors";
 import { kustomizationIn } from "./kustomize";
 import { dirOf, yamlFilesUnder, type RepoView } from "./repo-view";
 import type { YamlPath } from "./yaml-file";
@@ -141,6 +142,19 @@ export function matchWorkloads(workloads: readonly ManifestWorkload[], target: s
   // A manifest whose file and kustomization name no namespace gets it from the Application deploying
   // it (its destination): it is the workload of that name in any namespace, when none names this one.
   return exact.length > 0 ? exact : named.filter((w) => w.namespace === undefined);
+}
+
+/**
+ * The one workload a change targets, under `dir`: not found and several matches are clear errors
+ * naming where the panel looked and what it found.
+ */
+export function oneWorkload(repo: RepoView, dir: string, target: string): ManifestWorkload {
+  const matches = matchWorkloads(findWorkloads(repo, dir), target);
+  if (matches.length === 0) throw new AppError("not_found", `No Deployment, StatefulSet or DaemonSet named ${target} under ${dir}/ in the repository.`, { source: "gitops" });
+  if (matches.length > 1) {
+    throw new AppError("invalid_input", `${target} names ${matches.length} workloads (${matches.map((w) => `${w.namespace ?? "?"}/${w.name} in ${w.file}`).join(", ")}); name it as namespace/name.`, { source: "gitops" });
+  }
+  return matches[0] as ManifestWorkload;
 }
 
 /** A Service found in the repository. */

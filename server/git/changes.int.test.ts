@@ -16,10 +16,10 @@ import { useLabCluster } from "@/lab/cluster/test-cluster";
 import { bareGit, listLabPulls, mergeLabPull, readLabGitops, resetLabGitops, type LabGitops } from "@/e2e/support/lab-gitops";
 import type { PanelConfig } from "@/lib/config-schema";
 import { listAuditEvents } from "@/server/db/audit";
-import { openDatabase } from "@/server/db/open";
 import { listArgoApplications } from "@/server/k8s/argo";
 import { GitRepo } from "./repo";
 import { GitopsService, type GitopsServiceDeps } from "./service";
+import { labGitopsConfig, labGitopsService } from "./lab-service.test-helper";
 import { accountsYaml, sessionFor, setAccountHashes } from "@/test/sessions";
 
 const ACCOUNTS = [
@@ -53,32 +53,13 @@ async function jellyfinPods() {
   return pods.items.filter((p) => !p.metadata?.deletionTimestamp);
 }
 
+
 function gitopsConfig(over: Partial<NonNullable<PanelConfig["gitops"]>> = {}): NonNullable<PanelConfig["gitops"]> {
-  return {
-    repoUrl: lab.git.url,
-    appsPath: "apps",
-    forge: "github",
-    apiUrl: lab.forge.apiUrl,
-    tokenEnv: "GITOPS_TOKEN",
-    username: lab.git.username,
-    passwordEnv: "GITOPS_GIT_PASSWORD",
-    pollSeconds: 5,
-    author: { name: "k8s-nas-panel", email: "panel@lab.invalid" },
-    ...over,
-  };
+  return labGitopsConfig(lab, over);
 }
 
 function service(over: Partial<GitopsServiceDeps> = {}, config: Partial<NonNullable<PanelConfig["gitops"]>> = {}): GitopsService {
-  return new GitopsService({
-    gitops: gitopsConfig(config),
-    dataDir: mkdtempSync(path.join(tmpdir(), "panel-gitops-")),
-    env: { GITOPS_TOKEN: lab.forge.token, GITOPS_GIT_PASSWORD: lab.git.password },
-    publicUrl: "https://panel.lab.invalid",
-    secretRefs: { default: { namespace: "media", name: "starr-secrets" } },
-    db: openDatabase(mkdtempSync(path.join(tmpdir(), "panel-gitops-db-"))),
-    listApplications: () => listArgoApplications(getLab().kc, "argocd"),
-    ...over,
-  });
+  return labGitopsService(getLab().kc, gitopsConfig(config), { GITOPS_TOKEN: lab.forge.token, GITOPS_GIT_PASSWORD: lab.git.password }, over);
 }
 
 /** Lines added and removed between two commits of the lab's bare repository (headers left out). */

@@ -4,9 +4,7 @@
  * pods for real (the PyPI qBittorrent exporter against the real qBittorrent, the exportarr stand-in
  * against the simulators) and the lab's real Prometheus scrapes them.
  */
-import { mkdtempSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
+import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { parse } from "yaml";
 import { AppsV1Api } from "@kubernetes/client-node";
@@ -14,9 +12,8 @@ import { resetLab } from "@/lab/controls";
 import { useLabCluster } from "@/lab/cluster/test-cluster";
 import { labFiles } from "@/lab/paths";
 import { bareGit, listLabPulls, mergeLabPull, readLabGitops, resetLabGitops, type LabGitops } from "@/e2e/support/lab-gitops";
-import { openDatabase } from "@/server/db/open";
-import { listArgoApplications } from "@/server/k8s/argo";
 import { GitopsService } from "./service";
+import { labGitopsConfig, labGitopsService } from "./lab-service.test-helper";
 
 vi.mock("next/cache", () => ({ revalidatePath: vi.fn(), revalidateTag: vi.fn() }));
 
@@ -37,25 +34,7 @@ async function promQuery(query: string): Promise<Array<{ metric: Record<string, 
 }
 
 function service(): GitopsService {
-  return new GitopsService({
-    gitops: {
-      repoUrl: lab.git.url,
-      appsPath: "apps",
-      forge: "github",
-      apiUrl: lab.forge.apiUrl,
-      tokenEnv: "GITOPS_TOKEN",
-      username: lab.git.username,
-      passwordEnv: "GITOPS_GIT_PASSWORD",
-      pollSeconds: 5,
-      author: { name: "k8s-nas-panel", email: "panel@lab.invalid" },
-    },
-    dataDir: mkdtempSync(path.join(tmpdir(), "panel-gitops-")),
-    env: { GITOPS_TOKEN: lab.forge.token, GITOPS_GIT_PASSWORD: lab.git.password },
-    publicUrl: "https://panel.lab.invalid",
-    secretRefs: { default: { namespace: "media", name: "starr-secrets" } },
-    db: openDatabase(mkdtempSync(path.join(tmpdir(), "panel-gitops-db-"))),
-    listApplications: () => listArgoApplications(getLab().kc, "argocd"),
-  });
+  return labGitopsService(getLab().kc, labGitopsConfig(lab), { GITOPS_TOKEN: lab.forge.token, GITOPS_GIT_PASSWORD: lab.git.password });
 }
 
 beforeAll(async () => {

@@ -5,8 +5,6 @@
  * Gitea's API, and the failures a user meets.
  */
 import { randomBytes } from "node:crypto";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { parse } from "yaml";
@@ -16,9 +14,8 @@ import { AppsV1Api } from "@kubernetes/client-node";
 import { followGitopsRepository, resetLab } from "@/lab/controls";
 import { useLabCluster } from "@/lab/cluster/test-cluster";
 import type { PanelConfig } from "@/lib/config-schema";
-import { openDatabase } from "@/server/db/open";
-import { listArgoApplications } from "@/server/k8s/argo";
 import { GitopsService, type GitopsServiceDeps } from "./service";
+import { labGitopsService } from "./lab-service.test-helper";
 
 const getLab = useLabCluster({ reset: false });
 let gitea: GiteaInfo;
@@ -48,16 +45,7 @@ function config(over: Partial<NonNullable<PanelConfig["gitops"]>> = {}): NonNull
 }
 
 function service(env: Record<string, string> = { GITOPS_TOKEN: gitea.token }, over: Partial<NonNullable<PanelConfig["gitops"]>> = {}, deps: Partial<GitopsServiceDeps> = {}): GitopsService {
-  return new GitopsService({
-    gitops: config(over),
-    dataDir: mkdtempSync(path.join(tmpdir(), "panel-gitea-")),
-    env,
-    publicUrl: "https://panel.lab.invalid",
-    secretRefs: { default: { namespace: "media", name: "starr-secrets" } },
-    db: openDatabase(mkdtempSync(path.join(tmpdir(), "panel-gitea-db-"))),
-    listApplications: () => listArgoApplications(getLab().kc, "argocd"),
-    ...deps,
-  });
+  return labGitopsService(getLab().kc, config(over), env, deps);
 }
 
 async function until<T>(what: string, read: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 20_000): Promise<T> {

@@ -3,9 +3,6 @@
  * of the catalogue for each container of qBittorrent's pod, and once merged the lab's Argo CD syncs
  * them onto the Deployment, where the readiness cell passes.
  */
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { parseAllDocuments } from "yaml";
 import { AppsV1Api, type V1Deployment } from "@kubernetes/client-node";
@@ -15,9 +12,8 @@ import { bareGit, listLabPulls, mergeLabPull, readLabGitops, resetLabGitops, typ
 import { APP_CATALOGUE } from "@/lib/apps/catalogue";
 import { REQUIREMENTS, type ReadinessInput } from "@/lib/readiness/matrix";
 import type { DiscoveredService } from "@/lib/services";
-import { openDatabase } from "@/server/db/open";
-import { listArgoApplications } from "@/server/k8s/argo";
 import { GitopsService } from "./service";
+import { labGitopsConfig, labGitopsService } from "./lab-service.test-helper";
 
 const getLab = useLabCluster({ reset: false });
 let lab: LabGitops;
@@ -25,24 +21,7 @@ const APP = { namespace: "argocd", name: "qbit-production-cluster" };
 const TARGET = { namespace: "qbittorrent", name: "qbittorrent" };
 
 function service(): GitopsService {
-  return new GitopsService({
-    gitops: {
-      repoUrl: lab.git.url,
-      appsPath: "apps",
-      forge: "github",
-      apiUrl: lab.forge.apiUrl,
-      tokenEnv: "GITOPS_TOKEN",
-      username: lab.git.username,
-      passwordEnv: "GITOPS_GIT_PASSWORD",
-      pollSeconds: 5,
-      author: { name: "k8s-nas-panel", email: "panel@lab.invalid" },
-    },
-    dataDir: mkdtempSync(path.join(tmpdir(), "panel-gitops-")),
-    env: { GITOPS_TOKEN: lab.forge.token, GITOPS_GIT_PASSWORD: lab.git.password },
-    secretRefs: { default: { namespace: "media", name: "starr-secrets" } },
-    db: openDatabase(mkdtempSync(path.join(tmpdir(), "panel-gitops-db-"))),
-    listApplications: () => listArgoApplications(getLab().kc, "argocd"),
-  });
+  return labGitopsService(getLab().kc, labGitopsConfig(lab), { GITOPS_TOKEN: lab.forge.token, GITOPS_GIT_PASSWORD: lab.git.password });
 }
 
 function deployment(): Promise<V1Deployment> {

@@ -19,7 +19,7 @@ import type { FileChange } from "../diff";
 import { planAddResource } from "../kustomize";
 import { dirOf, joinPath, type RepoView } from "../repo-view";
 import type { ChangePlan, PlanContext } from "../types";
-import { configMapValue, documentsOf, findWorkloads, matchWorkloads, type ManifestContainer, type ManifestWorkload } from "../workloads";
+import { configMapValue, documentsOf, oneWorkload, type ManifestContainer, type ManifestWorkload } from "../workloads";
 import { YamlFileEditor } from "../yaml-file";
 
 /** What "enable backups" needs from the panel's configuration (`backups.*`) and its app modules. */
@@ -194,12 +194,7 @@ function planSeveral(targets: string[], input: EnableBackupsInput, ctx: PlanCont
 function planOne(input: EnableBackupsInput, ctx: PlanContext & { backups?: BackupPlanSettings }): ChangePlan {
   const settings = ctx.backups;
   if (!settings) throw new AppError("invalid_input", "Backups are not configured in the panel (the backups section).", { source: "gitops" });
-  const matches = matchWorkloads(findWorkloads(ctx.repo, ctx.appsPath), input.target);
-  if (matches.length === 0) throw new AppError("not_found", `No Deployment, StatefulSet or DaemonSet named ${input.target} under ${ctx.appsPath}/ in the repository.`, { source: "gitops" });
-  if (matches.length > 1) {
-    throw new AppError("invalid_input", `${input.target} names ${matches.length} workloads (${matches.map((w) => `${w.namespace ?? "?"}/${w.name}`).join(", ")}); name it as namespace/name.`, { source: "gitops" });
-  }
-  const workload = matches[0] as ManifestWorkload;
+  const workload = oneWorkload(ctx.repo, ctx.appsPath, input.target);
   const namespace = workload.namespace ?? "default";
   const id = `${namespace}/${workload.name}`;
   const schedule = (input.schedule ?? settings.schedule).trim();

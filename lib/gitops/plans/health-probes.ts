@@ -3,7 +3,7 @@ import type { ProbeAction } from "@/lib/apps/catalogue";
 import { healthEndpointOf, probedKindOf, probePath, type HealthEndpoint, type ProbedKind } from "../health-endpoints";
 import type { ChangePlan, PlanContext } from "../types";
 import { detectUrlBase } from "../url-base";
-import { findWorkloads, matchWorkloads, type ManifestContainer, type ManifestWorkload } from "../workloads";
+import { oneWorkload, type ManifestContainer, type ManifestWorkload } from "../workloads";
 import { YamlFileEditor } from "../yaml-file";
 
 /** Input of the health-probe change: the workload (`namespace/name` or a unique name). */
@@ -51,12 +51,7 @@ function probe(action: ProbeAction, urlBase: string, port: number | undefined, t
  * user's existing ones (liveness first, numeric port, explicit timings).
  */
 export function planHealthProbes(input: HealthProbesInput, ctx: PlanContext): ChangePlan {
-  const matches = matchWorkloads(findWorkloads(ctx.repo, ctx.appsPath), input.target);
-  if (matches.length === 0) throw new AppError("not_found", `No Deployment, StatefulSet or DaemonSet named ${input.target} under ${ctx.appsPath}/ in the repository.`, { source: "gitops" });
-  if (matches.length > 1) {
-    throw new AppError("invalid_input", `${input.target} names ${matches.length} workloads (${matches.map((w) => `${w.namespace ?? "?"}/${w.name} in ${w.file}`).join(", ")}); name it as namespace/name.`, { source: "gitops" });
-  }
-  const workload = matches[0] as ManifestWorkload;
+  const workload = oneWorkload(ctx.repo, ctx.appsPath, input.target);
   const id = `${workload.namespace ?? "default"}/${workload.name}`;
   const base: Omit<ChangePlan, "files" | "summary" | "notes"> = {
     kind: "health-probes",

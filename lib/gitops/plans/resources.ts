@@ -3,7 +3,7 @@ import { AppError } from "@/lib/errors";
 import { recognizeImage } from "@/lib/k8s/recognize";
 import { parseQuantity } from "@/lib/k8s/quantity";
 import type { ChangePlan, PlanContext } from "../types";
-import { findWorkloads, matchWorkloads, type ManifestContainer, type ManifestWorkload } from "../workloads";
+import { oneWorkload, type ManifestContainer, type ManifestWorkload } from "../workloads";
 import { YamlFileEditor, type YamlPath } from "../yaml-file";
 
 /** Input of the resources change: the workload (`namespace/name` or a unique name). */
@@ -96,12 +96,7 @@ export function resourcesFor(container: ManifestContainer, usage: MeasuredUsage 
  * written are left as they are.
  */
 export function planResources(input: ResourcesInput, ctx: ResourcesContext): ChangePlan {
-  const matches = matchWorkloads(findWorkloads(ctx.repo, ctx.appsPath), input.target);
-  if (matches.length === 0) throw new AppError("not_found", `No Deployment, StatefulSet or DaemonSet named ${input.target} under ${ctx.appsPath}/ in the repository.`, { source: "gitops" });
-  if (matches.length > 1) {
-    throw new AppError("invalid_input", `${input.target} names ${matches.length} workloads (${matches.map((w) => `${w.namespace ?? "?"}/${w.name} in ${w.file}`).join(", ")}); name it as namespace/name.`, { source: "gitops" });
-  }
-  const workload = matches[0] as ManifestWorkload;
+  const workload = oneWorkload(ctx.repo, ctx.appsPath, input.target);
   const id = `${workload.namespace ?? "default"}/${workload.name}`;
   const base: Omit<ChangePlan, "files" | "summary" | "notes"> = {
     kind: "resources",
