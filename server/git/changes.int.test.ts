@@ -19,7 +19,7 @@ import { listAuditEvents } from "@/server/db/audit";
 import { listArgoApplications } from "@/server/k8s/argo";
 import { GitRepo } from "./repo";
 import { GitopsService, type GitopsServiceDeps } from "./service";
-import { labGitopsConfig, labGitopsService } from "./lab-service.test-helper";
+import { labGitopsConfig, labGitopsService } from "@/e2e/support/gitops-service";
 import { accountsYaml, sessionFor, setAccountHashes } from "@/test/sessions";
 
 const ACCOUNTS = [

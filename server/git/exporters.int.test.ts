@@ -13,7 +13,7 @@ import { useLabCluster } from "@/lab/cluster/test-cluster";
 import { labFiles } from "@/lab/paths";
 import { bareGit, listLabPulls, mergeLabPull, readLabGitops, resetLabGitops, type LabGitops } from "@/e2e/support/lab-gitops";
 import { GitopsService } from "./service";
-import { labGitopsConfig, labGitopsService } from "./lab-service.test-helper";
+import { labGitopsConfig, labGitopsService } from "@/e2e/support/gitops-service";
 
 vi.mock("next/cache", () => ({ revalidatePath: vi.fn(), revalidateTag: vi.fn() }));
 

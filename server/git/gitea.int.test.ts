@@ -15,7 +15,7 @@ import { followGitopsRepository, resetLab } from "@/lab/controls";
 import { useLabCluster } from "@/lab/cluster/test-cluster";
 import type { PanelConfig } from "@/lib/config-schema";
 import { GitopsService, type GitopsServiceDeps } from "./service";
-import { labGitopsService } from "./lab-service.test-helper";
+import { labGitopsService } from "@/e2e/support/gitops-service";
 
 const getLab = useLabCluster({ reset: false });
 let gitea: GiteaInfo;

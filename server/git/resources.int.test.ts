@@ -13,7 +13,7 @@ import { APP_CATALOGUE } from "@/lib/apps/catalogue";
 import { REQUIREMENTS, type ReadinessInput } from "@/lib/readiness/matrix";
 import type { DiscoveredService } from "@/lib/services";
 import { GitopsService } from "./service";
-import { labGitopsConfig, labGitopsService } from "./lab-service.test-helper";
+import { labGitopsConfig, labGitopsService } from "@/e2e/support/gitops-service";
 
 const getLab = useLabCluster({ reset: false });
 let lab: LabGitops;

@@ -2,11 +2,11 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type { KubeConfig } from "@kubernetes/client-node";
-import type { LabGitops } from "@/e2e/support/lab-gitops";
+import type { LabGitops } from "./lab-gitops";
 import type { PanelConfig } from "@/lib/config-schema";
 import { openDatabase } from "@/server/db/open";
 import { listArgoApplications } from "@/server/k8s/argo";
-import { GitopsService, type GitopsServiceDeps } from "./service";
+import { GitopsService, type GitopsServiceDeps } from "@/server/git/service";
 
 type GitopsConfig = NonNullable<PanelConfig["gitops"]>;
 
