@@ -11,7 +11,7 @@ import { listServices } from "@/server/k8s";
 import { getPanelSettings } from "@/server/panel/settings";
 import { getDb } from "@/server/db";
 import { listChanges } from "@/server/db/changes";
-import { getGitopsService, withDeadline } from "@/server/git";
+import { getGitopsService } from "@/server/git";
 import type { ChangeView } from "@/lib/gitops/change-state";
 import { databaseFault } from "@/server/db/faults";
 import { STACK, readinessHistories, recordReadiness, type ReadinessPoint } from "@/server/db/readiness-history";
@@ -130,18 +130,16 @@ function latestRulesChange(): ChangeView | undefined {
 }
 
 /**
- * The newest pull request that adds the panel's alert rules and where it stands, followed on the
- * forge and in Argo CD first while it is not live (at most once per `gitops.pollSeconds`, a few
- * seconds at most); none when it cannot be read.
+ * The newest pull request that adds the panel's alert rules and where it stands, as recorded. While
+ * it is not live, the GitOps service is asked to follow it on the forge and in Argo CD (at most once
+ * per `gitops.pollSeconds`), in the background: a view never waits on the forge, and the next read
+ * has the news. None when it cannot be read.
  */
 async function rulesChange(): Promise<{ rulesChange?: NonNullable<ReadinessInput["alerts"]>["rulesChange"] }> {
   try {
-    let change = latestRulesChange();
+    const change = latestRulesChange();
     const svc = change && change.status !== "live" && change.status !== "closed" ? getGitopsService() : null;
-    if (svc) {
-      await withDeadline(svc.refresh(), 3_000, "following the alert rules' pull request").catch(() => undefined);
-      change = latestRulesChange();
-    }
+    if (svc) void svc.refresh().catch((error: unknown) => logger.warn({ err: error }, "the alert rules' pull request cannot be followed"));
     return change ? { rulesChange: { status: change.status, prUrl: change.prUrl, files: change.files, applications: change.apps.length } } : {};
   } catch (error) {
     logger.warn({ err: databaseFault(error) }, "the changes cannot be read for the readiness of the alert rules");
